@@ -1,0 +1,116 @@
+/**
+ * Ed25519 in two interchangeable implementations: node:crypto (fast, used on
+ * hot paths) and tweetnacl (pure JS, for runtimes without Ed25519 in
+ * node:crypto). Keys travel as base64: the public key is the raw 32 bytes,
+ * the secret key is the 32-byte seed. Both implementations accept each
+ * other's keys and signatures (Ed25519 signatures are deterministic).
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import nacl from 'tweetnacl';
+
+export interface KeyPair {
+  /** base64 of the raw 32-byte public key */
+  publicKey: string;
+  /** base64 of the 32-byte seed */
+  secretKey: string;
+}
+
+export interface Ed25519 {
+  readonly name: 'node' | 'tweetnacl';
+  generateKeyPair(): KeyPair;
+  publicKeyOf(secretKey: string): string;
+  sign(message: Uint8Array, secretKey: string): string;
+  verify(message: Uint8Array, signature: string, publicKey: string): boolean;
+}
+
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+
+/** Decodes base64 and checks the length, so a truncated key is an error, not a wrong key. */
+export function decodeKey(value: string, length: number, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new TypeError(`${what} is not base64`);
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length !== length) throw new TypeError(`${what} must be ${length} bytes, got ${bytes.length}`);
+  return new Uint8Array(bytes);
+}
+
+const privateKeyCache = new Map<string, KeyObject>();
+const publicKeyCache = new Map<string, KeyObject>();
+const CACHE_LIMIT = 50_000;
+
+function cached(cache: Map<string, KeyObject>, key: string, make: () => KeyObject): KeyObject {
+  let k = cache.get(key);
+  if (!k) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    k = make();
+    cache.set(key, k);
+  }
+  return k;
+}
+
+function nodePrivateKey(secretKey: string): KeyObject {
+  return cached(privateKeyCache, secretKey, () => {
+    const seed = decodeKey(secretKey, 32, 'secret key');
+    const pub = nacl.sign.keyPair.fromSeed(seed).publicKey;
+    return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: b64url(pub) }, format: 'jwk' });
+  });
+}
+
+function nodePublicKey(publicKey: string): KeyObject {
+  return cached(publicKeyCache, publicKey, () =>
+    createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(decodeKey(publicKey, 32, 'public key')) }, format: 'jwk' }),
+  );
+}
+
+export const nodeEd25519: Ed25519 = {
+  name: 'node',
+  generateKeyPair() {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const jwk = privateKey.export({ format: 'jwk' });
+    const pub = publicKey.export({ format: 'jwk' });
+    return {
+      publicKey: Buffer.from(pub.x as string, 'base64url').toString('base64'),
+      secretKey: Buffer.from(jwk.d as string, 'base64url').toString('base64'),
+    };
+  },
+  publicKeyOf(secretKey) {
+    const jwk = createPublicKey(nodePrivateKey(secretKey)).export({ format: 'jwk' });
+    return Buffer.from(jwk.x as string, 'base64url').toString('base64');
+  },
+  sign(message, secretKey) {
+    return b64(nodeSign(null, message, nodePrivateKey(secretKey)));
+  },
+  verify(message, signature, publicKey) {
+    let sig: Uint8Array;
+    let key: KeyObject;
+    try {
+      sig = decodeKey(signature, 64, 'signature');
+      key = nodePublicKey(publicKey);
+    } catch {
+      return false; // malformed input can never be a valid signature
+    }
+    return nodeVerify(null, message, key, sig);
+  },
+};
+
+export const naclEd25519: Ed25519 = {
+  name: 'tweetnacl',
+  generateKeyPair() {
+    const seed = nacl.randomBytes(32);
+    return { publicKey: b64(nacl.sign.keyPair.fromSeed(seed).publicKey), secretKey: b64(seed) };
+  },
+  publicKeyOf(secretKey) {
+    return b64(nacl.sign.keyPair.fromSeed(decodeKey(secretKey, 32, 'secret key')).publicKey);
+  },
+  sign(message, secretKey) {
+    const pair = nacl.sign.keyPair.fromSeed(decodeKey(secretKey, 32, 'secret key'));
+    return b64(nacl.sign.detached(message, pair.secretKey));
+  },
+  verify(message, signature, publicKey) {
+    try {
+      return nacl.sign.detached.verify(message, decodeKey(signature, 64, 'signature'), decodeKey(publicKey, 32, 'public key'));
+    } catch {
+      return false; // malformed input can never be a valid signature
+    }
+  },
+};

@@ -1,0 +1,4 @@
+export * from './canonical-json';
+export * from './ed25519';
+export * from './tokens';
+export * from './signed';

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { PfError, ProtocolErrors } from '../errors';
+import { MessageSchemas, type Body, type Message, type MessageOf, type MessageType } from './messages';
+import { Limits, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
+
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+const validators = Object.fromEntries(
+  Object.entries(MessageSchemas).map(([type, schema]) => [type, ajv.compile(schema)]),
+) as Record<MessageType, ValidateFunction>;
+
+const isMessageType = (t: unknown): t is MessageType => typeof t === 'string' && Object.hasOwn(MessageSchemas, t);
+
+/** Frame ids: short, random, unique enough for correlating replies. */
+export function frameId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+/** Builds a frame with the envelope fields. */
+export function makeFrame<K extends MessageType>(type: K, body: Body<K>, now: number, id = frameId()): MessageOf<K> {
+  return { v: PROTOCOL_VERSION, type, id, ts: Math.floor(now), ...body } as unknown as MessageOf<K>;
+}
+
+export function encodeFrame(message: Message): string {
+  return JSON.stringify(message);
+}
+
+/**
+ * Parses and validates one frame. Throws PfError with a protocol code:
+ * FRAME_TOO_LARGE, BAD_FRAME (not JSON, unknown type, schema violation) or
+ * UNSUPPORTED_VERSION. The message names the first offending field.
+ */
+export function decodeFrame(data: string | Buffer, maxBytes: number = Limits.maxFrameBytes): Message {
+  const size = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+  if (size > maxBytes) {
+    throw new PfError(ProtocolErrors.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds the limit of ${maxBytes}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch {
+    throw new PfError(ProtocolErrors.BAD_FRAME, 'frame is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PfError(ProtocolErrors.BAD_FRAME, 'frame is not a JSON object');
+  }
+  const { type, v } = parsed as { type?: unknown; v?: unknown };
+  if (!isMessageType(type)) {
+    throw new PfError(ProtocolErrors.BAD_FRAME, `unknown frame type ${JSON.stringify(String(type)).slice(0, 80)}`);
+  }
+  if (typeof v !== 'number' || v < MIN_PROTOCOL_VERSION || v > PROTOCOL_VERSION) {
+    throw new PfError(ProtocolErrors.UNSUPPORTED_VERSION, `protocol version ${String(v).slice(0, 20)} not supported (supported ${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
+  }
+  const validate = validators[type];
+  if (!validate(parsed)) {
+    const e = validate.errors?.[0];
+    const where = e ? `${e.instancePath || '/'} ${e.message ?? ''}`.trim() : 'invalid';
+    throw new PfError(ProtocolErrors.BAD_FRAME, `invalid ${type} frame: ${where}`);
+  }
+  return parsed as Message;
+}

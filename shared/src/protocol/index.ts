@@ -1,0 +1,4 @@
+export * from './version';
+export * from './inventory';
+export * from './messages';
+export * from './codec';

@@ -1,0 +1,119 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { HostFactsSchema, PackageKeySchema, PackageSchema } from './inventory';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
+const B64 = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9+/]+={0,2}$' });
+const Caps = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 });
+
+/** Every frame: `{ v, type, id, ts, ... }`. `ts` is ms since epoch on the sender's clock. */
+function frame<T extends string, P extends TProperties>(type: T, props: P) {
+  return Type.Object(
+    {
+      v: Type.Integer({ minimum: 1, maximum: 1000 }),
+      type: Type.Literal(type),
+      id: Id,
+      ts: Type.Integer({ minimum: 0 }),
+      ...props,
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** agent -> controller: opens a session. */
+export const HelloSchema = frame('hello', {
+  agentId: Id,
+  agentVersion: Type.String({ maxLength: 64 }),
+  platform: Type.String({ maxLength: 32 }),
+  capabilities: Caps,
+});
+
+/** controller -> agent: the nonce the agent must sign. */
+export const ChallengeSchema = frame('challenge', {
+  sessionId: Id,
+  nonce: B64(128),
+  capabilities: Caps,
+});
+
+/** agent -> controller: Ed25519 signature over `authChallengePayload(agentId, sessionId, nonce)`. */
+export const AuthSchema = frame('auth', {
+  agentId: Id,
+  sessionId: Id,
+  signature: B64(128),
+});
+
+/** controller -> agent: the session is authenticated. */
+export const WelcomeSchema = frame('welcome', {
+  agentId: Id,
+  sessionId: Id,
+  heartbeatSec: Type.Integer({ minimum: 1, maximum: 3600 }),
+  /** Highest report sequence number the controller has stored for this agent (0: none). */
+  lastAckedSeq: Type.Integer({ minimum: 0 }),
+  maxFrameBytes: Type.Integer({ minimum: 1024 }),
+  capabilities: Caps,
+});
+
+/**
+ * agent -> controller: one part of an inventory report. A report has a
+ * sequence number from the agent's outbox; it is split in `parts` frames
+ * (part 0 carries the host facts). `full` replaces the host's package set;
+ * `delta` upserts `packages` and deletes `removed` on top of report `baseSeq`.
+ */
+export const InventorySchema = frame('inventory', {
+  seq: Type.Integer({ minimum: 1 }),
+  kind: Type.Union([Type.Literal('full'), Type.Literal('delta')]),
+  baseSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+  part: Type.Integer({ minimum: 0 }),
+  parts: Type.Integer({ minimum: 1, maximum: 500 }),
+  /** Total packages in the whole report (full: the host's count; delta: upserts). */
+  packageCount: Type.Integer({ minimum: 0 }),
+  collectedAt: Type.Integer({ minimum: 0 }),
+  host: Type.Optional(HostFactsSchema),
+  packages: Type.Array(PackageSchema, { maxItems: 5000 }),
+  removed: Type.Optional(Type.Array(PackageKeySchema, { maxItems: 5000 })),
+});
+
+/** Either direction: liveness; the agent's carries a little state. */
+export const HeartbeatSchema = frame('heartbeat', {
+  uptimeSec: Type.Optional(Type.Integer({ minimum: 0 })),
+  bootId: Type.Optional(Type.String({ maxLength: 128 })),
+});
+
+/** controller -> agent: report `seq` is stored; the agent may drop it from its outbox. */
+export const AckSchema = frame('ack', {
+  seq: Type.Integer({ minimum: 1 }),
+  /** id of the frame that completed the report */
+  replyTo: Id,
+});
+
+/** Either direction: a refusal with a stable code. */
+export const ErrorSchema = frame('error', {
+  code: Type.String({ pattern: '^PF_ERR_[A-Z0-9_]+$', maxLength: 64 }),
+  message: Type.String({ maxLength: 1024 }),
+  retryable: Type.Boolean(),
+  replyTo: Type.Optional(Id),
+});
+
+export const MessageSchemas = {
+  hello: HelloSchema,
+  challenge: ChallengeSchema,
+  auth: AuthSchema,
+  welcome: WelcomeSchema,
+  inventory: InventorySchema,
+  heartbeat: HeartbeatSchema,
+  ack: AckSchema,
+  error: ErrorSchema,
+} satisfies Record<string, TObject>;
+
+export type MessageType = keyof typeof MessageSchemas;
+export type Hello = Static<typeof HelloSchema>;
+export type Challenge = Static<typeof ChallengeSchema>;
+export type Auth = Static<typeof AuthSchema>;
+export type Welcome = Static<typeof WelcomeSchema>;
+export type InventoryFrame = Static<typeof InventorySchema>;
+export type Heartbeat = Static<typeof HeartbeatSchema>;
+export type Ack = Static<typeof AckSchema>;
+export type ErrorFrame = Static<typeof ErrorSchema>;
+export type Message = { [K in MessageType]: Static<(typeof MessageSchemas)[K]> }[MessageType];
+export type MessageOf<K extends MessageType> = Static<(typeof MessageSchemas)[K]>;
+/** A message before the envelope fields are filled in. */
+export type Body<K extends MessageType> = Omit<MessageOf<K>, 'v' | 'type' | 'id' | 'ts'>;

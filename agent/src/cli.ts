@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/** patchfleet-agent: enroll | run | collect | status | version */
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { PROTOCOL_VERSION, systemClock } from '@patchfleet/shared';
+import { collectInventory } from './collect/index';
+import { AgentErrors, isPfError, PfError } from './errors';
+import { enroll } from './identity/enroll';
+import { identityPath, readIdentity } from './identity/state-dir';
+import { AgentLink } from './link/link';
+import { Outbox } from './link/outbox';
+import { createAgentLogger } from './logger';
+import { AGENT_VERSION } from './version';
+
+const DEFAULT_STATE_DIR = process.platform === 'win32' ? `${process.env.ProgramData ?? 'C:\\ProgramData'}\\Patchfleet\\agent` : '/var/lib/patchfleet-agent';
+
+function fail(err: unknown): never {
+  if (isPfError(err)) process.stderr.write(`error ${err.code}: ${err.message}\n`);
+  else process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+}
+
+function parseDurationMs(text: string, flag: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m?.[1]) throw new PfError(AgentErrors.USAGE, `${flag} "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+const program = new Command('patchfleet-agent')
+  .description('Patchfleet agent: reports this host to the controller and carries out its signed commands')
+  .version(`patchfleet-agent ${AGENT_VERSION} (protocol ${PROTOCOL_VERSION})`, '--version')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+program
+  .command('enroll')
+  .description('make this host\'s key pair, pin the controller and register with an enrollment token')
+  .requiredOption('--server <url>', 'controller, wss://HOST:PORT')
+  .option('--token <token>', 'enrollment token (default: PATCHFLEET_ENROLL_TOKEN)')
+  .requiredOption('--ca-fingerprint <hex>', 'SHA-256 of the controller certificate (bootstrap.json caFingerprint)')
+  .option('--state-dir <dir>', 'where the identity and outbox live', DEFAULT_STATE_DIR)
+  .option('--force', 'enroll again even if this state directory is enrolled')
+  .action(async (opts: { server: string; token?: string; caFingerprint: string; stateDir: string; force?: boolean }) => {
+    try {
+      const token = opts.token ?? process.env.PATCHFLEET_ENROLL_TOKEN;
+      if (!token) throw new PfError(AgentErrors.USAGE, 'no enrollment token: pass --token or set PATCHFLEET_ENROLL_TOKEN');
+      const identity = await enroll({ server: opts.server, token, caFingerprint: opts.caFingerprint, stateDir: opts.stateDir, force: opts.force === true });
+      process.stdout.write(`enrolled as ${identity.agentId} with ${identity.serverUrl}\nidentity: ${identityPath(opts.stateDir)}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('run')
+  .description('connect, report inventory (full, then deltas) and heartbeats; reconnect when the link drops')
+  .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)
+  .option('--once', 'send one full report, wait for its acknowledgement and exit')
+  .option('--interval <duration>', 'how often to collect inventory and report changes', '15m')
+  .option('--timeout <duration>', 'with --once: give up after this long', '120s')
+  .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string }) => {
+    try {
+      const log = createAgentLogger();
+      const identity = readIdentity(opts.stateDir);
+      const outbox = new Outbox(opts.stateDir);
+      const link = new AgentLink({
+        identity,
+        outbox,
+        clock: systemClock,
+        log,
+        collect: () => collectInventory({ onWarning: (message, err) => log.warn({ err: (err as Error | undefined)?.message }, message) }),
+        inventoryIntervalMs: parseDurationMs(opts.interval, '--interval'),
+      });
+      const timeoutMs = parseDurationMs(opts.timeout, '--timeout');
+      const seq = await link.queueInventory(true);
+      if (opts.once) {
+        const timer = setTimeout(() => fail(new PfError(AgentErrors.TIMEOUT, `report ${seq} was not acknowledged within ${opts.timeout}`)), timeoutMs);
+        const loop = link.runLoop(true);
+        await Promise.race([link.waitForAck(seq as number), loop]);
+        clearTimeout(timer);
+        link.stop();
+        await loop;
+        process.stdout.write(`report ${seq} acknowledged\n`);
+        process.exit(0);
+      }
+      const stop = () => link.stop();
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      link.startInventoryTimer();
+      await link.runLoop(false);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('collect')
+  .description('print what this agent would report')
+  .option('--json', 'print the whole inventory as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    try {
+      const inventory = await collectInventory();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(inventory, null, 2)}\n`);
+        return;
+      }
+      const h = inventory.host;
+      process.stdout.write(
+        [
+          `host:      ${h.hostname}`,
+          `os:        ${h.os.name} (${h.os.id} ${h.os.version}), kernel ${h.os.kernel}, ${h.os.arch}`,
+          `hardware:  ${h.hardware.vendor} ${h.hardware.model} serial ${h.hardware.serial || '-'}`,
+          `cpu/mem:   ${h.cpu.brand}, ${h.cpu.cores} cores, ${(h.memory.totalBytes / 2 ** 30).toFixed(1)} GiB`,
+          `reboot:    ${h.pendingReboot.required ? `required (${h.pendingReboot.reasons.join('; ')})` : 'not required'}`,
+          `packages:  ${inventory.packages.length} (${h.packageManagers.join(', ')})`,
+        ].join('\n') + '\n',
+      );
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('status')
+  .description('show this agent\'s identity and queued reports')
+  .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)
+  .option('--json', 'print JSON')
+  .action((opts: { stateDir: string; json?: boolean }) => {
+    try {
+      if (!existsSync(identityPath(opts.stateDir))) throw new PfError(AgentErrors.NOT_ENROLLED, `not enrolled (no ${identityPath(opts.stateDir)})`);
+      const id = readIdentity(opts.stateDir);
+      const outbox = new Outbox(opts.stateDir);
+      const pending = outbox.pending().map((r) => ({ seq: r.seq, kind: r.kind, packages: r.packages.length }));
+      const status = { agentId: id.agentId, server: id.serverUrl, caFingerprint: id.caFingerprint, enrolledAt: id.enrolledAt, lastSeq: outbox.lastSeq(), pending };
+      if (opts.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else process.stdout.write(`agent ${status.agentId}\nserver ${status.server}\nenrolled ${status.enrolledAt}\nreports queued: ${pending.length} (last seq ${status.lastSeq})\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('version')
+  .description('print the agent version')
+  .action(() => {
+    process.stdout.write(`patchfleet-agent ${AGENT_VERSION} (protocol ${PROTOCOL_VERSION})\n`);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,268 @@
+/**
+ * The agent's side of the session: connect over WSS with the controller's
+ * certificate pinned, answer the challenge, then deliver queued reports one
+ * at a time until each is acknowledged, with heartbeats. Reconnects with
+ * jittered exponential backoff; everything unacknowledged stays on disk.
+ */
+import { readFileSync } from 'node:fs';
+import { uptime } from 'node:os';
+import { WebSocket } from 'ws';
+import {
+  authChallengePayload,
+  canonicalBytes,
+  Capabilities,
+  decodeFrame,
+  encodeFrame,
+  isPfError,
+  Limits,
+  makeFrame,
+  nodeEd25519,
+  PinnedAgent,
+  type Body,
+  type Clock,
+  type Inventory,
+  type Message,
+  type MessageType,
+  type TimerHandle,
+} from '@patchfleet/shared';
+import type { Logger } from 'pino';
+import { AgentErrors, PfError } from '../errors';
+import type { Identity } from '../identity/state-dir';
+import { buildReport } from '../report/build';
+import { chunkReport } from '../report/chunk';
+import { AGENT_VERSION } from '../version';
+import { Backoff } from './backoff';
+import type { Outbox } from './outbox';
+
+/** Codes after which reconnecting cannot help without an operator. */
+const FATAL_CODES = new Set(['PF_ERR_AUTH_FAILED', 'PF_ERR_UNKNOWN_AGENT', 'PF_ERR_AGENT_REVOKED', 'PF_ERR_UNSUPPORTED_VERSION', 'PF_ERR_TLS_PIN_MISMATCH']);
+
+export interface LinkOptions {
+  identity: Identity;
+  outbox: Outbox;
+  clock: Clock;
+  log: Logger;
+  collect: () => Promise<Inventory>;
+  /** How often to collect and report changes (run mode). */
+  inventoryIntervalMs: number;
+}
+
+interface SessionEnd {
+  authenticated: boolean;
+  error?: PfError;
+}
+
+export class AgentLink {
+  private ws: WebSocket | undefined;
+  private stopped = false;
+  private inFlight: number | undefined;
+  private maxFrameBytes: number = Limits.maxFrameBytes;
+  private heartbeatTimer: TimerHandle | undefined;
+  private inventoryTimer: TimerHandle | undefined;
+  private lastPong = 0;
+  private readonly backoff = new Backoff();
+  private readonly ackWaiters = new Map<number, () => void>();
+  private lastHostJson = '';
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly opts: LinkOptions) {}
+
+  /** Collects now and queues a report (full when asked or when no state is projected). Returns its seq, if one was queued. */
+  async queueInventory(forceFull: boolean): Promise<number | undefined> {
+    const inventory = await this.opts.collect();
+    const hostJson = JSON.stringify({ ...inventory.host, uptimeSec: 0, users: [] });
+    const report = buildReport(inventory, this.opts.outbox.projected(), { forceFull, collectedAt: this.opts.clock.now(), hostChanged: hostJson !== this.lastHostJson });
+    this.lastHostJson = hostJson;
+    if (!report) return undefined;
+    const entry = this.opts.outbox.enqueue(report, inventory.packages);
+    this.opts.log.info({ seq: entry.seq, kind: entry.kind, packages: entry.packages.length, removed: entry.removed.length }, 'report queued');
+    this.sendNext();
+    return entry.seq;
+  }
+
+  /** Resolves once report `seq` is acknowledged. */
+  waitForAck(seq: number): Promise<void> {
+    if (!this.opts.outbox.pending().some((r) => r.seq <= seq)) return Promise.resolve();
+    return new Promise((resolve) => this.ackWaiters.set(seq, resolve));
+  }
+
+  /**
+   * Keeps a session up until stop(). With `failFast`, a refusal that needs
+   * an operator (bad pin, unknown or revoked agent) ends the loop with that error.
+   */
+  async runLoop(failFast: boolean): Promise<void> {
+    while (!this.stopped) {
+      const end = await this.connectOnce();
+      if (this.stopped) break;
+      if (end.authenticated) this.backoff.reset();
+      if (end.error && failFast && FATAL_CODES.has(end.error.code)) throw end.error;
+      const delay = this.backoff.next();
+      this.opts.log.info({ delayMs: delay, code: end.error?.code, reason: end.error?.message }, 'reconnecting after delay');
+      await new Promise<void>((resolve) => {
+        const t = this.opts.clock.after(delay, resolve);
+        this.wake = () => {
+          t.cancel();
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Starts periodic inventory collection (run mode). */
+  startInventoryTimer(): void {
+    const tick = () => {
+      this.inventoryTimer = this.opts.clock.after(this.opts.inventoryIntervalMs, () => {
+        this.queueInventory(false).catch((err: unknown) => this.opts.log.error({ err }, 'inventory collection failed')).finally(tick);
+      });
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.inventoryTimer?.cancel();
+    this.heartbeatTimer?.cancel();
+    this.wake?.();
+    this.ws?.close(1000, 'agent stopping');
+  }
+
+  private send<K extends MessageType>(type: K, body: Body<K>): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(makeFrame(type, body, this.opts.clock.now()) as Message));
+  }
+
+  private connectOnce(): Promise<SessionEnd> {
+    const { identity, log } = this.opts;
+    return new Promise<SessionEnd>((resolve) => {
+      let authenticated = false;
+      let error: PfError | undefined;
+      const agent = new PinnedAgent(identity.caFingerprint);
+      const ws = new WebSocket(identity.wsUrl, { agent, handshakeTimeout: 15_000, maxPayload: 4 * Limits.maxFrameBytes, perMessageDeflate: false });
+      this.ws = ws;
+      ws.on('open', () => {
+        this.send('hello', { agentId: identity.agentId, agentVersion: AGENT_VERSION, platform: process.platform, capabilities: [Capabilities.InventoryDelta, Capabilities.InventoryChunked] });
+      });
+      ws.on('message', (data) => {
+        let msg: Message;
+        try {
+          msg = decodeFrame(data as Buffer, 4 * Limits.maxFrameBytes);
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'bad frame from controller');
+          return;
+        }
+        try {
+          if (msg.type === 'welcome') authenticated = true;
+          this.onMessage(msg);
+        } catch (err) {
+          log.error({ err }, 'failed to handle controller frame');
+          ws.close(1011, 'agent error');
+        }
+        if (msg.type === 'error' && FATAL_CODES.has(msg.code)) error = new PfError(AgentErrors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
+      });
+      ws.on('pong', () => {
+        this.lastPong = this.opts.clock.now();
+      });
+      ws.on('error', (err) => {
+        if (isPfError(err)) error = err;
+        else error ??= new PfError(AgentErrors.CONNECT_FAILED, `cannot reach ${identity.wsUrl}: ${err.message}`);
+        log.warn({ code: error.code, err: error.message }, 'connection failed');
+      });
+      ws.on('close', (code, reason) => {
+        this.heartbeatTimer?.cancel();
+        this.inFlight = undefined;
+        agent.destroy();
+        if (authenticated) log.info({ code, reason: reason.toString('utf8') }, 'session closed');
+        if (error && isPfError(error) && error.code === 'PF_ERR_TLS_PIN_MISMATCH') {
+          // ws wraps agent errors; keep the pin error's own code for the operator.
+        }
+        resolve({ authenticated, ...(error ? { error } : {}) });
+      });
+    });
+  }
+
+  private onMessage(msg: Message): void {
+    const { identity, outbox, log } = this.opts;
+    switch (msg.type) {
+      case 'challenge': {
+        const signature = nodeEd25519.sign(canonicalBytes(authChallengePayload(identity.agentId, msg.sessionId, msg.nonce)), identity.secretKey);
+        this.send('auth', { agentId: identity.agentId, sessionId: msg.sessionId, signature });
+        return;
+      }
+      case 'welcome': {
+        log.info({ agentId: msg.agentId, sessionId: msg.sessionId, lastAckedSeq: msg.lastAckedSeq }, 'session authenticated');
+        this.maxFrameBytes = msg.maxFrameBytes;
+        if (msg.lastAckedSeq > outbox.lastSeq()) {
+          // The controller holds reports this state directory never made (it was reset): start over above its number.
+          outbox.reset(msg.lastAckedSeq);
+          void this.queueInventory(true).catch((err: unknown) => log.error({ err }, 'inventory collection failed'));
+        } else {
+          this.acked(msg.lastAckedSeq);
+        }
+        this.startHeartbeat(msg.heartbeatSec);
+        this.sendNext();
+        return;
+      }
+      case 'ack':
+        this.acked(msg.seq);
+        return;
+      case 'error':
+        log.warn({ code: msg.code, msg: msg.message, replyTo: msg.replyTo }, 'controller refused a frame');
+        if (msg.code === 'PF_ERR_RESYNC_REQUIRED' || msg.code === 'PF_ERR_INCOMPLETE_REPORT') {
+          // Our deltas no longer apply: drop them and send everything afresh.
+          outbox.reset(outbox.lastSeq());
+          this.inFlight = undefined;
+          void this.queueInventory(true).catch((err: unknown) => log.error({ err }, 'inventory collection failed'));
+        }
+        return;
+      case 'heartbeat':
+        return;
+      default:
+        log.warn({ type: msg.type }, 'unexpected frame from controller');
+    }
+  }
+
+  private acked(seq: number): void {
+    this.opts.outbox.ack(seq);
+    if (this.inFlight !== undefined && this.inFlight <= seq) this.inFlight = undefined;
+    for (const [waitSeq, resolve] of this.ackWaiters) {
+      if (waitSeq <= seq) {
+        this.ackWaiters.delete(waitSeq);
+        resolve();
+      }
+    }
+    this.sendNext();
+  }
+
+  /** Sends the oldest queued report, unless one is already awaiting its ack. */
+  private sendNext(): void {
+    if (this.inFlight !== undefined || this.ws?.readyState !== WebSocket.OPEN) return;
+    const next = this.opts.outbox.pending()[0];
+    if (!next) return;
+    this.inFlight = next.seq;
+    for (const frame of chunkReport(next, this.maxFrameBytes)) this.send('inventory', frame);
+  }
+
+  private startHeartbeat(heartbeatSec: number): void {
+    this.lastPong = this.opts.clock.now();
+    const beat = () => {
+      this.heartbeatTimer = this.opts.clock.after(heartbeatSec * 1000, () => {
+        if (this.opts.clock.now() - this.lastPong > heartbeatSec * 3000) {
+          this.opts.log.warn('controller stopped answering pings; reconnecting');
+          this.ws?.terminate();
+          return;
+        }
+        this.send('heartbeat', { uptimeSec: Math.floor(uptime()), bootId: bootId() });
+        this.ws?.ping();
+        beat();
+      });
+    };
+    beat();
+  }
+}
+
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return ''; // not Linux: the full report carries the boot facts
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * One JSON error envelope for the whole API:
+ * `{ "error": { "code", "message", "requestId" } }`, with stable PF_ERR codes.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPfError } from '@patchfleet/shared/errors';
+import { ControllerErrors } from '../errors';
+
+export interface ErrorEnvelope {
+  error: { code: string; message: string; requestId: string; retryable: boolean };
+}
+
+export function sendError(reply: FastifyReply, def: { code: string; status: number; retryable: boolean }, message: string): FastifyReply {
+  const body: ErrorEnvelope = { error: { code: def.code, message, requestId: String(reply.request.id), retryable: def.retryable } };
+  return reply.code(def.status).type('application/json').send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (isPfError(err)) {
+      if (err.status >= 500) req.log.error({ err, code: err.code }, 'request failed');
+      else req.log.info({ code: err.code, msg: err.message }, 'request refused');
+      return sendError(reply, err, err.message);
+    }
+    if (err.validation) {
+      return sendError(reply, ControllerErrors.VALIDATION, `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params|headers)/, '')}`);
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, ControllerErrors.PAYLOAD_TOO_LARGE, err.message);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      // Fastify's own client errors (bad JSON, wrong content type): keep its words, give our code.
+      return sendError(reply, { ...ControllerErrors.VALIDATION, status: err.statusCode }, err.message);
+    }
+    req.log.error({ err }, 'unhandled error');
+    return sendError(reply, ControllerErrors.INTERNAL, 'internal error');
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, ControllerErrors.ROUTE_NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`));
+}

@@ -1,0 +1,88 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { PfError } from '@patchfleet/shared/errors';
+import type { ControllerContext } from '../../context';
+import { ControllerErrors } from '../../errors';
+import { getHost, listHostPackages, searchHosts } from '../../hosts/queries';
+import { ErrorResponse, Labels, Paging } from '../schemas';
+
+const HostSummary = Type.Object({
+  id: Type.String(),
+  hostname: Type.String(),
+  os: Type.Object({ platform: Type.String(), id: Type.String(), name: Type.String(), version: Type.String(), kernel: Type.String(), arch: Type.String() }),
+  hardware: Type.Object({ vendor: Type.String(), model: Type.String(), serial: Type.String() }),
+  addresses: Type.Array(Type.String()),
+  labels: Labels,
+  status: Type.String(),
+  packageCount: Type.Integer(),
+  enrolledAt: Type.String({ format: 'date-time' }),
+  lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastReportAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  online: Type.Boolean(),
+});
+
+const HostDetail = Type.Intersect([
+  HostSummary,
+  Type.Object({
+    fqdn: Type.Union([Type.String(), Type.Null()]),
+    facts: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+    lastSeq: Type.Integer(),
+    sessions: Type.Array(Type.Object({}, { additionalProperties: true })),
+  }),
+]);
+
+const HostId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+  const staleMs = ctx.config.heartbeatSec * 3 * 1000;
+
+  app.get(
+    '/api/v1/hosts',
+    {
+      config: { auth: 'helpdesk' },
+      schema: {
+        summary: 'Search hosts by hostname, FQDN, serial, address or id',
+        tags: ['hosts'],
+        querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 255 })), ...Paging }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(HostSummary), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }), '4xx': ErrorResponse },
+      },
+    },
+    async (req) => {
+      const { q, limit = 50, offset = 0 } = req.query as { q?: string; limit?: number; offset?: number };
+      const result = await searchHosts(ctx.db, { q, limit, offset, now: new Date(ctx.clock.now()), staleMs });
+      return { ...result, limit, offset };
+    },
+  );
+
+  app.get(
+    '/api/v1/hosts/:id',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'One host: OS, hardware, facts, package count, last seen, online', tags: ['hosts'], params: HostId, response: { 200: HostDetail, '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const host = await getHost(ctx.db, id, new Date(ctx.clock.now()), staleMs);
+      if (!host) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} not found`);
+      return host;
+    },
+  );
+
+  app.get(
+    '/api/v1/hosts/:id/packages',
+    {
+      config: { auth: 'helpdesk' },
+      schema: {
+        summary: "A host's installed packages",
+        tags: ['hosts'],
+        params: HostId,
+        querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 255 })), ...Paging }, { additionalProperties: false }),
+        response: { '4xx': ErrorResponse },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const { q, limit = 50, offset = 0 } = req.query as { q?: string; limit?: number; offset?: number };
+      const host = await getHost(ctx.db, id, new Date(ctx.clock.now()), staleMs);
+      if (!host) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} not found`);
+      return { ...(await listHostPackages(ctx.db, id, { q, limit, offset })), limit, offset };
+    },
+  );
+}

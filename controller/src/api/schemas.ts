@@ -1,0 +1,14 @@
+import { Type } from '@sinclair/typebox';
+
+/** The error envelope, for OpenAPI. */
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String(), retryable: Type.Boolean() }),
+});
+
+/** Host labels: short keys and values, e.g. criticality=high, role=web. */
+export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,63}$' }), Type.String({ maxLength: 256 }), { maxProperties: 64 });
+
+export const Paging = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 })),
+};

@@ -1,0 +1,47 @@
+/**
+ * Fastify assembly: one plugin-like registration per area, the error
+ * envelope, authentication on every route, OpenAPI at /api/v1/openapi.json.
+ */
+import { randomBytes } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAuth } from './api/auth';
+import { registerErrorHandling } from './api/errors';
+import { auditRoutes } from './api/routes/audit';
+import { enrollRoutes } from './api/routes/enroll';
+import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
+import { healthRoutes } from './api/routes/health';
+import { hostRoutes } from './api/routes/hosts';
+import type { ControllerContext } from './context';
+
+export interface AppOptions {
+  tls?: { cert: string; key: string } | undefined;
+}
+
+export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+    genReqId: () => randomBytes(8).toString('hex'),
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Patchfleet controller API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  registerErrorHandling(app);
+  registerAuth(app, ctx);
+  healthRoutes(app, ctx);
+  enrollRoutes(app, ctx);
+  enrollmentTokenRoutes(app, ctx);
+  hostRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** patchfleet: the controller's command line. */
+import { Command } from 'commander';
+import { registerEnrollToken } from './cli/enroll-token';
+import { registerServe } from './cli/serve';
+import { PROTOCOL_VERSION } from '@patchfleet/shared';
+
+const program = new Command('patchfleet')
+  .description('Patchfleet controller: patch Windows and Linux fleets ring by ring, safely')
+  .version(`patchfleet 0.1.0 (protocol ${PROTOCOL_VERSION})`, '--version')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // Usage errors exit 2, as is usual for CLIs; --help and --version exit 0.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerServe(program);
+registerEnrollToken(program);
+
+await program.parseAsync(process.argv);

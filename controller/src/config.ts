@@ -1,0 +1,95 @@
+/**
+ * One configuration schema: defaults < config file < environment < flags,
+ * validated once and frozen. Nothing else reads process.env for settings.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { PfError } from '@patchfleet/shared/errors';
+import { ControllerErrors } from './errors';
+
+export const ConfigSchema = Type.Object(
+  {
+    /** Where PGlite, the certificate, the keys and bootstrap.json live. */
+    dataDir: Type.String({ minLength: 1 }),
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** PostgreSQL URL; empty means embedded PGlite in the data directory. */
+    databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    tlsCert: Type.Optional(Type.String({ minLength: 1 })),
+    tlsKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Plain HTTP/WS, for debugging only. */
+    insecure: Type.Boolean(),
+    /** Public URL written to bootstrap.json; derived from host and port when absent. */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    heartbeatSec: Type.Integer({ minimum: 1, maximum: 3600 }),
+    maxFrameBytes: Type.Integer({ minimum: 4096, maximum: 16 * 1024 * 1024 }),
+    /** Frames per second an agent may send, sustained; bursts up to 4x. */
+    agentFramesPerSec: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  },
+  { additionalProperties: false },
+);
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+
+export const DEFAULTS: Omit<Config, 'dataDir'> = {
+  host: '0.0.0.0',
+  port: 8443,
+  insecure: false,
+  heartbeatSec: 30,
+  maxFrameBytes: 1024 * 1024,
+  agentFramesPerSec: 50,
+  logLevel: 'info',
+};
+
+const ENV: Record<string, keyof Config> = {
+  PATCHFLEET_DATA_DIR: 'dataDir',
+  PATCHFLEET_HOST: 'host',
+  PATCHFLEET_PORT: 'port',
+  DATABASE_URL: 'databaseUrl',
+  PATCHFLEET_TLS_CERT: 'tlsCert',
+  PATCHFLEET_TLS_KEY: 'tlsKey',
+  PATCHFLEET_PUBLIC_URL: 'publicUrl',
+  PATCHFLEET_HEARTBEAT_SEC: 'heartbeatSec',
+  PATCHFLEET_LOG_LEVEL: 'logLevel',
+};
+const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec']);
+
+const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(ConfigSchema);
+
+/** Builds the frozen config. `flags` hold only what the user set on the command line. */
+export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv = process.env): Config {
+  const merged: Record<string, unknown> = { dataDir: '.patchfleet/controller', ...DEFAULTS };
+  const configFile = (flags as { configFile?: string }).configFile ?? env.PATCHFLEET_CONFIG;
+  if (configFile) {
+    let text: string;
+    try {
+      text = readFileSync(configFile, 'utf8');
+    } catch (err) {
+      throw new PfError(ControllerErrors.CONFIG, `cannot read config file ${configFile}: ${(err as Error).message}`);
+    }
+    try {
+      Object.assign(merged, JSON.parse(text));
+    } catch (err) {
+      throw new PfError(ControllerErrors.CONFIG, `config file ${configFile} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  for (const [name, key] of Object.entries(ENV)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') merged[key] = NUMERIC.has(key) ? Number(value) : value;
+  }
+  for (const [key, value] of Object.entries(flags as Record<string, unknown>)) {
+    if (key === 'configFile' || value === undefined) continue;
+    merged[key] = NUMERIC.has(key as keyof Config) ? Number(value) : value;
+  }
+  if (!validate(merged)) {
+    const detail = (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath.slice(1) || 'config'} ${e.message}`).join('; ');
+    throw new PfError(ControllerErrors.CONFIG, `invalid configuration: ${detail}`);
+  }
+  if (Boolean(merged.tlsCert) !== Boolean(merged.tlsKey)) {
+    throw new PfError(ControllerErrors.CONFIG, 'invalid configuration: --tls-cert and --tls-key go together');
+  }
+  merged.dataDir = resolve(String(merged.dataDir));
+  return Object.freeze(merged as Config);
+}

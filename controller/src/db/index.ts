@@ -1,0 +1,83 @@
+/**
+ * Database access: PostgreSQL through postgres.js when a URL is given,
+ * embedded PGlite under the data directory otherwise. Both get the same
+ * drizzle schema and the same committed migrations, applied on open.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { PfError } from '@patchfleet/shared/errors';
+import { ControllerErrors } from '../errors';
+import * as schema from './schema/index';
+
+export type Schema = typeof schema;
+/** The one database type the rest of the controller sees, whichever driver is behind it. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle; has the same query API as Db. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Where the data lives, with any password removed (safe to log). */
+  location: string;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+
+/** Removes the password from a connection URL so it can be logged. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable database URL>'; // never echo a URL we cannot redact
+  }
+}
+
+/** Opens (and migrates) the database: PostgreSQL at `databaseUrl`, or PGlite in `<dataDir>/pgdata`. */
+export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: string; migrateOnOpen?: boolean }): Promise<Database> {
+  const runMigrations = opts.migrateOnOpen ?? true;
+  if (opts.databaseUrl) {
+    const client = postgres(opts.databaseUrl, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const location = redactUrl(opts.databaseUrl);
+    try {
+      await client`select 1`;
+      if (runMigrations) await withMigrationLock(db, () => migratePostgres(db as never, { migrationsFolder: MIGRATIONS_DIR }));
+    } catch (err) {
+      await client.end({ timeout: 1 });
+      throw new PfError(ControllerErrors.DATABASE_UNAVAILABLE, `cannot use PostgreSQL at ${location}: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    return { db, kind: 'postgres', location, close: () => client.end({ timeout: 5 }) };
+  }
+  const dir = join(opts.dataDir, 'pgdata');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir);
+  } catch (err) {
+    throw new PfError(ControllerErrors.DATABASE_UNAVAILABLE, `cannot open the embedded database in ${dir} (is another controller using this data directory?): ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  if (runMigrations) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
+  return { db, kind: 'pglite', location: dir, close: () => client.close() };
+}
+
+/** Several replicas may start at once: one migrates while the others wait on a session advisory lock. */
+async function withMigrationLock(db: Db, fn: () => Promise<void>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(7320815)`);
+    await fn();
+  });
+}

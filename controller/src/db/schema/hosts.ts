@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** One enrolled host. `facts` holds the last reported HostFacts; the columns are what we search and sort on. */
+export const hosts = pgTable(
+  'hosts',
+  {
+    id: text('id').primaryKey(),
+    hostname: text('hostname').notNull(),
+    fqdn: text('fqdn'),
+    osPlatform: text('os_platform').notNull().default('unknown'),
+    osId: text('os_id').notNull().default(''),
+    osName: text('os_name').notNull().default(''),
+    osVersion: text('os_version').notNull().default(''),
+    kernel: text('kernel').notNull().default(''),
+    arch: text('arch').notNull().default(''),
+    hwVendor: text('hw_vendor').notNull().default(''),
+    hwModel: text('hw_model').notNull().default(''),
+    hwSerial: text('hw_serial').notNull().default(''),
+    /** Every IPv4/IPv6 address the host reported, for search. */
+    addresses: text('addresses').array().notNull().default(sql`'{}'::text[]`),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
+    facts: jsonb('facts').$type<Record<string, unknown>>(),
+    status: text('status', { enum: ['active', 'revoked'] }).notNull().default('active'),
+    enrollmentTokenId: text('enrollment_token_id'),
+    enrolledAt: timestamp('enrolled_at', { withTimezone: true, mode: 'date' }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }),
+    lastReportAt: timestamp('last_report_at', { withTimezone: true, mode: 'date' }),
+    /** Sequence number of the last report applied; reports at or below it are duplicates. */
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+    packageCount: integer('package_count').notNull().default(0),
+  },
+  (t) => [index('hosts_hostname_idx').on(t.hostname), index('hosts_serial_idx').on(t.hwSerial)],
+);

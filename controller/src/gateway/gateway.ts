@@ -1,0 +1,71 @@
+/**
+ * The agent WebSocket endpoint. Holds the authenticated sessions of this
+ * controller process, one per agent (a new session replaces an older one).
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { ControllerContext } from '../context';
+import { AGENT_WS_PATH } from '@patchfleet/shared';
+import { LastSeenTracker } from './last-seen';
+import { AgentSession, CloseCodes } from './session';
+
+export class AgentGateway {
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Map<string, AgentSession>();
+  private readonly pending = new Set<AgentSession>();
+  readonly tracker: LastSeenTracker;
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // ws closes with 1009 above this; below it our decoder answers oversize frames with PF_ERR_FRAME_TOO_LARGE.
+      maxPayload: ctx.config.maxFrameBytes * 2,
+      perMessageDeflate: false,
+    });
+  }
+
+  /** Number of authenticated agents on this process. */
+  get connectedCount(): number {
+    return this.sessions.size;
+  }
+
+  session(agentId: string): AgentSession | undefined {
+    return this.sessions.get(agentId);
+  }
+
+  attach(server: Server): void {
+    this.tracker.start();
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== AGENT_WS_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const remote = req.socket.remoteAddress ?? '';
+        const session = new AgentSession(ws, remote, this.ctx, this.tracker, {
+          onAuthenticated: (s) => {
+            this.pending.delete(s);
+            const older = this.sessions.get(s.agentId as string);
+            this.sessions.set(s.agentId as string, s);
+            older?.close(CloseCodes.replaced, 'replaced by a newer session');
+          },
+          onClosed: (s) => {
+            if (this.sessions.get(s.agentId as string) === s) this.sessions.delete(s.agentId as string);
+          },
+        });
+        this.pending.add(session);
+        ws.once('close', () => this.pending.delete(session));
+      });
+    });
+  }
+
+  /** Closes every session (agents reconnect elsewhere or later) and flushes last-seen times. */
+  async close(): Promise<void> {
+    for (const s of [...this.sessions.values(), ...this.pending]) s.close(CloseCodes.shuttingDown, 'controller shutting down');
+    await this.tracker.stop();
+    this.wss.close();
+  }
+}

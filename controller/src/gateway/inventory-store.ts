@@ -1,0 +1,141 @@
+/**
+ * Applies inventory reports to the database. A report is applied in one
+ * transaction with the host row locked, so concurrent reports of one host
+ * serialize and a crash leaves the previous package set whole. Reports at or
+ * below the host's last sequence number are duplicates (the agent resends
+ * until acknowledged) and change nothing. Package writes are batched.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { packageKey, PfError, ProtocolErrors, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
+import { hosts, installedPackages, inventorySnapshots } from '../db/schema/index';
+import type { Db, Tx } from '../db/index';
+import type { Report } from './report-assembler';
+
+const BATCH = 1000;
+
+export interface ApplyResult {
+  applied: boolean;
+  packageCount: number;
+  added: number;
+  removed: number;
+  changed: number;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function hostColumns(facts: HostFacts) {
+  const addresses = new Set<string>();
+  for (const nic of facts.network) {
+    if (nic.internal) continue;
+    for (const a of [...nic.ipv4, ...nic.ipv6]) addresses.add(a);
+  }
+  return {
+    hostname: facts.hostname,
+    fqdn: facts.fqdn ?? null,
+    osPlatform: facts.os.platform,
+    osId: facts.os.id,
+    osName: facts.os.name,
+    osVersion: facts.os.version,
+    kernel: facts.os.kernel,
+    arch: facts.os.arch,
+    hwVendor: facts.hardware.vendor,
+    hwModel: facts.hardware.model,
+    hwSerial: facts.hardware.serial,
+    addresses: [...addresses].slice(0, 256),
+    facts: facts as unknown as Record<string, unknown>,
+  };
+}
+
+async function upsertPackages(tx: Tx, hostId: string, packages: Package[]): Promise<void> {
+  for (const batch of chunks(packages, BATCH)) {
+    await tx
+      .insert(installedPackages)
+      .values(batch.map((p) => ({ hostId, manager: p.manager, name: p.name, arch: p.arch, version: p.version, sourceName: p.sourceName, sourceVersion: p.sourceVersion })))
+      .onConflictDoUpdate({
+        target: [installedPackages.hostId, installedPackages.manager, installedPackages.name, installedPackages.arch],
+        set: { version: sql`excluded.version`, sourceName: sql`excluded.source_name`, sourceVersion: sql`excluded.source_version` },
+      });
+  }
+}
+
+async function deletePackages(tx: Tx, hostId: string, keys: PackageKey[]): Promise<void> {
+  for (const batch of chunks(keys, BATCH)) {
+    const tuples = sql.join(batch.map((k) => sql`(${k.manager}, ${k.name}, ${k.arch})`), sql`, `);
+    await tx.execute(sql`delete from ${installedPackages} where ${installedPackages.hostId} = ${hostId} and (${installedPackages.manager}, ${installedPackages.name}, ${installedPackages.arch}) in (${tuples})`);
+  }
+}
+
+function assertUnique(packages: Package[], seq: number): void {
+  const seen = new Set<string>();
+  for (const p of packages) {
+    const k = packageKey(p);
+    if (seen.has(k)) throw new PfError(ProtocolErrors.BAD_FRAME, `report ${seq} lists package ${p.name}:${p.arch} (${p.manager}) twice`);
+    seen.add(k);
+  }
+}
+
+export async function applyReport(db: Db, hostId: string, report: Report, now: Date): Promise<ApplyResult> {
+  assertUnique(report.packages, report.seq);
+  return db.transaction(async (tx) => {
+    const [host] = await tx.select({ lastSeq: hosts.lastSeq, packageCount: hosts.packageCount }).from(hosts).where(eq(hosts.id, hostId)).for('update');
+    if (!host) throw new PfError(ProtocolErrors.UNKNOWN_AGENT, `host ${hostId} no longer exists`);
+    if (report.seq <= host.lastSeq) return { applied: false, packageCount: host.packageCount, added: 0, removed: 0, changed: 0 };
+
+    const existing = await tx
+      .select({ manager: installedPackages.manager, name: installedPackages.name, arch: installedPackages.arch, version: installedPackages.version, sourceName: installedPackages.sourceName, sourceVersion: installedPackages.sourceVersion })
+      .from(installedPackages)
+      .where(eq(installedPackages.hostId, hostId));
+    const current = new Map(existing.map((p) => [packageKey(p), p]));
+
+    let upserts: Package[];
+    let deletions: PackageKey[];
+    if (report.kind === 'full') {
+      const incoming = new Set(report.packages.map(packageKey));
+      deletions = existing.filter((p) => !incoming.has(packageKey(p)));
+      upserts = report.packages;
+    } else {
+      if (report.baseSeq !== host.lastSeq) {
+        throw new PfError(ProtocolErrors.RESYNC_REQUIRED, `delta ${report.seq} is based on report ${report.baseSeq ?? 'none'} but the controller holds report ${host.lastSeq}`);
+      }
+      upserts = report.packages;
+      deletions = report.removed.filter((k) => current.has(packageKey(k)));
+    }
+    let added = 0;
+    let changed = 0;
+    const writes = upserts.filter((p) => {
+      const old = current.get(packageKey(p));
+      if (!old) {
+        added += 1;
+        return true;
+      }
+      if (old.version !== p.version || old.sourceName !== p.sourceName || old.sourceVersion !== p.sourceVersion) {
+        changed += 1;
+        return true;
+      }
+      return false; // unchanged: no write
+    });
+    await deletePackages(tx, hostId, deletions);
+    await upsertPackages(tx, hostId, writes);
+    const packageCount = current.size - deletions.length + added;
+    await tx
+      .update(hosts)
+      .set({ ...hostColumns(report.host), lastSeq: report.seq, packageCount, lastReportAt: now, lastSeenAt: now })
+      .where(eq(hosts.id, hostId));
+    await tx.insert(inventorySnapshots).values({
+      hostId,
+      seq: report.seq,
+      kind: report.kind,
+      collectedAt: new Date(report.collectedAt),
+      receivedAt: now,
+      packageCount,
+      added,
+      removed: deletions.length,
+      changed,
+    });
+    return { applied: true, packageCount, added, removed: deletions.length, changed };
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Heartbeats of thousands of agents would be thousands of UPDATEs a minute;
+ * instead the latest time per host and per session is kept in memory and
+ * flushed in two multi-row statements every few seconds.
+ */
+import { sql } from 'drizzle-orm';
+import type { Clock, TimerHandle } from '@patchfleet/shared';
+import { hostSessions, hosts } from '../db/schema/index';
+import type { Db } from '../db/index';
+import type { Logger } from '../logger';
+
+const BATCH = 1000;
+
+export class LastSeenTracker {
+  private pending = new Map<string, { hostId: string; at: number }>();
+  private timer: TimerHandle | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly intervalMs = 5000,
+  ) {}
+
+  start(): void {
+    const tick = (): void => {
+      this.timer = this.clock.after(this.intervalMs, () => {
+        void this.flush().finally(tick);
+      });
+    };
+    tick();
+  }
+
+  /** Records that the session was seen now. */
+  touch(sessionId: string, hostId: string): void {
+    this.pending.set(sessionId, { hostId, at: this.clock.now() });
+  }
+
+  /** Writes what is pending; safe to call concurrently (flushes run one after another). */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write()).catch((err: unknown) => {
+      this.log.warn({ err }, 'last-seen flush failed; will retry');
+    });
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    this.timer?.cancel();
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const entries = [...this.pending.entries()];
+    this.pending = new Map();
+    for (let i = 0; i < entries.length; i += BATCH) {
+      const batch = entries.slice(i, i + BATCH);
+      const sessionRows = sql.join(batch.map(([sid, e]) => sql`(${sid}, ${new Date(e.at).toISOString()}::timestamptz)`), sql`, `);
+      await this.db.execute(sql`update ${hostSessions} set last_seen_at = v.at from (values ${sessionRows}) as v(id, at) where ${hostSessions.id} = v.id and ${hostSessions.lastSeenAt} < v.at`);
+      const byHost = new Map<string, number>();
+      for (const [, e] of batch) byHost.set(e.hostId, Math.max(byHost.get(e.hostId) ?? 0, e.at));
+      const hostRows = sql.join([...byHost].map(([hid, at]) => sql`(${hid}, ${new Date(at).toISOString()}::timestamptz)`), sql`, `);
+      await this.db.execute(sql`update ${hosts} set last_seen_at = v.at from (values ${hostRows}) as v(id, at) where ${hosts.id} = v.id and (${hosts.lastSeenAt} is null or ${hosts.lastSeenAt} < v.at)`);
+    }
+  }
+}

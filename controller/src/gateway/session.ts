@@ -1,0 +1,250 @@
+/**
+ * One agent connection: hello -> challenge -> auth -> welcome, then reports
+ * and heartbeats. Nothing but `hello` and `auth` is accepted before the
+ * signature checks out; every refusal is an `error` frame with a stable code,
+ * and refusals before authentication close the socket.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { WebSocket } from 'ws';
+import {
+  authChallengePayload,
+  Capabilities,
+  decodeFrame,
+  encodeFrame,
+  isPfError,
+  makeFrame,
+  nodeEd25519,
+  canonicalBytes,
+  PfError,
+  ProtocolErrors,
+  type Body,
+  type Message,
+  type MessageType,
+  type TimerHandle,
+} from '@patchfleet/shared';
+import { agentKeys, hostSessions, hosts } from '../db/schema/index';
+import type { ControllerContext } from '../context';
+import { applyReport } from './inventory-store';
+import type { LastSeenTracker } from './last-seen';
+import { TokenBucket } from './rate-limit';
+import { ReportAssembler } from './report-assembler';
+
+/** WebSocket close codes we use (4000-4999 are for applications). */
+export const CloseCodes = {
+  shuttingDown: 1001,
+  badFrame: 4400,
+  authFailed: 4401,
+  revoked: 4403,
+  handshakeTimeout: 4408,
+  replaced: 4409,
+  rateLimited: 4429,
+} as const;
+
+const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked];
+const MAX_BAD_FRAMES = 10;
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+
+type State = 'await-hello' | 'await-auth' | 'ready' | 'closed';
+
+export interface SessionHooks {
+  /** Called once authenticated; the gateway closes an older session of the same agent. */
+  onAuthenticated(session: AgentSession): void;
+  onClosed(session: AgentSession): void;
+}
+
+export class AgentSession {
+  readonly sessionId = randomUUID();
+  agentId: string | undefined;
+  private state: State = 'await-hello';
+  private nonce = '';
+  private agentVersion = '';
+  private readonly bucket: TokenBucket;
+  private readonly assembler = new ReportAssembler(MAX_REPORT_BYTES);
+  private handshakeTimer: TimerHandle | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private badFrames = 0;
+  private rateLimitedFrames = 0;
+  private sessionRowWritten = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly remoteAddress: string,
+    private readonly ctx: ControllerContext,
+    private readonly tracker: LastSeenTracker,
+    private readonly hooks: SessionHooks,
+  ) {
+    const rate = ctx.config.agentFramesPerSec;
+    // Burst room for a large chunked report sent back to back.
+    this.bucket = new TokenBucket(ctx.clock, rate, Math.max(rate * 4, 600));
+    this.handshakeTimer = ctx.clock.after(10_000, () => {
+      if (this.state === 'await-hello' || this.state === 'await-auth') this.refuse(ProtocolErrors.HANDSHAKE_TIMEOUT, undefined, { close: CloseCodes.handshakeTimeout });
+    });
+    ws.on('message', (data, isBinary) => {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      this.queue = this.queue.then(() => this.onMessage(buf, isBinary)).catch((err: unknown) => this.onInternalError(err));
+    });
+    ws.on('close', (code, reason) => void this.onClose(code, reason.toString('utf8')));
+    ws.on('error', (err) => this.ctx.log.info({ err: err.message, sessionId: this.sessionId, agentId: this.agentId }, 'agent socket error'));
+  }
+
+  get authenticated(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** Sends a frame; returns false when the socket is no longer open. */
+  send<K extends MessageType>(type: K, body: Body<K>): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(encodeFrame(makeFrame(type, body, this.ctx.clock.now()) as Message));
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.ws.close(code, reason);
+  }
+
+  private refuse(def: { code: string; retryable: boolean; message: string }, message?: string, opts: { close?: number; replyTo?: string | undefined } = {}): void {
+    const text = message ?? def.message;
+    this.ctx.log.info({ code: def.code, agentId: this.agentId, sessionId: this.sessionId, remote: this.remoteAddress, msg: text }, 'agent frame refused');
+    this.send('error', { code: def.code, message: text, retryable: def.retryable, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) });
+    if (opts.close !== undefined) this.close(opts.close, def.code);
+  }
+
+  private onInternalError(err: unknown): void {
+    this.ctx.log.error({ err, agentId: this.agentId, sessionId: this.sessionId }, 'agent session failed');
+    this.refuse(ProtocolErrors.INTERNAL, 'internal error; reconnect later', { close: 1011 });
+  }
+
+  private async onMessage(data: Buffer, isBinary: boolean): Promise<void> {
+    if (this.state === 'closed') return;
+    if (!this.bucket.take()) {
+      this.rateLimitedFrames += 1;
+      this.refuse(ProtocolErrors.RATE_LIMITED, undefined, this.rateLimitedFrames > 100 ? { close: CloseCodes.rateLimited } : {});
+      return;
+    }
+    let msg: Message;
+    try {
+      if (isBinary) throw new PfError(ProtocolErrors.BAD_FRAME, 'binary frames are not part of the protocol');
+      msg = decodeFrame(data, this.ctx.config.maxFrameBytes);
+    } catch (err) {
+      if (!isPfError(err)) throw err;
+      this.badFrames += 1;
+      const close = this.state !== 'ready' || this.badFrames >= MAX_BAD_FRAMES;
+      this.refuse(err, err.message, close ? { close: CloseCodes.badFrame } : {});
+      return;
+    }
+    switch (this.state) {
+      case 'await-hello':
+        if (msg.type !== 'hello') return this.refuse(ProtocolErrors.NOT_AUTHENTICATED, `"${msg.type}" frame before authentication`, { close: CloseCodes.authFailed, replyTo: msg.id });
+        return this.onHello(msg);
+      case 'await-auth':
+        if (msg.type !== 'auth') return this.refuse(ProtocolErrors.NOT_AUTHENTICATED, `"${msg.type}" frame before authentication`, { close: CloseCodes.authFailed, replyTo: msg.id });
+        return this.onAuth(msg);
+      case 'ready':
+        return this.onReadyMessage(msg, data.length);
+    }
+  }
+
+  private async onHello(msg: Extract<Message, { type: 'hello' }>): Promise<void> {
+    this.agentId = msg.agentId;
+    this.agentVersion = msg.agentVersion;
+    this.nonce = randomBytes(32).toString('base64');
+    this.state = 'await-auth';
+    this.send('challenge', { sessionId: this.sessionId, nonce: this.nonce, capabilities: SERVER_CAPABILITIES });
+  }
+
+  private async onAuth(msg: Extract<Message, { type: 'auth' }>): Promise<void> {
+    // The nonce is good for exactly one attempt.
+    const nonce = this.nonce;
+    this.nonce = '';
+    if (msg.agentId !== this.agentId || msg.sessionId !== this.sessionId || !nonce) {
+      return this.refuse(ProtocolErrors.AUTH_FAILED, 'auth does not answer this session\'s challenge', { close: CloseCodes.authFailed, replyTo: msg.id });
+    }
+    const [row] = await this.ctx.db
+      .select({ publicKey: agentKeys.publicKey, status: hosts.status, lastSeq: hosts.lastSeq })
+      .from(agentKeys)
+      .innerJoin(hosts, eq(hosts.id, agentKeys.hostId))
+      .where(and(eq(agentKeys.hostId, msg.agentId), isNull(agentKeys.revokedAt)))
+      .limit(1);
+    if (!row) return this.refuse(ProtocolErrors.UNKNOWN_AGENT, `agent ${msg.agentId} is not enrolled here`, { close: CloseCodes.authFailed, replyTo: msg.id });
+    if (row.status !== 'active') return this.refuse(ProtocolErrors.AGENT_REVOKED, undefined, { close: CloseCodes.revoked, replyTo: msg.id });
+    const payload = canonicalBytes(authChallengePayload(msg.agentId, this.sessionId, nonce));
+    if (!nodeEd25519.verify(payload, msg.signature, row.publicKey)) {
+      return this.refuse(ProtocolErrors.AUTH_FAILED, undefined, { close: CloseCodes.authFailed, replyTo: msg.id });
+    }
+    this.handshakeTimer?.cancel();
+    const now = new Date(this.ctx.clock.now());
+    await this.ctx.db.insert(hostSessions).values({
+      id: this.sessionId,
+      hostId: msg.agentId,
+      controllerId: this.ctx.controllerId,
+      remoteAddress: this.remoteAddress,
+      agentVersion: this.agentVersion,
+      connectedAt: now,
+      lastSeenAt: now,
+    });
+    this.sessionRowWritten = true;
+    this.state = 'ready';
+    this.hooks.onAuthenticated(this);
+    this.ctx.log.info({ agentId: this.agentId, sessionId: this.sessionId, remote: this.remoteAddress }, 'agent authenticated');
+    this.send('welcome', {
+      agentId: msg.agentId,
+      sessionId: this.sessionId,
+      heartbeatSec: this.ctx.config.heartbeatSec,
+      lastAckedSeq: row.lastSeq,
+      maxFrameBytes: this.ctx.config.maxFrameBytes,
+      capabilities: SERVER_CAPABILITIES,
+    });
+  }
+
+  private async onReadyMessage(msg: Message, bytes: number): Promise<void> {
+    const agentId = this.agentId as string;
+    this.tracker.touch(this.sessionId, agentId);
+    switch (msg.type) {
+      case 'heartbeat':
+        return;
+      case 'error':
+        this.ctx.log.warn({ agentId, code: msg.code, msg: msg.message }, 'agent reported an error');
+        return;
+      case 'inventory': {
+        let report;
+        try {
+          report = this.assembler.add(msg, bytes);
+        } catch (err) {
+          if (!isPfError(err)) throw err;
+          return this.refuse(err, err.message, { replyTo: msg.id });
+        }
+        if (!report) return;
+        try {
+          const result = await applyReport(this.ctx.db, agentId, report, new Date(this.ctx.clock.now()));
+          this.ctx.log.info({ agentId, seq: report.seq, kind: report.kind, applied: result.applied, packages: result.packageCount, added: result.added, removed: result.removed, changed: result.changed }, 'inventory report');
+        } catch (err) {
+          if (!isPfError(err) || err.status >= 500) throw err;
+          return this.refuse(err, err.message, { replyTo: report.lastFrameId });
+        }
+        this.send('ack', { seq: report.seq, replyTo: report.lastFrameId });
+        return;
+      }
+      default:
+        return this.refuse(ProtocolErrors.UNEXPECTED_FRAME, `"${msg.type}" is not expected from an agent`, { replyTo: msg.id });
+    }
+  }
+
+  private async onClose(code: number, reason: string): Promise<void> {
+    const wasReady = this.state === 'ready';
+    this.state = 'closed';
+    this.handshakeTimer?.cancel();
+    if (wasReady) this.hooks.onClosed(this);
+    if (!this.sessionRowWritten) return;
+    try {
+      await this.queue; // let an in-flight report finish before the session is marked closed
+      await this.ctx.db
+        .update(hostSessions)
+        .set({ disconnectedAt: new Date(this.ctx.clock.now()), closeReason: `${code}${reason ? ` ${reason}` : ''}`.slice(0, 200) })
+        .where(eq(hostSessions.id, this.sessionId));
+    } catch (err) {
+      this.ctx.log.warn({ err, sessionId: this.sessionId }, 'could not record session end');
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/** Read side of hosts for the API: search, paging and the detail view. */
+import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { hostSessions, hosts, installedPackages } from '../db/schema/index';
+import type { Db } from '../db/index';
+
+export interface HostSummary {
+  id: string;
+  hostname: string;
+  os: { platform: string; id: string; name: string; version: string; kernel: string; arch: string };
+  hardware: { vendor: string; model: string; serial: string };
+  addresses: string[];
+  labels: Record<string, string>;
+  status: string;
+  packageCount: number;
+  enrolledAt: string;
+  lastSeenAt: string | null;
+  lastReportAt: string | null;
+  online: boolean;
+}
+
+/** Escapes LIKE wildcards so a search for "a_b" does not match "axb". */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A host is online when it has an open session that was seen within `staleMs`. */
+function onlineExpr(now: Date, staleMs: number): SQL<boolean> {
+  const since = new Date(now.getTime() - staleMs).toISOString();
+  return sql<boolean>`exists (select 1 from ${hostSessions} where ${hostSessions.hostId} = ${hosts.id} and ${hostSessions.disconnectedAt} is null and ${hostSessions.lastSeenAt} > ${since}::timestamptz)`;
+}
+
+const summaryColumns = (now: Date, staleMs: number) => ({
+  id: hosts.id,
+  hostname: hosts.hostname,
+  osPlatform: hosts.osPlatform,
+  osId: hosts.osId,
+  osName: hosts.osName,
+  osVersion: hosts.osVersion,
+  kernel: hosts.kernel,
+  arch: hosts.arch,
+  hwVendor: hosts.hwVendor,
+  hwModel: hosts.hwModel,
+  hwSerial: hosts.hwSerial,
+  addresses: hosts.addresses,
+  labels: hosts.labels,
+  status: hosts.status,
+  packageCount: hosts.packageCount,
+  enrolledAt: hosts.enrolledAt,
+  lastSeenAt: hosts.lastSeenAt,
+  lastReportAt: hosts.lastReportAt,
+  online: onlineExpr(now, staleMs),
+});
+
+type SummaryRow = { [K in keyof ReturnType<typeof summaryColumns>]: unknown } & Record<string, unknown>;
+
+function toSummary(r: SummaryRow): HostSummary {
+  return {
+    id: r.id as string,
+    hostname: r.hostname as string,
+    os: { platform: r.osPlatform as string, id: r.osId as string, name: r.osName as string, version: r.osVersion as string, kernel: r.kernel as string, arch: r.arch as string },
+    hardware: { vendor: r.hwVendor as string, model: r.hwModel as string, serial: r.hwSerial as string },
+    addresses: (r.addresses as string[]) ?? [],
+    labels: (r.labels as Record<string, string>) ?? {},
+    status: r.status as string,
+    packageCount: r.packageCount as number,
+    enrolledAt: (r.enrolledAt as Date).toISOString(),
+    lastSeenAt: (r.lastSeenAt as Date | null)?.toISOString() ?? null,
+    lastReportAt: (r.lastReportAt as Date | null)?.toISOString() ?? null,
+    online: Boolean(r.online),
+  };
+}
+
+/**
+ * Searches hosts by hostname, FQDN, serial (substring, case-insensitive),
+ * address (exact or prefix, e.g. "10.1.2.") or id.
+ */
+export async function searchHosts(db: Db, opts: { q?: string | undefined; limit: number; offset: number; now: Date; staleMs: number }): Promise<{ items: HostSummary[]; total: number }> {
+  let where: SQL | undefined;
+  const q = opts.q?.trim();
+  if (q) {
+    const like = `%${likeEscape(q)}%`;
+    where = or(
+      ilike(hosts.hostname, like),
+      ilike(hosts.fqdn, like),
+      ilike(hosts.hwSerial, like),
+      eq(hosts.id, q),
+      sql`exists (select 1 from unnest(${hosts.addresses}) a where a = ${q} or a like ${`${likeEscape(q)}%`})`,
+    );
+  }
+  const [rows, totals] = await Promise.all([
+    db.select(summaryColumns(opts.now, opts.staleMs)).from(hosts).where(where).orderBy(asc(hosts.hostname), asc(hosts.id)).limit(opts.limit).offset(opts.offset),
+    db.select({ n: count() }).from(hosts).where(where),
+  ]);
+  return { items: rows.map((r) => toSummary(r as SummaryRow)), total: Number(totals[0]?.n ?? 0) };
+}
+
+export interface HostDetail extends HostSummary {
+  fqdn: string | null;
+  facts: Record<string, unknown> | null;
+  lastSeq: number;
+  sessions: { id: string; controllerId: string; remoteAddress: string; agentVersion: string; connectedAt: string; lastSeenAt: string; disconnectedAt: string | null; closeReason: string | null }[];
+}
+
+export async function getHost(db: Db, id: string, now: Date, staleMs: number): Promise<HostDetail | undefined> {
+  const [row] = await db
+    .select({ ...summaryColumns(now, staleMs), fqdn: hosts.fqdn, facts: hosts.facts, lastSeq: hosts.lastSeq })
+    .from(hosts)
+    .where(eq(hosts.id, id))
+    .limit(1);
+  if (!row) return undefined;
+  const sessions = await db.select().from(hostSessions).where(eq(hostSessions.hostId, id)).orderBy(desc(hostSessions.connectedAt)).limit(10);
+  return {
+    ...toSummary(row as SummaryRow),
+    fqdn: row.fqdn,
+    facts: row.facts ?? null,
+    lastSeq: row.lastSeq,
+    sessions: sessions.map((s) => ({
+      id: s.id,
+      controllerId: s.controllerId,
+      remoteAddress: s.remoteAddress,
+      agentVersion: s.agentVersion,
+      connectedAt: s.connectedAt.toISOString(),
+      lastSeenAt: s.lastSeenAt.toISOString(),
+      disconnectedAt: s.disconnectedAt?.toISOString() ?? null,
+      closeReason: s.closeReason,
+    })),
+  };
+}
+
+export async function listHostPackages(db: Db, hostId: string, opts: { q?: string | undefined; limit: number; offset: number }) {
+  const q = opts.q?.trim();
+  const where = and(eq(installedPackages.hostId, hostId), q ? or(ilike(installedPackages.name, `%${likeEscape(q)}%`), ilike(installedPackages.sourceName, `%${likeEscape(q)}%`)) : undefined);
+  const [items, totals] = await Promise.all([
+    db
+      .select({ name: installedPackages.name, version: installedPackages.version, arch: installedPackages.arch, sourceName: installedPackages.sourceName, sourceVersion: installedPackages.sourceVersion, manager: installedPackages.manager })
+      .from(installedPackages)
+      .where(where)
+      .orderBy(asc(installedPackages.name), asc(installedPackages.arch))
+      .limit(opts.limit)
+      .offset(opts.offset),
+    db.select({ n: count() }).from(installedPackages).where(where),
+  ]);
+  return { items, total: Number(totals[0]?.n ?? 0) };
+}

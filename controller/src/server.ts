@@ -1,0 +1,85 @@
+/**
+ * Starts a controller: database (migrated), TLS material, command key,
+ * bootstrap.json, the REST API and the agent gateway on one HTTPS port.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '@patchfleet/shared';
+import { buildApp } from './app';
+import type { Config } from './config';
+import type { ControllerContext } from './context';
+import { openDatabase, type Database } from './db/index';
+import { AgentGateway } from './gateway/gateway';
+import { ensureBootstrap, type Bootstrap } from './keys/bootstrap';
+import { loadOrCreateCommandKey } from './keys/command-key';
+import { createLogger, type Logger } from './logger';
+import { ensureTlsMaterial } from './tls/certificate';
+
+export interface RunningController {
+  url: string;
+  bootstrap: Bootstrap;
+  app: FastifyInstance;
+  gateway: AgentGateway;
+  database: Database;
+  ctx: ControllerContext;
+  close(): Promise<void>;
+}
+
+function publicUrlOf(config: Config, port: number): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/$/, '');
+  const scheme = config.insecure ? 'http' : 'https';
+  const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export async function startController(config: Config, deps: { clock?: Clock; log?: Logger } = {}): Promise<RunningController> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? createLogger({ level: config.logLevel });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const tls = config.insecure ? undefined : await ensureTlsMaterial({ dataDir: config.dataDir, certFile: config.tlsCert, keyFile: config.tlsKey, now: clock.now() });
+    const commandKey = loadOrCreateCommandKey(config.dataDir);
+    const ctx: ControllerContext = {
+      config,
+      db: database.db,
+      dbKind: database.kind,
+      clock,
+      log,
+      controllerId: `ctl_${randomBytes(6).toString('hex')}`,
+      commandPublicKey: commandKey.publicKey,
+    };
+    const app = await buildApp(ctx, { tls });
+    const gateway = new AgentGateway(ctx);
+    gateway.attach(app.server as Server);
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = publicUrlOf(config, port);
+    const bootstrap = await ensureBootstrap(database.db, { dataDir: config.dataDir, url, caFingerprint: tls?.fingerprint ?? '', commandKey: commandKey.publicKey, now: new Date(clock.now()) });
+    log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      bootstrap,
+      app,
+      gateway,
+      database,
+      ctx,
+      close() {
+        closing ??= (async () => {
+          await gateway.close();
+          await app.close();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

@@ -36,9 +36,9 @@ describe('inventoryCollectorFor', () => {
     expect(isPfError(err) && err.code).toBe('PF_ERR_UNSUPPORTED_PLATFORM');
   });
 
-  // WINDOWS: change this test when collectWindowsInventory is wired in (index.ts).
-  it('has no Windows collector yet', () => {
-    expect(() => inventoryCollectorFor('win32')).toThrow(/not implemented on this platform/);
+  it('has a Windows collector and refuses unknown platforms', () => {
+    expect(typeof inventoryCollectorFor('win32')).toBe('function');
+    expect(() => inventoryCollectorFor('aix')).toThrow(/not supported on platform aix/);
   });
 
   it('has a Linux collector', () => {

@@ -3,8 +3,7 @@ import { systemClock } from '@patchfleet/shared/clock';
 import { AgentErrors, PfError } from '../errors';
 import { collectLinuxInventory } from './inventory.linux';
 import type { WarnFn } from './with-timeout';
-// WINDOWS: uncomment once agent/src/collect/windows/ exists, and use it in the win32 case below.
-// import { collectWindowsInventory } from './windows/index';
+import { collectWindowsInventory } from './windows/index';
 
 export type { WarnFn } from './with-timeout';
 
@@ -31,8 +30,7 @@ export function inventoryCollectorFor(platform: NodeJS.Platform): Collector {
     case 'linux':
       return (opts) => collectLinuxInventory({ now: opts.now, timeoutMs: opts.timeoutMs, packageTimeoutMs: opts.packageTimeoutMs, warn: opts.onWarning });
     case 'win32':
-      // WINDOWS: replace the next line with `return (opts) => collectWindowsInventory(opts);`
-      throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, 'inventory collection is not implemented on this platform (win32) yet', { platform });
+      return (opts) => collectWindowsInventory({ now: opts.now, packageTimeoutMs: opts.packageTimeoutMs, onWarning: opts.onWarning });
     default:
       throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, `inventory collection is not supported on platform ${platform}; supported: linux, win32`, { platform });
   }

@@ -2,6 +2,7 @@
 /** patchfleet: the controller's command line. */
 import { Command } from 'commander';
 import { registerEnrollToken } from './cli/enroll-token';
+import { registerHosts } from './cli/hosts';
 import { registerServe } from './cli/serve';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
@@ -16,5 +17,6 @@ const program = new Command('patchfleet')
 
 registerServe(program);
 registerEnrollToken(program);
+registerHosts(program);
 
 await program.parseAsync(process.argv);

@@ -84,7 +84,12 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
     merged[key] = NUMERIC.has(key as keyof Config) ? Number(value) : value;
   }
   if (!validate(merged)) {
-    const detail = (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath.slice(1) || 'config'} ${e.message}`).join('; ');
+    const detail = (validate.errors ?? [])
+      .map((e: { instancePath: string; message?: string; params: { additionalProperty?: string } }) =>
+        // An unknown key (a typo in the config file) is reported at the root: name the key itself.
+        e.params.additionalProperty !== undefined ? `unknown setting "${e.params.additionalProperty}"` : `${e.instancePath.slice(1) || 'config'} ${e.message}`,
+      )
+      .join('; ');
     throw new PfError(ControllerErrors.CONFIG, `invalid configuration: ${detail}`);
   }
   if (Boolean(merged.tlsCert) !== Boolean(merged.tlsKey)) {

@@ -33,7 +33,8 @@ export function controllerUrls(server: string, wsPath = '/api/v1/agent/ws'): { h
   if (u.protocol !== 'wss:' && u.protocol !== 'https:') {
     throw new PfError(AgentErrors.USAGE, `--server must be wss:// or https:// (plain ws/http would expose the token), got ${u.protocol}//`);
   }
-  const origin = `${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}${u.port ? `:${u.port}` : ''}`;
+  // URL#host already brackets an IPv6 address and omits the default port.
+  const origin = u.host;
   return { https: `https://${origin}`, wss: `wss://${origin}${wsPath}` };
 }
 

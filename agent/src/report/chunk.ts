@@ -9,8 +9,9 @@ type Item = { kind: 'pkg'; value: Package } | { kind: 'rm'; value: PackageKey };
 
 export function chunkReport(report: OutboxReport, maxFrameBytes: number): Body<'inventory'>[] {
   const hostBytes = Buffer.byteLength(JSON.stringify(report.host));
-  // Leave room for the envelope and the host facts; stay well under the limit.
-  const budget = Math.max(4096, Math.floor(maxFrameBytes * 0.8));
+  // Leave room for the envelope and the host facts; stay well under the limit
+  // (no floor: a floor above the limit would overflow the small limits a controller may set).
+  const budget = Math.floor(maxFrameBytes * 0.8);
   const items: Item[] = [
     ...report.packages.map((value) => ({ kind: 'pkg' as const, value })),
     ...report.removed.map((value) => ({ kind: 'rm' as const, value })),

@@ -5,8 +5,8 @@ export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String(), retryable: Type.Boolean() }),
 });
 
-/** Host labels: short keys and values, e.g. criticality=high, role=web. */
-export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,63}$' }), Type.String({ maxLength: 256 }), { maxProperties: 64 });
+/** Host labels: short keys and values, e.g. criticality=high, role=web. A key outside the pattern is refused, not ignored. */
+export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,63}$' }), Type.String({ maxLength: 256 }), { maxProperties: 64, additionalProperties: false });
 
 export const Paging = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),

@@ -17,7 +17,8 @@ export function parseLabels(text: string): Record<string, string> {
   return labels;
 }
 
-function connection(cmd: Command): Command {
+/** The flags every command that talks to a running controller shares. */
+export function connection(cmd: Command): Command {
   return cmd
     .option('--server <url>', 'controller URL (default: PATCHFLEET_SERVER or bootstrap.json)')
     .option('--api-token <token>', 'API token (default: PATCHFLEET_API_TOKEN or bootstrap.json)')
@@ -26,7 +27,7 @@ function connection(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
-type ConnOpts = { server?: string; apiToken?: string; caFingerprint?: string; dataDir?: string; json?: boolean };
+export type ConnOpts = { server?: string; apiToken?: string; caFingerprint?: string; dataDir?: string; json?: boolean };
 
 export function registerEnrollToken(program: Command): void {
   const group = program.command('enroll-token').description('manage agent enrollment tokens');

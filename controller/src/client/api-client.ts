@@ -4,7 +4,7 @@
  * to any other server); otherwise normal CA verification applies.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { PinnedAgent } from '@patchfleet/shared';
 import { PfError } from '@patchfleet/shared/errors';

@@ -69,9 +69,14 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   } catch (err) {
     throw new PfError(ControllerErrors.DATABASE_UNAVAILABLE, `cannot open the embedded database in ${dir} (is another controller using this data directory?): ${(err as Error).message}`, undefined, { cause: err });
   }
+  return wrapPglite(client, dir, runMigrations);
+}
+
+/** Wraps an open PGlite (file-backed or in memory) as a Database, migrating it if asked. */
+export async function wrapPglite(client: PGlite, location: string, runMigrations = true): Promise<Database> {
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   if (runMigrations) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, kind: 'pglite', location: dir, close: () => client.close() };
+  return { db, kind: 'pglite', location, close: () => client.close() };
 }
 
 /** Several replicas may start at once: one migrates while the others wait on a session advisory lock. */

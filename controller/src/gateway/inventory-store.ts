@@ -64,8 +64,11 @@ async function upsertPackages(tx: Tx, hostId: string, packages: Package[]): Prom
 
 async function deletePackages(tx: Tx, hostId: string, keys: PackageKey[]): Promise<void> {
   for (const batch of chunks(keys, BATCH)) {
-    const tuples = sql.join(batch.map((k) => sql`(${k.manager}, ${k.name}, ${k.arch})`), sql`, `);
-    await tx.execute(sql`delete from ${installedPackages} where ${installedPackages.hostId} = ${hostId} and (${installedPackages.manager}, ${installedPackages.name}, ${installedPackages.arch}) in (${tuples})`);
+    // The keys travel as one JSON parameter: a row-value IN list of a thousand
+    // tuples nests too deep for PGlite (it aborts) and costs 3 parameters a key.
+    const rows = JSON.stringify(batch.map((k) => ({ manager: k.manager, name: k.name, arch: k.arch })));
+    await tx.execute(sql`delete from ${installedPackages} using jsonb_to_recordset(${rows}::jsonb) as d(manager text, name text, arch text)
+      where ${installedPackages.hostId} = ${hostId} and ${installedPackages.manager} = d.manager and ${installedPackages.name} = d.name and ${installedPackages.arch} = d.arch`);
   }
 }
 

@@ -5,7 +5,6 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Clock, TimerHandle } from '@patchfleet/shared';
-import { hostSessions, hosts } from '../db/schema/index';
 import type { Db } from '../db/index';
 import type { Logger } from '../logger';
 
@@ -57,11 +56,12 @@ export class LastSeenTracker {
     for (let i = 0; i < entries.length; i += BATCH) {
       const batch = entries.slice(i, i + BATCH);
       const sessionRows = sql.join(batch.map(([sid, e]) => sql`(${sid}, ${new Date(e.at).toISOString()}::timestamptz)`), sql`, `);
-      await this.db.execute(sql`update ${hostSessions} set last_seen_at = v.at from (values ${sessionRows}) as v(id, at) where ${hostSessions.id} = v.id and ${hostSessions.lastSeenAt} < v.at`);
+      // Explicit names: drizzle would leave the columns unqualified, and `id` is in both relations.
+      await this.db.execute(sql`update host_sessions s set last_seen_at = v.at from (values ${sessionRows}) as v(id, at) where s.id = v.id and s.last_seen_at < v.at`);
       const byHost = new Map<string, number>();
       for (const [, e] of batch) byHost.set(e.hostId, Math.max(byHost.get(e.hostId) ?? 0, e.at));
       const hostRows = sql.join([...byHost].map(([hid, at]) => sql`(${hid}, ${new Date(at).toISOString()}::timestamptz)`), sql`, `);
-      await this.db.execute(sql`update ${hosts} set last_seen_at = v.at from (values ${hostRows}) as v(id, at) where ${hosts.id} = v.id and (${hosts.lastSeenAt} is null or ${hosts.lastSeenAt} < v.at)`);
+      await this.db.execute(sql`update hosts h set last_seen_at = v.at from (values ${hostRows}) as v(id, at) where h.id = v.id and (h.last_seen_at is null or h.last_seen_at < v.at)`);
     }
   }
 }

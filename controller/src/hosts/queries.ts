@@ -26,7 +26,8 @@ function likeEscape(text: string): string {
 /** A host is online when it has an open session that was seen within `staleMs`. */
 function onlineExpr(now: Date, staleMs: number): SQL<boolean> {
   const since = new Date(now.getTime() - staleMs).toISOString();
-  return sql<boolean>`exists (select 1 from ${hostSessions} where ${hostSessions.hostId} = ${hosts.id} and ${hostSessions.disconnectedAt} is null and ${hostSessions.lastSeenAt} > ${since}::timestamptz)`;
+  // Written with explicit table names: drizzle leaves single-table columns unqualified, which a correlated subquery would misread.
+  return sql<boolean>`exists (select 1 from host_sessions s where s.host_id = hosts.id and s.disconnected_at is null and s.last_seen_at > ${since}::timestamptz)`;
 }
 
 const summaryColumns = (now: Date, staleMs: number) => ({
@@ -84,7 +85,7 @@ export async function searchHosts(db: Db, opts: { q?: string | undefined; limit:
       ilike(hosts.fqdn, like),
       ilike(hosts.hwSerial, like),
       eq(hosts.id, q),
-      sql`exists (select 1 from unnest(${hosts.addresses}) a where a = ${q} or a like ${`${likeEscape(q)}%`})`,
+      sql`exists (select 1 from unnest(hosts.addresses) a where a = ${q} or a like ${`${likeEscape(q)}%`})`,
     );
   }
   const [rows, totals] = await Promise.all([

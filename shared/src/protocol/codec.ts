@@ -54,7 +54,9 @@ export function decodeFrame(data: string | Buffer, maxBytes: number = Limits.max
   const validate = validators[type];
   if (!validate(parsed)) {
     const e = validate.errors?.[0];
-    const where = e ? `${e.instancePath || '/'} ${e.message ?? ''}`.trim() : 'invalid';
+    // ajv reports an unexpected property at its parent's path; name the property itself.
+    const extra = e?.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64)}"` : '';
+    const where = e ? `${e.instancePath || '/'} ${e.message ?? ''}${extra}`.trim() : 'invalid';
     throw new PfError(ProtocolErrors.BAD_FRAME, `invalid ${type} frame: ${where}`);
   }
   return parsed as Message;

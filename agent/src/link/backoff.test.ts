@@ -1,0 +1,51 @@
+import { describe, it, expect } from 'vitest';
+import { Backoff } from './backoff';
+
+describe('Backoff', () => {
+  it('doubles the cap each attempt up to the maximum (random pinned to its top)', () => {
+    const b = new Backoff(1000, 60_000, () => 0.999999);
+    const delays = Array.from({ length: 9 }, () => b.next());
+    expect(delays).toEqual([999, 1999, 3999, 7999, 15_999, 31_999, 59_999, 59_999, 59_999]);
+  });
+
+  it('is full jitter: the delay is random * cap, from zero up', () => {
+    const b = new Backoff(1000, 60_000, () => 0);
+    expect([b.next(), b.next(), b.next()]).toEqual([0, 0, 0]);
+    const half = new Backoff(1000, 60_000, () => 0.5);
+    expect([half.next(), half.next(), half.next()]).toEqual([500, 1000, 2000]);
+  });
+
+  it('stays within [0, cap) with the real random source', () => {
+    const b = new Backoff(100, 1000);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const cap = Math.min(1000, 100 * 2 ** attempt);
+      const d = b.next();
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThan(cap);
+      expect(Number.isInteger(d)).toBe(true);
+    }
+  });
+
+  it('does not overflow after very many attempts', () => {
+    const b = new Backoff(1000, 60_000, () => 0.5);
+    for (let i = 0; i < 10_000; i++) b.next();
+    expect(b.next()).toBe(30_000);
+  });
+
+  it('reset starts over from the base', () => {
+    const b = new Backoff(1000, 60_000, () => 0.5);
+    b.next();
+    b.next();
+    b.next();
+    b.reset();
+    expect(b.next()).toBe(500);
+    expect(b.next()).toBe(1000);
+  });
+
+  it('defaults to 1 s growing to 60 s', () => {
+    const b = new Backoff(undefined, undefined, () => 0.999999);
+    expect(b.next()).toBe(999);
+    for (let i = 0; i < 20; i++) b.next();
+    expect(b.next()).toBe(59_999);
+  });
+});

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { ApiClient, resolveClientOptions } from '../client/api-client';
+import type { HostDetail, HostSummary } from '../hosts/queries';
+import { connection, type ConnOpts } from './enroll-token';
+import { action, printJson, printTable } from './output';
+
+export function registerHosts(program: Command): void {
+  const group = program.command('hosts').description('look hosts up');
+
+  connection(group.command('list').description('list or search hosts (hostname, FQDN, serial, address)'))
+    .option('--search <text>', 'filter')
+    .option('--limit <n>', 'page size', '50')
+    .option('--offset <n>', 'page start', '0')
+    .action(
+      action(async (opts: ConnOpts & { search?: string; limit: string; offset: string }) => {
+        const client = new ApiClient(resolveClientOptions(opts));
+        const qs = new URLSearchParams({ limit: opts.limit, offset: opts.offset, ...(opts.search ? { q: opts.search } : {}) });
+        const page = await client.call<{ items: HostSummary[]; total: number }>('GET', `/api/v1/hosts?${qs}`);
+        if (opts.json) return printJson(page);
+        printTable(
+          ['ID', 'HOSTNAME', 'OS', 'PACKAGES', 'ONLINE', 'LAST SEEN'],
+          page.items.map((h) => [h.id, h.hostname, `${h.os.id} ${h.os.version}`.trim(), String(h.packageCount), h.online ? 'yes' : 'no', h.lastSeenAt ?? '-']),
+        );
+        process.stdout.write(`${page.items.length} of ${page.total}\n`);
+      }),
+    );
+
+  connection(group.command('show').description('one host in detail').argument('<id>', 'host id')).action(
+    action(async (id: string, opts: ConnOpts) => {
+      const client = new ApiClient(resolveClientOptions(opts));
+      const h = await client.call<HostDetail>('GET', `/api/v1/hosts/${encodeURIComponent(id)}`);
+      if (opts.json) return printJson(h);
+      process.stdout.write(
+        [
+          `id:        ${h.id}`,
+          `hostname:  ${h.hostname}`,
+          `os:        ${h.os.name} (${h.os.id} ${h.os.version}), kernel ${h.os.kernel}, ${h.os.arch}`,
+          `hardware:  ${[h.hardware.vendor, h.hardware.model].filter(Boolean).join(' ') || '-'}, serial ${h.hardware.serial || '-'}`,
+          `addresses: ${h.addresses.join(', ') || '-'}`,
+          `labels:    ${Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
+          `packages:  ${h.packageCount}`,
+          `online:    ${h.online ? 'yes' : 'no'} (last seen ${h.lastSeenAt ?? 'never'}, last report ${h.lastReportAt ?? 'never'})`,
+        ].join('\n') + '\n',
+      );
+    }),
+  );
+}

@@ -1,0 +1,132 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULTS, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  let dir: string;
+  const file = (name: string, content: unknown): string => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-config-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uses the defaults when nothing is set, and ignores unrelated environment', () => {
+    const config = loadConfig({}, { HOME: '/root', PATH: '/bin' });
+    expect(config).toEqual({ ...DEFAULTS, dataDir: resolve('.patchfleet/controller') });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({}, {});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('resolves the data directory to an absolute path', () => {
+    expect(loadConfig({ dataDir: 'rel/dir' }, {}).dataDir).toBe(resolve('rel/dir'));
+  });
+
+  it('layers defaults < file < environment < flags', () => {
+    const configFile = file('layers.json', { port: 1001, host: '10.0.0.1', heartbeatSec: 11, logLevel: 'warn', agentFramesPerSec: 7 });
+    const env = { PATCHFLEET_PORT: '2002', PATCHFLEET_HEARTBEAT_SEC: '22' };
+
+    const fromFile = loadConfig({ configFile } as never, {});
+    expect(fromFile).toMatchObject({ port: 1001, host: '10.0.0.1', heartbeatSec: 11, logLevel: 'warn', agentFramesPerSec: 7, maxFrameBytes: DEFAULTS.maxFrameBytes });
+
+    const fromEnv = loadConfig({ configFile } as never, env);
+    expect(fromEnv).toMatchObject({ port: 2002, heartbeatSec: 22, host: '10.0.0.1', logLevel: 'warn' });
+
+    const fromFlags = loadConfig({ configFile, port: 3003, logLevel: 'debug' } as never, env);
+    expect(fromFlags).toMatchObject({ port: 3003, heartbeatSec: 22, host: '10.0.0.1', logLevel: 'debug', agentFramesPerSec: 7 });
+  });
+
+  it('finds the config file through PATCHFLEET_CONFIG, and a flag overrides it', () => {
+    const a = file('a.json', { port: 1111 });
+    const b = file('b.json', { port: 2222 });
+    expect(loadConfig({}, { PATCHFLEET_CONFIG: a }).port).toBe(1111);
+    expect(loadConfig({ configFile: b } as never, { PATCHFLEET_CONFIG: a }).port).toBe(2222);
+  });
+
+  it('reads every documented environment variable', () => {
+    const env = {
+      PATCHFLEET_DATA_DIR: join(dir, 'data'),
+      PATCHFLEET_HOST: '127.0.0.1',
+      PATCHFLEET_PORT: '9443',
+      DATABASE_URL: 'postgres://pf@db:5432/pf',
+      PATCHFLEET_TLS_CERT: '/etc/pf/cert.pem',
+      PATCHFLEET_TLS_KEY: '/etc/pf/key.pem',
+      PATCHFLEET_PUBLIC_URL: 'https://pf.example.test',
+      PATCHFLEET_HEARTBEAT_SEC: '15',
+      PATCHFLEET_LOG_LEVEL: 'error',
+    };
+    expect(loadConfig({}, env)).toEqual({
+      ...DEFAULTS,
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 9443,
+      databaseUrl: 'postgres://pf@db:5432/pf',
+      tlsCert: '/etc/pf/cert.pem',
+      tlsKey: '/etc/pf/key.pem',
+      publicUrl: 'https://pf.example.test',
+      heartbeatSec: 15,
+      logLevel: 'error',
+    });
+  });
+
+  it('ignores empty environment variables and undefined flags', () => {
+    const config = loadConfig({ port: undefined, host: undefined }, { PATCHFLEET_PORT: '', PATCHFLEET_HOST: '' });
+    expect(config.port).toBe(DEFAULTS.port);
+    expect(config.host).toBe(DEFAULTS.host);
+  });
+
+  it('turns numeric flags given as strings into numbers', () => {
+    expect(loadConfig({ port: '8080', maxFrameBytes: '65536' }, {})).toMatchObject({ port: 8080, maxFrameBytes: 65_536 });
+  });
+
+  it.each([
+    [{ port: 70_000 }, {}, 'port'],
+    [{}, { PATCHFLEET_PORT: 'eighty' }, 'port'],
+    [{ heartbeatSec: 0 }, {}, 'heartbeatSec'],
+    [{ maxFrameBytes: 100 }, {}, 'maxFrameBytes'],
+    [{ agentFramesPerSec: 1.5 }, {}, 'agentFramesPerSec'],
+    [{}, { PATCHFLEET_LOG_LEVEL: 'loud' }, 'logLevel'],
+    [{}, { DATABASE_URL: 'mysql://db/pf' }, 'databaseUrl'],
+    [{}, { PATCHFLEET_PUBLIC_URL: 'ftp://pf' }, 'publicUrl'],
+    [{ host: '' }, {}, 'host'],
+    [{ insecure: 'yes' }, {}, 'insecure'],
+  ] as [Record<string, unknown>, Record<string, string>, string][])('refuses %j %j with PF_ERR_CONFIG naming %s', (flags, env, field) => {
+    expect(() => loadConfig(flags, env)).toThrow(expect.objectContaining({ code: 'PF_ERR_CONFIG', message: expect.stringContaining(field) }));
+  });
+
+  it('names every invalid field at once', () => {
+    expect(() => loadConfig({ port: -1, heartbeatSec: 99_999 }, {})).toThrow(/port.*heartbeatSec|heartbeatSec.*port/);
+  });
+
+  it('refuses an unknown key in the config file, naming it', () => {
+    const configFile = file('typo.json', { prot: 8443 });
+    expect(() => loadConfig({ configFile } as never, {})).toThrow(expect.objectContaining({ code: 'PF_ERR_CONFIG', message: expect.stringContaining('prot') }));
+  });
+
+  it('refuses a config file that is missing or not JSON', () => {
+    expect(() => loadConfig({ configFile: join(dir, 'nope.json') } as never, {})).toThrow(expect.objectContaining({ code: 'PF_ERR_CONFIG', message: expect.stringMatching(/cannot read config file/) }));
+    const bad = file('bad.json', '{ port: 1 ');
+    expect(() => loadConfig({ configFile: bad } as never, {})).toThrow(expect.objectContaining({ code: 'PF_ERR_CONFIG', message: expect.stringMatching(/not valid JSON/) }));
+  });
+
+  it('refuses a TLS certificate without its key, and the reverse', () => {
+    expect(() => loadConfig({ tlsCert: '/c.pem' }, {})).toThrow(expect.objectContaining({ code: 'PF_ERR_CONFIG', message: expect.stringMatching(/tls-cert and --tls-key/) }));
+    expect(() => loadConfig({}, { PATCHFLEET_TLS_KEY: '/k.pem' })).toThrow(expect.objectContaining({ code: 'PF_ERR_CONFIG' }));
+    expect(loadConfig({ tlsCert: '/c.pem', tlsKey: '/k.pem' }, {})).toMatchObject({ tlsCert: '/c.pem', tlsKey: '/k.pem' });
+  });
+});

@@ -84,11 +84,19 @@ program
         process.stdout.write(`report ${seq} acknowledged\n`);
         process.exit(0);
       }
-      const stop = () => link.stop();
+      // The clock's timers do not hold the process open (so tests and --once can end);
+      // a running agent must stay up through reconnect delays, so hold it open here.
+      const keepAlive = setInterval(() => undefined, 3_600_000);
+      const stop = () => {
+        clearInterval(keepAlive);
+        link.stop();
+      };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       link.startInventoryTimer();
       await link.runLoop(false);
+      clearInterval(keepAlive);
+      log.info('agent stopped');
     } catch (err) {
       fail(err);
     }

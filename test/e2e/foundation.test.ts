@@ -226,7 +226,7 @@ describe('refusals', () => {
     await c.closed;
   });
 
-  it('keeps serving other agents throughout', async () => {
+  it('keeps serving other agents throughout', { timeout: 120_000 }, async () => {
     // A long-running agent stays connected while a burst of bad clients comes and goes.
     const stateDir = join(dir, 'agent-steady');
     expect((await enrollAgent(stateDir, await newToken())).code).toBe(0);
@@ -252,8 +252,9 @@ describe('refusals', () => {
       const fresh = join(dir, 'agent-after');
       expect((await enrollAgent(fresh, await newToken())).code).toBe(0);
       expect((await runCli('agent', ['run', '--state-dir', fresh, '--once'])).code).toBe(0);
-    } finally {
       expect(await steady.stop()).toBe(0);
+    } finally {
+      await steady.stop();
     }
   });
 });

@@ -102,8 +102,11 @@ export function startAgentProcess(stateDir: string, extraArgs: string[] = []): {
     output: () => out,
     stop: () =>
       new Promise((res) => {
-        if (child.exitCode !== null) return res(child.exitCode);
-        child.once('exit', (code) => res(code));
+        if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
+        child.once('exit', (code, signal) => {
+          if (code !== 0) process.stderr.write(`agent exited with ${code ?? signal}; its output:\n${out.slice(-3000)}\n`);
+          res(code);
+        });
         child.kill('SIGTERM');
       }),
   };

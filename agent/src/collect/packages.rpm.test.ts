@@ -78,3 +78,17 @@ describe('parseRpmQuery', () => {
     expect(RPM_QUERY_FORMAT).toContain('%{EPOCHNUM}:%{VERSION}-%{RELEASE}');
   });
 });
+
+describe('parseRpmQuery with install-only packages', () => {
+  it('keeps one version per name and arch: the last one rpm lists', () => {
+    const text = [
+      'kernel\t0:5.14.0-427.el9\tkernel-5.14.0-427.el9.src.rpm\tx86_64',
+      'bash\t0:5.1.8-9.el9\tbash-5.1.8-9.el9.src.rpm\tx86_64',
+      'kernel\t0:5.14.0-503.el9\tkernel-5.14.0-503.el9.src.rpm\tx86_64',
+      'gpg-pubkey\t0:fd431d51-4ae0493b\t(none)\t(none)',
+      'gpg-pubkey\t0:5a6340b3-6229229e\t(none)\t(none)',
+    ].join('\n');
+    const pkgs = parseRpmQuery(text);
+    expect(pkgs.map((p) => `${p.name}=${p.version}`)).toEqual(['bash=5.1.8-9.el9', 'kernel=5.14.0-503.el9', 'gpg-pubkey=5a6340b3-6229229e']);
+  });
+});

@@ -30,7 +30,17 @@ export function parseSourceRpm(file: string): { name: string; version: string } 
  * Throws PF_ERR_BAD_INPUT naming the 1-based line number of a malformed row.
  */
 export function parseRpmQuery(text: string): Package[] {
-  const packages: Package[] = [];
+  // rpm keeps several versions of install-only packages (kernel, gpg-pubkey) side by side,
+  // but a report holds one version per (manager, name, arch). `rpm -qa` lists in install
+  // order, so the last row of a name is the most recently installed: that one is kept.
+  const byKey = new Map<string, Package>();
+  const packages = {
+    push(p: Package) {
+      const key = `${p.name}\u0000${p.arch}`;
+      byKey.delete(key);
+      byKey.set(key, p);
+    },
+  };
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
@@ -55,7 +65,7 @@ export function parseRpmQuery(text: string): Package[] {
       manager: 'rpm',
     });
   }
-  return packages;
+  return [...byKey.values()];
 }
 
 function badLine(lineNo: number, why: string, line: string): PfError {

@@ -8,6 +8,32 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { PfError } from '@patchfleet/shared/errors';
 import { ControllerErrors } from './errors';
+import { SlaSchema } from './scoring/sla';
+
+/** Where the advisory feeds come from and when they are refreshed. Every URL is optional. */
+export const FeedsSchema = Type.Object(
+  {
+    /** A JSON file of one USN OSV record or an array of them (plain or gzip). */
+    usnOsvUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** MSRC CVRF API base; `<base>/<YYYY-Mon>` is fetched, e.g. https://api.msrc.microsoft.com/cvrf/v3.0/cvrf */
+    msrcCvrfUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** How many months of MSRC documents each refresh fetches, this month first (default 2). */
+    msrcMonths: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 })),
+    /** CISA KEV JSON, e.g. https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json */
+    kevUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** FIRST EPSS daily CSV (gzip), e.g. https://epss.empiricalsecurity.com/epss_scores-current.csv.gz */
+    epssUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** Cron expression of the refresh, server local time (default `17 3 * * *`). */
+    schedule: Type.Optional(Type.String({ minLength: 1 })),
+    /** Seconds one download may take (default 120). */
+    timeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  },
+  { additionalProperties: false },
+);
+export type FeedsConfig = Static<typeof FeedsSchema>;
+
+/** Defaults of the optional feed settings. */
+export const FEED_DEFAULTS = { schedule: '17 3 * * *', msrcMonths: 2, timeoutSec: 120 } as const;
 
 export const ConfigSchema = Type.Object(
   {
@@ -28,6 +54,14 @@ export const ConfigSchema = Type.Object(
     /** Frames per second an agent may send, sustained; bursts up to 4x. */
     agentFramesPerSec: Type.Integer({ minimum: 1, maximum: 10_000 }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    /**
+     * Advisory feeds the controller downloads and imports on a schedule
+     * (catalog/refresh.ts); without any URL nothing is fetched and the catalog
+     * is what `catalog import` put there (air-gapped sites).
+     */
+    feeds: Type.Optional(FeedsSchema),
+    /** Days to remediate per priority tier; unset tiers keep the defaults (scoring/sla.ts resolveSla). */
+    sla: Type.Optional(SlaSchema),
   },
   { additionalProperties: false },
 );

@@ -3,26 +3,57 @@
  * directory by default, or a new database on the PostgreSQL server named by
  * DATABASE_URL (created here, dropped by the returned cleanup).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
-import { openDatabase, wrapPglite, type Database } from '../../controller/src/db/index';
+import { MIGRATIONS_DIR, openDatabase, wrapPglite, type Database } from '../../controller/src/db/index';
 
 // Making a PGlite cluster (initdb) and migrating it costs seconds; loading a
-// dump of a migrated one costs a fraction. One template per test worker.
+// dump of a migrated one costs a fraction. Vitest isolates test files, so the
+// dump is also kept in the temp directory, named by a hash of the migrations
+// and the PGlite build: each file then loads it instead of running initdb.
 let template: Promise<Blob> | undefined;
+
+function templateFile(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(MIGRATIONS_DIR, { recursive: true, encoding: 'utf8' }).sort()) {
+    if (!name.endsWith('.sql') && !name.endsWith('.json')) continue;
+    hash.update(name).update(readFileSync(join(MIGRATIONS_DIR, name)));
+  }
+  hash.update(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  return join(tmpdir(), `patchfleet-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+}
+
 function migratedTemplate(): Promise<Blob> {
   template ??= (async () => {
+    const file = templateFile();
+    if (existsSync(file)) return new Blob([readFileSync(file)]);
     const client = await PGlite.create('memory://');
     const db = await wrapPglite(client, 'memory://template');
     const blob = await client.dumpDataDir('none');
     await db.close();
+    // Written aside and renamed: parallel workers never read a half-written dump.
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(partial, Buffer.from(await blob.arrayBuffer()));
+    renameSync(partial, file);
     return blob;
   })();
   return template;
+}
+
+/**
+ * Makes `<dataDir>/pgdata` a migrated PGlite database, as a controller or
+ * CLI run would leave it, from the template: a process started on it skips
+ * initdb (seconds).
+ */
+export async function seedPgliteDataDir(dataDir: string): Promise<void> {
+  mkdirSync(join(dataDir, 'pgdata'), { recursive: true, mode: 0o700 });
+  const client = await PGlite.create(join(dataDir, 'pgdata'), { loadDataDir: await migratedTemplate() });
+  await client.close();
 }
 
 export interface TestDatabase {

@@ -1,0 +1,293 @@
+/**
+ * Windows applicability: which KBs a host is missing, reduced to the ones
+ * worth installing (the newest of each chain), each with every CVE it closes
+ * on the host.
+ */
+import type { Catalog } from '../model';
+import { type WindowsBuild, parseWindowsBuild, sameServicingBranch } from './windows-build';
+import { type WindowsIndex, type WindowsKbForProduct, hotpatchBaseline, normalizeKbId, prepareWindowsIndex } from './windows-index';
+import { productKey, windowsProductNames } from './windows-product';
+
+/** What `assessWindows` needs to know about a host (agent facts `os.version`, `os.ubr`, `windows.*`). */
+export interface WindowsHost {
+  /** `10.0.26100` */
+  build: string;
+  /** Update build revision (`4946` in 26100.4946); null when unknown. */
+  ubr: number | null;
+  /** `Client`, `Server`, `Server Core`. */
+  installationType: string | null;
+  /** `AMD64`, `ARM64`, `x86`. */
+  arch: string;
+  /** Installed KB ids (`KB5063878`). */
+  hotfixes: readonly string[];
+  /** Enrolled in hotpatching: true, false, or null when the host cannot tell. */
+  hotpatchEnrolled: boolean | null;
+}
+
+/** A KB the host should install. */
+export interface WindowsFinding {
+  /** `KB5072033` */
+  id: string;
+  title: string | null;
+  /** `YYYY-MM` */
+  month: string | null;
+  hotpatch: boolean;
+  restartRequired: 'yes' | 'no' | 'maybe' | null;
+  /** The host's product as the KB lists it, and the build the KB brings it to. */
+  product: string;
+  fixedBuild: string | null;
+  /** CVEs it closes on this host: its own and those of every missing KB it makes unnecessary, sorted. */
+  cves: string[];
+  /** Missing KBs it makes unnecessary (superseded, or below its build), sorted. */
+  covers: string[];
+}
+
+/** Result of `assessWindows`. */
+export interface WindowsAssessment {
+  /** Candidate MSRC product names of the host; [] when its release is unknown (then nothing applies). */
+  products: string[];
+  /** Actionable KBs, newest first. */
+  missing: WindowsFinding[];
+  /** KBs that apply and are installed: in the hotfix list, at or below the host's build, or superseded by one of those. Sorted. */
+  installed: string[];
+}
+
+interface Candidate {
+  entry: WindowsKbForProduct;
+  id: string;
+  hotpatch: boolean;
+  /** Revision of the fixed build when it is on the host's servicing branch. */
+  revision: number | null;
+  /** For hotpatches: the host is not below the baseline the hotpatch needs (or that is unknown). */
+  installable: boolean;
+}
+
+const indexes = new WeakMap<object, WindowsIndex>();
+
+/**
+ * The index of a catalog, built on first use and kept while the catalog object lives.
+ * Catalogs are treated as immutable: after an import, pass the new catalog object.
+ */
+export function windowsIndexOf(catalog: Pick<Catalog, 'kbs'> | WindowsIndex): WindowsIndex {
+  if ('kind' in catalog && catalog.kind === 'windows-index') return catalog;
+  let index = indexes.get(catalog);
+  if (index === undefined) {
+    index = prepareWindowsIndex(catalog as Pick<Catalog, 'kbs'>);
+    indexes.set(catalog, index);
+  }
+  return index;
+}
+
+function hostBuildOf(host: WindowsHost): WindowsBuild | null {
+  const parsed = parseWindowsBuild(host.build);
+  if (parsed === null) return null;
+  return { ...parsed, revision: host.ubr ?? parsed.revision };
+}
+
+/**
+ * Assesses one Windows host against the catalog's KBs.
+ *
+ * - Applicable: the KB lists one of the host's products (`windowsProductNames`).
+ *   Hotpatch KBs apply only to hosts enrolled in hotpatching (`true`, not `null`).
+ * - Installed: in the hotfix list, or the host's revision is at least the KB's
+ *   FixedBuild for its product on the same servicing branch, or superseded
+ *   (transitively) by such a KB. The revision is the UBR, raised to the
+ *   FixedBuild of any KB in the hotfix list (installed, reboot pending).
+ * - Missing, actionable: not installed and not made unnecessary by another
+ *   missing KB, either by supersedence (followed across the whole catalog,
+ *   through KBs that do not apply to the host) or by a higher FixedBuild on the
+ *   host's branch (installing it brings the host past the other's build, so
+ *   the other reads as installed afterwards; at equal builds a KB in a chain
+ *   covers one in none, as a monthly rollup covers its security-only twin).
+ * - Hotpatches: for hosts not enrolled they are out of the graph entirely,
+ *   so chains continue through the cumulative updates alone. For enrolled
+ *   hosts only the newest missing hotpatch can be actionable, and only when
+ *   the host is not below its baseline (`hotpatchBaseline`); it then stands
+ *   beside the newest cumulative update (the two are alternatives; neither
+ *   supersedes the other in MSRC's data) and covers the older hotpatches.
+ *   Every other hotpatch is covered by a cumulative update with a higher build.
+ */
+export function assessWindows(host: WindowsHost, catalog: Pick<Catalog, 'kbs'> | WindowsIndex): WindowsAssessment {
+  const index = windowsIndexOf(catalog);
+  const products = windowsProductNames(host);
+  const hostBuild = hostBuildOf(host);
+  const hotpatchOk = host.hotpatchEnrolled === true;
+
+  const candidates = new Map<string, Candidate>();
+  for (const name of products) {
+    for (const entry of index.byProduct.get(productKey(name)) ?? []) {
+      const { node } = entry;
+      if (candidates.has(node.id) || (node.kb.hotpatch && !hotpatchOk)) continue;
+      const fixed = entry.fixedParsed;
+      const onBranch = fixed !== null && fixed.revision !== null && hostBuild !== null && sameServicingBranch(fixed, hostBuild);
+      candidates.set(node.id, { entry, id: node.id, hotpatch: node.kb.hotpatch, revision: onBranch ? fixed.revision : null, installable: true });
+    }
+  }
+
+  // Installed directly, then everything those supersede. A KB already marked through a newer
+  // one needs no walk of its own: what it supersedes, the newer one supersedes too.
+  const hotfixes = new Set(host.hotfixes.map((h) => normalizeKbId(h)).filter((h): h is string => h !== null));
+  const installed = new Set<string>();
+  const markInstalled = (id: string): void => {
+    if (installed.has(id)) return;
+    installed.add(id);
+    for (const older of index.byId.get(id)?.supersedesAll ?? []) installed.add(older);
+  };
+  for (const id of hotfixes) markInstalled(id);
+  // A listed KB brings the host to its build even before the reboot that updates the UBR.
+  let hostRevision = hostBuild?.revision ?? null;
+  for (const id of hotfixes) {
+    const revision = candidates.get(id)?.revision ?? null;
+    if (revision !== null && (hostRevision === null || revision > hostRevision)) hostRevision = revision;
+  }
+  const byBuild = [...candidates.values()].filter((c) => c.revision !== null && hostRevision !== null && hostRevision >= c.revision);
+  byBuild.sort((a, b) => b.revision! - a.revision!);
+  for (const c of byBuild) markInstalled(c.id);
+
+  const missing = new Map<string, Candidate>();
+  for (const c of candidates.values()) if (!installed.has(c.id)) missing.set(c.id, c);
+  for (const c of missing.values()) {
+    if (!c.hotpatch || hostBuild === null || hostRevision === null) continue;
+    const baseline = hotpatchBaseline(index, c.entry.product, c.id);
+    if (baseline !== null && baseline.revision !== null && sameServicingBranch(baseline, hostBuild) && hostRevision < baseline.revision) c.installable = false;
+  }
+  const graph = coverageGraph(index, missing);
+  const heads = [...missing.values()].filter((k) => !graph.isCovered(k));
+  const reaches = new Map(heads.map((h) => [h, graph.reach(h)]));
+  // Contradictory data (two KBs each superseding the other through a build) must not hide both.
+  const reached = new Set<Candidate>(heads);
+  for (const below of reaches.values()) for (const c of below) reached.add(c);
+  for (const c of missing.values()) {
+    if (reached.has(c)) continue;
+    heads.push(c);
+    const below = graph.reach(c);
+    reaches.set(c, below);
+    for (const b of below) reached.add(b);
+  }
+
+  const findings = heads.map((head): WindowsFinding => {
+    const below = reaches.get(head)!;
+    const { kb } = head.entry.node;
+    return {
+      id: head.id,
+      title: kb.title,
+      month: kb.month,
+      hotpatch: kb.hotpatch,
+      restartRequired: kb.restartRequired,
+      product: head.entry.product,
+      fixedBuild: head.entry.fixedBuild,
+      cves: cveUnion(index, [head, ...below]),
+      covers: sortedKbIds([...below].map((c) => c.id)),
+    };
+  });
+  findings.sort((a, b) => ((b.month ?? '') < (a.month ?? '') ? -1 : (b.month ?? '') > (a.month ?? '') ? 1 : compareKbIds(b.id, a.id)));
+
+  const installedApplicable = sortedKbIds([...candidates.keys()].filter((id) => installed.has(id)));
+  return { products, missing: findings, installed: installedApplicable };
+}
+
+/** Which missing KBs make which others unnecessary; see `assessWindows` for the rules. */
+interface CoverageGraph {
+  isCovered(k: Candidate): boolean;
+  /** Every missing KB `head` makes unnecessary, directly or through others. */
+  reach(head: Candidate): Set<Candidate>;
+}
+
+function coverageGraph(index: WindowsIndex, missing: ReadonlyMap<string, Candidate>): CoverageGraph {
+  // Only the newest hotpatch can be the one to install, and only on its baseline; older ones
+  // belong to its chain or to past quarters, and cumulative updates above them cover them.
+  let current: Candidate | null = null;
+  for (const c of missing.values()) if (c.hotpatch && c.revision !== null && (current === null || c.revision > current.revision!)) current = c;
+  const protectedHotpatch = current !== null && current.installable ? current : null;
+  // Builds are compared through maxima, so no pair of KBs is ever examined.
+  let topStandard = -1;
+  const chainedStandardRevisions = new Set<number>();
+  for (const c of missing.values()) {
+    if (c.hotpatch || c.revision === null) continue;
+    if (c.revision > topStandard) topStandard = c.revision;
+    if (c.entry.node.kb.supersedes.length > 0) chainedStandardRevisions.add(c.revision);
+  }
+  const inChain = (c: Candidate): boolean => c.entry.node.kb.supersedes.length > 0;
+
+  const explicitly = (j: Candidate, k: Candidate): boolean => j !== k && j.entry.node.supersedesAll.has(k.id) && !k.entry.node.supersedesAll.has(j.id);
+  const byBuild = (j: Candidate, k: Candidate): boolean => {
+    if (j === k || j.revision === null || k.revision === null || j.revision < k.revision) return false;
+    if (j.hotpatch ? j !== protectedHotpatch || !k.hotpatch : k === protectedHotpatch) return false;
+    // Same build: a monthly rollup (in a chain) covers the security-only update of its month (in none).
+    return j.revision > k.revision || (inChain(j) && !inChain(k) && j.hotpatch === k.hotpatch);
+  };
+
+  const coveredExplicitly = (k: Candidate): boolean => {
+    // Up the supersedence edges, through KBs that do not apply to the host, to the first missing one.
+    const seen = new Set<string>();
+    const queue = [...k.entry.node.supersededBy];
+    while (queue.length > 0) {
+      const id = queue.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const j = missing.get(id);
+      if (j !== undefined && explicitly(j, k)) return true;
+      queue.push(...(index.byId.get(id)?.supersededBy ?? []));
+    }
+    return false;
+  };
+  const coveredByBuild = (k: Candidate): boolean => {
+    if (k.revision === null) return false;
+    if (k === protectedHotpatch) return false;
+    if (k.hotpatch && protectedHotpatch !== null && byBuild(protectedHotpatch, k)) return true;
+    if (topStandard > k.revision) return true;
+    return !k.hotpatch && !inChain(k) && chainedStandardRevisions.has(k.revision);
+  };
+
+  return {
+    isCovered: (k) => coveredByBuild(k) || coveredExplicitly(k),
+    reach(head) {
+      const below = new Set<Candidate>();
+      for (const k of missing.values()) {
+        if (explicitly(head, k)) below.add(k);
+        else if (byBuild(head, k)) {
+          below.add(k);
+          // What a KB below by build supersedes is below too, builds or not.
+          for (const id of k.entry.node.supersedesAll) {
+            const older = missing.get(id);
+            if (older !== undefined && older !== head) below.add(older);
+          }
+        }
+      }
+      return below;
+    },
+  };
+}
+
+/** The CVEs of the given KBs, de-duplicated and sorted, without a Set or a string sort per host. */
+function cveUnion(index: WindowsIndex, kbs: Iterable<Candidate>): string[] {
+  const scratch = index.scratch;
+  // Stamps wrap after 2^32 unions: clear them then rather than mistake an old stamp for a new one.
+  if (scratch.generation === 0xffffffff) {
+    scratch.cveStamps.fill(0);
+    scratch.generation = 0;
+  }
+  const generation = ++scratch.generation;
+  const ranks: number[] = [];
+  for (const c of kbs) {
+    for (const rank of c.entry.node.cveRanks) {
+      if (scratch.cveStamps[rank] === generation) continue;
+      scratch.cveStamps[rank] = generation;
+      ranks.push(rank);
+    }
+  }
+  return Array.from(Int32Array.from(ranks).sort(), (rank) => index.cveIds[rank]!);
+}
+
+/** KB ids in number order, each id's number read once. */
+function sortedKbIds(ids: string[]): string[] {
+  return ids
+    .map((id) => ({ id, n: Number(id.slice(2)) }))
+    .sort((a, b) => a.n - b.n || a.id.localeCompare(b.id))
+    .map((e) => e.id);
+}
+
+/** Orders KB ids by number. */
+export function compareKbIds(a: string, b: string): number {
+  return Number(a.replace(/^KB/i, '')) - Number(b.replace(/^KB/i, '')) || a.localeCompare(b);
+}

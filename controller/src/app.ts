@@ -12,6 +12,7 @@ import { enrollRoutes } from './api/routes/enroll';
 import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
 import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
+import { patchRoutes } from './api/routes/patches';
 import type { ControllerContext } from './context';
 
 export interface AppOptions {
@@ -41,6 +42,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   enrollRoutes(app, ctx);
   enrollmentTokenRoutes(app, ctx);
   hostRoutes(app, ctx);
+  patchRoutes(app, ctx);
   auditRoutes(app, ctx);
   app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** patchfleet: the controller's command line. */
 import { Command } from 'commander';
+import { registerCatalog } from './cli/catalog';
 import { registerEnrollToken } from './cli/enroll-token';
+import { registerAssess } from './cli/assess';
 import { registerHosts } from './cli/hosts';
 import { registerServe } from './cli/serve';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
@@ -18,5 +20,7 @@ const program = new Command('patchfleet')
 registerServe(program);
 registerEnrollToken(program);
 registerHosts(program);
+registerCatalog(program);
+registerAssess(program);
 
 await program.parseAsync(process.argv);

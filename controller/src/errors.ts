@@ -18,4 +18,8 @@ export const ControllerErrors = defineErrors({
   DATABASE_UNAVAILABLE: { code: 'PF_ERR_DATABASE_UNAVAILABLE', status: 503, retryable: true, message: 'database unavailable' },
   TLS: { code: 'PF_ERR_TLS', status: 500, retryable: false, message: 'TLS certificate problem' },
   INTERNAL: { code: 'PF_ERR_INTERNAL', status: 500, retryable: true, message: 'internal error' },
+  BAD_INPUT_FILE: { code: 'PF_ERR_BAD_INPUT_FILE', status: 400, retryable: false, message: 'input file is not in the expected format' },
+  CATALOG_EMPTY: { code: 'PF_ERR_CATALOG_EMPTY', status: 409, retryable: false, message: 'no catalog has been imported' },
+  CATALOG_IMPORT: { code: 'PF_ERR_CATALOG_IMPORT', status: 500, retryable: true, message: 'catalog import failed; nothing was changed' },
+  CATALOG_FETCH: { code: 'PF_ERR_CATALOG_FETCH', status: 502, retryable: true, message: 'advisory feed could not be downloaded' },
 });

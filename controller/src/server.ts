@@ -9,9 +9,11 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '@patchfleet/shared';
 import { buildApp } from './app';
+import { feedsConfigured, startCatalogRefresh } from './catalog/refresh';
 import type { Config } from './config';
 import type { ControllerContext } from './context';
 import { openDatabase, type Database } from './db/index';
+import { HostStateService } from './assess/host-state';
 import { AgentGateway } from './gateway/gateway';
 import { ensureBootstrap, type Bootstrap } from './keys/bootstrap';
 import { loadOrCreateCommandKey } from './keys/command-key';
@@ -23,6 +25,7 @@ export interface RunningController {
   bootstrap: Bootstrap;
   app: FastifyInstance;
   gateway: AgentGateway;
+  hostState: HostStateService;
   database: Database;
   ctx: ControllerContext;
   close(): Promise<void>;
@@ -53,25 +56,32 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       commandPublicKey: commandKey.publicKey,
     };
     const app = await buildApp(ctx, { tls });
-    const gateway = new AgentGateway(ctx);
+    const hostState = new HostStateService(ctx);
+    const gateway = new AgentGateway(ctx, (agentId) => hostState.hostChanged(agentId));
     gateway.attach(app.server as Server);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = publicUrlOf(config, port);
     const bootstrap = await ensureBootstrap(database.db, { dataDir: config.dataDir, url, caFingerprint: tls?.fingerprint ?? '', commandKey: commandKey.publicKey, now: new Date(clock.now()) });
+    hostState.start();
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
+    // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
+    const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;
     return {
       url,
       bootstrap,
       app,
       gateway,
+      hostState,
       database,
       ctx,
       close() {
         closing ??= (async () => {
+          await refresh?.stop();
           await gateway.close();
+          await hostState.stop();
           await app.close();
           await database.close();
         })();

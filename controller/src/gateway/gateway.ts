@@ -16,7 +16,11 @@ export class AgentGateway {
   private readonly pending = new Set<AgentSession>();
   readonly tracker: LastSeenTracker;
 
-  constructor(private readonly ctx: ControllerContext) {
+  constructor(
+    private readonly ctx: ControllerContext,
+    /** Told when a host's stored inventory changed (the host is re-assessed). */
+    private readonly onReportApplied: (agentId: string) => void = () => undefined,
+  ) {
     this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log);
     this.wss = new WebSocketServer({
       noServer: true,
@@ -52,6 +56,7 @@ export class AgentGateway {
             this.sessions.set(s.agentId as string, s);
             older?.close(CloseCodes.replaced, 'replaced by a newer session');
           },
+          onReportApplied: (agentId) => this.onReportApplied(agentId),
           onClosed: (s) => {
             if (this.sessions.get(s.agentId as string) === s) this.sessions.delete(s.agentId as string);
           },

@@ -51,6 +51,8 @@ export interface SessionHooks {
   /** Called once authenticated; the gateway closes an older session of the same agent. */
   onAuthenticated(session: AgentSession): void;
   onClosed(session: AgentSession): void;
+  /** Called after a report changed what the database holds for the host. */
+  onReportApplied(agentId: string): void;
 }
 
 export class AgentSession {
@@ -219,6 +221,7 @@ export class AgentSession {
         try {
           const result = await applyReport(this.ctx.db, agentId, report, new Date(this.ctx.clock.now()));
           this.ctx.log.info({ agentId, seq: report.seq, kind: report.kind, applied: result.applied, packages: result.packageCount, added: result.added, removed: result.removed, changed: result.changed }, 'inventory report');
+          if (result.applied) this.hooks.onReportApplied(agentId);
         } catch (err) {
           if (!isPfError(err) || err.status >= 500) throw err;
           return this.refuse(err, err.message, { replyTo: report.lastFrameId });

@@ -1,0 +1,154 @@
+/**
+ * One host against the catalog: which advisories it misses, which apply and
+ * are installed, and how urgent each missing one is. The single code path
+ * behind `patchfleet assess`, the controller's per-host state and
+ * `bench:assess`.
+ */
+import type { HostFacts } from '@patchfleet/shared';
+import { assessUbuntu, assessWindows, prepareUbuntuIndex, prepareWindowsIndex, type UbuntuIndex, type UbuntuInstalledPackage, type WindowsHost, type WindowsIndex } from '../catalog/applicability/index';
+import type { Catalog, CveInfo } from '../catalog/model';
+import type { HostRisk } from '../scoring/host-risk';
+import { scorePriority, type Priority } from '../scoring/priority';
+import type { SlaConfig } from '../scoring/sla';
+
+/** A catalog with its applicability indexes built once. */
+export interface PreparedCatalog {
+  catalog: Catalog;
+  ubuntu: UbuntuIndex;
+  windows: WindowsIndex;
+}
+
+export function prepareCatalog(catalog: Catalog): PreparedCatalog {
+  return { catalog, ubuntu: prepareUbuntuIndex(catalog), windows: prepareWindowsIndex(catalog) };
+}
+
+export type HostInput =
+  | { kind: 'ubuntu'; release: string; packages: readonly UbuntuInstalledPackage[] }
+  | { kind: 'windows'; host: WindowsHost }
+  | { kind: 'unsupported'; reason: string };
+
+export interface MissingPatch {
+  id: string;
+  kind: 'usn' | 'kb';
+  title: string;
+  cves: string[];
+  /** Ubuntu: the installed packages below the fix. */
+  packages?: { name: string; installed: string; fixed: string }[];
+  requires?: 'ubuntu-pro';
+  /** Windows: KBs this one makes unnecessary, restart, hotpatch. */
+  covers?: string[];
+  restartRequired?: 'yes' | 'no' | 'maybe' | null;
+  hotpatch?: boolean;
+  releasedAt: string | null;
+  priority: Priority;
+}
+
+export interface HostAssessment {
+  missing: MissingPatch[];
+  installed: string[];
+  summary: {
+    platform: 'ubuntu' | 'windows' | 'unsupported';
+    missing: number;
+    installed: number;
+    byTier: Record<Priority['tier'], number>;
+    requiresPro: number;
+    overdue: number;
+    cves: number;
+    note?: string;
+  };
+}
+
+/** Second Tuesday of a `YYYY-MM` month: Microsoft's release day for that month's updates. */
+export function patchTuesday(month: string): string | null {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return null;
+  const first = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  const offset = (2 - first.getUTCDay() + 7) % 7; // days to the first Tuesday
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1 + offset + 7, 17)).toISOString();
+}
+
+function cveInfos(ids: readonly string[], catalog: Catalog): CveInfo[] {
+  return ids.map((id) => catalog.cves.get(id) ?? { id, cvssScore: null, cvssVector: null, severity: null, exploited: null, publiclyDisclosed: null, epss: null, kev: null });
+}
+
+/** Maps what an agent reports (or what `assess` was given) to applicability input. */
+export function hostInputFromInventory(facts: Pick<HostFacts, 'os'> & { windows?: unknown }, packages: readonly { manager: string; name: string; version: string; sourceName: string; sourceVersion: string; arch: string }[]): HostInput {
+  if (facts.os.id === 'ubuntu') {
+    return { kind: 'ubuntu', release: facts.os.version, packages: packages.filter((p) => p.manager === 'dpkg') };
+  }
+  if (facts.os.platform === 'windows') {
+    const win = (facts.windows ?? {}) as { installationType?: string | null; hotpatchEnrolled?: boolean | null };
+    return {
+      kind: 'windows',
+      host: {
+        build: facts.os.version,
+        ubr: facts.os.ubr ?? null,
+        installationType: win.installationType ?? null,
+        arch: facts.os.arch,
+        hotfixes: packages.filter((p) => p.manager === 'windows').map((p) => p.name),
+        hotpatchEnrolled: win.hotpatchEnrolled ?? null,
+      },
+    };
+  }
+  return { kind: 'unsupported', reason: `no advisory feed covers ${facts.os.id || facts.os.platform} ${facts.os.version}`.trim() };
+}
+
+export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { now: number; risk: HostRisk; sla?: SlaConfig }): HostAssessment {
+  const { catalog } = prepared;
+  const priorityOf = (cves: readonly string[], releasedAt: string | null) =>
+    scorePriority({ cves: cveInfos(cves, catalog), host: opts.risk, releasedAt, now: opts.now, ...(opts.sla ? { sla: opts.sla } : {}) });
+  let missing: MissingPatch[] = [];
+  let installed: string[] = [];
+  let note: string | undefined;
+  if (input.kind === 'ubuntu') {
+    const result = assessUbuntu({ release: input.release, packages: input.packages }, prepared.ubuntu);
+    installed = result.installed;
+    missing = result.missing.map((f) => ({
+      id: f.id,
+      kind: 'usn' as const,
+      title: f.title,
+      cves: f.cves,
+      packages: f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed })),
+      ...(f.requires ? { requires: f.requires } : {}),
+      releasedAt: f.published || null,
+      priority: priorityOf(f.cves, f.published || null),
+    }));
+  } else if (input.kind === 'windows') {
+    const result = assessWindows(input.host, prepared.windows);
+    installed = result.installed;
+    if (result.products.length === 0) note = `no Windows product known for build ${input.host.build} (${input.host.installationType ?? 'unknown type'})`;
+    missing = result.missing.map((f) => {
+      const releasedAt = f.month ? patchTuesday(f.month) : null;
+      return {
+        id: f.id,
+        kind: 'kb' as const,
+        title: f.title ?? f.id,
+        cves: f.cves,
+        covers: f.covers,
+        restartRequired: f.restartRequired,
+        hotpatch: f.hotpatch,
+        releasedAt,
+        priority: priorityOf(f.cves, releasedAt),
+      };
+    });
+  } else {
+    note = input.reason;
+  }
+  missing.sort((a, b) => b.priority.score - a.priority.score || a.priority.dueBy.localeCompare(b.priority.dueBy) || a.id.localeCompare(b.id));
+  const byTier = { critical: 0, high: 0, medium: 0, low: 0 };
+  for (const m of missing) byTier[m.priority.tier] += 1;
+  return {
+    missing,
+    installed,
+    summary: {
+      platform: input.kind,
+      missing: missing.length,
+      installed: installed.length,
+      byTier,
+      requiresPro: missing.filter((m) => m.requires === 'ubuntu-pro').length,
+      overdue: missing.filter((m) => Date.parse(m.priority.dueBy) < opts.now).length,
+      cves: new Set(missing.flatMap((m) => m.cves)).size,
+      ...(note ? { note } : {}),
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * `pnpm bench:assess --hosts 10000 [--json] [--data-dir DIR] [--seed N] [--windows-share 0.4]`
+ *
+ * Assesses realistic synthetic hosts (about 1,500 packages each, or a
+ * Windows hotfix list) against the imported catalog, through the same
+ * `assessHost` the controller and `patchfleet assess` use, and prints hosts
+ * per second and peak memory. Without --data-dir it imports the advisory
+ * fixtures into a temporary embedded database first (not timed).
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { systemClock } from '@patchfleet/shared';
+import { assessHost, prepareCatalog, type HostInput } from '../../controller/src/assess/assess-host';
+import { importCatalog } from '../../controller/src/catalog/import';
+import { loadCatalog } from '../../controller/src/catalog/store';
+import { openDatabase } from '../../controller/src/db/index';
+import { DEFAULT_SLA } from '../../controller/src/scoring/sla';
+import { generateHosts, loadHostSources, type SyntheticHost } from './hosts';
+
+const ARCH: Record<string, string> = { x64: 'AMD64', arm64: 'ARM64' };
+
+function toInput(h: SyntheticHost): HostInput {
+  if (h.kind === 'ubuntu') return { kind: 'ubuntu', release: h.release, packages: h.packages };
+  return { kind: 'windows', host: { build: h.build, ubr: h.ubr, installationType: h.installationType, arch: ARCH[h.arch] ?? h.arch, hotfixes: h.hotfixes.map((f) => f.kb), hotpatchEnrolled: h.hotpatchEnrolled } };
+}
+
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '10000' },
+    json: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    'windows-share': { type: 'string', default: '0.4' },
+  },
+});
+const count = Number(values.hosts);
+if (!Number.isInteger(count) || count < 1) {
+  process.stderr.write(`error PF_ERR_USAGE: --hosts must be a positive whole number, got "${values.hosts}"\n`);
+  process.exit(2);
+}
+const say = (line: string) => process.stderr.write(`[bench:assess] ${line}\n`);
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+
+const tempDir = values['data-dir'] ? undefined : mkdtempSync(join(tmpdir(), 'pf-bench-'));
+const database = await openDatabase({ dataDir: values['data-dir'] ?? (tempDir as string) });
+try {
+  if (tempDir) {
+    const fixtures = fileURLToPath(new URL('../fixtures/advisories/', import.meta.url));
+    say('importing the advisory fixtures into a temporary database');
+    await importCatalog(
+      database.db,
+      {
+        usnOsv: join(fixtures, 'usn'),
+        msrcCvrf: readdirSync(join(fixtures, 'msrc')).filter((f) => f.endsWith('.xml')).map((f) => join(fixtures, 'msrc', f)),
+        kev: join(fixtures, 'kev/known_exploited_vulnerabilities.json'),
+        epss: join(fixtures, 'epss/epss_subset.csv'),
+      },
+      { clock: systemClock, actor: 'bench' },
+    );
+  }
+  // Peak memory of the import (PGlite, XML parsing) is reported apart from the assessment's.
+  const importPeakRss = Math.max(peakRss, process.memoryUsage().rss);
+  global.gc?.();
+  peakRss = process.memoryUsage().rss;
+  let t = performance.now();
+  const catalog = await loadCatalog(database.db);
+  const loadMs = performance.now() - t;
+  t = performance.now();
+  const prepared = prepareCatalog(catalog);
+  const prepareMs = performance.now() - t;
+  const sources = loadHostSources();
+  const options = { seed: Number(values.seed), windowsShare: Number(values['windows-share']) };
+  const now = Date.parse('2026-01-15T00:00:00Z');
+  const risk = { criticality: 'medium' as const, internetFacing: false };
+
+  let ubuntu = 0;
+  let windows = 0;
+  let packages = 0;
+  let missing = 0;
+  let generateMs = 0;
+  let assessMs = 0;
+  const started = performance.now();
+  let g = performance.now();
+  for (const host of generateHosts(count, options, 0, sources)) {
+    const input = toInput(host);
+    generateMs += performance.now() - g;
+    const a = performance.now();
+    const result = assessHost(input, prepared, { now, risk, sla: DEFAULT_SLA });
+    assessMs += performance.now() - a;
+    missing += result.missing.length;
+    if (host.kind === 'ubuntu') {
+      ubuntu += 1;
+      packages += host.packages.length;
+    } else windows += 1;
+    const done = ubuntu + windows;
+    if (done % 1000 === 0) say(`${done}/${count} hosts`);
+    g = performance.now();
+  }
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const report = {
+    hosts: count,
+    ubuntuHosts: ubuntu,
+    windowsHosts: windows,
+    avgPackagesPerUbuntuHost: ubuntu ? Math.round(packages / ubuntu) : 0,
+    missingFindings: missing,
+    catalog: { usns: catalog.usns.length, kbs: catalog.kbs.length, cves: catalog.cves.size, loadMs: Math.round(loadMs), prepareMs: Math.round(prepareMs) },
+    hostsPerSecond: Math.round(count / (assessMs / 1000)),
+    hostsPerSecondWithGeneration: Math.round(count / (wallMs / 1000)),
+    assessSeconds: +(assessMs / 1000).toFixed(2),
+    generateSeconds: +(generateMs / 1000).toFixed(2),
+    peakRssMiB: Math.round(peakRss / 2 ** 20),
+    importPeakRssMiB: tempDir ? Math.round(importPeakRss / 2 ** 20) : null,
+    node: process.version,
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(`${Object.entries(report).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('\n')}\n`);
+} finally {
+  clearInterval(sampler);
+  await database.close();
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+}

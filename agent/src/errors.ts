@@ -31,4 +31,18 @@ export const AgentErrors = defineErrors({
   USAGE: { code: 'PF_ERR_USAGE', status: 400, retryable: false, message: 'bad command-line usage' },
   /** --once did not get its report acknowledged in time. */
   TIMEOUT: { code: 'PF_ERR_TIMEOUT', status: 504, retryable: true, message: 'timed out' },
+  /** The dpkg/apt lock stayed held by another process past the lock timeout. */
+  APT_LOCKED: { code: 'PF_ERR_APT_LOCKED', status: 409, retryable: true, message: 'the dpkg lock is held by another process' },
+  /** A requested package version is not in any configured repository. */
+  PACKAGE_VERSION_UNAVAILABLE: { code: 'PF_ERR_PACKAGE_VERSION_UNAVAILABLE', status: 404, retryable: false, message: 'package version not available' },
+  /** A previous dpkg run was interrupted; `dpkg --configure -a` must be run by an operator. */
+  DPKG_INTERRUPTED: { code: 'PF_ERR_DPKG_INTERRUPTED', status: 409, retryable: false, message: "dpkg was interrupted: run 'dpkg --configure -a'" },
+  /** apt-get/dpkg did not finish within the command timeout and was killed. */
+  APT_TIMEOUT: { code: 'PF_ERR_APT_TIMEOUT', status: 504, retryable: true, message: 'apt-get timed out' },
+  /** apt-get or dpkg failed for a reason not recognised more precisely. */
+  APT_FAILED: { code: 'PF_ERR_APT_FAILED', status: 500, retryable: true, message: 'apt-get failed' },
+  /** apt-get reported success but dpkg does not show the requested versions. */
+  INSTALL_VERIFY_FAILED: { code: 'PF_ERR_INSTALL_VERIFY_FAILED', status: 500, retryable: false, message: 'installed versions do not match the request' },
+  /** A rollback was refused before any change because recorded versions can no longer be fetched. */
+  ROLLBACK_UNAVAILABLE: { code: 'PF_ERR_ROLLBACK_UNAVAILABLE', status: 409, retryable: false, message: 'rollback versions are no longer available' },
 });

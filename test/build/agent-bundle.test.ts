@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleAgent } from '../../agent/scripts/bundle';
+import { dpkgInstalledNames, TEST_PACKAGE_PREFIX } from '../support/dpkg';
 import { REPO_ROOT } from '../support/processes';
 
 /** Packages only a server needs; none may reach the agent. */
@@ -48,9 +49,11 @@ describe('agent bundle', () => {
 
   it('runs collect --json from the single file', () => {
     const out = execFileSync(process.execPath, [bundle.outfile, 'collect', '--json'], { encoding: 'utf8', cwd: outDir, maxBuffer: 64 * 1024 * 1024 });
-    const inventory = JSON.parse(out) as { host: { hostname: string }; packages: unknown[] };
-    const installed = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Status}\\n'], { encoding: 'utf8' }).split('\n').filter((l) => l === 'installed').length;
-    expect(inventory.packages).toHaveLength(installed);
+    const inventory = JSON.parse(out) as { host: { hostname: string }; packages: { name: string }[] };
+    const collected = inventory.packages.filter((p) => !p.name.startsWith(TEST_PACKAGE_PREFIX)).map((p) => p.name);
+    const installed = dpkgInstalledNames();
+    expect(collected).toHaveLength(installed.length);
+    expect(new Set(collected)).toEqual(new Set(installed));
     expect(inventory.host.hostname.length).toBeGreaterThan(0);
   });
 });

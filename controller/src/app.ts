@@ -13,6 +13,7 @@ import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
 import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
 import { patchRoutes } from './api/routes/patches';
+import { ringRoutes } from './api/routes/rings';
 import type { ControllerContext } from './context';
 
 export interface AppOptions {
@@ -44,6 +45,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   hostRoutes(app, ctx);
   patchRoutes(app, ctx);
   auditRoutes(app, ctx);
+  ringRoutes(app, ctx);
   app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -5,6 +5,7 @@ import { registerCatalog } from './cli/catalog';
 import { registerEnrollToken } from './cli/enroll-token';
 import { registerAssess } from './cli/assess';
 import { registerHosts } from './cli/hosts';
+import { registerRings } from './cli/rings';
 import { registerServe } from './cli/serve';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
@@ -22,5 +23,6 @@ registerEnrollToken(program);
 registerHosts(program);
 registerCatalog(program);
 registerAssess(program);
+registerRings(program);
 
 await program.parseAsync(process.argv);

@@ -14,6 +14,8 @@ export const ControllerErrors = defineErrors({
   ENROLL_TOKEN_EXHAUSTED: { code: 'PF_ERR_ENROLL_TOKEN_EXHAUSTED', status: 401, retryable: false, message: 'enrollment token has no uses left' },
   ENROLL_TOKEN_REVOKED: { code: 'PF_ERR_ENROLL_TOKEN_REVOKED', status: 401, retryable: false, message: 'enrollment token has been revoked' },
   AGENT_KEY_IN_USE: { code: 'PF_ERR_AGENT_KEY_IN_USE', status: 409, retryable: false, message: 'this agent key is already enrolled' },
+  RING_IN_USE: { code: 'PF_ERR_RING_IN_USE', status: 409, retryable: false, message: 'ring still has pinned hosts or rules' },
+  RING_NAME_TAKEN: { code: 'PF_ERR_RING_NAME_TAKEN', status: 409, retryable: false, message: 'a ring with this name already exists' },
   CONFIG: { code: 'PF_ERR_CONFIG', status: 500, retryable: false, message: 'configuration is not valid' },
   DATABASE_UNAVAILABLE: { code: 'PF_ERR_DATABASE_UNAVAILABLE', status: 503, retryable: true, message: 'database unavailable' },
   TLS: { code: 'PF_ERR_TLS', status: 500, retryable: false, message: 'TLS certificate problem' },

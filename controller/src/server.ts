@@ -18,6 +18,7 @@ import { AgentGateway } from './gateway/gateway';
 import { ensureBootstrap, type Bootstrap } from './keys/bootstrap';
 import { loadOrCreateCommandKey } from './keys/command-key';
 import { createLogger, type Logger } from './logger';
+import { ensureDefaultRings } from './rollout/ring-defaults';
 import { ensureTlsMaterial } from './tls/certificate';
 
 export interface RunningController {
@@ -44,6 +45,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
+    await ensureDefaultRings(database.db, new Date(clock.now()));
     const tls = config.insecure ? undefined : await ensureTlsMaterial({ dataDir: config.dataDir, certFile: config.tlsCert, keyFile: config.tlsKey, now: clock.now() });
     const commandKey = loadOrCreateCommandKey(config.dataDir);
     const ctx: ControllerContext = {

@@ -16,3 +16,7 @@ export * from './catalog-kev';
 export * from './catalog-epss';
 export * from './catalog-imports';
 export * from './host-patch-state';
+export * from './rings';
+export * from './ring-pins';
+export * from './ring-rules';
+export * from './ring-assignments';

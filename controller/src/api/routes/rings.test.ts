@@ -1,0 +1,155 @@
+/** Rings, pins, rules and the assignment run through the REST API on a real database. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { ManualClock, nodeEd25519 } from '@patchfleet/shared';
+import { openTestDatabase, type TestDatabase } from '../../../../test/support/db';
+import { buildApp } from '../../app';
+import { loadConfig } from '../../config';
+import type { ControllerContext } from '../../context';
+import type { Db } from '../../db/index';
+import { auditLog, hosts, ringAssignments } from '../../db/schema/index';
+import { createApiToken } from '../../keys/api-tokens';
+import { createLogger } from '../../logger';
+import { ensureDefaultRings } from '../../rollout/ring-defaults';
+
+const T0 = Date.parse('2026-11-23T12:00:00Z');
+
+describe('rings API', () => {
+  let tdb: TestDatabase;
+  let db: Db;
+  let app: FastifyInstance;
+  const tokens = { admin: '', operator: '', helpdesk: '' };
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, token: string, body?: unknown): Promise<LightMyRequestResponse> =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}) });
+
+  const errorCode = (res: LightMyRequestResponse) => (res.json() as { error: { code: string; message: string } }).error;
+
+  beforeAll(async () => {
+    tdb = await openTestDatabase();
+    db = tdb.database.db;
+    const ctx: ControllerContext = {
+      config: loadConfig({ dataDir: tdb.dataDir }, {}),
+      db,
+      dbKind: tdb.database.kind,
+      clock: new ManualClock(T0),
+      log: createLogger({ level: 'silent' }),
+      controllerId: 'ctl_test',
+      commandPublicKey: nodeEd25519.generateKeyPair().publicKey,
+    };
+    await ensureDefaultRings(db, new Date(T0));
+    await ensureDefaultRings(db, new Date(T0));
+    app = await buildApp(ctx, { tls: undefined });
+    await app.ready();
+    const now = new Date(T0);
+    tokens.admin = (await createApiToken(db, 'admin', 'admin', now)).token;
+    tokens.operator = (await createApiToken(db, 'operator', 'operator', now)).token;
+    tokens.helpdesk = (await createApiToken(db, 'helpdesk', 'helpdesk', now)).token;
+    // 60 hosts of 3 classes; facts carry OS build and model, labels the role.
+    await db.insert(hosts).values(
+      Array.from({ length: 60 }, (_, i) => ({
+        id: `h_${String(i).padStart(3, '0')}`,
+        hostname: `host-${i}`,
+        enrolledAt: new Date(T0),
+        labels: { role: i % 3 === 0 ? 'db' : 'web', ...(i === 5 ? { canary: 'yes' } : {}) },
+        facts: { os: { id: 'ubuntu', version: '24.04', build: i % 2 ? '6.8.0-40' : '6.8.0-41' }, hardware: { model: 'R650' } },
+      })),
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await tdb?.cleanup();
+  });
+
+  it('seeds the four default rings once, in order, readable by helpdesk', async () => {
+    const res = await call('GET', '/api/v1/rings', tokens.helpdesk);
+    expect(res.statusCode).toBe(200);
+    const items = (res.json() as { items: { name: string; percent: number | null; deferralDays: number; deadlineDays: number; graceDays: number }[] }).items;
+    expect(items.map((r) => [r.name, r.percent, r.deferralDays, r.deadlineDays, r.graceDays])).toEqual([
+      ['Test', null, 0, 0, 0],
+      ['First', 1, 1, 2, 2],
+      ['Fast', 9, 6, 2, 2],
+      ['Broad', 90, 9, 5, 2],
+    ]);
+    expect((await call('GET', '/api/v1/rings/First', tokens.operator)).json()).toMatchObject({ id: 'rg_first' });
+  });
+
+  it('lets only admins change rings', async () => {
+    expect(errorCode(await call('POST', '/api/v1/rings', tokens.operator, { name: 'Pilot' })).code).toBe('PF_ERR_FORBIDDEN');
+    expect(errorCode(await call('PATCH', '/api/v1/rings/rg_first', tokens.helpdesk, { soakHours: 1 })).code).toBe('PF_ERR_FORBIDDEN');
+  });
+
+  it('creates, edits and deletes a ring, with audit rows', async () => {
+    const created = await call('POST', '/api/v1/rings', tokens.admin, { name: 'Pilot', windows: [{ cron: '0 2 * * 6', timeZone: 'Europe/Berlin', durationMin: 240 }], reboot: { policy: 'always', deadlineHours: 8 }, approvalRequired: true });
+    expect(created.statusCode).toBe(201);
+    const ring = created.json() as { id: string; position: number; percent: number | null };
+    expect(ring).toMatchObject({ position: 4, percent: null });
+    const patched = await call('PATCH', `/api/v1/rings/${ring.id}`, tokens.admin, { soakHours: 12, waveSize: 10, maxConcurrent: 5, promotion: { minHostsDone: 3, maxFailureRate: 0.1 } });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ soakHours: 12, waveSize: 10, maxConcurrent: 5, promotion: { minHostsDone: 3, maxFailureRate: 0.1 } });
+    // null (pinned/rule hosts only) must stay null, not be coerced to 0.
+    expect((await call('PATCH', `/api/v1/rings/${ring.id}`, tokens.admin, { percent: 0 })).json()).toMatchObject({ percent: 0 });
+    expect((await call('PATCH', `/api/v1/rings/${ring.id}`, tokens.admin, { percent: null })).json()).toMatchObject({ percent: null });
+    expect((await call('DELETE', `/api/v1/rings/${ring.id}`, tokens.admin)).statusCode).toBe(200);
+    expect((await call('GET', `/api/v1/rings/${ring.id}`, tokens.admin)).statusCode).toBe(404);
+    const actions = (await db.select().from(auditLog).where(eq(auditLog.targetId, ring.id))).map((r) => r.action);
+    expect(actions).toEqual(['ring.create', 'ring.update', 'ring.update', 'ring.update', 'ring.delete']);
+  });
+
+  it('refuses bad cron, zone, duplicate names and shares over 100 with clear messages', async () => {
+    const cron = await call('POST', '/api/v1/rings', tokens.admin, { name: 'X', windows: [{ cron: 'every night', timeZone: 'UTC', durationMin: 60 }] });
+    expect(cron.statusCode).toBe(400);
+    expect(errorCode(cron)).toMatchObject({ code: 'PF_ERR_VALIDATION', message: expect.stringMatching(/windows\[0\]\.cron/) });
+    const zone = await call('PATCH', '/api/v1/rings/rg_fast', tokens.admin, { windows: [{ cron: '0 3 * * *', timeZone: 'Moon/Base', durationMin: 60 }] });
+    expect(errorCode(zone)).toMatchObject({ code: 'PF_ERR_VALIDATION', message: expect.stringMatching(/timeZone/) });
+    expect(errorCode(await call('POST', '/api/v1/rings', tokens.admin, { name: 'Fast' })).code).toBe('PF_ERR_RING_NAME_TAKEN');
+    const over = await call('PATCH', '/api/v1/rings/First', tokens.admin, { percent: 2 });
+    expect(errorCode(over)).toMatchObject({ code: 'PF_ERR_VALIDATION', message: expect.stringMatching(/percent.*101/) });
+  });
+
+  it('pins hosts, replaces rules, and refuses to delete a ring in use', async () => {
+    expect((await call('PUT', '/api/v1/hosts/h_000/ring', tokens.admin, { ring: 'Test' })).json()).toEqual({ hostId: 'h_000', ringId: 'rg_test', ringName: 'Test' });
+    expect((await call('PUT', '/api/v1/hosts/h_missing/ring', tokens.admin, { ring: 'Test' })).statusCode).toBe(404);
+    const rules = await call('PUT', '/api/v1/ring-rules', tokens.admin, { items: [{ match: { labels: { canary: 'yes' } }, ringId: 'Fast' }] });
+    expect(rules.json()).toEqual({ items: [{ match: { labels: { canary: 'yes' } }, ringId: 'rg_fast' }] });
+    expect((await call('GET', '/api/v1/ring-rules', tokens.helpdesk)).json()).toEqual(rules.json());
+    expect(errorCode(await call('PUT', '/api/v1/ring-rules', tokens.admin, { items: [{ match: { role: 'db' }, ringId: 'Nope' }] }))).toMatchObject({ code: 'PF_ERR_VALIDATION', message: expect.stringMatching(/rules\[0\]\.ringId/) });
+    const inUse = await call('DELETE', '/api/v1/rings/Test', tokens.admin);
+    expect(inUse.statusCode).toBe(409);
+    expect(errorCode(inUse).code).toBe('PF_ERR_RING_IN_USE');
+    expect(errorCode(await call('DELETE', '/api/v1/rings/Fast', tokens.admin)).code).toBe('PF_ERR_RING_IN_USE');
+  });
+
+  it('assigns all active hosts in one run, stably, and counts them per ring', async () => {
+    const res = await call('POST', '/api/v1/rings/assign', tokens.admin);
+    expect(res.statusCode).toBe(200);
+    const summary = res.json() as { total: number; rings: { name: string; hosts: number }[]; reasons: Record<string, number> };
+    expect(summary.total).toBe(60);
+    expect(summary.reasons).toEqual({ pin: 1, rule: 1, auto: 58 });
+    const byName = Object.fromEntries(summary.rings.map((r) => [r.name, r.hosts]));
+    expect(byName['Test']).toBe(1);
+    // 4 classes (2 builds x 2 roles): each seeds First and Fast.
+    expect(byName['First']).toBe(4);
+    expect((byName['Fast'] ?? 0) >= 5).toBe(true);
+    const first = await db.select().from(ringAssignments);
+    expect(first).toHaveLength(60);
+    expect(first.find((a) => a.hostId === 'h_005')).toMatchObject({ ringId: 'rg_fast', reason: 'rule' });
+    await call('POST', '/api/v1/rings/assign', tokens.admin);
+    const again = await db.select().from(ringAssignments);
+    const key = (rows: typeof first) => Object.fromEntries(rows.map((r) => [r.hostId, r.ringId]));
+    expect(key(again)).toEqual(key(first));
+    expect(errorCode(await call('POST', '/api/v1/rings/assign', tokens.operator)).code).toBe('PF_ERR_FORBIDDEN');
+  });
+
+  it('refuses to assign while the shares do not sum to 100, and unpins', async () => {
+    await call('PATCH', '/api/v1/rings/Broad', tokens.admin, { percent: 80 });
+    const res = await call('POST', '/api/v1/rings/assign', tokens.admin);
+    expect(errorCode(res)).toMatchObject({ code: 'PF_ERR_VALIDATION', message: expect.stringMatching(/sum to 100.*got 90/) });
+    await call('PATCH', '/api/v1/rings/Broad', tokens.admin, { percent: 90 });
+    expect((await call('DELETE', '/api/v1/hosts/h_000/ring', tokens.admin)).json()).toEqual({ hostId: 'h_000', unpinned: true });
+    expect((await call('DELETE', '/api/v1/hosts/h_000/ring', tokens.admin)).statusCode).toBe(404);
+    expect((await call('POST', '/api/v1/rings/assign', tokens.admin)).json()).toMatchObject({ reasons: { pin: 0, rule: 1, auto: 59 } });
+  });
+});

@@ -1,0 +1,216 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { PfError } from '@patchfleet/shared/errors';
+import { audit } from '../../audit/audit';
+import type { ControllerContext } from '../../context';
+import { ControllerErrors } from '../../errors';
+import { createRing, deleteRing, findRing, listRings, listRules, pinHost, replaceRules, runAssignment, unpinHost, updateRing, type RingInput, type RingRuleView } from '../../rollout/ring-store';
+import { actorOf } from '../auth';
+import { ErrorResponse, Labels } from '../schemas';
+
+const Window = Type.Object(
+  { cron: Type.String({ minLength: 1, maxLength: 128 }), timeZone: Type.String({ minLength: 1, maxLength: 64 }), durationMin: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }) },
+  { additionalProperties: false },
+);
+
+const Days = Type.Integer({ minimum: 0, maximum: 365 });
+
+/** Editable ring settings (all optional: the same object serves create and edit). */
+const RingSettings = {
+  name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+  position: Type.Integer({ minimum: 0, maximum: 1000 }),
+  // A type list, not anyOf: with coerceTypes, ajv would turn null into 0 against an integer branch.
+  percent: Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0, maximum: 100, description: 'share of automatically assigned hosts; null: pinned/rule hosts only' }),
+  deferralDays: Days,
+  deadlineDays: Days,
+  graceDays: Days,
+  windows: Type.Array(Window, { maxItems: 32 }),
+  waveSize: Type.Integer({ minimum: 0, maximum: 1_000_000, description: '0: the whole ring in one wave' }),
+  maxConcurrent: Type.Integer({ minimum: 0, maximum: 1_000_000, description: '0: no limit' }),
+  soakHours: Type.Integer({ minimum: 0, maximum: 24 * 365 }),
+  promotion: Type.Object({ minHostsDone: Type.Integer({ minimum: 0 }), maxFailureRate: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false }),
+  reboot: Type.Object(
+    { policy: Type.Union([Type.Literal('never'), Type.Literal('when-required'), Type.Literal('always')]), deadlineHours: Type.Integer({ minimum: 0, maximum: 24 * 30 }) },
+    { additionalProperties: false },
+  ),
+  approvalRequired: Type.Boolean(),
+};
+
+const optional = (props: Record<string, TSchema>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)]));
+
+const RingView = Type.Object({ id: Type.String(), ...RingSettings, name: Type.String(), createdAt: Type.String({ format: 'date-time' }), updatedAt: Type.String({ format: 'date-time' }) });
+
+const RuleMatch = Type.Object(
+  {
+    labels: Type.Optional(Labels),
+    osId: Type.Optional(Type.String({ maxLength: 64 })),
+    osVersion: Type.Optional(Type.String({ maxLength: 64 })),
+    role: Type.Optional(Type.String({ maxLength: 256 })),
+    criticality: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+const Rule = Type.Object({ match: RuleMatch, ringId: Type.String({ minLength: 1, maxLength: 64, description: 'ring id or name' }) }, { additionalProperties: false });
+
+const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Rings, host pins, assignment rules and the assignment run. Admins change; operators and helpdesk read. */
+export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+  const now = () => new Date(ctx.clock.now());
+
+  app.get(
+    '/api/v1/rings',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'List rings in release order', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(RingView) }) } } },
+    async () => ({ items: await listRings(ctx.db) }),
+  );
+
+  app.post(
+    '/api/v1/rings',
+    {
+      config: { auth: 'admin' },
+      schema: { summary: 'Create a ring', tags: ['rollout'], body: Type.Object({ ...optional(RingSettings), name: RingSettings.name }, { additionalProperties: false }), response: { 201: RingView, '4xx': ErrorResponse } },
+    },
+    async (req, reply) => {
+      const body = req.body as RingInput & { name: string };
+      const at = now();
+      const ring = await ctx.db.transaction(async (tx) => {
+        const made = await createRing(tx, body, at);
+        await audit(tx, at, { actor: actorOf(req), action: 'ring.create', targetType: 'ring', targetId: made.id, details: { ...body }, requestId: req.id });
+        return made;
+      });
+      return reply.code(201).send(ring);
+    },
+  );
+
+  app.get(
+    '/api/v1/rings/:id',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'One ring (by id or name)', tags: ['rollout'], params: IdParam, response: { 200: RingView, '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const ring = await findRing(ctx.db, id);
+      if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `ring ${id} not found`);
+      return ring;
+    },
+  );
+
+  app.patch(
+    '/api/v1/rings/:id',
+    {
+      config: { auth: 'admin' },
+      schema: { summary: 'Change ring settings', tags: ['rollout'], params: IdParam, body: Type.Object(optional(RingSettings), { additionalProperties: false, minProperties: 1 }), response: { 200: RingView, '4xx': ErrorResponse } },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as RingInput;
+      const at = now();
+      return ctx.db.transaction(async (tx) => {
+        const ring = await updateRing(tx, id, body, at);
+        await audit(tx, at, { actor: actorOf(req), action: 'ring.update', targetType: 'ring', targetId: ring.id, details: { ...body }, requestId: req.id });
+        return ring;
+      });
+    },
+  );
+
+  app.delete(
+    '/api/v1/rings/:id',
+    { config: { auth: 'admin' }, schema: { summary: 'Delete a ring (refused while it has pins or rules)', tags: ['rollout'], params: IdParam, response: { 200: RingView, '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const at = now();
+      return ctx.db.transaction(async (tx) => {
+        const ring = await deleteRing(tx, id);
+        await audit(tx, at, { actor: actorOf(req), action: 'ring.delete', targetType: 'ring', targetId: ring.id, details: { name: ring.name }, requestId: req.id });
+        return ring;
+      });
+    },
+  );
+
+  app.put(
+    '/api/v1/hosts/:id/ring',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Pin a host to a ring',
+        tags: ['rollout'],
+        params: IdParam,
+        body: Type.Object({ ring: Type.String({ minLength: 1, maxLength: 64, description: 'ring id or name' }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ hostId: Type.String(), ringId: Type.String(), ringName: Type.String() }), '4xx': ErrorResponse },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const { ring: ringRef } = req.body as { ring: string };
+      const at = now();
+      return ctx.db.transaction(async (tx) => {
+        const ring = await pinHost(tx, id, ringRef, actorOf(req), at);
+        await audit(tx, at, { actor: actorOf(req), action: 'ring.pin', targetType: 'host', targetId: id, details: { ringId: ring.id, ringName: ring.name }, requestId: req.id });
+        return { hostId: id, ringId: ring.id, ringName: ring.name };
+      });
+    },
+  );
+
+  app.delete(
+    '/api/v1/hosts/:id/ring',
+    { config: { auth: 'admin' }, schema: { summary: "Remove a host's ring pin", tags: ['rollout'], params: IdParam, response: { 200: Type.Object({ hostId: Type.String(), unpinned: Type.Boolean() }), '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const at = now();
+      return ctx.db.transaction(async (tx) => {
+        const unpinned = await unpinHost(tx, id);
+        if (!unpinned) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} is not pinned to a ring`);
+        await audit(tx, at, { actor: actorOf(req), action: 'ring.unpin', targetType: 'host', targetId: id, requestId: req.id });
+        return { hostId: id, unpinned };
+      });
+    },
+  );
+
+  app.get(
+    '/api/v1/ring-rules',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'Assignment rules, in the order they are tried', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(Rule) }) } } },
+    async () => ({ items: await listRules(ctx.db) }),
+  );
+
+  app.put(
+    '/api/v1/ring-rules',
+    {
+      config: { auth: 'admin' },
+      schema: { summary: 'Replace all assignment rules', tags: ['rollout'], body: Type.Object({ items: Type.Array(Rule, { maxItems: 500 }) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(Rule) }), '4xx': ErrorResponse } },
+    },
+    async (req) => {
+      const { items } = req.body as { items: RingRuleView[] };
+      const at = now();
+      return ctx.db.transaction(async (tx) => {
+        const stored = await replaceRules(tx, items);
+        await audit(tx, at, { actor: actorOf(req), action: 'ring-rules.replace', targetType: 'ring-rules', targetId: '*', details: { items: stored }, requestId: req.id });
+        return { items: stored };
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/rings/assign',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Assign every active host to a ring (pins, rules, then automatic) and store the result',
+        tags: ['rollout'],
+        response: {
+          200: Type.Object({
+            total: Type.Integer(),
+            rings: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), hosts: Type.Integer() })),
+            reasons: Type.Object({ pin: Type.Integer(), rule: Type.Integer(), auto: Type.Integer() }),
+          }),
+          '4xx': ErrorResponse,
+        },
+      },
+    },
+    async (req) => {
+      const at = now();
+      return ctx.db.transaction(async (tx) => {
+        const summary = await runAssignment(tx, at);
+        await audit(tx, at, { actor: actorOf(req), action: 'ring.assign', targetType: 'rings', targetId: '*', details: { ...summary }, requestId: req.id });
+        return summary;
+      });
+    },
+  );
+}

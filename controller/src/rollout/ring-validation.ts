@@ -1,0 +1,39 @@
+/** Checks ring settings beyond what the JSON schema can: cron syntax, time zones, percentages. */
+import { validate as validateCron } from 'node-cron';
+import { PfError } from '@patchfleet/shared/errors';
+import type { MaintenanceWindow } from '../db/schema/index';
+import { ControllerErrors } from '../errors';
+
+/** Whether `timeZone` is an IANA zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone });
+    return true;
+  } catch (err) {
+    // Intl throws RangeError for an unknown zone; anything else is a real fault.
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+}
+
+/** Refuses a window list with a bad cron expression, unknown zone or non-positive duration, naming the field. */
+export function validateWindows(windows: readonly MaintenanceWindow[]): void {
+  windows.forEach((w, i) => {
+    if (!validateCron(w.cron)) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].cron "${w.cron}" is not a valid cron expression`);
+    if (!isTimeZone(w.timeZone)) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].timeZone "${w.timeZone}" is not an IANA time zone`);
+    if (!Number.isInteger(w.durationMin) || w.durationMin < 1) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].durationMin must be a whole number of minutes >= 1`);
+  });
+}
+
+/**
+ * Percent shares of the automatic rings. Edits may leave the sum below 100
+ * (moving share from one ring to another takes two edits: lower one first);
+ * `exact` (used before assigning) requires exactly 100.
+ */
+export function validatePercents(rings: readonly { name: string; percent: number | null }[], exact: boolean): void {
+  const shared = rings.filter((r) => r.percent !== null);
+  const sum = shared.reduce((a, r) => a + (r.percent ?? 0), 0);
+  const detail = shared.map((r) => `${r.name}=${r.percent}`).join(', ');
+  if (sum > 100) throw new PfError(ControllerErrors.VALIDATION, `percent of the rings must sum to 100, got ${sum} (${detail})`);
+  if (exact && sum !== 100) throw new PfError(ControllerErrors.VALIDATION, `percent of the rings must sum to 100 before assigning, got ${sum} (${detail})`);
+}

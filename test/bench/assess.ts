@@ -20,11 +20,9 @@ import { openDatabase } from '../../controller/src/db/index';
 import { DEFAULT_SLA } from '../../controller/src/scoring/sla';
 import { generateHosts, loadHostSources, type SyntheticHost } from './hosts';
 
-const ARCH: Record<string, string> = { x64: 'AMD64', arm64: 'ARM64' };
-
 function toInput(h: SyntheticHost): HostInput {
   if (h.kind === 'ubuntu') return { kind: 'ubuntu', release: h.release, packages: h.packages };
-  return { kind: 'windows', host: { build: h.build, ubr: h.ubr, installationType: h.installationType, arch: ARCH[h.arch] ?? h.arch, hotfixes: h.hotfixes.map((f) => f.kb), hotpatchEnrolled: h.hotpatchEnrolled } };
+  return { kind: 'windows', host: { build: h.build, ubr: h.ubr, installationType: h.installationType, arch: h.arch, hotfixes: h.hotfixes.map((f) => f.kb), hotpatchEnrolled: h.hotpatchEnrolled } };
 }
 
 const { values } = parseArgs({

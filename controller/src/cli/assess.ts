@@ -12,8 +12,6 @@ import { resolveSla } from '../scoring/sla';
 import { parseLabels } from './enroll-token';
 import { action, printJson, printTable } from './output';
 
-const ARCH: Record<string, string> = { x64: 'AMD64', arm64: 'ARM64', x86: 'x86' };
-
 /** Turns the validated flags and the file they name into applicability input. */
 async function hostInput(flags: AssessFlags & { hotpatchEnrolled?: boolean }): Promise<HostInput> {
   const target = parseAssessTarget(flags);
@@ -28,7 +26,7 @@ async function hostInput(flags: AssessFlags & { hotpatchEnrolled?: boolean }): P
       build: target.build,
       ubr: target.ubr,
       installationType: target.installationType,
-      arch: ARCH[target.arch] ?? target.arch,
+      arch: target.arch, // applicability reads x64/arm64/x86 as well as AMD64/ARM64
       hotfixes: hotfixes.map((h) => h.kb),
       hotpatchEnrolled: flags.hotpatchEnrolled === true,
     },

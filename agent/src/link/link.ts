@@ -82,7 +82,7 @@ export class AgentLink {
 
   /** Resolves once report `seq` is acknowledged. */
   waitForAck(seq: number): Promise<void> {
-    if (!this.opts.outbox.pending().some((r) => r.seq <= seq)) return Promise.resolve();
+    if (!this.opts.outbox.queuedSeqs().some((s) => s <= seq)) return Promise.resolve();
     return new Promise((resolve) => this.ackWaiters.set(seq, resolve));
   }
 
@@ -171,9 +171,6 @@ export class AgentLink {
         this.inFlight = undefined;
         agent.destroy();
         if (authenticated) log.info({ code, reason: reason.toString('utf8') }, 'session closed');
-        if (error && isPfError(error) && error.code === 'PF_ERR_TLS_PIN_MISMATCH') {
-          // ws wraps agent errors; keep the pin error's own code for the operator.
-        }
         resolve({ authenticated, ...(error ? { error } : {}) });
       });
     });
@@ -235,7 +232,7 @@ export class AgentLink {
   /** Sends the oldest queued report, unless one is already awaiting its ack. */
   private sendNext(): void {
     if (this.inFlight !== undefined || this.ws?.readyState !== WebSocket.OPEN) return;
-    const next = this.opts.outbox.pending()[0];
+    const next = this.opts.outbox.oldest();
     if (!next) return;
     this.inFlight = next.seq;
     for (const frame of chunkReport(next, this.maxFrameBytes)) this.send('inventory', frame);

@@ -92,6 +92,27 @@ export class Outbox {
     return out;
   }
 
+  /** Sequence numbers of the queued reports, oldest first (names only: no file is read). */
+  queuedSeqs(): number[] {
+    return readdirSync(this.dir)
+      .map((name) => FILE_RE.exec(name)?.[1])
+      .filter((m): m is string => m !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  /** The oldest queued report, reading only its file. */
+  oldest(): OutboxReport | undefined {
+    // pending() handles a damaged file (drops it and the projection); reuse it only then.
+    const [seq] = this.queuedSeqs();
+    if (seq === undefined) return undefined;
+    try {
+      return JSON.parse(readFileSync(join(this.dir, `${String(seq).padStart(12, '0')}.json`), 'utf8')) as OutboxReport;
+    } catch {
+      return this.pending()[0]; // damaged: let pending() drop it, then take the next
+    }
+  }
+
   /** Removes every report up to and including `seq`. */
   ack(seq: number): void {
     for (const name of readdirSync(this.dir)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAssessTarget, parseOsFlag, parseWindowsArch, parseWindowsBuild, parseWindowsType } from './flags';
+import { parseAssessTarget, parseOsFlag, parseWindowsArch, parseBuildFlag, parseWindowsType } from './flags';
 import { thrownPfError } from './test-fixtures';
 
 const message = (fn: () => unknown) => {
@@ -21,15 +21,15 @@ describe('assess flags', () => {
   });
 
   it('--build: four parts, the last being the UBR', () => {
-    expect(parseWindowsBuild('10.0.26100.4946')).toEqual({ build: '10.0.26100', ubr: 4946 });
-    expect(parseWindowsBuild('10.0.20348.4405')).toEqual({ build: '10.0.20348', ubr: 4405 });
-    expect(parseWindowsBuild('6.3.9600.22620')).toEqual({ build: '6.3.9600', ubr: 22620 });
-    expect(parseWindowsBuild(' 10.0.26100.0 ')).toEqual({ build: '10.0.26100', ubr: 0 });
-    expect(message(() => parseWindowsBuild('10.0.26100'))).toBe(
+    expect(parseBuildFlag('10.0.26100.4946')).toEqual({ build: '10.0.26100', ubr: 4946 });
+    expect(parseBuildFlag('10.0.20348.4405')).toEqual({ build: '10.0.20348', ubr: 4405 });
+    expect(parseBuildFlag('6.3.9600.22620')).toEqual({ build: '6.3.9600', ubr: 22620 });
+    expect(parseBuildFlag(' 10.0.26100.0 ')).toEqual({ build: '10.0.26100', ubr: 0 });
+    expect(message(() => parseBuildFlag('10.0.26100'))).toBe(
       '--build "10.0.26100": expected the update build revision too: major.minor.build.revision, e.g. 10.0.26100.4946 (`cmd /c ver` prints it)',
     );
     for (const bad of ['26100.4946', '10.0.26100.4946.1', 'Microsoft Windows [Version 10.0.26100.4946]', '10.0.x.1', '10.0.26100.99999999999', '']) {
-      expect(message(() => parseWindowsBuild(bad))).toMatch(/^--build ".*": expected .*major\.minor\.build\.revision/);
+      expect(message(() => parseBuildFlag(bad))).toMatch(/^--build ".*": expected .*major\.minor\.build\.revision/);
     }
   });
 

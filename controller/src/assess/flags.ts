@@ -47,7 +47,7 @@ export function parseOsFlag(value: string): AssessOs {
  * update build revision is required: it is what says which cumulative
  * update the host runs.
  */
-export function parseWindowsBuild(value: string): WindowsBuild {
+export function parseBuildFlag(value: string): WindowsBuild {
   const v = value.trim();
   const expected = 'major.minor.build.revision, e.g. 10.0.26100.4946 (`cmd /c ver` prints it)';
   const m = /^(\d{1,2})\.(\d{1,2})\.(\d{1,6})(?:\.(\d{1,10}))?$/.exec(v);
@@ -105,7 +105,7 @@ export function parseAssessTarget(flags: AssessFlags): AssessTarget {
   if (flags.dpkg !== undefined) throw usage('--dpkg goes with --os ubuntu-YY.MM, not --os windows');
   const missing = (['build', 'type', 'arch', 'hotfix'] as const).filter((f) => flags[f] === undefined);
   if (missing.length > 0) throw usage(`--os windows needs --${missing.join(', --')}`);
-  const { build, ubr } = parseWindowsBuild(flags.build!);
+  const { build, ubr } = parseBuildFlag(flags.build!);
   return { kind: 'windows', build, ubr, installationType: parseWindowsType(flags.type!), arch: parseWindowsArch(flags.arch!), hotfixFile: flags.hotfix! };
 }
 

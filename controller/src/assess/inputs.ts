@@ -14,7 +14,7 @@ export {
   parseAssessTarget,
   parseOsFlag,
   parseWindowsArch,
-  parseWindowsBuild,
+  parseBuildFlag,
   parseWindowsType,
   type AssessFlags,
   type AssessOs,

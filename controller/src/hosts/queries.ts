@@ -128,6 +128,11 @@ export async function getHost(db: Db, id: string, now: Date, staleMs: number): P
   };
 }
 
+export async function hostExists(db: Db, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: hosts.id }).from(hosts).where(eq(hosts.id, id)).limit(1);
+  return row !== undefined;
+}
+
 export async function listHostPackages(db: Db, hostId: string, opts: { q?: string | undefined; limit: number; offset: number }) {
   const q = opts.q?.trim();
   const where = and(eq(installedPackages.hostId, hostId), q ? or(ilike(installedPackages.name, `%${likeEscape(q)}%`), ilike(installedPackages.sourceName, `%${likeEscape(q)}%`)) : undefined);

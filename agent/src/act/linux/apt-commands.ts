@@ -55,6 +55,17 @@ function lockOption(sec: number): string[] {
   return ['-o', `DPkg::Lock::Timeout=${sec}`];
 }
 
+/** What every apt-get run that reaches dpkg starts with: caller options, lock wait, no config prompts. */
+function dpkgRunOptions(opts: AptRunOptions): string[] {
+  // prettier-ignore
+  return [
+    ...(opts.aptOptions ?? []),
+    ...lockOption(opts.lockTimeoutSec),
+    '-o', 'Dpkg::Options::=--force-confdef',
+    '-o', 'Dpkg::Options::=--force-confold',
+  ];
+}
+
 /**
  * `apt-get install` of exact versions. `--no-install-recommends`: moving an
  * installed package to a fixed version must not pull in new packages the host
@@ -74,10 +85,7 @@ export function aptInstallCommand(
   return {
     file: 'apt-get',
     args: [
-      ...(opts.aptOptions ?? []),
-      ...lockOption(opts.lockTimeoutSec),
-      '-o', 'Dpkg::Options::=--force-confdef',
-      '-o', 'Dpkg::Options::=--force-confold',
+      ...dpkgRunOptions(opts),
       'install', '-y', '-q', '--no-install-recommends',
       ...(opts.allowDowngrades === true ? ['--allow-downgrades'] : []),
       // `--` ends options: specs were validated, this is a second guard.
@@ -95,10 +103,7 @@ export function aptRemoveCommand(names: readonly string[], opts: AptRunOptions):
   return {
     file: 'apt-get',
     args: [
-      ...(opts.aptOptions ?? []),
-      ...lockOption(opts.lockTimeoutSec),
-      '-o', 'Dpkg::Options::=--force-confdef',
-      '-o', 'Dpkg::Options::=--force-confold',
+      ...dpkgRunOptions(opts),
       'remove', '-y', '-q', '--', ...names,
     ],
     env: { ...APT_ENV },

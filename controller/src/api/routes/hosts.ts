@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { PfError } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
 import { ControllerErrors } from '../../errors';
-import { getHost, listHostPackages, searchHosts } from '../../hosts/queries';
+import { getHost, hostExists, listHostPackages, searchHosts } from '../../hosts/queries';
 import { ErrorResponse, Labels, Paging } from '../schemas';
 
 const HostSummary = Type.Object({
@@ -80,8 +80,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
     async (req) => {
       const { id } = req.params as { id: string };
       const { q, limit = 50, offset = 0 } = req.query as { q?: string; limit?: number; offset?: number };
-      const host = await getHost(ctx.db, id, new Date(ctx.clock.now()), staleMs);
-      if (!host) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} not found`);
+      if (!(await hostExists(ctx.db, id))) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} not found`);
       return { ...(await listHostPackages(ctx.db, id, { q, limit, offset })), limit, offset };
     },
   );

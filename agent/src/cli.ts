@@ -8,6 +8,10 @@ import { AgentErrors, isPfError, PfError } from './errors';
 import { enroll } from './identity/enroll';
 import { identityPath, readIdentity } from './identity/state-dir';
 import { AgentLink } from './link/link';
+import { linuxExecutors } from './act/linux/command-executors';
+import { initDpkgRoot } from './act/linux/dpkg-root';
+import { CommandProcessor } from './commands/processor';
+import type { CommandExecutors } from './commands/executors';
 import { Outbox } from './link/outbox';
 import { createAgentLogger } from './logger';
 import { AGENT_VERSION } from './version';
@@ -25,6 +29,20 @@ function parseDurationMs(text: string, flag: string): number {
   if (!m?.[1]) throw new PfError(AgentErrors.USAGE, `${flag} "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
+}
+
+/** The executors of this platform, configured from `run`'s flags. */
+function executorsFor(opts: { aptConfig?: string; aptTimeout: string; allowReboot?: boolean }, dpkgRoot: string | undefined, onPackagesChanged: () => void): CommandExecutors {
+  if (process.platform !== 'linux') throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, `commands are not wired on ${process.platform} yet; run with --no-commands`);
+  return linuxExecutors({
+    dpkgRoot,
+    aptConfigFile: opts.aptConfig,
+    timeoutMs: parseDurationMs(opts.aptTimeout, '--apt-timeout'),
+    lockTimeoutSec: 300,
+    allowReboot: opts.allowReboot === true,
+    clock: systemClock,
+    onPackagesChanged,
+  });
 }
 
 const program = new Command('patchfleet-agent')
@@ -59,19 +77,34 @@ program
   .option('--once', 'send one full report, wait for its acknowledgement and exit')
   .option('--interval <duration>', 'how often to collect inventory and report changes', '15m')
   .option('--timeout <duration>', 'with --once: give up after this long', '120s')
-  .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string }) => {
+  .option('--dpkg-root <dir>', 'report and patch an isolated dpkg root instead of this machine (tests, chroots)')
+  .option('--apt-config <file>', 'apt.conf file given to apt-get/apt-cache with -c (private sources, e.g. an air-gapped mirror)')
+  .option('--apt-timeout <duration>', 'longest one apt-get run may take before it is killed', '30m')
+  .option('--allow-reboot', 'reboot this host when a signed reboot command says so (otherwise such commands fail with PF_ERR_REBOOT_DISABLED)')
+  .option('--no-commands', 'report only; do not accept commands')
+  .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string; dpkgRoot?: string; aptConfig?: string; aptTimeout: string; allowReboot?: boolean; commands: boolean }) => {
     try {
       const log = createAgentLogger();
       const identity = readIdentity(opts.stateDir);
       const outbox = new Outbox(opts.stateDir);
+      const dpkgRoot = opts.dpkgRoot ? await initDpkgRoot(opts.dpkgRoot) : undefined;
+      // The processor may report (replayed journal entries) before the link exists: reach it through a holder.
+      const holder: { link?: AgentLink } = {};
+      const queueInventory = () => void holder.link?.queueInventory(false).catch((err: unknown) => log.error({ err }, 'inventory collection failed'));
+      const executors = opts.commands ? executorsFor(opts, dpkgRoot, queueInventory) : undefined;
+      const commands = executors
+        ? new CommandProcessor({ stateDir: opts.stateDir, agentId: identity.agentId, commandKey: identity.commandKey, clock: systemClock, log, executors, send: (status) => void holder.link?.send('commandStatus', status) })
+        : undefined;
       const link = new AgentLink({
         identity,
         outbox,
         clock: systemClock,
         log,
-        collect: () => collectInventory({ onWarning: (message, err) => log.warn({ err: (err as Error | undefined)?.message }, message) }),
+        collect: () => collectInventory({ ...(dpkgRoot ? { dpkgRoot } : {}), onWarning: (message, err) => log.warn({ err: (err as Error | undefined)?.message }, message) }),
         inventoryIntervalMs: parseDurationMs(opts.interval, '--interval'),
+        ...(commands ? { commands } : {}),
       });
+      holder.link = link;
       const timeoutMs = parseDurationMs(opts.timeout, '--timeout');
       const seq = await link.queueInventory(true);
       if (opts.once) {
@@ -95,6 +128,7 @@ program
       process.on('SIGTERM', stop);
       link.startInventoryTimer();
       await link.runLoop(false);
+      await commands?.idle();
       clearInterval(keepAlive);
       log.info('agent stopped');
     } catch (err) {

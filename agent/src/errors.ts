@@ -45,4 +45,44 @@ export const AgentErrors = defineErrors({
   INSTALL_VERIFY_FAILED: { code: 'PF_ERR_INSTALL_VERIFY_FAILED', status: 500, retryable: false, message: 'installed versions do not match the request' },
   /** A rollback was refused before any change because recorded versions can no longer be fetched. */
   ROLLBACK_UNAVAILABLE: { code: 'PF_ERR_ROLLBACK_UNAVAILABLE', status: 409, retryable: false, message: 'rollback versions are no longer available' },
+  /** A signed command's signature does not verify with the command key pinned at enrollment. */
+  COMMAND_BAD_SIGNATURE: { code: 'PF_ERR_COMMAND_BAD_SIGNATURE', status: 401, retryable: false, message: 'command signature is not valid' },
+  /** A signed command names another agent: it is never carried out here. */
+  COMMAND_WRONG_AGENT: { code: 'PF_ERR_COMMAND_WRONG_AGENT', status: 403, retryable: false, message: 'command is for another agent' },
+  /** A signed command arrived after its `notAfter`. */
+  COMMAND_EXPIRED: { code: 'PF_ERR_COMMAND_EXPIRED', status: 410, retryable: false, message: 'command has expired' },
+  /** A signed command's `issuedAt` is later than the agent's clock allows. */
+  COMMAND_NOT_YET_VALID: { code: 'PF_ERR_COMMAND_NOT_YET_VALID', status: 425, retryable: false, message: 'command is not valid yet (clock skew?)' },
+  /** A signed command's params do not fit its action. */
+  COMMAND_BAD_PARAMS: { code: 'PF_ERR_COMMAND_BAD_PARAMS', status: 400, retryable: false, message: 'command parameters do not fit the action' },
+  /** A command id the agent already holds arrived again; it is not carried out twice. */
+  COMMAND_REPLAYED: { code: 'PF_ERR_COMMAND_REPLAYED', status: 409, retryable: false, message: 'command was already received' },
+  /** The agent stopped while the command was running; it is not run again. */
+  COMMAND_INTERRUPTED: { code: 'PF_ERR_COMMAND_INTERRUPTED', status: 500, retryable: false, message: 'the agent stopped while the command was running' },
+  /** The command's executor failed without a more precise code. */
+  COMMAND_FAILED: { code: 'PF_ERR_COMMAND_FAILED', status: 500, retryable: false, message: 'command failed' },
+  /** The agent does not carry out this action (yet). */
+  COMMAND_UNSUPPORTED: { code: 'PF_ERR_COMMAND_UNSUPPORTED', status: 501, retryable: false, message: 'command action not supported by this agent' },
+  /** The journal record of a command that may have run was damaged; it is never run again. */
+  COMMAND_JOURNAL_DAMAGED: { code: 'PF_ERR_COMMAND_JOURNAL_DAMAGED', status: 500, retryable: false, message: 'the journal record of this command is damaged; it may have run and will not run again' },
+  /** The Windows Update Agent offers no update with the requested KB to this host (superseded, not released for this OS, or hidden by WSUS). */
+  WINDOWS_UPDATE_NOT_FOUND: { code: 'PF_ERR_WINDOWS_UPDATE_NOT_FOUND', status: 404, retryable: false, message: 'no applicable Windows update with this KB' },
+  /** Windows refused the update as not applicable to this host (other OS build or architecture, or a newer update already installed). */
+  WINDOWS_UPDATE_NOT_APPLICABLE: { code: 'PF_ERR_WINDOWS_UPDATE_NOT_APPLICABLE', status: 409, retryable: false, message: 'the Windows update is not applicable to this host' },
+  /** Installing or removing a Windows update failed for a reason not recognised more precisely. */
+  WINDOWS_UPDATE_FAILED: { code: 'PF_ERR_WINDOWS_UPDATE_FAILED', status: 500, retryable: true, message: 'Windows update installation failed' },
+  /** Another installation (Windows Update, an MSI, TrustedInstaller) is running; retry later. */
+  WINDOWS_INSTALL_IN_PROGRESS: { code: 'PF_ERR_WINDOWS_INSTALL_IN_PROGRESS', status: 409, retryable: true, message: 'another installation is in progress' },
+  /** Windows needs a restart before it services anything more; retry after the reboot. */
+  WINDOWS_REBOOT_PENDING: { code: 'PF_ERR_WINDOWS_REBOOT_PENDING', status: 409, retryable: true, message: 'a restart is pending before more updates can be serviced' },
+  /** The update cannot be removed the way asked (servicing stack updates, combined SSU+LCU packages without a known build). */
+  WINDOWS_UNINSTALL_UNSUPPORTED: { code: 'PF_ERR_WINDOWS_UNINSTALL_UNSUPPORTED', status: 409, retryable: false, message: 'this Windows update cannot be uninstalled this way' },
+  /** Windows denied the servicing operation: the agent is not running as SYSTEM or an administrator. */
+  WINDOWS_ACCESS_DENIED: { code: 'PF_ERR_WINDOWS_ACCESS_DENIED', status: 403, retryable: false, message: 'access denied by Windows' },
+  /** The component store (WinSxS) is damaged; an operator must repair it (DISM /Online /Cleanup-Image /RestoreHealth). */
+  WINDOWS_COMPONENT_STORE_CORRUPT: { code: 'PF_ERR_WINDOWS_COMPONENT_STORE_CORRUPT', status: 500, retryable: false, message: 'the Windows component store is corrupt' },
+  /** wusa.exe, dism.exe or the Windows Update script did not finish within the command timeout and was killed. */
+  WINDOWS_UPDATE_TIMEOUT: { code: 'PF_ERR_WINDOWS_UPDATE_TIMEOUT', status: 504, retryable: true, message: 'Windows update operation timed out' },
+  /** This agent was started without --allow-reboot: it does not reboot its host on command. */
+  REBOOT_DISABLED: { code: 'PF_ERR_REBOOT_DISABLED', status: 403, retryable: false, message: 'rebooting on command is disabled on this agent' },
 });

@@ -78,6 +78,7 @@ describe('controller REST API', () => {
       config: loadConfig({ dataDir: tdb.dataDir }, {}),
       db,
       dbKind: tdb.database.kind,
+      bus: tdb.database.bus,
       clock,
       log: createLogger({ level: 'silent' }),
       controllerId: 'ctl_test',

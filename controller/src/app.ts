@@ -14,10 +14,18 @@ import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
 import { patchRoutes } from './api/routes/patches';
 import { ringRoutes } from './api/routes/rings';
+import { apiTokenRoutes } from './api/routes/api-tokens';
+import { commandRoutes } from './api/routes/commands';
+import { rolloutRoutes } from './api/routes/rollouts';
+import type { CommandService } from './commands/command-service';
+import type { RolloutService } from './rollout/rollout-service';
 import type { ControllerContext } from './context';
 
 export interface AppOptions {
   tls?: { cert: string; key: string } | undefined;
+  /** Command and rollout routes are mounted only with their services (a running controller has both). */
+  commands?: CommandService | undefined;
+  rollouts?: RolloutService | undefined;
 }
 
 export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promise<FastifyInstance> {
@@ -46,6 +54,9 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   patchRoutes(app, ctx);
   auditRoutes(app, ctx);
   ringRoutes(app, ctx);
+  apiTokenRoutes(app, ctx);
+  if (opts.commands) commandRoutes(app, ctx, opts.commands);
+  if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);
   app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

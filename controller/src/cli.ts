@@ -6,6 +6,7 @@ import { registerEnrollToken } from './cli/enroll-token';
 import { registerAssess } from './cli/assess';
 import { registerHosts } from './cli/hosts';
 import { registerRings } from './cli/rings';
+import { registerRollout } from './cli/rollout';
 import { registerServe } from './cli/serve';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
@@ -24,5 +25,6 @@ registerHosts(program);
 registerCatalog(program);
 registerAssess(program);
 registerRings(program);
+registerRollout(program);
 
 await program.parseAsync(process.argv);

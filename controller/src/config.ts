@@ -62,6 +62,14 @@ export const ConfigSchema = Type.Object(
     feeds: Type.Optional(FeedsSchema),
     /** Days to remediate per priority tier; unset tiers keep the defaults (scoring/sla.ts resolveSla). */
     sla: Type.Optional(SlaSchema),
+    /** Seconds between rollout planner rounds (node-cron, one replica at a time). */
+    rolloutTickSec: Type.Integer({ minimum: 1, maximum: 59 }),
+    /**
+     * Virtual time for rollout schedules only (deferrals, windows, soak,
+     * deadlines): `<virtual start ISO>,<real start ISO>,<speed>`. For tests
+     * and demonstrations; sessions, commands and the audit log keep real time.
+     */
+    rolloutClock: Type.Optional(Type.String({ pattern: '^[^,]+,[^,]+,[0-9.]+$' })),
   },
   { additionalProperties: false },
 );
@@ -75,6 +83,7 @@ export const DEFAULTS: Omit<Config, 'dataDir'> = {
   maxFrameBytes: 1024 * 1024,
   agentFramesPerSec: 50,
   logLevel: 'info',
+  rolloutTickSec: 5,
 };
 
 const ENV: Record<string, keyof Config> = {
@@ -87,8 +96,10 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_PUBLIC_URL: 'publicUrl',
   PATCHFLEET_HEARTBEAT_SEC: 'heartbeatSec',
   PATCHFLEET_LOG_LEVEL: 'logLevel',
+  PATCHFLEET_ROLLOUT_TICK_SEC: 'rolloutTickSec',
+  PATCHFLEET_ROLLOUT_CLOCK: 'rolloutClock',
 };
-const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec']);
+const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec', 'rolloutTickSec']);
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(ConfigSchema);
 

@@ -1,5 +1,6 @@
 import type { Clock } from '@patchfleet/shared';
 import type { Config } from './config';
+import type { Bus } from './bus/bus';
 import type { Db } from './db/index';
 import type { Logger } from './logger';
 
@@ -8,6 +9,8 @@ export interface ControllerContext {
   config: Config;
   db: Db;
   dbKind: 'pglite' | 'postgres';
+  /** Wake-ups across replicas (LISTEN/NOTIFY on PostgreSQL). */
+  bus: Bus;
   clock: Clock;
   log: Logger;
   /** Identifies this process among replicas sharing one database. */

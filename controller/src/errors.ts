@@ -23,5 +23,9 @@ export const ControllerErrors = defineErrors({
   BAD_INPUT_FILE: { code: 'PF_ERR_BAD_INPUT_FILE', status: 400, retryable: false, message: 'input file is not in the expected format' },
   CATALOG_EMPTY: { code: 'PF_ERR_CATALOG_EMPTY', status: 409, retryable: false, message: 'no catalog has been imported' },
   CATALOG_IMPORT: { code: 'PF_ERR_CATALOG_IMPORT', status: 500, retryable: true, message: 'catalog import failed; nothing was changed' },
+  ROLLOUT_STATE: { code: 'PF_ERR_ROLLOUT_STATE', status: 409, retryable: false, message: 'the rollout is not in a state that allows this' },
+  NOTHING_TO_ROLL_OUT: { code: 'PF_ERR_NOTHING_TO_ROLL_OUT', status: 409, retryable: false, message: 'no host needs what this rollout would install' },
+  ALREADY_APPROVED: { code: 'PF_ERR_ALREADY_APPROVED', status: 409, retryable: false, message: 'this admin already approved this step; a second approval must come from another admin' },
+  APPROVAL_NOT_NEEDED: { code: 'PF_ERR_APPROVAL_NOT_NEEDED', status: 409, retryable: false, message: 'this ring needs no (more) approval' },
   CATALOG_FETCH: { code: 'PF_ERR_CATALOG_FETCH', status: 502, retryable: true, message: 'advisory feed could not be downloaded' },
 });

@@ -20,12 +20,17 @@ import { loadOrCreateCommandKey } from './keys/command-key';
 import { createLogger, type Logger } from './logger';
 import { ensureDefaultRings } from './rollout/ring-defaults';
 import { ensureTlsMaterial } from './tls/certificate';
+import { CommandService } from './commands/command-service';
+import { rolloutClockOf } from './rollout/rollout-clock';
+import { RolloutService } from './rollout/rollout-service';
 
 export interface RunningController {
   url: string;
   bootstrap: Bootstrap;
   app: FastifyInstance;
   gateway: AgentGateway;
+  commands: CommandService;
+  rollouts: RolloutService;
   hostState: HostStateService;
   database: Database;
   ctx: ControllerContext;
@@ -52,21 +57,26 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       config,
       db: database.db,
       dbKind: database.kind,
+      bus: database.bus,
       clock,
       log,
       controllerId: `ctl_${randomBytes(6).toString('hex')}`,
       commandPublicKey: commandKey.publicKey,
     };
-    const app = await buildApp(ctx, { tls });
     const hostState = new HostStateService(ctx);
     const gateway = new AgentGateway(ctx, (agentId) => hostState.hostChanged(agentId));
+    const commands = new CommandService(ctx, gateway, commandKey.secretKey);
+    const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock));
+    const app = await buildApp(ctx, { tls, commands, rollouts });
     gateway.attach(app.server as Server);
+    await commands.start();
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = publicUrlOf(config, port);
     const bootstrap = await ensureBootstrap(database.db, { dataDir: config.dataDir, url, caFingerprint: tls?.fingerprint ?? '', commandKey: commandKey.publicKey, now: new Date(clock.now()) });
     hostState.start();
+    rollouts.start();
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
@@ -76,12 +86,16 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       bootstrap,
       app,
       gateway,
+      commands,
+      rollouts,
       hostState,
       database,
       ctx,
       close() {
         closing ??= (async () => {
           await refresh?.stop();
+          await rollouts.stop();
+          await commands.stop();
           await gateway.close();
           await hostState.stop();
           await app.close();

@@ -64,3 +64,18 @@ export class ManualClock implements Clock {
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.after(ms, resolve));
 }
+
+/**
+ * Time that runs `speed` times faster than `base`, reading `virtualStart` at
+ * the real instant `realStart`. Anchored to a fixed real instant (not to
+ * process start), so a controller restarted with the same anchor continues
+ * the same virtual timeline. Used to run rollout schedules (days of
+ * deferral, windows, soak) in minutes in tests and demonstrations.
+ */
+export function scaledClock(base: Clock, virtualStart: number, realStart: number, speed: number): Clock {
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`clock speed must be a positive number, got ${speed}`);
+  return {
+    now: () => Math.floor(virtualStart + (base.now() - realStart) * speed),
+    after: (ms, fn) => base.after(ms / speed, fn),
+  };
+}

@@ -3,6 +3,7 @@
  * and agents (`patchfleet-agent ...`), run from source with tsx exactly as
  * the README's commands run them.
  */
+import { createServer } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -110,6 +111,17 @@ export function startAgentProcess(stateDir: string, extraArgs: string[] = []): {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a controller that must come back on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
 }
 
 /** Polls `check` until it returns a truthy value or the time is up. */

@@ -16,9 +16,15 @@ export interface CollectOptions {
   packageTimeoutMs?: number;
   /** Told about every fact that fell back to an empty value, and why. Default: ignore. */
   onWarning?: WarnFn;
+  /**
+   * Linux only: list the packages of this isolated dpkg root
+   * (`<root>/var/lib/dpkg`) instead of the machine's. Host facts, including the
+   * pending reboot, stay the machine's.
+   */
+  dpkgRoot?: string;
 }
 
-type ResolvedOptions = Required<CollectOptions>;
+type ResolvedOptions = Required<Omit<CollectOptions, 'dpkgRoot'>> & Pick<CollectOptions, 'dpkgRoot'>;
 type Collector = (opts: ResolvedOptions) => Promise<Inventory>;
 
 /**
@@ -28,9 +34,19 @@ type Collector = (opts: ResolvedOptions) => Promise<Inventory>;
 export function inventoryCollectorFor(platform: NodeJS.Platform): Collector {
   switch (platform) {
     case 'linux':
-      return (opts) => collectLinuxInventory({ now: opts.now, timeoutMs: opts.timeoutMs, packageTimeoutMs: opts.packageTimeoutMs, warn: opts.onWarning });
+      return (opts) => collectLinuxInventory({
+        now: opts.now,
+        timeoutMs: opts.timeoutMs,
+        packageTimeoutMs: opts.packageTimeoutMs,
+        warn: opts.onWarning,
+        ...(opts.dpkgRoot !== undefined ? { dpkgRoot: opts.dpkgRoot } : {}),
+      });
     case 'win32':
-      return (opts) => collectWindowsInventory({ now: opts.now, packageTimeoutMs: opts.packageTimeoutMs, onWarning: opts.onWarning });
+      return (opts) => {
+        // A dpkg root means nothing there; ignoring it would report the wrong packages.
+        if (opts.dpkgRoot !== undefined) throw new PfError(AgentErrors.BAD_INPUT, 'dpkgRoot is only supported on linux');
+        return collectWindowsInventory({ now: opts.now, packageTimeoutMs: opts.packageTimeoutMs, onWarning: opts.onWarning });
+      };
     default:
       throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, `inventory collection is not supported on platform ${platform}; supported: linux, win32`, { platform });
   }
@@ -48,6 +64,7 @@ export async function collectInventory(opts: CollectOptions = {}): Promise<Inven
     timeoutMs: opts.timeoutMs ?? 5_000,
     packageTimeoutMs: opts.packageTimeoutMs ?? 60_000,
     onWarning: opts.onWarning ?? (() => undefined),
+    ...(opts.dpkgRoot !== undefined ? { dpkgRoot: opts.dpkgRoot } : {}),
   };
   return inventoryCollectorFor(process.platform)(resolved);
 }

@@ -11,6 +11,8 @@ export interface LinuxInventoryOptions {
   /** Limit for one package listing (rpm -qa can take a while on a cold cache). */
   packageTimeoutMs: number;
   warn: WarnFn;
+  /** List the packages of this isolated dpkg root instead of the machine's; host facts stay the machine's. */
+  dpkgRoot?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface LinuxInventoryOptions {
  * warning.
  */
 export async function collectLinuxInventory(opts: LinuxInventoryOptions): Promise<Inventory> {
-  const sources = await detectPackageSources(opts.packageTimeoutMs);
+  const sources = await detectPackageSources(opts.packageTimeoutMs, opts.dpkgRoot);
   if (sources.length === 0) opts.warn('no supported package manager (dpkg, rpm) found: no packages reported');
   const [host, listed] = await Promise.all([
     collectLinuxHostFacts({ ...opts, packageManagers: sources.map((s) => s.manager) }),

@@ -1,5 +1,6 @@
 import type { Package } from '@patchfleet/shared/protocol';
 import { AgentErrors, PfError } from '../errors';
+import { dpkgAdminDir } from './dpkg-root-path';
 import { runCommand } from './run-command';
 
 /** `dpkg-query -W` format: one tab-separated row per package in the dpkg database. */
@@ -52,13 +53,15 @@ function badLine(lineNo: number, why: string, line: string): PfError {
 
 /**
  * Lists the packages installed according to dpkg, by running `dpkg-query`
- * (no shell). Fails with PF_ERR_COLLECT_FAILED when dpkg-query cannot run or
+ * (no shell), in the database of the isolated root `dpkgRoot` when given
+ * (`--admindir=<root>/var/lib/dpkg`). Fails with PF_ERR_COLLECT_FAILED when dpkg-query cannot run or
  * exits non-zero, and PF_ERR_BAD_INPUT on output it cannot parse: a partial
  * list would read as removed packages on the controller.
  */
-export async function listDpkgPackages(dpkgQuery = 'dpkg-query', timeoutMs = 30_000): Promise<Package[]> {
+export async function listDpkgPackages(dpkgQuery = 'dpkg-query', timeoutMs = 30_000, dpkgRoot?: string): Promise<Package[]> {
+  const admin = dpkgRoot !== undefined ? [`--admindir=${dpkgAdminDir(dpkgRoot)}`] : [];
   // ~150 bytes a row; 64 MiB leaves room for far more than 10k packages.
-  const r = await runCommand(dpkgQuery, ['-W', `--showformat=${DPKG_QUERY_FORMAT}`], { timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const r = await runCommand(dpkgQuery, [...admin, '-W', `--showformat=${DPKG_QUERY_FORMAT}`], { timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (r.code !== 0) {
     throw new PfError(AgentErrors.COLLECT_FAILED, `dpkg-query exited with ${r.code ?? 'a signal'}: ${r.stderr.trim().slice(0, 300)}`);
   }

@@ -33,6 +33,7 @@ import { chunkReport } from '../report/chunk';
 import { AGENT_VERSION } from '../version';
 import { Backoff } from './backoff';
 import type { Outbox } from './outbox';
+import type { CommandProcessor } from '../commands/processor';
 
 /** Codes after which reconnecting cannot help without an operator. */
 const FATAL_CODES = new Set(['PF_ERR_AUTH_FAILED', 'PF_ERR_UNKNOWN_AGENT', 'PF_ERR_AGENT_REVOKED', 'PF_ERR_UNSUPPORTED_VERSION', 'PF_ERR_TLS_PIN_MISMATCH']);
@@ -45,6 +46,8 @@ export interface LinkOptions {
   collect: () => Promise<Inventory>;
   /** How often to collect and report changes (run mode). */
   inventoryIntervalMs: number;
+  /** Runs signed commands; without one the agent does not announce the commands capability. */
+  commands?: CommandProcessor;
 }
 
 interface SessionEnd {
@@ -64,6 +67,7 @@ export class AgentLink {
   private readonly ackWaiters = new Map<number, () => void>();
   private lastHostJson = '';
   private wake: (() => void) | undefined;
+  private authenticated = false;
 
   constructor(private readonly opts: LinkOptions) {}
 
@@ -126,8 +130,16 @@ export class AgentLink {
     this.ws?.close(1000, 'agent stopping');
   }
 
-  private send<K extends MessageType>(type: K, body: Body<K>): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(makeFrame(type, body, this.opts.clock.now()) as Message));
+  /**
+   * Sends a frame if a session is open; returns whether it was written.
+   * Only the handshake goes out before `welcome`: anything else would be
+   * refused and the socket closed.
+   */
+  send<K extends MessageType>(type: K, body: Body<K>): boolean {
+    const handshake = type === 'hello' || type === 'auth';
+    if (this.ws?.readyState !== WebSocket.OPEN || (!handshake && !this.authenticated)) return false;
+    this.ws.send(encodeFrame(makeFrame(type, body, this.opts.clock.now()) as Message));
+    return true;
   }
 
   private connectOnce(): Promise<SessionEnd> {
@@ -139,7 +151,9 @@ export class AgentLink {
       const ws = new WebSocket(identity.wsUrl, { agent, handshakeTimeout: 15_000, maxPayload: 4 * Limits.maxFrameBytes, perMessageDeflate: false });
       this.ws = ws;
       ws.on('open', () => {
-        this.send('hello', { agentId: identity.agentId, agentVersion: AGENT_VERSION, platform: process.platform, capabilities: [Capabilities.InventoryDelta, Capabilities.InventoryChunked] });
+        const capabilities: string[] = [Capabilities.InventoryDelta, Capabilities.InventoryChunked];
+        if (this.opts.commands) capabilities.push(Capabilities.Commands);
+        this.send('hello', { agentId: identity.agentId, agentVersion: AGENT_VERSION, platform: process.platform, capabilities });
       });
       ws.on('message', (data) => {
         let msg: Message;
@@ -167,6 +181,7 @@ export class AgentLink {
         log.warn({ code: error.code, err: error.message }, 'connection failed');
       });
       ws.on('close', (code, reason) => {
+        this.authenticated = false;
         this.heartbeatTimer?.cancel();
         this.inFlight = undefined;
         agent.destroy();
@@ -186,6 +201,7 @@ export class AgentLink {
       }
       case 'welcome': {
         log.info({ agentId: msg.agentId, sessionId: msg.sessionId, lastAckedSeq: msg.lastAckedSeq }, 'session authenticated');
+        this.authenticated = true;
         this.maxFrameBytes = msg.maxFrameBytes;
         if (msg.lastAckedSeq > outbox.lastSeq()) {
           // The controller holds reports this state directory never made (it was reset): start over above its number.
@@ -196,8 +212,20 @@ export class AgentLink {
         }
         this.startHeartbeat(msg.heartbeatSec);
         this.sendNext();
+        // Results the controller has not receipted yet (it may have missed them while we were away).
+        this.opts.commands?.resendPending();
         return;
       }
+      case 'command':
+        if (!this.opts.commands) {
+          this.send('error', { code: 'PF_ERR_COMMAND_UNSUPPORTED', message: 'this agent does not run commands', retryable: false, replyTo: msg.id });
+          return;
+        }
+        this.opts.commands.receive(msg);
+        return;
+      case 'commandReceipt':
+        this.opts.commands?.receipted(msg.commandId);
+        return;
       case 'ack':
         this.acked(msg.seq);
         return;

@@ -19,7 +19,7 @@ describe('HostStateService', () => {
   beforeEach(async () => {
     t = await openTestDatabase();
     clock = new ManualClock(Date.parse('2026-01-15T00:00:00Z'));
-    ctx = { config: loadConfig({ dataDir: t.dataDir }), db: t.database.db, dbKind: t.database.kind, clock, log: pino({ level: 'silent' }), controllerId: 'ctl_test', commandPublicKey: '' };
+    ctx = { config: loadConfig({ dataDir: t.dataDir }), db: t.database.db, dbKind: t.database.kind, bus: t.database.bus, clock, log: pino({ level: 'silent' }), controllerId: 'ctl_test', commandPublicKey: '' };
     const now = new Date(clock.now());
     await t.database.db.insert(hosts).values({ id: 'h1', hostname: 'web-1', enrolledAt: now, labels: { criticality: 'high' }, facts: sampleHost() as never });
     await t.database.db.insert(installedPackages).values([

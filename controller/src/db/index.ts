@@ -17,6 +17,7 @@ import postgres from 'postgres';
 import { PfError } from '@patchfleet/shared/errors';
 import { ControllerErrors } from '../errors';
 import * as schema from './schema/index';
+import { localBus, postgresBus, type Bus } from '../bus/bus';
 
 export type Schema = typeof schema;
 /** The one database type the rest of the controller sees, whichever driver is behind it. */
@@ -29,6 +30,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Where the data lives, with any password removed (safe to log). */
   location: string;
+  /** Wake-ups across replicas: LISTEN/NOTIFY on PostgreSQL, in-process on PGlite. */
+  bus: Bus;
   close(): Promise<void>;
 }
 
@@ -59,7 +62,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
       await client.end({ timeout: 1 });
       throw new PfError(ControllerErrors.DATABASE_UNAVAILABLE, `cannot use PostgreSQL at ${location}: ${(err as Error).message}`, undefined, { cause: err });
     }
-    return { db, kind: 'postgres', location, close: () => client.end({ timeout: 5 }) };
+    return { db, kind: 'postgres', location, bus: postgresBus(client), close: () => client.end({ timeout: 5 }) };
   }
   const dir = join(opts.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -76,7 +79,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
 export async function wrapPglite(client: PGlite, location: string, runMigrations = true): Promise<Database> {
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   if (runMigrations) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, kind: 'pglite', location, close: () => client.close() };
+  return { db, kind: 'pglite', location, bus: localBus(), close: () => client.close() };
 }
 
 /** Several replicas may start at once: one migrates while the others wait on a session advisory lock. */

@@ -8,13 +8,22 @@ import { WebSocketServer } from 'ws';
 import type { ControllerContext } from '../context';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { LastSeenTracker } from './last-seen';
+import type { CommandStatusFrame } from '@patchfleet/shared';
 import { AgentSession, CloseCodes } from './session';
+
+/** What the command service plugs into the gateway. */
+export interface CommandHooks {
+  onReady(agentId: string): void;
+  onCommandStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void>;
+}
 
 export class AgentGateway {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<string, AgentSession>();
   private readonly pending = new Set<AgentSession>();
   readonly tracker: LastSeenTracker;
+  /** Set by the command service; until then agents just connect and report. */
+  commandHooks: CommandHooks | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -39,6 +48,11 @@ export class AgentGateway {
     return this.sessions.get(agentId);
   }
 
+  /** Ids of the agents authenticated on this process. */
+  agentIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   attach(server: Server): void {
     this.tracker.start();
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -57,6 +71,10 @@ export class AgentGateway {
             older?.close(CloseCodes.replaced, 'replaced by a newer session');
           },
           onReportApplied: (agentId) => this.onReportApplied(agentId),
+          onReady: (s) => this.commandHooks?.onReady(s.agentId as string),
+          onCommandStatus: async (s, msg) => {
+            if (this.commandHooks) await this.commandHooks.onCommandStatus(s, msg);
+          },
           onClosed: (s) => {
             if (this.sessions.get(s.agentId as string) === s) this.sessions.delete(s.agentId as string);
           },

@@ -19,6 +19,7 @@ import {
   PfError,
   ProtocolErrors,
   type Body,
+  type CommandStatusFrame,
   type Message,
   type MessageType,
   type TimerHandle,
@@ -41,7 +42,7 @@ export const CloseCodes = {
   rateLimited: 4429,
 } as const;
 
-const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked];
+const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked, Capabilities.Commands];
 const MAX_BAD_FRAMES = 10;
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 
@@ -53,6 +54,10 @@ export interface SessionHooks {
   onClosed(session: AgentSession): void;
   /** Called after a report changed what the database holds for the host. */
   onReportApplied(agentId: string): void;
+  /** Called once `welcome` is sent: pending commands may go out. */
+  onReady(session: AgentSession): void;
+  /** An agent's report on a command; the session waits for it before reading the next frame. */
+  onCommandStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void>;
 }
 
 export class AgentSession {
@@ -61,6 +66,7 @@ export class AgentSession {
   private state: State = 'await-hello';
   private nonce = '';
   private agentVersion = '';
+  private agentCapabilities: readonly string[] = [];
   private readonly bucket: TokenBucket;
   private readonly assembler = new ReportAssembler(MAX_REPORT_BYTES);
   private handshakeTimer: TimerHandle | undefined;
@@ -92,6 +98,11 @@ export class AgentSession {
 
   get authenticated(): boolean {
     return this.state === 'ready';
+  }
+
+  /** Whether the agent announced `capability` in its hello. */
+  supports(capability: string): boolean {
+    return this.agentCapabilities.includes(capability);
   }
 
   /** Sends a frame; returns false when the socket is no longer open. */
@@ -151,6 +162,7 @@ export class AgentSession {
   private async onHello(msg: Extract<Message, { type: 'hello' }>): Promise<void> {
     this.agentId = msg.agentId;
     this.agentVersion = msg.agentVersion;
+    this.agentCapabilities = msg.capabilities;
     this.nonce = randomBytes(32).toString('base64');
     this.state = 'await-auth';
     this.send('challenge', { sessionId: this.sessionId, nonce: this.nonce, capabilities: SERVER_CAPABILITIES });
@@ -198,6 +210,7 @@ export class AgentSession {
       maxFrameBytes: this.ctx.config.maxFrameBytes,
       capabilities: SERVER_CAPABILITIES,
     });
+    this.hooks.onReady(this);
   }
 
   private async onReadyMessage(msg: Message, bytes: number): Promise<void> {
@@ -209,6 +222,8 @@ export class AgentSession {
       case 'error':
         this.ctx.log.warn({ agentId, code: msg.code, msg: msg.message }, 'agent reported an error');
         return;
+      case 'commandStatus':
+        return this.hooks.onCommandStatus(this, msg);
       case 'inventory': {
         let report;
         try {

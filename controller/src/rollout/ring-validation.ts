@@ -3,6 +3,7 @@ import { validate as validateCron } from 'node-cron';
 import { PfError } from '@patchfleet/shared/errors';
 import type { MaintenanceWindow } from '../db/schema/index';
 import { ControllerErrors } from '../errors';
+import { nextWindowStart } from './windows';
 
 /** Whether `timeZone` is an IANA zone this runtime knows. */
 export function isTimeZone(timeZone: string): boolean {
@@ -22,6 +23,9 @@ export function validateWindows(windows: readonly MaintenanceWindow[]): void {
     if (!validateCron(w.cron)) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].cron "${w.cron}" is not a valid cron expression`);
     if (!isTimeZone(w.timeZone)) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].timeZone "${w.timeZone}" is not an IANA time zone`);
     if (!Number.isInteger(w.durationMin) || w.durationMin < 1) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].durationMin must be a whole number of minutes >= 1`);
+    // The planner's window math takes five-field expressions only (no seconds, no @daily): refuse here what it would refuse later.
+    if (w.cron.trim().split(/\s+/).length !== 5) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].cron "${w.cron}" must have five fields (minute hour day-of-month month day-of-week)`);
+    nextWindowStart([w], 0);
   });
 }
 

@@ -28,6 +28,20 @@ const bodies: { [K in MessageType]: Body<K> } = {
   heartbeat: { uptimeSec: 12, bootId: 'b-1' },
   ack: { seq: 3, replyTo: 'frame-9' },
   error: { code: 'PF_ERR_RATE_LIMITED', message: 'too many frames', retryable: true, replyTo: 'frame-9' },
+  command: {
+    command: {
+      commandId: 'cmd_1',
+      agentId: 'a1b2c3',
+      action: 'install',
+      target: 'USN-7604-1',
+      params: { packages: [{ name: 'sudo', version: '1.9.15p5-3ubuntu5.24.04.1' }] },
+      issuedAt: NOW,
+      notAfter: NOW + 3_600_000,
+    },
+    signature: Buffer.alloc(64, 2).toString('base64'),
+  },
+  commandStatus: { commandId: 'cmd_1', state: 'succeeded', at: NOW, result: { replaced: [{ name: 'sudo', from: '1.9.15p5-3ubuntu5', to: '1.9.15p5-3ubuntu5.24.04.1' }], rebootRequired: false, exitCode: 0, durationMs: 1200 } },
+  commandReceipt: { commandId: 'cmd_1' },
 };
 
 function frameOf<K extends MessageType>(type: K, patch: Record<string, unknown> = {}): Record<string, unknown> {

@@ -2,3 +2,4 @@ export * from './version';
 export * from './inventory';
 export * from './messages';
 export * from './codec';
+export * from './command';

@@ -1,4 +1,5 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { AGENT_COMMAND_STATES, CommandResultSchema, SignedCommandSchema } from './command';
 import { HostFactsSchema, PackageKeySchema, PackageSchema } from './inventory';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
@@ -93,6 +94,36 @@ export const ErrorSchema = frame('error', {
   replyTo: Type.Optional(Id),
 });
 
+/**
+ * controller -> agent: a signed command (protocol 2, capability `commands/1`).
+ * `signature` is Ed25519 by the controller's command key over
+ * `canonicalJson(commandSigningPayload(command))`. Sent again after a
+ * reconnect until the agent reports a terminal state.
+ */
+export const CommandSchema = frame('command', {
+  command: SignedCommandSchema,
+  signature: B64(128),
+});
+
+/**
+ * agent -> controller: where a command stands on the agent. Sent when it is
+ * accepted (`acknowledged`), started (`running`) and finished; terminal
+ * states come from the agent's journal and are repeated until receipted.
+ */
+export const CommandStatusSchema = frame('commandStatus', {
+  commandId: Id,
+  state: Type.Union(AGENT_COMMAND_STATES.map((s) => Type.Literal(s))),
+  /** When the agent reached this state (agent clock, ms). */
+  at: Type.Integer({ minimum: 0 }),
+  error: Type.Optional(Type.Object({ code: Type.String({ pattern: '^PF_ERR_[A-Z0-9_]+$', maxLength: 64 }), message: Type.String({ maxLength: 2048 }) }, { additionalProperties: false })),
+  result: Type.Optional(CommandResultSchema),
+});
+
+/** controller -> agent: the terminal status of `commandId` is stored; the agent stops repeating it. */
+export const CommandReceiptSchema = frame('commandReceipt', {
+  commandId: Id,
+});
+
 export const MessageSchemas = {
   hello: HelloSchema,
   challenge: ChallengeSchema,
@@ -102,6 +133,9 @@ export const MessageSchemas = {
   heartbeat: HeartbeatSchema,
   ack: AckSchema,
   error: ErrorSchema,
+  command: CommandSchema,
+  commandStatus: CommandStatusSchema,
+  commandReceipt: CommandReceiptSchema,
 } satisfies Record<string, TObject>;
 
 export type MessageType = keyof typeof MessageSchemas;
@@ -113,6 +147,8 @@ export type InventoryFrame = Static<typeof InventorySchema>;
 export type Heartbeat = Static<typeof HeartbeatSchema>;
 export type Ack = Static<typeof AckSchema>;
 export type ErrorFrame = Static<typeof ErrorSchema>;
+export type CommandFrame = Static<typeof CommandSchema>;
+export type CommandStatusFrame = Static<typeof CommandStatusSchema>;
 export type Message = { [K in MessageType]: Static<(typeof MessageSchemas)[K]> }[MessageType];
 export type MessageOf<K extends MessageType> = Static<(typeof MessageSchemas)[K]>;
 /** A message before the envelope fields are filled in. */

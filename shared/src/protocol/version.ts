@@ -6,8 +6,11 @@
  * Changelog:
  * - 1 (2026-11-23): hello, challenge, auth, welcome, inventory (full and
  *   delta, chunked), heartbeat, ack, error.
+ * - 2 (2026-11-23): signed commands: `command` (controller -> agent),
+ *   `commandStatus` (agent -> controller), `commandReceipt`; capability
+ *   `commands/1`. Version-1 frames are unchanged and still accepted.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Oldest protocol version this build still speaks. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -21,6 +24,8 @@ export const Capabilities = {
   InventoryDelta: 'inventory.delta/1',
   /** Inventory reports may be split over several frames. */
   InventoryChunked: 'inventory.chunked/1',
+  /** The agent verifies and runs signed commands and reports their status. */
+  Commands: 'commands/1',
 } as const;
 export type Capability = (typeof Capabilities)[keyof typeof Capabilities];
 

@@ -1,39 +1,22 @@
 /**
  * Real apt/dpkg: builds a local flat repository with two versions of a tiny
  * package and installs, upgrades and rolls back on this machine's dpkg
- * database. apt only sees the private sources list and lists/cache dirs
- * passed through aptOptions, so the machine's own sources are untouched; the
- * package is purged afterwards. Needs root (CI runs as root).
+ * database. apt only sees the private sources list and lists/cache dirs of
+ * the repository's apt config file (test/support/apt-repo), so the machine's
+ * own sources are untouched; the package is purged afterwards. Needs root
+ * (CI runs as root).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLocalAptRepo, type LocalAptRepo } from '../../../../test/support/apt-repo';
 import { isPfError } from '../../errors';
 import { installedVersions, installPackages, rollback, updateIndexes, type ExecOptions } from './executor';
 
 const PKG = 'pf-test-hello';
-let dir = '';
+let repo: LocalAptRepo | undefined;
 let opts: ExecOptions;
-
-function buildDeb(version: string): void {
-  const root = join(dir, `build-${version}`);
-  mkdirSync(join(root, 'DEBIAN'), { recursive: true });
-  mkdirSync(join(root, 'usr/share', PKG), { recursive: true });
-  writeFileSync(
-    join(root, 'DEBIAN/control'),
-    `Package: ${PKG}\nVersion: ${version}\nArchitecture: all\nMaintainer: Patchfleet Tests <tests@patchfleet.invalid>\nDescription: Patchfleet executor test package\n`,
-  );
-  writeFileSync(join(root, 'usr/share', PKG, 'version'), `${version}\n`);
-  execFileSync('dpkg-deb', ['--build', '--root-owner-group', root, join(dir, 'repo', `${PKG}_${version}_all.deb`)], { stdio: 'pipe' });
-}
-
-/** Rewrites the flat repository's Packages index from the .deb files present. */
-function scanRepo(): void {
-  const packages = execFileSync('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], { cwd: join(dir, 'repo'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  writeFileSync(join(dir, 'repo', 'Packages'), packages);
-}
 
 function purge(): void {
   execFileSync('dpkg', ['--purge', PKG], { stdio: 'pipe', env: { ...process.env, LC_ALL: 'C' } });
@@ -48,26 +31,12 @@ beforeAll(async () => {
     throw new Error('executor.test.ts installs packages with apt-get and dpkg: run it as root (CI does)');
   }
   purge(); // a leftover from an interrupted run would falsify "fresh install"
-  dir = mkdtempSync(join(tmpdir(), 'pf-apt-'));
-  for (const sub of ['repo', 'lists/partial', 'cache/archives/partial']) mkdirSync(join(dir, sub), { recursive: true });
-  buildDeb('1.0');
-  buildDeb('2.0');
-  scanRepo();
-  writeFileSync(join(dir, 'sources.list'), `deb [trusted=yes] file:${join(dir, 'repo')} ./\n`);
+  repo = buildLocalAptRepo({ packageName: PKG, versions: ['1.0', '2.0'] });
   opts = {
-    aptOptions: [
-      '-o', `Dir::Etc::sourcelist=${join(dir, 'sources.list')}`,
-      '-o', 'Dir::Etc::sourceparts=-',
-      '-o', `Dir::State::Lists=${join(dir, 'lists')}`,
-      '-o', 'APT::Get::List-Cleanup=0',
-      // Keep the machine's package cache (built from its real sources) untouched.
-      '-o', `Dir::Cache=${join(dir, 'cache')}`,
-      // The temp dir is not readable by the _apt user; fetching as root is fine here.
-      '-o', 'APT::Sandbox::User=root',
-    ],
+    aptConfigFile: repo.aptConfigFile,
     timeoutMs: 60_000,
     lockTimeoutSec: 30,
-    rebootRequiredPath: join(dir, 'reboot-required'),
+    rebootRequiredPath: join(repo.dir, 'reboot-required'),
   };
   const update = await updateIndexes(opts);
   expect(update.ok, update.output).toBe(true);
@@ -76,7 +45,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (process.getuid?.() !== 0) return;
   purge();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  repo?.cleanup();
 });
 
 describe('Linux executor against a local apt repository', () => {
@@ -129,8 +98,7 @@ describe('Linux executor against a local apt repository', () => {
   it('refuses a rollback whose version left the repository, before changing anything', async () => {
     const up = await installPackages({ ...opts, packages: [{ name: PKG, version: '2.0' }] });
     expect(up.replaced).toEqual([{ name: PKG, from: '1.0', to: '2.0' }]);
-    rmSync(join(dir, 'repo', `${PKG}_1.0_all.deb`));
-    scanRepo();
+    repo!.removeVersion('1.0');
     expect((await updateIndexes(opts)).ok).toBe(true);
 
     const err: unknown = await rollback({ ...opts, replaced: up.replaced }).then(

@@ -2,7 +2,9 @@
  * Linux (apt/dpkg) executor: installs exact package versions, records what
  * they replaced, and rolls back to the recorded versions.
  */
+import { posix } from 'node:path';
 import { systemClock, type Clock } from '@patchfleet/shared/clock';
+import { normaliseDpkgRoot } from '../../collect/dpkg-root-path';
 import { readOptionalText } from '../../collect/optional-file';
 import { runCommand, type CommandResult } from '../../collect/run-command';
 import { AgentErrors, PfError, isPfError } from '../../errors';
@@ -30,7 +32,7 @@ export interface ExecResult {
   error?: PfError;
   /** Changes made (install) or to be undone later (the caller stores them for rollback). */
   replaced: Replacement[];
-  /** /var/run/reboot-required exists after the run. */
+  /** The reboot flag (see {@link ExecOptions.rebootRequiredPath}) exists after the run. */
   rebootRequired: boolean;
   /** apt's stdout and stderr, truncated to `maxOutputChars`. */
   output: string;
@@ -42,6 +44,14 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Extra apt `-o` options (argv words), e.g. a private sources list in tests. */
   aptOptions?: readonly string[];
+  /** apt.conf-style file given to apt-get and apt-cache as `-c`: private sources, lists, cache. */
+  aptConfigFile?: string;
+  /**
+   * Isolated dpkg root (made by initDpkgRoot) standing in for `/`: packages are
+   * installed under it, its database is `<root>/var/lib/dpkg`, and apt keeps its
+   * lists, cache and logs there too. Absent: the machine itself.
+   */
+  dpkgRoot?: string;
   /** apt-get is killed after this long. Killing dpkg mid-run can leave it interrupted: keep it generous. */
   timeoutMs: number;
   /** Seconds apt waits for the dpkg lock held by another process. */
@@ -49,7 +59,7 @@ export interface ExecOptions {
   /** Largest output kept in the result (characters). */
   maxOutputChars?: number;
   clock?: Clock;
-  /** Where apt hooks flag a needed reboot; overridable for tests. */
+  /** Where apt hooks flag a needed reboot; default `/var/run/reboot-required`, under `dpkgRoot` when set. */
   rebootRequiredPath?: string;
 }
 
@@ -58,9 +68,9 @@ const QUERY_TIMEOUT_MS = 60_000;
 // apt can print a lot (triggers, man-db); the result keeps a truncated copy.
 const MAX_BUFFER = 32 * 1024 * 1024;
 
-/** Installed version per name (absent = not installed), read from the real dpkg database. */
-export async function installedVersions(names: readonly string[]): Promise<Map<string, string>> {
-  const cmd = dpkgQueryCommand(names);
+/** Installed version per name (absent = not installed), read from the real dpkg database or `dpkgRoot`'s. */
+export async function installedVersions(names: readonly string[], target: Pick<ExecOptions, 'dpkgRoot'> = {}): Promise<Map<string, string>> {
+  const cmd = dpkgQueryCommand(names, target);
   const res = await runCommand(cmd.file, cmd.args, { timeoutMs: QUERY_TIMEOUT_MS, env: cmd.env });
   // Exit 1 only means some names are unknown to dpkg; anything else is a real failure.
   if (res.code !== 0 && res.code !== 1) {
@@ -83,7 +93,12 @@ async function runApt(cmd: Invocation, opts: ExecOptions): Promise<CommandResult
 }
 
 async function rebootRequired(opts: ExecOptions): Promise<boolean> {
-  return (await readOptionalText(opts.rebootRequiredPath ?? '/var/run/reboot-required')) !== undefined;
+  return (await readOptionalText(rebootFlagPath(opts))) !== undefined;
+}
+
+function rebootFlagPath(opts: ExecOptions): string {
+  if (opts.rebootRequiredPath !== undefined) return opts.rebootRequiredPath;
+  return opts.dpkgRoot !== undefined ? posix.join(normaliseDpkgRoot(opts.dpkgRoot), 'var/run/reboot-required') : '/var/run/reboot-required';
 }
 
 /** Runs one apt-get command and shapes the result, classifying a non-zero exit. */
@@ -123,9 +138,9 @@ export async function installPackages(opts: ExecOptions & { packages: readonly P
   const start = clock.now();
   const cmd = aptInstallCommand(packages, opts); // validates names and versions first
   const names = packages.map((p) => p.name);
-  const before = await installedVersions(names);
+  const before = await installedVersions(names, opts);
   const step = await runStep(cmd, opts);
-  const after = await installedVersions(names);
+  const after = await installedVersions(names, opts);
   const replaced = packages
     .map((p) => ({ name: p.name, from: before.get(p.name) ?? null, to: after.get(p.name) ?? null }))
     .filter((r) => r.from !== r.to);
@@ -155,7 +170,7 @@ export async function rollback(opts: ExecOptions & { replaced: readonly Replacem
   if (replaced.length === 0) {
     return { ok: true, replaced: [], rebootRequired: await rebootRequired(opts), output: '', exitCode: 0, durationMs: clock.now() - start };
   }
-  const now = await installedVersions(replaced.map((r) => r.name));
+  const now = await installedVersions(replaced.map((r) => r.name), opts);
   const pending = replaced.filter((r) => (now.get(r.name) ?? null) !== r.from);
   const reinstall = pending.flatMap((r) => (r.from === null ? [] : [{ name: r.name, version: r.from }]));
   const remove = pending.filter((r) => r.from === null).map((r) => r.name);
@@ -183,7 +198,7 @@ export async function rollback(opts: ExecOptions & { replaced: readonly Replacem
     outputs.push(step.output);
     last = step;
   }
-  const after = await installedVersions(replaced.map((r) => r.name));
+  const after = await installedVersions(replaced.map((r) => r.name), opts);
   const changed = pending
     .map((r) => ({ name: r.name, from: now.get(r.name) ?? null, to: after.get(r.name) ?? null }))
     .filter((r) => r.from !== r.to);
@@ -209,7 +224,7 @@ export async function rollback(opts: ExecOptions & { replaced: readonly Replacem
 
 /** `name=version` of each wanted version that no configured repository offers (apt-cache madison). */
 async function unfetchable(wanted: readonly PackageVersion[], opts: ExecOptions): Promise<string[]> {
-  const cmd = aptMadisonCommand(wanted.map((w) => w.name), opts.aptOptions);
+  const cmd = aptMadisonCommand(wanted.map((w) => w.name), opts);
   const res = await runCommand(cmd.file, cmd.args, { timeoutMs: QUERY_TIMEOUT_MS, env: cmd.env, maxBuffer: MAX_BUFFER });
   // madison exits 0 even for unknown names; non-zero means apt itself failed, so we cannot vouch for anything.
   if (res.code !== 0) {

@@ -33,6 +33,7 @@ describe('rings API', () => {
       config: loadConfig({ dataDir: tdb.dataDir }, {}),
       db,
       dbKind: tdb.database.kind,
+      bus: tdb.database.bus,
       clock: new ManualClock(T0),
       log: createLogger({ level: 'silent' }),
       controllerId: 'ctl_test',

@@ -1,0 +1,94 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { desc, eq } from 'drizzle-orm';
+import { PfError } from '@patchfleet/shared/errors';
+import { CommandParamsSchema } from '@patchfleet/shared/protocol';
+import type { CommandService } from '../../commands/command-service';
+import type { CommandRow } from '../../commands/command-store';
+import type { ControllerContext } from '../../context';
+import { commands, hosts } from '../../db/schema/index';
+import { ControllerErrors } from '../../errors';
+import { idIn } from '../../commands/command-store';
+import { actorOf } from '../auth';
+import { ErrorResponse } from '../schemas';
+
+const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
+const IssueBody = Type.Object(
+  {
+    hostIds: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }), { minItems: 1, maxItems: 20_000 }),
+    action: Type.Union([Type.Literal('install'), Type.Literal('rollback'), Type.Literal('reboot')]),
+    target: Type.String({ minLength: 1, maxLength: 200 }),
+    params: CommandParamsSchema,
+    ttlSec: Type.Optional(Type.Integer({ minimum: 10, maximum: 7 * 86_400, default: 3600 })),
+  },
+  { additionalProperties: false },
+);
+const AnyObject = Type.Object({}, { additionalProperties: true });
+
+/** What the API shows of a command (the signature stays inside). */
+export function commandView(r: CommandRow) {
+  return {
+    id: r.id,
+    hostId: r.hostId,
+    action: r.action,
+    target: r.target,
+    params: r.params,
+    state: r.state,
+    issuedAt: r.issuedAt.toISOString(),
+    notAfter: r.notAfter.toISOString(),
+    sentAt: r.sentAt?.toISOString() ?? null,
+    acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null,
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+    deliveries: r.deliveries,
+    rolloutId: r.rolloutId,
+    result: r.result,
+    errorCode: r.errorCode,
+    errorMessage: r.errorMessage,
+    createdBy: r.createdBy,
+  };
+}
+
+/** Ad-hoc commands (admins): a reboot, an install outside any rollout; and reading commands back. */
+export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, service: CommandService): void {
+  app.post(
+    '/api/v1/commands',
+    { config: { auth: 'admin' }, schema: { summary: 'Issue one signed command to each of the given hosts', tags: ['commands'], body: IssueBody, response: { 201: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
+    async (req, reply) => {
+      const body = req.body as { hostIds: string[]; action: 'install' | 'rollback' | 'reboot'; target: string; params: Record<string, unknown>; ttlSec?: number };
+      const unique = [...new Set(body.hostIds)];
+      const known = await ctx.db.select({ id: hosts.id }).from(hosts).where(idIn(hosts.id, unique));
+      if (known.length !== unique.length) {
+        const have = new Set(known.map((k) => k.id));
+        throw new PfError(ControllerErrors.NOT_FOUND, `unknown host(s): ${unique.filter((h) => !have.has(h)).slice(0, 10).join(', ')}`);
+      }
+      const rows = await service.issue(
+        unique.map((hostId) => ({ hostId, action: body.action, target: body.target, params: body.params, ttlMs: (body.ttlSec ?? 3600) * 1000 })),
+        actorOf(req),
+        req.id,
+      );
+      return reply.code(201).send({ items: rows.map((r) => ({ id: r.id, hostId: r.hostId, state: r.state })) });
+    },
+  );
+
+  app.get(
+    '/api/v1/commands/:id',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'One command and where it stands', tags: ['commands'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const [row] = await ctx.db.select().from(commands).where(eq(commands.id, id)).limit(1);
+      if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `command ${id} not found`);
+      return commandView(row);
+    },
+  );
+
+  app.get(
+    '/api/v1/hosts/:id/commands',
+    { config: { auth: 'helpdesk' }, schema: { summary: "A host's commands, newest first", tags: ['commands'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const rows = await ctx.db.select().from(commands).where(eq(commands.hostId, id)).orderBy(desc(commands.issuedAt)).limit(200);
+      return { items: rows.map(commandView) };
+    },
+  );
+}

@@ -1,0 +1,147 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ControllerContext } from '../../context';
+import type { RolloutService } from '../../rollout/rollout-service';
+import { approveRing, addFreeze, changeRolloutState, deleteFreeze, listFreezes } from '../../rollout/rollout-control';
+import { createRollout } from '../../rollout/rollout-create';
+import { getRollout, getRolloutHosts, listRollouts } from '../../rollout/rollout-view';
+import { PfError } from '@patchfleet/shared/errors';
+import { ControllerErrors } from '../../errors';
+import { findRing } from '../../rollout/ring-store';
+import { actorOf } from '../auth';
+import { ErrorResponse } from '../schemas';
+
+const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
+const PatchId = Type.String({ pattern: '^(USN-[0-9]+-[0-9]+|KB[0-9]{6,8})$' });
+const PackageVersion = Type.Object(
+  { name: Type.String({ pattern: '^[a-z0-9][a-z0-9+.-]+$', maxLength: 200 }), version: Type.String({ pattern: '^(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*$', maxLength: 200 }) },
+  { additionalProperties: false },
+);
+const StartBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    patches: Type.Optional(Type.Array(PatchId, { maxItems: 500 })),
+    packages: Type.Optional(Type.Array(PackageVersion, { maxItems: 500 })),
+    rings: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 })),
+    expedite: Type.Optional(Type.Boolean({ description: 'skip deferral and soak (admins only); windows and freezes still hold' })),
+    releasedAt: Type.Optional(Type.String({ format: 'date-time', description: 'release date deferrals count from (default: the advisory date, else now)' })),
+  },
+  { additionalProperties: false },
+);
+const Reason = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+const Approve = Type.Object({ ring: Type.String({ minLength: 1, maxLength: 64 }), comment: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+const Freeze = Type.Object(
+  {
+    ring: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'ring name or id; omit for every ring' })),
+    startsAt: Type.String({ format: 'date-time' }),
+    endsAt: Type.String({ format: 'date-time' }),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+const AnyObject = Type.Object({}, { additionalProperties: true });
+
+/** Rollouts (operators start and steer them; admins approve, expedite and roll back) and change freezes (admins). */
+export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, rollouts: RolloutService): void {
+  const rolloutNow = () => rollouts.rolloutClock.clock.now();
+
+  app.post(
+    '/api/v1/rollouts',
+    { config: { auth: 'operator' }, schema: { summary: 'Start a rollout of patches or package versions through the rings', tags: ['rollout'], body: StartBody, response: { 201: AnyObject, '4xx': ErrorResponse } } },
+    async (req, reply) => {
+      const body = req.body as { name?: string; patches?: string[]; packages?: { name: string; version: string }[]; rings?: string[]; expedite?: boolean; releasedAt?: string };
+      if (body.expedite && req.principal?.role !== 'admin') throw new PfError(ControllerErrors.FORBIDDEN, 'expediting a rollout needs the admin role');
+      const id = await ctx.db.transaction((tx) =>
+        createRollout(
+          tx,
+          { name: body.name, patches: body.patches ?? [], packages: body.packages ?? [], rings: body.rings, expedite: body.expedite === true, releasedAt: body.releasedAt ? new Date(body.releasedAt) : undefined },
+          { now: rolloutNow(), realNow: ctx.clock.now(), actor: actorOf(req), requestId: req.id },
+        ),
+      );
+      rollouts.kick();
+      return reply.code(201).send(await getRollout(ctx.db, id));
+    },
+  );
+
+  app.get(
+    '/api/v1/rollouts',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'Recent rollouts with host counts by state', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(AnyObject) }) } } },
+    async () => ({ items: await listRollouts(ctx.db) }),
+  );
+
+  app.get(
+    '/api/v1/rollouts/:id',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'A rollout: state, rings (state, window notes, approvals, deadlines) and host counts', tags: ['rollout'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    async (req) => getRollout(ctx.db, (req.params as { id: string }).id),
+  );
+
+  app.get(
+    '/api/v1/rollouts/:id/hosts',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'Every host of a rollout with its state, command and recorded versions', tags: ['rollout'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      await getRollout(ctx.db, id); // 404 for an unknown id rather than an empty list
+      return { items: await getRolloutHosts(ctx.db, id) };
+    },
+  );
+
+  for (const op of ['pause', 'resume', 'cancel', 'rollback'] as const) {
+    app.post(
+      `/api/v1/rollouts/:id/${op}`,
+      { config: { auth: op === 'rollback' ? 'admin' : 'operator' }, schema: { summary: `${op[0]?.toUpperCase()}${op.slice(1)} a rollout`, tags: ['rollout'], params: IdParam, body: Type.Optional(Reason), response: { 200: AnyObject, '4xx': ErrorResponse } } },
+      async (req) => {
+        const { id } = req.params as { id: string };
+        const reason = (req.body as { reason?: string } | undefined)?.reason;
+        await ctx.db.transaction((tx) => changeRolloutState(tx, id, op, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now(), reason }));
+        rollouts.kick();
+        return getRollout(ctx.db, id);
+      },
+    );
+  }
+
+  app.post(
+    '/api/v1/rollouts/:id/approve',
+    { config: { auth: 'admin' }, schema: { summary: "Approve a ring of a rollout (two different admins where policy needs two)", tags: ['rollout'], params: IdParam, body: Approve, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as { ring: string; comment?: string };
+      if (!req.principal) throw new PfError(ControllerErrors.UNAUTHORIZED);
+      const principal = req.principal;
+      const result = await ctx.db.transaction((tx) => approveRing(tx, id, body.ring, principal, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now(), comment: body.comment }));
+      rollouts.kick();
+      return { ...result, rollout: await getRollout(ctx.db, id) };
+    },
+  );
+
+  app.get(
+    '/api/v1/freezes',
+    { config: { auth: 'helpdesk' }, schema: { summary: 'Change freezes', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(AnyObject) }) } } },
+    async () => ({ items: await listFreezes(ctx.db) }),
+  );
+
+  app.post(
+    '/api/v1/freezes',
+    { config: { auth: 'admin' }, schema: { summary: 'Add a change freeze (no ring starts installing inside it)', tags: ['rollout'], body: Freeze, response: { 201: AnyObject, '4xx': ErrorResponse } } },
+    async (req, reply) => {
+      const body = req.body as { ring?: string; startsAt: string; endsAt: string; reason: string };
+      let ringId: string | null = null;
+      if (body.ring) {
+        const ring = await findRing(ctx.db, body.ring);
+        if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `ring ${body.ring} not found`);
+        ringId = ring.id;
+      }
+      const view = await ctx.db.transaction((tx) => addFreeze(tx, { ringId, startsAt: new Date(body.startsAt), endsAt: new Date(body.endsAt), reason: body.reason }, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now() }));
+      return reply.code(201).send(view);
+    },
+  );
+
+  app.delete(
+    '/api/v1/freezes/:id',
+    { config: { auth: 'admin' }, schema: { summary: 'Remove a change freeze', tags: ['rollout'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      await ctx.db.transaction((tx) => deleteFreeze(tx, id, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now() }));
+      return { deleted: id };
+    },
+  );
+}

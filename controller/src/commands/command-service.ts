@@ -1,0 +1,102 @@
+/**
+ * Gets commands from their rows to the agents. Any replica may create a
+ * command; it then publishes the host ids on `pf_commands`, and the replica
+ * holding each agent's socket sends it (LISTEN/NOTIFY on PostgreSQL). A
+ * (re)connecting agent gets everything still queued for it. Delivery is at
+ * least once; the agent's journal makes execution at most once.
+ */
+import { Capabilities, type CommandStatusFrame } from '@patchfleet/shared';
+import { idPayloads, type Unsubscribe } from '../bus/bus';
+import type { ControllerContext } from '../context';
+import type { Db, Tx } from '../db/index';
+import type { AgentGateway } from '../gateway/gateway';
+import type { AgentSession } from '../gateway/session';
+import { applyAgentStatus, createCommands, deliverableCommands, markSent, type CommandRow, type CommandSpec } from './command-store';
+import { signedCommandOf } from './signing';
+
+export const COMMANDS_CHANNEL = 'pf_commands';
+
+export class CommandService {
+  private unsubscribe: Unsubscribe | undefined;
+  /** Told about every command an agent finished (this replica's agents). */
+  onFinished: ((row: CommandRow) => void) | undefined;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly gateway: AgentGateway,
+    private readonly secretKey: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.gateway.commandHooks = {
+      onReady: (agentId) => this.deliverSoon([agentId]),
+      onCommandStatus: (session, msg) => this.onStatus(session, msg),
+    };
+    this.unsubscribe = await this.ctx.bus.subscribe(COMMANDS_CHANNEL, (payload) => this.deliverSoon(payload.split(',')));
+  }
+
+  async stop(): Promise<void> {
+    this.gateway.commandHooks = undefined;
+    await this.unsubscribe?.();
+  }
+
+  /**
+   * Creates signed, audited commands in `db` (pass the transaction that
+   * decides them). Call {@link announce} with the result after it commits.
+   */
+  create(db: Db | Tx, specs: readonly CommandSpec[], actor: string, requestId?: string): Promise<CommandRow[]> {
+    return createCommands(db, specs, { now: this.ctx.clock.now(), secretKey: this.secretKey, actor, ...(requestId ? { requestId } : {}) });
+  }
+
+  /** Wakes the replicas holding these hosts (committed commands only: they read the rows). */
+  async announce(hostIds: readonly string[]): Promise<void> {
+    for (const payload of idPayloads([...new Set(hostIds)])) await this.ctx.bus.publish(COMMANDS_CHANNEL, payload);
+  }
+
+  /** Creates and announces in one go (outside any other transaction). */
+  async issue(specs: readonly CommandSpec[], actor: string, requestId?: string): Promise<CommandRow[]> {
+    const rows = await this.ctx.db.transaction((tx) => this.create(tx, specs, actor, requestId));
+    await this.announce(rows.map((r) => r.hostId));
+    return rows;
+  }
+
+  private deliverSoon(hostIds: readonly string[]): void {
+    this.deliver(hostIds).catch((err: unknown) => this.ctx.log.error({ err }, 'command delivery failed; retried when the agent reconnects or is woken again'));
+  }
+
+  /** Sends queued commands of the given hosts that are connected here. Returns how many frames were written. */
+  async deliver(hostIds: readonly string[]): Promise<number> {
+    const local = hostIds.filter((id) => {
+      const s = this.gateway.session(id);
+      return s?.authenticated === true && s.supports(Capabilities.Commands);
+    });
+    if (local.length === 0) return 0;
+    const rows = await deliverableCommands(this.ctx.db, local, this.ctx.clock.now());
+    const sent: string[] = [];
+    for (const row of rows) {
+      const session = this.gateway.session(row.hostId);
+      if (session?.send('command', { command: signedCommandOf(row), signature: row.signature })) {
+        sent.push(row.id);
+        this.ctx.log.info({ commandId: row.id, agentId: row.hostId, action: row.action, target: row.target }, 'command sent');
+      }
+    }
+    await markSent(this.ctx.db, sent, this.ctx.clock.now());
+    return sent.length;
+  }
+
+  private async onStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void> {
+    const agentId = session.agentId as string;
+    const outcome = await applyAgentStatus(this.ctx.db, agentId, msg, this.ctx.clock.now());
+    if (outcome.kind === 'unknown') {
+      this.ctx.log.warn({ agentId, commandId: msg.commandId }, 'status for a command this agent was never sent');
+      session.send('error', { code: 'PF_ERR_UNKNOWN_COMMAND', message: `no command ${msg.commandId} for this agent`, retryable: false, replyTo: msg.id });
+      return;
+    }
+    if (outcome.kind === 'updated') {
+      this.ctx.log.info({ commandId: msg.commandId, agentId, state: outcome.row.state, errorCode: outcome.row.errorCode }, 'command status');
+      if (outcome.terminal) this.onFinished?.(outcome.row);
+    }
+    // Terminal reports are receipted (again, if the first receipt was lost) so the agent stops repeating them.
+    if (outcome.terminal && (msg.state === 'succeeded' || msg.state === 'failed' || msg.state === 'refused')) session.send('commandReceipt', { commandId: msg.commandId });
+  }
+}

@@ -1,0 +1,38 @@
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import type { PackageVersion, Replacement } from '@patchfleet/shared/protocol';
+import { hosts } from './hosts';
+import { rollouts } from './rollouts';
+
+/**
+ * pending: not yet ordered (or offline in its window: caught in the next);
+ * installing: an install command is out; succeeded / failed; skipped (the
+ * patch no longer applies); rolling-back -> rolled-back | rollback-failed.
+ */
+export const ROLLOUT_HOST_STATES = ['pending', 'installing', 'succeeded', 'failed', 'skipped', 'rolling-back', 'rolled-back', 'rollback-failed'] as const;
+export type RolloutHostState = (typeof ROLLOUT_HOST_STATES)[number];
+
+/** One host in one rollout: which ring it rides in, what it gets and how far it got. */
+export const rolloutHosts = pgTable(
+  'rollout_hosts',
+  {
+    rolloutId: text('rollout_id').notNull().references(() => rollouts.id, { onDelete: 'cascade' }),
+    hostId: text('host_id').notNull().references(() => hosts.id, { onDelete: 'cascade' }),
+    ringId: text('ring_id').notNull(),
+    state: text('state', { enum: ROLLOUT_HOST_STATES }).notNull(),
+    stateAt: timestamp('state_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Exact versions this host is to get (apt/dpkg) ... */
+    packages: jsonb('packages').$type<PackageVersion[]>().notNull().default([]),
+    /** ... or the KB (Windows). */
+    kb: text('kb'),
+    wave: integer('wave'),
+    attempts: integer('attempts').notNull().default(0),
+    commandId: text('command_id'),
+    installCommandId: text('install_command_id'),
+    /** What the install changed, as the agent reported it; the rollback undoes it. */
+    replaced: jsonb('replaced').$type<Replacement[]>(),
+    rebootRequired: boolean('reboot_required').notNull().default(false),
+    errorCode: text('error_code'),
+    deadlineMissedAt: timestamp('deadline_missed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.rolloutId, t.hostId] }), index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state)],
+);

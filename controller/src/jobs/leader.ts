@@ -1,0 +1,25 @@
+/**
+ * Scheduled jobs run on one replica at a time (DESIGN.md, Scale): each run
+ * takes a transaction-scoped PostgreSQL advisory lock with try-lock, so a
+ * replica that finds the lock taken skips this round. The job's writes live
+ * in that transaction, so a replica killed mid-run leaves nothing half done.
+ * On PGlite there is one process; a local flag stops runs from overlapping.
+ */
+import { sql } from 'drizzle-orm';
+import { resultRows } from '../catalog/rows/sync-rows';
+import type { Db, Tx } from '../db/index';
+
+/** Advisory lock keys of the scheduled jobs (distinct from the migration lock, 7320815). */
+export const JobLocks = {
+  rolloutTick: 7320901,
+  catalogRefresh: 7320902,
+} as const;
+
+/** Runs `fn` inside a transaction holding lock `key`; returns undefined (without running) when another replica holds it. */
+export async function runAsLeader<T>(db: Db, key: number, fn: (tx: Tx) => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  return db.transaction(async (tx) => {
+    const rows = resultRows<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${key}) as locked`));
+    if (rows[0]?.locked !== true) return { ran: false as const };
+    return { ran: true as const, value: await fn(tx) };
+  });
+}

@@ -1,0 +1,103 @@
+/** Operator actions on a rollout: pause, resume, cancel, approve, roll back; and change freezes. Each is audited in its transaction. */
+import { randomBytes } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { PfError } from '@patchfleet/shared/errors';
+import { audit } from '../audit/audit';
+import { cancelCommands } from '../commands/command-store';
+import type { Db, Tx } from '../db/index';
+import { changeFreezes, rolloutApprovals, rolloutRings, rollouts, type RolloutState } from '../db/schema/index';
+import { ControllerErrors } from '../errors';
+import type { Principal } from '../keys/api-tokens';
+import { requireRollout } from './rollout-create';
+
+export interface ActionContext {
+  actor: string;
+  requestId?: string | undefined;
+  /** Wall clock (records). */
+  realNow: number;
+}
+
+const ALLOWED_FROM: Record<'pause' | 'resume' | 'cancel' | 'rollback', readonly RolloutState[]> = {
+  pause: ['active'],
+  resume: ['paused', 'halted'],
+  cancel: ['active', 'paused', 'halted'],
+  rollback: ['active', 'paused', 'halted', 'completed', 'cancelled'],
+};
+const TARGET: Record<keyof typeof ALLOWED_FROM, RolloutState> = { pause: 'paused', resume: 'active', cancel: 'cancelled', rollback: 'rolling-back' };
+
+/**
+ * pause: nothing new is ordered (running installs finish); resume: back to
+ * active (also after a halt, once someone has looked); cancel: for good,
+ * unaccepted commands are cancelled; rollback: every host whose install
+ * changed something is ordered back to its recorded versions.
+ */
+export async function changeRolloutState(tx: Tx, id: string, op: keyof typeof ALLOWED_FROM, ctx: ActionContext & { reason?: string | undefined }): Promise<void> {
+  const row = await requireRollout(tx, id);
+  if (!ALLOWED_FROM[op].includes(row.state)) {
+    throw new PfError(ControllerErrors.ROLLOUT_STATE, `cannot ${op} rollout ${id}: it is ${row.state} (allowed from ${ALLOWED_FROM[op].join(', ')})`);
+  }
+  const at = new Date(ctx.realNow);
+  await tx.update(rollouts).set({ state: TARGET[op], stateReason: ctx.reason ?? null, updatedAt: at }).where(eq(rollouts.id, id));
+  if (op === 'cancel' || op === 'rollback') await cancelCommands(tx, { rolloutId: id }, ctx.realNow, ctx.actor);
+  if (op === 'cancel') {
+    await tx
+      .update(rolloutRings)
+      .set({ state: 'cancelled', stateAt: at })
+      .where(and(eq(rolloutRings.rolloutId, id), inArray(rolloutRings.state, ['waiting', 'scheduled', 'installing', 'soaking'])));
+  }
+  if (op === 'resume' && row.state === 'halted') {
+    // The halted ring gets another go; its failures still count toward the limit.
+    await tx.update(rolloutRings).set({ state: 'installing', stateAt: at }).where(and(eq(rolloutRings.rolloutId, id), eq(rolloutRings.state, 'halted')));
+  }
+  await audit(tx, at, { actor: ctx.actor, action: `rollout.${op}`, targetType: 'rollout', targetId: id, details: { from: row.state, to: TARGET[op], reason: ctx.reason ?? null }, requestId: ctx.requestId });
+}
+
+/** Records an admin's approval of a ring. The same admin cannot approve twice: the second approval must be someone else's. */
+export async function approveRing(tx: Tx, id: string, ringIdOrName: string, principal: Principal, ctx: ActionContext & { comment?: string | undefined }): Promise<{ approvals: number; needed: number }> {
+  await requireRollout(tx, id);
+  const [ring] = await tx
+    .select()
+    .from(rolloutRings)
+    .where(and(eq(rolloutRings.rolloutId, id), sql`(${rolloutRings.ringId} = ${ringIdOrName} or ${rolloutRings.ringName} = ${ringIdOrName})`))
+    .limit(1);
+  if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} has no ring ${ringIdOrName}`);
+  const existing = await tx.select().from(rolloutApprovals).where(and(eq(rolloutApprovals.rolloutId, id), eq(rolloutApprovals.ringId, ring.ringId)));
+  if (existing.some((a) => a.approverTokenId === principal.tokenId)) {
+    throw new PfError(ControllerErrors.ALREADY_APPROVED, `${principal.name} already approved ring ${ring.ringName} of ${id}; the next approval must come from another admin`);
+  }
+  if (existing.length >= ring.approvalsNeeded) throw new PfError(ControllerErrors.APPROVAL_NOT_NEEDED, `ring ${ring.ringName} of ${id} needs ${ring.approvalsNeeded} approval(s) and has ${existing.length}`);
+  const at = new Date(ctx.realNow);
+  await tx.insert(rolloutApprovals).values({ rolloutId: id, ringId: ring.ringId, approverTokenId: principal.tokenId, approverName: principal.name, comment: ctx.comment ?? null, at });
+  await audit(tx, at, { actor: ctx.actor, action: 'rollout.approve', targetType: 'rollout', targetId: id, details: { ring: ring.ringName, approver: principal.name, approvals: existing.length + 1, needed: ring.approvalsNeeded, comment: ctx.comment ?? null }, requestId: ctx.requestId });
+  return { approvals: existing.length + 1, needed: ring.approvalsNeeded };
+}
+
+export interface FreezeView {
+  id: string;
+  ring: string | null;
+  startsAt: string;
+  endsAt: string;
+  reason: string;
+  createdBy: string;
+}
+
+/** Adds a change freeze (rollout clock times). `ringId` null: every ring. */
+export async function addFreeze(tx: Tx, input: { ringId: string | null; startsAt: Date; endsAt: Date; reason: string }, ctx: ActionContext): Promise<FreezeView> {
+  if (!(input.endsAt.getTime() > input.startsAt.getTime())) throw new PfError(ControllerErrors.VALIDATION, 'a freeze must end after it starts');
+  const id = `fz_${randomBytes(6).toString('hex')}`;
+  const at = new Date(ctx.realNow);
+  await tx.insert(changeFreezes).values({ id, ringId: input.ringId, startsAt: input.startsAt, endsAt: input.endsAt, reason: input.reason, createdBy: ctx.actor, createdAt: at });
+  await audit(tx, at, { actor: ctx.actor, action: 'freeze.create', targetType: 'freeze', targetId: id, details: { ringId: input.ringId, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), reason: input.reason }, requestId: ctx.requestId });
+  return { id, ring: input.ringId, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), reason: input.reason, createdBy: ctx.actor };
+}
+
+export async function listFreezes(db: Db | Tx): Promise<FreezeView[]> {
+  const rows = await db.select().from(changeFreezes).orderBy(changeFreezes.startsAt);
+  return rows.map((r) => ({ id: r.id, ring: r.ringId, startsAt: r.startsAt.toISOString(), endsAt: r.endsAt.toISOString(), reason: r.reason, createdBy: r.createdBy }));
+}
+
+export async function deleteFreeze(tx: Tx, id: string, ctx: ActionContext): Promise<void> {
+  const gone = await tx.delete(changeFreezes).where(eq(changeFreezes.id, id)).returning();
+  if (gone.length === 0) throw new PfError(ControllerErrors.NOT_FOUND, `freeze ${id} not found`);
+  await audit(tx, new Date(ctx.realNow), { actor: ctx.actor, action: 'freeze.delete', targetType: 'freeze', targetId: id, details: { reason: gone[0]?.reason }, requestId: ctx.requestId });
+}

@@ -1,0 +1,136 @@
+/** Starting a rollout: who gets what, in which ring, from when. */
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { PfError } from '@patchfleet/shared/errors';
+import type { PackageVersion } from '@patchfleet/shared/protocol';
+import { audit } from '../audit/audit';
+import type { Tx } from '../db/index';
+import { ringAssignments, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
+import { ControllerErrors } from '../errors';
+import { listRings, runAssignment, type RingView } from './ring-store';
+import { packageTargets, patchReleaseDate, patchTargets, type HostTarget } from './targets';
+
+const DAY_MS = 86_400_000;
+
+export interface StartRolloutInput {
+  name?: string | undefined;
+  /** Catalog patch ids (USN-…, KB…). */
+  patches: string[];
+  /** Explicit package versions (an internal package, a fix not in the catalog). */
+  packages: PackageVersion[];
+  /** Limit to these rings (names or ids); default every ring. */
+  rings?: string[] | undefined;
+  expedite: boolean;
+  /** Override of the release date deferrals count from. */
+  releasedAt?: Date | undefined;
+}
+
+/**
+ * Approvals a ring needs: none unless its policy asks; then two different
+ * admins for a fleet-wide ring (half the fleet or more) or an expedited
+ * rollout, one otherwise.
+ */
+export function approvalsNeeded(ring: Pick<RingView, 'approvalRequired' | 'percent'>, expedite: boolean): number {
+  if (!ring.approvalRequired) return 0;
+  return (ring.percent ?? 0) >= 50 || expedite ? 2 : 1;
+}
+
+/**
+ * Creates the rollout with its rings and hosts in `tx`. Hosts not yet in a
+ * ring are assigned first. `now` is the rollout clock (schedules); `realNow`
+ * the wall clock (records).
+ */
+export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { now: number; realNow: number; actor: string; requestId?: string }): Promise<string> {
+  if (input.patches.length === 0 && input.packages.length === 0) throw new PfError(ControllerErrors.VALIDATION, 'a rollout needs patches or packages');
+  const targets: HostTarget[] = [...(await patchTargets(tx, input.patches)), ...(await packageTargets(tx, input.packages))];
+  const merged = mergeTargets(targets);
+  if (merged.length === 0) throw new PfError(ControllerErrors.NOTHING_TO_ROLL_OUT, `no active host needs ${[...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(', ')}`);
+
+  const allRings = await listRings(tx);
+  const chosen = input.rings?.length ? allRings.filter((r) => input.rings?.includes(r.name) || input.rings?.includes(r.id)) : allRings;
+  const unknown = (input.rings ?? []).filter((n) => !allRings.some((r) => r.name === n || r.id === n));
+  if (unknown.length > 0) throw new PfError(ControllerErrors.VALIDATION, `unknown ring(s): ${unknown.join(', ')}`);
+
+  let assigned = new Map((await tx.select().from(ringAssignments)).map((a) => [a.hostId, a.ringId]));
+  if (merged.some((t) => !assigned.has(t.hostId))) {
+    await runAssignment(tx, new Date(opts.realNow));
+    assigned = new Map((await tx.select().from(ringAssignments)).map((a) => [a.hostId, a.ringId]));
+  }
+  const chosenIds = new Set(chosen.map((r) => r.id));
+  const hostsInScope = merged.filter((t) => chosenIds.has(assigned.get(t.hostId) ?? ''));
+  if (hostsInScope.length === 0) throw new PfError(ControllerErrors.NOTHING_TO_ROLL_OUT, `no host that needs it is in ring(s) ${chosen.map((r) => r.name).join(', ')}`);
+
+  const released = input.releasedAt ?? (await patchReleaseDate(tx, input.patches)) ?? new Date(opts.now);
+  const id = `ro_${randomBytes(8).toString('hex')}`;
+  const now = new Date(opts.now);
+  const real = new Date(opts.realNow);
+  await tx.insert(rollouts).values({
+    id,
+    name: input.name ?? [...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(' ').slice(0, 200),
+    content: { patches: input.patches, packages: input.packages },
+    state: 'active',
+    expedite: input.expedite,
+    releasedAt: released,
+    createdBy: opts.actor,
+    createdAt: real,
+    updatedAt: real,
+  });
+  await tx.insert(rolloutRings).values(
+    chosen.map((r) => {
+      // Expedited: no deferral; the deadline still counts from the (earlier) eligible time.
+      const eligible = input.expedite ? Math.min(opts.now, released.getTime()) : released.getTime() + r.deferralDays * DAY_MS;
+      const deadline = eligible + r.deadlineDays * DAY_MS;
+      return {
+        rolloutId: id,
+        ringId: r.id,
+        ringName: r.name,
+        position: r.position,
+        state: 'waiting' as const,
+        stateAt: now,
+        eligibleAt: new Date(eligible),
+        deadlineAt: new Date(deadline),
+        graceEndsAt: new Date(deadline + r.graceDays * DAY_MS),
+        approvalsNeeded: approvalsNeeded(r, input.expedite),
+      };
+    }),
+  );
+  const hostRows = hostsInScope.map((t) => ({
+    rolloutId: id,
+    hostId: t.hostId,
+    ringId: assigned.get(t.hostId) as string,
+    state: 'pending' as const,
+    stateAt: now,
+    packages: t.packages,
+    kb: t.kb,
+  }));
+  for (let i = 0; i < hostRows.length; i += 1000) await tx.insert(rolloutHosts).values(hostRows.slice(i, i + 1000));
+  await audit(tx, real, {
+    actor: opts.actor,
+    action: 'rollout.start',
+    targetType: 'rollout',
+    targetId: id,
+    details: { patches: input.patches, packages: input.packages, expedite: input.expedite, releasedAt: released.toISOString(), rings: chosen.map((r) => r.name), hosts: hostRows.length },
+    requestId: opts.requestId,
+  });
+  return id;
+}
+
+function mergeTargets(targets: readonly HostTarget[]): HostTarget[] {
+  const byHost = new Map<string, HostTarget>();
+  for (const t of targets) {
+    const m = byHost.get(t.hostId);
+    if (!m) byHost.set(t.hostId, { hostId: t.hostId, packages: [...t.packages], kb: t.kb });
+    else {
+      for (const p of t.packages) if (!m.packages.some((x) => x.name === p.name)) m.packages.push(p);
+      m.kb ??= t.kb;
+    }
+  }
+  return [...byHost.values()];
+}
+
+/** Throws unless the rollout exists; returns its row. */
+export async function requireRollout(tx: Tx, id: string): Promise<typeof rollouts.$inferSelect> {
+  const [row] = await tx.select().from(rollouts).where(eq(rollouts.id, id)).limit(1);
+  if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} not found`);
+  return row;
+}

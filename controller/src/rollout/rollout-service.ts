@@ -1,0 +1,71 @@
+/**
+ * Runs the rollout planner every `rolloutTickSec` seconds (node-cron) on
+ * whichever replica gets the job lock, and announces the commands a round
+ * created once its transaction has committed.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { CommandService } from '../commands/command-service';
+import type { ControllerContext } from '../context';
+import { JobLocks, runAsLeader } from '../jobs/leader';
+import type { RolloutClock } from './rollout-clock';
+import { tickRollouts } from './rollout-tick';
+
+export class RolloutService {
+  private task: ScheduledTask | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly commands: CommandService,
+    readonly rolloutClock: RolloutClock,
+  ) {}
+
+  start(): void {
+    const sec = this.ctx.config.rolloutTickSec;
+    this.task = cron.schedule(`*/${sec} * * * * *`, () => this.kick(), { name: 'rollout-planner', noOverlap: true });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.task?.destroy();
+    await this.running;
+  }
+
+  /** Runs a round now (or right after the current one). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.round()
+      .then(() => undefined)
+      .catch((err: unknown) => this.ctx.log.error({ err }, 'rollout planner round failed; retried next round'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** One round, for tests: resolves once it has run (or found another replica leading). */
+  async round(): Promise<boolean> {
+    const outcome = await runAsLeader(this.ctx.db, JobLocks.rolloutTick, (tx) =>
+      tickRollouts({
+        tx,
+        now: this.rolloutClock.clock.now(),
+        realNow: this.ctx.clock.now(),
+        speed: this.rolloutClock.speed,
+        staleMs: this.ctx.config.heartbeatSec * 3 * 1000,
+        commands: this.commands,
+        log: this.ctx.log,
+      }),
+    );
+    if (outcome.ran && outcome.value.length > 0) await this.commands.announce(outcome.value);
+    return outcome.ran;
+  }
+}

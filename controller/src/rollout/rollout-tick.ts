@@ -1,0 +1,337 @@
+/**
+ * One round of the rollout planner (run by one replica at a time, inside
+ * the transaction that holds the job lock). For every live rollout it
+ * folds finished commands into host states, moves rings along
+ * waiting -> scheduled -> installing -> soaking -> passed (or halts the
+ * rollout when the failure rate passes the ring's limit), orders the next
+ * wave of installs to online hosts inside open windows, orders reboots by
+ * policy, runs rollbacks, and records missed deadlines. Schedules read the
+ * rollout clock `now`; commands carry wall-clock times.
+ */
+import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { audit, auditMany } from '../audit/audit';
+import { resultRows } from '../catalog/rows/sync-rows';
+import type { CommandService } from '../commands/command-service';
+import { cancelCommands, expireCommands, idIn } from '../commands/command-store';
+import type { CommandSpec } from '../commands/command-store';
+import type { Tx } from '../db/index';
+import { changeFreezes, rings, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutHostState, type RolloutRingState } from '../db/schema/index';
+import { isAlwaysOpen, openWindowAt } from './windows';
+
+const HOUR_MS = 3_600_000;
+/** How long an accepted command may run past its notAfter before it counts as lost. */
+export const RUN_ALLOWANCE_MS = 2 * HOUR_MS;
+
+export interface TickDeps {
+  tx: Tx;
+  /** Rollout clock (ms): deferrals, windows, soak, deadlines, freezes. */
+  now: number;
+  /** Wall clock (ms): command validity, records. */
+  realNow: number;
+  /** Rollout clock speed relative to the wall clock (1 in production). */
+  speed: number;
+  /** A host is online when one of its sessions was seen within this many ms. */
+  staleMs: number;
+  commands: CommandService;
+  log: Logger;
+}
+
+type Rollout = typeof rollouts.$inferSelect;
+type RolloutRing = typeof rolloutRings.$inferSelect;
+type Ring = typeof rings.$inferSelect;
+type HostRow = typeof rolloutHosts.$inferSelect;
+
+/** Runs one round; returns the hosts that were given commands (announce them after commit). */
+export async function tickRollouts(d: TickDeps): Promise<string[]> {
+  const issued: string[] = [];
+  await expireCommands(d.tx, d.realNow, RUN_ALLOWANCE_MS);
+  const live = await d.tx.select().from(rollouts).where(inArray(rollouts.state, ['active', 'paused', 'rolling-back']));
+  for (const rollout of live) {
+    issued.push(...(await reconcile(d, rollout)));
+    if (rollout.state === 'active') issued.push(...(await advance(d, rollout)));
+    if (rollout.state === 'rolling-back') issued.push(...(await rollBack(d, rollout)));
+    await markMissedDeadlines(d, rollout);
+  }
+  return issued;
+}
+
+/** Folds finished commands into host states; orders reboots the ring's policy wants. Returns hosts given reboots. */
+async function reconcile(d: TickDeps, rollout: Rollout): Promise<string[]> {
+  const rows = resultRows<{ host_id: string; ring_id: string; host_state: RolloutHostState; command_id: string; action: string; state: string; result: { replaced?: unknown[]; rebootRequired?: boolean } | null; error_code: string | null }>(
+    await d.tx.execute(sql`
+      select rh.host_id, rh.ring_id, rh.state as host_state, c.id as command_id, c.action, c.state, c.result, c.error_code
+      from rollout_hosts rh join commands c on c.id = rh.command_id
+      where rh.rollout_id = ${rollout.id} and rh.state in ('installing', 'rolling-back')
+        and c.state in ('succeeded', 'failed', 'timed_out', 'cancelled')`),
+  );
+  if (rows.length === 0) return [];
+  const at = new Date(d.now);
+  const ringPolicies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
+  const reboots: CommandSpec[] = [];
+  for (const r of rows) {
+    const undelivered = r.state === 'cancelled' || (r.state === 'timed_out' && r.error_code === 'PF_ERR_COMMAND_UNDELIVERED');
+    let next: RolloutHostState;
+    const patch: Partial<HostRow> = {};
+    if (r.host_state === 'installing') {
+      // Not delivered in its window (offline, busy): back to pending, caught in a later window.
+      next = undelivered ? 'pending' : r.state === 'succeeded' ? 'succeeded' : 'failed';
+      if (next === 'succeeded') {
+        patch.replaced = (r.result?.replaced ?? []) as HostRow['replaced'];
+        patch.rebootRequired = r.result?.rebootRequired === true;
+        const policy = ringPolicies.get(r.ring_id)?.reboot;
+        if (policy && (policy.policy === 'always' || (policy.policy === 'when-required' && patch.rebootRequired))) {
+          reboots.push({ hostId: r.host_id, action: 'reboot', target: rollout.name.slice(0, 200), params: { reason: `Patchfleet rollout ${rollout.id}`, delaySec: 60 }, ttlMs: Math.max(1, policy.deadlineHours) * HOUR_MS, rolloutId: rollout.id, ringId: r.ring_id });
+        }
+      }
+    } else {
+      next = undelivered ? 'succeeded' : r.state === 'succeeded' ? 'rolled-back' : 'rollback-failed';
+    }
+    await d.tx
+      .update(rolloutHosts)
+      .set({ ...patch, state: next, stateAt: at, commandId: next === 'pending' || (next === 'succeeded' && r.host_state === 'rolling-back') ? null : r.command_id, errorCode: next === 'failed' || next === 'rollback-failed' ? (r.error_code ?? 'PF_ERR_COMMAND_FAILED') : null })
+      .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, r.host_id)));
+  }
+  if (reboots.length === 0) return [];
+  await d.commands.create(d.tx, reboots, `rollout:${rollout.id}`);
+  return reboots.map((s) => s.hostId);
+}
+
+interface RingCounts {
+  pending: number;
+  installing: number;
+  succeeded: number;
+  failed: number;
+  total: number;
+}
+
+async function ringCounts(tx: Tx, rolloutId: string): Promise<Map<string, RingCounts>> {
+  const rows = await tx
+    .select({ ringId: rolloutHosts.ringId, state: rolloutHosts.state, n: sql<number>`count(*)::int` })
+    .from(rolloutHosts)
+    .where(eq(rolloutHosts.rolloutId, rolloutId))
+    .groupBy(rolloutHosts.ringId, rolloutHosts.state);
+  const out = new Map<string, RingCounts>();
+  for (const r of rows) {
+    const c = out.get(r.ringId) ?? { pending: 0, installing: 0, succeeded: 0, failed: 0, total: 0 };
+    if (r.state === 'pending' || r.state === 'installing' || r.state === 'succeeded' || r.state === 'failed') c[r.state] += Number(r.n);
+    if (r.state !== 'skipped') c.total += Number(r.n);
+    out.set(r.ringId, c);
+  }
+  return out;
+}
+
+async function setRingState(d: TickDeps, rollout: Rollout, ring: RolloutRing, state: RolloutRingState, extra: Partial<RolloutRing> = {}, details: Record<string, unknown> = {}): Promise<void> {
+  const at = new Date(d.now);
+  await d.tx
+    .update(rolloutRings)
+    .set({ ...extra, state, stateAt: at, note: null })
+    .where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
+  ring.state = state;
+  Object.assign(ring, extra);
+  await audit(d.tx, new Date(d.realNow), { actor: 'system', action: `rollout.ring.${state}`, targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, at: at.toISOString(), ...details } });
+  d.log.info({ rolloutId: rollout.id, ring: ring.ringName, state }, 'rollout ring state');
+}
+
+async function setNote(d: TickDeps, rollout: Rollout, ring: RolloutRing, note: string | null): Promise<void> {
+  if (ring.note === note) return;
+  ring.note = note;
+  await d.tx.update(rolloutRings).set({ note }).where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
+}
+
+async function setRolloutState(d: TickDeps, rollout: Rollout, state: Rollout['state'], reason: string | null, actor = 'system'): Promise<void> {
+  await d.tx.update(rollouts).set({ state, stateReason: reason, updatedAt: new Date(d.realNow) }).where(eq(rollouts.id, rollout.id));
+  rollout.state = state;
+  await audit(d.tx, new Date(d.realNow), { actor, action: `rollout.${state}`, targetType: 'rollout', targetId: rollout.id, details: { reason } });
+  d.log.info({ rolloutId: rollout.id, state, reason }, 'rollout state');
+}
+
+/** Moves the rings of an active rollout along and orders installs. Returns the hosts given commands. */
+async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
+  const ringRows = await d.tx.select().from(rolloutRings).where(eq(rolloutRings.rolloutId, rollout.id)).orderBy(rolloutRings.position);
+  const policies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
+  const counts = await ringCounts(d.tx, rollout.id);
+  const freezes = await d.tx
+    .select()
+    .from(changeFreezes)
+    .where(and(sql`${changeFreezes.startsAt} <= ${new Date(d.now)}`, sql`${changeFreezes.endsAt} > ${new Date(d.now)}`));
+  const issued: string[] = [];
+  let previousPassed = true;
+  for (const ring of ringRows) {
+    const policy = policies.get(ring.ringId);
+    const c = counts.get(ring.ringId) ?? { pending: 0, installing: 0, succeeded: 0, failed: 0, total: 0 };
+    if (!policy || ring.state === 'halted' || ring.state === 'cancelled') {
+      previousPassed = false;
+      continue;
+    }
+    const freeze = freezes.find((f) => f.ringId === null || f.ringId === ring.ringId);
+    const window = isAlwaysOpen(policy.windows) ? { start: d.now, end: Number.POSITIVE_INFINITY } : openWindowAt(policy.windows, d.now);
+
+    if (ring.state === 'waiting') {
+      if (!previousPassed) {
+        await setNote(d, rollout, ring, 'waiting for the previous ring to pass');
+      } else if (d.now < ring.eligibleAt.getTime()) {
+        await setNote(d, rollout, ring, `deferred until ${ring.eligibleAt.toISOString()}`);
+      } else {
+        await setRingState(d, rollout, ring, 'scheduled');
+      }
+    }
+    if (ring.state === 'scheduled') {
+      const approvals = ring.approvalsNeeded > 0 ? await countApprovals(d.tx, rollout.id, ring.ringId) : 0;
+      if (freeze) await setNote(d, rollout, ring, `change freeze until ${freeze.endsAt.toISOString()}: ${freeze.reason}`);
+      else if (approvals < ring.approvalsNeeded) await setNote(d, rollout, ring, `awaiting approval (${approvals} of ${ring.approvalsNeeded})`);
+      else if (!window) await setNote(d, rollout, ring, 'waiting for a maintenance window');
+      else await setRingState(d, rollout, ring, 'installing', { startedAt: new Date(d.now) });
+    }
+    if ((ring.state === 'installing' || ring.state === 'soaking' || ring.state === 'passed') && c.pending > 0 && window && !freeze) {
+      const hosts = await orderWave(d, rollout, ring, policy, c, window.end);
+      c.pending -= hosts.length;
+      c.installing += hosts.length;
+      issued.push(...hosts);
+    }
+    if (ring.state === 'installing' || ring.state === 'soaking') {
+      const done = c.succeeded + c.failed;
+      const failureRate = done === 0 ? 0 : c.failed / done;
+      if (c.failed > 0 && failureRate > policy.promotion.maxFailureRate) {
+        await setRingState(d, rollout, ring, 'halted', { finishedAt: new Date(d.now) }, { failed: c.failed, done, failureRate, maxFailureRate: policy.promotion.maxFailureRate });
+        await setRolloutState(d, rollout, 'halted', `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed (${(failureRate * 100).toFixed(0)}% > ${(policy.promotion.maxFailureRate * 100).toFixed(0)}%)`);
+        await cancelCommands(d.tx, { rolloutId: rollout.id }, d.realNow, 'system');
+        return issued;
+      }
+    }
+    if (ring.state === 'installing') {
+      const needed = Math.min(policy.promotion.minHostsDone, c.total);
+      const enough = c.succeeded >= needed && (c.pending === 0 || c.succeeded >= Math.max(needed, 1));
+      if (c.total === 0) await setRingState(d, rollout, ring, 'passed', { finishedAt: new Date(d.now) }, { hosts: 0 });
+      else if (c.installing === 0 && enough) {
+        const soakMs = rollout.expedite ? 0 : policy.soakHours * HOUR_MS;
+        await setRingState(d, rollout, ring, 'soaking', { soakUntil: new Date(d.now + soakMs) }, { succeeded: c.succeeded, failed: c.failed, pending: c.pending });
+      }
+    }
+    if (ring.state === 'soaking' && ring.soakUntil && d.now >= ring.soakUntil.getTime()) {
+      await setRingState(d, rollout, ring, 'passed', { finishedAt: new Date(d.now) }, { succeeded: c.succeeded, failed: c.failed, pending: c.pending });
+    }
+    previousPassed = ring.state === 'passed';
+  }
+  const left = [...counts.values()].reduce((a, c) => a + c.pending + c.installing, 0);
+  if (ringRows.every((r) => r.state === 'passed') && left === 0) await setRolloutState(d, rollout, 'completed', null);
+  return issued;
+}
+
+async function countApprovals(tx: Tx, rolloutId: string, ringId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<number>`count(distinct ${rolloutApprovals.approverTokenId})::int` })
+    .from(rolloutApprovals)
+    .where(and(eq(rolloutApprovals.rolloutId, rolloutId), eq(rolloutApprovals.ringId, ringId)));
+  return Number(row?.n ?? 0);
+}
+
+/** Hosts (of `candidates`) with a session seen within staleMs. */
+async function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<string>> {
+  if (candidates.length === 0) return new Set();
+  const since = new Date(d.realNow - d.staleMs).toISOString();
+  const rows = resultRows<{ host_id: string }>(
+    await d.tx.execute(sql`select distinct s.host_id from host_sessions s where s.disconnected_at is null and s.last_seen_at > ${since}::timestamptz and ${idIn(sql.raw('s.host_id'), candidates)}`),
+  );
+  return new Set(rows.map((r) => r.host_id));
+}
+
+/**
+ * Orders installs to the next wave of online pending hosts: at most
+ * `waveSize` (a new wave only once the last one finished) and never more
+ * than `maxConcurrent` at once. Commands expire when the window closes.
+ */
+async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number): Promise<string[]> {
+  if (policy.waveSize > 0 && c.installing > 0) return [];
+  const capacity = policy.maxConcurrent > 0 ? policy.maxConcurrent - c.installing : Number.POSITIVE_INFINITY;
+  const size = Math.min(capacity, policy.waveSize > 0 ? policy.waveSize : Number.POSITIVE_INFINITY);
+  if (size <= 0) return [];
+  const pending = await d.tx
+    .select()
+    .from(rolloutHosts)
+    .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), eq(rolloutHosts.state, 'pending')))
+    .orderBy(rolloutHosts.hostId);
+  const online = await onlineHosts(d, pending.map((h) => h.hostId));
+  const chosen = pending.filter((h) => online.has(h.hostId)).slice(0, Number.isFinite(size) ? size : undefined);
+  if (chosen.length === 0) {
+    await setNote(d, rollout, ring, `${pending.length} host(s) pending, none online`);
+    return [];
+  }
+  // Valid until the window closes (in wall-clock time), at least a minute, at most a day when there are no windows.
+  const ttlMs = Number.isFinite(windowEnd) ? Math.max(60_000, (windowEnd - d.now) / d.speed) : 24 * HOUR_MS;
+  const target = rollout.name.slice(0, 200);
+  const specs: CommandSpec[] = chosen.map((h) => ({
+    hostId: h.hostId,
+    action: 'install',
+    target,
+    params: h.kb ? { kb: h.kb } : { packages: h.packages },
+    ttlMs,
+    rolloutId: rollout.id,
+    ringId: ring.ringId,
+  }));
+  const rows = await d.commands.create(d.tx, specs, `rollout:${rollout.id}`);
+  const wave = ring.wave + 1;
+  const at = new Date(d.now);
+  for (const row of rows) {
+    await d.tx
+      .update(rolloutHosts)
+      .set({ state: 'installing', stateAt: at, commandId: row.id, installCommandId: row.id, attempts: sql`${rolloutHosts.attempts} + 1`, wave })
+      .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, row.hostId)));
+  }
+  await d.tx.update(rolloutRings).set({ wave, note: null }).where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
+  ring.wave = wave;
+  await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.wave', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, wave, hosts: rows.map((r) => r.hostId), windowEnd: Number.isFinite(windowEnd) ? new Date(windowEnd).toISOString() : null } });
+  return rows.map((r) => r.hostId);
+}
+
+/** Orders rollbacks to every online host whose install changed something; ends the rollback when none is left. */
+async function rollBack(d: TickDeps, rollout: Rollout): Promise<string[]> {
+  const todo = await d.tx.select().from(rolloutHosts).where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.state, 'succeeded')));
+  const [busy] = await d.tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(rolloutHosts)
+    .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.state, 'rolling-back')));
+  if (todo.length === 0 && Number(busy?.n ?? 0) === 0) {
+    await setRolloutState(d, rollout, 'rolled-back', null);
+    return [];
+  }
+  const online = await onlineHosts(d, todo.map((h) => h.hostId));
+  const chosen = todo.filter((h) => online.has(h.hostId));
+  if (chosen.length === 0) return [];
+  const specs: CommandSpec[] = chosen.map((h) => ({
+    hostId: h.hostId,
+    action: 'rollback',
+    target: rollout.name.slice(0, 200),
+    params: h.kb ? { kb: h.kb } : { replaced: h.replaced ?? [] },
+    ttlMs: HOUR_MS,
+    rolloutId: rollout.id,
+    ringId: h.ringId,
+  }));
+  const rows = await d.commands.create(d.tx, specs, `rollout:${rollout.id}`);
+  const at = new Date(d.now);
+  for (const row of rows) {
+    await d.tx.update(rolloutHosts).set({ state: 'rolling-back', stateAt: at, commandId: row.id }).where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, row.hostId)));
+  }
+  return rows.map((r) => r.hostId);
+}
+
+/** Flags hosts still not patched after their ring's deadline, once each, and audits them. */
+async function markMissedDeadlines(d: TickDeps, rollout: Rollout): Promise<void> {
+  if (rollout.state !== 'active' && rollout.state !== 'paused') return;
+  const overdueRings = await d.tx
+    .select({ ringId: rolloutRings.ringId, ringName: rolloutRings.ringName, deadlineAt: rolloutRings.deadlineAt })
+    .from(rolloutRings)
+    .where(and(eq(rolloutRings.rolloutId, rollout.id), lt(rolloutRings.deadlineAt, new Date(d.now))));
+  for (const ring of overdueRings) {
+    const missed = await d.tx
+      .update(rolloutHosts)
+      .set({ deadlineMissedAt: new Date(d.now) })
+      .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), inArray(rolloutHosts.state, ['pending', 'installing']), isNull(rolloutHosts.deadlineMissedAt)))
+      .returning({ hostId: rolloutHosts.hostId });
+    if (missed.length === 0) continue;
+    await auditMany(d.tx, new Date(d.realNow), [
+      { actor: 'system', action: 'rollout.deadline_missed', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, deadline: ring.deadlineAt.toISOString(), hosts: missed.map((m) => m.hostId) } },
+    ]);
+    d.log.warn({ rolloutId: rollout.id, ring: ring.ringName, hosts: missed.length }, 'hosts missed their patch deadline');
+  }
+}

@@ -1,0 +1,146 @@
+/** What `GET /api/v1/rollouts/:id` and `rollout status` show. */
+import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { PfError } from '@patchfleet/shared/errors';
+import type { Db } from '../db/index';
+import { rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent } from '../db/schema/index';
+import { ControllerErrors } from '../errors';
+
+export interface RolloutRingView {
+  ring: string;
+  ringId: string;
+  position: number;
+  state: string;
+  note: string | null;
+  eligibleAt: string;
+  deadlineAt: string;
+  soakUntil: string | null;
+  wave: number;
+  approvals: { needed: number; by: string[] };
+  hosts: Record<string, number>;
+  deadlineMissed: number;
+}
+
+export interface RolloutView {
+  id: string;
+  name: string;
+  content: RolloutContent;
+  state: string;
+  stateReason: string | null;
+  expedite: boolean;
+  releasedAt: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  hosts: Record<string, number>;
+  rings: RolloutRingView[];
+}
+
+export interface RolloutHostView {
+  hostId: string;
+  ring: string;
+  state: string;
+  wave: number | null;
+  attempts: number;
+  commandId: string | null;
+  packages: { name: string; version: string }[];
+  kb: string | null;
+  replaced: { name: string; from: string | null; to: string | null }[] | null;
+  rebootRequired: boolean;
+  errorCode: string | null;
+  deadlineMissedAt: string | null;
+}
+
+export async function listRollouts(db: Db, limit = 50): Promise<Omit<RolloutView, 'rings'>[]> {
+  const rows = await db.select().from(rollouts).orderBy(desc(rollouts.createdAt)).limit(limit);
+  const counts = await hostCounts(db, undefined);
+  return rows.map((r) => ({ ...base(r), hosts: counts.get(r.id) ?? {} }));
+}
+
+export async function getRollout(db: Db, id: string): Promise<RolloutView> {
+  const [row] = await db.select().from(rollouts).where(eq(rollouts.id, id)).limit(1);
+  if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} not found`);
+  const ringRows = await db.select().from(rolloutRings).where(eq(rolloutRings.rolloutId, id)).orderBy(rolloutRings.position);
+  const approvals = await db.select().from(rolloutApprovals).where(eq(rolloutApprovals.rolloutId, id));
+  const perRing = await db
+    .select({ ringId: rolloutHosts.ringId, state: rolloutHosts.state, n: sql<number>`count(*)::int` })
+    .from(rolloutHosts)
+    .where(eq(rolloutHosts.rolloutId, id))
+    .groupBy(rolloutHosts.ringId, rolloutHosts.state);
+  const missed = await db
+    .select({ ringId: rolloutHosts.ringId, n: sql<number>`count(*)::int` })
+    .from(rolloutHosts)
+    .where(and(eq(rolloutHosts.rolloutId, id), isNotNull(rolloutHosts.deadlineMissedAt)))
+    .groupBy(rolloutHosts.ringId);
+  const total: Record<string, number> = {};
+  const rings = ringRows.map((r): RolloutRingView => {
+    const hosts: Record<string, number> = {};
+    for (const c of perRing.filter((p) => p.ringId === r.ringId)) {
+      hosts[c.state] = Number(c.n);
+      total[c.state] = (total[c.state] ?? 0) + Number(c.n);
+    }
+    return {
+      ring: r.ringName,
+      ringId: r.ringId,
+      position: r.position,
+      state: r.state,
+      note: r.note,
+      eligibleAt: r.eligibleAt.toISOString(),
+      deadlineAt: r.deadlineAt.toISOString(),
+      soakUntil: r.soakUntil?.toISOString() ?? null,
+      wave: r.wave,
+      approvals: { needed: r.approvalsNeeded, by: approvals.filter((a) => a.ringId === r.ringId).map((a) => a.approverName) },
+      hosts,
+      deadlineMissed: Number(missed.find((m) => m.ringId === r.ringId)?.n ?? 0),
+    };
+  });
+  return { ...base(row), hosts: total, rings };
+}
+
+export async function getRolloutHosts(db: Db, id: string): Promise<RolloutHostView[]> {
+  const ringNames = new Map((await db.select({ ringId: rolloutRings.ringId, name: rolloutRings.ringName }).from(rolloutRings).where(eq(rolloutRings.rolloutId, id))).map((r) => [r.ringId, r.name]));
+  const rows = await db.select().from(rolloutHosts).where(eq(rolloutHosts.rolloutId, id)).orderBy(rolloutHosts.hostId);
+  return rows.map((h) => ({
+    hostId: h.hostId,
+    ring: ringNames.get(h.ringId) ?? h.ringId,
+    state: h.state,
+    wave: h.wave,
+    attempts: h.attempts,
+    commandId: h.commandId,
+    packages: h.packages,
+    kb: h.kb,
+    replaced: h.replaced,
+    rebootRequired: h.rebootRequired,
+    errorCode: h.errorCode,
+    deadlineMissedAt: h.deadlineMissedAt?.toISOString() ?? null,
+  }));
+}
+
+function base(r: typeof rollouts.$inferSelect): Omit<RolloutView, 'rings' | 'hosts'> {
+  return {
+    id: r.id,
+    name: r.name,
+    content: r.content,
+    state: r.state,
+    stateReason: r.stateReason,
+    expedite: r.expedite,
+    releasedAt: r.releasedAt.toISOString(),
+    createdBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+async function hostCounts(db: Db, id: string | undefined): Promise<Map<string, Record<string, number>>> {
+  const rows = await db
+    .select({ rolloutId: rolloutHosts.rolloutId, state: rolloutHosts.state, n: sql<number>`count(*)::int` })
+    .from(rolloutHosts)
+    .where(id ? eq(rolloutHosts.rolloutId, id) : undefined)
+    .groupBy(rolloutHosts.rolloutId, rolloutHosts.state);
+  const out = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    const m = out.get(r.rolloutId) ?? {};
+    m[r.state] = Number(r.n);
+    out.set(r.rolloutId, m);
+  }
+  return out;
+}

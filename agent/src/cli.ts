@@ -9,6 +9,7 @@ import { enroll } from './identity/enroll';
 import { identityPath, readIdentity } from './identity/state-dir';
 import { AgentLink } from './link/link';
 import { linuxExecutors } from './act/linux/command-executors';
+import { buildOfKernel, windowsExecutors } from './act/windows/command-executors';
 import { initDpkgRoot } from './act/linux/dpkg-root';
 import { CommandProcessor } from './commands/processor';
 import type { CommandExecutors } from './commands/executors';
@@ -33,11 +34,21 @@ function parseDurationMs(text: string, flag: string): number {
 
 /** The executors of this platform, configured from `run`'s flags. */
 function executorsFor(opts: { aptConfig?: string; aptTimeout: string; allowReboot?: boolean }, dpkgRoot: string | undefined, onPackagesChanged: () => void): CommandExecutors {
-  if (process.platform !== 'linux') throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, `commands are not wired on ${process.platform} yet; run with --no-commands`);
+  const timeoutMs = parseDurationMs(opts.aptTimeout, '--apt-timeout');
+  if (process.platform === 'win32') {
+    return windowsExecutors({
+      timeoutMs,
+      allowReboot: opts.allowReboot === true,
+      clock: systemClock,
+      currentBuild: async () => buildOfKernel((await collectInventory()).host.os.kernel),
+      onPackagesChanged,
+    });
+  }
+  if (process.platform !== 'linux') throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, `commands are not supported on ${process.platform}; run with --no-commands`);
   return linuxExecutors({
     dpkgRoot,
     aptConfigFile: opts.aptConfig,
-    timeoutMs: parseDurationMs(opts.aptTimeout, '--apt-timeout'),
+    timeoutMs,
     lockTimeoutSec: 300,
     allowReboot: opts.allowReboot === true,
     clock: systemClock,
@@ -79,7 +90,7 @@ program
   .option('--timeout <duration>', 'with --once: give up after this long', '120s')
   .option('--dpkg-root <dir>', 'report and patch an isolated dpkg root instead of this machine (tests, chroots)')
   .option('--apt-config <file>', 'apt.conf file given to apt-get/apt-cache with -c (private sources, e.g. an air-gapped mirror)')
-  .option('--apt-timeout <duration>', 'longest one apt-get run may take before it is killed', '30m')
+  .option('--apt-timeout <duration>', 'longest one apt-get (Windows: WUA/wusa/DISM) run may take before it is killed', '30m')
   .option('--allow-reboot', 'reboot this host when a signed reboot command says so (otherwise such commands fail with PF_ERR_REBOOT_DISABLED)')
   .option('--no-commands', 'report only; do not accept commands')
   .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string; dpkgRoot?: string; aptConfig?: string; aptTimeout: string; allowReboot?: boolean; commands: boolean }) => {

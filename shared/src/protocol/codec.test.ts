@@ -124,6 +124,12 @@ describe('decodeFrame refusals', () => {
     expect(err.retryable).toBe(false);
   });
 
+  it('still accepts version-1 frames from agents built before signed commands', () => {
+    expect(PROTOCOL_VERSION).toBe(2);
+    expect(decodeFrame(JSON.stringify(frameOf('hello', { v: 1 }))).type).toBe('hello');
+    expect(decodeFrame(JSON.stringify(frameOf('inventory', { v: 1 }))).type).toBe('inventory');
+  });
+
   it('refuses a frame without a version', () => {
     const { v: _v, ...rest } = frameOf('hello');
     expect(refusal(JSON.stringify(rest)).code).toBe('PF_ERR_UNSUPPORTED_VERSION');

@@ -48,7 +48,7 @@ export function decodeFrame(data: string | Buffer, maxBytes: number = Limits.max
   if (!isMessageType(type)) {
     throw new PfError(ProtocolErrors.BAD_FRAME, `unknown frame type ${JSON.stringify(String(type)).slice(0, 80)}`);
   }
-  if (typeof v !== 'number' || v < MIN_PROTOCOL_VERSION || v > PROTOCOL_VERSION) {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < MIN_PROTOCOL_VERSION || v > PROTOCOL_VERSION) {
     throw new PfError(ProtocolErrors.UNSUPPORTED_VERSION, `protocol version ${String(v).slice(0, 20)} not supported (supported ${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
   }
   const validate = validators[type];

@@ -1,0 +1,121 @@
+/**
+ * Where the simulated agents live: in the bench process itself
+ * (`--workers 0`) or split over worker processes. Both look the same to
+ * the bench: connect, collect timings, close.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { SimIdentity } from './enroll';
+import { Fleet, type ConnectStats, type FleetTarget } from './fleet';
+import type { FromWorker, ToWorker } from './ipc';
+import type { AgentTiming } from './sim-agent';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export interface AgentPool {
+  /** Connects every agent; `progress` gets the running total. */
+  connect(target: FleetTarget, concurrency: number, progress: (connected: number) => void): Promise<ConnectStats>;
+  timings(timeoutMs: number): Promise<AgentTiming[]>;
+  /** Closes the sockets; returns the peak RSS of each worker process (none in-process). */
+  close(): Promise<(number | undefined)[]>;
+  /** Kills worker processes at once (failure path). */
+  kill(): void;
+}
+
+/** Agents in the bench process. */
+export function localPool(identities: readonly SimIdentity[]): AgentPool {
+  let fleet: Fleet | undefined;
+  return {
+    async connect(target, concurrency, progress) {
+      fleet = new Fleet(identities, target);
+      return fleet.connect(concurrency, progress);
+    },
+    timings: async (timeoutMs) => (fleet ? fleet.timings(timeoutMs) : []),
+    async close() {
+      fleet?.close();
+      return [];
+    },
+    kill: () => fleet?.close(),
+  };
+}
+
+/** One worker process and a way to wait for its next message of a kind. */
+class Worker {
+  readonly child: ChildProcess;
+  private readonly waiters = new Map<FromWorker['type'], (m: FromWorker) => void>();
+  private failure: Error | undefined;
+  private readonly onFail = new Set<(err: Error) => void>();
+
+  constructor(onProgress: (connected: number) => void) {
+    // The same loader as the bench (tsx), so the worker runs from source too.
+    this.child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    this.child.on('message', (m: FromWorker) => {
+      if (m.type === 'progress') return onProgress(m.connected);
+      if (m.type === 'failed') return this.fail(new Error(m.message));
+      const w = this.waiters.get(m.type);
+      this.waiters.delete(m.type);
+      w?.(m);
+    });
+    this.child.on('exit', (code, signal) => {
+      if (this.waiters.size > 0) this.fail(new Error(`agent worker ${this.child.pid} exited (${code ?? signal}) while the bench waited for it`));
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const f of this.onFail) f(err);
+  }
+
+  request<T extends FromWorker['type']>(msg: ToWorker, reply: T): Promise<Extract<FromWorker, { type: T }>> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const onFail = (err: Error) => {
+        this.onFail.delete(onFail);
+        reject(err);
+      };
+      this.onFail.add(onFail);
+      this.waiters.set(reply, (m) => {
+        this.onFail.delete(onFail);
+        resolve(m as Extract<FromWorker, { type: T }>);
+      });
+      this.child.send(msg);
+    });
+  }
+}
+
+/** Agents split evenly over `count` worker processes. */
+export function workerPool(identities: readonly SimIdentity[], count: number): AgentPool {
+  const perWorker = new Map<Worker, number>();
+  const workers = Array.from({ length: count }, () => {
+    const w: Worker = new Worker((n) => {
+      perWorker.set(w, n);
+      progressTotal?.([...perWorker.values()].reduce((a, b) => a + b, 0));
+    });
+    return w;
+  });
+  let progressTotal: ((n: number) => void) | undefined;
+  const shares = workers.map((_, i) => identities.filter((_, j) => j % count === i));
+  return {
+    async connect(target, concurrency, progress) {
+      progressTotal = progress;
+      const lanes = Math.max(1, Math.ceil(concurrency / count));
+      const all = await Promise.all(workers.map((w, i) => w.request({ type: 'connect', target, identities: shares[i] as SimIdentity[], concurrency: lanes }, 'connected')));
+      return {
+        connected: all.reduce((a, m) => a + m.stats.connected, 0),
+        firstStartAt: Math.min(...all.map((m) => m.stats.firstStartAt)),
+        lastWelcomeAt: Math.max(...all.map((m) => m.stats.lastWelcomeAt)),
+      };
+    },
+    async timings(timeoutMs) {
+      const all = await Promise.all(workers.map((w) => w.request({ type: 'collect', timeoutMs }, 'timings')));
+      return all.flatMap((m) => m.timings);
+    },
+    async close() {
+      const all = await Promise.all(workers.map((w) => w.request({ type: 'close' }, 'closed')));
+      return all.map((m) => m.peakRssBytes);
+    },
+    kill() {
+      for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Flags of `pnpm bench:fanout`. Parsing is strict: an unknown flag or a bad
+ * value is a usage error (exit 2), never a silently different benchmark.
+ */
+import { parseArgs } from 'node:util';
+
+/** What one run measures and how. */
+export interface FanoutOptions {
+  agents: number;
+  /** PostgreSQL URL; undefined means embedded PGlite in a temporary data directory. */
+  databaseUrl: string | undefined;
+  json: boolean;
+  /** Enrollments and handshakes in flight at once (over all worker processes). */
+  concurrency: number;
+  /** Processes holding the simulated agents; 0 keeps them in the bench process itself. */
+  workers: number;
+  /** When set, the controller writes a V8 CPU profile (`--cpu-prof`) into this directory. */
+  cpuProfDir: string | undefined;
+}
+
+/** A usage mistake: the message is for the person at the terminal. */
+export class UsageError extends Error {}
+
+export const USAGE = `usage: pnpm bench:fanout [--agents N] [--database-url postgres://...] [--json] [--concurrency N] [--workers N] [--cpu-prof-dir DIR]
+  --agents N          simulated agents to enroll, connect and command (default 1000)
+  --database-url URL  run the controller on PostgreSQL (default: DATABASE_URL, else embedded PGlite)
+  --json              print one JSON object on stdout instead of a table
+  --concurrency N     enrollments / handshakes in flight (default 200)
+  --workers N         processes holding the agents, 0 = the bench process itself (default 2)
+  --cpu-prof-dir DIR  write a CPU profile of the controller into DIR`;
+
+function wholeNumber(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** Parses argv (without node and the script). Throws {@link UsageError}. */
+export function parseFanoutArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): FanoutOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        agents: { type: 'string', default: '1000' },
+        'database-url': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        concurrency: { type: 'string', default: '200' },
+        workers: { type: 'string', default: '2' },
+        'cpu-prof-dir': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    // node:util names the offending flag; keep its words, drop its stack.
+    throw new UsageError((err as Error).message);
+  }
+  // The commands route takes at most 20,000 host ids in one request.
+  const agents = wholeNumber('agents', values.agents, 1, 20_000);
+  const concurrency = wholeNumber('concurrency', values.concurrency, 1, 5_000);
+  const workers = wholeNumber('workers', values.workers, 0, 16);
+  const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new UsageError(`--database-url must start with postgres:// or postgresql://, got "${databaseUrl.slice(0, 40)}"`);
+  }
+  return { agents, databaseUrl, json: values.json, concurrency, workers, cpuProfDir: values['cpu-prof-dir'] };
+}

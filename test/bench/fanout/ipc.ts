@@ -1,0 +1,18 @@
+/** Messages between the bench and its agent worker processes (Node IPC, JSON). */
+import type { SimIdentity } from './enroll';
+import type { ConnectStats, FleetTarget } from './fleet';
+import type { AgentTiming } from './sim-agent';
+
+/** bench -> worker */
+export type ToWorker =
+  | { type: 'connect'; target: FleetTarget; identities: SimIdentity[]; concurrency: number }
+  | { type: 'collect'; timeoutMs: number }
+  | { type: 'close' };
+
+/** worker -> bench */
+export type FromWorker =
+  | { type: 'connected'; stats: ConnectStats }
+  | { type: 'progress'; connected: number }
+  | { type: 'timings'; timings: AgentTiming[] }
+  | { type: 'closed'; peakRssBytes: number | undefined }
+  | { type: 'failed'; message: string };

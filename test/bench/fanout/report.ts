@@ -1,0 +1,82 @@
+/** The result of one run: built from the raw timings, printed as JSON or as a table. */
+import type { AgentTiming } from './sim-agent';
+import { latencySummary } from './stats';
+
+export interface FanoutReport {
+  agents: number;
+  database: 'pglite' | 'postgres';
+  workers: number;
+  concurrency: number;
+  enroll: { seconds: number; perSecond: number };
+  /** Wall clock from the first connect to the last welcome. */
+  connect: { connected: number; seconds: number; perSecond: number };
+  /** How long POST /api/v1/commands took to answer (creates, signs, audits N commands). */
+  issueRequestMs: number;
+  /** From just before the POST to the command frame arriving at the agent. */
+  issueToReceiveMs: Latency;
+  /** From just before the POST to the agent having verified it and written its `acknowledged` status. */
+  issueToAckMs: Latency;
+  /** From just before the POST to the controller having stored the acknowledgement (probe answered). */
+  issueToRecordedMs: Latency;
+  acknowledged: number;
+  recorded: number;
+  /** N / seconds from the POST to the last acknowledgement sent. */
+  commandsPerSecond: number;
+  /** N / seconds from the POST to the last acknowledgement stored by the controller. */
+  recordedPerSecond: number;
+  /** Hosts whose command the controller reports as acknowledged, read back through GET /api/v1/hosts/:id/commands. */
+  controllerCheck: { sampled: number; acknowledged: number };
+  problems: { count: number; first: string[] };
+  controllerPeakRssMiB: number | null;
+  benchPeakRssMiB: number | null;
+  workerPeakRssMiB: (number | null)[];
+  node: string;
+  cpus: number;
+  /** 1-minute load average when the fan-out started: other work on the machine skews the figures. */
+  loadAverage1m: number;
+}
+
+type Latency = { p50: number; p95: number; max: number };
+
+/** Latencies and rates of the fan-out from the agents' timings and the issue time `t0` (epoch ms). */
+export function fanoutFigures(timings: readonly AgentTiming[], t0: number, count: number) {
+  const since = (pick: (t: AgentTiming) => number | undefined) => timings.map(pick).filter((x): x is number => x !== undefined).map((x) => x - t0);
+  const receive = since((t) => t.receivedAt);
+  const ack = since((t) => t.ackSentAt);
+  const recorded = since((t) => t.recordedAt);
+  const rate = (xs: number[]) => (xs.length === count && count > 0 ? Math.round(count / (Math.max(...xs) / 1000)) : 0);
+  const problems = timings.filter((t) => t.problem !== undefined || t.recordedAt === undefined).map((t) => `${t.agentId}: ${t.problem ?? (t.ackSentAt === undefined ? 'no command arrived' : 'acknowledgement not confirmed by the controller')}`);
+  return {
+    issueToReceiveMs: latencySummary(receive),
+    issueToAckMs: latencySummary(ack),
+    issueToRecordedMs: latencySummary(recorded),
+    acknowledged: ack.length,
+    recorded: recorded.length,
+    commandsPerSecond: rate(ack),
+    recordedPerSecond: rate(recorded),
+    problems: { count: problems.length, first: problems.slice(0, 5) },
+  };
+}
+
+/** A readable two-column table. */
+export function formatTable(r: FanoutReport): string {
+  const lat = (l: Latency) => `p50 ${l.p50} ms   p95 ${l.p95} ms   max ${l.max} ms`;
+  const rows: [string, string][] = [
+    ['agents', `${r.agents} (${r.database}, ${r.workers === 0 ? 'in the bench process' : `${r.workers} worker processes`}, concurrency ${r.concurrency})`],
+    ['enroll', `${r.enroll.seconds} s (${r.enroll.perSecond}/s)`],
+    ['connect + authenticate', `${r.connect.connected} in ${r.connect.seconds} s (${r.connect.perSecond}/s)`],
+    ['POST /api/v1/commands', `${r.issueRequestMs} ms`],
+    ['issue -> command received', lat(r.issueToReceiveMs)],
+    ['issue -> ack sent', lat(r.issueToAckMs)],
+    ['issue -> ack stored', lat(r.issueToRecordedMs)],
+    ['acknowledged / stored', `${r.acknowledged} / ${r.recorded} of ${r.agents}`],
+    ['commands per second', `${r.commandsPerSecond} (acks sent), ${r.recordedPerSecond} (acks stored)`],
+    ['controller check', `${r.controllerCheck.acknowledged} of ${r.controllerCheck.sampled} sampled hosts acknowledged`],
+    ['problems', r.problems.count === 0 ? 'none' : `${r.problems.count}: ${r.problems.first.join('; ')}`],
+    ['controller peak RSS', `${r.controllerPeakRssMiB ?? '?'} MiB`],
+    ['bench peak RSS', `${r.benchPeakRssMiB ?? '?'} MiB${r.workerPeakRssMiB.length ? ` (+ workers ${r.workerPeakRssMiB.map((m) => `${m ?? '?'} MiB`).join(', ')})` : ''}`],
+    ['node / cpus / load', `${r.node} / ${r.cpus} / ${r.loadAverage1m}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}

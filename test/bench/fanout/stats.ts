@@ -1,0 +1,53 @@
+/** Small statistics and process facts for the report. */
+import { readFileSync } from 'node:fs';
+
+/** Nearest-rank percentile (p in 0..100) of values sorted ascending; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+}
+
+/** p50 / p95 / max of a list of milliseconds, rounded to 0.1 ms. */
+export function latencySummary(values: readonly number[]): { p50: number; p95: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), max: r(sorted.at(-1) ?? Number.NaN) };
+}
+
+/**
+ * Peak resident set size of a live process in bytes (`VmHWM` in
+ * /proc/<pid>/status), or undefined where /proc is not there (not Linux).
+ */
+export function peakRssBytes(pid: number | 'self' = 'self'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(text);
+  return m?.[1] ? Number(m[1]) * 1024 : undefined;
+}
+
+/** The soft limit on open files of this process (`Max open files` in /proc/self/limits). */
+export function openFilesLimit(): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+  if (!m?.[1]) return undefined;
+  return m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
+}
+
+/** Wall-clock milliseconds since the epoch with sub-millisecond resolution, comparable across processes of one machine. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export const toMiB = (bytes: number | undefined): number | null => (bytes === undefined ? null : Math.round(bytes / 2 ** 20));

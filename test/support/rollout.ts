@@ -1,0 +1,143 @@
+/**
+ * Fixtures for rollout planner and command store tests: a migrated database
+ * with the default rings, hosts with a dpkg package, sessions that make
+ * them online, planner rounds at explicit times, and agents answering.
+ */
+import { and, eq } from 'drizzle-orm';
+import { makeFrame, nodeEd25519, type CommandResult } from '@patchfleet/shared';
+import type { CommandService } from '../../controller/src/commands/command-service';
+import { applyAgentStatus, createCommands, type CommandRow, type StatusOutcome } from '../../controller/src/commands/command-store';
+import type { Db } from '../../controller/src/db/index';
+import { auditLog, commands, hostSessions, hosts, installedPackages, rolloutHosts, rolloutRings, rollouts } from '../../controller/src/db/schema/index';
+import { createLogger } from '../../controller/src/logger';
+import { ensureDefaultRings } from '../../controller/src/rollout/ring-defaults';
+import { pinHost, runAssignment, updateRing, type RingInput } from '../../controller/src/rollout/ring-store';
+import { createRollout, type StartRolloutInput } from '../../controller/src/rollout/rollout-create';
+import { tickRollouts } from '../../controller/src/rollout/rollout-tick';
+import { openTestDatabase, type TestDatabase } from './db';
+
+export const MIN = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+/** Monday 2026-01-05 00:00 UTC. */
+export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
+export const STALE_MS = 10 * MIN;
+
+export class RolloutKit {
+  readonly keys = nodeEd25519.generateKeyPair();
+  readonly log = createLogger({ level: 'silent' });
+
+  private constructor(
+    readonly tdb: TestDatabase,
+    readonly db: Db,
+  ) {}
+
+  static async open(): Promise<RolloutKit> {
+    const tdb = await openTestDatabase();
+    const kit = new RolloutKit(tdb, tdb.database.db);
+    await ensureDefaultRings(kit.db, new Date(T0 - DAY));
+    return kit;
+  }
+
+  cleanup(): Promise<void> {
+    return this.tdb.cleanup();
+  }
+
+  /** Hosts with `openssl` at `version` (dpkg), pinned to `ring`. */
+  async addHosts(ids: readonly string[], ring: string, opts: { version?: string; manager?: 'dpkg' | 'rpm'; status?: 'active' | 'revoked' } = {}): Promise<void> {
+    await this.db.insert(hosts).values(ids.map((id) => ({ id, hostname: id, enrolledAt: new Date(T0 - DAY), status: opts.status ?? 'active' })));
+    await this.db.insert(installedPackages).values(
+      ids.map((id) => ({ hostId: id, manager: opts.manager ?? 'dpkg', name: 'openssl', arch: 'amd64', version: opts.version ?? '1.0-1', sourceName: 'openssl', sourceVersion: opts.version ?? '1.0-1' })),
+    );
+    await this.db.transaction(async (tx) => {
+      for (const id of ids) await pinHost(tx, id, ring, 'test', new Date(T0 - DAY));
+      await runAssignment(tx, new Date(T0 - DAY));
+    });
+  }
+
+  async editRing(ring: string, input: RingInput): Promise<void> {
+    await this.db.transaction((tx) => updateRing(tx, ring, input, new Date(T0 - DAY)).then(() => undefined));
+  }
+
+  /** Starts a rollout of openssl 1.1-1 released at T0 (by default) at rollout time `now`. */
+  start(now: number, input: Partial<StartRolloutInput> = {}): Promise<string> {
+    return this.db.transaction((tx) =>
+      createRollout(tx, { patches: [], packages: [{ name: 'openssl', version: '1.1-1' }], expedite: false, releasedAt: new Date(T0), ...input }, { now, realNow: now, actor: 'token:tk_admin' }),
+    );
+  }
+
+  /** Open sessions seen at `at` for these hosts (others keep whatever they had). */
+  async online(ids: readonly string[], at: number): Promise<void> {
+    for (const id of ids) {
+      await this.db
+        .insert(hostSessions)
+        .values({ id: `s_${id}`, hostId: id, controllerId: 'c1', connectedAt: new Date(at), lastSeenAt: new Date(at) })
+        .onConflictDoUpdate({ target: hostSessions.id, set: { lastSeenAt: new Date(at), disconnectedAt: null } });
+    }
+  }
+
+  async disconnect(id: string, at: number): Promise<void> {
+    await this.db.update(hostSessions).set({ disconnectedAt: new Date(at) }).where(eq(hostSessions.hostId, id));
+  }
+
+  /** One planner round at `now` (rollout clock = wall clock, speed 1); `online` hosts are seen just before. */
+  async tick(now: number, online: readonly string[] = []): Promise<string[]> {
+    await this.online(online, now);
+    const fake: Pick<CommandService, 'create'> = {
+      create: (tx, specs, actor) => createCommands(tx, specs, { now, secretKey: this.keys.secretKey, actor }),
+    };
+    return this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake as CommandService, log: this.log }));
+  }
+
+  /** The agent of `hostId` reports `state` for `commandId` at `at`. */
+  report(hostId: string, commandId: string, state: 'acknowledged' | 'running' | 'succeeded' | 'failed' | 'refused', at: number, extra: { result?: CommandResult; error?: { code: string; message: string } } = {}): Promise<StatusOutcome> {
+    return applyAgentStatus(this.db, hostId, makeFrame('commandStatus', { commandId, state, at, ...extra }, at), at);
+  }
+
+  /** acknowledged, running, then the end state of the host's latest command of `action`. */
+  async finish(hostId: string, at: number, end: 'succeeded' | 'failed', result: CommandResult = {}, action: CommandRow['action'] = 'install'): Promise<CommandRow> {
+    const cmd = (await this.commandsOf(hostId)).filter((c) => c.action === action).at(-1);
+    if (!cmd) throw new Error(`no ${action} command for ${hostId}`);
+    await this.report(hostId, cmd.id, 'acknowledged', at);
+    await this.report(hostId, cmd.id, 'running', at);
+    const out = await this.report(hostId, cmd.id, end, at, end === 'failed' ? { error: { code: 'PF_ERR_APT_FAILED', message: 'dpkg error' } } : { result });
+    if (out.kind !== 'updated') throw new Error(`finishing ${cmd.id}: ${out.kind}`);
+    return out.row;
+  }
+
+  async commandsOf(hostId: string): Promise<CommandRow[]> {
+    return this.db.select().from(commands).where(eq(commands.hostId, hostId)).orderBy(commands.issuedAt, commands.id);
+  }
+
+  async allCommands(): Promise<CommandRow[]> {
+    return this.db.select().from(commands).orderBy(commands.issuedAt, commands.hostId);
+  }
+
+  async rollout(id: string): Promise<typeof rollouts.$inferSelect> {
+    const [row] = await this.db.select().from(rollouts).where(eq(rollouts.id, id));
+    if (!row) throw new Error(`no rollout ${id}`);
+    return row;
+  }
+
+  async ring(rolloutId: string, ringName: string): Promise<typeof rolloutRings.$inferSelect> {
+    const [row] = await this.db
+      .select()
+      .from(rolloutRings)
+      .where(and(eq(rolloutRings.rolloutId, rolloutId), eq(rolloutRings.ringName, ringName)));
+    if (!row) throw new Error(`no ring ${ringName} in ${rolloutId}`);
+    return row;
+  }
+
+  async host(rolloutId: string, hostId: string): Promise<typeof rolloutHosts.$inferSelect> {
+    const [row] = await this.db
+      .select()
+      .from(rolloutHosts)
+      .where(and(eq(rolloutHosts.rolloutId, rolloutId), eq(rolloutHosts.hostId, hostId)));
+    if (!row) throw new Error(`no host ${hostId} in ${rolloutId}`);
+    return row;
+  }
+
+  async audits(action: string): Promise<(typeof auditLog.$inferSelect)[]> {
+    return this.db.select().from(auditLog).where(eq(auditLog.action, action)).orderBy(auditLog.id);
+  }
+}

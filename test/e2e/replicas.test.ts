@@ -20,8 +20,10 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDpkgRoot } from '../../agent/src/act/linux/dpkg-root';
+import { JobLocks } from '../../controller/src/jobs/leader';
 import { api, type Bootstrap } from '../support/api';
 import { createRealPostgresDatabase, type RealPostgresDatabase } from '../support/postgres';
 import { runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
@@ -137,6 +139,19 @@ function emptyAptConfig(base: string): string {
   return file;
 }
 
+/** On a timeout, show what the processes said. */
+async function explain<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    const cmds = await hostCommands(boot1).catch((e: unknown) => String(e));
+    throw new Error(
+      `${(err as Error).message}\ncommands: ${JSON.stringify(cmds)}\nreplica 1 log tail:\n${c1?.output().slice(-3000)}\nreplica 2 log tail:\n${c2?.output().slice(-4000)}\nagent log tail:\n${agent?.output().slice(-4000)}`,
+      { cause: err },
+    );
+  }
+}
+
 async function health(boot: Bootstrap): Promise<string> {
   const res = await api<{ controllerId: string; database: string }>(boot, 'GET', '/healthz');
   expect(res.status).toBe(200);
@@ -239,10 +254,12 @@ describe('two controller replicas on one PostgreSQL database', () => {
     expect(res.body.items).toHaveLength(1);
     const id = res.body.items[0]?.id as string;
 
-    const sent = await waitFor(async () => {
-      const cmd = await getCommand(boot1, id);
-      return cmd.sentAt ? cmd : undefined;
-    }, 'the command to be sent', 30_000);
+    const sent = await explain(
+      waitFor(async () => {
+        const cmd = await getCommand(boot1, id);
+        return cmd.sentAt ? cmd : undefined;
+      }, 'the command to be sent', 30_000),
+    );
     const issuedAt = Date.parse(sent.issuedAt);
     const sentAt = Date.parse(sent.sentAt as string);
     const delivery = sentAt - issuedAt;
@@ -251,10 +268,12 @@ describe('two controller replicas on one PostgreSQL database', () => {
     expect(delivery).toBeLessThan(DELIVERY_LIMIT_MS);
 
     // Verified and run by the agent: a reboot it is not allowed to do.
-    const done = await waitFor(async () => {
-      const cmd = await getCommand(boot2, id);
-      return cmd.finishedAt ? cmd : undefined;
-    }, 'the agent to finish the command', 30_000);
+    const done = await explain(
+      waitFor(async () => {
+        const cmd = await getCommand(boot2, id);
+        return cmd.finishedAt ? cmd : undefined;
+      }, 'the agent to finish the command', 30_000),
+    );
     expect(done.state).toBe('failed');
     expect(done.errorCode).toBe('PF_ERR_REBOOT_DISABLED');
     expect(done.acknowledgedAt).not.toBeNull();
@@ -290,21 +309,46 @@ describe('two controller replicas on one PostgreSQL database', () => {
     const ring = await api(boot1, 'PATCH', '/api/v1/rings/Test', { promotion: { minHostsDone: 1, maxFailureRate: 1 } });
     expect(ring.status, JSON.stringify(ring.body)).toBe(200);
 
-    const started = await api<{ id: string; state: string }>(boot2, 'POST', '/api/v1/rollouts', { name: 'replica-test rollout', packages: [{ name: PKG, version: target }], rings: ['Test'] });
-    expect(started.status, JSON.stringify(started.body)).toBe(201);
-    const rolloutId = started.body.id;
+    // A third party holds the planner's job lock (as a replica mid-round would): neither replica plans.
+    const outsider = postgres((pg as RealPostgresDatabase).url, { max: 1, onnotice: () => {} });
+    let rolloutId = '';
+    try {
+      const held = await outsider.reserve();
+      try {
+        await held`select pg_advisory_lock(${JobLocks.rolloutTick}::bigint)`;
+        const started = await api<{ id: string; state: string; rings: { ring: string; state: string }[] }>(boot2, 'POST', '/api/v1/rollouts', {
+          name: 'replica-test rollout',
+          packages: [{ name: PKG, version: target }],
+          rings: ['Test'],
+        });
+        expect(started.status, JSON.stringify(started.body)).toBe(201);
+        rolloutId = started.body.id;
+        // Several rounds of both replicas (every second each) find the lock taken and skip.
+        await new Promise((r) => setTimeout(r, 3_500));
+        const waiting = await api<{ state: string; rings: { ring: string; state: string }[] }>(boot1, 'GET', `/api/v1/rollouts/${rolloutId}`);
+        expect(waiting.body.state).toBe('active');
+        expect(waiting.body.rings.map((r) => [r.ring, r.state])).toEqual([['Test', 'waiting']]);
+        expect((await hostCommands(boot1)).filter((c) => c.action === 'install')).toEqual([]);
+      } finally {
+        await held`select pg_advisory_unlock(${JobLocks.rolloutTick}::bigint)`;
+        held.release();
+      }
+    } finally {
+      await outsider.end({ timeout: 1 });
+    }
 
     const installs = () => hostCommands(boot1).then((cmds) => cmds.filter((c) => c.action === 'install' && c.rolloutId === rolloutId));
-    const first = await waitFor(async () => {
-      const mine = await installs();
-      return mine.length > 0 && mine.every((c) => c.finishedAt) ? mine : undefined;
-    }, 'the install command to be ordered and answered', 90_000);
+    const first = await explain(
+      waitFor(async () => {
+        const mine = await installs();
+        return mine.length > 0 && mine.every((c) => c.finishedAt) ? mine : undefined;
+      }, 'the install command to be ordered and answered', 90_000),
+    );
     expect(first).toHaveLength(1);
     // No repository offers that version: the agent's apt run fails. Not this test's concern beyond "it ran once".
     expect(first[0]?.state).toBe('failed');
 
     // Both replicas keep ticking over the live rollout; let them run many rounds.
-    const roundsFrom = { c1: logLines(c1 as ControllerProcess, 'rollout ring state').length, c2: logLines(c2 as ControllerProcess, 'rollout ring state').length };
     await new Promise((r) => setTimeout(r, 6_000));
     const status = await api<{ state: string; rings: { ring: string; state: string }[] }>(boot1, 'GET', `/api/v1/rollouts/${rolloutId}`);
     expect(status.body.state).toBe('active');
@@ -329,7 +373,7 @@ describe('two controller replicas on one PostgreSQL database', () => {
       c1: logLines(c1 as ControllerProcess, 'rollout ring state').map((l) => l.state),
       c2: logLines(c2 as ControllerProcess, 'rollout ring state').map((l) => l.state),
     };
-    process.stderr.write(`[replicas] ring transitions logged by replica 1: ${JSON.stringify(led.c1)}, by replica 2: ${JSON.stringify(led.c2)}; during the 6 s wait: ${led.c1.length - roundsFrom.c1} / ${led.c2.length - roundsFrom.c2}\n`);
+    process.stderr.write(`[replicas] ring transitions logged by replica 1: ${JSON.stringify(led.c1)}, by replica 2: ${JSON.stringify(led.c2)}\n`);
     expect([...led.c1, ...led.c2].sort()).toEqual(['installing', 'scheduled']);
   }, 180_000);
 });

@@ -11,13 +11,30 @@ import type { ControllerContext } from '../context';
 import type { Db, Tx } from '../db/index';
 import type { AgentGateway } from '../gateway/gateway';
 import type { AgentSession } from '../gateway/session';
-import { applyAgentStatus, createCommands, deliverableCommands, markSent, type CommandRow, type CommandSpec } from './command-store';
+import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, type CommandRow, type CommandSpec, type StatusOutcome } from './command-store';
 import { signedCommandOf } from './signing';
 
 export const COMMANDS_CHANNEL = 'pf_commands';
 
+/** Most status reports written in one statement (one JSON parameter holds them). */
+const STATUS_BATCH = 2000;
+
+/** A status report waiting for its batch; the session reads its next frame once it settles. */
+interface QueuedStatus {
+  session: AgentSession;
+  msg: CommandStatusFrame;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export class CommandService {
   private unsubscribe: Unsubscribe | undefined;
+  /** Status reports not yet written, and whether a writer is draining them. */
+  private statusQueue: QueuedStatus[] = [];
+  private statusDraining = false;
+  /** Hosts that just became ready, waiting for one look-up of their queued commands. */
+  private readyHosts = new Set<string>();
+  private readyDraining = false;
   /** Told about every command an agent finished (this replica's agents). */
   onFinished: ((row: CommandRow) => void) | undefined;
 
@@ -29,7 +46,7 @@ export class CommandService {
 
   async start(): Promise<void> {
     this.gateway.commandHooks = {
-      onReady: (agentId) => this.deliverSoon([agentId]),
+      onReady: (agentId) => this.deliverOnReady(agentId),
       onCommandStatus: (session, msg) => this.onStatus(session, msg),
     };
     this.unsubscribe = await this.ctx.bus.subscribe(COMMANDS_CHANNEL, (payload) => this.deliverSoon(payload.split(',')));
@@ -60,6 +77,32 @@ export class CommandService {
     return rows;
   }
 
+  /**
+   * Agents that (re)connect together get one look-up of their queued
+   * commands rather than one each: after a controller restart thousands
+   * reconnect within seconds. While a look-up runs, newcomers wait for the next.
+   */
+  private deliverOnReady(agentId: string): void {
+    this.readyHosts.add(agentId);
+    if (this.readyDraining) return;
+    this.readyDraining = true;
+    // setImmediate: let the other welcomes of this turn of the event loop join the batch.
+    setImmediate(() => void this.drainReady());
+  }
+
+  private async drainReady(): Promise<void> {
+    while (this.readyHosts.size > 0) {
+      const hostIds = [...this.readyHosts];
+      this.readyHosts = new Set();
+      try {
+        await this.deliver(hostIds);
+      } catch (err) {
+        this.ctx.log.error({ err }, 'command delivery failed; retried when the agent reconnects or is woken again');
+      }
+    }
+    this.readyDraining = false;
+  }
+
   private deliverSoon(hostIds: readonly string[]): void {
     this.deliver(hostIds).catch((err: unknown) => this.ctx.log.error({ err }, 'command delivery failed; retried when the agent reconnects or is woken again'));
   }
@@ -84,9 +127,47 @@ export class CommandService {
     return sent.length;
   }
 
-  private async onStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void> {
+  /**
+   * Queues an agent's report; resolves once it is stored and answered.
+   * Reports arriving while a batch is written form the next batch (group
+   * commit), so a fan-out's thousands of acknowledgements cost a few
+   * statements each round instead of a transaction each.
+   */
+  private onStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.statusQueue.push({ session, msg, resolve, reject });
+      if (this.statusDraining) return;
+      this.statusDraining = true;
+      setImmediate(() => void this.drainStatuses());
+    });
+  }
+
+  private async drainStatuses(): Promise<void> {
+    while (this.statusQueue.length > 0) {
+      const batch = this.statusQueue.splice(0, STATUS_BATCH);
+      const outcomes = new Array<StatusOutcome | undefined>(batch.length);
+      try {
+        await applyAgentStatuses(this.ctx.db, batch.map((q) => ({ agentId: q.session.agentId as string, frame: q.msg })), this.ctx.clock.now(), outcomes);
+      } catch (err) {
+        // One bad report must not fail its neighbours' sessions: fall back to one at a time, as before batching.
+        this.ctx.log.warn({ err, reports: batch.length }, 'batched command status write failed; writing the reports one by one');
+      }
+      for (const [i, q] of batch.entries()) {
+        try {
+          const outcome = outcomes[i] ?? (await applyAgentStatus(this.ctx.db, q.session.agentId as string, q.msg, this.ctx.clock.now()));
+          this.answerStatus(q.session, q.msg, outcome);
+          q.resolve();
+        } catch (err) {
+          q.reject(err);
+        }
+      }
+    }
+    this.statusDraining = false;
+  }
+
+  /** Logs, reports a finished command, and answers the agent (error or receipt) as its report requires. */
+  private answerStatus(session: AgentSession, msg: CommandStatusFrame, outcome: StatusOutcome): void {
     const agentId = session.agentId as string;
-    const outcome = await applyAgentStatus(this.ctx.db, agentId, msg, this.ctx.clock.now());
     if (outcome.kind === 'unknown') {
       this.ctx.log.warn({ agentId, commandId: msg.commandId }, 'status for a command this agent was never sent');
       session.send('error', { code: 'PF_ERR_UNKNOWN_COMMAND', message: `no command ${msg.commandId} for this agent`, retryable: false, replyTo: msg.id });

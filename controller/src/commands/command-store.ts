@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { CommandParams, CommandStatusFrame, SignedCommand } from '@patchfleet/shared';
+import type { CommandParams, CommandResult, CommandStatusFrame, SignedCommand } from '@patchfleet/shared';
 import { auditMany } from '../audit/audit';
+import { resultRows } from '../catalog/rows/sync-rows';
 import type { Db, Tx } from '../db/index';
 import { commands, type CommandState } from '../db/schema/index';
 import { signCommand, signedCommandOf } from './signing';
@@ -87,7 +88,7 @@ export async function deliverableCommands(db: Db, hostIds: readonly string[], no
   return db
     .select()
     .from(commands)
-    .where(and(idIn(commands.hostId, hostIds), inArray(commands.state, ['queued', 'sent']), sql`${commands.notAfter} > ${new Date(now)}`))
+    .where(and(idIn(commands.hostId, hostIds), inArray(commands.state, ['queued', 'sent']), sql`${commands.notAfter} > ${new Date(now).toISOString()}::timestamptz`))
     .orderBy(commands.issuedAt, commands.id);
 }
 
@@ -99,8 +100,8 @@ export async function markSent(db: Db, ids: readonly string[], now: number): Pro
     .update(commands)
     .set({
       state: sql`case when ${commands.state} = 'queued' then 'sent' else ${commands.state} end`,
-      stateAt: sql`case when ${commands.state} = 'queued' then ${at} else ${commands.stateAt} end`,
-      sentAt: sql`coalesce(${commands.sentAt}, ${at})`,
+      stateAt: sql`case when ${commands.state} = 'queued' then ${at.toISOString()}::timestamptz else ${commands.stateAt} end`,
+      sentAt: sql`coalesce(${commands.sentAt}, ${at.toISOString()}::timestamptz)`,
       deliveries: sql`${commands.deliveries} + 1`,
     })
     .where(idIn(commands.id, ids));
@@ -111,6 +112,27 @@ export type StatusOutcome =
   | { kind: 'updated'; row: CommandRow; terminal: boolean }
   | { kind: 'stale'; row: CommandRow; terminal: boolean };
 
+/** One agent report on a command, as {@link applyAgentStatuses} takes it. */
+export interface AgentStatusReport {
+  agentId: string;
+  frame: CommandStatusFrame;
+}
+
+/** The update one report makes to its row, decided from the row as read. */
+interface PlannedUpdate {
+  index: number;
+  row: CommandRow;
+  next: CommandState;
+  terminal: boolean;
+  refused: boolean;
+  agentAt: Date;
+  acknowledgedAt: Date;
+  startedAt: Date | undefined;
+  result: CommandResult | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
 /**
  * Applies an agent's report. States only move forward; a terminal report
  * repeated after a lost receipt is `stale` (receipt it again). After
@@ -118,49 +140,144 @@ export type StatusOutcome =
  * so what it says happened did happen.
  */
 export async function applyAgentStatus(db: Db, agentId: string, frame: CommandStatusFrame, now: number): Promise<StatusOutcome> {
-  const [row] = await db.select().from(commands).where(eq(commands.id, frame.commandId)).limit(1);
-  if (!row || row.hostId !== agentId) return { kind: 'unknown' };
-  const next: CommandState = frame.state === 'refused' ? 'failed' : frame.state;
-  const overridable = row.state === 'timed_out' || row.state === 'cancelled';
-  if (!overridable && RANK[next] <= RANK[row.state]) return { kind: 'stale', row, terminal: isTerminalCommandState(row.state) };
-  if (overridable && next === row.state) return { kind: 'stale', row, terminal: true };
-  const at = new Date(now);
-  const agentAt = new Date(frame.at);
-  const patch: Partial<typeof commands.$inferInsert> = { state: next, stateAt: at };
-  if (next === 'acknowledged') patch.acknowledgedAt = agentAt;
-  if (next === 'running') {
-    patch.startedAt = agentAt;
-    patch.acknowledgedAt = row.acknowledgedAt ?? agentAt;
+  const [outcome] = await applyAgentStatuses(db, [{ agentId, frame }], now);
+  return outcome as StatusOutcome;
+}
+
+/**
+ * {@link applyAgentStatus} for many reports at once, with the same rules
+ * and outcomes (in input order), in a handful of statements instead of four
+ * per report: a fan-out to thousands of agents brings thousands of
+ * acknowledgements within a second, and one transaction each is what made
+ * the controller fall behind. Reports on the same command are applied one
+ * after another, as if they had come separately.
+ */
+export async function applyAgentStatuses(
+  db: Db,
+  reports: readonly AgentStatusReport[],
+  now: number,
+  /** Filled as reports are settled, so a caller whose call failed knows which ones were (rounds commit one by one). */
+  outcomes: (StatusOutcome | undefined)[] = new Array<StatusOutcome | undefined>(reports.length),
+): Promise<StatusOutcome[]> {
+  let todo = reports.map((report, index) => ({ report, index }));
+  while (todo.length > 0) {
+    // A round holds at most one report per command, so each sees what the previous round wrote.
+    const seen = new Set<string>();
+    const round = todo.filter(({ report }) => !seen.has(report.frame.commandId) && seen.add(report.frame.commandId));
+    const inRound = new Set(round);
+    todo = todo.filter((t) => !inRound.has(t));
+    await applyRound(db, round, now, outcomes);
   }
-  const terminal = isTerminalCommandState(next);
-  if (terminal) {
-    patch.finishedAt = agentAt;
-    patch.acknowledgedAt = row.acknowledgedAt ?? agentAt;
-    patch.result = frame.result ?? null;
-    patch.errorCode = frame.error?.code ?? null;
-    patch.errorMessage = frame.error?.message ?? null;
-  }
-  const [updated] = await db.transaction(async (tx) => {
-    // Conditional on the state we read: two sessions of one agent (old and new) cannot interleave updates.
-    const res = await tx.update(commands).set(patch).where(and(eq(commands.id, row.id), eq(commands.state, row.state))).returning();
-    if (res[0] && terminal) {
-      await auditMany(tx, at, [
-        {
-          actor: `agent:${agentId}`,
-          action: `command.${next}`,
-          targetType: 'command',
-          targetId: row.id,
-          details: { hostId: agentId, action: row.action, target: row.target, rolloutId: row.rolloutId, refused: frame.state === 'refused', errorCode: frame.error?.code ?? null, rebootRequired: frame.result?.rebootRequired ?? null },
-        },
-      ]);
+  return outcomes as StatusOutcome[];
+}
+
+async function applyRound(db: Db, round: readonly { report: AgentStatusReport; index: number }[], now: number, outcomes: (StatusOutcome | undefined)[]): Promise<void> {
+  const rows = await db.select().from(commands).where(idIn(commands.id, round.map((r) => r.report.frame.commandId)));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const planned: PlannedUpdate[] = [];
+  for (const { report, index } of round) {
+    const { agentId, frame } = report;
+    const row = byId.get(frame.commandId);
+    if (!row || row.hostId !== agentId) {
+      outcomes[index] = { kind: 'unknown' };
+      continue;
     }
-    return res;
-  });
-  if (!updated) {
-    const [fresh] = await db.select().from(commands).where(eq(commands.id, row.id)).limit(1);
-    return { kind: 'stale', row: fresh ?? row, terminal: fresh ? isTerminalCommandState(fresh.state) : false };
+    const next: CommandState = frame.state === 'refused' ? 'failed' : frame.state;
+    const overridable = row.state === 'timed_out' || row.state === 'cancelled';
+    if (!overridable && RANK[next] <= RANK[row.state]) {
+      outcomes[index] = { kind: 'stale', row, terminal: isTerminalCommandState(row.state) };
+      continue;
+    }
+    if (overridable && next === row.state) {
+      outcomes[index] = { kind: 'stale', row, terminal: true };
+      continue;
+    }
+    const agentAt = new Date(frame.at);
+    const terminal = isTerminalCommandState(next);
+    planned.push({
+      index,
+      row,
+      next,
+      terminal,
+      refused: frame.state === 'refused',
+      agentAt,
+      // acknowledged: when the agent says; later states keep an earlier acknowledgement.
+      acknowledgedAt: next === 'acknowledged' ? agentAt : (row.acknowledgedAt ?? agentAt),
+      startedAt: next === 'running' ? agentAt : undefined,
+      result: terminal ? (frame.result ?? null) : null,
+      errorCode: terminal ? (frame.error?.code ?? null) : null,
+      errorMessage: terminal ? (frame.error?.message ?? null) : null,
+    });
   }
-  return { kind: 'updated', row: updated, terminal };
+  if (planned.length === 0) return;
+  const at = new Date(now);
+  const updatedIds = await db.transaction(async (tx) => {
+    // One statement for the whole round; each row still only moves from the state we read, so two
+    // sessions of one agent (old and new, or on two replicas) cannot interleave updates.
+    const values = JSON.stringify(
+      planned.map((p) => ({
+        id: p.row.id,
+        expected: p.row.state,
+        state: p.next,
+        acknowledged_at: p.acknowledgedAt.toISOString(),
+        set_started: p.startedAt !== undefined,
+        started_at: p.startedAt?.toISOString() ?? null,
+        terminal: p.terminal,
+        finished_at: p.terminal ? p.agentAt.toISOString() : null,
+        result: p.result,
+        error_code: p.errorCode,
+        error_message: p.errorMessage,
+      })),
+    );
+    const res = await tx.execute(sql`update ${commands} c set
+        state = v.state,
+        state_at = ${at.toISOString()}::timestamptz,
+        acknowledged_at = v.acknowledged_at,
+        started_at = case when v.set_started then v.started_at else c.started_at end,
+        finished_at = case when v.terminal then v.finished_at else c.finished_at end,
+        result = case when v.terminal then nullif(v.result, 'null'::jsonb) else c.result end,
+        error_code = case when v.terminal then v.error_code else c.error_code end,
+        error_message = case when v.terminal then v.error_message else c.error_message end
+      from jsonb_to_recordset(${values}::jsonb) as v(id text, expected text, state text, acknowledged_at timestamptz, set_started boolean, started_at timestamptz,
+        terminal boolean, finished_at timestamptz, result jsonb, error_code text, error_message text)
+      where c.id = v.id and c.state = v.expected
+      returning c.id`);
+    const ids = new Set(resultRows<{ id: string }>(res).map((r) => r.id));
+    const audited = planned.filter((p) => p.terminal && ids.has(p.row.id));
+    if (audited.length > 0) {
+      await auditMany(
+        tx,
+        at,
+        audited.map((p) => {
+          const agentId = p.row.hostId;
+          return {
+            actor: `agent:${agentId}`,
+            action: `command.${p.next}`,
+            targetType: 'command',
+            targetId: p.row.id,
+            details: { hostId: agentId, action: p.row.action, target: p.row.target, rolloutId: p.row.rolloutId, refused: p.refused, errorCode: p.errorCode, rebootRequired: p.result?.rebootRequired ?? null },
+          };
+        }),
+      );
+    }
+    return ids;
+  });
+  // Committed: settle the winners at once with the row as written, so a failing read-back below cannot lose them.
+  for (const p of planned) {
+    if (!updatedIds.has(p.row.id)) continue;
+    const written: CommandRow = { ...p.row, state: p.next, stateAt: at, acknowledgedAt: p.acknowledgedAt, startedAt: p.startedAt ?? p.row.startedAt };
+    if (p.terminal) Object.assign(written, { finishedAt: p.agentAt, result: p.result, errorCode: p.errorCode, errorMessage: p.errorMessage });
+    outcomes[p.index] = { kind: 'updated', row: written, terminal: p.terminal };
+  }
+  // Read back what was written (typed rows) and, for the losers of a race, what is there now.
+  const fresh = await db.select().from(commands).where(idIn(commands.id, planned.map((p) => p.row.id)));
+  const freshById = new Map(fresh.map((r) => [r.id, r]));
+  for (const p of planned) {
+    const current = freshById.get(p.row.id);
+    if (updatedIds.has(p.row.id)) {
+      if (current) outcomes[p.index] = { kind: 'updated', row: current, terminal: p.terminal };
+    } else outcomes[p.index] = { kind: 'stale', row: current ?? p.row, terminal: current ? isTerminalCommandState(current.state) : false };
+  }
 }
 
 /**
@@ -173,12 +290,12 @@ export async function expireCommands(db: Db | Tx, now: number, runAllowanceMs: n
   const undelivered = await db
     .update(commands)
     .set({ state: 'timed_out', stateAt: at, errorCode: 'PF_ERR_COMMAND_UNDELIVERED', errorMessage: 'not accepted by the agent before notAfter' })
-    .where(and(inArray(commands.state, ['queued', 'sent']), sql`${commands.notAfter} <= ${at}`))
+    .where(and(inArray(commands.state, ['queued', 'sent']), sql`${commands.notAfter} <= ${at.toISOString()}::timestamptz`))
     .returning();
   const silent = await db
     .update(commands)
     .set({ state: 'timed_out', stateAt: at, errorCode: 'PF_ERR_COMMAND_NO_RESULT', errorMessage: `accepted but no result within ${Math.round(runAllowanceMs / 60000)} min after notAfter` })
-    .where(and(inArray(commands.state, ['acknowledged', 'running']), sql`${commands.notAfter} <= ${new Date(now - runAllowanceMs)}`))
+    .where(and(inArray(commands.state, ['acknowledged', 'running']), sql`${commands.notAfter} <= ${new Date(now - runAllowanceMs).toISOString()}::timestamptz`))
     .returning();
   const rows = [...undelivered, ...silent];
   await auditMany(

@@ -3,7 +3,8 @@
  * takes a transaction-scoped PostgreSQL advisory lock with try-lock, so a
  * replica that finds the lock taken skips this round. The job's writes live
  * in that transaction, so a replica killed mid-run leaves nothing half done.
- * On PGlite there is one process; a local flag stops runs from overlapping.
+ * PGlite takes the same lock (harmlessly: one process); there, callers keep
+ * their own rounds from overlapping (RolloutService runs one at a time).
  */
 import { sql } from 'drizzle-orm';
 import { resultRows } from '../catalog/rows/sync-rows';

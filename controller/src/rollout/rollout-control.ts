@@ -5,7 +5,7 @@ import { PfError } from '@patchfleet/shared/errors';
 import { audit } from '../audit/audit';
 import { cancelCommands } from '../commands/command-store';
 import type { Db, Tx } from '../db/index';
-import { changeFreezes, rolloutApprovals, rolloutRings, rollouts, type RolloutState } from '../db/schema/index';
+import { changeFreezes, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutState } from '../db/schema/index';
 import { ControllerErrors } from '../errors';
 import type { Principal } from '../keys/api-tokens';
 import { requireRollout } from './rollout-create';
@@ -46,21 +46,35 @@ export async function changeRolloutState(tx: Tx, id: string, op: keyof typeof AL
       .where(and(eq(rolloutRings.rolloutId, id), inArray(rolloutRings.state, ['waiting', 'scheduled', 'installing', 'soaking'])));
   }
   if (op === 'resume' && row.state === 'halted') {
-    // The halted ring gets another go; its failures still count toward the limit.
-    await tx.update(rolloutRings).set({ state: 'installing', stateAt: at }).where(and(eq(rolloutRings.rolloutId, id), eq(rolloutRings.state, 'halted')));
+    // Resuming a halt means "the cause is dealt with, try again": the halted
+    // ring's failed hosts are retried, so the old failures no longer count
+    // toward its failure limit (they stay in the audit log and command rows).
+    const halted = await tx
+      .update(rolloutRings)
+      .set({ state: 'installing', stateAt: at })
+      .where(and(eq(rolloutRings.rolloutId, id), eq(rolloutRings.state, 'halted')))
+      .returning({ ringId: rolloutRings.ringId });
+    if (halted.length > 0) {
+      await tx
+        .update(rolloutHosts)
+        .set({ state: 'pending', stateAt: at, errorCode: null, commandId: null })
+        .where(and(eq(rolloutHosts.rolloutId, id), eq(rolloutHosts.state, 'failed'), inArray(rolloutHosts.ringId, halted.map((h) => h.ringId))));
+    }
   }
   await audit(tx, at, { actor: ctx.actor, action: `rollout.${op}`, targetType: 'rollout', targetId: id, details: { from: row.state, to: TARGET[op], reason: ctx.reason ?? null }, requestId: ctx.requestId });
 }
 
 /** Records an admin's approval of a ring. The same admin cannot approve twice: the second approval must be someone else's. */
 export async function approveRing(tx: Tx, id: string, ringIdOrName: string, principal: Principal, ctx: ActionContext & { comment?: string | undefined }): Promise<{ approvals: number; needed: number }> {
-  await requireRollout(tx, id);
+  const rollout = await requireRollout(tx, id);
+  if (!['active', 'paused', 'halted'].includes(rollout.state)) throw new PfError(ControllerErrors.ROLLOUT_STATE, `rollout ${id} is ${rollout.state}: nothing left to approve`);
   const [ring] = await tx
     .select()
     .from(rolloutRings)
     .where(and(eq(rolloutRings.rolloutId, id), sql`(${rolloutRings.ringId} = ${ringIdOrName} or ${rolloutRings.ringName} = ${ringIdOrName})`))
     .limit(1);
   if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} has no ring ${ringIdOrName}`);
+  if (ring.state !== 'waiting' && ring.state !== 'scheduled') throw new PfError(ControllerErrors.ROLLOUT_STATE, `ring ${ring.ringName} of ${id} is ${ring.state}: approvals are for rings that have not started`);
   const existing = await tx.select().from(rolloutApprovals).where(and(eq(rolloutApprovals.rolloutId, id), eq(rolloutApprovals.ringId, ring.ringId)));
   if (existing.some((a) => a.approverTokenId === principal.tokenId)) {
     throw new PfError(ControllerErrors.ALREADY_APPROVED, `${principal.name} already approved ring ${ring.ringName} of ${id}; the next approval must come from another admin`);

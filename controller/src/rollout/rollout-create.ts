@@ -1,6 +1,7 @@
 /** Starting a rollout: who gets what, in which ring, from when. */
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { compareDebVersions } from '@patchfleet/shared/debversion';
 import { PfError } from '@patchfleet/shared/errors';
 import type { PackageVersion } from '@patchfleet/shared/protocol';
 import { audit } from '../audit/audit';
@@ -121,7 +122,12 @@ function mergeTargets(targets: readonly HostTarget[]): HostTarget[] {
     const m = byHost.get(t.hostId);
     if (!m) byHost.set(t.hostId, { hostId: t.hostId, packages: [...t.packages], kb: t.kb });
     else {
-      for (const p of t.packages) if (!m.packages.some((x) => x.name === p.name)) m.packages.push(p);
+      for (const p of t.packages) {
+        const have = m.packages.find((x) => x.name === p.name);
+        // A patch and an explicit version for one package: the higher version fixes both.
+        if (!have) m.packages.push({ ...p });
+        else if (compareDebVersions(p.version, have.version) > 0) have.version = p.version;
+      }
       m.kb ??= t.kb;
     }
   }

@@ -56,8 +56,40 @@ export async function tickRollouts(d: TickDeps): Promise<string[]> {
   return issued;
 }
 
+/**
+ * An agent's word arriving after its command had timed out (or was
+ * cancelled) wins: a host put back to pending or counted failed whose install
+ * has since succeeded is succeeded, and one whose install the agent did
+ * accept is installing again (never ordered a second time).
+ */
+async function foldLateResults(d: TickDeps, rollout: Rollout): Promise<void> {
+  const rows = resultRows<{ host_id: string; command_id: string; state: string; result: { replaced?: unknown[]; rebootRequired?: boolean } | null }>(
+    await d.tx.execute(sql`
+      select rh.host_id, c.id as command_id, c.state, c.result
+      from rollout_hosts rh join commands c on c.id = rh.install_command_id
+      where rh.rollout_id = ${rollout.id} and rh.state in ('pending', 'failed')
+        and c.state in ('succeeded', 'acknowledged', 'running')`),
+  );
+  const at = new Date(d.now);
+  for (const r of rows) {
+    const done = r.state === 'succeeded';
+    await d.tx
+      .update(rolloutHosts)
+      .set({
+        state: done ? 'succeeded' : 'installing',
+        stateAt: at,
+        commandId: r.command_id,
+        errorCode: null,
+        ...(done ? { replaced: (r.result?.replaced ?? []) as HostRow['replaced'], rebootRequired: r.result?.rebootRequired === true } : {}),
+      })
+      .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, r.host_id)));
+    d.log.info({ rolloutId: rollout.id, agentId: r.host_id, commandId: r.command_id, state: r.state }, 'late command result folded into the rollout');
+  }
+}
+
 /** Folds finished commands into host states; orders reboots the ring's policy wants. Returns hosts given reboots. */
 async function reconcile(d: TickDeps, rollout: Rollout): Promise<string[]> {
+  await foldLateResults(d, rollout);
   const rows = resultRows<{ host_id: string; ring_id: string; host_state: RolloutHostState; command_id: string; action: string; state: string; result: { replaced?: unknown[]; rebootRequired?: boolean } | null; error_code: string | null }>(
     await d.tx.execute(sql`
       select rh.host_id, rh.ring_id, rh.state as host_state, c.id as command_id, c.action, c.state, c.result, c.error_code
@@ -151,10 +183,12 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
   const ringRows = await d.tx.select().from(rolloutRings).where(eq(rolloutRings.rolloutId, rollout.id)).orderBy(rolloutRings.position);
   const policies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
   const counts = await ringCounts(d.tx, rollout.id);
+  // Plain values in sql`` reach the driver unconverted: a Date fails on postgres-js, so ISO text with a cast.
+  const nowText = new Date(d.now).toISOString();
   const freezes = await d.tx
     .select()
     .from(changeFreezes)
-    .where(and(sql`${changeFreezes.startsAt} <= ${new Date(d.now)}`, sql`${changeFreezes.endsAt} > ${new Date(d.now)}`));
+    .where(and(sql`${changeFreezes.startsAt} <= ${nowText}::timestamptz`, sql`${changeFreezes.endsAt} > ${nowText}::timestamptz`));
   const issued: string[] = [];
   let previousPassed = true;
   for (const ring of ringRows) {
@@ -168,7 +202,10 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
     const window = isAlwaysOpen(policy.windows) ? { start: d.now, end: Number.POSITIVE_INFINITY } : openWindowAt(policy.windows, d.now);
 
     if (ring.state === 'waiting') {
-      if (!previousPassed) {
+      if (previousPassed && c.total === 0) {
+        // Nothing to install in this ring (its hosts are fixed at start): no deferral, window or soak to wait for.
+        await setRingState(d, rollout, ring, 'passed', { finishedAt: new Date(d.now) }, { hosts: 0 });
+      } else if (!previousPassed) {
         await setNote(d, rollout, ring, 'waiting for the previous ring to pass');
       } else if (d.now < ring.eligibleAt.getTime()) {
         await setNote(d, rollout, ring, `deferred until ${ring.eligibleAt.toISOString()}`);
@@ -183,12 +220,7 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
       else if (!window) await setNote(d, rollout, ring, 'waiting for a maintenance window');
       else await setRingState(d, rollout, ring, 'installing', { startedAt: new Date(d.now) });
     }
-    if ((ring.state === 'installing' || ring.state === 'soaking' || ring.state === 'passed') && c.pending > 0 && window && !freeze) {
-      const hosts = await orderWave(d, rollout, ring, policy, c, window.end);
-      c.pending -= hosts.length;
-      c.installing += hosts.length;
-      issued.push(...hosts);
-    }
+    // Checked before ordering: a round that halts must not order (and at once cancel) another wave.
     if (ring.state === 'installing' || ring.state === 'soaking') {
       const done = c.succeeded + c.failed;
       const failureRate = done === 0 ? 0 : c.failed / done;
@@ -198,6 +230,12 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
         await cancelCommands(d.tx, { rolloutId: rollout.id }, d.realNow, 'system');
         return issued;
       }
+    }
+    if ((ring.state === 'installing' || ring.state === 'soaking' || ring.state === 'passed') && c.pending > 0 && window && !freeze) {
+      const hosts = await orderWave(d, rollout, ring, policy, c, window.end);
+      c.pending -= hosts.length;
+      c.installing += hosts.length;
+      issued.push(...hosts);
     }
     if (ring.state === 'installing') {
       const needed = Math.min(policy.promotion.minHostsDone, c.total);
@@ -290,13 +328,23 @@ async function rollBack(d: TickDeps, rollout: Rollout): Promise<string[]> {
   const [busy] = await d.tx
     .select({ n: sql<number>`count(*)::int` })
     .from(rolloutHosts)
-    .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.state, 'rolling-back')));
+    // Installs accepted before the rollback began still run: wait for them (then roll them back too).
+    .where(and(eq(rolloutHosts.rolloutId, rollout.id), inArray(rolloutHosts.state, ['rolling-back', 'installing'])));
   if (todo.length === 0 && Number(busy?.n ?? 0) === 0) {
     await setRolloutState(d, rollout, 'rolled-back', null);
     return [];
   }
-  const online = await onlineHosts(d, todo.map((h) => h.hostId));
-  const chosen = todo.filter((h) => online.has(h.hostId));
+  // An install that changed nothing (already at the version) leaves nothing to undo.
+  const noop = todo.filter((h) => !h.kb && (h.replaced ?? []).length === 0);
+  if (noop.length > 0) {
+    await d.tx
+      .update(rolloutHosts)
+      .set({ state: 'rolled-back', stateAt: new Date(d.now) })
+      .where(and(eq(rolloutHosts.rolloutId, rollout.id), idIn(rolloutHosts.hostId, noop.map((h) => h.hostId))));
+  }
+  const undo = todo.filter((h) => !noop.includes(h));
+  const online = await onlineHosts(d, undo.map((h) => h.hostId));
+  const chosen = undo.filter((h) => online.has(h.hostId));
   if (chosen.length === 0) return [];
   const specs: CommandSpec[] = chosen.map((h) => ({
     hostId: h.hostId,
@@ -315,7 +363,11 @@ async function rollBack(d: TickDeps, rollout: Rollout): Promise<string[]> {
   return rows.map((r) => r.hostId);
 }
 
-/** Flags hosts still not patched after their ring's deadline, once each, and audits them. */
+/**
+ * Flags hosts still pending (not ordered, or ordered and not reached) after
+ * their ring's deadline, once each, and audits them. Hosts whose install is
+ * under way are not flagged.
+ */
 async function markMissedDeadlines(d: TickDeps, rollout: Rollout): Promise<void> {
   if (rollout.state !== 'active' && rollout.state !== 'paused') return;
   const overdueRings = await d.tx
@@ -326,7 +378,7 @@ async function markMissedDeadlines(d: TickDeps, rollout: Rollout): Promise<void>
     const missed = await d.tx
       .update(rolloutHosts)
       .set({ deadlineMissedAt: new Date(d.now) })
-      .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), inArray(rolloutHosts.state, ['pending', 'installing']), isNull(rolloutHosts.deadlineMissedAt)))
+      .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), eq(rolloutHosts.state, 'pending'), isNull(rolloutHosts.deadlineMissedAt)))
       .returning({ hostId: rolloutHosts.hostId });
     if (missed.length === 0) continue;
     await auditMany(d.tx, new Date(d.realNow), [

@@ -56,7 +56,8 @@ export async function patchTargets(db: Db | Tx, patchIds: readonly string[]): Pr
     if (r.requires) continue;
     const t = byHost.get(r.hostId) ?? { hostId: r.hostId, packages: [], kb: null };
     if (r.kind === 'kb') {
-      if (t.kb === null || r.patchId > t.kb) t.kb = r.patchId;
+      // By number: KB890830 is older than KB5072033 although it sorts after it as text.
+      if (t.kb === null || kbNumber(r.patchId) > kbNumber(t.kb)) t.kb = r.patchId;
     } else {
       for (const p of r.packages) {
         const existing = t.packages.find((x) => x.name === p.name);
@@ -68,6 +69,8 @@ export async function patchTargets(db: Db | Tx, patchIds: readonly string[]): Pr
   }
   return [...byHost.values()].filter((t) => t.kb !== null || t.packages.length > 0).sort((a, b) => a.hostId.localeCompare(b.hostId));
 }
+
+const kbNumber = (kb: string): number => Number(kb.replace(/^KB/i, ''));
 
 /** Earliest publication date among the USNs named (KBs carry no exact date in the catalog): the day deferrals count from. */
 export async function patchReleaseDate(db: Db | Tx, patchIds: readonly string[]): Promise<Date | undefined> {

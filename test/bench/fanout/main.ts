@@ -11,7 +11,8 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { startControllerProcess, type ControllerProcess } from '../../support/processes';
 import { localPool, workerPool, type AgentPool } from './agent-pool';
@@ -29,6 +30,7 @@ interface Bootstrap {
   commandKey: string;
 }
 
+const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('./cpu-profile.ts', import.meta.url));
 const say = (line: string) => process.stderr.write(`[bench:fanout] ${line}\n`);
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +93,10 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   r.database = await prepareDatabase(opts.databaseUrl);
   say(`starting the controller (${r.database.kind})`);
   const env: NodeJS.ProcessEnv = { PATCHFLEET_LOG_LEVEL: 'warn' };
-  if (opts.cpuProfDir) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${opts.cpuProfDir}`.trim();
+  if (opts.cpuProfDir) {
+    env.PF_BENCH_CPU_PROF_DIR = resolve(opts.cpuProfDir);
+    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx --import ${JSON.stringify(CPU_PROFILE_PRELOAD)}`.trim();
+  }
   r.controller = await startControllerProcess({ dataDir: r.dataDir, databaseUrl: r.database.url, env });
   const controllerPid = r.controller.child.pid as number;
   const boot = JSON.parse(readFileSync(join(r.dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
@@ -101,7 +106,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
 
   say(`enrolling ${opts.agents} agents`);
   const token = await createEnrollmentToken(admin, opts.agents);
-  let t = performance.now();
+  const t = performance.now();
   const identities = await enrollAgents(enrollClient, { token, count: opts.agents, concurrency: opts.concurrency, commandKey: boot.commandKey }, (n) => say(`  enrolled ${n}/${opts.agents}`));
   const enrollMs = performance.now() - t;
   enrollClient.close();

@@ -5,16 +5,16 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { makeFrame, nodeEd25519, type CommandResult } from '@patchfleet/shared';
-import type { CommandService } from '../../controller/src/commands/command-service';
-import { applyAgentStatus, createCommands, type CommandRow, type StatusOutcome } from '../../controller/src/commands/command-store';
-import type { Db } from '../../controller/src/db/index';
-import { auditLog, commands, hostSessions, hosts, installedPackages, rolloutHosts, rolloutRings, rollouts } from '../../controller/src/db/schema/index';
-import { createLogger } from '../../controller/src/logger';
-import { ensureDefaultRings } from '../../controller/src/rollout/ring-defaults';
-import { pinHost, runAssignment, updateRing, type RingInput } from '../../controller/src/rollout/ring-store';
-import { createRollout, type StartRolloutInput } from '../../controller/src/rollout/rollout-create';
-import { tickRollouts } from '../../controller/src/rollout/rollout-tick';
-import { openTestDatabase, type TestDatabase } from './db';
+import type { CommandService } from '../commands/command-service';
+import { applyAgentStatus, createCommands, type CommandRow, type StatusOutcome } from '../commands/command-store';
+import type { Db } from '../db/index';
+import { auditLog, commands, hostSessions, hosts, installedPackages, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
+import { createLogger } from '../logger';
+import { ensureDefaultRings } from './ring-defaults';
+import { pinHost, runAssignment, updateRing, type RingInput } from './ring-store';
+import { createRollout, type StartRolloutInput } from './rollout-create';
+import { tickRollouts } from './rollout-tick';
+import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
 
 export const MIN = 60_000;
 export const HOUR = 3_600_000;

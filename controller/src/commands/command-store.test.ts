@@ -1,0 +1,187 @@
+/** Command rows: signed creation, delivery bookkeeping, the agent-driven lifecycle, expiry and cancellation, each audited. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { commandSigningPayload, makeFrame, nodeEd25519, verifyCanonical, type CommandResult } from '@patchfleet/shared';
+import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import type { Db } from '../db/index';
+import { auditLog, commands, hosts } from '../db/schema/index';
+import { applyAgentStatus, cancelCommands, createCommands, deliverableCommands, expireCommands, markSent, type CommandRow, type CommandSpec } from './command-store';
+import { signedCommandOf } from './signing';
+
+const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const ALLOWANCE = 2 * HOUR;
+const keys = nodeEd25519.generateKeyPair();
+
+let tdb: TestDatabase;
+let db: Db;
+beforeEach(async () => {
+  tdb = await openTestDatabase();
+  db = tdb.database.db;
+  await db.insert(hosts).values(['h1', 'h2'].map((id) => ({ id, hostname: id, enrolledAt: new Date(T0) })));
+});
+afterEach(async () => {
+  await tdb.cleanup();
+});
+
+const spec = (over: Partial<CommandSpec> = {}): CommandSpec => ({ hostId: 'h1', action: 'install', target: 'openssl', params: { packages: [{ name: 'openssl', version: '1.1-1' }] }, ttlMs: 10 * MIN, ...over });
+
+async function create(specs: CommandSpec[], now = T0): Promise<CommandRow[]> {
+  return db.transaction((tx) => createCommands(tx, specs, { now, secretKey: keys.secretKey, actor: 'token:tk_ops', requestId: 'req-1' }));
+}
+
+function report(hostId: string, commandId: string, state: 'acknowledged' | 'running' | 'succeeded' | 'failed' | 'refused', at: number, extra: { result?: CommandResult; error?: { code: string; message: string } } = {}) {
+  return applyAgentStatus(db, hostId, makeFrame('commandStatus', { commandId, state, at, ...extra }, at), at);
+}
+
+async function row(id: string): Promise<CommandRow> {
+  const [r] = await db.select().from(commands).where(eq(commands.id, id));
+  if (!r) throw new Error(`no command ${id}`);
+  return r;
+}
+
+async function auditsOf(id: string): Promise<string[]> {
+  return (await db.select().from(auditLog).where(eq(auditLog.targetId, id)).orderBy(auditLog.id)).map((a) => a.action);
+}
+
+describe('createCommands', () => {
+  it('stores queued commands with a signature agents verify, and audits each', async () => {
+    const rows = await create([spec(), spec({ hostId: 'h2', action: 'reboot', params: { reason: 'patch', delaySec: 60 }, ttlMs: HOUR, rolloutId: 'ro_1', ringId: 'rg_test' })]);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.state).toBe('queued');
+      expect(r.issuedAt.getTime()).toBe(T0);
+      expect(verifyCanonical(commandSigningPayload(signedCommandOf(r)), r.signature, keys.publicKey)).toBe(true);
+      // Any change to a signed field breaks it.
+      expect(verifyCanonical(commandSigningPayload(signedCommandOf({ ...r, target: `${r.target}x` })), r.signature, keys.publicKey)).toBe(false);
+      expect(verifyCanonical(commandSigningPayload(signedCommandOf({ ...r, hostId: r.hostId === 'h1' ? 'h2' : 'h1' })), r.signature, keys.publicKey)).toBe(false);
+    }
+    expect(rows[0]?.notAfter.getTime()).toBe(T0 + 10 * MIN);
+    expect(rows[1]).toMatchObject({ rolloutId: 'ro_1', ringId: 'rg_test', createdBy: 'token:tk_ops' });
+    // The stored row (as read back) still verifies.
+    const stored = await row(rows[1]?.id ?? '');
+    expect(verifyCanonical(commandSigningPayload(signedCommandOf(stored)), stored.signature, keys.publicKey)).toBe(true);
+    const issued = await db.select().from(auditLog).where(eq(auditLog.action, 'command.issue'));
+    expect(issued.map((a) => a.targetId).sort()).toEqual(rows.map((r) => r.id).sort());
+    expect(issued.every((a) => a.actor === 'token:tk_ops' && a.requestId === 'req-1')).toBe(true);
+  });
+});
+
+describe('delivery', () => {
+  it('lists queued and sent unexpired commands of the given hosts; markSent moves queued to sent and counts deliveries', async () => {
+    const [a, b, other] = await create([spec(), spec({ ttlMs: 2 * MIN }), spec({ hostId: 'h2' })]);
+    const [late] = await create([spec()], T0 + MIN);
+    if (!a || !b || !other || !late) throw new Error('rows');
+    await report('h1', late.id, 'acknowledged', T0 + MIN);
+    expect((await deliverableCommands(db, ['h1'], T0 + MIN)).map((r) => r.id)).toEqual([a.id, b.id].sort((x, y) => (x < y ? -1 : 1)));
+
+    await markSent(db, [a.id], T0 + MIN);
+    await markSent(db, [a.id], T0 + 2 * MIN);
+    expect(await row(a.id)).toMatchObject({ state: 'sent', deliveries: 2, sentAt: new Date(T0 + MIN), stateAt: new Date(T0 + MIN) });
+    // b expires at T0+2min: no longer deliverable then; sent ones still are.
+    expect((await deliverableCommands(db, ['h1', 'h2'], T0 + 2 * MIN)).map((r) => r.id).sort()).toEqual([a.id, other.id].sort());
+    expect(await deliverableCommands(db, [], T0)).toEqual([]);
+    // markSent does not move an accepted command back.
+    await markSent(db, [late.id], T0 + 3 * MIN);
+    expect(await row(late.id)).toMatchObject({ state: 'acknowledged', deliveries: 1 });
+  });
+});
+
+describe('applyAgentStatus', () => {
+  it('moves only forward: a stale acknowledged after running is ignored; a repeated terminal report is stale and terminal', async () => {
+    const [c] = await create([spec()]);
+    if (!c) throw new Error('row');
+    expect(await report('h1', c.id, 'acknowledged', T0 + 1000)).toMatchObject({ kind: 'updated', terminal: false });
+    expect(await report('h1', c.id, 'running', T0 + 2000)).toMatchObject({ kind: 'updated', terminal: false, row: { state: 'running', startedAt: new Date(T0 + 2000), acknowledgedAt: new Date(T0 + 1000) } });
+    const stale = await report('h1', c.id, 'acknowledged', T0 + 3000);
+    expect(stale).toMatchObject({ kind: 'stale', terminal: false });
+    expect((await row(c.id)).state).toBe('running');
+
+    const result = { rebootRequired: true, exitCode: 0, replaced: [{ name: 'openssl', from: '1.0-1', to: '1.1-1' }] };
+    expect(await report('h1', c.id, 'succeeded', T0 + 4000, { result })).toMatchObject({ kind: 'updated', terminal: true, row: { state: 'succeeded', result, finishedAt: new Date(T0 + 4000) } });
+    expect(await report('h1', c.id, 'succeeded', T0 + 5000, { result })).toMatchObject({ kind: 'stale', terminal: true });
+    expect(await report('h1', c.id, 'failed', T0 + 6000, { error: { code: 'PF_ERR_X', message: 'x' } })).toMatchObject({ kind: 'stale', terminal: true });
+    expect(await row(c.id)).toMatchObject({ state: 'succeeded', errorCode: null, finishedAt: new Date(T0 + 4000) });
+    expect(await auditsOf(c.id)).toEqual(['command.issue', 'command.succeeded']);
+  });
+
+  it('records refused as failed with the error, audited', async () => {
+    const [c] = await create([spec()]);
+    if (!c) throw new Error('row');
+    expect(await report('h1', c.id, 'refused', T0 + 1000, { error: { code: 'PF_ERR_COMMAND_EXPIRED', message: 'too late' } })).toMatchObject({ kind: 'updated', terminal: true });
+    expect(await row(c.id)).toMatchObject({ state: 'failed', errorCode: 'PF_ERR_COMMAND_EXPIRED', errorMessage: 'too late', acknowledgedAt: new Date(T0 + 1000) });
+    const [a] = await db.select().from(auditLog).where(eq(auditLog.action, 'command.failed'));
+    expect(a).toMatchObject({ actor: 'agent:h1', targetId: c.id, details: { refused: true, errorCode: 'PF_ERR_COMMAND_EXPIRED' } });
+  });
+
+  it('lets a late agent result win over timed_out and cancelled', async () => {
+    const [t, x] = await create([spec(), spec({ ttlMs: HOUR })]);
+    if (!t || !x) throw new Error('rows');
+    await expireCommands(db, T0 + 10 * MIN, ALLOWANCE);
+    await db.transaction((tx) => cancelCommands(tx, { ids: [x.id] }, T0 + 10 * MIN, 'token:tk_ops'));
+    expect((await row(t.id)).state).toBe('timed_out');
+    expect(await report('h1', t.id, 'succeeded', T0 + 11 * MIN, { result: { exitCode: 0 } })).toMatchObject({ kind: 'updated', terminal: true });
+    expect(await row(t.id)).toMatchObject({ state: 'succeeded', errorCode: null, errorMessage: null });
+    expect(await auditsOf(t.id)).toEqual(['command.issue', 'command.timed_out', 'command.succeeded']);
+    expect((await row(x.id)).state).toBe('cancelled');
+    expect(await report('h1', x.id, 'acknowledged', T0 + 11 * MIN)).toMatchObject({ kind: 'updated', terminal: false });
+    expect(await report('h1', x.id, 'failed', T0 + 11 * MIN, { error: { code: 'PF_ERR_APT_FAILED', message: 'dpkg' } })).toMatchObject({ kind: 'updated', terminal: true });
+    expect((await row(x.id)).state).toBe('failed');
+  });
+
+  it('answers unknown for another agent’s command and for no command at all', async () => {
+    const [c] = await create([spec()]);
+    if (!c) throw new Error('row');
+    expect(await report('h2', c.id, 'succeeded', T0 + 1000)).toEqual({ kind: 'unknown' });
+    expect(await report('h1', 'cmd_nope', 'succeeded', T0 + 1000)).toEqual({ kind: 'unknown' });
+    expect((await row(c.id)).state).toBe('queued');
+  });
+});
+
+describe('expireCommands', () => {
+  it('times out undelivered commands at notAfter and accepted-but-silent ones only after the run allowance', async () => {
+    const [queued, sent, acked, running, done] = await create([spec(), spec(), spec(), spec(), spec()]);
+    if (!queued || !sent || !acked || !running || !done) throw new Error('rows');
+    await markSent(db, [sent.id, acked.id, running.id, done.id], T0 + MIN);
+    await report('h1', acked.id, 'acknowledged', T0 + 2 * MIN);
+    await report('h1', running.id, 'running', T0 + 2 * MIN);
+    await report('h1', done.id, 'succeeded', T0 + 2 * MIN);
+
+    expect(await expireCommands(db, T0 + 10 * MIN - 1, ALLOWANCE)).toEqual([]);
+    const first = await expireCommands(db, T0 + 10 * MIN, ALLOWANCE);
+    expect(first.map((r) => r.id).sort()).toEqual([queued.id, sent.id].sort());
+    expect(await row(sent.id)).toMatchObject({ state: 'timed_out', errorCode: 'PF_ERR_COMMAND_UNDELIVERED', stateAt: new Date(T0 + 10 * MIN) });
+    expect((await row(acked.id)).state).toBe('acknowledged');
+
+    expect(await expireCommands(db, T0 + 10 * MIN + ALLOWANCE - 1, ALLOWANCE)).toEqual([]);
+    const second = await expireCommands(db, T0 + 10 * MIN + ALLOWANCE, ALLOWANCE);
+    expect(second.map((r) => r.id).sort()).toEqual([acked.id, running.id].sort());
+    expect(await row(running.id)).toMatchObject({ state: 'timed_out', errorCode: 'PF_ERR_COMMAND_NO_RESULT' });
+    expect((await row(done.id)).state).toBe('succeeded');
+    for (const c of [queued, sent, acked, running]) expect(await auditsOf(c.id)).toContain('command.timed_out');
+    expect(await auditsOf(done.id)).not.toContain('command.timed_out');
+  });
+});
+
+describe('cancelCommands', () => {
+  it('cancels only queued and sent commands of the rollout (or ids), audited', async () => {
+    const [q, s, a, other] = await create([spec({ rolloutId: 'ro_1' }), spec({ rolloutId: 'ro_1' }), spec({ rolloutId: 'ro_1' }), spec({ rolloutId: 'ro_2' })]);
+    if (!q || !s || !a || !other) throw new Error('rows');
+    await markSent(db, [s.id, a.id], T0 + MIN);
+    await report('h1', a.id, 'acknowledged', T0 + MIN);
+    const cancelled = await db.transaction((tx) => cancelCommands(tx, { rolloutId: 'ro_1' }, T0 + 2 * MIN, 'token:tk_ops'));
+    expect(cancelled.map((r) => r.id).sort()).toEqual([q.id, s.id].sort());
+    expect(await row(q.id)).toMatchObject({ state: 'cancelled', errorCode: 'PF_ERR_COMMAND_CANCELLED', errorMessage: 'cancelled by token:tk_ops' });
+    expect((await row(a.id)).state).toBe('acknowledged');
+    expect((await row(other.id)).state).toBe('queued');
+    const [c] = await db.select().from(auditLog).where(eq(auditLog.action, 'command.cancel'));
+    expect(c?.actor).toBe('token:tk_ops');
+    expect((await db.select().from(auditLog).where(eq(auditLog.action, 'command.cancel'))).map((r) => r.targetId).sort()).toEqual([q.id, s.id].sort());
+
+    const byId = await db.transaction((tx) => cancelCommands(tx, { ids: [other.id, a.id] }, T0 + 3 * MIN, 'system'));
+    expect(byId.map((r) => r.id)).toEqual([other.id]);
+    // Nothing left to cancel.
+    expect(await db.transaction((tx) => cancelCommands(tx, { rolloutId: 'ro_1' }, T0 + 4 * MIN, 'system'))).toEqual([]);
+  });
+});

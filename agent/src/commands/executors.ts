@@ -3,6 +3,7 @@
  * (agent/src/act/...) adapts its own results to {@link ExecOutcome}.
  */
 import type { CommandResult, SignedCommand } from '@patchfleet/shared';
+import { AgentErrors, isPfError } from '../errors';
 
 /** Outcome of one executor call. `ok: false` needs an `error` with a PF_ERR_* code. */
 export interface ExecOutcome {
@@ -20,4 +21,30 @@ export interface CommandExecutors {
   install(command: SignedCommand): Promise<ExecOutcome>;
   rollback(command: SignedCommand): Promise<ExecOutcome>;
   reboot(command: SignedCommand): Promise<ExecOutcome>;
+}
+
+/** What every executor result carries (the Linux ExecResult; the Windows one extends it). */
+interface ExecResultLike {
+  ok: boolean;
+  error?: { code: string; message: string } | undefined;
+  replaced: { name: string; from: string | null; to: string | null }[];
+  rebootRequired: boolean;
+  output: string;
+  exitCode: number | null;
+  durationMs: number;
+}
+
+/** An executor's result as the processor reports it. */
+export function outcomeOf(res: ExecResultLike): ExecOutcome {
+  return {
+    ok: res.ok,
+    ...(res.error ? { error: { code: res.error.code, message: res.error.message } } : {}),
+    result: { replaced: res.replaced, rebootRequired: res.rebootRequired, exitCode: res.exitCode, output: res.output, durationMs: res.durationMs },
+  };
+}
+
+/** A thrown error as a failed outcome: its PF_ERR code, or PF_ERR_COMMAND_FAILED. */
+export function outcomeOfError(err: unknown): ExecOutcome {
+  if (isPfError(err)) return { ok: false, error: { code: err.code, message: err.message }, result: {} };
+  return { ok: false, error: { code: AgentErrors.COMMAND_FAILED.code, message: (err as Error)?.message ?? String(err) }, result: {} };
 }

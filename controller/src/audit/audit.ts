@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { auditLog } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';
 
@@ -26,20 +27,16 @@ export async function audit(db: Db | Tx, at: Date, entry: AuditEntry): Promise<v
   });
 }
 
-/** Appends many entries in one statement per 1,000 (a wave of commands is audited one row per command). */
+/**
+ * Appends many entries, one statement per 5,000 with one JSON parameter (a
+ * wave of commands is audited one row per command).
+ */
 export async function auditMany(db: Db | Tx, at: Date, entries: readonly AuditEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 1000) {
-    const batch = entries.slice(i, i + 1000);
-    await db.insert(auditLog).values(
-      batch.map((entry) => ({
-        at,
-        actor: entry.actor,
-        action: entry.action,
-        targetType: entry.targetType,
-        targetId: entry.targetId,
-        details: entry.details ?? {},
-        requestId: entry.requestId ?? null,
-      })),
-    );
+  for (let i = 0; i < entries.length; i += 5000) {
+    const batch = entries.slice(i, i + 5000).map((e) => ({ actor: e.actor, action: e.action, targetType: e.targetType, targetId: e.targetId, details: e.details ?? {}, requestId: e.requestId ?? null }));
+    await db.execute(sql`
+      insert into audit_log (at, actor, action, target_type, target_id, details, request_id)
+      select ${at.toISOString()}::timestamptz, v.actor, v.action, v."targetType", v."targetId", v.details, v."requestId"
+      from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as v(actor text, action text, "targetType" text, "targetId" text, details jsonb, "requestId" text)`);
   }
 }

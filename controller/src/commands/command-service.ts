@@ -73,8 +73,32 @@ export class CommandService {
   /** Creates and announces in one go (outside any other transaction). */
   async issue(specs: readonly CommandSpec[], actor: string, requestId?: string): Promise<CommandRow[]> {
     const rows = await this.ctx.db.transaction((tx) => this.create(tx, specs, actor, requestId));
-    await this.announce(rows.map((r) => r.hostId));
+    // Agents connected here get their command straight from the committed rows (no second read);
+    // the others are announced to every replica.
+    const local = rows.filter((r) => this.isLocal(r.hostId));
+    await this.send(local);
+    const localIds = new Set(local.map((r) => r.hostId));
+    await this.announce(rows.filter((r) => !localIds.has(r.hostId)).map((r) => r.hostId));
     return rows;
+  }
+
+  private isLocal(hostId: string): boolean {
+    const s = this.gateway.session(hostId);
+    return s?.authenticated === true && s.supports(Capabilities.Commands);
+  }
+
+  /** Writes the commands to their agents' sockets and records the deliveries. */
+  private async send(rows: readonly CommandRow[]): Promise<number> {
+    const sent: string[] = [];
+    for (const row of rows) {
+      const session = this.gateway.session(row.hostId);
+      if (session?.send('command', { command: signedCommandOf(row), signature: row.signature })) {
+        sent.push(row.id);
+        this.ctx.log.info({ commandId: row.id, agentId: row.hostId, action: row.action, target: row.target }, 'command sent');
+      }
+    }
+    await markSent(this.ctx.db, sent, this.ctx.clock.now());
+    return sent.length;
   }
 
   /**
@@ -109,22 +133,9 @@ export class CommandService {
 
   /** Sends queued commands of the given hosts that are connected here. Returns how many frames were written. */
   async deliver(hostIds: readonly string[]): Promise<number> {
-    const local = hostIds.filter((id) => {
-      const s = this.gateway.session(id);
-      return s?.authenticated === true && s.supports(Capabilities.Commands);
-    });
+    const local = hostIds.filter((id) => this.isLocal(id));
     if (local.length === 0) return 0;
-    const rows = await deliverableCommands(this.ctx.db, local, this.ctx.clock.now());
-    const sent: string[] = [];
-    for (const row of rows) {
-      const session = this.gateway.session(row.hostId);
-      if (session?.send('command', { command: signedCommandOf(row), signature: row.signature })) {
-        sent.push(row.id);
-        this.ctx.log.info({ commandId: row.id, agentId: row.hostId, action: row.action, target: row.target }, 'command sent');
-      }
-    }
-    await markSent(this.ctx.db, sent, this.ctx.clock.now());
-    return sent.length;
+    return this.send(await deliverableCommands(this.ctx.db, local, this.ctx.clock.now()));
   }
 
   /**

@@ -67,18 +67,19 @@ export async function changeRolloutState(tx: Tx, id: string, op: keyof typeof AL
 /** Records an admin's approval of a ring. The same admin cannot approve twice: the second approval must be someone else's. */
 export async function approveRing(tx: Tx, id: string, ringIdOrName: string, principal: Principal, ctx: ActionContext & { comment?: string | undefined }): Promise<{ approvals: number; needed: number }> {
   const rollout = await requireRollout(tx, id);
-  if (!['active', 'paused', 'halted'].includes(rollout.state)) throw new PfError(ControllerErrors.ROLLOUT_STATE, `rollout ${id} is ${rollout.state}: nothing left to approve`);
   const [ring] = await tx
     .select()
     .from(rolloutRings)
     .where(and(eq(rolloutRings.rolloutId, id), sql`(${rolloutRings.ringId} = ${ringIdOrName} or ${rolloutRings.ringName} = ${ringIdOrName})`))
     .limit(1);
   if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} has no ring ${ringIdOrName}`);
-  if (ring.state !== 'waiting' && ring.state !== 'scheduled') throw new PfError(ControllerErrors.ROLLOUT_STATE, `ring ${ring.ringName} of ${id} is ${ring.state}: approvals are for rings that have not started`);
   const existing = await tx.select().from(rolloutApprovals).where(and(eq(rolloutApprovals.rolloutId, id), eq(rolloutApprovals.ringId, ring.ringId)));
+  // The most specific refusal first: an admin approving twice is told so whatever happened since.
   if (existing.some((a) => a.approverTokenId === principal.tokenId)) {
     throw new PfError(ControllerErrors.ALREADY_APPROVED, `${principal.name} already approved ring ${ring.ringName} of ${id}; the next approval must come from another admin`);
   }
+  if (!['active', 'paused', 'halted'].includes(rollout.state)) throw new PfError(ControllerErrors.ROLLOUT_STATE, `rollout ${id} is ${rollout.state}: nothing left to approve`);
+  if (ring.state !== 'waiting' && ring.state !== 'scheduled') throw new PfError(ControllerErrors.ROLLOUT_STATE, `ring ${ring.ringName} of ${id} is ${ring.state}: approvals are for rings that have not started`);
   if (existing.length >= ring.approvalsNeeded) throw new PfError(ControllerErrors.APPROVAL_NOT_NEEDED, `ring ${ring.ringName} of ${id} needs ${ring.approvalsNeeded} approval(s) and has ${existing.length}`);
   const at = new Date(ctx.realNow);
   await tx.insert(rolloutApprovals).values({ rolloutId: id, ringId: ring.ringId, approverTokenId: principal.tokenId, approverName: principal.name, comment: ctx.comment ?? null, at });

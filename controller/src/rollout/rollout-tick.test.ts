@@ -357,6 +357,18 @@ describe('tickRollouts: approvals', () => {
     await kit.tick(T0, ['t1']);
     expect((await kit.ring(normal, 'Test')).note).toBe('awaiting approval (0 of 1)');
     expect((await kit.ring(expedited, 'Test')).note).toBe('awaiting approval (0 of 2)');
+
+    // Once the ring has started, approving it again is refused: the same admin hears "already approved", another "not in a state".
+    await kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { tokenId: 'tk_a', name: 'alice', role: 'admin' }, { actor: 'token:tk_a', realNow: T0 + MIN }));
+    await kit.tick(T0 + 2 * MIN, ['t1']);
+    expect((await kit.ring(normal, 'Test')).state).toBe('installing');
+    const again = (by: { tokenId: string; name: string }) =>
+      kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { ...by, role: 'admin' }, { actor: `token:${by.tokenId}`, realNow: T0 + 3 * MIN })).then(
+        () => 'accepted',
+        (err: { code?: string }) => err.code,
+      );
+    expect(await again({ tokenId: 'tk_a', name: 'alice' })).toBe('PF_ERR_ALREADY_APPROVED');
+    expect(await again({ tokenId: 'tk_b', name: 'bob' })).toBe('PF_ERR_ROLLOUT_STATE');
   });
 });
 

@@ -6,9 +6,9 @@
 import type { SignedCommand } from '@patchfleet/shared';
 import type { Clock } from '@patchfleet/shared/clock';
 import { runCommand } from '../../collect/run-command';
-import type { CommandExecutors, ExecOutcome } from '../../commands/executors';
-import { AgentErrors, isPfError, PfError } from '../../errors';
-import { installPackages, rollback, updateIndexes, type ExecOptions, type ExecResult } from './executor';
+import { outcomeOf, outcomeOfError, type CommandExecutors, type ExecOutcome } from '../../commands/executors';
+import { AgentErrors, PfError } from '../../errors';
+import { installPackages, rollback, updateIndexes, type ExecOptions } from './executor';
 
 export interface LinuxExecutorOptions {
   dpkgRoot?: string | undefined;
@@ -21,19 +21,6 @@ export interface LinuxExecutorOptions {
   clock: Clock;
   /** Called after an install or rollback changed packages (the agent then reports its inventory). */
   onPackagesChanged?: () => void;
-}
-
-function outcomeOf(res: ExecResult): ExecOutcome {
-  return {
-    ok: res.ok,
-    ...(res.error ? { error: { code: res.error.code, message: res.error.message } } : {}),
-    result: { replaced: res.replaced, rebootRequired: res.rebootRequired, exitCode: res.exitCode, output: res.output, durationMs: res.durationMs },
-  };
-}
-
-function thrown(err: unknown): ExecOutcome {
-  if (isPfError(err)) return { ok: false, error: { code: err.code, message: err.message }, result: {} };
-  return { ok: false, error: { code: AgentErrors.COMMAND_FAILED.code, message: (err as Error)?.message ?? String(err) }, result: {} };
 }
 
 /** `shutdown -r +N "reason"`: minutes, at least one, so the status reaches the controller before the host goes down. */
@@ -67,7 +54,7 @@ export function linuxExecutors(opts: LinuxExecutorOptions): CommandExecutors {
         if (res.replaced.length > 0) opts.onPackagesChanged?.();
         return outcomeOf(res);
       } catch (err) {
-        return thrown(err);
+        return outcomeOfError(err);
       }
     },
     async rollback(command: SignedCommand) {
@@ -80,12 +67,12 @@ export function linuxExecutors(opts: LinuxExecutorOptions): CommandExecutors {
         if (res.replaced.length > 0) opts.onPackagesChanged?.();
         return outcomeOf(res);
       } catch (err) {
-        return thrown(err);
+        return outcomeOfError(err);
       }
     },
     async reboot(command: SignedCommand) {
       if (!opts.allowReboot) {
-        return thrown(new PfError(AgentErrors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not rebooted'));
+        return outcomeOfError(new PfError(AgentErrors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not rebooted'));
       }
       const cmd = rebootCommand(command.params.delaySec ?? 60, command.params.reason ?? 'Patchfleet: reboot after patching');
       try {
@@ -93,7 +80,7 @@ export function linuxExecutors(opts: LinuxExecutorOptions): CommandExecutors {
         if (res.code !== 0) return { ok: false, error: { code: AgentErrors.COMMAND_FAILED.code, message: `shutdown exited ${res.code ?? 'by signal'}: ${res.stderr.trim().slice(0, 300)}` }, result: { exitCode: res.code } };
         return { ok: true, result: { exitCode: 0, output: `${res.stdout}${res.stderr}`.slice(0, 4000) } };
       } catch (err) {
-        return thrown(err);
+        return outcomeOfError(err);
       }
     },
   };

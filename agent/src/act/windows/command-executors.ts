@@ -6,8 +6,8 @@
  */
 import type { SignedCommand } from '@patchfleet/shared';
 import type { Clock } from '@patchfleet/shared/clock';
-import type { CommandExecutors, ExecOutcome } from '../../commands/executors';
-import { AgentErrors, isPfError, PfError } from '../../errors';
+import { outcomeOf, outcomeOfError, type CommandExecutors, type ExecOutcome } from '../../commands/executors';
+import { AgentErrors, PfError } from '../../errors';
 import { installKb, installMsu, restartHost, uninstallKb, type WindowsExecResult } from './executor';
 
 export interface WindowsExecutorOptions {
@@ -18,19 +18,6 @@ export interface WindowsExecutorOptions {
   /** The running OS build (`26100.4946`), for removing a combined SSU+LCU package with DISM. */
   currentBuild: () => Promise<string | undefined>;
   onPackagesChanged?: () => void;
-}
-
-function outcomeOf(res: WindowsExecResult): ExecOutcome {
-  return {
-    ok: res.ok,
-    ...(res.error ? { error: { code: res.error.code, message: res.error.message } } : {}),
-    result: { replaced: res.replaced, rebootRequired: res.rebootRequired, exitCode: res.exitCode, output: res.output, durationMs: res.durationMs },
-  };
-}
-
-function thrown(err: unknown): ExecOutcome {
-  if (isPfError(err)) return { ok: false, error: { code: err.code, message: err.message }, result: {} };
-  return { ok: false, error: { code: AgentErrors.COMMAND_FAILED.code, message: (err as Error)?.message ?? String(err) }, result: {} };
 }
 
 /** `10.0.26100.4946` (the kernel version the inventory reports) -> `26100.4946`. */
@@ -48,29 +35,29 @@ export function windowsExecutors(opts: WindowsExecutorOptions): CommandExecutors
   return {
     async install(command: SignedCommand) {
       const { kb, msuPath } = command.params;
-      if (!kb) return thrown(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Windows agent installs KBs, not Debian packages'));
+      if (!kb) return outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Windows agent installs KBs, not Debian packages'));
       try {
         return changed(msuPath ? await installMsu({ ...base, path: msuPath }) : await installKb({ ...base, kb }));
       } catch (err) {
-        return thrown(err);
+        return outcomeOfError(err);
       }
     },
     async rollback(command: SignedCommand) {
       const { kb } = command.params;
-      if (!kb) return thrown(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Windows agent rolls back KBs, not Debian packages'));
+      if (!kb) return outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Windows agent rolls back KBs, not Debian packages'));
       try {
         const build = await opts.currentBuild();
         return changed(await uninstallKb({ ...base, kb, ...(build ? { build } : {}) }));
       } catch (err) {
-        return thrown(err);
+        return outcomeOfError(err);
       }
     },
     async reboot(command: SignedCommand) {
-      if (!opts.allowReboot) return thrown(new PfError(AgentErrors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not restarted'));
+      if (!opts.allowReboot) return outcomeOfError(new PfError(AgentErrors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not restarted'));
       try {
         return outcomeOf(await restartHost({ ...base, delaySec: command.params.delaySec ?? 60, reason: command.params.reason ?? 'Patchfleet: restart after patching' }));
       } catch (err) {
-        return thrown(err);
+        return outcomeOfError(err);
       }
     },
   };

@@ -13,8 +13,13 @@ import type { AgentGateway } from '../gateway/gateway';
 import type { AgentSession } from '../gateway/session';
 import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, type CommandRow, type CommandSpec, type StatusOutcome } from './command-store';
 import { signedCommandOf } from './signing';
+import { PfError } from '@patchfleet/shared/errors';
+import { ControllerErrors } from '../errors';
 
 export const COMMANDS_CHANNEL = 'pf_commands';
+
+/** Commands signed, committed and sent together by {@link CommandService.issue}. */
+export const ISSUE_CHUNK = 1000;
 
 /** Most status reports written in one statement (one JSON parameter holds them). */
 const STATUS_BATCH = 2000;
@@ -71,15 +76,32 @@ export class CommandService {
   }
 
   /** Creates and announces in one go (outside any other transaction). */
+  /**
+   * Creates and delivers commands outside any other transaction, in chunks
+   * of {@link ISSUE_CHUNK}: each chunk is committed and sent before the next
+   * is signed, so the first agents work while the controller signs the rest.
+   * A failure part-way leaves the earlier chunks issued (and audited); the
+   * error names how many were.
+   */
   async issue(specs: readonly CommandSpec[], actor: string, requestId?: string): Promise<CommandRow[]> {
-    const rows = await this.ctx.db.transaction((tx) => this.create(tx, specs, actor, requestId));
-    // Agents connected here get their command straight from the committed rows (no second read);
-    // the others are announced to every replica.
-    const local = rows.filter((r) => this.isLocal(r.hostId));
-    await this.send(local);
-    const localIds = new Set(local.map((r) => r.hostId));
-    await this.announce(rows.filter((r) => !localIds.has(r.hostId)).map((r) => r.hostId));
-    return rows;
+    const out: CommandRow[] = [];
+    for (let i = 0; i < specs.length; i += ISSUE_CHUNK) {
+      let rows: CommandRow[];
+      try {
+        rows = await this.ctx.db.transaction((tx) => this.create(tx, specs.slice(i, i + ISSUE_CHUNK), actor, requestId));
+      } catch (err) {
+        if (out.length === 0) throw err;
+        throw new PfError(ControllerErrors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });
+      }
+      out.push(...rows);
+      // Agents connected here get their command straight from the committed rows (no second read);
+      // the others are announced to every replica.
+      const local = rows.filter((r) => this.isLocal(r.hostId));
+      await this.send(local);
+      const localIds = new Set(local.map((r) => r.hostId));
+      await this.announce(rows.filter((r) => !localIds.has(r.hostId)).map((r) => r.hostId));
+    }
+    return out;
   }
 
   private isLocal(hostId: string): boolean {

@@ -126,6 +126,8 @@ describe('applyAgentStatus', () => {
     expect(await auditsOf(t.id)).toEqual(['command.issue', 'command.timed_out', 'command.succeeded']);
     expect((await row(x.id)).state).toBe('cancelled');
     expect(await report('h1', x.id, 'acknowledged', T0 + 11 * MIN)).toMatchObject({ kind: 'updated', terminal: false });
+    // The agent has it after all: the cancellation's reason no longer describes the command.
+    expect(await row(x.id)).toMatchObject({ state: 'acknowledged', errorCode: null, errorMessage: null });
     expect(await report('h1', x.id, 'failed', T0 + 11 * MIN, { error: { code: 'PF_ERR_APT_FAILED', message: 'dpkg' } })).toMatchObject({ kind: 'updated', terminal: true });
     expect((await row(x.id)).state).toBe('failed');
   });

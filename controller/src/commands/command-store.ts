@@ -149,6 +149,7 @@ interface PlannedUpdate {
   result: CommandResult | null;
   errorCode: string | null;
   errorMessage: string | null;
+  clearError: boolean;
 }
 
 /**
@@ -225,6 +226,8 @@ async function applyRound(db: Db, round: readonly { report: AgentStatusReport; i
       result: terminal ? (frame.result ?? null) : null,
       errorCode: terminal ? (frame.error?.code ?? null) : null,
       errorMessage: terminal ? (frame.error?.message ?? null) : null,
+      // A late acknowledged/running after timed_out or cancelled: the agent has it, the old reason no longer holds.
+      clearError: overridable && !terminal,
     });
   }
   if (planned.length === 0) return;
@@ -245,6 +248,7 @@ async function applyRound(db: Db, round: readonly { report: AgentStatusReport; i
         result: p.result,
         error_code: p.errorCode,
         error_message: p.errorMessage,
+        clear_error: p.clearError,
       })),
     );
     const res = await tx.execute(sql`update ${commands} c set
@@ -254,10 +258,10 @@ async function applyRound(db: Db, round: readonly { report: AgentStatusReport; i
         started_at = case when v.set_started then v.started_at else c.started_at end,
         finished_at = case when v.terminal then v.finished_at else c.finished_at end,
         result = case when v.terminal then nullif(v.result, 'null'::jsonb) else c.result end,
-        error_code = case when v.terminal then v.error_code else c.error_code end,
-        error_message = case when v.terminal then v.error_message else c.error_message end
+        error_code = case when v.terminal then v.error_code when v.clear_error then null else c.error_code end,
+        error_message = case when v.terminal then v.error_message when v.clear_error then null else c.error_message end
       from jsonb_to_recordset(${values}::jsonb) as v(id text, expected text, state text, acknowledged_at timestamptz, set_started boolean, started_at timestamptz,
-        terminal boolean, finished_at timestamptz, result jsonb, error_code text, error_message text)
+        terminal boolean, finished_at timestamptz, result jsonb, error_code text, error_message text, clear_error boolean)
       where c.id = v.id and c.state = v.expected
       returning c.id`);
     const ids = new Set(resultRows<{ id: string }>(res).map((r) => r.id));

@@ -21,7 +21,7 @@ import { prepareDatabase, type BenchDatabase } from './database';
 import { createEnrollmentToken, enrollAgents } from './enroll';
 import { PinnedClient } from './http';
 import { fanoutFigures, formatTable, type FanoutReport } from './report';
-import { epochMs, openFilesLimit, peakRssBytes, toMiB } from './stats';
+import { epochMs, latencySummary, openFilesLimit, peakRssBytes, toMiB } from './stats';
 
 interface Bootstrap {
   url: string;
@@ -132,11 +132,18 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   // The controller's own word, for a random sample: it must list this command as acknowledged.
   const commandOf = new Map(issued.items.map((i) => [i.hostId, i.id]));
   let acknowledged = 0;
+  // Per command, by the controller's own rows: from its issuedAt (each chunk of 1,000 has its own) to the
+  // acknowledgement time the agent reported. Not the headline figure (that counts from the POST), but it
+  // shows how long one command waits once it exists.
+  const perCommand: number[] = [];
   const picked = sample(hostIds, 100);
   for (const hostId of picked) {
-    const res = await admin.call<{ items: { id: string; state: string; acknowledgedAt: string | null }[] }>('GET', `/api/v1/hosts/${hostId}/commands`);
+    const res = await admin.call<{ items: { id: string; state: string; issuedAt: string; acknowledgedAt: string | null }[] }>('GET', `/api/v1/hosts/${hostId}/commands`);
     const row = res.items.find((c) => c.id === commandOf.get(hostId));
-    if (row && row.state === 'acknowledged' && row.acknowledgedAt) acknowledged += 1;
+    if (row && row.state === 'acknowledged' && row.acknowledgedAt) {
+      acknowledged += 1;
+      perCommand.push(Date.parse(row.acknowledgedAt) - Date.parse(row.issuedAt));
+    }
   }
 
   const controllerPeak = peakRssBytes(controllerPid);
@@ -151,7 +158,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     connect: { connected: connect.connected, seconds: seconds(connectMs), perSecond: Math.round(connect.connected / (connectMs / 1000)) },
     issueRequestMs: Math.round(issueRequestMs),
     ...figures,
-    controllerCheck: { sampled: picked.length, acknowledged },
+    controllerCheck: { sampled: picked.length, acknowledged, issuedAtToAckMs: latencySummary(perCommand) },
     controllerPeakRssMiB: toMiB(controllerPeak),
     benchPeakRssMiB: toMiB(peakRssBytes()),
     workerPeakRssMiB: workerPeaks.map(toMiB),

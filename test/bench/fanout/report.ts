@@ -25,7 +25,8 @@ export interface FanoutReport {
   /** N / seconds from the POST to the last acknowledgement stored by the controller. */
   recordedPerSecond: number;
   /** Hosts whose command the controller reports as acknowledged, read back through GET /api/v1/hosts/:id/commands. */
-  controllerCheck: { sampled: number; acknowledged: number };
+  /** A sample of the controller's rows; `issuedAtToAckMs` from each command's own issuedAt to its acknowledgement. */
+  controllerCheck: { sampled: number; acknowledged: number; issuedAtToAckMs: Latency };
   problems: { count: number; first: string[] };
   controllerPeakRssMiB: number | null;
   benchPeakRssMiB: number | null;
@@ -72,6 +73,7 @@ export function formatTable(r: FanoutReport): string {
     ['acknowledged / stored', `${r.acknowledged} / ${r.recorded} of ${r.agents}`],
     ['commands per second', `${r.commandsPerSecond} (acks sent), ${r.recordedPerSecond} (acks stored)`],
     ['controller check', `${r.controllerCheck.acknowledged} of ${r.controllerCheck.sampled} sampled hosts acknowledged`],
+    ['issuedAt -> ack (sample)', lat(r.controllerCheck.issuedAtToAckMs)],
     ['problems', r.problems.count === 0 ? 'none' : `${r.problems.count}: ${r.problems.first.join('; ')}`],
     ['controller peak RSS', `${r.controllerPeakRssMiB ?? '?'} MiB`],
     ['bench peak RSS', `${r.benchPeakRssMiB ?? '?'} MiB${r.workerPeakRssMiB.length ? ` (+ workers ${r.workerPeakRssMiB.map((m) => `${m ?? '?'} MiB`).join(', ')})` : ''}`],

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseFanoutArgs, UsageError } from './args';
+import { latencySummary } from './stats';
+
+describe('bench:fanout flags', () => {
+  it('takes defaults, the flags given and DATABASE_URL', () => {
+    expect(parseFanoutArgs([], {})).toEqual({ agents: 1000, databaseUrl: undefined, json: false, concurrency: 200, workers: 2, cpuProfDir: undefined });
+    expect(parseFanoutArgs(['--agents', '10000', '--json', '--workers', '0'], { DATABASE_URL: 'postgres://postgres@127.0.0.1/test' })).toMatchObject({
+      agents: 10000,
+      json: true,
+      workers: 0,
+      databaseUrl: 'postgres://postgres@127.0.0.1/test',
+    });
+  });
+
+  it.each([
+    [['--agents', '0'], '--agents must be a whole number from 1 to 20000'],
+    [['--agents', '1e4'], '--agents must be a whole number'],
+    [['--agents', '20001'], 'from 1 to 20000'],
+    [['--workers', '-1'], '--workers'],
+    [['--database-url', 'mysql://x'], '--database-url must start with postgres://'],
+    [['--bogus'], 'bogus'],
+  ])('refuses %j with a usage error naming the flag', (argv, message) => {
+    expect(() => parseFanoutArgs(argv, {})).toThrow(UsageError);
+    expect(() => parseFanoutArgs(argv, {})).toThrow(message);
+  });
+
+  it('summarises latencies as p50 / p95 / max', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    const s = latencySummary(values);
+    expect(s.max).toBe(100);
+    expect(s.p50).toBeGreaterThanOrEqual(50);
+    expect(s.p50).toBeLessThanOrEqual(51);
+    expect(s.p95).toBeGreaterThanOrEqual(95);
+    expect(s.p95).toBeLessThanOrEqual(96);
+  });
+});

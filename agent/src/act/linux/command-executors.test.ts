@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, type SignedCommand } from '@patchfleet/shared';
+import { ManualClock } from '@patchfleet/shared';
+import { sampleCommand as command } from '../../commands/sample-command.test-support';
 import { linuxExecutors, rebootCommand } from './command-executors';
-
-const command = (action: SignedCommand['action'], params: SignedCommand['params']): SignedCommand => ({
-  commandId: 'cmd_1',
-  agentId: 'a1',
-  action,
-  target: 't',
-  params,
-  issuedAt: 0,
-  notAfter: 1,
-});
 
 describe('Linux command executors', () => {
   it('builds shutdown -r with whole minutes (at least one) and a one-line printable reason', () => {

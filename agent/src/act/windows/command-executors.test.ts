@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, type SignedCommand } from '@patchfleet/shared';
+import { ManualClock } from '@patchfleet/shared';
+import { sampleCommand as command } from '../../commands/sample-command.test-support';
 import { buildOfKernel, windowsExecutors } from './command-executors';
-
-const command = (action: SignedCommand['action'], params: SignedCommand['params']): SignedCommand => ({
-  commandId: 'cmd_1',
-  agentId: 'a1',
-  action,
-  target: 't',
-  params,
-  issuedAt: 0,
-  notAfter: 1,
-});
 
 describe('Windows command executors', () => {
   it('takes the servicing build from the kernel version the inventory reports', () => {

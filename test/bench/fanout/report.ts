@@ -18,6 +18,9 @@ export interface FanoutReport {
   issueToAckMs: Latency;
   /** From just before the POST to the controller having stored the acknowledgement (probe answered). */
   issueToRecordedMs: Latency;
+  /** Per command: from its own issuedAt to the agent's acknowledgement / to the controller having stored it. */
+  commandIssuedToAckMs: Latency;
+  commandIssuedToRecordedMs: Latency;
   acknowledged: number;
   recorded: number;
   /** N / seconds from the POST to the last acknowledgement sent. */
@@ -46,11 +49,19 @@ export function fanoutFigures(timings: readonly AgentTiming[], t0: number, count
   const ack = since((t) => t.ackSentAt);
   const recorded = since((t) => t.recordedAt);
   const rate = (xs: number[]) => (xs.length === count && count > 0 ? Math.round(count / (Math.max(...xs) / 1000)) : 0);
-  const problems = timings.filter((t) => t.problem !== undefined || t.recordedAt === undefined).map((t) => `${t.agentId}: ${t.problem ?? (t.ackSentAt === undefined ? 'no command arrived' : 'acknowledgement not confirmed by the controller')}`);
+  // Per command, from its own signed issuedAt (commands are issued in chunks, each with its own time).
+  const fromIssued = (pick: (t: AgentTiming) => number | undefined) =>
+    timings.flatMap((t) => {
+      const at = pick(t);
+      return at !== undefined && t.issuedAt !== undefined ? [at - t.issuedAt] : [];
+    });
+  const problems = timings.filter((t) => t.problem !== undefined || t.recordedAt === undefined).map((t) => `${t.agentId}: ${t.problem ?? (t.receivedAt === undefined ? 'no command arrived' : t.ackSentAt === undefined ? 'command received but not acknowledged' : 'acknowledgement not confirmed by the controller')}`);
   return {
     issueToReceiveMs: latencySummary(receive),
     issueToAckMs: latencySummary(ack),
     issueToRecordedMs: latencySummary(recorded),
+    commandIssuedToAckMs: latencySummary(fromIssued((t) => t.ackSentAt)),
+    commandIssuedToRecordedMs: latencySummary(fromIssued((t) => t.recordedAt)),
     acknowledged: ack.length,
     recorded: recorded.length,
     commandsPerSecond: rate(ack),
@@ -70,6 +81,8 @@ export function formatTable(r: FanoutReport): string {
     ['issue -> command received', lat(r.issueToReceiveMs)],
     ['issue -> ack sent', lat(r.issueToAckMs)],
     ['issue -> ack stored', lat(r.issueToRecordedMs)],
+    ['command issuedAt -> ack sent', lat(r.commandIssuedToAckMs)],
+    ['command issuedAt -> ack stored', lat(r.commandIssuedToRecordedMs)],
     ['acknowledged / stored', `${r.acknowledged} / ${r.recorded} of ${r.agents}`],
     ['commands per second', `${r.commandsPerSecond} (acks sent), ${r.recordedPerSecond} (acks stored)`],
     ['controller check', `${r.controllerCheck.acknowledged} of ${r.controllerCheck.sampled} sampled hosts acknowledged`],

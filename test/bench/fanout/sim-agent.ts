@@ -33,6 +33,8 @@ import { epochMs } from './stats';
 /** Epoch milliseconds of one agent's part in the fan-out (undefined: did not happen). */
 export interface AgentTiming {
   agentId: string;
+  /** The command's own signed `issuedAt` (controller clock, same machine). */
+  issuedAt?: number;
   /** The command frame arrived. */
   receivedAt?: number;
   /** Signature verified and the `acknowledged` status written to the socket. */
@@ -115,6 +117,7 @@ export class SimAgent {
   private onCommand(frame: Extract<Message, { type: 'command' }>): void {
     this.timing.receivedAt ??= epochMs();
     const { command } = frame;
+    this.timing.issuedAt ??= command.issuedAt;
     if (command.agentId !== this.identity.agentId) return this.settle(`command ${command.commandId} is addressed to ${command.agentId}`);
     if (!verifyCanonical(commandSigningPayload(command), frame.signature, this.commandKey, nodeEd25519)) return this.settle(`command ${command.commandId} has a bad signature`);
     if (this.timing.ackSentAt !== undefined) return; // a redelivery: the first acknowledgement stands

@@ -35,3 +35,23 @@ describe('bench:fanout flags', () => {
     expect(s.p95).toBeLessThanOrEqual(96);
   });
 });
+
+describe('bench:fanout figures', () => {
+  it('counts from the POST and, per command, from its own issuedAt; agents without a stored ack are problems', async () => {
+    const { fanoutFigures } = await import('./report');
+    const t0 = 1_000_000;
+    const timings = [
+      { agentId: 'a', issuedAt: t0 + 100, receivedAt: t0 + 150, ackSentAt: t0 + 200, recordedAt: t0 + 400 },
+      { agentId: 'b', issuedAt: t0 + 1_000, receivedAt: t0 + 1_100, ackSentAt: t0 + 1_300, recordedAt: t0 + 2_000 },
+      { agentId: 'c', issuedAt: t0 + 1_000, receivedAt: t0 + 1_050 },
+    ];
+    const f = fanoutFigures(timings, t0, 3);
+    expect(f.issueToAckMs.max).toBe(1_300);
+    expect(f.commandIssuedToAckMs.max).toBe(300);
+    expect(f.commandIssuedToRecordedMs.max).toBe(1_000);
+    expect(f.acknowledged).toBe(2);
+    expect(f.recorded).toBe(2);
+    expect(f.problems.count).toBe(1);
+    expect(f.problems.first[0]).toBe('c: command received but not acknowledged');
+  });
+});

@@ -54,4 +54,5 @@ export const ProtocolErrors = defineErrors({
   INCOMPLETE_REPORT: { code: 'PF_ERR_INCOMPLETE_REPORT', status: 400, retryable: true, message: 'report parts are inconsistent' },
   INTERNAL: { code: 'PF_ERR_INTERNAL', status: 500, retryable: true, message: 'internal error' },
   SHUTTING_DOWN: { code: 'PF_ERR_SHUTTING_DOWN', status: 503, retryable: true, message: 'controller is shutting down' },
+  UNKNOWN_COMMAND: { code: 'PF_ERR_UNKNOWN_COMMAND', status: 404, retryable: false, message: 'no such command for this agent' },
 });

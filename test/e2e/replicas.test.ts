@@ -27,6 +27,7 @@ import { JobLocks } from '../../controller/src/jobs/leader';
 import { api, type Bootstrap } from '../support/api';
 import { createRealPostgresDatabase, type RealPostgresDatabase } from '../support/postgres';
 import { runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
+import { buildLocalAptRepo } from '../support/apt-repo';
 
 const PKG = 'pf-test-replicas';
 const PKG_VERSION = '1.0';
@@ -120,25 +121,6 @@ async function seedDpkgRoot(root: string): Promise<void> {
   );
 }
 
-/** An apt configuration that sees one empty local flat repository (nothing to install, no network, no machine lists). */
-function emptyAptConfig(base: string): string {
-  const repo = join(base, 'repo');
-  for (const sub of ['repo', 'lists/partial', 'cache/archives/partial']) mkdirSync(join(base, sub), { recursive: true });
-  writeFileSync(join(repo, 'Packages'), '');
-  writeFileSync(join(base, 'sources.list'), `deb [trusted=yes] file:${repo} ./\n`);
-  const settings: [string, string][] = [
-    ['Dir::Etc::sourcelist', join(base, 'sources.list')],
-    ['Dir::Etc::sourceparts', '-'],
-    ['Dir::State::Lists', join(base, 'lists')],
-    ['APT::Get::List-Cleanup', '0'],
-    ['Dir::Cache', join(base, 'cache')],
-    ['APT::Sandbox::User', 'root'],
-  ];
-  const file = join(base, 'apt.conf');
-  writeFileSync(file, settings.map(([k, v]) => `${k} "${v}";\n`).join(''));
-  return file;
-}
-
 /** On a timeout, show what the processes said. */
 async function explain<T>(p: Promise<T>): Promise<T> {
   try {
@@ -217,7 +199,8 @@ beforeAll(async () => {
 
   const root = join(dir, 'root');
   await seedDpkgRoot(root);
-  const aptConfig = emptyAptConfig(join(dir, 'apt'));
+  // An apt that sees one empty local repository: nothing to install, no network, no machine lists.
+  const aptConfig = buildLocalAptRepo({ dir, packageName: 'pf-test-replicas', versions: [] }).aptConfigFile;
   agent = startAgentProcess(stateDir, ['--dpkg-root', root, '--apt-config', aptConfig, '--apt-timeout', '120s']);
 
   // Connected (to replica 2), authenticated and its first report stored.

@@ -218,7 +218,7 @@ export class AgentLink {
       }
       case 'command':
         if (!this.opts.commands) {
-          this.send('error', { code: 'PF_ERR_COMMAND_UNSUPPORTED', message: 'this agent does not run commands', retryable: false, replyTo: msg.id });
+          this.send('error', { code: AgentErrors.COMMAND_UNSUPPORTED.code, message: 'this agent does not run commands', retryable: false, replyTo: msg.id });
           return;
         }
         this.opts.commands.receive(msg);

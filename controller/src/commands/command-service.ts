@@ -5,7 +5,7 @@
  * (re)connecting agent gets everything still queued for it. Delivery is at
  * least once; the agent's journal makes execution at most once.
  */
-import { Capabilities, type CommandStatusFrame } from '@patchfleet/shared';
+import { Capabilities, ProtocolErrors, type CommandStatusFrame } from '@patchfleet/shared';
 import { idPayloads, type Unsubscribe } from '../bus/bus';
 import type { ControllerContext } from '../context';
 import type { Db, Tx } from '../db/index';
@@ -40,8 +40,6 @@ export class CommandService {
   /** Hosts that just became ready, waiting for one look-up of their queued commands. */
   private readyHosts = new Set<string>();
   private readyDraining = false;
-  /** Told about every command an agent finished (this replica's agents). */
-  onFinished: ((row: CommandRow) => void) | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -203,12 +201,11 @@ export class CommandService {
     const agentId = session.agentId as string;
     if (outcome.kind === 'unknown') {
       this.ctx.log.warn({ agentId, commandId: msg.commandId }, 'status for a command this agent was never sent');
-      session.send('error', { code: 'PF_ERR_UNKNOWN_COMMAND', message: `no command ${msg.commandId} for this agent`, retryable: false, replyTo: msg.id });
+      session.send('error', { code: ProtocolErrors.UNKNOWN_COMMAND.code, message: `no command ${msg.commandId} for this agent`, retryable: ProtocolErrors.UNKNOWN_COMMAND.retryable, replyTo: msg.id });
       return;
     }
     if (outcome.kind === 'updated') {
       this.ctx.log.info({ commandId: msg.commandId, agentId, state: outcome.row.state, errorCode: outcome.row.errorCode }, 'command status');
-      if (outcome.terminal) this.onFinished?.(outcome.row);
     }
     // Terminal reports are receipted (again, if the first receipt was lost) so the agent stops repeating them.
     if (outcome.terminal && (msg.state === 'succeeded' || msg.state === 'failed' || msg.state === 'refused')) session.send('commandReceipt', { commandId: msg.commandId });

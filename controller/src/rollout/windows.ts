@@ -99,15 +99,6 @@ export function nextWindowStart(windows: readonly MaintenanceWindow[], after: nu
   return best;
 }
 
-/**
- * When the window occurrence open at `at` closes (the `end` of `openWindowAt`),
- * or undefined if none is open. Another occurrence may already have started
- * and keep the ring open past it; call again at the returned time to follow on.
- */
-export function windowEndsAt(windows: readonly MaintenanceWindow[], at: number): number | undefined {
-  return openWindowAt(windows, at)?.end;
-}
-
 /** Validates one window and returns its cached parse; messages name `windows[i].field` like `validateWindows`. */
 function parsedWindow(w: MaintenanceWindow, i: number): ParsedCron {
   if (!Number.isInteger(w.durationMin) || w.durationMin < 1) {

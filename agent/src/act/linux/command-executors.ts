@@ -8,7 +8,7 @@ import type { Clock } from '@patchfleet/shared/clock';
 import { runCommand } from '../../collect/run-command';
 import { outcomeOf, outcomeOfError, type CommandExecutors, type ExecOutcome } from '../../commands/executors';
 import { AgentErrors, PfError } from '../../errors';
-import { installPackages, rollback, updateIndexes, type ExecOptions } from './executor';
+import { installPackages, rollback, updateIndexes, type ExecOptions, type ExecResult } from './executor';
 
 export interface LinuxExecutorOptions {
   dpkgRoot?: string | undefined;
@@ -39,36 +39,28 @@ export function linuxExecutors(opts: LinuxExecutorOptions): CommandExecutors {
     ...(opts.dpkgRoot ? { dpkgRoot: opts.dpkgRoot } : {}),
     ...(opts.aptConfigFile ? { aptConfigFile: opts.aptConfigFile } : {}),
   };
-  const refreshed = async (): Promise<ExecOutcome | undefined> => {
-    const update = await updateIndexes(base);
-    return update.ok ? undefined : outcomeOf(update);
+  /** Refreshes the indexes, then runs the change; reports changed packages so the agent re-reports its inventory. */
+  const withFreshIndexes = async (change: () => Promise<ExecResult>): Promise<ExecOutcome> => {
+    try {
+      const update = await updateIndexes(base);
+      if (!update.ok) return outcomeOf(update);
+      const res = await change();
+      if (res.replaced.length > 0) opts.onPackagesChanged?.();
+      return outcomeOf(res);
+    } catch (err) {
+      return outcomeOfError(err);
+    }
   };
   return {
-    async install(command: SignedCommand) {
+    install(command: SignedCommand) {
       const packages = command.params.packages;
-      if (!packages) return { ok: false, error: { code: AgentErrors.COMMAND_UNSUPPORTED.code, message: 'this Linux agent installs packages, not KBs' }, result: {} };
-      try {
-        const failed = await refreshed();
-        if (failed) return failed;
-        const res = await installPackages({ ...base, packages });
-        if (res.replaced.length > 0) opts.onPackagesChanged?.();
-        return outcomeOf(res);
-      } catch (err) {
-        return outcomeOfError(err);
-      }
+      if (!packages) return Promise.resolve(outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Linux agent installs packages, not KBs')));
+      return withFreshIndexes(() => installPackages({ ...base, packages }));
     },
-    async rollback(command: SignedCommand) {
+    rollback(command: SignedCommand) {
       const replaced = command.params.replaced;
-      if (!replaced) return { ok: false, error: { code: AgentErrors.COMMAND_UNSUPPORTED.code, message: 'this Linux agent rolls back recorded package versions, not KBs' }, result: {} };
-      try {
-        const failed = await refreshed();
-        if (failed) return failed;
-        const res = await rollback({ ...base, replaced });
-        if (res.replaced.length > 0) opts.onPackagesChanged?.();
-        return outcomeOf(res);
-      } catch (err) {
-        return outcomeOfError(err);
-      }
+      if (!replaced) return Promise.resolve(outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Linux agent rolls back recorded package versions, not KBs')));
+      return withFreshIndexes(() => rollback({ ...base, replaced }));
     },
     async reboot(command: SignedCommand) {
       if (!opts.allowReboot) {

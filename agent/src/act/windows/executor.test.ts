@@ -5,9 +5,9 @@
  */
 import { ManualClock } from '@patchfleet/shared/clock';
 import { describe, expect, it } from 'vitest';
-import { isPfError, type PfError } from '../../errors';
 import { installKb, installMsu, restartHost, uninstallKb, type WindowsExecOptions } from './executor';
 import { fakeExec, fixture, type FakeRun } from './test-fixtures';
+import { rejection } from '../../../../test/support/errors';
 
 const SYS = 'C:\\Windows\\System32';
 const PS = `${SYS}\\WindowsPowerShell\\v1.0\\powershell.exe`;
@@ -18,15 +18,6 @@ function setup(...runs: FakeRun[]): { opts: WindowsExecOptions; calls: ReturnTyp
   const { exec, calls } = fakeExec(...runs);
   const clock = new ManualClock(1_000);
   return { opts: { exec, clock, timeoutMs: 3_600_000, env: { SystemRoot: 'C:\\Windows' }, processArch: 'x64' }, calls, clock };
-}
-
-async function rejection(p: Promise<unknown>): Promise<PfError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isPfError(err)) throw new Error(`expected a PfError, got ${String(err)}`);
-  return err;
 }
 
 describe('installKb', () => {

@@ -240,9 +240,9 @@ export async function uninstallKb(opts: WindowsExecOptions & { kb: string; build
 
 /**
  * Restarts the host with shutdown.exe after `delaySec` seconds, recorded as
- * a planned hot-fix restart (see reboot-command.ts). Call it only when
- * windowsRebootDecision says `reboot`. A restart already in progress or
- * scheduled counts as success.
+ * a planned hot-fix restart (see reboot-command.ts), when a signed reboot
+ * command says so (the controller applies the ring's reboot policy). A
+ * restart already in progress or scheduled counts as success.
  */
 export async function restartHost(opts: WindowsExecOptions & { delaySec: number; reason: string }): Promise<WindowsExecResult> {
   const clock = opts.clock ?? systemClock;

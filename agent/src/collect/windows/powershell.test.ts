@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isPfError, type PfError } from '../../errors';
 import {
   buildPowerShellInvocation,
   compactScript,
@@ -13,18 +12,10 @@ import {
   type ExecFn,
   type ExecOutcome,
 } from './powershell';
+import { rejection } from '../../../../test/support/errors';
 
 const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf16le');
 const env = { SystemRoot: 'C:\\Windows' };
-
-async function rejection(p: Promise<unknown>): Promise<PfError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isPfError(err)) throw new Error(`expected a PfError, got ${String(err)}`);
-  return err;
-}
 
 describe('buildPowerShellInvocation', () => {
   it('runs Windows PowerShell 5.1 by full path with the exact switches and the script as -EncodedCommand', () => {

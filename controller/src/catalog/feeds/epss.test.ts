@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { PfError } from '@patchfleet/shared/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEpssRows, openEpssFile, parseEpssStream } from './epss';
 import type { EpssRow } from './types';
+import { rejection } from '../../../../test/support/errors';
 
 const EPSS_DIR = fileURLToPath(new URL('../../../../test/fixtures/advisories/epss', import.meta.url));
 const SUBSET = join(EPSS_DIR, 'epss_subset.csv');
@@ -24,12 +24,6 @@ afterAll(async () => {
 
 async function rowsOf(text: string | Buffer, source = 'epss.csv'): Promise<EpssRow[]> {
   return collectEpssRows(await parseEpssStream(Readable.from([Buffer.from(text)]), source));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PfError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(PfError);
-  return err as PfError;
 }
 
 const HEADER = '#model_version:v2025.03.14,score_date:2025-08-15T00:00:00+0000\ncve,epss,percentile\n';

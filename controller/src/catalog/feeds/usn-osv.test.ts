@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsnRecord } from './types';
 import { parseUbuntuEcosystem } from './usn-affected';
 import { parseUsnOsv, readUsnOsvPath } from './usn-osv';
+import { rejection } from '../../../../test/support/errors';
 
 const USN_DIR = fileURLToPath(new URL('../../../../test/fixtures/advisories/usn', import.meta.url));
 
@@ -14,12 +15,6 @@ async function collect(path: string, onProgress?: (done: number, total: number) 
   const records: UsnRecord[] = [];
   for await (const record of readUsnOsvPath(path, onProgress)) records.push(record);
   return records;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PfError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(PfError);
-  return err as PfError;
 }
 
 function thrown(fn: () => unknown): PfError {

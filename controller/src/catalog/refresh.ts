@@ -23,6 +23,7 @@ import { ControllerErrors } from '../errors';
 import type { Logger } from '../logger';
 import { hasCatalogImports, type CatalogFeed } from './import-log';
 import { importCatalog, type ImportResult, type ImportSources } from './import';
+import { JobLocks, runScheduledJob } from '../jobs/leader';
 
 /** What a refresh needs from the controller. */
 export interface RefreshDeps {
@@ -33,6 +34,8 @@ export interface RefreshDeps {
   fetch?: typeof fetch;
   /** Called after an import that changed the catalog (e.g. to re-assess hosts). */
   onCatalogChanged?: (result: ImportResult) => void;
+  /** With replicas on PostgreSQL, scheduled refreshes run on one of them (JobLocks.catalogRefresh); absent: always run. */
+  dbKind?: 'pglite' | 'postgres';
 }
 
 /** A feed that could not be downloaded or imported. */
@@ -207,7 +210,13 @@ export function startCatalogRefresh(deps: RefreshDeps, feeds: FeedsConfig): Cata
   };
   const runLogged = (): void => {
     if (stopped) return;
-    runNow().catch((err: unknown) => deps.log.error({ err }, 'catalog refresh failed'));
+    const scheduled = deps.dbKind ? runScheduledJob(deps.db, deps.dbKind, JobLocks.catalogRefresh, runNow) : runNow().then((value) => ({ ran: true as const, value }));
+    scheduled.then(
+      (outcome) => {
+        if (!outcome.ran) deps.log.debug('catalog refresh skipped: another replica is running it');
+      },
+      (err: unknown) => deps.log.error({ err }, 'catalog refresh failed'),
+    );
   };
   const task: ScheduledTask = cron.schedule(schedule, runLogged, { name: 'catalog-refresh', noOverlap: true });
   const first = deps.clock.after(0, () => {

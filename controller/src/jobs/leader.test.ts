@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRealPostgresDatabase, type RealPostgresDatabase } from '../../../test/support/postgres';
 import { resultRows } from '../catalog/rows/sync-rows';
 import { openDatabase, type Database, type Db } from '../db/index';
-import { JobLocks, runAsLeader } from './leader';
+import { JobLocks, runAsLeader, runScheduledJob } from './leader';
 
 let pg: RealPostgresDatabase | undefined;
 let replicaA: Database | undefined;
@@ -126,5 +126,37 @@ describe('runAsLeader on PostgreSQL', () => {
     const rows = resultRows<{ who: string }>(await b.execute(sql`select who from leader_probe order by who`));
     expect(rows.map((r) => r.who)).toEqual(['first']);
     expect(await runAsLeader(b, JobLocks.rolloutTick, async () => 'next')).toEqual({ ran: true, value: 'next' });
+  });
+});
+
+describe('runScheduledJob', () => {
+  it('on PostgreSQL runs work that uses other connections while holding the lock, once across replicas', async () => {
+    const { a, b } = dbs();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    // Replica A's job writes through the pool (not the lock's transaction) and waits while holding the lock.
+    const first = runScheduledJob(a, 'postgres', JobLocks.catalogRefresh, async () => {
+      await a.execute(sql`insert into leader_probe (who) values ('scheduled-a')`);
+      await held;
+      return 'a';
+    });
+    await sleep(300);
+    let bRan = false;
+    const second = await runScheduledJob(b, 'postgres', JobLocks.catalogRefresh, async () => {
+      bRan = true;
+      return 'b';
+    });
+    expect(second).toEqual({ ran: false });
+    expect(bRan).toBe(false);
+    release();
+    expect(await first).toEqual({ ran: true, value: 'a' });
+    const rows = resultRows<{ who: string }>(await b.execute(sql`select who from leader_probe where who = 'scheduled-a'`));
+    expect(rows).toHaveLength(1);
+    expect(await runScheduledJob(b, 'postgres', JobLocks.catalogRefresh, async () => 'b again')).toEqual({ ran: true, value: 'b again' });
+  });
+
+  it('with kind pglite (one process, one connection) just runs the job', async () => {
+    const { a } = dbs();
+    expect(await runScheduledJob(a, 'pglite', JobLocks.catalogRefresh, async () => 42)).toEqual({ ran: true, value: 42 });
   });
 });

@@ -24,3 +24,15 @@ export async function runAsLeader<T>(db: Db, key: number, fn: (tx: Tx) => Promis
     return { ran: true as const, value: await fn(tx) };
   });
 }
+
+/**
+ * For a scheduled job whose work is not one transaction (downloads, then an
+ * import): on PostgreSQL the try-lock is held by a transaction left open on
+ * one pooled connection while `fn` works on others; on PGlite there is one
+ * process and one connection (an open transaction would block `fn`), so
+ * `fn` just runs.
+ */
+export async function runScheduledJob<T>(db: Db, kind: 'pglite' | 'postgres', key: number, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  if (kind === 'pglite') return { ran: true, value: await fn() };
+  return runAsLeader(db, key, () => fn());
+}

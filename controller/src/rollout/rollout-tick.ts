@@ -310,16 +310,20 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   const rows = await d.commands.create(d.tx, specs, `rollout:${rollout.id}`);
   const wave = ring.wave + 1;
   const at = new Date(d.now);
-  for (const row of rows) {
-    await d.tx
-      .update(rolloutHosts)
-      .set({ state: 'installing', stateAt: at, commandId: row.id, installCommandId: row.id, attempts: sql`${rolloutHosts.attempts} + 1`, wave })
-      .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, row.hostId)));
-  }
+  await d.tx.execute(sql`
+    update rollout_hosts rh set state = 'installing', state_at = ${at.toISOString()}::timestamptz, command_id = v.command_id,
+      install_command_id = v.command_id, attempts = rh.attempts + 1, wave = ${wave}
+    from ${commandRecordset(rows)} where rh.rollout_id = ${rollout.id} and rh.host_id = v.host_id`);
   await d.tx.update(rolloutRings).set({ wave, note: null }).where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
   ring.wave = wave;
   await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.wave', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, wave, hosts: rows.map((r) => r.hostId), windowEnd: Number.isFinite(windowEnd) ? new Date(windowEnd).toISOString() : null } });
   return rows.map((r) => r.hostId);
+}
+
+/** (host_id, command_id) of new commands as a row source `v`: a wave of any size is one UPDATE, not one per host. */
+function commandRecordset(rows: readonly { id: string; hostId: string }[]) {
+  const json = JSON.stringify(rows.map((r) => ({ host_id: r.hostId, command_id: r.id })));
+  return sql`jsonb_to_recordset(${json}::jsonb) as v(host_id text, command_id text)`;
 }
 
 /** Orders rollbacks to every online host whose install changed something; ends the rollback when none is left. */
@@ -357,9 +361,9 @@ async function rollBack(d: TickDeps, rollout: Rollout): Promise<string[]> {
   }));
   const rows = await d.commands.create(d.tx, specs, `rollout:${rollout.id}`);
   const at = new Date(d.now);
-  for (const row of rows) {
-    await d.tx.update(rolloutHosts).set({ state: 'rolling-back', stateAt: at, commandId: row.id }).where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, row.hostId)));
-  }
+  await d.tx.execute(sql`
+    update rollout_hosts rh set state = 'rolling-back', state_at = ${at.toISOString()}::timestamptz, command_id = v.command_id
+    from ${commandRecordset(rows)} where rh.rollout_id = ${rollout.id} and rh.host_id = v.host_id`);
   return rows.map((r) => r.hostId);
 }
 

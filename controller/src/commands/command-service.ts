@@ -11,7 +11,7 @@ import type { ControllerContext } from '../context';
 import type { Db, Tx } from '../db/index';
 import type { AgentGateway } from '../gateway/gateway';
 import type { AgentSession } from '../gateway/session';
-import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, type CommandRow, type CommandSpec, type StatusOutcome } from './command-store';
+import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, unmarkSent, type CommandRow, type CommandSpec, type StatusOutcome } from './command-store';
 import { signedCommandOf } from './signing';
 import { PfError } from '@patchfleet/shared/errors';
 import { ControllerErrors } from '../errors';
@@ -19,7 +19,7 @@ import { ControllerErrors } from '../errors';
 export const COMMANDS_CHANNEL = 'pf_commands';
 
 /** Commands signed, committed and sent together by {@link CommandService.issue}. */
-export const ISSUE_CHUNK = 1000;
+export const ISSUE_CHUNK = 250;
 
 /** Most status reports written in one statement (one JSON parameter holds them). */
 const STATUS_BATCH = 2000;
@@ -31,6 +31,9 @@ interface QueuedStatus {
   resolve(): void;
   reject(err: unknown): void;
 }
+
+/** Resolves after the event loop has polled for I/O once (two check phases: the first may come before this turn's poll). */
+const ioTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
 export class CommandService {
   private unsubscribe: Unsubscribe | undefined;
@@ -64,8 +67,8 @@ export class CommandService {
    * Creates signed, audited commands in `db` (pass the transaction that
    * decides them). Call {@link announce} with the result after it commits.
    */
-  create(db: Db | Tx, specs: readonly CommandSpec[], actor: string, requestId?: string): Promise<CommandRow[]> {
-    return createCommands(db, specs, { now: this.ctx.clock.now(), secretKey: this.secretKey, actor, ...(requestId ? { requestId } : {}) });
+  create(db: Db | Tx, specs: readonly CommandSpec[], actor: string, requestId?: string, sendingTo?: ReadonlySet<string>): Promise<CommandRow[]> {
+    return createCommands(db, specs, { now: this.ctx.clock.now(), secretKey: this.secretKey, actor, ...(requestId ? { requestId } : {}), ...(sendingTo ? { sendingTo } : {}) });
   }
 
   /** Wakes the replicas holding these hosts (committed commands only: they read the rows). */
@@ -73,7 +76,6 @@ export class CommandService {
     for (const payload of idPayloads([...new Set(hostIds)])) await this.ctx.bus.publish(COMMANDS_CHANNEL, payload);
   }
 
-  /** Creates and announces in one go (outside any other transaction). */
   /**
    * Creates and delivers commands outside any other transaction, in chunks
    * of {@link ISSUE_CHUNK}: each chunk is committed and sent before the next
@@ -84,20 +86,26 @@ export class CommandService {
   async issue(specs: readonly CommandSpec[], actor: string, requestId?: string): Promise<CommandRow[]> {
     const out: CommandRow[] = [];
     for (let i = 0; i < specs.length; i += ISSUE_CHUNK) {
+      const chunk = specs.slice(i, i + ISSUE_CHUNK);
+      // Agents connected here get their command straight from the committed rows (no second read),
+      // stored as sent by the insert itself; the others are announced to every replica.
+      const local = new Set(chunk.filter((s) => this.isLocal(s.hostId)).map((s) => s.hostId));
       let rows: CommandRow[];
       try {
-        rows = await this.ctx.db.transaction((tx) => this.create(tx, specs.slice(i, i + ISSUE_CHUNK), actor, requestId));
+        rows = await this.ctx.db.transaction((tx) => this.create(tx, chunk, actor, requestId, local));
       } catch (err) {
         if (out.length === 0) throw err;
         throw new PfError(ControllerErrors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });
       }
       out.push(...rows);
-      // Agents connected here get their command straight from the committed rows (no second read);
-      // the others are announced to every replica.
-      const local = rows.filter((r) => this.isLocal(r.hostId));
-      await this.send(local);
-      const localIds = new Set(local.map((r) => r.hostId));
-      await this.announce(rows.filter((r) => !localIds.has(r.hostId)).map((r) => r.hostId));
+      const unsent = this.write(rows.filter((r) => local.has(r.hostId)));
+      // A socket that closed in between: back to queued, and delivered when the agent is back (here or elsewhere).
+      await unmarkSent(this.ctx.db, unsent.map((r) => r.id));
+      const unsentIds = new Set(unsent.map((r) => r.id));
+      await this.announce(rows.filter((r) => !local.has(r.hostId) || unsentIds.has(r.id)).map((r) => r.hostId));
+      // PGlite answers in the same thread, so without this the whole order would be issued before
+      // one socket is read: let the acknowledgements of the chunks sent so far in and be stored.
+      if (i + ISSUE_CHUNK < specs.length) await ioTurn();
     }
     return out;
   }
@@ -107,16 +115,22 @@ export class CommandService {
     return s?.authenticated === true && s.supports(Capabilities.Commands);
   }
 
-  /** Writes the commands to their agents' sockets and records the deliveries. */
-  private async send(rows: readonly CommandRow[]): Promise<number> {
-    const sent: string[] = [];
+  /** Writes the commands to their agents' sockets; returns those it could not write (no open session). */
+  private write(rows: readonly CommandRow[]): CommandRow[] {
+    const unsent: CommandRow[] = [];
     for (const row of rows) {
       const session = this.gateway.session(row.hostId);
       if (session?.send('command', { command: signedCommandOf(row), signature: row.signature })) {
-        sent.push(row.id);
         this.ctx.log.info({ commandId: row.id, agentId: row.hostId, action: row.action, target: row.target }, 'command sent');
-      }
+      } else unsent.push(row);
     }
+    return unsent;
+  }
+
+  /** Writes the commands to their agents' sockets and records the deliveries. */
+  private async send(rows: readonly CommandRow[]): Promise<number> {
+    const unsent = new Set(this.write(rows));
+    const sent = rows.filter((r) => !unsent.has(r)).map((r) => r.id);
     await markSent(this.ctx.db, sent, this.ctx.clock.now());
     return sent.length;
   }

@@ -5,7 +5,7 @@ import { commandSigningPayload, makeFrame, nodeEd25519, verifyCanonical, type Co
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
 import type { Db } from '../db/index';
 import { auditLog, commands, hosts } from '../db/schema/index';
-import { applyAgentStatus, cancelCommands, createCommands, deliverableCommands, expireCommands, markSent, type CommandRow, type CommandSpec } from './command-store';
+import { applyAgentStatus, applyAgentStatuses, cancelCommands, createCommands, deliverableCommands, expireCommands, markSent, unmarkSent, type CommandRow, type CommandSpec } from './command-store';
 import { signedCommandOf } from './signing';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
@@ -69,6 +69,25 @@ describe('createCommands', () => {
 });
 
 describe('delivery', () => {
+  it('stores commands for hosts the caller writes to at once as sent; unmarkSent takes back those it could not write', async () => {
+    const rows = await db.transaction((tx) => createCommands(tx, [spec(), spec({ hostId: 'h2' })], { now: T0, secretKey: keys.secretKey, actor: 'token:tk_ops', sendingTo: new Set(['h1']) }));
+    const [a, b] = rows;
+    if (!a || !b) throw new Error('rows');
+    expect(a).toMatchObject({ state: 'sent', sentAt: new Date(T0), deliveries: 1 });
+    expect(await row(a.id)).toMatchObject({ state: 'sent', sentAt: new Date(T0), deliveries: 1, stateAt: new Date(T0) });
+    expect(await row(b.id)).toMatchObject({ state: 'queued', sentAt: null, deliveries: 0 });
+    expect(new Set(rows.map((r) => r.id)).size).toBe(2);
+    expect(rows.every((r) => /^cmd_[0-9a-f]{20}$/.test(r.id))).toBe(true);
+    await unmarkSent(db, [a.id, b.id]);
+    expect(await row(a.id)).toMatchObject({ state: 'queued', sentAt: null, deliveries: 0 });
+    expect(await row(b.id)).toMatchObject({ state: 'queued', deliveries: 0 });
+    // An accepted command stays accepted.
+    await markSent(db, [a.id], T0 + MIN);
+    await report('h1', a.id, 'acknowledged', T0 + MIN);
+    await unmarkSent(db, [a.id]);
+    expect(await row(a.id)).toMatchObject({ state: 'acknowledged', deliveries: 1 });
+  });
+
   it('lists queued and sent unexpired commands of the given hosts; markSent moves queued to sent and counts deliveries', async () => {
     const [a, b, other] = await create([spec(), spec({ ttlMs: 2 * MIN }), spec({ hostId: 'h2' })]);
     const [late] = await create([spec()], T0 + MIN);
@@ -130,6 +149,32 @@ describe('applyAgentStatus', () => {
     expect(await row(x.id)).toMatchObject({ state: 'acknowledged', errorCode: null, errorMessage: null });
     expect(await report('h1', x.id, 'failed', T0 + 11 * MIN, { error: { code: 'PF_ERR_APT_FAILED', message: 'dpkg' } })).toMatchObject({ kind: 'updated', terminal: true });
     expect((await row(x.id)).state).toBe('failed');
+  });
+
+  it('applies a batch in order: acknowledgements in one statement, another agent’s acknowledgement unknown, a second report on one command after the first', async () => {
+    const [a, b, c, d] = await create([spec(), spec(), spec({ hostId: 'h2' }), spec()]);
+    if (!a || !b || !c || !d) throw new Error('rows');
+    await markSent(db, [a.id], T0 + 500);
+    await report('h1', d.id, 'running', T0 + 600);
+    const frame = (commandId: string, state: 'acknowledged' | 'running', at: number) => makeFrame('commandStatus', { commandId, state, at }, at);
+    const outcomes = await applyAgentStatuses(
+      db,
+      [
+        { agentId: 'h1', frame: frame(a.id, 'acknowledged', T0 + 1000) },
+        { agentId: 'h1', frame: frame(c.id, 'acknowledged', T0 + 1000) }, // h2's command
+        { agentId: 'h1', frame: frame(b.id, 'acknowledged', T0 + 1100) },
+        { agentId: 'h1', frame: frame(b.id, 'running', T0 + 1200) },
+        { agentId: 'h1', frame: frame(d.id, 'acknowledged', T0 + 1300) }, // already running: stale
+      ],
+      T0 + 2000,
+    );
+    expect(outcomes.map((o) => o.kind)).toEqual(['updated', 'unknown', 'updated', 'updated', 'stale']);
+    expect(outcomes[0]).toMatchObject({ terminal: false, row: { id: a.id, state: 'acknowledged', acknowledgedAt: new Date(T0 + 1000), stateAt: new Date(T0 + 2000), startedAt: null, errorCode: null } });
+    expect(await row(a.id)).toMatchObject({ sentAt: new Date(T0 + 500), deliveries: 1 });
+    expect(await row(a.id)).toMatchObject({ state: 'acknowledged', acknowledgedAt: new Date(T0 + 1000) });
+    expect(await row(b.id)).toMatchObject({ state: 'running', acknowledgedAt: new Date(T0 + 1100), startedAt: new Date(T0 + 1200) });
+    expect((await row(c.id)).state).toBe('queued');
+    expect((await row(d.id)).state).toBe('running');
   });
 
   it('answers unknown for another agent’s command and for no command at all', async () => {

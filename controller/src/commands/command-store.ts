@@ -38,16 +38,34 @@ export function idIn(column: unknown, ids: readonly string[]) {
   return sql`${column} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
 }
 
-export function newCommandId(): string {
-  return `cmd_${randomBytes(10).toString('hex')}`;
+/** `count` fresh command ids (`cmd_` + 20 hex digits), from one call to the random source rather than one each. */
+export function newCommandIds(count: number): string[] {
+  const bytes = randomBytes(10 * count);
+  return Array.from({ length: count }, (_, i) => `cmd_${bytes.toString('hex', 10 * i, 10 * i + 10)}`);
 }
 
-/** Inserts signed commands in state `queued` and audits each. Call inside the transaction that decides them. */
-export async function createCommands(db: Db | Tx, specs: readonly CommandSpec[], opts: { now: number; secretKey: string; actor: string; requestId?: string }): Promise<CommandRow[]> {
+export interface CreateOptions {
+  now: number;
+  secretKey: string;
+  actor: string;
+  requestId?: string;
+  /**
+   * Hosts whose command the caller writes to a socket of its own as soon as
+   * this commits: stored as `sent` (one delivery) at once, which spares a
+   * second statement per batch. The caller must {@link unmarkSent} any it
+   * could not write.
+   */
+  sendingTo?: ReadonlySet<string>;
+}
+
+/** Inserts signed commands in state `queued` (or `sent`, see {@link CreateOptions.sendingTo}) and audits each. Call inside the transaction that decides them. */
+export async function createCommands(db: Db | Tx, specs: readonly CommandSpec[], opts: CreateOptions): Promise<CommandRow[]> {
   const now = new Date(opts.now);
-  const rows = specs.map((spec) => {
+  const ids = newCommandIds(specs.length);
+  const rows = specs.map((spec, i) => {
+    const sending = opts.sendingTo?.has(spec.hostId) === true;
     const fields = {
-      id: newCommandId(),
+      id: ids[i] as string,
       hostId: spec.hostId,
       action: spec.action,
       target: spec.target,
@@ -58,8 +76,10 @@ export async function createCommands(db: Db | Tx, specs: readonly CommandSpec[],
     return {
       ...fields,
       signature: signCommand(signedCommandOf(fields), opts.secretKey),
-      state: 'queued' as const,
+      state: sending ? ('sent' as const) : ('queued' as const),
       stateAt: now,
+      sentAt: sending ? now : null,
+      deliveries: sending ? 1 : 0,
       rolloutId: spec.rolloutId ?? null,
       ringId: spec.ringId ?? null,
       createdBy: opts.actor,
@@ -67,20 +87,18 @@ export async function createCommands(db: Db | Tx, specs: readonly CommandSpec[],
   });
   // One statement per 5,000 commands with one JSON parameter: a wave of 10,000 is two statements, not 70,000 bind values.
   for (let i = 0; i < rows.length; i += 5000) {
-    const batch = rows.slice(i, i + 5000).map((r) => ({ ...r, issuedAt: r.issuedAt.toISOString(), notAfter: r.notAfter.toISOString(), stateAt: r.stateAt.toISOString() }));
+    const batch = rows.slice(i, i + 5000).map((r) => ({ ...r, issuedAt: r.issuedAt.toISOString(), notAfter: r.notAfter.toISOString(), stateAt: r.stateAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
     await db.execute(sql`
-      insert into commands (id, host_id, action, target, params, issued_at, not_after, signature, state, state_at, rollout_id, ring_id, created_by)
-      select v.id, v."hostId", v.action, v.target, v.params, v."issuedAt", v."notAfter", v.signature, v.state, v."stateAt", v."rolloutId", v."ringId", v."createdBy"
+      insert into commands (id, host_id, action, target, params, issued_at, not_after, signature, state, state_at, sent_at, deliveries, rollout_id, ring_id, created_by)
+      select v.id, v."hostId", v.action, v.target, v.params, v."issuedAt", v."notAfter", v.signature, v.state, v."stateAt", v."sentAt", v.deliveries, v."rolloutId", v."ringId", v."createdBy"
       from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as v(id text, "hostId" text, action text, target text, params jsonb, "issuedAt" timestamptz,
-        "notAfter" timestamptz, signature text, state text, "stateAt" timestamptz, "rolloutId" text, "ringId" text, "createdBy" text)`);
+        "notAfter" timestamptz, signature text, state text, "stateAt" timestamptz, "sentAt" timestamptz, deliveries integer, "rolloutId" text, "ringId" text, "createdBy" text)`);
   }
   const out: CommandRow[] = rows.map((r) => ({
     ...r,
-    sentAt: null,
     acknowledgedAt: null,
     startedAt: null,
     finishedAt: null,
-    deliveries: 0,
     result: null,
     errorCode: null,
     errorMessage: null,
@@ -125,10 +143,22 @@ export async function markSent(db: Db, ids: readonly string[], now: number): Pro
     .where(idIn(commands.id, ids));
 }
 
+/** What a status outcome tells of the command's row (all of it on the general path; these columns on the acknowledgement path). */
+export type StatusRow = Pick<CommandRow, 'id' | 'hostId' | 'state' | 'stateAt' | 'acknowledgedAt' | 'startedAt' | 'finishedAt' | 'result' | 'errorCode' | 'errorMessage' | 'rolloutId'>;
+
+/** Takes back {@link CreateOptions.sendingTo} for commands whose socket was gone: `sent` -> `queued`, no delivery. */
+export async function unmarkSent(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(commands)
+    .set({ state: 'queued', sentAt: null, deliveries: sql`greatest(${commands.deliveries} - 1, 0)` })
+    .where(and(idIn(commands.id, ids), eq(commands.state, 'sent')));
+}
+
 export type StatusOutcome =
   | { kind: 'unknown' }
-  | { kind: 'updated'; row: CommandRow; terminal: boolean }
-  | { kind: 'stale'; row: CommandRow; terminal: boolean };
+  | { kind: 'updated'; row: StatusRow; terminal: boolean }
+  | { kind: 'stale'; row: StatusRow; terminal: boolean };
 
 /** One agent report on a command, as {@link applyAgentStatuses} takes it. */
 export interface AgentStatusReport {
@@ -190,7 +220,51 @@ export async function applyAgentStatuses(
   return outcomes as StatusOutcome[];
 }
 
-async function applyRound(db: Db, round: readonly { report: AgentStatusReport; index: number }[], now: number, outcomes: (StatusOutcome | undefined)[]): Promise<void> {
+/**
+ * The common case of a fan-out, an agent accepting a command it was sent
+ * (queued or sent -> acknowledged), in one statement: the row moves only if
+ * it belongs to the reporting agent and is still in a state it may leave
+ * this way. Settles those reports and returns the rest for the general path
+ * (unknown, stale, late after a timeout or cancellation).
+ */
+async function applyAcknowledgements(db: Db, round: readonly { report: AgentStatusReport; index: number }[], now: number, outcomes: (StatusOutcome | undefined)[]) {
+  const acks = round.filter(({ report }) => report.frame.state === 'acknowledged');
+  if (acks.length === 0) return round;
+  const values = JSON.stringify(acks.map(({ report }) => ({ id: report.frame.commandId, agent: report.agentId, at: new Date(report.frame.at).toISOString() })));
+  // Only the columns an outcome carries: parsing thousands of whole rows (params, signature, every time) back costs more than the update.
+  // drizzle types an UPDATE ... FROM <raw SQL> as returning nothing; it returns the mapped rows all the same.
+  const written: StatusRow[] = await db
+    .update(commands)
+    .set({ state: 'acknowledged', stateAt: sql`${new Date(now).toISOString()}::timestamptz`, acknowledgedAt: sql`v.at` })
+    .from(sql`jsonb_to_recordset(${values}::jsonb) as v(id text, agent text, at timestamptz)`)
+    .where(and(sql`${commands.id} = v.id`, sql`${commands.hostId} = v.agent`, inArray(commands.state, ['queued', 'sent'])))
+    .returning({
+      id: commands.id,
+      hostId: commands.hostId,
+      state: commands.state,
+      stateAt: commands.stateAt,
+      acknowledgedAt: commands.acknowledgedAt,
+      startedAt: commands.startedAt,
+      finishedAt: commands.finishedAt,
+      result: commands.result,
+      errorCode: commands.errorCode,
+      errorMessage: commands.errorMessage,
+      rolloutId: commands.rolloutId,
+    })
+    .then((rows) => rows as unknown as StatusRow[]);
+  const byId = new Map(written.map((r) => [r.id, r]));
+  const rest: { report: AgentStatusReport; index: number }[] = [];
+  for (const item of round) {
+    const row = item.report.frame.state === 'acknowledged' ? byId.get(item.report.frame.commandId) : undefined;
+    if (row) outcomes[item.index] = { kind: 'updated', row, terminal: false };
+    else rest.push(item);
+  }
+  return rest;
+}
+
+async function applyRound(db: Db, all: readonly { report: AgentStatusReport; index: number }[], now: number, outcomes: (StatusOutcome | undefined)[]): Promise<void> {
+  const round = await applyAcknowledgements(db, all, now, outcomes);
+  if (round.length === 0) return;
   const rows = await db.select().from(commands).where(idIn(commands.id, round.map((r) => r.report.frame.commandId)));
   const byId = new Map(rows.map((r) => [r.id, r]));
   const planned: PlannedUpdate[] = [];

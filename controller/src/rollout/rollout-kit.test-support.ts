@@ -102,7 +102,7 @@ export class RolloutKit {
     await this.report(hostId, cmd.id, 'running', at);
     const out = await this.report(hostId, cmd.id, end, at, end === 'failed' ? { error: { code: 'PF_ERR_APT_FAILED', message: 'dpkg error' } } : { result });
     if (out.kind !== 'updated') throw new Error(`finishing ${cmd.id}: ${out.kind}`);
-    return out.row;
+    return { ...cmd, ...out.row };
   }
 
   async commandsOf(hostId: string): Promise<CommandRow[]> {

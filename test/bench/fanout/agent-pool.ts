@@ -20,6 +20,8 @@ export interface AgentPool {
   close(): Promise<(number | undefined)[]>;
   /** Kills worker processes at once (failure path). */
   kill(): void;
+  /** Processes holding the agents (the bench's own pid for the in-process pool). */
+  readonly pids: number[];
 }
 
 /** Agents in the bench process. */
@@ -36,6 +38,7 @@ export function localPool(identities: readonly SimIdentity[]): AgentPool {
       return [];
     },
     kill: () => fleet?.close(),
+    pids: [process.pid],
   };
 }
 
@@ -46,9 +49,10 @@ class Worker {
   private failure: Error | undefined;
   private readonly onFail = new Set<(err: Error) => void>();
 
-  constructor(onProgress: (connected: number) => void) {
+  constructor(onProgress: (connected: number) => void, cpuProfDir?: string) {
     // The same loader as the bench (tsx), so the worker runs from source too.
-    this.child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const execArgv = ['--import', 'tsx', ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
+    this.child = fork(WORKER, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.child.on('message', (m: FromWorker) => {
       if (m.type === 'progress') return onProgress(m.connected);
       if (m.type === 'failed') return this.fail(new Error(m.message));
@@ -84,13 +88,13 @@ class Worker {
 }
 
 /** Agents split evenly over `count` worker processes. */
-export function workerPool(identities: readonly SimIdentity[], count: number): AgentPool {
+export function workerPool(identities: readonly SimIdentity[], count: number, cpuProfDir?: string): AgentPool {
   const perWorker = new Map<Worker, number>();
   const workers = Array.from({ length: count }, () => {
     const w: Worker = new Worker((n) => {
       perWorker.set(w, n);
       progressTotal?.([...perWorker.values()].reduce((a, b) => a + b, 0));
-    });
+    }, cpuProfDir);
     return w;
   });
   let progressTotal: ((n: number) => void) | undefined;
@@ -117,5 +121,6 @@ export function workerPool(identities: readonly SimIdentity[], count: number): A
     kill() {
       for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     },
+    pids: workers.map((w) => w.child.pid as number),
   };
 }

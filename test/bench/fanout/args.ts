@@ -14,7 +14,7 @@ export interface FanoutOptions {
   concurrency: number;
   /** Processes holding the simulated agents; 0 keeps them in the bench process itself. */
   workers: number;
-  /** When set, the controller writes a V8 CPU profile (`--cpu-prof`) into this directory. */
+  /** When set, the controller and the agent worker processes write V8 CPU profiles into this directory. */
   cpuProfDir: string | undefined;
 }
 
@@ -27,7 +27,7 @@ export const USAGE = `usage: pnpm bench:fanout [--agents N] [--database-url post
   --json              print one JSON object on stdout instead of a table
   --concurrency N     enrollments / handshakes in flight (default 200)
   --workers N         processes holding the agents, 0 = the bench process itself (default 2)
-  --cpu-prof-dir DIR  write a CPU profile of the controller into DIR`;
+  --cpu-prof-dir DIR  write CPU profiles of the controller and the agent workers into DIR`;
 
 function wholeNumber(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);

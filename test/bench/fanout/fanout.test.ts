@@ -55,3 +55,19 @@ describe('bench:fanout figures', () => {
     expect(f.problems.first[0]).toBe('c: command received but not acknowledged');
   });
 });
+
+describe('bench:fanout CPU figures', () => {
+  it('reads this process’s CPU time from /proc and splits controller from agents', async () => {
+    const { cpuSeconds } = await import('./stats');
+    const { cpuSplit } = await import('./report');
+    const before = cpuSeconds() as number;
+    const until = performance.now() + 150;
+    while (performance.now() < until); // burn ~0.15 s of CPU
+    const used = (cpuSeconds() as number) - before;
+    expect(used).toBeGreaterThan(0.05);
+    expect(used).toBeLessThan(5);
+    expect(cpuSplit([1.234, 0.5, 0.25])).toEqual({ controller: 1.23, agents: 0.75 });
+    expect(cpuSplit([1, undefined])).toEqual({ controller: 1, agents: null });
+    expect(cpuSplit([undefined])).toEqual({ controller: null, agents: null });
+  });
+});

@@ -20,8 +20,8 @@ import { parseFanoutArgs, USAGE, UsageError, type FanoutOptions } from './args';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { createEnrollmentToken, enrollAgents } from './enroll';
 import { PinnedClient } from './http';
-import { fanoutFigures, formatTable, type FanoutReport } from './report';
-import { epochMs, latencySummary, openFilesLimit, peakRssBytes, toMiB } from './stats';
+import { cpuSplit, fanoutFigures, formatTable, type FanoutReport } from './report';
+import { cpuSeconds, epochMs, latencySummary, openFilesLimit, peakRssBytes, toMiB } from './stats';
 
 interface Bootstrap {
   url: string;
@@ -112,7 +112,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   enrollClient.close();
 
   say(`connecting ${opts.agents} agents over WSS (${opts.workers === 0 ? 'in this process' : `${opts.workers} worker processes`})`);
-  r.pool = opts.workers === 0 ? localPool(identities) : workerPool(identities, opts.workers);
+  r.pool = opts.workers === 0 ? localPool(identities) : workerPool(identities, opts.workers, opts.cpuProfDir ? resolve(opts.cpuProfDir) : undefined);
   const target = { wssUrl: `${boot.url.replace(/^https:/, 'wss:')}${AGENT_WS_PATH}`, fingerprint: boot.caFingerprint, commandKey: boot.commandKey };
   const connect = await r.pool.connect(target, opts.concurrency, (n) => say(`  authenticated ${n}/${opts.agents}`));
   const connectMs = connect.lastWelcomeAt - connect.firstStartAt;
@@ -122,11 +122,15 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   say(`issuing one signed command to each of ${opts.agents} agents`);
   const hostIds = identities.map((i) => i.agentId);
   const loadAverage1m = Math.round(loadavg()[0] as number * 100) / 100;
+  const cpuBefore = [cpuSeconds(controllerPid), ...r.pool.pids.map((pid) => cpuSeconds(pid))];
   const t0 = epochMs();
   const issued = await admin.call<{ items: { id: string; hostId: string }[] }>('POST', '/api/v1/commands', { hostIds, action: 'reboot', target: 'bench', params: { reason: 'bench', delaySec: 60 }, ttlSec: 3600 });
   const issueRequestMs = epochMs() - t0;
   say(`  POST answered after ${Math.round(issueRequestMs)} ms; waiting for the acknowledgements`);
   const timings = await r.pool.timings(180_000);
+  // CPU the fan-out cost each side (the workers' is read after their last acknowledgement was confirmed).
+  const cpuAfter = [cpuSeconds(controllerPid), ...r.pool.pids.map((pid) => cpuSeconds(pid))];
+  const cpuUsed = cpuAfter.map((a, i) => (a === undefined || cpuBefore[i] === undefined ? undefined : a - (cpuBefore[i] as number)));
   const figures = fanoutFigures(timings, t0, opts.agents);
 
   // The controller's own word, for a random sample: it must list this command as acknowledged.
@@ -159,6 +163,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     issueRequestMs: Math.round(issueRequestMs),
     ...figures,
     controllerCheck: { sampled: picked.length, acknowledged, issuedAtToAckMs: latencySummary(perCommand) },
+    fanoutCpuSeconds: cpuSplit(cpuUsed),
     controllerPeakRssMiB: toMiB(controllerPeak),
     benchPeakRssMiB: toMiB(peakRssBytes()),
     workerPeakRssMiB: workerPeaks.map(toMiB),

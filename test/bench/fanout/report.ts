@@ -31,6 +31,8 @@ export interface FanoutReport {
   /** A sample of the controller's rows; `issuedAtToAckMs` from each command's own issuedAt to its acknowledgement. */
   controllerCheck: { sampled: number; acknowledged: number; issuedAtToAckMs: Latency };
   problems: { count: number; first: string[] };
+  /** CPU seconds used from just before the POST until every acknowledgement was confirmed (null where /proc is missing). */
+  fanoutCpuSeconds: { controller: number | null; agents: number | null };
   controllerPeakRssMiB: number | null;
   benchPeakRssMiB: number | null;
   workerPeakRssMiB: (number | null)[];
@@ -70,6 +72,16 @@ export function fanoutFigures(timings: readonly AgentTiming[], t0: number, count
   };
 }
 
+/** Splits per-process CPU seconds (controller first, then the agents' processes) into the report's two figures. */
+export function cpuSplit(used: readonly (number | undefined)[]): FanoutReport['fanoutCpuSeconds'] {
+  const r = (x: number) => Math.round(x * 100) / 100;
+  const [controller, ...agents] = used;
+  return {
+    controller: controller === undefined ? null : r(controller),
+    agents: agents.length === 0 || agents.some((a) => a === undefined) ? null : r(agents.reduce<number>((a, b) => a + (b as number), 0)),
+  };
+}
+
 /** A readable two-column table. */
 export function formatTable(r: FanoutReport): string {
   const lat = (l: Latency) => `p50 ${l.p50} ms   p95 ${l.p95} ms   max ${l.max} ms`;
@@ -88,6 +100,7 @@ export function formatTable(r: FanoutReport): string {
     ['controller check', `${r.controllerCheck.acknowledged} of ${r.controllerCheck.sampled} sampled hosts acknowledged`],
     ['issuedAt -> ack (sample)', lat(r.controllerCheck.issuedAtToAckMs)],
     ['problems', r.problems.count === 0 ? 'none' : `${r.problems.count}: ${r.problems.first.join('; ')}`],
+    ['CPU during the fan-out', `controller ${r.fanoutCpuSeconds.controller ?? '?'} s, agents ${r.fanoutCpuSeconds.agents ?? '?'} s${r.workers === 0 ? ' (the bench process)' : ''}`],
     ['controller peak RSS', `${r.controllerPeakRssMiB ?? '?'} MiB`],
     ['bench peak RSS', `${r.benchPeakRssMiB ?? '?'} MiB${r.workerPeakRssMiB.length ? ` (+ workers ${r.workerPeakRssMiB.map((m) => `${m ?? '?'} MiB`).join(', ')})` : ''}`],
     ['node / cpus / load', `${r.node} / ${r.cpus} / ${r.loadAverage1m}`],

@@ -1,4 +1,5 @@
 /** Small statistics and process facts for the report. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Nearest-rank percentile (p in 0..100) of values sorted ascending; NaN when empty. */
@@ -29,6 +30,26 @@ export function peakRssBytes(pid: number | 'self' = 'self'): number | undefined 
   }
   const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(text);
   return m?.[1] ? Number(m[1]) * 1024 : undefined;
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU time (user + system) a live process has used, in seconds, from
+ * /proc/<pid>/stat; undefined where /proc is not there (not Linux).
+ */
+export function cpuSeconds(pid: number | 'self' = 'self'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 /** The soft limit on open files of this process (`Max open files` in /proc/self/limits). */

@@ -136,7 +136,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   // The controller's own word, for a random sample: it must list this command as acknowledged.
   const commandOf = new Map(issued.items.map((i) => [i.hostId, i.id]));
   let acknowledged = 0;
-  // Per command, by the controller's own rows: from its issuedAt (each chunk of 1,000 has its own) to the
+  // Per command, by the controller's own rows: from its issuedAt (each chunk of 250 has its own) to the
   // acknowledgement time the agent reported. Not the headline figure (that counts from the POST), but it
   // shows how long one command waits once it exists.
   const perCommand: number[] = [];

@@ -143,8 +143,23 @@ export async function markSent(db: Db, ids: readonly string[], now: number): Pro
     .where(idIn(commands.id, ids));
 }
 
-/** What a status outcome tells of the command's row (all of it on the general path; these columns on the acknowledgement path). */
-export type StatusRow = Pick<CommandRow, 'id' | 'hostId' | 'state' | 'stateAt' | 'acknowledgedAt' | 'startedAt' | 'finishedAt' | 'result' | 'errorCode' | 'errorMessage' | 'rolloutId'>;
+/** The columns a status outcome carries on the acknowledgement path (the general path has the whole row). */
+const statusColumns = {
+  id: commands.id,
+  hostId: commands.hostId,
+  state: commands.state,
+  stateAt: commands.stateAt,
+  acknowledgedAt: commands.acknowledgedAt,
+  startedAt: commands.startedAt,
+  finishedAt: commands.finishedAt,
+  result: commands.result,
+  errorCode: commands.errorCode,
+  errorMessage: commands.errorMessage,
+  rolloutId: commands.rolloutId,
+};
+
+/** What a status outcome tells of the command's row. */
+export type StatusRow = Pick<CommandRow, keyof typeof statusColumns>;
 
 /** Takes back {@link CreateOptions.sendingTo} for commands whose socket was gone: `sent` -> `queued`, no delivery. */
 export async function unmarkSent(db: Db, ids: readonly string[]): Promise<void> {
@@ -232,26 +247,12 @@ async function applyAcknowledgements(db: Db, round: readonly { report: AgentStat
   if (acks.length === 0) return round;
   const values = JSON.stringify(acks.map(({ report }) => ({ id: report.frame.commandId, agent: report.agentId, at: new Date(report.frame.at).toISOString() })));
   // Only the columns an outcome carries: parsing thousands of whole rows (params, signature, every time) back costs more than the update.
-  // drizzle types an UPDATE ... FROM <raw SQL> as returning nothing; it returns the mapped rows all the same.
   const written: StatusRow[] = await db
     .update(commands)
     .set({ state: 'acknowledged', stateAt: sql`${new Date(now).toISOString()}::timestamptz`, acknowledgedAt: sql`v.at` })
     .from(sql`jsonb_to_recordset(${values}::jsonb) as v(id text, agent text, at timestamptz)`)
     .where(and(sql`${commands.id} = v.id`, sql`${commands.hostId} = v.agent`, inArray(commands.state, ['queued', 'sent'])))
-    .returning({
-      id: commands.id,
-      hostId: commands.hostId,
-      state: commands.state,
-      stateAt: commands.stateAt,
-      acknowledgedAt: commands.acknowledgedAt,
-      startedAt: commands.startedAt,
-      finishedAt: commands.finishedAt,
-      result: commands.result,
-      errorCode: commands.errorCode,
-      errorMessage: commands.errorMessage,
-      rolloutId: commands.rolloutId,
-    })
-    .then((rows) => rows as unknown as StatusRow[]);
+    .returning(statusColumns);
   const byId = new Map(written.map((r) => [r.id, r]));
   const rest: { report: AgentStatusReport; index: number }[] = [];
   for (const item of round) {

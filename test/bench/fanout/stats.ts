@@ -16,18 +16,23 @@ export function latencySummary(values: readonly number[]): { p50: number; p95: n
   return { p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), max: r(sorted.at(-1) ?? Number.NaN) };
 }
 
+/** A file under /proc, or undefined where it is not there (not Linux, or the process is gone). */
+function procText(path: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${path}`, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /**
  * Peak resident set size of a live process in bytes (`VmHWM` in
  * /proc/<pid>/status), or undefined where /proc is not there (not Linux).
  */
 export function peakRssBytes(pid: number | 'self' = 'self'): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = procText(`${pid}/status`);
+  if (text === undefined) return undefined;
   const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(text);
   return m?.[1] ? Number(m[1]) * 1024 : undefined;
 }
@@ -39,13 +44,8 @@ let clockTicks: number | undefined;
  * /proc/<pid>/stat; undefined where /proc is not there (not Linux).
  */
 export function cpuSeconds(pid: number | 'self' = 'self'): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = procText(`${pid}/stat`);
+  if (text === undefined) return undefined;
   // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -54,13 +54,8 @@ export function cpuSeconds(pid: number | 'self' = 'self'): number | undefined {
 
 /** The soft limit on open files of this process (`Max open files` in /proc/self/limits). */
 export function openFilesLimit(): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/limits', 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = procText('self/limits');
+  if (text === undefined) return undefined;
   const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
   if (!m?.[1]) return undefined;
   return m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);

@@ -1,17 +1,64 @@
 // @ts-check
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const PACKAGES = ['agent', 'controller', 'shared', 'test', 'deploy'];
+/** Which workspace packages each may name; the agent never imports the controller and the reverse. */
+const MAY_NOT_IMPORT = {
+  agent: ['@patchfleet/controller'],
+  controller: ['@patchfleet/agent'],
+  shared: ['@patchfleet/agent', '@patchfleet/controller'],
+};
+
+const packageOf = (file) => {
+  const first = path.relative(root, file).split(path.sep)[0];
+  return PACKAGES.includes(first) ? first : undefined;
+};
+
+/**
+ * Packages import each other only by package name (`@patchfleet/shared/...`),
+ * never by a relative path that leaves the package, and the agent and the
+ * controller never import each other.
+ */
+const boundaries = {
+  meta: { type: 'problem', schema: [], messages: {
+    relative: "'{{source}}' leaves the {{from}} package: import it by package name (@patchfleet/{{to}}/...)",
+    forbidden: 'the {{from}} package may not import {{source}}',
+  } },
+  create(context) {
+    const from = packageOf(context.filename);
+    if (!from) return {};
+    const check = (node) => {
+      const source = node.source && node.source.value;
+      if (typeof source !== 'string') return;
+      if (source.startsWith('.')) {
+        const to = packageOf(path.resolve(path.dirname(context.filename), source));
+        if (to !== from) context.report({ node, messageId: 'relative', data: { source, from, to: to ?? '?' } });
+        return;
+      }
+      const banned = (MAY_NOT_IMPORT[from] ?? []).find((p) => source === p || source.startsWith(`${p}/`));
+      if (banned) context.report({ node, messageId: 'forbidden', data: { source, from } });
+    };
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.patchfleet/**', 'controller/src/db/migrations/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    plugins: { patchfleet: { rules: { boundaries } } },
     rules: {
       'no-empty': ['error', { allowEmptyCatch: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='only'][callee.object.name=/^(it|describe|test)$/]", message: 'no .only on main' }],
+      'patchfleet/boundaries': 'error',
     },
   },
 );

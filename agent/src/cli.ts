@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { PROTOCOL_VERSION, systemClock } from '@patchfleet/shared';
 import { collectInventory } from './collect/index';
-import { AgentErrors, isPfError, PfError } from './errors';
+import { Errors, isPfError, PfError } from '@patchfleet/shared/errors';
 import { enroll } from './identity/enroll';
 import { identityPath, readIdentity } from './identity/state-dir';
 import { AgentLink } from './link/link';
@@ -27,7 +27,7 @@ function fail(err: unknown): never {
 
 function parseDurationMs(text: string, flag: string): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m?.[1]) throw new PfError(AgentErrors.USAGE, `${flag} "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
+  if (!m?.[1]) throw new PfError(Errors.USAGE, `${flag} "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
 }
@@ -44,7 +44,7 @@ function executorsFor(opts: { aptConfig?: string; aptTimeout: string; allowReboo
       onPackagesChanged,
     });
   }
-  if (process.platform !== 'linux') throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, `commands are not supported on ${process.platform}; run with --no-commands`);
+  if (process.platform !== 'linux') throw new PfError(Errors.UNSUPPORTED_PLATFORM, `commands are not supported on ${process.platform}; run with --no-commands`);
   return linuxExecutors({
     dpkgRoot,
     aptConfigFile: opts.aptConfig,
@@ -73,7 +73,7 @@ program
   .action(async (opts: { server: string; token?: string; caFingerprint: string; stateDir: string; force?: boolean }) => {
     try {
       const token = opts.token ?? process.env.PATCHFLEET_ENROLL_TOKEN;
-      if (!token) throw new PfError(AgentErrors.USAGE, 'no enrollment token: pass --token or set PATCHFLEET_ENROLL_TOKEN');
+      if (!token) throw new PfError(Errors.USAGE, 'no enrollment token: pass --token or set PATCHFLEET_ENROLL_TOKEN');
       const identity = await enroll({ server: opts.server, token, caFingerprint: opts.caFingerprint, stateDir: opts.stateDir, force: opts.force === true });
       process.stdout.write(`enrolled as ${identity.agentId} with ${identity.serverUrl}\nidentity: ${identityPath(opts.stateDir)}\n`);
     } catch (err) {
@@ -119,7 +119,7 @@ program
       const timeoutMs = parseDurationMs(opts.timeout, '--timeout');
       const seq = await link.queueInventory(true);
       if (opts.once) {
-        const timer = setTimeout(() => fail(new PfError(AgentErrors.TIMEOUT, `report ${seq} was not acknowledged within ${opts.timeout}`)), timeoutMs);
+        const timer = setTimeout(() => fail(new PfError(Errors.TIMEOUT, `report ${seq} was not acknowledged within ${opts.timeout}`)), timeoutMs);
         const loop = link.runLoop(true);
         await Promise.race([link.waitForAck(seq as number), loop]);
         clearTimeout(timer);
@@ -181,7 +181,7 @@ program
   .option('--json', 'print JSON')
   .action((opts: { stateDir: string; json?: boolean }) => {
     try {
-      if (!existsSync(identityPath(opts.stateDir))) throw new PfError(AgentErrors.NOT_ENROLLED, `not enrolled (no ${identityPath(opts.stateDir)})`);
+      if (!existsSync(identityPath(opts.stateDir))) throw new PfError(Errors.NOT_ENROLLED, `not enrolled (no ${identityPath(opts.stateDir)})`);
       const id = readIdentity(opts.stateDir);
       const outbox = new Outbox(opts.stateDir);
       const pending = outbox.pending().map((r) => ({ seq: r.seq, kind: r.kind, packages: r.packages.length }));

@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from './errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { SlaSchema } from './scoring/sla';
 
 /** Where the advisory feeds come from and when they are refreshed. Every URL is optional. */
@@ -112,12 +111,12 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
     try {
       text = readFileSync(configFile, 'utf8');
     } catch (err) {
-      throw new PfError(ControllerErrors.CONFIG, `cannot read config file ${configFile}: ${(err as Error).message}`);
+      throw new PfError(Errors.CONFIG, `cannot read config file ${configFile}: ${(err as Error).message}`);
     }
     try {
       Object.assign(merged, JSON.parse(text));
     } catch (err) {
-      throw new PfError(ControllerErrors.CONFIG, `config file ${configFile} is not valid JSON: ${(err as Error).message}`);
+      throw new PfError(Errors.CONFIG, `config file ${configFile} is not valid JSON: ${(err as Error).message}`);
     }
   }
   for (const [name, key] of Object.entries(ENV)) {
@@ -135,10 +134,10 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
         e.params.additionalProperty !== undefined ? `unknown setting "${e.params.additionalProperty}"` : `${e.instancePath.slice(1) || 'config'} ${e.message}`,
       )
       .join('; ');
-    throw new PfError(ControllerErrors.CONFIG, `invalid configuration: ${detail}`);
+    throw new PfError(Errors.CONFIG, `invalid configuration: ${detail}`);
   }
   if (Boolean(merged.tlsCert) !== Boolean(merged.tlsKey)) {
-    throw new PfError(ControllerErrors.CONFIG, 'invalid configuration: --tls-cert and --tls-key go together');
+    throw new PfError(Errors.CONFIG, 'invalid configuration: --tls-cert and --tls-key go together');
   }
   merged.dataDir = resolve(String(merged.dataDir));
   return Object.freeze(merged as Config);

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { systemClock } from '@patchfleet/shared';
-import { assessHost, prepareCatalog, type HostInput } from '../../controller/src/assess/assess-host';
-import { importCatalog } from '../../controller/src/catalog/import';
-import { loadCatalog } from '../../controller/src/catalog/store';
-import { openDatabase } from '../../controller/src/db/index';
-import { DEFAULT_SLA } from '../../controller/src/scoring/sla';
+import { assessHost, prepareCatalog, type HostInput } from '@patchfleet/controller/src/assess/assess-host';
+import { importCatalog } from '@patchfleet/controller/src/catalog/import';
+import { loadCatalog } from '@patchfleet/controller/src/catalog/store';
+import { openDatabase } from '@patchfleet/controller/src/db/index';
+import { DEFAULT_SLA } from '@patchfleet/controller/src/scoring/sla';
 import { generateHosts, loadHostSources, type SyntheticHost } from './hosts';
 
 function toInput(h: SyntheticHost): HostInput {

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareDebVersions, debVersionLt, parseDebVersion } from '@patchfleet/shared/debversion';
-import { parseDpkgListFile, parseHotfixFile } from '../../controller/src/assess/inputs';
-import { kbIndex, readCvrfFile } from '../../controller/src/catalog/feeds/index';
+import { parseDpkgListFile, parseHotfixFile } from '@patchfleet/controller/src/assess/inputs';
+import { kbIndex, readCvrfFile } from '@patchfleet/controller/src/catalog/feeds/index';
 import { generateHostList, generateHosts, syntheticHost, type SyntheticHost, type UbuntuHost, type WindowsHost } from './hosts';
 import { versionAbove } from './ubuntu-hosts';
 import { HOTPATCH_26100, WINDOWS_FAMILIES } from './windows-hosts';

@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { compareDebVersions } from '@patchfleet/shared/debversion';
-import { parseDpkgListFile } from '../../controller/src/assess/dpkg-list';
-import { parseUsnOsv } from '../../controller/src/catalog/feeds/usn-osv';
-import type { UsnRecord } from '../../controller/src/catalog/feeds/types';
+import { parseDpkgListFile } from '@patchfleet/controller/src/assess/dpkg-list';
+import { parseUsnOsv } from '@patchfleet/controller/src/catalog/feeds/usn-osv';
+import type { UsnRecord } from '@patchfleet/controller/src/catalog/feeds/types';
 import type { Rng } from './rng';
 
 /** One installed package, as the agent reports it (less the manager). */

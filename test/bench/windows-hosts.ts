@@ -3,7 +3,7 @@
  * cumulative-update KBs (June, September, November and December, the months
  * of the MSRC fixtures), with hosts patched to different months.
  */
-import type { HotFix } from '../../agent/src/collect/windows/hotfix';
+import type { HotFix } from '@patchfleet/shared/windows';
 import type { PatchProfile } from './ubuntu-hosts';
 import { PATCH_PROFILES } from './ubuntu-hosts';
 import type { Rng } from './rng';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleAgent } from '../../agent/scripts/bundle';
+import { bundleAgent } from '@patchfleet/agent/scripts/bundle';
 import { dpkgInstalledNames, TEST_PACKAGE_PREFIX } from '../support/dpkg';
 import { REPO_ROOT } from '../support/processes';
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type Bootstrap } from '../support/api';
-import { initDpkgRoot } from '../../agent/src/act/linux/dpkg-root';
+import { initDpkgRoot } from '@patchfleet/agent/src/act/linux/dpkg-root';
 import { buildLocalAptRepo, type LocalAptRepo } from '../support/apt-repo';
 import { createTestDatabaseUrl } from '../support/db';
 import { freePort, runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';

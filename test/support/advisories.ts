@@ -15,7 +15,7 @@ import {
   type EpssRow,
   type KevCatalog,
   type UsnRecord,
-} from '../../controller/src/catalog/feeds/index';
+} from '@patchfleet/controller/src/catalog/feeds/index';
 
 export const ADVISORIES = fileURLToPath(new URL('../fixtures/advisories/', import.meta.url));
 

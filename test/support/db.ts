@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
-import { MIGRATIONS_DIR, openDatabase, wrapPglite, type Database } from '../../controller/src/db/index';
+import { MIGRATIONS_DIR, openDatabase, wrapPglite, type Database } from '@patchfleet/controller/src/db/index';
 
 // Making a PGlite cluster (initdb) and migrating it costs seconds; loading a
 // dump of a migrated one costs a fraction. Vitest isolates test files, so the

@@ -4,7 +4,7 @@
  * executor so that both read the same database.
  */
 import { posix } from 'node:path';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 /**
  * Throws PF_ERR_BAD_INPUT unless `path` is absolute and free of control
@@ -14,7 +14,7 @@ import { AgentErrors, PfError } from '../errors';
 export function assertHostPath(what: string, path: string): void {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (!posix.isAbsolute(path) || /[\u0000-\u001f\u007f]/.test(path)) {
-    throw new PfError(AgentErrors.BAD_INPUT, `${what} must be an absolute path without control characters: ${JSON.stringify(path).slice(0, 200)}`);
+    throw new PfError(Errors.BAD_INPUT, `${what} must be an absolute path without control characters: ${JSON.stringify(path).slice(0, 200)}`);
   }
 }
 

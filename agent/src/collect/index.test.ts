@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 import { describe, it, expect } from 'vitest';
 import { decodeFrame, encodeFrame, Limits, makeFrame, packageKey, type Inventory } from '@patchfleet/shared/protocol';
-import { isPfError } from '../errors';
+import { isPfError } from '@patchfleet/shared/errors';
 import { collectInventory, inventoryCollectorFor } from './index';
 
 const run = promisify(execFile);

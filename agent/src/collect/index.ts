@@ -1,6 +1,6 @@
 import type { Inventory } from '@patchfleet/shared/protocol';
 import { systemClock } from '@patchfleet/shared/clock';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { collectLinuxInventory } from './inventory.linux';
 import type { WarnFn } from './with-timeout';
 import { collectWindowsInventory } from './windows/index';
@@ -44,11 +44,11 @@ export function inventoryCollectorFor(platform: NodeJS.Platform): Collector {
     case 'win32':
       return (opts) => {
         // A dpkg root means nothing there; ignoring it would report the wrong packages.
-        if (opts.dpkgRoot !== undefined) throw new PfError(AgentErrors.BAD_INPUT, 'dpkgRoot is only supported on linux');
+        if (opts.dpkgRoot !== undefined) throw new PfError(Errors.BAD_INPUT, 'dpkgRoot is only supported on linux');
         return collectWindowsInventory({ now: opts.now, packageTimeoutMs: opts.packageTimeoutMs, onWarning: opts.onWarning });
       };
     default:
-      throw new PfError(AgentErrors.UNSUPPORTED_PLATFORM, `inventory collection is not supported on platform ${platform}; supported: linux, win32`, { platform });
+      throw new PfError(Errors.UNSUPPORTED_PLATFORM, `inventory collection is not supported on platform ${platform}; supported: linux, win32`, { platform });
   }
 }
 

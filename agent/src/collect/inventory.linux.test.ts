@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import type { Package } from '@patchfleet/shared/protocol';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { listPackageSources } from './inventory.linux';
 
 const pkg = (name: string, manager: 'dpkg' | 'rpm'): Package => ({ name, version: '1', sourceName: name, sourceVersion: '1', arch: 'amd64', manager });
-const failing = () => Promise.reject(new PfError(AgentErrors.COLLECT_FAILED, 'rpm -qa exited with 1'));
+const failing = () => Promise.reject(new PfError(Errors.COLLECT_FAILED, 'rpm -qa exited with 1'));
 
 describe('listPackageSources', () => {
   it('joins the lists of every manager that has packages', async () => {

@@ -1,5 +1,5 @@
 import type { Inventory, Package } from '@patchfleet/shared/protocol';
-import { isPfError } from '../errors';
+import { isPfError } from '@patchfleet/shared/errors';
 import { collectLinuxHostFacts } from './host.linux';
 import { detectPackageSources, type PackageSource } from './package-managers.linux';
 import type { WarnFn } from './with-timeout';

@@ -1,5 +1,5 @@
 import type { Package } from '@patchfleet/shared/protocol';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { findExecutable } from './find-executable';
 import { listDpkgPackages } from './packages.dpkg';
 import { listRpmPackages } from './packages.rpm';
@@ -20,7 +20,7 @@ export interface PackageSource {
 export async function detectPackageSources(timeoutMs: number, dpkgRoot?: string): Promise<PackageSource[]> {
   if (dpkgRoot !== undefined) {
     const dpkgQuery = await findExecutable('dpkg-query');
-    if (!dpkgQuery) throw new PfError(AgentErrors.COLLECT_FAILED, `dpkg-query not found: cannot list the packages of dpkg root ${dpkgRoot}`);
+    if (!dpkgQuery) throw new PfError(Errors.COLLECT_FAILED, `dpkg-query not found: cannot list the packages of dpkg root ${dpkgRoot}`);
     return [{ manager: 'dpkg', list: () => listDpkgPackages(dpkgQuery, timeoutMs, dpkgRoot) }];
   }
   const [dpkgQuery, rpm] = await Promise.all([findExecutable('dpkg-query'), findExecutable('rpm')]);

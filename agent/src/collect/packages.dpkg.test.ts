@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { Package } from '@patchfleet/shared/protocol';
-import { isPfError } from '../errors';
+import { isPfError } from '@patchfleet/shared/errors';
 import { DPKG_QUERY_FORMAT, parseDpkgQuery } from './packages.dpkg';
 
 const row = (...f: string[]) => f.join('\t');

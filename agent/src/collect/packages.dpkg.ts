@@ -1,5 +1,5 @@
 import type { Package } from '@patchfleet/shared/protocol';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { dpkgAdminDir } from './dpkg-root-path';
 import { runCommand } from './run-command';
 
@@ -48,7 +48,7 @@ export function parseDpkgQuery(text: string): Package[] {
 }
 
 function badLine(lineNo: number, why: string, line: string): PfError {
-  return new PfError(AgentErrors.BAD_INPUT, `dpkg-query output line ${lineNo}: ${why}: ${JSON.stringify(line.slice(0, 200))}`, { line: lineNo });
+  return new PfError(Errors.BAD_INPUT, `dpkg-query output line ${lineNo}: ${why}: ${JSON.stringify(line.slice(0, 200))}`, { line: lineNo });
 }
 
 /**
@@ -63,7 +63,7 @@ export async function listDpkgPackages(dpkgQuery = 'dpkg-query', timeoutMs = 30_
   // ~150 bytes a row; 64 MiB leaves room for far more than 10k packages.
   const r = await runCommand(dpkgQuery, [...admin, '-W', `--showformat=${DPKG_QUERY_FORMAT}`], { timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (r.code !== 0) {
-    throw new PfError(AgentErrors.COLLECT_FAILED, `dpkg-query exited with ${r.code ?? 'a signal'}: ${r.stderr.trim().slice(0, 300)}`);
+    throw new PfError(Errors.COLLECT_FAILED, `dpkg-query exited with ${r.code ?? 'a signal'}: ${r.stderr.trim().slice(0, 300)}`);
   }
   return parseDpkgQuery(r.stdout);
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { Package } from '@patchfleet/shared/protocol';
-import { isPfError } from '../errors';
+import { isPfError } from '@patchfleet/shared/errors';
 import { parseRpmQuery, parseSourceRpm, RPM_QUERY_FORMAT } from './packages.rpm';
 
 const row = (...f: string[]) => f.join('\t');

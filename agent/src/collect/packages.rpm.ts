@@ -1,5 +1,5 @@
 import type { Package } from '@patchfleet/shared/protocol';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { runCommand } from './run-command';
 
 /** `rpm -qa --qf` format: name, [epoch:]version-release, source rpm file name, arch. */
@@ -69,7 +69,7 @@ export function parseRpmQuery(text: string): Package[] {
 }
 
 function badLine(lineNo: number, why: string, line: string): PfError {
-  return new PfError(AgentErrors.BAD_INPUT, `rpm -qa output line ${lineNo}: ${why}: ${JSON.stringify(line.slice(0, 200))}`, { line: lineNo });
+  return new PfError(Errors.BAD_INPUT, `rpm -qa output line ${lineNo}: ${why}: ${JSON.stringify(line.slice(0, 200))}`, { line: lineNo });
 }
 
 /**
@@ -80,7 +80,7 @@ function badLine(lineNo: number, why: string, line: string): PfError {
 export async function listRpmPackages(rpm = 'rpm', timeoutMs = 60_000): Promise<Package[]> {
   const r = await runCommand(rpm, ['-qa', '--qf', RPM_QUERY_FORMAT], { timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (r.code !== 0) {
-    throw new PfError(AgentErrors.COLLECT_FAILED, `rpm -qa exited with ${r.code ?? 'a signal'}: ${r.stderr.trim().slice(0, 300)}`);
+    throw new PfError(Errors.COLLECT_FAILED, `rpm -qa exited with ${r.code ?? 'a signal'}: ${r.stderr.trim().slice(0, 300)}`);
   }
   return parseRpmQuery(r.stdout);
 }

@@ -1,5 +1,5 @@
 import type { HostFacts } from '@patchfleet/shared/protocol';
-import { isPfError } from '../errors';
+import { isPfError } from '@patchfleet/shared/errors';
 import { clip } from './clip';
 import { findExecutable } from './find-executable';
 import { readOptionalText } from './optional-file';

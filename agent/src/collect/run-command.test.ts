@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { isPfError } from '../errors';
+import { isPfError } from '@patchfleet/shared/errors';
 import { findExecutable } from './find-executable';
 import { runCommand } from './run-command';
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 /** What a finished command printed and how it exited. */
 export interface CommandResult {
@@ -50,7 +50,7 @@ export function runCommand(file: string, args: readonly string[], opts: RunComma
         const what = `${file} ${args.join(' ')}`.slice(0, 200);
         if (e.killed || e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' || typeof e.code === 'string') {
           const why = e.killed ? `timed out after ${opts.timeoutMs} ms` : e.message;
-          reject(new PfError(AgentErrors.COLLECT_FAILED, `${what}: ${why}`, { file }, { cause: err }));
+          reject(new PfError(Errors.COLLECT_FAILED, `${what}: ${why}`, { file }, { cause: err }));
           return;
         }
         resolve({ stdout, stderr, code: typeof e.code === 'number' ? e.code : null });

@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } f
 import { join } from 'node:path';
 import { writeFileAtomic } from '@patchfleet/shared';
 import type { Logger } from 'pino';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { isCommandId } from './journal-entry';
 
 /** File name of the ledger inside the journal directory. */
@@ -39,7 +39,7 @@ export class ExecutedIds {
     try {
       if (existsSync(ledger.path)) text = readFileSync(ledger.path, 'utf8');
     } catch (err) {
-      throw new PfError(AgentErrors.STATE_DIR, `cannot read ${ledger.path}: ${(err as Error).message}`);
+      throw new PfError(Errors.STATE_DIR, `cannot read ${ledger.path}: ${(err as Error).message}`);
     }
     const lines = text.split('\n');
     // The last piece is '' after a final newline; anything else is a torn append whose fsync never
@@ -81,7 +81,7 @@ export class ExecutedIds {
       writeSync(fd, `${commandId} ${Math.floor(notAfter)}\n`);
       fsyncSync(fd);
     } catch (err) {
-      throw new PfError(AgentErrors.STATE_DIR, `cannot append to ${this.path}: ${(err as Error).message}`);
+      throw new PfError(Errors.STATE_DIR, `cannot append to ${this.path}: ${(err as Error).message}`);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
@@ -93,7 +93,7 @@ export class ExecutedIds {
     try {
       writeFileAtomic(this.path, body, 0o600);
     } catch (err) {
-      throw new PfError(AgentErrors.STATE_DIR, `cannot write ${this.path}: ${(err as Error).message}`);
+      throw new PfError(Errors.STATE_DIR, `cannot write ${this.path}: ${(err as Error).message}`);
     }
   }
 }

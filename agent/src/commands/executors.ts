@@ -3,7 +3,7 @@
  * (agent/src/act/...) adapts its own results to {@link ExecOutcome}.
  */
 import type { CommandResult, SignedCommand } from '@patchfleet/shared';
-import { AgentErrors, isPfError } from '../errors';
+import { Errors, isPfError } from '@patchfleet/shared/errors';
 
 /** Outcome of one executor call. `ok: false` needs an `error` with a PF_ERR_* code. */
 export interface ExecOutcome {
@@ -46,5 +46,5 @@ export function outcomeOf(res: ExecResultLike): ExecOutcome {
 /** A thrown error as a failed outcome: its PF_ERR code, or PF_ERR_COMMAND_FAILED. */
 export function outcomeOfError(err: unknown): ExecOutcome {
   if (isPfError(err)) return { ok: false, error: { code: err.code, message: err.message }, result: {} };
-  return { ok: false, error: { code: AgentErrors.COMMAND_FAILED.code, message: (err as Error)?.message ?? String(err) }, result: {} };
+  return { ok: false, error: { code: Errors.COMMAND_FAILED.code, message: (err as Error)?.message ?? String(err) }, result: {} };
 }

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { isTerminalAgentState, writeFileAtomic, type CommandResult, type SignedCommand } from '@patchfleet/shared';
 import type { Clock } from '@patchfleet/shared/clock';
 import type { Logger } from 'pino';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { ExecutedIds } from './executed-ids';
 import { commandIdOfFile, entryFileName, entryProblem, isCommandId, type CommandError, type JournalEntry } from './journal-entry';
 
@@ -68,7 +68,7 @@ export class Journal {
     try {
       mkdirSync(journal.dir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new PfError(AgentErrors.STATE_DIR, `cannot create journal ${journal.dir}: ${(err as Error).message}`);
+      throw new PfError(Errors.STATE_DIR, `cannot create journal ${journal.dir}: ${(err as Error).message}`);
     }
     const now = journal.clock.now();
     journal.ledger = ExecutedIds.open(journal.dir, now - journal.retentionMs, journal.log);
@@ -107,7 +107,7 @@ export class Journal {
    * when the record cannot be made durable: the command must then not run.
    */
   record(command: SignedCommand, signature: string, state: 'acknowledged' | 'refused', error?: CommandError): JournalEntry {
-    if (!isCommandId(command.commandId)) throw new PfError(AgentErrors.BAD_INPUT, 'command id does not match the wire pattern');
+    if (!isCommandId(command.commandId)) throw new PfError(Errors.BAD_INPUT, 'command id does not match the wire pattern');
     if (this.entries.has(command.commandId)) throw new Error(`journal already holds ${command.commandId}`);
     const now = this.clock.now();
     const entry: JournalEntry = {
@@ -200,7 +200,7 @@ export class Journal {
     try {
       writeFileAtomic(path, `${JSON.stringify(entry)}\n`, 0o600);
     } catch (err) {
-      throw new PfError(AgentErrors.STATE_DIR, `cannot write journal record ${path}: ${(err as Error).message}`, { commandId: entry.commandId }, { cause: err });
+      throw new PfError(Errors.STATE_DIR, `cannot write journal record ${path}: ${(err as Error).message}`, { commandId: entry.commandId }, { cause: err });
     }
     this.entries.set(entry.commandId, entry);
   }
@@ -251,7 +251,7 @@ export class Journal {
     for (const entry of [...this.entries.values()]) {
       const interrupted = entry.state === 'running' || (entry.state === 'acknowledged' && this.ledger.has(entry.commandId));
       if (!interrupted) continue;
-      const error: CommandError = { code: AgentErrors.COMMAND_INTERRUPTED.code, message: `the agent stopped while ${entry.commandId} was ${entry.state}; it is not run again` };
+      const error: CommandError = { code: Errors.COMMAND_INTERRUPTED.code, message: `the agent stopped while ${entry.commandId} was ${entry.state}; it is not run again` };
       this.finish(entry.commandId, 'failed', error);
       this.log.warn({ commandId: entry.commandId, code: error.code, was: entry.state }, 'command interrupted by an agent restart');
     }

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { nodeEd25519, type KeyPair, type SignedCommand } from '@patchfleet/shared';
 import { ManualClock } from '@patchfleet/shared/clock';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import type { CommandExecutors, ExecOutcome } from './executors';
 import { JOURNAL_RETENTION_MS, Journal } from './journal';
 import { CommandProcessor, type CommandStatusBody } from './processor';
@@ -246,7 +246,7 @@ describe('CommandProcessor', () => {
 
   it('turns a thrown error into failed with its PfError code, or PF_ERR_COMMAND_FAILED', async () => {
     const p = make(countingExecutors(async (c) => {
-      if (c.commandId === 'a') throw new PfError(AgentErrors.APT_LOCKED, 'lock held');
+      if (c.commandId === 'a') throw new PfError(Errors.APT_LOCKED, 'lock held');
       throw new Error('bug');
     }));
     p.receive(signed({ commandId: 'a' }));

@@ -8,7 +8,7 @@
 import { canonicalJson, isTerminalAgentState, type Body, type CommandResult, type SignedCommand } from '@patchfleet/shared';
 import type { Clock } from '@patchfleet/shared/clock';
 import type { Logger } from 'pino';
-import { AgentErrors, isPfError, type PfError } from '../errors';
+import { Errors, isPfError, type PfError } from '@patchfleet/shared/errors';
 import type { CommandExecutors, ExecOutcome } from './executors';
 import { Journal, type TerminalState } from './journal';
 import { isCommandId, type CommandError, type JournalEntry } from './journal-entry';
@@ -97,7 +97,7 @@ export class CommandProcessor {
     if (!isCommandId(commandId)) {
       // No status can name a malformed id; the link's codec should never let one through.
       this.log.warn({ commandId: String(commandId).slice(0, 80) }, 'command frame with a malformed id dropped');
-      return { commandId: String(commandId), outcome: 'refused', error: { code: AgentErrors.BAD_INPUT.code, message: 'malformed command id' } };
+      return { commandId: String(commandId), outcome: 'refused', error: { code: Errors.BAD_INPUT.code, message: 'malformed command id' } };
     }
     const verdict = verifyCommand(frame, { agentId: this.agentId, commandKey: this.commandKey, now: this.clock.now(), maxClockSkewMs: this.maxClockSkewMs });
 
@@ -107,7 +107,7 @@ export class CommandProcessor {
 
     if (!verdict.ok) return this.refuse(command, frame.signature, toCommandError(verdict.error), verdict.signatureValid);
     if (command.action === 'update-agent') {
-      return this.refuse(command, frame.signature, { code: AgentErrors.COMMAND_UNSUPPORTED.code, message: `action ${command.action} is not supported by this agent yet` }, true);
+      return this.refuse(command, frame.signature, { code: Errors.COMMAND_UNSUPPORTED.code, message: `action ${command.action} is not supported by this agent yet` }, true);
     }
 
     let entry: JournalEntry;
@@ -116,7 +116,7 @@ export class CommandProcessor {
     } catch (err) {
       // Not journaled means it must not run; the refusal is not journaled either (it could not be).
       this.log.error({ commandId, err: (err as Error).message }, 'cannot journal command: refused');
-      const error = { code: AgentErrors.STATE_DIR.code, message: clip(`cannot journal the command: ${(err as Error).message}`, MAX_ERROR_MESSAGE) };
+      const error = { code: Errors.STATE_DIR.code, message: clip(`cannot journal the command: ${(err as Error).message}`, MAX_ERROR_MESSAGE) };
       this.emit({ commandId, state: 'refused', at: this.clock.now(), error });
       return { commandId, outcome: 'refused', error };
     }
@@ -180,16 +180,16 @@ export class CommandProcessor {
     // A different command under a known id is a controller bug or an attack; either way it does not run.
     const differs = entry ? !sameCommand(entry.command, frame.command) : undefined;
     this.log.warn(
-      { commandId, code: AgentErrors.COMMAND_REPLAYED.code, state: entry?.state ?? 'unknown', differs, verifyCode: verifyError?.code },
+      { commandId, code: Errors.COMMAND_REPLAYED.code, state: entry?.state ?? 'unknown', differs, verifyCode: verifyError?.code },
       'command id already received: not run again; status re-sent',
     );
     if (entry) {
       this.emit(statusOf(entry));
     } else {
       // Only the ledger knows it: its record was damaged. It may have run; say so, terminally.
-      this.emit({ commandId, state: 'failed', at: this.clock.now(), error: { code: AgentErrors.COMMAND_JOURNAL_DAMAGED.code, message: AgentErrors.COMMAND_JOURNAL_DAMAGED.message } });
+      this.emit({ commandId, state: 'failed', at: this.clock.now(), error: { code: Errors.COMMAND_JOURNAL_DAMAGED.code, message: Errors.COMMAND_JOURNAL_DAMAGED.message } });
     }
-    return { commandId, outcome: 'replayed', error: { code: AgentErrors.COMMAND_REPLAYED.code, message: AgentErrors.COMMAND_REPLAYED.message } };
+    return { commandId, outcome: 'replayed', error: { code: Errors.COMMAND_REPLAYED.code, message: Errors.COMMAND_REPLAYED.message } };
   }
 
   private refuse(command: SignedCommand, signature: string, error: CommandError, signatureValid: boolean): ReceiveOutcome {
@@ -233,7 +233,7 @@ export class CommandProcessor {
     const { command } = queued;
     if (this.clock.now() > command.notAfter) {
       // It waited (behind other commands or across a restart) past its window: acting now would not be what was signed for.
-      this.terminal(commandId, 'refused', { code: AgentErrors.COMMAND_EXPIRED.code, message: `command expired at ${command.notAfter} before it could start` });
+      this.terminal(commandId, 'refused', { code: Errors.COMMAND_EXPIRED.code, message: `command expired at ${command.notAfter} before it could start` });
       return;
     }
 
@@ -242,7 +242,7 @@ export class CommandProcessor {
       running = this.journal.start(commandId);
     } catch (err) {
       this.log.error({ commandId, err: (err as Error).message }, 'cannot journal the start of a command: not run');
-      this.terminal(commandId, 'failed', { code: AgentErrors.STATE_DIR.code, message: clip(`cannot journal the start: ${(err as Error).message}`, MAX_ERROR_MESSAGE) });
+      this.terminal(commandId, 'failed', { code: Errors.STATE_DIR.code, message: clip(`cannot journal the start: ${(err as Error).message}`, MAX_ERROR_MESSAGE) });
       return;
     }
     this.emit(statusOf(running));
@@ -265,10 +265,10 @@ export class CommandProcessor {
         case 'reboot':
           return await this.executors.reboot(command);
         default:
-          return { ok: false, error: { code: AgentErrors.COMMAND_UNSUPPORTED.code, message: `action ${command.action} is not supported` }, result: {} };
+          return { ok: false, error: { code: Errors.COMMAND_UNSUPPORTED.code, message: `action ${command.action} is not supported` }, result: {} };
       }
     } catch (err) {
-      const code = isPfError(err) ? err.code : AgentErrors.COMMAND_FAILED.code;
+      const code = isPfError(err) ? err.code : Errors.COMMAND_FAILED.code;
       return { ok: false, error: { code, message: err instanceof Error ? err.message : String(err) }, result: {} };
     }
   }
@@ -325,10 +325,10 @@ function toCommandError(err: PfError): CommandError {
 
 /** Keeps an executor's error within the wire's limits; a code outside the registry's shape becomes COMMAND_FAILED. */
 function cleanError(error: ExecOutcome['error']): CommandError {
-  if (!error) return { code: AgentErrors.COMMAND_FAILED.code, message: 'executor reported failure without an error' };
+  if (!error) return { code: Errors.COMMAND_FAILED.code, message: 'executor reported failure without an error' };
   const codeOk = typeof error.code === 'string' && error.code.length <= MAX_ERROR_CODE && ERROR_CODE_RE.test(error.code);
   const message = codeOk ? String(error.message) : `${String(error.code).slice(0, 64)}: ${String(error.message)}`;
-  return { code: codeOk ? error.code : AgentErrors.COMMAND_FAILED.code, message: clip(message, MAX_ERROR_MESSAGE) };
+  return { code: codeOk ? error.code : Errors.COMMAND_FAILED.code, message: clip(message, MAX_ERROR_MESSAGE) };
 }
 
 /** Keeps only the wire's result fields, within its limits; fills `durationMs` when the executor did not. */

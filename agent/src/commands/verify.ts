@@ -5,7 +5,7 @@
  * (no replay) is the processor's job, since it needs state.
  */
 import { commandSigningPayload, verifyCanonical, type CommandFrame, type SignedCommand } from '@patchfleet/shared';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 /** What {@link verifyCommand} compares the command with. */
 export interface VerifyContext {
@@ -40,21 +40,21 @@ export function verifyCommand(frame: CommandEnvelope, ctx: VerifyContext): Verif
     signed = verifyCanonical(commandSigningPayload(command), signature, ctx.commandKey);
   } catch (err) {
     // canonical JSON refuses values with no single encoding: such a command cannot carry a valid signature
-    return refuse(new PfError(AgentErrors.COMMAND_BAD_SIGNATURE, `command cannot be verified: ${(err as Error).message}`), false);
+    return refuse(new PfError(Errors.COMMAND_BAD_SIGNATURE, `command cannot be verified: ${(err as Error).message}`), false);
   }
-  if (!signed) return refuse(new PfError(AgentErrors.COMMAND_BAD_SIGNATURE, 'command signature does not verify with the pinned command key'), false);
+  if (!signed) return refuse(new PfError(Errors.COMMAND_BAD_SIGNATURE, 'command signature does not verify with the pinned command key'), false);
 
   if (command.agentId !== ctx.agentId) {
-    return refuse(new PfError(AgentErrors.COMMAND_WRONG_AGENT, `command is for agent ${command.agentId}, not ${ctx.agentId}`), true);
+    return refuse(new PfError(Errors.COMMAND_WRONG_AGENT, `command is for agent ${command.agentId}, not ${ctx.agentId}`), true);
   }
   if (!(ctx.now <= command.notAfter)) {
-    return refuse(new PfError(AgentErrors.COMMAND_EXPIRED, `command expired at ${command.notAfter} (agent clock ${ctx.now})`), true);
+    return refuse(new PfError(Errors.COMMAND_EXPIRED, `command expired at ${command.notAfter} (agent clock ${ctx.now})`), true);
   }
   if (!(command.issuedAt <= ctx.now + ctx.maxClockSkewMs)) {
-    return refuse(new PfError(AgentErrors.COMMAND_NOT_YET_VALID, `command issued at ${command.issuedAt}, agent clock ${ctx.now} (skew allowed ${ctx.maxClockSkewMs} ms)`), true);
+    return refuse(new PfError(Errors.COMMAND_NOT_YET_VALID, `command issued at ${command.issuedAt}, agent clock ${ctx.now} (skew allowed ${ctx.maxClockSkewMs} ms)`), true);
   }
   const paramsProblem = checkParams(command);
-  if (paramsProblem) return refuse(new PfError(AgentErrors.COMMAND_BAD_PARAMS, paramsProblem), true);
+  if (paramsProblem) return refuse(new PfError(Errors.COMMAND_BAD_PARAMS, paramsProblem), true);
   return { ok: true };
 }
 

@@ -6,7 +6,7 @@
 import { request } from 'node:https';
 import { hostname } from 'node:os';
 import { nodeEd25519, normalizeFingerprint, PinnedAgent, isPfError } from '@patchfleet/shared';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { AGENT_VERSION } from '../version';
 import { existsSync } from 'node:fs';
 import { identityPath, writeIdentity, type Identity } from './state-dir';
@@ -28,10 +28,10 @@ export function controllerUrls(server: string, wsPath = '/api/v1/agent/ws'): { h
   try {
     u = new URL(server);
   } catch {
-    throw new PfError(AgentErrors.USAGE, `--server "${server}" is not a URL (expected wss://HOST:PORT)`);
+    throw new PfError(Errors.USAGE, `--server "${server}" is not a URL (expected wss://HOST:PORT)`);
   }
   if (u.protocol !== 'wss:' && u.protocol !== 'https:') {
-    throw new PfError(AgentErrors.USAGE, `--server must be wss:// or https:// (plain ws/http would expose the token), got ${u.protocol}//`);
+    throw new PfError(Errors.USAGE, `--server must be wss:// or https:// (plain ws/http would expose the token), got ${u.protocol}//`);
   }
   // URL#host already brackets an IPv6 address and omits the default port.
   const origin = u.host;
@@ -61,10 +61,10 @@ function postJson(url: string, body: unknown, agent: PinnedAgent, timeoutMs: num
 
 export async function enroll(opts: EnrollOptions): Promise<Identity> {
   if (!opts.force && existsSync(identityPath(opts.stateDir))) {
-    throw new PfError(AgentErrors.USAGE, `${opts.stateDir} already holds an enrolled identity; pass --force to enroll again`);
+    throw new PfError(Errors.USAGE, `${opts.stateDir} already holds an enrolled identity; pass --force to enroll again`);
   }
   const fingerprint = normalizeFingerprint(opts.caFingerprint);
-  if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw new PfError(AgentErrors.USAGE, '--ca-fingerprint must be the 64 hex digits of a SHA-256');
+  if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw new PfError(Errors.USAGE, '--ca-fingerprint must be the 64 hex digits of a SHA-256');
   const urls = controllerUrls(opts.server);
   const keys = nodeEd25519.generateKeyPair();
   const agent = new PinnedAgent(fingerprint);
@@ -78,14 +78,14 @@ export async function enroll(opts: EnrollOptions): Promise<Identity> {
     );
   } catch (err) {
     if (isPfError(err)) throw err; // the pin check names itself (PF_ERR_TLS_PIN_MISMATCH)
-    throw new PfError(AgentErrors.CONNECT_FAILED, `cannot reach ${urls.https}: ${(err as Error).message}`);
+    throw new PfError(Errors.CONNECT_FAILED, `cannot reach ${urls.https}: ${(err as Error).message}`);
   } finally {
     agent.destroy();
   }
   const body = res.json as { agentId?: string; commandKey?: string; labels?: Record<string, string>; wsPath?: string; error?: { code?: string; message?: string } };
   if (res.status !== 200 || !body.agentId || !body.commandKey) {
-    const code = body.error?.code ?? 'PF_ERR_HTTP';
-    throw new PfError(AgentErrors.ENROLL_REFUSED, `enrollment refused (${code}): ${body.error?.message ?? `HTTP ${res.status}`}`, { code });
+    const code = body.error?.code ?? Errors.HTTP.code;
+    throw new PfError(Errors.ENROLL_REFUSED, `enrollment refused (${code}): ${body.error?.message ?? `HTTP ${res.status}`}`, { code });
   }
   const identity: Identity = {
     agentId: body.agentId,

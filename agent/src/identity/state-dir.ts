@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeFingerprint, writeFileAtomic } from '@patchfleet/shared';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 export interface Identity {
   agentId: string;
@@ -33,13 +33,13 @@ export function ensureStateDir(stateDir: string): void {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     chmodSync(stateDir, 0o700);
   } catch (err) {
-    throw new PfError(AgentErrors.STATE_DIR, `cannot prepare state directory ${stateDir}: ${(err as Error).message}`);
+    throw new PfError(Errors.STATE_DIR, `cannot prepare state directory ${stateDir}: ${(err as Error).message}`);
   }
 }
 
 export function readIdentity(stateDir: string): Identity {
   const path = identityPath(stateDir);
-  if (!existsSync(path)) throw new PfError(AgentErrors.NOT_ENROLLED, `no identity in ${stateDir}: run \`patchfleet-agent enroll\` first`);
+  if (!existsSync(path)) throw new PfError(Errors.NOT_ENROLLED, `no identity in ${stateDir}: run \`patchfleet-agent enroll\` first`);
   try {
     const id = JSON.parse(readFileSync(path, 'utf8')) as Identity;
     for (const field of ['agentId', 'wsUrl', 'caFingerprint', 'commandKey', 'publicKey', 'secretKey'] as const) {
@@ -47,7 +47,7 @@ export function readIdentity(stateDir: string): Identity {
     }
     return { ...id, caFingerprint: normalizeFingerprint(id.caFingerprint) };
   } catch (err) {
-    throw new PfError(AgentErrors.STATE_DIR, `identity file ${path} is damaged: ${(err as Error).message}`);
+    throw new PfError(Errors.STATE_DIR, `identity file ${path} is damaged: ${(err as Error).message}`);
   }
 }
 

@@ -26,7 +26,7 @@ import {
   type TimerHandle,
 } from '@patchfleet/shared';
 import type { Logger } from 'pino';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import type { Identity } from '../identity/state-dir';
 import { buildReport } from '../report/build';
 import { chunkReport } from '../report/chunk';
@@ -36,7 +36,7 @@ import type { Outbox } from './outbox';
 import type { CommandProcessor } from '../commands/processor';
 
 /** Codes after which reconnecting cannot help without an operator. */
-const FATAL_CODES = new Set(['PF_ERR_AUTH_FAILED', 'PF_ERR_UNKNOWN_AGENT', 'PF_ERR_AGENT_REVOKED', 'PF_ERR_UNSUPPORTED_VERSION', 'PF_ERR_TLS_PIN_MISMATCH']);
+const FATAL_CODES = new Set<string>([Errors.AUTH_FAILED.code, Errors.UNKNOWN_AGENT.code, Errors.AGENT_REVOKED.code, Errors.UNSUPPORTED_VERSION.code, Errors.TLS_PIN_MISMATCH.code]);
 
 export interface LinkOptions {
   identity: Identity;
@@ -170,14 +170,14 @@ export class AgentLink {
           log.error({ err }, 'failed to handle controller frame');
           ws.close(1011, 'agent error');
         }
-        if (msg.type === 'error' && FATAL_CODES.has(msg.code)) error = new PfError(AgentErrors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
+        if (msg.type === 'error' && FATAL_CODES.has(msg.code)) error = new PfError(Errors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
       });
       ws.on('pong', () => {
         this.lastPong = this.opts.clock.now();
       });
       ws.on('error', (err) => {
         if (isPfError(err)) error = err;
-        else error ??= new PfError(AgentErrors.CONNECT_FAILED, `cannot reach ${identity.wsUrl}: ${err.message}`);
+        else error ??= new PfError(Errors.CONNECT_FAILED, `cannot reach ${identity.wsUrl}: ${err.message}`);
         log.warn({ code: error.code, err: error.message }, 'connection failed');
       });
       ws.on('close', (code, reason) => {
@@ -218,7 +218,7 @@ export class AgentLink {
       }
       case 'command':
         if (!this.opts.commands) {
-          this.send('error', { code: AgentErrors.COMMAND_UNSUPPORTED.code, message: 'this agent does not run commands', retryable: false, replyTo: msg.id });
+          this.send('error', { code: Errors.COMMAND_UNSUPPORTED.code, message: 'this agent does not run commands', retryable: false, replyTo: msg.id });
           return;
         }
         this.opts.commands.receive(msg);
@@ -231,7 +231,7 @@ export class AgentLink {
         return;
       case 'error':
         log.warn({ code: msg.code, msg: msg.message, replyTo: msg.replyTo }, 'controller refused a frame');
-        if (msg.code === 'PF_ERR_RESYNC_REQUIRED' || msg.code === 'PF_ERR_INCOMPLETE_REPORT') {
+        if (msg.code === Errors.RESYNC_REQUIRED.code || msg.code === Errors.INCOMPLETE_REPORT.code) {
           // Our deltas no longer apply: drop them and send everything afresh.
           outbox.reset(outbox.lastSeq());
           this.inFlight = undefined;

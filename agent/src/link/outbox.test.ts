@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sampleHost, samplePackages } from '../../../test/support/inventory';
+import { sampleHost, samplePackages } from '@patchfleet/test/support/inventory';
 import { Outbox, type OutboxReport } from './outbox';
 
 const report = (over: Partial<Omit<OutboxReport, 'seq'>> = {}): Omit<OutboxReport, 'seq'> => ({

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
-import { AgentErrors, PfError } from '../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 export interface OutboxReport {
   seq: number;
@@ -42,7 +42,7 @@ export class Outbox {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new PfError(AgentErrors.STATE_DIR, `cannot create outbox ${this.dir}: ${(err as Error).message}`);
+      throw new PfError(Errors.STATE_DIR, `cannot create outbox ${this.dir}: ${(err as Error).message}`);
     }
   }
 
@@ -50,7 +50,7 @@ export class Outbox {
   lastSeq(): number {
     if (!existsSync(this.seqPath)) return 0;
     const n = Number(readFileSync(this.seqPath, 'utf8').trim());
-    if (!Number.isSafeInteger(n) || n < 0) throw new PfError(AgentErrors.STATE_DIR, `${this.seqPath} is damaged`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new PfError(Errors.STATE_DIR, `${this.seqPath} is damaged`);
     return n;
   }
 

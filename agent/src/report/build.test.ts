@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { sampleInventory, samplePackage, samplePackages } from '../../../test/support/inventory';
+import { sampleInventory, samplePackage, samplePackages } from '@patchfleet/test/support/inventory';
 import { buildReport, diffPackages } from './build';
 
 describe('diffPackages', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { decodeFrame, encodeFrame, Limits, makeFrame, type Body, type InventoryFrame, type Package, type PackageKey } from '@patchfleet/shared';
-import { sampleHost, samplePackage, samplePackages } from '../../../test/support/inventory';
+import { sampleHost, samplePackage, samplePackages } from '@patchfleet/test/support/inventory';
 import type { OutboxReport } from '../link/outbox';
 import { chunkReport } from './chunk';
 

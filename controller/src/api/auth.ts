@@ -6,8 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiTokens, type Role } from '../db/schema/index';
 import { eq } from 'drizzle-orm';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { findApiToken, roleAllows, type Principal } from '../keys/api-tokens';
 import type { ControllerContext } from '../context';
 
@@ -35,10 +34,10 @@ export function registerAuth(app: FastifyInstance, ctx: ControllerContext): void
     if (needed === 'public' || !req.routeOptions.url) return; // unknown routes fall through to the 404 handler
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) throw new PfError(ControllerErrors.UNAUTHORIZED, 'missing Authorization: Bearer <token> header');
+    if (!match?.[1]) throw new PfError(Errors.UNAUTHORIZED, 'missing Authorization: Bearer <token> header');
     const found = await findApiToken(ctx.db, match[1]);
-    if (!found) throw new PfError(ControllerErrors.UNAUTHORIZED, 'API token is not valid');
-    if (!roleAllows(found.role, needed)) throw new PfError(ControllerErrors.FORBIDDEN, `this route needs the ${needed} role; the token has ${found.role}`);
+    if (!found) throw new PfError(Errors.UNAUTHORIZED, 'API token is not valid');
+    if (!roleAllows(found.role, needed)) throw new PfError(Errors.FORBIDDEN, `this route needs the ${needed} role; the token has ${found.role}`);
     req.principal = { tokenId: found.tokenId, name: found.name, role: found.role };
     const now = ctx.clock.now();
     if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

@@ -3,8 +3,7 @@
  * `{ "error": { "code", "message", "requestId" } }`, with stable PF_ERR codes.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isPfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { isPfError, Errors } from '@patchfleet/shared/errors';
 
 export interface ErrorEnvelope {
   error: { code: string; message: string; requestId: string; retryable: boolean };
@@ -23,15 +22,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return sendError(reply, err, err.message);
     }
     if (err.validation) {
-      return sendError(reply, ControllerErrors.VALIDATION, `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params|headers)/, '')}`);
+      return sendError(reply, Errors.VALIDATION, `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params|headers)/, '')}`);
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, ControllerErrors.PAYLOAD_TOO_LARGE, err.message);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, Errors.PAYLOAD_TOO_LARGE, err.message);
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       // Fastify's own client errors (bad JSON, wrong content type): keep its words, give our code.
-      return sendError(reply, { ...ControllerErrors.VALIDATION, status: err.statusCode }, err.message);
+      return sendError(reply, { ...Errors.VALIDATION, status: err.statusCode }, err.message);
     }
     req.log.error({ err }, 'unhandled error');
-    return sendError(reply, ControllerErrors.INTERNAL, 'internal error');
+    return sendError(reply, Errors.INTERNAL, 'internal error');
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, ControllerErrors.ROUTE_NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`));
+  app.setNotFoundHandler((req, reply) => sendError(reply, Errors.ROUTE_NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`));
 }

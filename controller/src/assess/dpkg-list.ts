@@ -3,8 +3,9 @@
  * list as an operator can produce it by hand, without the agent.
  */
 import type { Package } from '@patchfleet/shared/protocol';
+import { Errors } from '@patchfleet/shared/errors';
 import { isPfError } from '@patchfleet/shared/errors';
-import { DebVersionErrors, parseDebVersion } from '@patchfleet/shared/debversion';
+import { parseDebVersion } from '@patchfleet/shared/debversion';
 import { badInputFile, quoteExcerpt } from './input-error';
 
 /** The command whose output `--dpkg` takes, as an operator types it. */
@@ -89,7 +90,7 @@ function checkVersion(version: string, what: string, fileName: string, at: { lin
   try {
     parseDebVersion(version);
   } catch (err) {
-    if (isPfError(err) && err.code === DebVersionErrors.BAD_VERSION.code) {
+    if (isPfError(err) && err.code === Errors.BAD_VERSION.code) {
       const reason = typeof err.details?.['reason'] === 'string' ? err.details['reason'] : err.message;
       throw badInputFile(fileName, `${what} ${quoteExcerpt(version, FIELD_CHARS)} is not a valid Debian version (${reason})`, at, err);
     }

@@ -4,8 +4,7 @@
  * PF_ERR_VALIDATION with a message that names the flag, quotes the value and
  * shows what is expected.
  */
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 
 /** What `--os` names. */
 export type AssessOs = { kind: 'ubuntu'; release: string } | { kind: 'windows' };
@@ -28,7 +27,7 @@ const ARCHES: Readonly<Record<string, WindowsArch>> = { x64: 'x64', amd64: 'x64'
 const MAX_DWORD = 0xffff_ffff;
 
 function badFlag(flag: string, value: string, expected: string): PfError {
-  return new PfError(ControllerErrors.VALIDATION, `${flag} ${JSON.stringify(value.slice(0, 60))}: expected ${expected}`, { flag });
+  return new PfError(Errors.VALIDATION, `${flag} ${JSON.stringify(value.slice(0, 60))}: expected ${expected}`, { flag });
 }
 
 /** `ubuntu-24.04` -> `{ kind: 'ubuntu', release: '24.04' }`; `windows` -> `{ kind: 'windows' }`. Case is ignored. */
@@ -94,7 +93,7 @@ export type AssessTarget =
  * `--hotfix`, and no flag of the other kind.
  */
 export function parseAssessTarget(flags: AssessFlags): AssessTarget {
-  if (flags.os === undefined) throw new PfError(ControllerErrors.VALIDATION, '--os is required: ubuntu-YY.MM (e.g. ubuntu-24.04) or windows', { flag: '--os' });
+  if (flags.os === undefined) throw new PfError(Errors.VALIDATION, '--os is required: ubuntu-YY.MM (e.g. ubuntu-24.04) or windows', { flag: '--os' });
   const os = parseOsFlag(flags.os);
   const windowsOnly = (['build', 'type', 'arch', 'hotfix'] as const).filter((f) => flags[f] !== undefined);
   if (os.kind === 'ubuntu') {
@@ -110,5 +109,5 @@ export function parseAssessTarget(flags: AssessFlags): AssessTarget {
 }
 
 function usage(message: string): PfError {
-  return new PfError(ControllerErrors.VALIDATION, message);
+  return new PfError(Errors.VALIDATION, message);
 }

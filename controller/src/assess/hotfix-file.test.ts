@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHotFixJson } from '../../../agent/src/collect/windows/hotfix';
+import { parseHotFixJson } from '@patchfleet/shared/windows';
 import { parseHotfixFile } from './hotfix-file';
 import { agentWindowsFixture, assessFixture, thrownPfError } from './test-fixtures';
 

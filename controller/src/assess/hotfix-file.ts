@@ -6,10 +6,9 @@
  * what the agent would report); this module only turns its errors into
  * PF_ERR_BAD_INPUT_FILE errors that name the file and the line.
  */
-import { isPfError } from '@patchfleet/shared/errors';
-import { decodeShellOutput } from '../../../agent/src/collect/windows/decode-text';
-import { parseHotFixJson, type HotFix } from '../../../agent/src/collect/windows/hotfix';
-import { AgentErrors } from '../../../agent/src/errors';
+import { isPfError, Errors } from '@patchfleet/shared/errors';
+import { decodeShellOutput } from '@patchfleet/shared/windows';
+import { parseHotFixJson, type HotFix } from '@patchfleet/shared/windows';
 import { badInputFile } from './input-error';
 
 export type { HotFix };
@@ -30,7 +29,7 @@ export function parseHotfixFile(input: string | Uint8Array, fileName: string): H
     text = decodeShellOutput(input, 'hotfix JSON');
     return parseHotFixJson(text);
   } catch (err) {
-    if (!isPfError(err) || err.code !== AgentErrors.BAD_INPUT.code) throw err;
+    if (!isPfError(err) || err.code !== Errors.BAD_INPUT.code) throw err;
     const problem = err.message.replace(/^hotfix JSON: /, '');
     const hint = `expected the output of ${HOTFIX_COMMAND}${text !== undefined && looksLikeDpkgList(text) ? ' (this looks like a dpkg package list: that goes with --os ubuntu-YY.MM --dpkg)' : ''}`;
     const at = text === undefined ? undefined : errorLine(text, err.details);

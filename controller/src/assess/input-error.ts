@@ -1,5 +1,4 @@
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 
 // Long enough to recognise a line, short enough that a binary file does not flood the terminal.
 const EXCERPT_CHARS = 80;
@@ -13,7 +12,7 @@ export function badInputFile(file: string, why: string, at?: { line: number; tex
   const where = at === undefined ? file : `${file} line ${at.line}`;
   const excerpt = at === undefined ? '' : `: ${quoteExcerpt(at.text)}`;
   return new PfError(
-    ControllerErrors.BAD_INPUT_FILE,
+    Errors.BAD_INPUT_FILE,
     `${where}: ${why}${excerpt}`,
     at === undefined ? { file } : { file, line: at.line },
     cause === undefined ? undefined : { cause },

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixtureFeeds, type FixtureFeeds } from '../../../test/support/advisories';
+import { fixtureFeeds, type FixtureFeeds } from '@patchfleet/test/support/advisories';
 import { catalogFromFeeds } from './build';
 import { kbIndex, type UsnRecord } from './feeds/index';
 import type { Catalog, WindowsKb } from './model';

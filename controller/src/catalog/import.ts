@@ -11,11 +11,10 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Clock } from '@patchfleet/shared';
-import { isPfError, PfError } from '@patchfleet/shared/errors';
+import { isPfError, PfError, Errors } from '@patchfleet/shared/errors';
+import { feedIoError } from './feeds/feed-errors';
 import { audit } from '../audit/audit';
 import type { Db, Tx } from '../db/index';
-import { ControllerErrors } from '../errors';
-import { feedIoError } from './feeds/errors';
 import { parseEpssStream, readCvrfFile, readKevFile, readUsnOsvPath, type CvrfDocument, type KevCatalog, type UsnRecord } from './feeds/index';
 import { FEED_TABLES, feedTotals, recordImportRun, type CatalogFeed, type FeedImport } from './import-log';
 import { addRowCounts, saveCatalogFeeds, type CatalogFeeds, type CatalogTable, type RowCounts } from './store';
@@ -120,7 +119,7 @@ export async function importCatalog(db: Db, sources: ImportSources, opts: Import
   if (sources.msrcCvrf !== undefined && sources.msrcCvrf.length > 0) given.push('msrc');
   if (sources.kev !== undefined) given.push('kev');
   if (sources.epss !== undefined) given.push('epss');
-  if (given.length === 0) throw new PfError(ControllerErrors.VALIDATION, 'nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss');
+  if (given.length === 0) throw new PfError(Errors.VALIDATION, 'nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss');
 
   const started = opts.clock.now();
   const feeds: CatalogFeeds = {};
@@ -194,6 +193,6 @@ async function runInTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<
     return await db.transaction(fn);
   } catch (err) {
     if (isPfError(err)) throw err;
-    throw new PfError(ControllerErrors.CATALOG_IMPORT, `catalog import failed, nothing was changed: ${(err as Error).message}`, undefined, { cause: err });
+    throw new PfError(Errors.CATALOG_IMPORT, `catalog import failed, nothing was changed: ${(err as Error).message}`, undefined, { cause: err });
   }
 }

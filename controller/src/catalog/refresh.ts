@@ -16,10 +16,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Clock } from '@patchfleet/shared';
-import { isPfError, PfError } from '@patchfleet/shared/errors';
+import { isPfError, PfError, Errors } from '@patchfleet/shared/errors';
 import { FEED_DEFAULTS, type FeedsConfig } from '../config';
 import type { Db } from '../db/index';
-import { ControllerErrors } from '../errors';
 import type { Logger } from '../logger';
 import { hasCatalogImports, type CatalogFeed } from './import-log';
 import { importCatalog, type ImportResult, type ImportSources } from './import';
@@ -73,7 +72,7 @@ export function msrcDocumentIds(now: number, count: number): string[] {
 }
 
 function fetchError(url: string, problem: string, cause?: unknown): PfError {
-  return new PfError(ControllerErrors.CATALOG_FETCH, `${url}: ${problem}`, { url }, cause === undefined ? undefined : { cause });
+  return new PfError(Errors.CATALOG_FETCH, `${url}: ${problem}`, { url }, cause === undefined ? undefined : { cause });
 }
 
 /**
@@ -126,7 +125,7 @@ export async function refreshCatalog(deps: RefreshDeps, feeds: FeedsConfig): Pro
         return await download(deps, url, join(dir, file), { timeoutMs, accept, gunzip });
       } catch (err) {
         const pf = err as PfError;
-        outcome.failures.push({ feed, url, code: pf.code ?? 'PF_ERR_CATALOG_FETCH', message: pf.message });
+        outcome.failures.push({ feed, url, code: pf.code ?? Errors.CATALOG_FETCH.code, message: pf.message });
         deps.log.warn({ feed, url, code: pf.code, err: pf.message }, 'advisory feed download failed; keeping the stored catalog for it');
         return false;
       }
@@ -174,7 +173,7 @@ export async function refreshCatalog(deps: RefreshDeps, feeds: FeedsConfig): Pro
       if (changed) deps.onCatalogChanged?.(outcome.imported);
     } catch (err) {
       const pf = err as PfError;
-      outcome.failures.push({ feed: 'import', url: null, code: pf.code ?? 'PF_ERR_CATALOG_IMPORT', message: pf.message });
+      outcome.failures.push({ feed: 'import', url: null, code: pf.code ?? Errors.CATALOG_IMPORT.code, message: pf.message });
       deps.log.warn({ code: pf.code, err: pf.message }, 'downloaded advisory feeds could not be imported; the catalog is unchanged');
     }
     return outcome;
@@ -199,7 +198,7 @@ export interface CatalogRefresh {
  */
 export function startCatalogRefresh(deps: RefreshDeps, feeds: FeedsConfig): CatalogRefresh {
   const schedule = feeds.schedule ?? FEED_DEFAULTS.schedule;
-  if (!cron.validate(schedule)) throw new PfError(ControllerErrors.CONFIG, `invalid configuration: feeds.schedule "${schedule}" is not a cron expression`);
+  if (!cron.validate(schedule)) throw new PfError(Errors.CONFIG, `invalid configuration: feeds.schedule "${schedule}" is not a cron expression`);
   let running: Promise<RefreshOutcome> | undefined;
   let stopped = false;
   const runNow = (): Promise<RefreshOutcome> => {

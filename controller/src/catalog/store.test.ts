@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fixtureFeeds, type FixtureFeeds } from '../../../test/support/advisories';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { fixtureFeeds, type FixtureFeeds } from '@patchfleet/test/support/advisories';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
 import { catalogEpss } from '../db/schema/index';
 import { catalogFromFeeds } from './build';

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { assessHost, prepareCatalog, type HostAssessment, type HostInput } from '../assess/assess-host';
 import { parseAssessTarget, type AssessFlags } from '../assess/flags';
 import { parseDpkgListFile, parseHotfixFile, readInputFile } from '../assess/inputs';
 import { loadCatalog } from '../catalog/store';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/index';
-import { ControllerErrors } from '../errors';
 import { hostRiskContext } from '../scoring/host-risk';
 import { resolveSla } from '../scoring/sla';
 import { parseLabels } from './enroll-token';
@@ -73,13 +72,13 @@ export function registerAssess(program: Command): void {
       action(async (opts: AssessFlags & { dataDir?: string; databaseUrl?: string; hotpatchEnrolled?: boolean; labels?: string; at?: string; json?: boolean }) => {
         const input = await hostInput(opts);
         const now = opts.at ? Date.parse(opts.at) : Date.now();
-        if (Number.isNaN(now)) throw new PfError(ControllerErrors.VALIDATION, `--at "${opts.at}" is not a date-time (e.g. 2025-12-20T00:00:00Z)`);
+        if (Number.isNaN(now)) throw new PfError(Errors.VALIDATION, `--at "${opts.at}" is not a date-time (e.g. 2025-12-20T00:00:00Z)`);
         const config = loadConfig({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl } as never);
         const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
         try {
           const catalog = await loadCatalog(database.db);
           if (catalog.usns.length === 0 && catalog.kbs.length === 0) {
-            throw new PfError(ControllerErrors.CATALOG_EMPTY, `no catalog imported in ${database.location}: run \`pnpm patchfleet catalog import\` first`);
+            throw new PfError(Errors.CATALOG_EMPTY, `no catalog imported in ${database.location}: run \`pnpm patchfleet catalog import\` first`);
           }
           const risk = hostRiskContext(opts.labels ? parseLabels(opts.labels) : {});
           for (const w of risk.warnings) process.stderr.write(`warning: ${w}\n`);

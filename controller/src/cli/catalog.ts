@@ -2,12 +2,11 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '@patchfleet/shared';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { CATALOG_FEEDS, catalogStatus } from '../catalog/import-log';
 import { importCatalog, type ImportResult, type ImportSources } from '../catalog/import';
 import { loadConfig } from '../config';
 import { openDatabase, type Database } from '../db/index';
-import { ControllerErrors } from '../errors';
 import { action, printError, printJson, printTable } from './output';
 
 type DbOpts = { dataDir?: string; databaseUrl?: string; json?: boolean };
@@ -70,7 +69,7 @@ export function registerCatalog(program: Command): void {
       const sources: ImportSources = { usnOsv: abs(opts.usnOsv), msrcCvrf: opts.msrcCvrf?.map((p) => resolve(p)), kev: abs(opts.kev), epss: abs(opts.epss) };
       if (sources.usnOsv === undefined && (sources.msrcCvrf ?? []).length === 0 && sources.kev === undefined && sources.epss === undefined) {
         // A usage error: exit 2 like commander's own, before touching any database.
-        printError(new PfError(ControllerErrors.VALIDATION, 'nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss'));
+        printError(new PfError(Errors.VALIDATION, 'nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss'));
         process.exitCode = 2;
         return;
       }

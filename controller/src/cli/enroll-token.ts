@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
 import type { EnrollmentTokenView } from '../enrollment/tokens';
-import { ControllerErrors } from '../errors';
 import { action, printJson, printTable } from './output';
 
 /** Parses `k=v,k2=v2` into labels. */
@@ -11,7 +10,7 @@ export function parseLabels(text: string): Record<string, string> {
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
     const key = eq > 0 ? part.slice(0, eq).trim() : '';
-    if (!/^[A-Za-z0-9_.-]{1,63}$/.test(key)) throw new PfError(ControllerErrors.VALIDATION, `label "${part}" must be key=value with a key of letters, digits, _ . -`);
+    if (!/^[A-Za-z0-9_.-]{1,63}$/.test(key)) throw new PfError(Errors.VALIDATION, `label "${part}" must be key=value with a key of letters, digits, _ . -`);
     labels[key] = part.slice(eq + 1).trim();
   }
   return labels;
@@ -40,7 +39,7 @@ export function registerEnrollToken(program: Command): void {
     .action(
       action(async (opts: ConnOpts & { uses: string; ttl: string; labels?: string; description?: string }) => {
         const uses = Number(opts.uses);
-        if (!Number.isInteger(uses) || uses < 1) throw new PfError(ControllerErrors.VALIDATION, `--uses must be a positive whole number, got "${opts.uses}"`);
+        if (!Number.isInteger(uses) || uses < 1) throw new PfError(Errors.VALIDATION, `--uses must be a positive whole number, got "${opts.uses}"`);
         const client = new ApiClient(resolveClientOptions(opts));
         const created = await client.call<EnrollmentTokenView & { token: string }>('POST', '/api/v1/enrollment-tokens', {
           uses,

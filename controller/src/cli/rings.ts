@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { isPfError, PfError } from '@patchfleet/shared/errors';
+import { isPfError, PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
 import type { MaintenanceWindow } from '../db/schema/index';
-import { ControllerErrors } from '../errors';
 import type { AssignmentSummary, RingInput, RingView } from '../rollout/ring-store';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
@@ -12,14 +11,14 @@ export function parseWindow(text: string): MaintenanceWindow {
   const parts = text.split(';').map((p) => p.trim());
   const minutes = Number(parts[2]);
   if (parts.length !== 3 || !parts[0] || !parts[1] || !Number.isInteger(minutes) || minutes < 1) {
-    throw new PfError(ControllerErrors.VALIDATION, `--window "${text}" must be "cron;time zone;minutes", e.g. "0 2 * * 6;Europe/Berlin;240"`);
+    throw new PfError(Errors.VALIDATION, `--window "${text}" must be "cron;time zone;minutes", e.g. "0 2 * * 6;Europe/Berlin;240"`);
   }
   return { cron: parts[0], timeZone: parts[1], durationMin: minutes };
 }
 
 function wholeNumber(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new PfError(ControllerErrors.VALIDATION, `${flag} must be a whole number >= 0, got "${text}"`);
+  if (!Number.isInteger(n) || n < 0) throw new PfError(Errors.VALIDATION, `${flag} must be a whole number >= 0, got "${text}"`);
   return n;
 }
 
@@ -56,7 +55,7 @@ export function ringInputFromFlags(opts: SetOpts, current: RingView | undefined)
   if (opts.soakHours !== undefined) input.soakHours = wholeNumber('--soak-hours', opts.soakHours);
   if (opts.minHostsDone !== undefined || opts.maxFailureRate !== undefined) {
     const rate = opts.maxFailureRate === undefined ? undefined : Number(opts.maxFailureRate);
-    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new PfError(ControllerErrors.VALIDATION, `--max-failure-rate must be between 0 and 1, got "${opts.maxFailureRate}"`);
+    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new PfError(Errors.VALIDATION, `--max-failure-rate must be between 0 and 1, got "${opts.maxFailureRate}"`);
     input.promotion = {
       minHostsDone: opts.minHostsDone === undefined ? (current?.promotion.minHostsDone ?? 1) : wholeNumber('--min-hosts-done', opts.minHostsDone),
       maxFailureRate: rate ?? current?.promotion.maxFailureRate ?? 0.05,
@@ -64,7 +63,7 @@ export function ringInputFromFlags(opts: SetOpts, current: RingView | undefined)
   }
   if (opts.reboot !== undefined || opts.rebootDeadlineHours !== undefined) {
     const policy = opts.reboot ?? current?.reboot.policy ?? 'when-required';
-    if (policy !== 'never' && policy !== 'when-required' && policy !== 'always') throw new PfError(ControllerErrors.VALIDATION, `--reboot must be never, when-required or always, got "${policy}"`);
+    if (policy !== 'never' && policy !== 'when-required' && policy !== 'always') throw new PfError(Errors.VALIDATION, `--reboot must be never, when-required or always, got "${policy}"`);
     input.reboot = { policy, deadlineHours: opts.rebootDeadlineHours === undefined ? (current?.reboot.deadlineHours ?? 24) : wholeNumber('--reboot-deadline-hours', opts.rebootDeadlineHours) };
   }
   if (opts.approval !== undefined) input.approvalRequired = opts.approval;
@@ -130,7 +129,7 @@ export function registerRings(program: Command): void {
         try {
           current = await client.call<RingView>('GET', path);
         } catch (err) {
-          if (!(isPfError(err) && err.code === ControllerErrors.NOT_FOUND.code)) throw err;
+          if (!(isPfError(err) && err.code === Errors.NOT_FOUND.code)) throw err;
           current = undefined; // a new ring
         }
         const input = ringInputFromFlags(flags, current);
@@ -156,7 +155,7 @@ export function registerRings(program: Command): void {
       action(async (opts: ConnOpts & { pin?: string; ring?: string; unpin?: string }) => {
         const client = new ApiClient(resolveClientOptions(opts));
         if (opts.pin !== undefined || opts.unpin !== undefined) {
-          if (opts.pin !== undefined && !opts.ring) throw new PfError(ControllerErrors.VALIDATION, '--pin needs --ring NAME');
+          if (opts.pin !== undefined && !opts.ring) throw new PfError(Errors.VALIDATION, '--pin needs --ring NAME');
           const hostId = opts.pin ?? opts.unpin ?? '';
           const path = `/api/v1/hosts/${encodeURIComponent(hostId)}/ring`;
           const result = opts.pin !== undefined ? await client.call<{ hostId: string; ringName: string }>('PUT', path, { ring: opts.ring }) : await client.call<{ hostId: string }>('DELETE', path);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import { ControllerErrors } from '../errors';
 import type { RolloutHostView, RolloutView } from '../rollout/rollout-view';
 import type { FreezeView } from '../rollout/rollout-control';
 import { connection, type ConnOpts } from './enroll-token';
@@ -12,7 +11,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** `name=version` -> { name, version }. */
 export function parsePackageSpec(text: string): { name: string; version: string } {
   const m = /^([a-z0-9][a-z0-9+.-]+)=([^=\s]+)$/.exec(text.trim());
-  if (!m?.[1] || !m[2]) throw new PfError(ControllerErrors.VALIDATION, `--package "${text}" must be NAME=VERSION, e.g. openssl=3.0.13-0ubuntu3.5`);
+  if (!m?.[1] || !m[2]) throw new PfError(Errors.VALIDATION, `--package "${text}" must be NAME=VERSION, e.g. openssl=3.0.13-0ubuntu3.5`);
   return { name: m[1], version: m[2] };
 }
 
@@ -55,7 +54,7 @@ export function registerRollout(program: Command): void {
     .action(
       action(async (opts: ConnOpts & { patch?: string[]; package?: string[]; ring?: string[]; name?: string; expedite?: boolean; releasedAt?: string }) => {
         const packages = (opts.package ?? []).map(parsePackageSpec);
-        if ((opts.patch ?? []).length === 0 && packages.length === 0) throw new PfError(ControllerErrors.VALIDATION, 'give at least one --patch or --package');
+        if ((opts.patch ?? []).length === 0 && packages.length === 0) throw new PfError(Errors.VALIDATION, 'give at least one --patch or --package');
         const body = {
           ...(opts.name ? { name: opts.name } : {}),
           patches: opts.patch ?? [],
@@ -133,7 +132,7 @@ export function registerRollout(program: Command): void {
     .action(
       action(async (opts: ConnOpts & { from: string; until: string; reason: string; ring?: string }) => {
         for (const [flag, v] of [['--from', opts.from], ['--until', opts.until]] as const) {
-          if (Number.isNaN(Date.parse(v))) throw new PfError(ControllerErrors.VALIDATION, `${flag} "${v}" is not an ISO 8601 time`);
+          if (Number.isNaN(Date.parse(v))) throw new PfError(Errors.VALIDATION, `${flag} "${v}" is not an ISO 8601 time`);
         }
         const f = await new ApiClient(resolveClientOptions(opts)).call<FreezeView>('POST', '/api/v1/freezes', {
           startsAt: new Date(opts.from).toISOString(),

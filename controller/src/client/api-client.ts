@@ -7,8 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { PinnedAgent } from '@patchfleet/shared';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { bootstrapPath, type Bootstrap } from '../keys/bootstrap';
 
 export interface ClientOptions {
@@ -27,13 +26,13 @@ export function resolveClientOptions(flags: { server?: string; apiToken?: string
     try {
       boot = JSON.parse(readFileSync(path, 'utf8')) as Partial<Bootstrap>;
     } catch (err) {
-      throw new PfError(ControllerErrors.CONFIG, `${path} is not valid JSON: ${(err as Error).message}`);
+      throw new PfError(Errors.CONFIG, `${path} is not valid JSON: ${(err as Error).message}`);
     }
   }
   const server = flags.server ?? env.PATCHFLEET_SERVER ?? boot.url;
   const token = flags.apiToken ?? env.PATCHFLEET_API_TOKEN ?? boot.adminToken;
-  if (!server) throw new PfError(ControllerErrors.VALIDATION, 'no controller given: use --server URL (or PATCHFLEET_SERVER, or --data-dir of a controller)');
-  if (!token) throw new PfError(ControllerErrors.VALIDATION, 'no API token given: use --api-token T (or PATCHFLEET_API_TOKEN)');
+  if (!server) throw new PfError(Errors.VALIDATION, 'no controller given: use --server URL (or PATCHFLEET_SERVER, or --data-dir of a controller)');
+  if (!token) throw new PfError(Errors.VALIDATION, 'no API token given: use --api-token T (or PATCHFLEET_API_TOKEN)');
   const sameServer = boot.url && new URL(boot.url).host === new URL(server).host;
   const caFingerprint = flags.caFingerprint ?? env.PATCHFLEET_CA_FINGERPRINT ?? (sameServer ? boot.caFingerprint : undefined);
   return { server: server.replace(/\/$/, ''), token, caFingerprint: caFingerprint || undefined };
@@ -79,7 +78,7 @@ export class ApiClient {
               const e = (parsed as { error?: { code?: string; message?: string; retryable?: boolean } } | undefined)?.error;
               reject(
                 new PfError(
-                  { code: (e?.code as `PF_ERR_${string}`) ?? 'PF_ERR_HTTP', status: res.statusCode ?? 500, retryable: e?.retryable ?? false, message: '' },
+                  { code: (e?.code as `PF_ERR_${string}`) ?? Errors.HTTP.code, status: res.statusCode ?? 500, retryable: e?.retryable ?? false, message: '' },
                   e?.message ?? `HTTP ${res.statusCode}: ${text.slice(0, 200)}`,
                 ),
               );

@@ -5,7 +5,7 @@
  * (re)connecting agent gets everything still queued for it. Delivery is at
  * least once; the agent's journal makes execution at most once.
  */
-import { Capabilities, ProtocolErrors, type CommandStatusFrame } from '@patchfleet/shared';
+import { Capabilities, Errors, type CommandStatusFrame } from '@patchfleet/shared';
 import { idPayloads, type Unsubscribe } from '../bus/bus';
 import type { ControllerContext } from '../context';
 import type { Db, Tx } from '../db/index';
@@ -14,7 +14,6 @@ import type { AgentSession } from '../gateway/session';
 import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, unmarkSent, type CommandRow, type CommandSpec, type StatusOutcome } from './command-store';
 import { signedCommandOf } from './signing';
 import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
 
 export const COMMANDS_CHANNEL = 'pf_commands';
 
@@ -95,7 +94,7 @@ export class CommandService {
         rows = await this.ctx.db.transaction((tx) => this.create(tx, chunk, actor, requestId, local));
       } catch (err) {
         if (out.length === 0) throw err;
-        throw new PfError(ControllerErrors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });
+        throw new PfError(Errors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });
       }
       out.push(...rows);
       const unsent = this.write(rows.filter((r) => local.has(r.hostId)));
@@ -215,7 +214,7 @@ export class CommandService {
     const agentId = session.agentId as string;
     if (outcome.kind === 'unknown') {
       this.ctx.log.warn({ agentId, commandId: msg.commandId }, 'status for a command this agent was never sent');
-      session.send('error', { code: ProtocolErrors.UNKNOWN_COMMAND.code, message: `no command ${msg.commandId} for this agent`, retryable: ProtocolErrors.UNKNOWN_COMMAND.retryable, replyTo: msg.id });
+      session.send('error', { code: Errors.UNKNOWN_COMMAND.code, message: `no command ${msg.commandId} for this agent`, retryable: Errors.UNKNOWN_COMMAND.retryable, replyTo: msg.id });
       return;
     }
     if (outcome.kind === 'updated') {

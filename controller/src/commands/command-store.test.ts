@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { commandSigningPayload, makeFrame, nodeEd25519, verifyCanonical, type CommandResult } from '@patchfleet/shared';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
 import { auditLog, commands, hosts } from '../db/schema/index';
 import { applyAgentStatus, applyAgentStatuses, cancelCommands, createCommands, deliverableCommands, expireCommands, markSent, unmarkSent, type CommandRow, type CommandSpec } from './command-store';

@@ -4,6 +4,7 @@
  * Every function takes the database or a transaction; nothing here sends.
  */
 import { randomBytes } from 'node:crypto';
+import { Errors } from '@patchfleet/shared/errors';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CommandParams, CommandResult, CommandStatusFrame, SignedCommand } from '@patchfleet/shared';
 import { auditMany } from '../audit/audit';
@@ -386,12 +387,12 @@ export async function expireCommands(db: Db | Tx, now: number, runAllowanceMs: n
   const at = new Date(now);
   const undelivered = await db
     .update(commands)
-    .set({ state: 'timed_out', stateAt: at, errorCode: 'PF_ERR_COMMAND_UNDELIVERED', errorMessage: 'not accepted by the agent before notAfter' })
+    .set({ state: 'timed_out', stateAt: at, errorCode: Errors.COMMAND_UNDELIVERED.code, errorMessage: 'not accepted by the agent before notAfter' })
     .where(and(inArray(commands.state, ['queued', 'sent']), sql`${commands.notAfter} <= ${at.toISOString()}::timestamptz`))
     .returning();
   const silent = await db
     .update(commands)
-    .set({ state: 'timed_out', stateAt: at, errorCode: 'PF_ERR_COMMAND_NO_RESULT', errorMessage: `accepted but no result within ${Math.round(runAllowanceMs / 60000)} min after notAfter` })
+    .set({ state: 'timed_out', stateAt: at, errorCode: Errors.COMMAND_NO_RESULT.code, errorMessage: `accepted but no result within ${Math.round(runAllowanceMs / 60000)} min after notAfter` })
     .where(and(inArray(commands.state, ['acknowledged', 'running']), sql`${commands.notAfter} <= ${new Date(now - runAllowanceMs).toISOString()}::timestamptz`))
     .returning();
   const rows = [...undelivered, ...silent];
@@ -409,7 +410,7 @@ export async function cancelCommands(db: Db | Tx, where: { rolloutId: string } |
   const scope = 'rolloutId' in where ? eq(commands.rolloutId, where.rolloutId) : idIn(commands.id, where.ids);
   const rows = await db
     .update(commands)
-    .set({ state: 'cancelled', stateAt: at, errorCode: 'PF_ERR_COMMAND_CANCELLED', errorMessage: `cancelled by ${actor}` })
+    .set({ state: 'cancelled', stateAt: at, errorCode: Errors.COMMAND_CANCELLED.code, errorMessage: `cancelled by ${actor}` })
     .where(and(scope, inArray(commands.state, ['queued', 'sent'])))
     .returning();
   await auditMany(db, at, rows.map((r) => ({ actor, action: 'command.cancel', targetType: 'command', targetId: r.id, details: { hostId: r.hostId, rolloutId: r.rolloutId } })));

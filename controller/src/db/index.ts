@@ -14,8 +14,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import * as schema from './schema/index';
 import { localBus, postgresBus, type Bus } from '../bus/bus';
 
@@ -60,7 +59,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
       if (runMigrations) await withMigrationLock(db, () => migratePostgres(db as never, { migrationsFolder: MIGRATIONS_DIR }));
     } catch (err) {
       await client.end({ timeout: 1 });
-      throw new PfError(ControllerErrors.DATABASE_UNAVAILABLE, `cannot use PostgreSQL at ${location}: ${(err as Error).message}`, undefined, { cause: err });
+      throw new PfError(Errors.DATABASE_UNAVAILABLE, `cannot use PostgreSQL at ${location}: ${(err as Error).message}`, undefined, { cause: err });
     }
     return { db, kind: 'postgres', location, bus: postgresBus(client), close: () => client.end({ timeout: 5 }) };
   }
@@ -70,7 +69,7 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   try {
     client = await PGlite.create(dir);
   } catch (err) {
-    throw new PfError(ControllerErrors.DATABASE_UNAVAILABLE, `cannot open the embedded database in ${dir} (is another controller using this data directory?): ${(err as Error).message}`, undefined, { cause: err });
+    throw new PfError(Errors.DATABASE_UNAVAILABLE, `cannot open the embedded database in ${dir} (is another controller using this data directory?): ${(err as Error).message}`, undefined, { cause: err });
   }
   return wrapPglite(client, dir, runMigrations);
 }

@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { decodeKey } from '@patchfleet/shared';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { agentKeys, hosts } from '../db/schema/index';
 import type { Db } from '../db/index';
 import { audit } from '../audit/audit';
@@ -30,12 +29,12 @@ export async function enrollAgent(db: Db, req: EnrollRequest, now: Date, request
   try {
     decodeKey(req.publicKey, 32, 'public key');
   } catch (err) {
-    throw new PfError(ControllerErrors.VALIDATION, `publicKey: ${(err as Error).message}`);
+    throw new PfError(Errors.VALIDATION, `publicKey: ${(err as Error).message}`);
   }
   return db.transaction(async (tx) => {
     const token = await consumeEnrollmentToken(tx, req.token, now);
     const [existing] = await tx.select({ hostId: agentKeys.hostId }).from(agentKeys).where(eq(agentKeys.publicKey, req.publicKey)).limit(1);
-    if (existing) throw new PfError(ControllerErrors.AGENT_KEY_IN_USE, undefined, { hostId: existing.hostId });
+    if (existing) throw new PfError(Errors.AGENT_KEY_IN_USE, undefined, { hostId: existing.hostId });
     const agentId = randomUUID();
     await tx.insert(hosts).values({
       id: agentId,

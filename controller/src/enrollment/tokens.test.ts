@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { hashToken, naclEd25519, nodeEd25519 } from '@patchfleet/shared';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
 import { agentKeys, auditLog, enrollmentTokens, hosts } from '../db/schema/index';
 import { enrollAgent, type EnrollRequest } from './enroll';

@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { hashToken, randomToken } from '@patchfleet/shared';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { enrollmentTokens } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';
 
@@ -82,7 +81,7 @@ export async function revokeEnrollmentToken(db: Db | Tx, id: string, now: Date):
     .where(eq(enrollmentTokens.id, id))
     .returning();
   const row = rows[0];
-  if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `enrollment token ${id} not found`);
+  if (!row) throw new PfError(Errors.NOT_FOUND, `enrollment token ${id} not found`);
   return viewOf(row, now);
 }
 
@@ -106,9 +105,9 @@ export async function consumeEnrollmentToken(tx: Tx, token: string, now: Date): 
     .returning();
   if (taken[0]) return taken[0];
   const [row] = await tx.select().from(enrollmentTokens).where(eq(enrollmentTokens.tokenHash, hash)).limit(1);
-  if (!row) throw new PfError(ControllerErrors.ENROLL_TOKEN_INVALID);
+  if (!row) throw new PfError(Errors.ENROLL_TOKEN_INVALID);
   const state = stateOf(row, now);
-  if (state === 'revoked') throw new PfError(ControllerErrors.ENROLL_TOKEN_REVOKED, undefined, { tokenId: row.id });
-  if (state === 'expired') throw new PfError(ControllerErrors.ENROLL_TOKEN_EXPIRED, undefined, { tokenId: row.id });
-  throw new PfError(ControllerErrors.ENROLL_TOKEN_EXHAUSTED, `enrollment token has no uses left (${row.uses} of ${row.maxUses} used)`, { tokenId: row.id });
+  if (state === 'revoked') throw new PfError(Errors.ENROLL_TOKEN_REVOKED, undefined, { tokenId: row.id });
+  if (state === 'expired') throw new PfError(Errors.ENROLL_TOKEN_EXPIRED, undefined, { tokenId: row.id });
+  throw new PfError(Errors.ENROLL_TOKEN_EXHAUSTED, `enrollment token has no uses left (${row.uses} of ${row.maxUses} used)`, { tokenId: row.id });
 }

@@ -6,7 +6,7 @@
  * until acknowledged) and change nothing. Package writes are batched.
  */
 import { eq, sql } from 'drizzle-orm';
-import { packageKey, PfError, ProtocolErrors, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
+import { packageKey, PfError, Errors, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
 import { hosts, installedPackages, inventorySnapshots } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';
 import type { Report } from './report-assembler';
@@ -76,7 +76,7 @@ function assertUnique(packages: Package[], seq: number): void {
   const seen = new Set<string>();
   for (const p of packages) {
     const k = packageKey(p);
-    if (seen.has(k)) throw new PfError(ProtocolErrors.BAD_FRAME, `report ${seq} lists package ${p.name}:${p.arch} (${p.manager}) twice`);
+    if (seen.has(k)) throw new PfError(Errors.BAD_FRAME, `report ${seq} lists package ${p.name}:${p.arch} (${p.manager}) twice`);
     seen.add(k);
   }
 }
@@ -85,7 +85,7 @@ export async function applyReport(db: Db, hostId: string, report: Report, now: D
   assertUnique(report.packages, report.seq);
   return db.transaction(async (tx) => {
     const [host] = await tx.select({ lastSeq: hosts.lastSeq, packageCount: hosts.packageCount }).from(hosts).where(eq(hosts.id, hostId)).for('update');
-    if (!host) throw new PfError(ProtocolErrors.UNKNOWN_AGENT, `host ${hostId} no longer exists`);
+    if (!host) throw new PfError(Errors.UNKNOWN_AGENT, `host ${hostId} no longer exists`);
     if (report.seq <= host.lastSeq) return { applied: false, packageCount: host.packageCount, added: 0, removed: 0, changed: 0 };
 
     const existing = await tx
@@ -102,7 +102,7 @@ export async function applyReport(db: Db, hostId: string, report: Report, now: D
       upserts = report.packages;
     } else {
       if (report.baseSeq !== host.lastSeq) {
-        throw new PfError(ProtocolErrors.RESYNC_REQUIRED, `delta ${report.seq} is based on report ${report.baseSeq ?? 'none'} but the controller holds report ${host.lastSeq}`);
+        throw new PfError(Errors.RESYNC_REQUIRED, `delta ${report.seq} is based on report ${report.baseSeq ?? 'none'} but the controller holds report ${host.lastSeq}`);
       }
       upserts = report.packages;
       deletions = report.removed.filter((k) => current.has(packageKey(k)));

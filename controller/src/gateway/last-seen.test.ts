@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@patchfleet/shared';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import { hostSessions, hosts } from '../db/schema/index';
 import { searchHosts } from '../hosts/queries';
 import { LastSeenTracker } from './last-seen';

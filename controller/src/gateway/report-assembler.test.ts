@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { isPfError, makeFrame, type InventoryFrame, type Package, type PackageKey, type PfError } from '@patchfleet/shared';
-import { sampleHost, samplePackages } from '../../../test/support/inventory';
+import { sampleHost, samplePackages } from '@patchfleet/test/support/inventory';
 import { ReportAssembler } from './report-assembler';
 
 const NOW = 1_764_000_000_000;

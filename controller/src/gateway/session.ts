@@ -17,7 +17,7 @@ import {
   nodeEd25519,
   canonicalBytes,
   PfError,
-  ProtocolErrors,
+  Errors,
   type Body,
   type CommandStatusFrame,
   type Message,
@@ -86,7 +86,7 @@ export class AgentSession {
     // Burst room for a large chunked report sent back to back.
     this.bucket = new TokenBucket(ctx.clock, rate, Math.max(rate * 4, 600));
     this.handshakeTimer = ctx.clock.after(10_000, () => {
-      if (this.state === 'await-hello' || this.state === 'await-auth') this.refuse(ProtocolErrors.HANDSHAKE_TIMEOUT, undefined, { close: CloseCodes.handshakeTimeout });
+      if (this.state === 'await-hello' || this.state === 'await-auth') this.refuse(Errors.HANDSHAKE_TIMEOUT, undefined, { close: CloseCodes.handshakeTimeout });
     });
     ws.on('message', (data, isBinary) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
@@ -126,19 +126,19 @@ export class AgentSession {
 
   private onInternalError(err: unknown): void {
     this.ctx.log.error({ err, agentId: this.agentId, sessionId: this.sessionId }, 'agent session failed');
-    this.refuse(ProtocolErrors.INTERNAL, 'internal error; reconnect later', { close: 1011 });
+    this.refuse(Errors.INTERNAL, 'internal error; reconnect later', { close: 1011 });
   }
 
   private async onMessage(data: Buffer, isBinary: boolean): Promise<void> {
     if (this.state === 'closed') return;
     if (!this.bucket.take()) {
       this.rateLimitedFrames += 1;
-      this.refuse(ProtocolErrors.RATE_LIMITED, undefined, this.rateLimitedFrames > 100 ? { close: CloseCodes.rateLimited } : {});
+      this.refuse(Errors.RATE_LIMITED, undefined, this.rateLimitedFrames > 100 ? { close: CloseCodes.rateLimited } : {});
       return;
     }
     let msg: Message;
     try {
-      if (isBinary) throw new PfError(ProtocolErrors.BAD_FRAME, 'binary frames are not part of the protocol');
+      if (isBinary) throw new PfError(Errors.BAD_FRAME, 'binary frames are not part of the protocol');
       msg = decodeFrame(data, this.ctx.config.maxFrameBytes);
     } catch (err) {
       if (!isPfError(err)) throw err;
@@ -149,10 +149,10 @@ export class AgentSession {
     }
     switch (this.state) {
       case 'await-hello':
-        if (msg.type !== 'hello') return this.refuse(ProtocolErrors.NOT_AUTHENTICATED, `"${msg.type}" frame before authentication`, { close: CloseCodes.authFailed, replyTo: msg.id });
+        if (msg.type !== 'hello') return this.refuse(Errors.NOT_AUTHENTICATED, `"${msg.type}" frame before authentication`, { close: CloseCodes.authFailed, replyTo: msg.id });
         return this.onHello(msg);
       case 'await-auth':
-        if (msg.type !== 'auth') return this.refuse(ProtocolErrors.NOT_AUTHENTICATED, `"${msg.type}" frame before authentication`, { close: CloseCodes.authFailed, replyTo: msg.id });
+        if (msg.type !== 'auth') return this.refuse(Errors.NOT_AUTHENTICATED, `"${msg.type}" frame before authentication`, { close: CloseCodes.authFailed, replyTo: msg.id });
         return this.onAuth(msg);
       case 'ready':
         return this.onReadyMessage(msg, data.length);
@@ -173,7 +173,7 @@ export class AgentSession {
     const nonce = this.nonce;
     this.nonce = '';
     if (msg.agentId !== this.agentId || msg.sessionId !== this.sessionId || !nonce) {
-      return this.refuse(ProtocolErrors.AUTH_FAILED, 'auth does not answer this session\'s challenge', { close: CloseCodes.authFailed, replyTo: msg.id });
+      return this.refuse(Errors.AUTH_FAILED, 'auth does not answer this session\'s challenge', { close: CloseCodes.authFailed, replyTo: msg.id });
     }
     const [row] = await this.ctx.db
       .select({ publicKey: agentKeys.publicKey, status: hosts.status, lastSeq: hosts.lastSeq })
@@ -181,11 +181,11 @@ export class AgentSession {
       .innerJoin(hosts, eq(hosts.id, agentKeys.hostId))
       .where(and(eq(agentKeys.hostId, msg.agentId), isNull(agentKeys.revokedAt)))
       .limit(1);
-    if (!row) return this.refuse(ProtocolErrors.UNKNOWN_AGENT, `agent ${msg.agentId} is not enrolled here`, { close: CloseCodes.authFailed, replyTo: msg.id });
-    if (row.status !== 'active') return this.refuse(ProtocolErrors.AGENT_REVOKED, undefined, { close: CloseCodes.revoked, replyTo: msg.id });
+    if (!row) return this.refuse(Errors.UNKNOWN_AGENT, `agent ${msg.agentId} is not enrolled here`, { close: CloseCodes.authFailed, replyTo: msg.id });
+    if (row.status !== 'active') return this.refuse(Errors.AGENT_REVOKED, undefined, { close: CloseCodes.revoked, replyTo: msg.id });
     const payload = canonicalBytes(authChallengePayload(msg.agentId, this.sessionId, nonce));
     if (!nodeEd25519.verify(payload, msg.signature, row.publicKey)) {
-      return this.refuse(ProtocolErrors.AUTH_FAILED, undefined, { close: CloseCodes.authFailed, replyTo: msg.id });
+      return this.refuse(Errors.AUTH_FAILED, undefined, { close: CloseCodes.authFailed, replyTo: msg.id });
     }
     this.handshakeTimer?.cancel();
     const now = new Date(this.ctx.clock.now());
@@ -245,7 +245,7 @@ export class AgentSession {
         return;
       }
       default:
-        return this.refuse(ProtocolErrors.UNEXPECTED_FRAME, `"${msg.type}" is not expected from an agent`, { replyTo: msg.id });
+        return this.refuse(Errors.UNEXPECTED_FRAME, `"${msg.type}" is not expected from an agent`, { replyTo: msg.id });
     }
   }
 

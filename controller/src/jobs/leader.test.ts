@@ -10,7 +10,7 @@
 import { tmpdir } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRealPostgresDatabase, type RealPostgresDatabase } from '../../../test/support/postgres';
+import { createRealPostgresDatabase, type RealPostgresDatabase } from '@patchfleet/test/support/postgres';
 import { resultRows } from '../catalog/rows/sync-rows';
 import { openDatabase, type Database, type Db } from '../db/index';
 import { JobLocks, runAsLeader, runScheduledJob } from './leader';

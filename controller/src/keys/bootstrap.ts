@@ -7,8 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@patchfleet/shared';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../audit/audit';
 import type { Db } from '../db/index';
 import { createApiToken, findApiToken } from './api-tokens';
@@ -31,7 +30,7 @@ export async function ensureBootstrap(db: Db, opts: { dataDir: string; url: stri
     try {
       adminToken = (JSON.parse(readFileSync(path, 'utf8')) as Partial<Bootstrap>).adminToken;
     } catch (err) {
-      throw new PfError(ControllerErrors.CONFIG, `${path} is damaged: ${(err as Error).message}`);
+      throw new PfError(Errors.CONFIG, `${path} is damaged: ${(err as Error).message}`);
     }
     // A data directory pointed at a fresh database: the old token is unknown there, so make a new one.
     if (adminToken && !(await findApiToken(db, adminToken))) adminToken = undefined;

@@ -6,8 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeEd25519, writeFileAtomic, type KeyPair } from '@patchfleet/shared';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 
 export function loadOrCreateCommandKey(dataDir: string): KeyPair {
   const dir = join(dataDir, 'keys');
@@ -18,7 +17,7 @@ export function loadOrCreateCommandKey(dataDir: string): KeyPair {
       if (nodeEd25519.publicKeyOf(parsed.secretKey) !== parsed.publicKey) throw new Error('public key does not match the secret key');
       return parsed;
     } catch (err) {
-      throw new PfError(ControllerErrors.CONFIG, `command key ${path} is unreadable or damaged: ${(err as Error).message}`);
+      throw new PfError(Errors.CONFIG, `command key ${path} is unreadable or damaged: ${(err as Error).message}`);
     }
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });

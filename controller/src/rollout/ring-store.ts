@@ -1,10 +1,9 @@
 /** Reading and changing rings, pins and rules, and running the assignment over the fleet. */
 import { randomBytes } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db, Tx } from '../db/index';
 import { hosts, ringAssignments, ringPins, ringRules, rings, type MaintenanceWindow, type PromotionCriteria, type RebootPolicy, type RingRuleMatch } from '../db/schema/index';
-import { ControllerErrors } from '../errors';
 import { assignRings, type AssignableHost } from './assign-rings';
 import { validatePercents, validateWindows } from './ring-validation';
 
@@ -50,13 +49,13 @@ export async function findRing(db: Db | Tx, idOrName: string): Promise<RingView 
 
 async function requireRing(db: Db | Tx, idOrName: string): Promise<RingView> {
   const ring = await findRing(db, idOrName);
-  if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `ring ${idOrName} not found`);
+  if (!ring) throw new PfError(Errors.NOT_FOUND, `ring ${idOrName} not found`);
   return ring;
 }
 
 async function checkNameFree(db: Db | Tx, name: string, selfId: string | undefined): Promise<void> {
   const [row] = await db.select({ id: rings.id }).from(rings).where(eq(rings.name, name)).limit(1);
-  if (row && row.id !== selfId) throw new PfError(ControllerErrors.RING_NAME_TAKEN, `a ring named "${name}" already exists`);
+  if (row && row.id !== selfId) throw new PfError(Errors.RING_NAME_TAKEN, `a ring named "${name}" already exists`);
 }
 
 /** Creates a ring; unset settings get the defaults of an empty ring. */
@@ -79,7 +78,7 @@ export async function createRing(tx: Tx, input: RingInput & { name: string }, no
       updatedAt: now,
     })
     .returning();
-  if (!row) throw new PfError(ControllerErrors.INTERNAL, 'ring insert returned nothing');
+  if (!row) throw new PfError(Errors.INTERNAL, 'ring insert returned nothing');
   return view(row);
 }
 
@@ -93,7 +92,7 @@ export async function updateRing(tx: Tx, idOrName: string, input: RingInput, now
     validatePercents([...others, { name: input.name ?? ring.name, percent: input.percent }], false);
   }
   const [row] = await tx.update(rings).set({ ...input, updatedAt: now }).where(eq(rings.id, ring.id)).returning();
-  if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `ring ${idOrName} not found`);
+  if (!row) throw new PfError(Errors.NOT_FOUND, `ring ${idOrName} not found`);
   return view(row);
 }
 
@@ -103,7 +102,7 @@ export async function deleteRing(tx: Tx, idOrName: string): Promise<RingView> {
   const [pins] = await tx.select({ n: sql<number>`count(*)::int` }).from(ringPins).where(eq(ringPins.ringId, ring.id));
   const [rules] = await tx.select({ n: sql<number>`count(*)::int` }).from(ringRules).where(eq(ringRules.ringId, ring.id));
   if ((pins?.n ?? 0) > 0 || (rules?.n ?? 0) > 0) {
-    throw new PfError(ControllerErrors.RING_IN_USE, `ring ${ring.name} has ${pins?.n ?? 0} pinned host(s) and ${rules?.n ?? 0} rule(s); unpin them and change the rules first`);
+    throw new PfError(Errors.RING_IN_USE, `ring ${ring.name} has ${pins?.n ?? 0} pinned host(s) and ${rules?.n ?? 0} rule(s); unpin them and change the rules first`);
   }
   await tx.delete(rings).where(eq(rings.id, ring.id));
   return ring;
@@ -113,7 +112,7 @@ export async function deleteRing(tx: Tx, idOrName: string): Promise<RingView> {
 export async function pinHost(tx: Tx, hostId: string, ringIdOrName: string, by: string, now: Date): Promise<RingView> {
   const ring = await requireRing(tx, ringIdOrName);
   const [host] = await tx.select({ id: hosts.id }).from(hosts).where(eq(hosts.id, hostId)).limit(1);
-  if (!host) throw new PfError(ControllerErrors.NOT_FOUND, `host ${hostId} not found`);
+  if (!host) throw new PfError(Errors.NOT_FOUND, `host ${hostId} not found`);
   await tx
     .insert(ringPins)
     .values({ hostId, ringId: ring.id, pinnedAt: now, pinnedBy: by })
@@ -142,8 +141,8 @@ export async function replaceRules(tx: Tx, rules: readonly RingRuleView[]): Prom
   const resolved: RingRuleView[] = [];
   for (const [i, rule] of rules.entries()) {
     const ring = await findRing(tx, rule.ringId);
-    if (!ring) throw new PfError(ControllerErrors.VALIDATION, `rules[${i}].ringId: ring ${rule.ringId} not found`);
-    if (Object.keys(rule.match).length === 0) throw new PfError(ControllerErrors.VALIDATION, `rules[${i}].match must name at least one field`);
+    if (!ring) throw new PfError(Errors.VALIDATION, `rules[${i}].ringId: ring ${rule.ringId} not found`);
+    if (Object.keys(rule.match).length === 0) throw new PfError(Errors.VALIDATION, `rules[${i}].match must name at least one field`);
     resolved.push({ match: rule.match, ringId: ring.id });
   }
   await tx.delete(ringRules);

@@ -1,8 +1,7 @@
 /** Checks ring settings beyond what the JSON schema can: cron syntax, time zones, percentages. */
 import { validate as validateCron } from 'node-cron';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { MaintenanceWindow } from '../db/schema/index';
-import { ControllerErrors } from '../errors';
 import { nextWindowStart } from './windows';
 
 /** Whether `timeZone` is an IANA zone this runtime knows. */
@@ -20,11 +19,11 @@ export function isTimeZone(timeZone: string): boolean {
 /** Refuses a window list with a bad cron expression, unknown zone or non-positive duration, naming the field. */
 export function validateWindows(windows: readonly MaintenanceWindow[]): void {
   windows.forEach((w, i) => {
-    if (!validateCron(w.cron)) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].cron "${w.cron}" is not a valid cron expression`);
-    if (!isTimeZone(w.timeZone)) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].timeZone "${w.timeZone}" is not an IANA time zone`);
-    if (!Number.isInteger(w.durationMin) || w.durationMin < 1) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].durationMin must be a whole number of minutes >= 1`);
+    if (!validateCron(w.cron)) throw new PfError(Errors.VALIDATION, `windows[${i}].cron "${w.cron}" is not a valid cron expression`);
+    if (!isTimeZone(w.timeZone)) throw new PfError(Errors.VALIDATION, `windows[${i}].timeZone "${w.timeZone}" is not an IANA time zone`);
+    if (!Number.isInteger(w.durationMin) || w.durationMin < 1) throw new PfError(Errors.VALIDATION, `windows[${i}].durationMin must be a whole number of minutes >= 1`);
     // The planner's window math takes five-field expressions only (no seconds, no @daily): refuse here what it would refuse later.
-    if (w.cron.trim().split(/\s+/).length !== 5) throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].cron "${w.cron}" must have five fields (minute hour day-of-month month day-of-week)`);
+    if (w.cron.trim().split(/\s+/).length !== 5) throw new PfError(Errors.VALIDATION, `windows[${i}].cron "${w.cron}" must have five fields (minute hour day-of-month month day-of-week)`);
     nextWindowStart([w], 0);
   });
 }
@@ -38,6 +37,6 @@ export function validatePercents(rings: readonly { name: string; percent: number
   const shared = rings.filter((r) => r.percent !== null);
   const sum = shared.reduce((a, r) => a + (r.percent ?? 0), 0);
   const detail = shared.map((r) => `${r.name}=${r.percent}`).join(', ');
-  if (sum > 100) throw new PfError(ControllerErrors.VALIDATION, `percent of the rings must sum to 100, got ${sum} (${detail})`);
-  if (exact && sum !== 100) throw new PfError(ControllerErrors.VALIDATION, `percent of the rings must sum to 100 before assigning, got ${sum} (${detail})`);
+  if (sum > 100) throw new PfError(Errors.VALIDATION, `percent of the rings must sum to 100, got ${sum} (${detail})`);
+  if (exact && sum !== 100) throw new PfError(Errors.VALIDATION, `percent of the rings must sum to 100 before assigning, got ${sum} (${detail})`);
 }

@@ -1,7 +1,6 @@
 /** The clock rollout schedules read: the controller's clock, or a faster virtual one (config `rolloutClock`) for tests and demonstrations. */
 import { scaledClock, type Clock } from '@patchfleet/shared/clock';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 
 export interface RolloutClock {
   clock: Clock;
@@ -17,7 +16,7 @@ export function rolloutClockOf(spec: string | undefined, base: Clock): RolloutCl
   const realStart = Date.parse(realText ?? '');
   const speed = Number(speedText);
   if (!Number.isFinite(virtualStart) || !Number.isFinite(realStart) || !(speed > 0) || speed > 100_000) {
-    throw new PfError(ControllerErrors.CONFIG, `invalid configuration: rolloutClock "${spec}" must be "<virtual start ISO>,<real start ISO>,<speed 0-100000>"`);
+    throw new PfError(Errors.CONFIG, `invalid configuration: rolloutClock "${spec}" must be "<virtual start ISO>,<real start ISO>,<speed 0-100000>"`);
   }
   return { clock: scaledClock(base, virtualStart, realStart, speed), speed };
 }

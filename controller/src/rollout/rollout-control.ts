@@ -1,12 +1,11 @@
 /** Operator actions on a rollout: pause, resume, cancel, approve, roll back; and change freezes. Each is audited in its transaction. */
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../audit/audit';
 import { cancelCommands } from '../commands/command-store';
 import type { Db, Tx } from '../db/index';
 import { changeFreezes, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutState } from '../db/schema/index';
-import { ControllerErrors } from '../errors';
 import type { Principal } from '../keys/api-tokens';
 import { requireRollout } from './rollout-create';
 
@@ -34,7 +33,7 @@ const TARGET: Record<keyof typeof ALLOWED_FROM, RolloutState> = { pause: 'paused
 export async function changeRolloutState(tx: Tx, id: string, op: keyof typeof ALLOWED_FROM, ctx: ActionContext & { reason?: string | undefined }): Promise<void> {
   const row = await requireRollout(tx, id);
   if (!ALLOWED_FROM[op].includes(row.state)) {
-    throw new PfError(ControllerErrors.ROLLOUT_STATE, `cannot ${op} rollout ${id}: it is ${row.state} (allowed from ${ALLOWED_FROM[op].join(', ')})`);
+    throw new PfError(Errors.ROLLOUT_STATE, `cannot ${op} rollout ${id}: it is ${row.state} (allowed from ${ALLOWED_FROM[op].join(', ')})`);
   }
   const at = new Date(ctx.realNow);
   await tx.update(rollouts).set({ state: TARGET[op], stateReason: ctx.reason ?? null, updatedAt: at }).where(eq(rollouts.id, id));
@@ -72,15 +71,15 @@ export async function approveRing(tx: Tx, id: string, ringIdOrName: string, prin
     .from(rolloutRings)
     .where(and(eq(rolloutRings.rolloutId, id), sql`(${rolloutRings.ringId} = ${ringIdOrName} or ${rolloutRings.ringName} = ${ringIdOrName})`))
     .limit(1);
-  if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} has no ring ${ringIdOrName}`);
+  if (!ring) throw new PfError(Errors.NOT_FOUND, `rollout ${id} has no ring ${ringIdOrName}`);
   const existing = await tx.select().from(rolloutApprovals).where(and(eq(rolloutApprovals.rolloutId, id), eq(rolloutApprovals.ringId, ring.ringId)));
   // The most specific refusal first: an admin approving twice is told so whatever happened since.
   if (existing.some((a) => a.approverTokenId === principal.tokenId)) {
-    throw new PfError(ControllerErrors.ALREADY_APPROVED, `${principal.name} already approved ring ${ring.ringName} of ${id}; the next approval must come from another admin`);
+    throw new PfError(Errors.ALREADY_APPROVED, `${principal.name} already approved ring ${ring.ringName} of ${id}; the next approval must come from another admin`);
   }
-  if (!['active', 'paused', 'halted'].includes(rollout.state)) throw new PfError(ControllerErrors.ROLLOUT_STATE, `rollout ${id} is ${rollout.state}: nothing left to approve`);
-  if (ring.state !== 'waiting' && ring.state !== 'scheduled') throw new PfError(ControllerErrors.ROLLOUT_STATE, `ring ${ring.ringName} of ${id} is ${ring.state}: approvals are for rings that have not started`);
-  if (existing.length >= ring.approvalsNeeded) throw new PfError(ControllerErrors.APPROVAL_NOT_NEEDED, `ring ${ring.ringName} of ${id} needs ${ring.approvalsNeeded} approval(s) and has ${existing.length}`);
+  if (!['active', 'paused', 'halted'].includes(rollout.state)) throw new PfError(Errors.ROLLOUT_STATE, `rollout ${id} is ${rollout.state}: nothing left to approve`);
+  if (ring.state !== 'waiting' && ring.state !== 'scheduled') throw new PfError(Errors.ROLLOUT_STATE, `ring ${ring.ringName} of ${id} is ${ring.state}: approvals are for rings that have not started`);
+  if (existing.length >= ring.approvalsNeeded) throw new PfError(Errors.APPROVAL_NOT_NEEDED, `ring ${ring.ringName} of ${id} needs ${ring.approvalsNeeded} approval(s) and has ${existing.length}`);
   const at = new Date(ctx.realNow);
   await tx.insert(rolloutApprovals).values({ rolloutId: id, ringId: ring.ringId, approverTokenId: principal.tokenId, approverName: principal.name, comment: ctx.comment ?? null, at });
   await audit(tx, at, { actor: ctx.actor, action: 'rollout.approve', targetType: 'rollout', targetId: id, details: { ring: ring.ringName, approver: principal.name, approvals: existing.length + 1, needed: ring.approvalsNeeded, comment: ctx.comment ?? null }, requestId: ctx.requestId });
@@ -98,7 +97,7 @@ export interface FreezeView {
 
 /** Adds a change freeze (rollout clock times). `ringId` null: every ring. */
 export async function addFreeze(tx: Tx, input: { ringId: string | null; startsAt: Date; endsAt: Date; reason: string }, ctx: ActionContext): Promise<FreezeView> {
-  if (!(input.endsAt.getTime() > input.startsAt.getTime())) throw new PfError(ControllerErrors.VALIDATION, 'a freeze must end after it starts');
+  if (!(input.endsAt.getTime() > input.startsAt.getTime())) throw new PfError(Errors.VALIDATION, 'a freeze must end after it starts');
   const id = `fz_${randomBytes(6).toString('hex')}`;
   const at = new Date(ctx.realNow);
   await tx.insert(changeFreezes).values({ id, ringId: input.ringId, startsAt: input.startsAt, endsAt: input.endsAt, reason: input.reason, createdBy: ctx.actor, createdAt: at });
@@ -113,6 +112,6 @@ export async function listFreezes(db: Db | Tx): Promise<FreezeView[]> {
 
 export async function deleteFreeze(tx: Tx, id: string, ctx: ActionContext): Promise<void> {
   const gone = await tx.delete(changeFreezes).where(eq(changeFreezes.id, id)).returning();
-  if (gone.length === 0) throw new PfError(ControllerErrors.NOT_FOUND, `freeze ${id} not found`);
+  if (gone.length === 0) throw new PfError(Errors.NOT_FOUND, `freeze ${id} not found`);
   await audit(tx, new Date(ctx.realNow), { actor: ctx.actor, action: 'freeze.delete', targetType: 'freeze', targetId: id, details: { reason: gone[0]?.reason }, requestId: ctx.requestId });
 }

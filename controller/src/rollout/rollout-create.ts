@@ -2,12 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { compareDebVersions } from '@patchfleet/shared/debversion';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { PackageVersion } from '@patchfleet/shared/protocol';
 import { audit } from '../audit/audit';
 import type { Tx } from '../db/index';
 import { ringAssignments, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
-import { ControllerErrors } from '../errors';
 import { listRings, runAssignment, type RingView } from './ring-store';
 import { packageTargets, patchReleaseDate, patchTargets, type HostTarget } from './targets';
 
@@ -42,15 +41,15 @@ export function approvalsNeeded(ring: Pick<RingView, 'approvalRequired' | 'perce
  * the wall clock (records).
  */
 export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { now: number; realNow: number; actor: string; requestId?: string }): Promise<string> {
-  if (input.patches.length === 0 && input.packages.length === 0) throw new PfError(ControllerErrors.VALIDATION, 'a rollout needs patches or packages');
+  if (input.patches.length === 0 && input.packages.length === 0) throw new PfError(Errors.VALIDATION, 'a rollout needs patches or packages');
   const targets: HostTarget[] = [...(await patchTargets(tx, input.patches)), ...(await packageTargets(tx, input.packages))];
   const merged = mergeTargets(targets);
-  if (merged.length === 0) throw new PfError(ControllerErrors.NOTHING_TO_ROLL_OUT, `no active host needs ${[...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(', ')}`);
+  if (merged.length === 0) throw new PfError(Errors.NOTHING_TO_ROLL_OUT, `no active host needs ${[...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(', ')}`);
 
   const allRings = await listRings(tx);
   const chosen = input.rings?.length ? allRings.filter((r) => input.rings?.includes(r.name) || input.rings?.includes(r.id)) : allRings;
   const unknown = (input.rings ?? []).filter((n) => !allRings.some((r) => r.name === n || r.id === n));
-  if (unknown.length > 0) throw new PfError(ControllerErrors.VALIDATION, `unknown ring(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new PfError(Errors.VALIDATION, `unknown ring(s): ${unknown.join(', ')}`);
 
   let assigned = new Map((await tx.select().from(ringAssignments)).map((a) => [a.hostId, a.ringId]));
   if (merged.some((t) => !assigned.has(t.hostId))) {
@@ -59,7 +58,7 @@ export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { no
   }
   const chosenIds = new Set(chosen.map((r) => r.id));
   const hostsInScope = merged.filter((t) => chosenIds.has(assigned.get(t.hostId) ?? ''));
-  if (hostsInScope.length === 0) throw new PfError(ControllerErrors.NOTHING_TO_ROLL_OUT, `no host that needs it is in ring(s) ${chosen.map((r) => r.name).join(', ')}`);
+  if (hostsInScope.length === 0) throw new PfError(Errors.NOTHING_TO_ROLL_OUT, `no host that needs it is in ring(s) ${chosen.map((r) => r.name).join(', ')}`);
 
   const released = input.releasedAt ?? (await patchReleaseDate(tx, input.patches)) ?? new Date(opts.now);
   const id = `ro_${randomBytes(8).toString('hex')}`;
@@ -137,6 +136,6 @@ function mergeTargets(targets: readonly HostTarget[]): HostTarget[] {
 /** Throws unless the rollout exists; returns its row. */
 export async function requireRollout(tx: Tx, id: string): Promise<typeof rollouts.$inferSelect> {
   const [row] = await tx.select().from(rollouts).where(eq(rollouts.id, id)).limit(1);
-  if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} not found`);
+  if (!row) throw new PfError(Errors.NOT_FOUND, `rollout ${id} not found`);
   return row;
 }

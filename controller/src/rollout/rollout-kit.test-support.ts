@@ -14,7 +14,7 @@ import { ensureDefaultRings } from './ring-defaults';
 import { pinHost, runAssignment, updateRing, type RingInput } from './ring-store';
 import { createRollout, type StartRolloutInput } from './rollout-create';
 import { tickRollouts } from './rollout-tick';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 
 export const MIN = 60_000;
 export const HOUR = 3_600_000;

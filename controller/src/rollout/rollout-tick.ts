@@ -9,6 +9,7 @@
  * rollout clock `now`; commands carry wall-clock times.
  */
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { Errors } from '@patchfleet/shared/errors';
 import type { Logger } from 'pino';
 import { audit, auditMany } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
@@ -102,7 +103,7 @@ async function reconcile(d: TickDeps, rollout: Rollout): Promise<string[]> {
   const ringPolicies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
   const reboots: CommandSpec[] = [];
   for (const r of rows) {
-    const undelivered = r.state === 'cancelled' || (r.state === 'timed_out' && r.error_code === 'PF_ERR_COMMAND_UNDELIVERED');
+    const undelivered = r.state === 'cancelled' || (r.state === 'timed_out' && r.error_code === Errors.COMMAND_UNDELIVERED.code);
     let next: RolloutHostState;
     const patch: Partial<HostRow> = {};
     if (r.host_state === 'installing') {
@@ -121,7 +122,7 @@ async function reconcile(d: TickDeps, rollout: Rollout): Promise<string[]> {
     }
     await d.tx
       .update(rolloutHosts)
-      .set({ ...patch, state: next, stateAt: at, commandId: next === 'pending' || (next === 'succeeded' && r.host_state === 'rolling-back') ? null : r.command_id, errorCode: next === 'failed' || next === 'rollback-failed' ? (r.error_code ?? 'PF_ERR_COMMAND_FAILED') : null })
+      .set({ ...patch, state: next, stateAt: at, commandId: next === 'pending' || (next === 'succeeded' && r.host_state === 'rolling-back') ? null : r.command_id, errorCode: next === 'failed' || next === 'rollback-failed' ? (r.error_code ?? Errors.COMMAND_FAILED.code) : null })
       .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, r.host_id)));
   }
   if (reboots.length === 0) return [];

@@ -1,9 +1,8 @@
 /** What `GET /api/v1/rollouts/:id` and `rollout status` show. */
 import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db } from '../db/index';
 import { rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent } from '../db/schema/index';
-import { ControllerErrors } from '../errors';
 
 export interface RolloutRingView {
   ring: string;
@@ -58,7 +57,7 @@ export async function listRollouts(db: Db, limit = 50): Promise<Omit<RolloutView
 
 export async function getRollout(db: Db, id: string): Promise<RolloutView> {
   const [row] = await db.select().from(rollouts).where(eq(rollouts.id, id)).limit(1);
-  if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `rollout ${id} not found`);
+  if (!row) throw new PfError(Errors.NOT_FOUND, `rollout ${id} not found`);
   const ringRows = await db.select().from(rolloutRings).where(eq(rolloutRings.rolloutId, id)).orderBy(rolloutRings.position);
   const approvals = await db.select().from(rolloutApprovals).where(eq(rolloutApprovals.rolloutId, id));
   const perRing = await db

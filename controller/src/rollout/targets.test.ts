@@ -1,6 +1,6 @@
 /** Who a rollout touches: dpkg hosts with an older version; hosts the assessment lists as missing a patch. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
 import { hostPatchState, hosts, installedPackages } from '../db/schema/index';
 import { packageTargets, patchTargets } from './targets';

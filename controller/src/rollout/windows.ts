@@ -21,9 +21,8 @@
  */
 import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { validate as validateCron } from 'node-cron';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { MaintenanceWindow } from '../db/schema/index';
-import { ControllerErrors } from '../errors';
 import { isTimeZone } from './ring-validation';
 
 /** An open window occurrence: `start <= t < end`, ms since epoch. */
@@ -102,18 +101,18 @@ export function nextWindowStart(windows: readonly MaintenanceWindow[], after: nu
 /** Validates one window and returns its cached parse; messages name `windows[i].field` like `validateWindows`. */
 function parsedWindow(w: MaintenanceWindow, i: number): ParsedCron {
   if (!Number.isInteger(w.durationMin) || w.durationMin < 1) {
-    throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].durationMin must be a whole number of minutes >= 1, got ${String(w.durationMin)}`);
+    throw new PfError(Errors.VALIDATION, `windows[${i}].durationMin must be a whole number of minutes >= 1, got ${String(w.durationMin)}`);
   }
   const key = `${w.timeZone}\n${w.cron}`;
   const hit = parsedCache.get(key);
   if (hit) return hit;
 
   if (typeof w.timeZone !== 'string' || !isTimeZone(w.timeZone)) {
-    throw new PfError(ControllerErrors.VALIDATION, `windows[${i}].timeZone "${String(w.timeZone)}" is not an IANA time zone`);
+    throw new PfError(Errors.VALIDATION, `windows[${i}].timeZone "${String(w.timeZone)}" is not an IANA time zone`);
   }
   const cron = typeof w.cron === 'string' ? w.cron.trim() : '';
   const badCron = (why: string, cause?: unknown) =>
-    new PfError(ControllerErrors.VALIDATION, `windows[${i}].cron "${String(w.cron)}" is not a valid 5-field cron expression: ${why}`, undefined, { cause });
+    new PfError(Errors.VALIDATION, `windows[${i}].cron "${String(w.cron)}" is not a valid 5-field cron expression: ${why}`, undefined, { cause });
   // cron-parser alone would accept "" and 4 fields (as every minute), 6 fields
   // (seconds) and @aliases; node-cron keeps us in line with what validateWindows
   // admits and rejects cron-parser extensions such as H (random per parse).

@@ -5,9 +5,8 @@
  * federal agencies (BOD 22-01) and the reference everyone else is audited
  * against, so a tier's SLA must never let a KEV deadline slip.
  */
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { CveInfo } from '../catalog/model';
-import { ControllerErrors } from '../errors';
 import type { SlaConfig, Tier } from './sla';
 
 const DAY_MS = 86_400_000;
@@ -34,7 +33,7 @@ export function priorityDeadline(tier: Tier, cves: readonly CveInfo[], releasedA
   let from = `first seen ${isoDay(now)} (release date unknown)`;
   if (releasedAt !== null && releasedAt !== undefined) {
     startMs = Date.parse(releasedAt);
-    if (Number.isNaN(startMs)) throw new PfError(ControllerErrors.VALIDATION, `release date ${JSON.stringify(releasedAt.slice(0, 40))} is not an ISO date`);
+    if (Number.isNaN(startMs)) throw new PfError(Errors.VALIDATION, `release date ${JSON.stringify(releasedAt.slice(0, 40))} is not an ISO date`);
     from = `release on ${isoDay(startMs)}`;
   }
   const slaMs = startMs + days * DAY_MS;

@@ -7,8 +7,7 @@
  * A CISA KEV due date that falls sooner still wins; see deadline.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 
 /** The four priority tiers, most urgent first. */
 export const TIERS = ['critical', 'high', 'medium', 'low'] as const;
@@ -55,7 +54,7 @@ export function resolveSla(settings: SlaSettings | undefined | null): SlaConfig 
     const lesser = TIERS[i]!;
     if (sla[urgent] > sla[lesser]) {
       throw new PfError(
-        ControllerErrors.CONFIG,
+        Errors.CONFIG,
         `invalid configuration: sla.${urgent} (${sla[urgent]} days) is longer than sla.${lesser} (${sla[lesser]} days)`,
       );
     }

@@ -8,9 +8,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { certFingerprint, writeFileAtomic } from '@patchfleet/shared';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import selfsigned from 'selfsigned';
-import { ControllerErrors } from '../errors';
 
 
 export interface TlsMaterial {
@@ -25,7 +24,7 @@ function readPem(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new PfError(ControllerErrors.TLS, `cannot read TLS ${what} ${path}: ${(err as Error).message}`);
+    throw new PfError(Errors.TLS, `cannot read TLS ${what} ${path}: ${(err as Error).message}`);
   }
 }
 
@@ -33,7 +32,7 @@ function fingerprintOf(certPem: string, where: string): string {
   try {
     return certFingerprint(new X509Certificate(certPem).raw);
   } catch (err) {
-    throw new PfError(ControllerErrors.TLS, `TLS certificate ${where} is not a valid PEM certificate: ${(err as Error).message}`);
+    throw new PfError(Errors.TLS, `TLS certificate ${where} is not a valid PEM certificate: ${(err as Error).message}`);
   }
 }
 

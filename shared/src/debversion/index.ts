@@ -2,7 +2,6 @@
  * Debian package versions: parsing and ordering exactly as dpkg does, so that the
  * controller's "is this host patched?" answer matches what apt will install.
  */
-export { DebVersionErrors } from './errors';
 export { parseDebVersion, type DebVersion } from './parse';
 export {
   compareDebVersions,

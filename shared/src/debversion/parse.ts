@@ -1,5 +1,4 @@
-import { PfError } from '../errors';
-import { DebVersionErrors } from './errors';
+import { PfError, Errors } from '../errors';
 
 /** A Debian version split as dpkg splits it: `[epoch:]upstream[-revision]`. */
 export interface DebVersion {
@@ -107,7 +106,7 @@ function isBlank(c: number): boolean {
 function badVersion(v: string, reason: string): PfError {
   const shown = v.length > MAX_QUOTED_LENGTH ? `${v.slice(0, MAX_QUOTED_LENGTH)}...` : v;
   // JSON quoting makes control characters and stray quotes visible in the message.
-  return new PfError(DebVersionErrors.BAD_VERSION, `invalid Debian version ${JSON.stringify(shown)}: ${reason}`, {
+  return new PfError(Errors.BAD_VERSION, `invalid Debian version ${JSON.stringify(shown)}: ${reason}`, {
     version: shown,
     reason,
   });

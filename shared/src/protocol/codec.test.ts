@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { sampleHost, samplePackages } from '../../../test/support/inventory';
+import { sampleHost, samplePackages } from '@patchfleet/test/support/inventory';
 import { isPfError, type PfError } from '../errors';
 import { decodeFrame, encodeFrame, frameId, makeFrame } from './codec';
 import { type Body, type Message, type MessageType } from './messages';

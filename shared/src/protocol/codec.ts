@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { PfError, ProtocolErrors } from '../errors';
+import { PfError, Errors } from '../errors';
 import { MessageSchemas, type Body, type Message, type MessageOf, type MessageType } from './messages';
 import { Limits, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
@@ -33,23 +33,23 @@ export function encodeFrame(message: Message): string {
 export function decodeFrame(data: string | Buffer, maxBytes: number = Limits.maxFrameBytes): Message {
   const size = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
   if (size > maxBytes) {
-    throw new PfError(ProtocolErrors.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds the limit of ${maxBytes}`);
+    throw new PfError(Errors.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds the limit of ${maxBytes}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
   } catch {
-    throw new PfError(ProtocolErrors.BAD_FRAME, 'frame is not valid JSON');
+    throw new PfError(Errors.BAD_FRAME, 'frame is not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new PfError(ProtocolErrors.BAD_FRAME, 'frame is not a JSON object');
+    throw new PfError(Errors.BAD_FRAME, 'frame is not a JSON object');
   }
   const { type, v } = parsed as { type?: unknown; v?: unknown };
   if (!isMessageType(type)) {
-    throw new PfError(ProtocolErrors.BAD_FRAME, `unknown frame type ${JSON.stringify(String(type)).slice(0, 80)}`);
+    throw new PfError(Errors.BAD_FRAME, `unknown frame type ${JSON.stringify(String(type)).slice(0, 80)}`);
   }
   if (typeof v !== 'number' || !Number.isInteger(v) || v < MIN_PROTOCOL_VERSION || v > PROTOCOL_VERSION) {
-    throw new PfError(ProtocolErrors.UNSUPPORTED_VERSION, `protocol version ${String(v).slice(0, 20)} not supported (supported ${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
+    throw new PfError(Errors.UNSUPPORTED_VERSION, `protocol version ${String(v).slice(0, 20)} not supported (supported ${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
   }
   const validate = validators[type];
   if (!validate(parsed)) {
@@ -57,7 +57,7 @@ export function decodeFrame(data: string | Buffer, maxBytes: number = Limits.max
     // ajv reports an unexpected property at its parent's path; name the property itself.
     const extra = e?.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64)}"` : '';
     const where = e ? `${e.instancePath || '/'} ${e.message ?? ''}${extra}`.trim() : 'invalid';
-    throw new PfError(ProtocolErrors.BAD_FRAME, `invalid ${type} frame: ${where}`);
+    throw new PfError(Errors.BAD_FRAME, `invalid ${type} frame: ${where}`);
   }
   return parsed as Message;
 }

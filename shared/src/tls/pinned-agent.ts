@@ -10,12 +10,7 @@ import { Agent, type AgentOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
-import { defineErrors, PfError } from '../errors';
-
-export const TlsErrors = defineErrors({
-  PIN_MISMATCH: { code: 'PF_ERR_TLS_PIN_MISMATCH', status: 495, retryable: false, message: 'server certificate does not match the pinned fingerprint' },
-  NO_CERTIFICATE: { code: 'PF_ERR_TLS_NO_CERTIFICATE', status: 495, retryable: false, message: 'server presented no certificate' },
-});
+import { Errors, PfError } from '../errors';
 
 /** Lower-case hex SHA-256 of a certificate's DER bytes. */
 export function certFingerprint(der: Uint8Array): string {
@@ -52,10 +47,10 @@ export class PinnedAgent extends Agent {
       const seen = peerFingerprint(socket);
       if (!seen) {
         socket.destroy();
-        finish(new PfError(TlsErrors.NO_CERTIFICATE));
+        finish(new PfError(Errors.TLS_NO_CERTIFICATE));
       } else if (seen !== this.fingerprint) {
         socket.destroy();
-        finish(new PfError(TlsErrors.PIN_MISMATCH, `server certificate fingerprint ${seen} does not match the pinned ${this.fingerprint}`, { expected: this.fingerprint, actual: seen }));
+        finish(new PfError(Errors.TLS_PIN_MISMATCH, `server certificate fingerprint ${seen} does not match the pinned ${this.fingerprint}`, { expected: this.fingerprint, actual: seen }));
       } else {
         finish(null);
       }

@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import { assertHostPath, dpkgAdminDir, normaliseDpkgRoot } from '../../collect/dpkg-root-path';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 /** One package at one exact version (`name=version` for apt-get). */
 export interface PackageVersion {
@@ -36,12 +36,12 @@ const VERSION_RE = /^(?:\d+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*(?:-[A-Za-z0-9.+~]+)?$/
 
 /** Throws PF_ERR_BAD_INPUT unless `name` is a valid Debian package name (optionally `:arch`). */
 export function assertPackageName(name: string): void {
-  if (!NAME_RE.test(name)) throw new PfError(AgentErrors.BAD_INPUT, `invalid package name: ${JSON.stringify(name).slice(0, 100)}`);
+  if (!NAME_RE.test(name)) throw new PfError(Errors.BAD_INPUT, `invalid package name: ${JSON.stringify(name).slice(0, 100)}`);
 }
 
 /** Throws PF_ERR_BAD_INPUT unless `version` is a valid Debian version. */
 export function assertPackageVersion(version: string): void {
-  if (!VERSION_RE.test(version)) throw new PfError(AgentErrors.BAD_INPUT, `invalid package version: ${JSON.stringify(version).slice(0, 100)}`);
+  if (!VERSION_RE.test(version)) throw new PfError(Errors.BAD_INPUT, `invalid package version: ${JSON.stringify(version).slice(0, 100)}`);
 }
 
 /** Which apt configuration and which dpkg database a command works on. */
@@ -111,7 +111,7 @@ function targetEnv(target: AptTarget): Record<string, string> {
 }
 
 function lockOption(sec: number): string[] {
-  if (!Number.isInteger(sec) || sec < 0) throw new PfError(AgentErrors.BAD_INPUT, `invalid lock timeout: ${sec}`);
+  if (!Number.isInteger(sec) || sec < 0) throw new PfError(Errors.BAD_INPUT, `invalid lock timeout: ${sec}`);
   return ['-o', `DPkg::Lock::Timeout=${sec}`];
 }
 
@@ -137,7 +137,7 @@ export function aptInstallCommand(
   packages: readonly PackageVersion[],
   opts: AptRunOptions & { allowDowngrades?: boolean },
 ): Invocation {
-  if (packages.length === 0) throw new PfError(AgentErrors.BAD_INPUT, 'no packages to install');
+  if (packages.length === 0) throw new PfError(Errors.BAD_INPUT, 'no packages to install');
   for (const p of packages) {
     assertPackageName(p.name);
     assertPackageVersion(p.version);
@@ -158,7 +158,7 @@ export function aptInstallCommand(
 
 /** `apt-get remove` of packages a rollback must take away (they were absent before the install). */
 export function aptRemoveCommand(names: readonly string[], opts: AptRunOptions): Invocation {
-  if (names.length === 0) throw new PfError(AgentErrors.BAD_INPUT, 'no packages to remove');
+  if (names.length === 0) throw new PfError(Errors.BAD_INPUT, 'no packages to remove');
   names.forEach(assertPackageName);
   return {
     file: 'apt-get',
@@ -180,7 +180,7 @@ export function aptUpdateCommand(opts: AptRunOptions): Invocation {
  * the dpkg status file). `target` may be bare `-o` words (the older form).
  */
 export function aptMadisonCommand(names: readonly string[], target: AptTarget | readonly string[] = {}): Invocation {
-  if (names.length === 0) throw new PfError(AgentErrors.BAD_INPUT, 'no packages to look up');
+  if (names.length === 0) throw new PfError(Errors.BAD_INPUT, 'no packages to look up');
   names.forEach(assertPackageName);
   const t: AptTarget = isWords(target) ? { aptOptions: target } : target;
   return { file: 'apt-cache', args: [...targetOptions(t), 'madison', '--', ...names], env: targetEnv(t) };
@@ -198,7 +198,7 @@ export const DPKG_QUERY_FORMAT = '${Package}\\t${db:Status-Abbrev}\\t${Version}\
  * given; exits 1 when some are unknown to dpkg, which is not an error.
  */
 export function dpkgQueryCommand(names: readonly string[], target: Pick<AptTarget, 'dpkgRoot'> = {}): Invocation {
-  if (names.length === 0) throw new PfError(AgentErrors.BAD_INPUT, 'no packages to query');
+  if (names.length === 0) throw new PfError(Errors.BAD_INPUT, 'no packages to query');
   names.forEach(assertPackageName);
   const admin = target.dpkgRoot !== undefined ? [`--admindir=${dpkgAdminDir(target.dpkgRoot)}`] : [];
   return { file: 'dpkg-query', args: [...admin, '-W', `-f=${DPKG_QUERY_FORMAT}`, '--', ...names], env: { ...APT_ENV } };

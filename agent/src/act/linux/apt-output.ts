@@ -3,7 +3,7 @@
  * they are tested against output captured from real apt runs.
  */
 import type { ErrorDef } from '@patchfleet/shared/errors';
-import { AgentErrors } from '../../errors';
+import { Errors } from '@patchfleet/shared/errors';
 
 /** Why an apt-get run failed: the registry entry and a message naming what went wrong. */
 export interface AptFailure {
@@ -22,22 +22,22 @@ const INTERRUPTED_RE = /dpkg was interrupted/;
  */
 export function classifyAptFailure(output: string, exitCode: number | null): AptFailure {
   if (INTERRUPTED_RE.test(output)) {
-    return { def: AgentErrors.DPKG_INTERRUPTED, message: "dpkg was interrupted; an operator must run 'dpkg --configure -a'" };
+    return { def: Errors.DPKG_INTERRUPTED, message: "dpkg was interrupted; an operator must run 'dpkg --configure -a'" };
   }
   if (LOCK_RE.test(output)) {
     const line = output.split('\n').find((l) => l.startsWith('E:') && LOCK_RE.test(l)) ?? '';
-    return { def: AgentErrors.APT_LOCKED, message: `the dpkg lock is held by another process: ${line.replace(/^E:\s*/, '').trim()}`.trim() };
+    return { def: Errors.APT_LOCKED, message: `the dpkg lock is held by another process: ${line.replace(/^E:\s*/, '').trim()}`.trim() };
   }
   const missing = [
     ...[...output.matchAll(VERSION_RE)].map((m) => `${m[2]}=${m[1]}`),
     ...[...output.matchAll(UNKNOWN_PACKAGE_RE)].map((m) => `${m[1]} (unknown package)`),
   ];
   if (missing.length > 0) {
-    return { def: AgentErrors.PACKAGE_VERSION_UNAVAILABLE, message: `not available from the configured repositories: ${missing.join(', ')}` };
+    return { def: Errors.PACKAGE_VERSION_UNAVAILABLE, message: `not available from the configured repositories: ${missing.join(', ')}` };
   }
   const firstError = output.split('\n').find((l) => l.startsWith('E:'));
   const why = firstError !== undefined ? firstError.replace(/^E:\s*/, '').trim() : `exit code ${exitCode ?? 'signal'}`;
-  return { def: AgentErrors.APT_FAILED, message: `apt-get failed: ${why}` };
+  return { def: Errors.APT_FAILED, message: `apt-get failed: ${why}` };
 }
 
 /**

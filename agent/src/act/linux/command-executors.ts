@@ -7,7 +7,7 @@ import type { SignedCommand } from '@patchfleet/shared';
 import type { Clock } from '@patchfleet/shared/clock';
 import { runCommand } from '../../collect/run-command';
 import { outcomeOf, outcomeOfError, type CommandExecutors, type ExecOutcome } from '../../commands/executors';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { installPackages, rollback, updateIndexes, type ExecOptions, type ExecResult } from './executor';
 
 export interface LinuxExecutorOptions {
@@ -54,22 +54,22 @@ export function linuxExecutors(opts: LinuxExecutorOptions): CommandExecutors {
   return {
     install(command: SignedCommand) {
       const packages = command.params.packages;
-      if (!packages) return Promise.resolve(outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Linux agent installs packages, not KBs')));
+      if (!packages) return Promise.resolve(outcomeOfError(new PfError(Errors.COMMAND_UNSUPPORTED, 'this Linux agent installs packages, not KBs')));
       return withFreshIndexes(() => installPackages({ ...base, packages }));
     },
     rollback(command: SignedCommand) {
       const replaced = command.params.replaced;
-      if (!replaced) return Promise.resolve(outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Linux agent rolls back recorded package versions, not KBs')));
+      if (!replaced) return Promise.resolve(outcomeOfError(new PfError(Errors.COMMAND_UNSUPPORTED, 'this Linux agent rolls back recorded package versions, not KBs')));
       return withFreshIndexes(() => rollback({ ...base, replaced }));
     },
     async reboot(command: SignedCommand) {
       if (!opts.allowReboot) {
-        return outcomeOfError(new PfError(AgentErrors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not rebooted'));
+        return outcomeOfError(new PfError(Errors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not rebooted'));
       }
       const cmd = rebootCommand(command.params.delaySec ?? 60, command.params.reason ?? 'Patchfleet: reboot after patching');
       try {
         const res = await runCommand(cmd.file, cmd.args, { timeoutMs: 30_000 });
-        if (res.code !== 0) return { ok: false, error: { code: AgentErrors.COMMAND_FAILED.code, message: `shutdown exited ${res.code ?? 'by signal'}: ${res.stderr.trim().slice(0, 300)}` }, result: { exitCode: res.code } };
+        if (res.code !== 0) return { ok: false, error: { code: Errors.COMMAND_FAILED.code, message: `shutdown exited ${res.code ?? 'by signal'}: ${res.stderr.trim().slice(0, 300)}` }, result: { exitCode: res.code } };
         return { ok: true, result: { exitCode: 0, output: `${res.stdout}${res.stderr}`.slice(0, 4000) } };
       } catch (err) {
         return outcomeOfError(err);

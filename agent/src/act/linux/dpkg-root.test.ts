@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLocalAptRepo, type LocalAptRepo } from '../../../../test/support/apt-repo';
+import { buildLocalAptRepo, type LocalAptRepo } from '@patchfleet/test/support/apt-repo';
 import { collectInventory } from '../../collect/index';
 import { initDpkgRoot } from './dpkg-root';
 import { installPackages, rollback, updateIndexes, type ExecOptions } from './executor';

@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLocalAptRepo, type LocalAptRepo } from '../../../../test/support/apt-repo';
-import { isPfError } from '../../errors';
+import { buildLocalAptRepo, type LocalAptRepo } from '@patchfleet/test/support/apt-repo';
+import { isPfError } from '@patchfleet/shared/errors';
 import { installedVersions, installPackages, rollback, updateIndexes, type ExecOptions } from './executor';
 
 const PKG = 'pf-test-hello';

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '@patchfleet/shared/clock';
 import { normaliseDpkgRoot } from '../../collect/dpkg-root-path';
 import { readOptionalText } from '../../collect/optional-file';
 import { runCommand, type CommandResult } from '../../collect/run-command';
-import { AgentErrors, PfError, isPfError } from '../../errors';
+import { Errors, PfError, isPfError } from '@patchfleet/shared/errors';
 import {
   aptInstallCommand,
   aptMadisonCommand,
@@ -74,7 +74,7 @@ export async function installedVersions(names: readonly string[], target: Pick<E
   const res = await runCommand(cmd.file, cmd.args, { timeoutMs: QUERY_TIMEOUT_MS, env: cmd.env });
   // Exit 1 only means some names are unknown to dpkg; anything else is a real failure.
   if (res.code !== 0 && res.code !== 1) {
-    throw new PfError(AgentErrors.APT_FAILED, `dpkg-query failed (exit ${res.code ?? 'signal'}): ${res.stderr.trim().slice(0, 500)}`);
+    throw new PfError(Errors.APT_FAILED, `dpkg-query failed (exit ${res.code ?? 'signal'}): ${res.stderr.trim().slice(0, 500)}`);
   }
   return parseDpkgQuery(res.stdout);
 }
@@ -86,7 +86,7 @@ async function runApt(cmd: Invocation, opts: ExecOptions): Promise<CommandResult
   } catch (err) {
     const killed = isPfError(err) && (err.cause as { killed?: boolean } | undefined)?.killed === true;
     if (killed) {
-      throw new PfError(AgentErrors.APT_TIMEOUT, `${cmd.file} ${cmd.args.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')} timed out after ${opts.timeoutMs} ms`, undefined, { cause: err });
+      throw new PfError(Errors.APT_TIMEOUT, `${cmd.file} ${cmd.args.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')} timed out after ${opts.timeoutMs} ms`, undefined, { cause: err });
     }
     throw err;
   }
@@ -149,7 +149,7 @@ export async function installPackages(opts: ExecOptions & { packages: readonly P
     const wrong = mismatches(packages, after);
     if (wrong.length > 0) {
       result.ok = false;
-      result.error = new PfError(AgentErrors.INSTALL_VERIFY_FAILED, `after apt-get: ${wrong.join('; ')}`, { mismatches: wrong });
+      result.error = new PfError(Errors.INSTALL_VERIFY_FAILED, `after apt-get: ${wrong.join('; ')}`, { mismatches: wrong });
     }
   }
   result.durationMs = clock.now() - start;
@@ -179,7 +179,7 @@ export async function rollback(opts: ExecOptions & { replaced: readonly Replacem
     const unavailable = await unfetchable(reinstall, opts);
     if (unavailable.length > 0) {
       throw new PfError(
-        AgentErrors.ROLLBACK_UNAVAILABLE,
+        Errors.ROLLBACK_UNAVAILABLE,
         `rollback refused, nothing was changed: no configured repository offers ${unavailable.join(', ')}`,
         { unavailable },
       );
@@ -215,7 +215,7 @@ export async function rollback(opts: ExecOptions & { replaced: readonly Replacem
     const wrong = mismatches(pending.map((r) => ({ name: r.name, version: r.from })), after);
     if (wrong.length > 0) {
       result.ok = false;
-      result.error = new PfError(AgentErrors.INSTALL_VERIFY_FAILED, `after rollback: ${wrong.join('; ')}`, { mismatches: wrong });
+      result.error = new PfError(Errors.INSTALL_VERIFY_FAILED, `after rollback: ${wrong.join('; ')}`, { mismatches: wrong });
     }
   }
   result.durationMs = clock.now() - start;
@@ -228,7 +228,7 @@ async function unfetchable(wanted: readonly PackageVersion[], opts: ExecOptions)
   const res = await runCommand(cmd.file, cmd.args, { timeoutMs: QUERY_TIMEOUT_MS, env: cmd.env, maxBuffer: MAX_BUFFER });
   // madison exits 0 even for unknown names; non-zero means apt itself failed, so we cannot vouch for anything.
   if (res.code !== 0) {
-    throw new PfError(AgentErrors.APT_FAILED, `apt-cache madison failed (exit ${res.code ?? 'signal'}): ${res.stderr.trim().slice(0, 500)}`);
+    throw new PfError(Errors.APT_FAILED, `apt-cache madison failed (exit ${res.code ?? 'signal'}): ${res.stderr.trim().slice(0, 500)}`);
   }
   const offered = parseMadison(res.stdout);
   return wanted.filter((w) => offered.get(w.name)?.has(w.version) !== true).map((w) => `${w.name}=${w.version}`);

@@ -7,7 +7,7 @@
 import type { SignedCommand } from '@patchfleet/shared';
 import type { Clock } from '@patchfleet/shared/clock';
 import { outcomeOf, outcomeOfError, type CommandExecutors, type ExecOutcome } from '../../commands/executors';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { installKb, installMsu, restartHost, uninstallKb, type WindowsExecResult } from './executor';
 
 export interface WindowsExecutorOptions {
@@ -35,7 +35,7 @@ export function windowsExecutors(opts: WindowsExecutorOptions): CommandExecutors
   return {
     async install(command: SignedCommand) {
       const { kb, msuPath } = command.params;
-      if (!kb) return outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Windows agent installs KBs, not Debian packages'));
+      if (!kb) return outcomeOfError(new PfError(Errors.COMMAND_UNSUPPORTED, 'this Windows agent installs KBs, not Debian packages'));
       try {
         return changed(msuPath ? await installMsu({ ...base, path: msuPath }) : await installKb({ ...base, kb }));
       } catch (err) {
@@ -44,7 +44,7 @@ export function windowsExecutors(opts: WindowsExecutorOptions): CommandExecutors
     },
     async rollback(command: SignedCommand) {
       const { kb } = command.params;
-      if (!kb) return outcomeOfError(new PfError(AgentErrors.COMMAND_UNSUPPORTED, 'this Windows agent rolls back KBs, not Debian packages'));
+      if (!kb) return outcomeOfError(new PfError(Errors.COMMAND_UNSUPPORTED, 'this Windows agent rolls back KBs, not Debian packages'));
       try {
         const build = await opts.currentBuild();
         return changed(await uninstallKb({ ...base, kb, ...(build ? { build } : {}) }));
@@ -53,7 +53,7 @@ export function windowsExecutors(opts: WindowsExecutorOptions): CommandExecutors
       }
     },
     async reboot(command: SignedCommand) {
-      if (!opts.allowReboot) return outcomeOfError(new PfError(AgentErrors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not restarted'));
+      if (!opts.allowReboot) return outcomeOfError(new PfError(Errors.REBOOT_DISABLED, 'this agent was started without --allow-reboot; the host was not restarted'));
       try {
         return outcomeOf(await restartHost({ ...base, delaySec: command.params.delaySec ?? 60, reason: command.params.reason ?? 'Patchfleet: restart after patching' }));
       } catch (err) {

@@ -3,7 +3,7 @@
  * the latest cumulative update (LCU) package to remove for a KB that
  * wusa.exe cannot uninstall.
  */
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 /** Package state, from DISM's localized State column. */
 export type PackageState =
@@ -71,20 +71,20 @@ export function parseDismPackageTable(text: string): DismPackage[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const first = lines.findIndex((l) => SEPARATOR_RE.test(l));
   if (first < 0) {
-    throw new PfError(AgentErrors.BAD_INPUT, 'DISM package listing: no package table found (expected /Get-Packages /Format:Table output)');
+    throw new PfError(Errors.BAD_INPUT, 'DISM package listing: no package table found (expected /Get-Packages /Format:Table output)');
   }
   const framed = SEPARATOR_RE.test(lines[first + 2] ?? '');
   const header = lines[framed ? first + 1 : first - 1] ?? '';
   const start = framed ? first + 3 : first + 1;
   const columns = header.split('|').length;
-  if (columns < 2) throw new PfError(AgentErrors.BAD_INPUT, 'DISM package listing: table header has no columns');
+  if (columns < 2) throw new PfError(Errors.BAD_INPUT, 'DISM package listing: table header has no columns');
   const out: DismPackage[] = [];
   for (let i = start; i < lines.length; i++) {
     const line = lines[i] ?? '';
     if (!line.includes('|')) break;
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length !== columns || !cells[0]) {
-      throw new PfError(AgentErrors.BAD_INPUT, `DISM package listing: line ${i + 1} has ${cells.length} cells, the header ${columns}`, { line: i + 1 });
+      throw new PfError(Errors.BAD_INPUT, `DISM package listing: line ${i + 1} has ${cells.length} cells, the header ${columns}`, { line: i + 1 });
     }
     const stateText = cells[1] ?? '';
     out.push({
@@ -124,7 +124,7 @@ const BUILD_RE = /^(\d{4,5})\.(\d{1,5})$/;
 /** Throws PF_ERR_BAD_INPUT unless `build` looks like `26100.4946`. */
 export function assertBuild(build: string): void {
   if (typeof build !== 'string' || !BUILD_RE.test(build)) {
-    throw new PfError(AgentErrors.BAD_INPUT, `invalid OS build ${JSON.stringify(build).slice(0, 50)} (expected build.revision, e.g. 26100.4946)`);
+    throw new PfError(Errors.BAD_INPUT, `invalid OS build ${JSON.stringify(build).slice(0, 50)} (expected build.revision, e.g. 26100.4946)`);
   }
 }
 

@@ -7,7 +7,7 @@ import { ManualClock } from '@patchfleet/shared/clock';
 import { describe, expect, it } from 'vitest';
 import { installKb, installMsu, restartHost, uninstallKb, type WindowsExecOptions } from './executor';
 import { fakeExec, fixture, type FakeRun } from './test-fixtures';
-import { rejection } from '../../../../test/support/errors';
+import { rejection } from '@patchfleet/test/support/errors';
 
 const SYS = 'C:\\Windows\\System32';
 const PS = `${SYS}\\WindowsPowerShell\\v1.0\\powershell.exe`;

@@ -19,7 +19,7 @@
 import { systemClock, type Clock } from '@patchfleet/shared/clock';
 import { nodeExec, runPowerShell, type ExecFn, type InvocationOptions } from '../../collect/windows/powershell';
 import { kbFromTitle } from '../../collect/windows/update-history';
-import { AgentErrors, PfError, isPfError } from '../../errors';
+import { Errors, PfError, isPfError } from '@patchfleet/shared/errors';
 import type { ExecResult } from '../linux/executor';
 import { truncateOutput } from '../linux/apt-output';
 import { assertBuild, parseDismPackageTable, pickRollupPackage } from './dism-packages';
@@ -82,8 +82,8 @@ async function runTool(inv: ToolInvocation, opts: WindowsExecOptions): Promise<T
   const r = await exec(inv.file, inv.args, { timeoutMs: opts.timeoutMs, maxBufferBytes: MAX_BUFFER, env });
   const tool = packageFileName(inv.file);
   const details = { file: inv.file, args: inv.args };
-  if (r.timedOut) throw new PfError(AgentErrors.WINDOWS_UPDATE_TIMEOUT, `${tool} did not finish within ${opts.timeoutMs} ms`, details);
-  if (r.failure !== undefined) throw new PfError(AgentErrors.WINDOWS_UPDATE_FAILED, `${tool} could not run: ${r.failure}`, details);
+  if (r.timedOut) throw new PfError(Errors.WINDOWS_UPDATE_TIMEOUT, `${tool} did not finish within ${opts.timeoutMs} ms`, details);
+  if (r.failure !== undefined) throw new PfError(Errors.WINDOWS_UPDATE_FAILED, `${tool} could not run: ${r.failure}`, details);
   const stdout = toolOutputText(r.stdout, `${tool} stdout`);
   const stderr = toolOutputText(r.stderr, `${tool} stderr`);
   const output = [commandLine(inv), stdout.trimEnd(), stderr.trimEnd()].filter((s) => s !== '').join('\n');
@@ -93,7 +93,7 @@ async function runTool(inv: ToolInvocation, opts: WindowsExecOptions): Promise<T
 /** The error for a failed exit code, naming the tool, the code and DISM's last "Error:" line when there is one. */
 function exitError(info: ExitCodeInfo, what: string, run: ToolRun): PfError {
   const said = run.output.split('\n').find((l) => /^\s*(Error|Fehler)\b/i.test(l))?.trim();
-  const def = outcomeError(info.outcome) ?? AgentErrors.WINDOWS_UPDATE_FAILED;
+  const def = outcomeError(info.outcome) ?? Errors.WINDOWS_UPDATE_FAILED;
   return new PfError(def, `${what} failed with exit code ${exitCodeLabel(info)}${said ? `: ${said}` : ''}`, { exitCode: info.code, outcome: info.outcome });
 }
 
@@ -129,13 +129,13 @@ export async function installKb(opts: WindowsExecOptions & { kb: string }): Prom
     });
   } catch (err) {
     if (isPfError(err) && err.details?.['timedOut'] === true) {
-      throw new PfError(AgentErrors.WINDOWS_UPDATE_TIMEOUT, `Windows Update install of ${kb.text} did not finish within ${opts.timeoutMs} ms`, err.details, { cause: err });
+      throw new PfError(Errors.WINDOWS_UPDATE_TIMEOUT, `Windows Update install of ${kb.text} did not finish within ${opts.timeoutMs} ms`, err.details, { cause: err });
     }
     throw err;
   }
   const report = parseWuaInstallJson(stdout);
   if (report.kb !== null && report.kb !== kb.number) {
-    throw new PfError(AgentErrors.BAD_INPUT, `Windows Update install result is for KB${report.kb}, not ${kb.text}`);
+    throw new PfError(Errors.BAD_INPUT, `Windows Update install result is for KB${report.kb}, not ${kb.text}`);
   }
   const verdict = wuaVerdict(report, kb.text);
   return finish(opts, start, {
@@ -212,7 +212,7 @@ export async function uninstallKb(opts: WindowsExecOptions & { kb: string; build
     return finish(opts, start, {
       ok: false,
       error: new PfError(
-        AgentErrors.WINDOWS_UNINSTALL_UNSUPPORTED,
+        Errors.WINDOWS_UNINSTALL_UNSUPPORTED,
         `wusa.exe does not find ${kb.text} installed (exit code ${exitCodeLabel(info)}); if it came in a combined SSU+LCU package, give the OS build it brought so its LCU package can be removed with DISM`,
         { exitCode: info.code },
       ),

@@ -11,7 +11,7 @@
  */
 import type { ErrorDef } from '@patchfleet/shared/errors';
 import { hresultHex } from '../../collect/windows/update-history';
-import { AgentErrors } from '../../errors';
+import { Errors } from '@patchfleet/shared/errors';
 
 /** What a code means for the operation that returned it. */
 export type ServicingOutcome =
@@ -171,25 +171,25 @@ export function outcomeError(outcome: ServicingOutcome): ErrorDef | undefined {
       return undefined;
     case 'not-installed':
       // For an install this cannot happen; for an uninstall the caller decides (fallback to DISM first).
-      return AgentErrors.WINDOWS_UNINSTALL_UNSUPPORTED;
+      return Errors.WINDOWS_UNINSTALL_UNSUPPORTED;
     case 'not-applicable':
-      return AgentErrors.WINDOWS_UPDATE_NOT_APPLICABLE;
+      return Errors.WINDOWS_UPDATE_NOT_APPLICABLE;
     case 'access-denied':
-      return AgentErrors.WINDOWS_ACCESS_DENIED;
+      return Errors.WINDOWS_ACCESS_DENIED;
     case 'busy':
-      return AgentErrors.WINDOWS_INSTALL_IN_PROGRESS;
+      return Errors.WINDOWS_INSTALL_IN_PROGRESS;
     case 'reboot-pending':
-      return AgentErrors.WINDOWS_REBOOT_PENDING;
+      return Errors.WINDOWS_REBOOT_PENDING;
     case 'component-store-corrupt':
-      return AgentErrors.WINDOWS_COMPONENT_STORE_CORRUPT;
+      return Errors.WINDOWS_COMPONENT_STORE_CORRUPT;
     case 'cannot-uninstall':
-      return AgentErrors.WINDOWS_UNINSTALL_UNSUPPORTED;
+      return Errors.WINDOWS_UNINSTALL_UNSUPPORTED;
     case 'bad-parameter':
       // Our argv is validated, so this means the file or KB was refused: retrying the same command cannot help.
-      return AgentErrors.BAD_INPUT;
+      return Errors.BAD_INPUT;
     case 'service-disabled':
     case 'failed':
-      return AgentErrors.WINDOWS_UPDATE_FAILED;
+      return Errors.WINDOWS_UPDATE_FAILED;
   }
 }
 

@@ -3,7 +3,7 @@
  * Arguments are passed without a shell, but a quote or a newline could still
  * split the command line Windows rebuilds from argv, so they are refused.
  */
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
 /** Package file types: `.msu` (wusa and DISM) and `.cab` (DISM only). */
 export type PackageKind = 'msu' | 'cab';
@@ -23,7 +23,7 @@ const MAX_PATH_CHARS = 1024;
 export function assertPackagePath(path: string, allowed: readonly PackageKind[] = ['msu', 'cab']): PackageKind {
   const shown = JSON.stringify(path).slice(0, 200);
   const refuse = (why: string): never => {
-    throw new PfError(AgentErrors.BAD_INPUT, `invalid package path ${shown}: ${why}`);
+    throw new PfError(Errors.BAD_INPUT, `invalid package path ${shown}: ${why}`);
   };
   if (typeof path !== 'string' || path.length === 0) return refuse('empty');
   if (path.length > MAX_PATH_CHARS) return refuse(`longer than ${MAX_PATH_CHARS} characters`);

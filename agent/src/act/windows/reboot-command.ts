@@ -2,7 +2,7 @@
  * The restart command the agent runs after patching, per reboot policy.
  */
 import type { InvocationOptions } from '../../collect/windows/powershell';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import type { ToolInvocation } from './servicing-commands';
 import { systemToolPath } from './system-tools';
 
@@ -30,12 +30,12 @@ const REASON_RE = /^[^"\p{Cc}]+$/u;
  */
 export function shutdownCommand(delaySec: number, reason: string, opts: InvocationOptions = {}): ToolInvocation {
   if (!Number.isInteger(delaySec) || delaySec < 0 || delaySec > MAX_SHUTDOWN_DELAY_SEC) {
-    throw new PfError(AgentErrors.BAD_INPUT, `invalid restart delay: ${delaySec} (0 to ${MAX_SHUTDOWN_DELAY_SEC} seconds)`);
+    throw new PfError(Errors.BAD_INPUT, `invalid restart delay: ${delaySec} (0 to ${MAX_SHUTDOWN_DELAY_SEC} seconds)`);
   }
   const text = typeof reason === 'string' ? reason.trim() : '';
   if (text.length === 0 || text.length > MAX_SHUTDOWN_REASON_CHARS || !REASON_RE.test(text)) {
     throw new PfError(
-      AgentErrors.BAD_INPUT,
+      Errors.BAD_INPUT,
       `invalid restart reason ${JSON.stringify(reason).slice(0, 100)}: 1 to ${MAX_SHUTDOWN_REASON_CHARS} printable characters, no double quotes`,
     );
   }

@@ -5,7 +5,7 @@
  * line, so paths are never wrapped in quotes here.
  */
 import type { InvocationOptions, PowerShellInvocation } from '../../collect/windows/powershell';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { parseKb } from './kb';
 import { assertPackagePath } from './package-path';
 import { systemToolPath } from './system-tools';
@@ -56,7 +56,7 @@ const PACKAGE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*~[0-9a-fA-F]{16}~[A-Za-z0-9_
 /** Throws PF_ERR_BAD_INPUT unless `name` is a CBS package identity. */
 export function assertPackageName(name: string): void {
   if (typeof name !== 'string' || !PACKAGE_NAME_RE.test(name)) {
-    throw new PfError(AgentErrors.BAD_INPUT, `invalid DISM package name: ${JSON.stringify(name).slice(0, 200)}`);
+    throw new PfError(Errors.BAD_INPUT, `invalid DISM package name: ${JSON.stringify(name).slice(0, 200)}`);
   }
 }
 

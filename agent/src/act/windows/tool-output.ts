@@ -4,8 +4,8 @@
  * write the console's OEM code page (850 on a de-DE host), which is not UTF-8
  * once a non-ASCII character appears.
  */
-import { decodeShellOutput } from '../../collect/windows/decode-text';
-import { isPfError } from '../../errors';
+import { decodeShellOutput } from '@patchfleet/shared/windows';
+import { isPfError } from '@patchfleet/shared/errors';
 
 /**
  * Decodes tool output for logs and parsing: UTF-8 or UTF-16 (BOM or not) as

@@ -3,9 +3,9 @@
  * means for the executor.
  */
 import type { ErrorDef } from '@patchfleet/shared/errors';
-import { isJsonObject, jsonKind, parsePsJson, psArray, psBool, psInt, psProp, psString } from '../../collect/windows/ps-json';
+import { isJsonObject, jsonKind, parsePsJson, psArray, psBool, psInt, psProp, psString } from '@patchfleet/shared/windows';
 import { hresultHex, RESULT_CODES, type UpdateResult } from '../../collect/windows/update-history';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { describeExitCode, exitCodeLabel, outcomeError } from './exit-codes';
 
 /** Where the script stopped. */
@@ -58,16 +58,16 @@ export function parseWuaInstallJson(input: string | Uint8Array): WuaInstallResul
 
 /** Parses the already-decoded JSON value of the script's output; keys are matched without case. */
 export function parseWuaInstallResult(value: unknown): WuaInstallResult {
-  if (!isJsonObject(value)) throw new PfError(AgentErrors.BAD_INPUT, `Windows Update install result: expected an object, got ${jsonKind(value)}`);
+  if (!isJsonObject(value)) throw new PfError(Errors.BAD_INPUT, `Windows Update install result: expected an object, got ${jsonKind(value)}`);
   const found = psBool(psProp(value, 'Found'));
   const stageText = psString(psProp(value, 'Stage'));
   const stage = STAGES.find((s) => s === stageText);
   if (found === undefined || stage === undefined) {
-    throw new PfError(AgentErrors.BAD_INPUT, 'Windows Update install result: missing Found or Stage; is this the install script output?');
+    throw new PfError(Errors.BAD_INPUT, 'Windows Update install result: missing Found or Stage; is this the install script output?');
   }
   const resultCode = psInt(psProp(value, 'ResultCode'));
   const updates = psArray(psProp(value, 'Updates')).map((u, i): WuaUpdateResult => {
-    if (!isJsonObject(u)) throw new PfError(AgentErrors.BAD_INPUT, `Windows Update install result: update ${i} is ${jsonKind(u)}`);
+    if (!isJsonObject(u)) throw new PfError(Errors.BAD_INPUT, `Windows Update install result: update ${i} is ${jsonKind(u)}`);
     return {
       title: psString(psProp(u, 'Title')) ?? '',
       updateId: psString(psProp(u, 'UpdateID')) ?? null,
@@ -121,19 +121,19 @@ function hresultError(hex: string, fallback: ErrorDef): { def: ErrorDef; label: 
 export function wuaVerdict(r: WuaInstallResult, kb: string): WuaVerdict {
   const fail = (def: ErrorDef, message: string, installed = false): WuaVerdict => ({ ok: false, error: { def, message }, installed });
   if (r.error !== null) {
-    const { def, label } = hresultError(r.hresult, AgentErrors.WINDOWS_UPDATE_FAILED);
+    const { def, label } = hresultError(r.hresult, Errors.WINDOWS_UPDATE_FAILED);
     return fail(def, `Windows Update ${r.stage} of ${kb} failed with ${label}: ${r.error}`);
   }
-  if (r.stage === 'busy') return fail(AgentErrors.WINDOWS_INSTALL_IN_PROGRESS, `Windows Update installer is busy with another installation; ${kb} not installed`);
-  if (r.stage === 'reboot-pending') return fail(AgentErrors.WINDOWS_REBOOT_PENDING, `Windows requires a restart before installing ${kb}`);
+  if (r.stage === 'busy') return fail(Errors.WINDOWS_INSTALL_IN_PROGRESS, `Windows Update installer is busy with another installation; ${kb} not installed`);
+  if (r.stage === 'reboot-pending') return fail(Errors.WINDOWS_REBOOT_PENDING, `Windows requires a restart before installing ${kb}`);
   if (!r.found) {
     if (r.alreadyInstalled) return { ok: true, installed: false };
-    return fail(AgentErrors.WINDOWS_UPDATE_NOT_FOUND, `Windows Update offers no applicable update ${kb} to this host`);
+    return fail(Errors.WINDOWS_UPDATE_NOT_FOUND, `Windows Update offers no applicable update ${kb} to this host`);
   }
   const installedAny = r.stage === 'install' && r.updates.some((u) => u.result === 'succeeded');
   if (r.stage === 'install' && r.result === 'succeeded') return { ok: true, installed: true };
   const hex = firstFailure(r);
-  const { def, label } = hresultError(hex, AgentErrors.WINDOWS_UPDATE_FAILED);
+  const { def, label } = hresultError(hex, Errors.WINDOWS_UPDATE_FAILED);
   const failing = r.updates.filter((u) => u.result !== 'succeeded').map((u) => `${u.title} (${u.hresult})`);
   const what = r.stage === 'install' ? 'installation' : 'download';
   return fail(def, `Windows Update ${what} of ${kb} ended ${r.result ?? 'without a result'}, ${label}${failing.length > 0 ? `: ${failing.join('; ')}` : ''}`, installedAny);

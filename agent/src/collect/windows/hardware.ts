@@ -1,9 +1,9 @@
 import type { HostFacts } from '@patchfleet/shared/protocol';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { clip } from '../clip';
 import { cleanDmiValue } from '../hardware.linux';
-import { psInstant } from './ps-date';
-import { isJsonObject, jsonKind, parsePsJson, psArray, psBool, psInt, psProp, psString } from './ps-json';
+import { psInstant } from '@patchfleet/shared/windows';
+import { isJsonObject, jsonKind, parsePsJson, psArray, psBool, psInt, psProp, psString } from '@patchfleet/shared/windows';
 import { wrapScriptForJson } from './powershell';
 
 /** Host facts that come from CIM: identity, hardware, boot, console user. */
@@ -69,7 +69,7 @@ const VIRTUAL_NIC = /virtual ethernet adapter|host-only|tap-windows|wintun|wireg
 
 /** Machine facts from the parsed machine script output; fields it lacks become empty values. */
 export function parseMachineFacts(value: unknown): WindowsMachineFacts {
-  if (!isJsonObject(value)) throw new PfError(AgentErrors.BAD_INPUT, `machine JSON: expected an object, got ${jsonKind(value)}`);
+  if (!isJsonObject(value)) throw new PfError(Errors.BAD_INPUT, `machine JSON: expected an object, got ${jsonKind(value)}`);
   const str = (o: unknown, k: string): string => (psString(psProp(o, k)) ?? '').trim();
   const host = str(value, 'DNSHostName');
   const domain = str(value, 'Domain');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isPfError } from '../../errors';
-import { buildHotFixScript, HOTFIX_SCRIPT_BODY, normalizeKb, parseHotFixJson, parseHotFixRecords, parseInstalledOn, type HotFix } from './hotfix';
+import { isPfError } from '@patchfleet/shared/errors';
+import { normalizeKb, parseHotFixJson, parseHotFixRecords, parseInstalledOn, type HotFix } from '@patchfleet/shared/windows';
+import { buildHotFixScript, HOTFIX_SCRIPT_BODY } from './hotfix';
 import { buildPowerShellInvocation } from './powershell';
 import { fixture } from './test-fixtures';
 

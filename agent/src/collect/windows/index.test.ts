@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, makeFrame, type Inventory } from '@patchfleet/shared/protocol';
-import { isPfError } from '../../errors';
+import { isPfError } from '@patchfleet/shared/errors';
 import { buildInventoryScript, collectWindowsInventory, type WindowsHostFacts } from './index';
 import { fixture, fixtureJson } from './test-fixtures';
 

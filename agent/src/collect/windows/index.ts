@@ -7,7 +7,8 @@ import { mapWindowsInventory } from './map-inventory';
 import { runPowerShell } from './powershell';
 
 export { buildPowerShellInvocation, encodeCommand, runPowerShell, runPowerShellJson, wrapScriptForJson } from './powershell';
-export { buildHotFixScript, normalizeKb, parseHotFixJson, parseHotFixRecords, type HotFix } from './hotfix';
+export { normalizeKb, parseHotFixJson, parseHotFixRecords, type HotFix } from '@patchfleet/shared/windows';
+export { buildHotFixScript } from './hotfix';
 export { buildOsScript, parseOsJson, parseOsFacts, windowsDisplayName, type WindowsOsFacts } from './os';
 export { buildPendingRebootScript, parsePendingRebootJson, parsePendingReboot } from './pending-reboot';
 export { buildUpdateHistoryScript, hresultHex, kbFromTitle, parseUpdateHistoryJson, parseUpdateHistory, type UpdateHistory, type UpdateHistoryEntry } from './update-history';

@@ -1,9 +1,10 @@
-import { AgentErrors, isPfError, PfError } from '../../errors';
-import { HOTFIX_SCRIPT_BODY, parseHotFixRecords, type HotFix } from './hotfix';
+import { Errors, isPfError, PfError } from '@patchfleet/shared/errors';
+import { parseHotFixRecords, type HotFix } from '@patchfleet/shared/windows';
+import { HOTFIX_SCRIPT_BODY } from './hotfix';
 import { MACHINE_SCRIPT_BODY, parseMachineFacts, type WindowsMachineFacts } from './hardware';
 import { OS_SCRIPT_BODY, parseOsFacts, type WindowsOsFacts } from './os';
 import { PENDING_REBOOT_SCRIPT_BODY, parsePendingReboot, type PendingReboot } from './pending-reboot';
-import { isJsonObject, jsonKind, parsePsJson, psBool, psInt, psProp, psString } from './ps-json';
+import { isJsonObject, jsonKind, parsePsJson, psBool, psInt, psProp, psString } from '@patchfleet/shared/windows';
 import { compactScript, wrapScriptForJson } from './powershell';
 import { DEFAULT_HISTORY_LIMIT, parseUpdateHistory, updateHistoryScriptBody, type UpdateHistory } from './update-history';
 
@@ -72,10 +73,10 @@ export function parseInventoryJson(input: string | Uint8Array): InventoryScriptO
  */
 export function parseInventoryOutput(value: unknown): InventoryScriptOutput {
   if (!isJsonObject(value) || psInt(psProp(value, 'schema')) === undefined) {
-    throw new PfError(AgentErrors.BAD_INPUT, `inventory JSON: expected the inventory script's object, got ${jsonKind(value)}`);
+    throw new PfError(Errors.BAD_INPUT, `inventory JSON: expected the inventory script's object, got ${jsonKind(value)}`);
   }
   const schema = psInt(psProp(value, 'schema'));
-  if (schema !== INVENTORY_SCRIPT_SCHEMA) throw new PfError(AgentErrors.BAD_INPUT, `inventory JSON: schema ${schema}, this agent reads ${INVENTORY_SCRIPT_SCHEMA}`);
+  if (schema !== INVENTORY_SCRIPT_SCHEMA) throw new PfError(Errors.BAD_INPUT, `inventory JSON: schema ${schema}, this agent reads ${INVENTORY_SCRIPT_SCHEMA}`);
   return {
     psVersion: psString(psProp(value, 'psVersion')) ?? null,
     os: readPart(value, 'os', parseOsFacts),

@@ -1,8 +1,8 @@
 import type { HostFacts, Inventory, Package } from '@patchfleet/shared/protocol';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { clip } from '../clip';
 import type { WarnFn } from '../with-timeout';
-import type { HotFix } from './hotfix';
+import type { HotFix } from '@patchfleet/shared/windows';
 import { deriveHotpatchEnrolled } from './hotpatch';
 import type { InventoryScriptOutput } from './inventory-script';
 import type { UpdateHistoryEntry } from './update-history';
@@ -53,8 +53,8 @@ const REASON_MAX = 512;
  * date is what changes when it is reinstalled), arch = the OS architecture.
  */
 export function mapWindowsInventory(out: InventoryScriptOutput, opts: MapOptions): Inventory & { host: WindowsHostFacts } {
-  if (!out.os.ok) throw new PfError(AgentErrors.COLLECT_FAILED, `Windows OS facts not collected: ${out.os.error}`, { part: 'os' });
-  if (!out.hotfixes.ok) throw new PfError(AgentErrors.COLLECT_FAILED, `installed hotfixes not listed: ${out.hotfixes.error}`, { part: 'hotfixes' });
+  if (!out.os.ok) throw new PfError(Errors.COLLECT_FAILED, `Windows OS facts not collected: ${out.os.error}`, { part: 'os' });
+  if (!out.hotfixes.ok) throw new PfError(Errors.COLLECT_FAILED, `installed hotfixes not listed: ${out.hotfixes.error}`, { part: 'hotfixes' });
   const os = out.os.data;
   const hotfixes = out.hotfixes.data;
   const errors: Record<string, string> = {};

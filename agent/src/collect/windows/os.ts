@@ -1,5 +1,5 @@
-import { AgentErrors, PfError } from '../../errors';
-import { isJsonObject, jsonKind, parsePsJson, psInt, psProp, psString } from './ps-json';
+import { Errors, PfError } from '@patchfleet/shared/errors';
+import { isJsonObject, jsonKind, parsePsJson, psInt, psProp, psString } from '@patchfleet/shared/windows';
 import { wrapScriptForJson } from './powershell';
 
 /** The Windows release running, from the registry. */
@@ -74,12 +74,12 @@ export function parseOsJson(input: string | Uint8Array): WindowsOsFacts {
  * programs' sake; CurrentVersion is only used when those are absent.
  */
 export function parseOsFacts(value: unknown): WindowsOsFacts {
-  if (!isJsonObject(value)) throw new PfError(AgentErrors.BAD_INPUT, `OS JSON: expected an object, got ${jsonKind(value)}`);
+  if (!isJsonObject(value)) throw new PfError(Errors.BAD_INPUT, `OS JSON: expected an object, got ${jsonKind(value)}`);
   const str = (k: string): string | null => psString(psProp(value, k))?.trim() || null;
   const build = str('CurrentBuildNumber') ?? str('CurrentBuild');
-  if (!build || !/^\d+$/.test(build)) throw new PfError(AgentErrors.BAD_INPUT, `OS JSON: CurrentBuildNumber/CurrentBuild missing or not a number (${JSON.stringify(build)})`);
+  if (!build || !/^\d+$/.test(build)) throw new PfError(Errors.BAD_INPUT, `OS JSON: CurrentBuildNumber/CurrentBuild missing or not a number (${JSON.stringify(build)})`);
   const architecture = str('ProcessorArchitecture');
-  if (!architecture) throw new PfError(AgentErrors.BAD_INPUT, 'OS JSON: ProcessorArchitecture missing');
+  if (!architecture) throw new PfError(Errors.BAD_INPUT, 'OS JSON: ProcessorArchitecture missing');
   const major = psInt(psProp(value, 'CurrentMajorVersionNumber'));
   const minor = psInt(psProp(value, 'CurrentMinorVersionNumber'));
   const legacy = str('CurrentVersion');

@@ -1,6 +1,6 @@
 import type { HostFacts } from '@patchfleet/shared/protocol';
-import { AgentErrors, PfError } from '../../errors';
-import { isJsonObject, jsonKind, parsePsJson, psBool, psInt, psProp, psString } from './ps-json';
+import { Errors, PfError } from '@patchfleet/shared/errors';
+import { isJsonObject, jsonKind, parsePsJson, psBool, psInt, psProp, psString } from '@patchfleet/shared/windows';
 import { wrapScriptForJson } from './powershell';
 
 export type PendingReboot = HostFacts['pendingReboot'];
@@ -60,19 +60,19 @@ export function parsePendingRebootJson(input: string | Uint8Array): PendingReboo
  * is PF_ERR_BAD_INPUT.
  */
 export function parsePendingReboot(value: unknown): PendingReboot {
-  if (!isJsonObject(value)) throw new PfError(AgentErrors.BAD_INPUT, `pending reboot JSON: expected an object, got ${jsonKind(value)}`);
+  if (!isJsonObject(value)) throw new PfError(Errors.BAD_INPUT, `pending reboot JSON: expected an object, got ${jsonKind(value)}`);
   const flag = (k: string): boolean => {
     const raw = psProp(value, k);
     if (raw === undefined || raw === null) return false;
     const b = psBool(raw);
-    if (b === undefined) throw new PfError(AgentErrors.BAD_INPUT, `pending reboot JSON: ${k} is ${jsonKind(raw)}, expected a boolean`);
+    if (b === undefined) throw new PfError(Errors.BAD_INPUT, `pending reboot JSON: ${k} is ${jsonKind(raw)}, expected a boolean`);
     return b;
   };
   const count = (k: string): number => {
     const raw = psProp(value, k);
     if (raw === undefined || raw === null) return 0;
     const n = psInt(raw);
-    if (n === undefined) throw new PfError(AgentErrors.BAD_INPUT, `pending reboot JSON: ${k} is ${jsonKind(raw)}, expected an integer`);
+    if (n === undefined) throw new PfError(Errors.BAD_INPUT, `pending reboot JSON: ${k} is ${jsonKind(raw)}, expected an integer`);
     return n;
   };
   const reasons: string[] = [];

@@ -12,7 +12,7 @@ import {
   type ExecFn,
   type ExecOutcome,
 } from './powershell';
-import { rejection } from '../../../../test/support/errors';
+import { rejection } from '@patchfleet/test/support/errors';
 
 const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf16le');
 const env = { SystemRoot: 'C:\\Windows' };

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 import { stderrText } from './clixml';
-import { decodeShellOutput } from './decode-text';
-import { parsePsJson } from './ps-json';
+import { decodeShellOutput } from '@patchfleet/shared/windows';
+import { parsePsJson } from '@patchfleet/shared/windows';
 
 /** A program and its arguments, run without a shell. */
 export interface PowerShellInvocation {
@@ -62,7 +62,7 @@ export function buildPowerShellInvocation(script: string, opts: InvocationOption
   const encoded = encodeCommand(script);
   if (encoded.length > MAX_ENCODED_COMMAND_CHARS) {
     throw new PfError(
-      AgentErrors.BAD_INPUT,
+      Errors.BAD_INPUT,
       `PowerShell script too long for -EncodedCommand: ${encoded.length} base64 characters, limit ${MAX_ENCODED_COMMAND_CHARS}`,
       { encodedLength: encoded.length },
     );
@@ -185,11 +185,11 @@ export async function runPowerShell(script: string, opts: RunPowerShellOptions =
   const r = await exec(file, args, { timeoutMs, maxBufferBytes: opts.maxBufferBytes ?? 32 * 1024 * 1024, env });
   const stderr = stderrText(new TextDecoder().decode(r.stderr)).slice(0, STDERR_EXCERPT);
   const details = { file, exitCode: r.exitCode, timedOut: r.timedOut, stderr };
-  if (r.timedOut) throw new PfError(AgentErrors.POWERSHELL_FAILED, `powershell.exe did not finish within ${timeoutMs} ms`, details);
-  if (r.failure !== undefined) throw new PfError(AgentErrors.POWERSHELL_FAILED, `powershell.exe failed: ${r.failure}`, details);
+  if (r.timedOut) throw new PfError(Errors.POWERSHELL_FAILED, `powershell.exe did not finish within ${timeoutMs} ms`, details);
+  if (r.failure !== undefined) throw new PfError(Errors.POWERSHELL_FAILED, `powershell.exe failed: ${r.failure}`, details);
   if (r.exitCode !== 0) {
     const why = stderr ? `: ${stderr.split(/\r?\n/).slice(0, 3).join(' ')}` : ' (no error output)';
-    throw new PfError(AgentErrors.POWERSHELL_FAILED, `powershell.exe exited with code ${r.exitCode ?? 'none'}${why}`, details);
+    throw new PfError(Errors.POWERSHELL_FAILED, `powershell.exe exited with code ${r.exitCode ?? 'none'}${why}`, details);
   }
   return decodeShellOutput(r.stdout, 'powershell.exe stdout');
 }

@@ -1,6 +1,6 @@
-import { AgentErrors, PfError } from '../../errors';
-import { psInstant } from './ps-date';
-import { isJsonObject, jsonKind, parsePsJson, psArray, psInt, psProp, psString } from './ps-json';
+import { Errors, PfError } from '@patchfleet/shared/errors';
+import { psInstant } from '@patchfleet/shared/windows';
+import { isJsonObject, jsonKind, parsePsJson, psArray, psInt, psProp, psString } from '@patchfleet/shared/windows';
 import { wrapScriptForJson } from './powershell';
 
 /** IUpdateHistoryEntry.Operation (UpdateOperation). */
@@ -101,7 +101,7 @@ export function parseUpdateHistoryJson(input: string | Uint8Array): UpdateHistor
 export function parseUpdateHistory(value: unknown): UpdateHistory {
   const wrapped = isJsonObject(value) && psProp(value, 'Entries') !== undefined;
   if (!wrapped && !Array.isArray(value) && !isJsonObject(value) && value !== null) {
-    throw new PfError(AgentErrors.BAD_INPUT, `update history JSON: expected an object or an array, got ${jsonKind(value)}`);
+    throw new PfError(Errors.BAD_INPUT, `update history JSON: expected an object or an array, got ${jsonKind(value)}`);
   }
   const list = psArray(wrapped ? psProp(value, 'Entries') : value);
   const entries = list.map((e, i) => parseEntry(e, i));
@@ -110,11 +110,11 @@ export function parseUpdateHistory(value: unknown): UpdateHistory {
 }
 
 function parseEntry(e: unknown, i: number): UpdateHistoryEntry {
-  if (!isJsonObject(e)) throw new PfError(AgentErrors.BAD_INPUT, `update history JSON: entry ${i} is ${jsonKind(e)}, expected an object`, { index: i });
+  if (!isJsonObject(e)) throw new PfError(Errors.BAD_INPUT, `update history JSON: entry ${i} is ${jsonKind(e)}, expected an object`, { index: i });
   const operation = psInt(psProp(e, 'Operation'));
   const resultCode = psInt(psProp(e, 'ResultCode'));
   if (operation === undefined || resultCode === undefined) {
-    throw new PfError(AgentErrors.BAD_INPUT, `update history JSON: entry ${i} lacks a numeric Operation or ResultCode; is this QueryHistory output?`, { index: i });
+    throw new PfError(Errors.BAD_INPUT, `update history JSON: entry ${i} lacks a numeric Operation or ResultCode; is this QueryHistory output?`, { index: i });
   }
   const title = psString(psProp(e, 'Title')) ?? '';
   // Raw COM output nests the identity; the script flattens it.

@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { desc, eq } from 'drizzle-orm';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { CommandParamsSchema } from '@patchfleet/shared/protocol';
 import type { CommandService } from '../../commands/command-service';
 import type { CommandRow } from '../../commands/command-store';
 import type { ControllerContext } from '../../context';
 import { commands, hosts } from '../../db/schema/index';
-import { ControllerErrors } from '../../errors';
 import { idIn } from '../../commands/command-store';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
@@ -60,7 +59,7 @@ export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, serv
       const known = await ctx.db.select({ id: hosts.id }).from(hosts).where(idIn(hosts.id, unique));
       if (known.length !== unique.length) {
         const have = new Set(known.map((k) => k.id));
-        throw new PfError(ControllerErrors.NOT_FOUND, `unknown host(s): ${unique.filter((h) => !have.has(h)).slice(0, 10).join(', ')}`);
+        throw new PfError(Errors.NOT_FOUND, `unknown host(s): ${unique.filter((h) => !have.has(h)).slice(0, 10).join(', ')}`);
       }
       const rows = await service.issue(
         unique.map((hostId) => ({ hostId, action: body.action, target: body.target, params: body.params, ttlMs: (body.ttlSec ?? 3600) * 1000 })),
@@ -77,7 +76,7 @@ export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, serv
     async (req) => {
       const { id } = req.params as { id: string };
       const [row] = await ctx.db.select().from(commands).where(eq(commands.id, id)).limit(1);
-      if (!row) throw new PfError(ControllerErrors.NOT_FOUND, `command ${id} not found`);
+      if (!row) throw new PfError(Errors.NOT_FOUND, `command ${id} not found`);
       return commandView(row);
     },
   );

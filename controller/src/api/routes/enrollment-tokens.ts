@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
 import { createEnrollmentToken, listEnrollmentTokens, revokeEnrollmentToken } from '../../enrollment/tokens';
@@ -47,7 +46,7 @@ export function enrollmentTokenRoutes(app: FastifyInstance, ctx: ControllerConte
     async (req, reply) => {
       const body = req.body as { uses?: number; ttl?: string; labels?: Record<string, string>; description?: string };
       const ttlSec = parseDurationSec(body.ttl ?? '1h');
-      if (ttlSec > MAX_TTL_SEC) throw new PfError(ControllerErrors.VALIDATION, 'ttl must be at most 365d');
+      if (ttlSec > MAX_TTL_SEC) throw new PfError(Errors.VALIDATION, 'ttl must be at most 365d');
       const now = new Date(ctx.clock.now());
       const created = await ctx.db.transaction(async (tx) => {
         const made = await createEnrollmentToken(tx, {

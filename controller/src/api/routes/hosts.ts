@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
-import { ControllerErrors } from '../../errors';
 import { getHost, hostExists, listHostPackages, searchHosts } from '../../hosts/queries';
 import { ErrorResponse, Labels, Paging } from '../schemas';
 
@@ -60,7 +59,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
     async (req) => {
       const { id } = req.params as { id: string };
       const host = await getHost(ctx.db, id, new Date(ctx.clock.now()), staleMs);
-      if (!host) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} not found`);
+      if (!host) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       return host;
     },
   );
@@ -80,7 +79,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
     async (req) => {
       const { id } = req.params as { id: string };
       const { q, limit = 50, offset = 0 } = req.query as { q?: string; limit?: number; offset?: number };
-      if (!(await hostExists(ctx.db, id))) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} not found`);
+      if (!(await hostExists(ctx.db, id))) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       return { ...(await listHostPackages(ctx.db, id, { q, limit, offset })), limit, offset };
     },
   );

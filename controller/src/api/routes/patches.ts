@@ -6,10 +6,9 @@
 import { Type } from '@sinclair/typebox';
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
 import { catalogKbs, catalogUsns, hostPatchState, hosts } from '../../db/schema/index';
-import { ControllerErrors } from '../../errors';
 import { ErrorResponse, Paging } from '../schemas';
 
 const PatchId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -39,7 +38,7 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       const { id } = req.params as { id: string };
       const { status = 'all' } = req.query as { status?: 'missing' | 'installed' | 'all' };
       const [host] = await ctx.db.select({ id: hosts.id, hostname: hosts.hostname }).from(hosts).where(eq(hosts.id, id)).limit(1);
-      if (!host) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} not found`);
+      if (!host) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       const rows = await ctx.db
         .select()
         .from(hostPatchState)
@@ -151,7 +150,7 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       const { limit = 50, offset = 0 } = req.query as { limit?: number; offset?: number };
       const [usn] = await ctx.db.select({ id: catalogUsns.id, title: catalogUsns.title, published: catalogUsns.published, cves: catalogUsns.cves }).from(catalogUsns).where(eq(catalogUsns.id, id)).limit(1);
       const [kb] = usn ? [] : await ctx.db.select({ id: catalogKbs.id, title: catalogKbs.title, month: catalogKbs.month, cves: catalogKbs.cves, supersedes: catalogKbs.supersedes, restartRequired: catalogKbs.restartRequired, hotpatch: catalogKbs.hotpatch }).from(catalogKbs).where(eq(catalogKbs.id, id)).limit(1);
-      if (!usn && !kb) throw new PfError(ControllerErrors.NOT_FOUND, `patch ${id} is not in the catalog`);
+      if (!usn && !kb) throw new PfError(Errors.NOT_FOUND, `patch ${id} is not in the catalog`);
       const where = and(eq(hostPatchState.patchId, id), eq(hostPatchState.status, 'missing'));
       const [affected, totals, installed] = await Promise.all([
         ctx.db

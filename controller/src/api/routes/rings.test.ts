@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ManualClock, nodeEd25519 } from '@patchfleet/shared';
-import { openTestDatabase, type TestDatabase } from '../../../../test/support/db';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import { buildApp } from '../../app';
 import { loadConfig } from '../../config';
 import type { ControllerContext } from '../../context';

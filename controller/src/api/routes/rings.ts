@@ -1,9 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { PfError } from '@patchfleet/shared/errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
-import { ControllerErrors } from '../../errors';
 import { createRing, deleteRing, findRing, listRings, listRules, pinHost, replaceRules, runAssignment, unpinHost, updateRing, type RingInput, type RingRuleView } from '../../rollout/ring-store';
 import { actorOf } from '../auth';
 import { ErrorResponse, Labels } from '../schemas';
@@ -88,7 +87,7 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
     async (req) => {
       const { id } = req.params as { id: string };
       const ring = await findRing(ctx.db, id);
-      if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `ring ${id} not found`);
+      if (!ring) throw new PfError(Errors.NOT_FOUND, `ring ${id} not found`);
       return ring;
     },
   );
@@ -157,7 +156,7 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
       const at = now();
       return ctx.db.transaction(async (tx) => {
         const unpinned = await unpinHost(tx, id);
-        if (!unpinned) throw new PfError(ControllerErrors.NOT_FOUND, `host ${id} is not pinned to a ring`);
+        if (!unpinned) throw new PfError(Errors.NOT_FOUND, `host ${id} is not pinned to a ring`);
         await audit(tx, at, { actor: actorOf(req), action: 'ring.unpin', targetType: 'host', targetId: id, requestId: req.id });
         return { hostId: id, unpinned };
       });

@@ -5,8 +5,7 @@ import type { RolloutService } from '../../rollout/rollout-service';
 import { approveRing, addFreeze, changeRolloutState, deleteFreeze, listFreezes } from '../../rollout/rollout-control';
 import { createRollout } from '../../rollout/rollout-create';
 import { getRollout, getRolloutHosts, listRollouts } from '../../rollout/rollout-view';
-import { PfError } from '@patchfleet/shared/errors';
-import { ControllerErrors } from '../../errors';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { findRing } from '../../rollout/ring-store';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
@@ -50,7 +49,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
     { config: { auth: 'operator' }, schema: { summary: 'Start a rollout of patches or package versions through the rings', tags: ['rollout'], body: StartBody, response: { 201: AnyObject, '4xx': ErrorResponse } } },
     async (req, reply) => {
       const body = req.body as { name?: string; patches?: string[]; packages?: { name: string; version: string }[]; rings?: string[]; expedite?: boolean; releasedAt?: string };
-      if (body.expedite && req.principal?.role !== 'admin') throw new PfError(ControllerErrors.FORBIDDEN, 'expediting a rollout needs the admin role');
+      if (body.expedite && req.principal?.role !== 'admin') throw new PfError(Errors.FORBIDDEN, 'expediting a rollout needs the admin role');
       const id = await ctx.db.transaction((tx) =>
         createRollout(
           tx,
@@ -105,7 +104,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
     async (req) => {
       const { id } = req.params as { id: string };
       const body = req.body as { ring: string; comment?: string };
-      if (!req.principal) throw new PfError(ControllerErrors.UNAUTHORIZED);
+      if (!req.principal) throw new PfError(Errors.UNAUTHORIZED);
       const principal = req.principal;
       const result = await ctx.db.transaction((tx) => approveRing(tx, id, body.ring, principal, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now(), comment: body.comment }));
       rollouts.kick();
@@ -127,7 +126,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
       let ringId: string | null = null;
       if (body.ring) {
         const ring = await findRing(ctx.db, body.ring);
-        if (!ring) throw new PfError(ControllerErrors.NOT_FOUND, `ring ${body.ring} not found`);
+        if (!ring) throw new PfError(Errors.NOT_FOUND, `ring ${body.ring} not found`);
         ringId = ring.id;
       }
       const view = await ctx.db.transaction((tx) => addFreeze(tx, { ringId, startsAt: new Date(body.startsAt), endsAt: new Date(body.endsAt), reason: body.reason }, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now() }));

@@ -3,7 +3,8 @@
  * every binary of a source, and hosts repeat the same installed versions.
  */
 import { PfError } from '@patchfleet/shared/errors';
-import { type DebVersion, DebVersionErrors, parseDebVersion } from '@patchfleet/shared/debversion';
+import { Errors } from '@patchfleet/shared/errors';
+import { type DebVersion, parseDebVersion } from '@patchfleet/shared/debversion';
 
 /**
  * Parses `version`, or returns null when it is not a valid Debian version
@@ -13,7 +14,7 @@ export function tryParseDebVersion(version: string): DebVersion | null {
   try {
     return parseDebVersion(version);
   } catch (err) {
-    if (err instanceof PfError && err.code === DebVersionErrors.BAD_VERSION.code) return null;
+    if (err instanceof PfError && err.code === Errors.BAD_VERSION.code) return null;
     throw err;
   }
 }

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEpssRows, openEpssFile, parseEpssStream } from './epss';
 import type { EpssRow } from './types';
-import { rejection } from '../../../../test/support/errors';
+import { rejection } from '@patchfleet/test/support/errors';
 
 const EPSS_DIR = fileURLToPath(new URL('../../../../test/fixtures/advisories/epss', import.meta.url));
 const SUBSET = join(EPSS_DIR, 'epss_subset.csv');

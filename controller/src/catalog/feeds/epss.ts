@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PfError } from '@patchfleet/shared/errors';
-import { feedIoError, feedParseError } from './errors';
+import { feedIoError, feedParseError } from './feed-errors';
 import { isCveId } from './formats';
 import type { EpssFeed, EpssRow, FeedProgress } from './types';
 

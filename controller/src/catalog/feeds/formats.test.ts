@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describePlace } from './errors';
+import { describePlace } from './feed-errors';
 import { compareCveIds, isCalendarDate, isCveId, isTimestamp } from './formats';
 
 describe('feed value formats', () => {

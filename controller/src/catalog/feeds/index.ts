@@ -3,7 +3,7 @@
  * CISA KEV and FIRST EPSS. They read vendor files into the normalized shapes
  * of `types.ts`; storing them is the importer's job.
  */
-export { FeedErrors, type FeedPlace } from './errors';
+export { type FeedPlace } from './feed-errors';
 export { collectEpssRows, openEpssFile, parseEpssStream, type EpssOptions } from './epss';
 export { parseKev, readKevFile } from './kev';
 export { cvrfMonth, parseCvrf, readCvrfFile } from './msrc-cvrf';

@@ -3,7 +3,7 @@
  * so a schema change in a vendor feed fails with the exact field, not with a
  * `TypeError` three layers down in the importer.
  */
-import { type FeedPlace, feedParseError } from './errors';
+import { type FeedPlace, feedParseError } from './feed-errors';
 
 /** The file and record a JSON value comes from; the path is added per read. */
 export type JsonPlace = Omit<FeedPlace, 'path' | 'line'>;

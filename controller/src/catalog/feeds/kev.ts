@@ -6,7 +6,7 @@
  * import with its index and CVE id instead of storing a deadline we cannot trust.
  */
 import { readFile } from 'node:fs/promises';
-import { feedIoError, feedParseError } from './errors';
+import { feedIoError, feedParseError } from './feed-errors';
 import { isCalendarDate, isCveId, isTimestamp } from './formats';
 import {
   type JsonPlace,

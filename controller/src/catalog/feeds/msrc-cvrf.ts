@@ -8,7 +8,7 @@
  * become `warnings` so one strange remediation does not block a month of KBs.
  */
 import { readFile } from 'node:fs/promises';
-import { feedIoError, feedParseError } from './errors';
+import { feedIoError, feedParseError } from './feed-errors';
 import { isTimestamp } from './formats';
 import { parseRevisions, parseVulnerability } from './msrc-vulnerability';
 import {

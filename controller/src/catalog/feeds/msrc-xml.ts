@@ -9,7 +9,7 @@
  * format change fails loudly instead of reading the first of two values.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { feedParseError } from './errors';
+import { feedParseError } from './feed-errors';
 import type { FeedWarning } from './types';
 
 /** Elements that repeat in CVRF 1.1 (cvrf, prod and vuln schemas). */

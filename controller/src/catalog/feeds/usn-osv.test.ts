@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsnRecord } from './types';
 import { parseUbuntuEcosystem } from './usn-affected';
 import { parseUsnOsv, readUsnOsvPath } from './usn-osv';
-import { rejection } from '../../../../test/support/errors';
+import { rejection } from '@patchfleet/test/support/errors';
 
 const USN_DIR = fileURLToPath(new URL('../../../../test/fixtures/advisories/usn', import.meta.url));
 

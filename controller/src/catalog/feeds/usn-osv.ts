@@ -9,7 +9,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { feedIoError, feedParseError } from './errors';
+import { feedIoError, feedParseError } from './feed-errors';
 import { CVE_ID, compareCveIds, isTimestamp } from './formats';
 import {
   type JsonPlace,

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { catalogEpss, catalogKev } from '../../db/schema/index';
 import type { Tx } from '../../db/index';
 import type { EpssRow, KevCatalog } from '../feeds/index';
-import { feedParseError } from '../feeds/errors';
+import { feedParseError } from '../feeds/feed-errors';
 import { epssDay } from '../merge-cves';
 import { deleteRowsNotIn, noRowCounts, upsertRows, type RowCounts } from './sync-rows';
 

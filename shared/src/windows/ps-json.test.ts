@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPfError } from '../../errors';
+import { isPfError } from '../errors';
 import { parsePsJson, psArray, psBool, psInt, psProp, psString } from './ps-json';
 
 function badInput(fn: () => unknown): { message: string; details: Record<string, unknown> | undefined } {

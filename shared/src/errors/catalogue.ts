@@ -1,14 +1,65 @@
 /**
- * Error registry of the agent.
+ * The one error catalogue of Patchfleet, shared by agent, controller and CLI.
  *
- * Codes are stable (`PF_ERR_*`): they reach logs, CLI exit messages and, for
- * some, the controller. Add new codes; never rename or remove one.
+ * Every error that crosses a boundary (a wire frame, an HTTP response, a CLI
+ * exit, a command result) carries a stable `PF_ERR_*` code, an HTTP status and
+ * whether retrying can help. Codes are never renamed or removed; new ones are
+ * added here and nowhere else. `docs/errors.md` is generated from this file
+ * (`pnpm errors:docs`) and a test fails when it is stale or a code repeats.
  */
-import { defineErrors } from '@patchfleet/shared/errors';
+import { defineErrors } from './error';
 
-export { PfError, isPfError } from '@patchfleet/shared/errors';
-
-export const AgentErrors = defineErrors({
+export const Errors = defineErrors({
+  // Agent-controller protocol (error frames)
+  BAD_FRAME: { code: 'PF_ERR_BAD_FRAME', status: 400, retryable: false, message: 'frame is not a valid protocol message' },
+  FRAME_TOO_LARGE: { code: 'PF_ERR_FRAME_TOO_LARGE', status: 413, retryable: false, message: 'frame exceeds the size limit' },
+  UNSUPPORTED_VERSION: { code: 'PF_ERR_UNSUPPORTED_VERSION', status: 400, retryable: false, message: 'protocol version not supported' },
+  NOT_AUTHENTICATED: { code: 'PF_ERR_NOT_AUTHENTICATED', status: 401, retryable: false, message: 'frame sent before authentication' },
+  AUTH_FAILED: { code: 'PF_ERR_AUTH_FAILED', status: 401, retryable: false, message: 'challenge signature refused' },
+  UNKNOWN_AGENT: { code: 'PF_ERR_UNKNOWN_AGENT', status: 401, retryable: false, message: 'agent is not enrolled' },
+  AGENT_REVOKED: { code: 'PF_ERR_AGENT_REVOKED', status: 403, retryable: false, message: 'agent has been revoked' },
+  HANDSHAKE_TIMEOUT: { code: 'PF_ERR_HANDSHAKE_TIMEOUT', status: 408, retryable: true, message: 'handshake not completed in time' },
+  UNEXPECTED_FRAME: { code: 'PF_ERR_UNEXPECTED_FRAME', status: 400, retryable: false, message: 'frame type not expected in this state' },
+  RATE_LIMITED: { code: 'PF_ERR_RATE_LIMITED', status: 429, retryable: true, message: 'too many requests or frames; slow down' },
+  RESYNC_REQUIRED: { code: 'PF_ERR_RESYNC_REQUIRED', status: 409, retryable: true, message: 'delta does not apply to the stored state; send a full report' },
+  INCOMPLETE_REPORT: { code: 'PF_ERR_INCOMPLETE_REPORT', status: 400, retryable: true, message: 'report parts are inconsistent' },
+  INTERNAL: { code: 'PF_ERR_INTERNAL', status: 500, retryable: true, message: 'internal error' },
+  SHUTTING_DOWN: { code: 'PF_ERR_SHUTTING_DOWN', status: 503, retryable: true, message: 'controller is shutting down' },
+  UNKNOWN_COMMAND: { code: 'PF_ERR_UNKNOWN_COMMAND', status: 404, retryable: false, message: 'no such command for this agent' },
+  // Controller: REST API, CLI, catalog, rollouts, commands
+  VALIDATION: { code: 'PF_ERR_VALIDATION', status: 400, retryable: false, message: 'request is not valid' },
+  UNAUTHORIZED: { code: 'PF_ERR_UNAUTHORIZED', status: 401, retryable: false, message: 'missing or invalid API token' },
+  FORBIDDEN: { code: 'PF_ERR_FORBIDDEN', status: 403, retryable: false, message: 'this token may not do that' },
+  NOT_FOUND: { code: 'PF_ERR_NOT_FOUND', status: 404, retryable: false, message: 'not found' },
+  ROUTE_NOT_FOUND: { code: 'PF_ERR_ROUTE_NOT_FOUND', status: 404, retryable: false, message: 'no such route' },
+  PAYLOAD_TOO_LARGE: { code: 'PF_ERR_PAYLOAD_TOO_LARGE', status: 413, retryable: false, message: 'request body too large' },
+  ENROLL_TOKEN_INVALID: { code: 'PF_ERR_ENROLL_TOKEN_INVALID', status: 401, retryable: false, message: 'enrollment token is not valid' },
+  ENROLL_TOKEN_EXPIRED: { code: 'PF_ERR_ENROLL_TOKEN_EXPIRED', status: 401, retryable: false, message: 'enrollment token has expired' },
+  ENROLL_TOKEN_EXHAUSTED: { code: 'PF_ERR_ENROLL_TOKEN_EXHAUSTED', status: 401, retryable: false, message: 'enrollment token has no uses left' },
+  ENROLL_TOKEN_REVOKED: { code: 'PF_ERR_ENROLL_TOKEN_REVOKED', status: 401, retryable: false, message: 'enrollment token has been revoked' },
+  AGENT_KEY_IN_USE: { code: 'PF_ERR_AGENT_KEY_IN_USE', status: 409, retryable: false, message: 'this agent key is already enrolled' },
+  RING_IN_USE: { code: 'PF_ERR_RING_IN_USE', status: 409, retryable: false, message: 'ring still has pinned hosts or rules' },
+  RING_NAME_TAKEN: { code: 'PF_ERR_RING_NAME_TAKEN', status: 409, retryable: false, message: 'a ring with this name already exists' },
+  CONFIG: { code: 'PF_ERR_CONFIG', status: 500, retryable: false, message: 'configuration is not valid' },
+  DATABASE_UNAVAILABLE: { code: 'PF_ERR_DATABASE_UNAVAILABLE', status: 503, retryable: true, message: 'database unavailable' },
+  TLS: { code: 'PF_ERR_TLS', status: 500, retryable: false, message: 'TLS certificate problem' },
+  BAD_INPUT_FILE: { code: 'PF_ERR_BAD_INPUT_FILE', status: 400, retryable: false, message: 'input file is not in the expected format' },
+  CATALOG_EMPTY: { code: 'PF_ERR_CATALOG_EMPTY', status: 409, retryable: false, message: 'no catalog has been imported' },
+  CATALOG_IMPORT: { code: 'PF_ERR_CATALOG_IMPORT', status: 500, retryable: true, message: 'catalog import failed; nothing was changed' },
+  ROLLOUT_STATE: { code: 'PF_ERR_ROLLOUT_STATE', status: 409, retryable: false, message: 'the rollout is not in a state that allows this' },
+  NOTHING_TO_ROLL_OUT: { code: 'PF_ERR_NOTHING_TO_ROLL_OUT', status: 409, retryable: false, message: 'no host needs what this rollout would install' },
+  ALREADY_APPROVED: { code: 'PF_ERR_ALREADY_APPROVED', status: 409, retryable: false, message: 'this admin already approved this step; a second approval must come from another admin' },
+  APPROVAL_NOT_NEEDED: { code: 'PF_ERR_APPROVAL_NOT_NEEDED', status: 409, retryable: false, message: 'this ring needs no (more) approval' },
+  CATALOG_FETCH: { code: 'PF_ERR_CATALOG_FETCH', status: 502, retryable: true, message: 'advisory feed could not be downloaded' },
+  /** A client (CLI, agent enrollment) got an HTTP error whose body carried no PF_ERR code. */
+  HTTP: { code: 'PF_ERR_HTTP', status: 502, retryable: true, message: 'the server answered with an error that carried no code' },
+  /** A command was not accepted by its agent before its notAfter. */
+  COMMAND_UNDELIVERED: { code: 'PF_ERR_COMMAND_UNDELIVERED', status: 504, retryable: false, message: 'not accepted by the agent before notAfter' },
+  /** A command was accepted but its agent sent no result within the run allowance. */
+  COMMAND_NO_RESULT: { code: 'PF_ERR_COMMAND_NO_RESULT', status: 504, retryable: false, message: 'accepted but no result in time' },
+  /** A command was cancelled (by a person or a halted rollout) before it ran. */
+  COMMAND_CANCELLED: { code: 'PF_ERR_COMMAND_CANCELLED', status: 409, retryable: false, message: 'command was cancelled' },
+  // Agent: collection, enrollment, executors, signed commands
   /** Inventory could not be collected whole; a partial package list is never reported. */
   COLLECT_FAILED: { code: 'PF_ERR_COLLECT_FAILED', status: 500, retryable: true, message: 'inventory collection failed' },
   /** The agent has no implementation for this operating system. */
@@ -85,4 +136,17 @@ export const AgentErrors = defineErrors({
   WINDOWS_UPDATE_TIMEOUT: { code: 'PF_ERR_WINDOWS_UPDATE_TIMEOUT', status: 504, retryable: true, message: 'Windows update operation timed out' },
   /** This agent was started without --allow-reboot: it does not reboot its host on command. */
   REBOOT_DISABLED: { code: 'PF_ERR_REBOOT_DISABLED', status: 403, retryable: false, message: 'rebooting on command is disabled on this agent' },
+  // Advisory feed parsers
+  /** The data is not in the format we know: syntax, a missing part, a value out of range. Retrying the same file cannot help. */
+  FEED_PARSE: { code: 'PF_ERR_FEED_PARSE', status: 400, retryable: false, message: 'advisory feed data is malformed' },
+  /** The file or stream could not be read (missing, no permission, disk error); a later try may work. */
+  FEED_IO: { code: 'PF_ERR_FEED_IO', status: 500, retryable: true, message: 'advisory feed could not be read' },
+  // TLS pinning
+  TLS_PIN_MISMATCH: { code: 'PF_ERR_TLS_PIN_MISMATCH', status: 495, retryable: false, message: 'server certificate does not match the pinned fingerprint' },
+  TLS_NO_CERTIFICATE: { code: 'PF_ERR_TLS_NO_CERTIFICATE', status: 495, retryable: false, message: 'server presented no certificate' },
+  // Debian versions
+  BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
 });
+
+/** The name of one entry of the catalogue, e.g. `VALIDATION`. */
+export type ErrorName = keyof typeof Errors;

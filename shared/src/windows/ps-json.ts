@@ -1,4 +1,4 @@
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '../errors';
 import { decodeShellOutput } from './decode-text';
 import { jsonErrorOffset } from './json-error-offset';
 
@@ -14,7 +14,7 @@ import { jsonErrorOffset } from './json-error-offset';
  */
 export function parsePsJson(input: string | Uint8Array, what: string): unknown {
   const text = decodeShellOutput(input, what);
-  if (!text.trim()) throw new PfError(AgentErrors.BAD_INPUT, `${what}: output is empty, expected JSON`, { what });
+  if (!text.trim()) throw new PfError(Errors.BAD_INPUT, `${what}: output is empty, expected JSON`, { what });
   const start = firstJsonLine(text);
   try {
     return JSON.parse(text.slice(start));
@@ -23,7 +23,7 @@ export function parsePsJson(input: string | Uint8Array, what: string): unknown {
     const offset = jsonErrorOffset(text.slice(start));
     const where = offset === undefined ? undefined : lineColumn(text, start + offset);
     const at = where ? ` at line ${where.line} column ${where.column}` : '';
-    throw new PfError(AgentErrors.BAD_INPUT, `${what}: invalid JSON${at}: ${reason}`, { what, ...where }, { cause: err });
+    throw new PfError(Errors.BAD_INPUT, `${what}: invalid JSON${at}: ${reason}`, { what, ...where }, { cause: err });
   }
 }
 

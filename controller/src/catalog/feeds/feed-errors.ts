@@ -1,19 +1,11 @@
 /**
- * Errors of the advisory feed parsers.
- *
- * Every error names the file and the record (advisory id, entry index, CSV
- * line) that broke, so whoever runs an import can open the vendor file at the
- * right place instead of bisecting a 300k-row download.
+ * Feed-parser error helpers: every error names the file and the record
+ * (advisory id, entry index, CSV line) that broke, so whoever runs an import
+ * can open the vendor file at the right place. The codes live in the one
+ * catalogue (PF_ERR_FEED_PARSE, PF_ERR_FEED_IO).
  */
-import { defineErrors, PfError } from '@patchfleet/shared/errors';
+import { Errors, PfError } from '@patchfleet/shared/errors';
 
-/** Stable codes of the feed parsers. Codes are never renamed. */
-export const FeedErrors = defineErrors({
-  /** The data is not in the format we know: syntax, a missing part, a value out of range. Retrying the same file cannot help. */
-  FEED_PARSE: { code: 'PF_ERR_FEED_PARSE', status: 400, retryable: false, message: 'advisory feed data is malformed' },
-  /** The file or stream could not be read (missing, no permission, disk error); a later try may work. */
-  FEED_IO: { code: 'PF_ERR_FEED_IO', status: 500, retryable: true, message: 'advisory feed could not be read' },
-});
 
 /** Where in a feed something sits. `file` is whatever label the caller gave as the source (usually the path). */
 export interface FeedPlace {
@@ -43,7 +35,7 @@ export function describePlace(place: FeedPlace): string {
 /** A PF_ERR_FEED_PARSE error whose message and details name the place and the problem. */
 export function feedParseError(place: FeedPlace, problem: string, cause?: unknown): PfError {
   return new PfError(
-    FeedErrors.FEED_PARSE,
+    Errors.FEED_PARSE,
     `${describePlace(place)}: ${problem}`,
     { ...place, problem },
     cause === undefined ? undefined : { cause },
@@ -53,5 +45,5 @@ export function feedParseError(place: FeedPlace, problem: string, cause?: unknow
 /** A PF_ERR_FEED_IO error for a file that could not be opened or read. */
 export function feedIoError(file: string, cause: unknown): PfError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new PfError(FeedErrors.FEED_IO, `${file}: cannot read: ${reason}`, { file, problem: reason }, { cause });
+  return new PfError(Errors.FEED_IO, `${file}: cannot read: ${reason}`, { file, problem: reason }, { cause });
 }

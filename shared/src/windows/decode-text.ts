@@ -1,4 +1,4 @@
-import { AgentErrors, PfError } from '../../errors';
+import { Errors, PfError } from '../errors';
 
 /**
  * Text of PowerShell output, whatever encoding it was saved in.
@@ -39,13 +39,13 @@ function utf8(bytes: Uint8Array, what: string): string {
   try {
     return stripBom(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new PfError(AgentErrors.BAD_INPUT, `${what}: output is neither UTF-8 nor UTF-16 text`, { what }, { cause: err });
+    throw new PfError(Errors.BAD_INPUT, `${what}: output is neither UTF-8 nor UTF-16 text`, { what }, { cause: err });
   }
 }
 
 function utf16le(bytes: Uint8Array, what: string): string {
   if (bytes.length % 2 !== 0) {
-    throw new PfError(AgentErrors.BAD_INPUT, `${what}: UTF-16 output has an odd number of bytes (${bytes.length}); was it cut short?`, { what });
+    throw new PfError(Errors.BAD_INPUT, `${what}: UTF-16 output has an odd number of bytes (${bytes.length}); was it cut short?`, { what });
   }
   return stripBom(new TextDecoder('utf-16le').decode(bytes));
 }

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAuth } from './api/auth';
-import { registerErrorHandling } from './api/errors';
+import { Errors } from '@patchfleet/shared/errors';
+import { registerErrorHandling, sendError } from './api/errors';
 import { auditRoutes } from './api/routes/audit';
 import { enrollRoutes } from './api/routes/enroll';
 import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
@@ -35,6 +36,11 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
     genReqId: () => randomBytes(8).toString('hex'),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // The router's own refusals (a path parameter past maxParamLength, a URL that does not decode) answer in our envelope too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      void sendError(reply, { ...Errors.VALIDATION, status }, err.message.slice(0, 200));
+    },
   }) as unknown as FastifyInstance;
 
   await app.register(swagger, {

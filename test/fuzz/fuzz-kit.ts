@@ -95,12 +95,13 @@ export function hostileObject(keys: readonly string[]): fc.Arbitrary<Record<stri
 
 /**
  * A digest of every row of every table the controller owns, so a test can
- * show that a refused request or frame stored nothing. Times that reads
- * touch by design (a token's last use, an agent's last-seen) are left out.
+ * show that a refused request or frame stored nothing. Left out: times that
+ * reads touch by design (a token's last use, an agent's last-seen) and the
+ * connection log (`host_sessions`: every socket is recorded, refused or not).
  */
 export async function dataDigest(db: Db): Promise<string> {
   const tables = rowsOf<{ name: string }>(
-    await db.execute(sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`),
+    await db.execute(sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'host_sessions' order by 1`),
   ).map((r) => r.name);
   const parts: string[] = [];
   for (const name of tables) {
@@ -145,8 +146,14 @@ export async function startFuzzController(): Promise<FuzzController> {
 }
 
 /** One line per failed property: the error and a shortened counterexample, with the seed and path to replay it. */
-export function describeFailure(what: string, outcome: fc.RunDetails<unknown>): string {
+export function describeFailure(what: string, outcome: { errorInstance: unknown; counterexample: unknown; seed: number; counterexamplePath: string | null }): string {
   const error = outcome.errorInstance instanceof Error ? outcome.errorInstance.message : String(outcome.errorInstance);
   const example = JSON.stringify(outcome.counterexample, (_k, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length} chars)` : v));
   return `${what}: ${error.split('\n')[0]?.slice(0, 400)} | seed ${outcome.seed} path ${outcome.counterexamplePath} | ${example?.slice(0, 600)}`;
+}
+
+/** The tables whose digest lines differ, for a readable failure. */
+export function changedTables(before: string, after: string): string[] {
+  const a = new Set(before.split('\n'));
+  return after.split('\n').filter((line) => !a.has(line)).map((line) => line.split(':')[0] as string);
 }

@@ -1,0 +1,43 @@
+/**
+ * The package boundary rule (eslint.config.js, `patchfleet/boundaries`):
+ * packages import each other only by package name, and the agent and the
+ * controller never import each other. Run through ESLint's own API on
+ * made-up sources placed in each package, and on the whole tree.
+ */
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const eslint = new ESLint({ cwd: root });
+
+async function boundaryMessages(file: string, source: string): Promise<string[]> {
+  const [result] = await eslint.lintText(source, { filePath: `${root}${file}` });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'patchfleet/boundaries').map((m) => m.message);
+}
+
+describe('package boundaries', () => {
+  it('refuses a relative import that leaves the package', async () => {
+    expect(await boundaryMessages('controller/src/assess/x.ts', "export { a } from '../../../agent/src/collect/windows/hotfix';\n")).toEqual([
+      "'../../../agent/src/collect/windows/hotfix' leaves the controller package: import it by package name (@patchfleet/agent/...)",
+    ]);
+    expect(await boundaryMessages('agent/src/link/x.ts', "import { a } from '../../../test/support/db';\nexport { a };\n")).toHaveLength(1);
+  });
+
+  it('refuses the agent importing the controller and the controller importing the agent, by any name', async () => {
+    expect(await boundaryMessages('agent/src/x.ts', "export { a } from '@patchfleet/controller/src/db/index';\n")).toEqual(['the agent package may not import @patchfleet/controller/src/db/index']);
+    expect(await boundaryMessages('controller/src/x.ts', "export { a } from '@patchfleet/agent/src/cli';\n")).toEqual(['the controller package may not import @patchfleet/agent/src/cli']);
+    expect(await boundaryMessages('shared/src/x.ts', "export { a } from '@patchfleet/controller/src/db/index';\n")).toHaveLength(1);
+  });
+
+  it('allows imports inside a package and by package name', async () => {
+    expect(await boundaryMessages('controller/src/assess/x.ts', "export { a } from '../catalog/store';\nexport { b } from '@patchfleet/shared/windows';\n")).toEqual([]);
+    expect(await boundaryMessages('test/e2e/x.ts', "export { a } from '@patchfleet/controller/src/db/index';\nexport { b } from '@patchfleet/agent/src/cli';\n")).toEqual([]);
+  });
+
+  it('holds for every file in the tree', async () => {
+    const results = await eslint.lintFiles(['agent', 'controller', 'shared', 'test', 'deploy']);
+    const broken = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'patchfleet/boundaries').map((m) => `${r.filePath}:${m.line} ${m.message}`));
+    expect(broken).toEqual([]);
+  }, 120_000);
+});

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { decodeKey } from '@patchfleet/shared';
+import { decodeKey, decodePublicKey } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { agentKeys, hosts } from '../db/schema/index';
 import type { Db } from '../db/index';
@@ -30,6 +30,12 @@ export async function enrollAgent(db: Db, req: EnrollRequest, now: Date, request
     decodeKey(req.publicKey, 32, 'public key');
   } catch (err) {
     throw new PfError(Errors.VALIDATION, `publicKey: ${(err as Error).message}`);
+  }
+  try {
+    // Small-order and non-canonical keys let forged signatures verify (see shared/src/crypto/key-checks.ts).
+    decodePublicKey(req.publicKey);
+  } catch (err) {
+    throw new PfError(Errors.BAD_AGENT_KEY, `publicKey: ${(err as Error).message}`);
   }
   return db.transaction(async (tx) => {
     const token = await consumeEnrollmentToken(tx, req.token, now);

@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
+import { publicKeyProblem, signatureScalarCanonical } from './key-checks';
 
 export interface KeyPair {
   /** base64 of the raw 32-byte public key */
@@ -34,6 +35,26 @@ export function decodeKey(value: string, length: number, what: string): Uint8Arr
   return new Uint8Array(bytes);
 }
 
+/**
+ * Decodes a public key and refuses the ones no honest key pair makes (small
+ * order, not canonical, not on the curve; with `subgroup`, also outside the
+ * prime-order subgroup): a small-order key lets a fixed forged signature
+ * verify. Enrollment runs the full check; verification the cheap one.
+ */
+export function decodePublicKey(value: string, opts: { subgroup?: boolean } = {}): Uint8Array {
+  const bytes = decodeKey(value, 32, 'public key');
+  const problem = publicKeyProblem(bytes, opts);
+  if (problem) throw new TypeError(`public key ${problem}`);
+  return bytes;
+}
+
+/** A signature verification may even look at: 64 bytes with S < L. */
+function decodeSignature(signature: string): Uint8Array {
+  const sig = decodeKey(signature, 64, 'signature');
+  if (!signatureScalarCanonical(sig)) throw new TypeError('signature scalar is not canonical');
+  return sig;
+}
+
 const privateKeyCache = new Map<string, KeyObject>();
 const publicKeyCache = new Map<string, KeyObject>();
 const CACHE_LIMIT = 50_000;
@@ -58,7 +79,7 @@ function nodePrivateKey(secretKey: string): KeyObject {
 
 function nodePublicKey(publicKey: string): KeyObject {
   return cached(publicKeyCache, publicKey, () =>
-    createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(decodeKey(publicKey, 32, 'public key')) }, format: 'jwk' }),
+    createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(decodePublicKey(publicKey, { subgroup: false })) }, format: 'jwk' }),
   );
 }
 
@@ -84,7 +105,7 @@ export const nodeEd25519: Ed25519 = {
     let sig: Uint8Array;
     let key: KeyObject;
     try {
-      sig = decodeKey(signature, 64, 'signature');
+      sig = decodeSignature(signature);
       key = nodePublicKey(publicKey);
     } catch {
       return false; // malformed input can never be a valid signature
@@ -108,7 +129,7 @@ export const naclEd25519: Ed25519 = {
   },
   verify(message, signature, publicKey) {
     try {
-      return nacl.sign.detached.verify(message, decodeKey(signature, 64, 'signature'), decodeKey(publicKey, 32, 'public key'));
+      return nacl.sign.detached.verify(message, decodeSignature(signature), decodePublicKey(publicKey, { subgroup: false }));
     } catch {
       return false; // malformed input can never be a valid signature
     }

@@ -50,7 +50,15 @@ export const Errors = defineErrors({
   NOTHING_TO_ROLL_OUT: { code: 'PF_ERR_NOTHING_TO_ROLL_OUT', status: 409, retryable: false, message: 'no host needs what this rollout would install' },
   ALREADY_APPROVED: { code: 'PF_ERR_ALREADY_APPROVED', status: 409, retryable: false, message: 'this admin already approved this step; a second approval must come from another admin' },
   APPROVAL_NOT_NEEDED: { code: 'PF_ERR_APPROVAL_NOT_NEEDED', status: 409, retryable: false, message: 'this ring needs no (more) approval' },
+  /** An approval from the person (see api_tokens.person) who already approved, or who registered or was registered by an earlier approver. */
+  SAME_PERSON: { code: 'PF_ERR_SAME_PERSON', status: 409, retryable: false, message: 'this approval comes from the same person as an earlier one; a second approval must come from another person' },
+  /** Leaving out earlier rings or backdating the release needs `expedite` (admins only). */
+  EXPEDITE_REQUIRED: { code: 'PF_ERR_EXPEDITE_REQUIRED', status: 403, retryable: false, message: 'skipping earlier rings or backdating the release is expediting: admins only, with expedite' },
+  /** An Ed25519 public key of small order, outside the prime-order subgroup, not on the curve or not canonically encoded. */
+  BAD_AGENT_KEY: { code: 'PF_ERR_BAD_AGENT_KEY', status: 400, retryable: false, message: 'public key is not an acceptable Ed25519 key' },
   CATALOG_FETCH: { code: 'PF_ERR_CATALOG_FETCH', status: 502, retryable: true, message: 'advisory feed could not be downloaded' },
+  /** The embedded database of a data directory is open in another process (a running controller): PGlite serves one process. */
+  DATA_DIR_IN_USE: { code: 'PF_ERR_DATA_DIR_IN_USE', status: 409, retryable: true, message: 'the data directory is in use by another process' },
   /** A client (CLI, agent enrollment) got an HTTP error whose body carried no PF_ERR code. */
   HTTP: { code: 'PF_ERR_HTTP', status: 502, retryable: true, message: 'the server answered with an error that carried no code' },
   /** A command was not accepted by its agent before its notAfter. */

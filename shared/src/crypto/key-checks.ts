@@ -1,0 +1,121 @@
+/**
+ * Checks on Ed25519 public keys before they are trusted. OpenSSL (and so
+ * node:crypto) verifies against any 32 bytes that decode to a point: a
+ * small-order key such as all zeros lets one fixed forged signature verify
+ * for a share of all messages. An honest key is the canonical encoding of a
+ * point of the prime-order subgroup, so anything else is refused.
+ *
+ * BigInt arithmetic, RFC 8032 section 5.1.3 decoding. The subgroup check
+ * (a multiplication by L) runs at enrollment; verification runs the cheap
+ * checks once per cached key.
+ */
+
+const P = 2n ** 255n - 19n;
+/** Order of the prime-order subgroup. */
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const D = mod(-121665n * inv(121666n));
+const SQRT_M1 = pow(2n, (P - 1n) / 4n);
+
+interface Point {
+  x: bigint;
+  y: bigint;
+}
+
+/** Extended coordinates (x = X/Z, y = Y/Z, xy = T/Z): additions without inversions. */
+interface Extended {
+  X: bigint;
+  Y: bigint;
+  Z: bigint;
+  T: bigint;
+}
+const IDENTITY: Extended = { X: 0n, Y: 1n, Z: 1n, T: 0n };
+const D2 = mod(2n * D);
+
+function mod(a: bigint): bigint {
+  const r = a % P;
+  return r >= 0n ? r : r + P;
+}
+
+function pow(base: bigint, exp: bigint): bigint {
+  let result = 1n;
+  let b = mod(base);
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % P;
+    b = (b * b) % P;
+    e >>= 1n;
+  }
+  return result;
+}
+
+function inv(a: bigint): bigint {
+  return pow(a, P - 2n);
+}
+
+/** Complete addition for a = -1 (add-2008-hwcd-3): no exceptional cases on the curve. */
+function add(p: Extended, q: Extended): Extended {
+  const a = mod((p.Y - p.X) * (q.Y - q.X));
+  const b = mod((p.Y + p.X) * (q.Y + q.X));
+  const c = mod(p.T * D2 * q.T);
+  const d = mod(p.Z * 2n * q.Z);
+  const e = b - a;
+  const f = d - c;
+  const g = d + c;
+  const h = b + a;
+  return { X: mod(e * f), Y: mod(g * h), Z: mod(f * g), T: mod(e * h) };
+}
+
+function multiply(p: Point, k: bigint): Extended {
+  let result = IDENTITY;
+  let addend: Extended = { X: p.x, Y: p.y, Z: 1n, T: mod(p.x * p.y) };
+  let e = k;
+  while (e > 0n) {
+    if (e & 1n) result = add(result, addend);
+    addend = add(addend, addend);
+    e >>= 1n;
+  }
+  return result;
+}
+
+const isIdentity = (p: Extended): boolean => p.X === 0n && p.Y === p.Z;
+
+/** Why these 32 bytes are not a canonical encoding of a curve point, or the point. */
+function decodePoint(bytes: Uint8Array): Point | string {
+  if (bytes.length !== 32) return `must be 32 bytes, got ${bytes.length}`;
+  let y = 0n;
+  for (let i = 31; i >= 0; i -= 1) y = (y << 8n) | BigInt(bytes[i] as number);
+  const sign = y >> 255n;
+  y &= (1n << 255n) - 1n;
+  if (y >= P) return 'is not canonically encoded (y >= p)';
+  const u = mod(y * y - 1n);
+  const v = mod(D * y * y + 1n);
+  const x2 = mod(u * inv(v));
+  let x = pow(x2, (P + 3n) / 8n);
+  if (mod(x * x) !== x2) x = mod(x * SQRT_M1);
+  if (mod(x * x) !== x2) return 'is not a point on the curve';
+  if (x === 0n && sign === 1n) return 'is not canonically encoded (negative zero x)';
+  if ((x & 1n) !== sign) x = P - x;
+  return { x, y };
+}
+
+/**
+ * Why `bytes` may not be used as an Ed25519 public key, or undefined when it
+ * may: it must decode canonically to a point that is not of small order
+ * ([8]A != identity) and lies in the prime-order subgroup ([L]A = identity),
+ * unless `subgroup` is false (then only the cheap checks run).
+ */
+export function publicKeyProblem(bytes: Uint8Array, opts: { subgroup?: boolean } = {}): string | undefined {
+  const point = decodePoint(bytes);
+  if (typeof point === 'string') return point;
+  if (isIdentity(multiply(point, 8n))) return 'has small order';
+  if (opts.subgroup !== false && !isIdentity(multiply(point, L))) return 'is not in the prime-order subgroup';
+  return undefined;
+}
+
+/** True when the 64-byte signature's scalar S is below L (RFC 8032 requires it; anything else is malleated). */
+export function signatureScalarCanonical(signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  let s = 0n;
+  for (let i = 63; i >= 32; i -= 1) s = (s << 8n) | BigInt(signature[i] as number);
+  return s < L;
+}

@@ -9,6 +9,7 @@ import type { TimerHandle } from '@patchfleet/shared';
 import type { ControllerContext } from '../context';
 import { catalogImports, hostPatchState, hosts, installedPackages } from '../db/schema/index';
 import type { Db } from '../db/index';
+import { CATALOG_CHANGED_CHANNEL } from '../catalog/import-log';
 import { loadCatalog } from '../catalog/store';
 import { hostRiskContext } from '../scoring/host-risk';
 import { resolveSla } from '../scoring/sla';
@@ -69,6 +70,7 @@ export class HostStateService {
   private running: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
   private stopped = false;
+  private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -79,6 +81,14 @@ export class HostStateService {
   start(): void {
     this.everyone = true;
     this.kick();
+    // Imports through the API announce themselves; the poll below still catches the rest (the scheduled refresh on another replica).
+    void this.ctx.bus
+      .subscribe(CATALOG_CHANGED_CHANNEL, () => this.catalogChanged())
+      .then((unsubscribe) => {
+        if (this.stopped) void unsubscribe();
+        else this.unsubscribe = unsubscribe;
+      })
+      .catch((err: unknown) => this.ctx.log.warn({ err }, 'cannot listen for catalog changes; polling only'));
     const tick = () => {
       this.timer = this.ctx.clock.after(this.pollMs, () => {
         void catalogGeneration(this.ctx.db)
@@ -117,6 +127,7 @@ export class HostStateService {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
+    await this.unsubscribe?.().catch((err: unknown) => this.ctx.log.warn({ err }, 'catalog change listener not closed'));
     await this.idle();
   }
 

@@ -17,6 +17,9 @@ import {
 import type { Db, Tx } from '../db/index';
 import { addRowCounts, type CatalogTable, type RowCounts } from './store';
 
+/** Bus channel on which an import through the API tells every replica's host-state service to re-assess. */
+export const CATALOG_CHANGED_CHANNEL = 'catalog_changed';
+
 /** The feeds an import reads. */
 export type CatalogFeed = 'usn' | 'msrc' | 'kev' | 'epss';
 export const CATALOG_FEEDS: readonly CatalogFeed[] = ['usn', 'msrc', 'kev', 'epss'];

@@ -1,23 +1,54 @@
+import { readdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
-import { CATALOG_FEEDS, catalogStatus } from '../catalog/import-log';
+import { CATALOG_FEEDS, catalogStatus, type CatalogStatus } from '../catalog/import-log';
 import { importCatalog, type ImportResult, type ImportSources } from '../catalog/import';
+import { feedIoError } from '../catalog/feeds/feed-errors';
+import { ApiClient, resolveClientOptions } from '../client/api-client';
+import { uploadFiles, type UploadFile } from '../client/upload';
 import { loadConfig } from '../config';
 import { openDatabase, type Database } from '../db/index';
 import { action, printError, printJson, printTable } from './output';
 
-type DbOpts = { dataDir?: string; databaseUrl?: string; json?: boolean };
+type DbOpts = { dataDir?: string; databaseUrl?: string; json?: boolean; server?: string; apiToken?: string; caFingerprint?: string };
 type ImportOpts = DbOpts & { usnOsv?: string; msrcCvrf?: string[]; kev?: string; epss?: string };
 
-/** The database flags, resolved as `serve` resolves them (flags < env < defaults). */
+/** The database flags, resolved as `serve` resolves them (flags < env < defaults), or a running controller to go through. */
 function withDatabase(cmd: Command): Command {
   return cmd
-    .option('--data-dir <dir>', 'controller data directory holding the embedded database (default .patchfleet/controller)')
+    .option('--data-dir <dir>', 'controller data directory holding the embedded database (default .patchfleet/controller); with --server, where bootstrap.json is read from')
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else embedded PGlite in the data directory)')
+    .option('--server <url>', 'go through this running controller (its API) instead of opening the database')
+    .option('--api-token <token>', 'with --server: admin API token (default: PATCHFLEET_API_TOKEN or bootstrap.json)')
+    .option('--ca-fingerprint <hex>', 'with --server: pin the certificate (default: PATCHFLEET_CA_FINGERPRINT or bootstrap.json)')
     .option('--json', 'print JSON');
+}
+
+/** The files an upload sends: a USN directory file by file (as `catalog import` reads it), the rest as given. */
+async function uploadList(sources: ImportSources): Promise<UploadFile[]> {
+  const files: UploadFile[] = [];
+  const checked = async (path: string) => {
+    try {
+      return await stat(path);
+    } catch (err) {
+      throw feedIoError(path, err);
+    }
+  };
+  if (sources.usnOsv !== undefined) {
+    if ((await checked(sources.usnOsv)).isDirectory()) {
+      const names = (await readdir(sources.usnOsv)).filter((n) => /^USN-.*\.json$/.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      if (names.length === 0) throw feedIoError(sources.usnOsv, new Error('no USN-*.json files in this directory'));
+      for (const n of names) files.push({ field: 'usnOsv', path: join(sources.usnOsv, n) });
+    } else files.push({ field: 'usnOsv', path: sources.usnOsv });
+  }
+  for (const p of sources.msrcCvrf ?? []) files.push({ field: 'msrcCvrf', path: p });
+  if (sources.kev !== undefined) files.push({ field: 'kev', path: sources.kev });
+  if (sources.epss !== undefined) files.push({ field: 'epss', path: sources.epss });
+  for (const f of files) await checked(f.path);
+  return files;
 }
 
 async function openCatalogDatabase(opts: DbOpts): Promise<Database> {
@@ -74,6 +105,16 @@ export function registerCatalog(program: Command): void {
         return;
       }
       await action(async () => {
+        if (opts.server !== undefined) {
+          const files = await uploadList(sources);
+          const client = resolveClientOptions(opts);
+          process.stderr.write(`uploading ${files.length} file${files.length === 1 ? '' : 's'} to ${client.server}\n`);
+          const result = await uploadFiles<ImportResult>(client, '/api/v1/catalog/imports', files);
+          printWarnings(result.warnings);
+          if (opts.json) printJson(result);
+          else printImport(result);
+          return;
+        }
         const database = await openCatalogDatabase(opts);
         try {
           const result = await importCatalog(database.db, sources, {
@@ -92,27 +133,31 @@ export function registerCatalog(program: Command): void {
 
   withDatabase(group.command('status').description('rows per catalog table and the last import of each feed')).action(
     action(async (opts: DbOpts) => {
+      if (opts.server !== undefined) return printStatus(await new ApiClient(resolveClientOptions(opts)).call<CatalogStatus>('GET', '/api/v1/catalog/status'), opts.json);
       const database = await openCatalogDatabase(opts);
       try {
-        const status = await catalogStatus(database.db);
-        if (opts.json) return printJson(status);
-        printTable(
-          ['TABLE', 'ROWS'],
-          Object.entries(status.rows).map(([t, n]) => [t, String(n)]),
-        );
-        process.stdout.write('\n');
-        printTable(
-          ['FEED', 'LAST IMPORT', 'BY', 'INSERTED', 'UPDATED', 'UNCHANGED', 'DELETED', 'SOURCES'],
-          CATALOG_FEEDS.map((feed) => {
-            const last = status.lastImports[feed];
-            if (last === undefined) return [feed, 'never', '-', '-', '-', '-', '-', '-'];
-            const t = last.totals;
-            return [feed, last.finishedAt, last.actor, String(t.inserted), String(t.updated), String(t.unchanged), String(t.deleted), last.sources.join(' ')];
-          }),
-        );
+        printStatus(await catalogStatus(database.db), opts.json);
       } finally {
         await database.close();
       }
+    }),
+  );
+}
+
+function printStatus(status: CatalogStatus, json: boolean | undefined): void {
+  if (json) return printJson(status);
+  printTable(
+    ['TABLE', 'ROWS'],
+    Object.entries(status.rows).map(([t, n]) => [t, String(n)]),
+  );
+  process.stdout.write('\n');
+  printTable(
+    ['FEED', 'LAST IMPORT', 'BY', 'INSERTED', 'UPDATED', 'UNCHANGED', 'DELETED', 'SOURCES'],
+    CATALOG_FEEDS.map((feed) => {
+      const last = status.lastImports[feed];
+      if (last === undefined) return [feed, 'never', '-', '-', '-', '-', '-', '-'];
+      const t = last.totals;
+      return [feed, last.finishedAt, last.actor, String(t.inserted), String(t.updated), String(t.unchanged), String(t.deleted), last.sources.join(' ')];
     }),
   );
 }

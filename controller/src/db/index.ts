@@ -17,6 +17,7 @@ import postgres from 'postgres';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import * as schema from './schema/index';
 import { localBus, postgresBus, type Bus } from '../bus/bus';
+import { acquireDataDirLock } from './data-dir-lock';
 
 export type Schema = typeof schema;
 /** The one database type the rest of the controller sees, whichever driver is behind it. */
@@ -65,13 +66,24 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   }
   const dir = join(opts.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // PGlite serves one process: refuse (naming the holder and the fix) before touching pgdata.
+  const lock = acquireDataDirLock(opts.dataDir, new Date());
   let client: PGlite;
   try {
     client = await PGlite.create(dir);
   } catch (err) {
-    throw new PfError(Errors.DATABASE_UNAVAILABLE, `cannot open the embedded database in ${dir} (is another controller using this data directory?): ${(err as Error).message}`, undefined, { cause: err });
+    lock.release();
+    throw new PfError(Errors.DATABASE_UNAVAILABLE, `cannot open the embedded database in ${dir}: ${(err as Error).message}`, undefined, { cause: err });
   }
-  return wrapPglite(client, dir, runMigrations);
+  let database: Database;
+  try {
+    database = await wrapPglite(client, dir, runMigrations);
+  } catch (err) {
+    await client.close();
+    lock.release();
+    throw err;
+  }
+  return { ...database, close: () => database.close().finally(() => lock.release()) };
 }
 
 /** Wraps an open PGlite (file-backed or in memory) as a Database, migrating it if asked. */

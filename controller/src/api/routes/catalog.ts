@@ -1,0 +1,77 @@
+/**
+ * The advisory catalog over the API: imports uploaded to the running
+ * controller (the only process that may open its embedded database) and
+ * the catalog's status.
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PfError, Errors } from '@patchfleet/shared/errors';
+import type { ControllerContext } from '../../context';
+import { CATALOG_CHANGED_CHANNEL, catalogStatus } from '../../catalog/import-log';
+import { DEFAULT_UPLOAD_LIMITS, importUploadedCatalog, type UploadedPart, type UploadLimits } from '../../catalog/upload-import';
+import { actorOf } from '../auth';
+import { ErrorResponse } from '../schemas';
+
+/** The uploaded files of a multipart request, as the import service takes them. */
+async function* uploadedParts(req: FastifyRequest): AsyncGenerator<UploadedPart> {
+  for await (const part of req.parts()) {
+    if (part.type !== 'file') throw new PfError(Errors.VALIDATION, `form field "${part.fieldname}" is not a file: send feed files only`);
+    yield { field: part.fieldname, filename: part.filename, stream: part.file };
+  }
+}
+
+/** Maps the multipart plugin's own limit and format errors to our codes. */
+function uploadError(err: unknown): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') return new PfError(Errors.PAYLOAD_TOO_LARGE, (err as Error).message);
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return new PfError(Errors.VALIDATION, 'send the feed files as multipart/form-data');
+  return err;
+}
+
+export function catalogRoutes(app: FastifyInstance, ctx: ControllerContext, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): void {
+  // Encapsulated: only these routes parse multipart bodies.
+  void app.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 0, parts: limits.maxFiles } });
+
+    scope.post(
+      '/api/v1/catalog/imports',
+      {
+        config: { auth: 'admin' },
+        schema: {
+          summary: 'Import advisory feed files (multipart: usnOsv (repeatable), msrcCvrf (repeatable), kev, epss) in one transaction; answers per-table counts',
+          tags: ['catalog'],
+          consumes: ['multipart/form-data'],
+          response: { '4xx': ErrorResponse, '5xx': ErrorResponse },
+        },
+      },
+      async (req, reply) => {
+        let result;
+        try {
+          result = await importUploadedCatalog(ctx.db, uploadedParts(req), {
+            clock: ctx.clock,
+            actor: actorOf(req),
+            limits,
+            onProgress: (line) => req.log.debug({ progress: line }, 'catalog import'),
+          });
+        } catch (err) {
+          throw uploadError(err);
+        }
+        req.log.info({ runId: result.runId, feeds: Object.keys(result.feeds), changed: result.changed }, 'catalog imported');
+        if (result.changed) {
+          // Every replica re-assesses now; the catalog poll would see it within its interval anyway.
+          await ctx.bus.publish(CATALOG_CHANGED_CHANNEL, result.runId).catch((err: unknown) => req.log.warn({ err }, 'catalog change not announced'));
+        }
+        return reply.code(201).send(result);
+      },
+    );
+  });
+
+  app.get(
+    '/api/v1/catalog/status',
+    {
+      config: { auth: 'helpdesk' },
+      schema: { summary: 'Rows per catalog table and the last import of each feed', tags: ['catalog'], response: { '4xx': ErrorResponse } },
+    },
+    async () => catalogStatus(ctx.db),
+  );
+}

@@ -10,6 +10,7 @@ import { Errors } from '@patchfleet/shared/errors';
 import { registerErrorHandling, sendError } from './api/errors';
 import { auditRoutes } from './api/routes/audit';
 import { enrollRoutes } from './api/routes/enroll';
+import { catalogRoutes } from './api/routes/catalog';
 import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
 import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
@@ -61,6 +62,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   auditRoutes(app, ctx);
   ringRoutes(app, ctx);
   apiTokenRoutes(app, ctx);
+  catalogRoutes(app, ctx);
   if (opts.commands) commandRoutes(app, ctx, opts.commands);
   if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);
   app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAuth } from './api/auth';
 import { Errors } from '@patchfleet/shared/errors';
 import { registerErrorHandling, sendError } from './api/errors';
+import { registerInputGuard } from './api/input-guard';
 import { auditRoutes } from './api/routes/audit';
 import { enrollRoutes } from './api/routes/enroll';
 import { catalogRoutes } from './api/routes/catalog';
@@ -54,6 +55,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   });
   registerErrorHandling(app);
   registerAuth(app, ctx);
+  registerInputGuard(app);
   healthRoutes(app, ctx);
   enrollRoutes(app, ctx);
   enrollmentTokenRoutes(app, ctx);

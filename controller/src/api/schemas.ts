@@ -12,3 +12,10 @@ export const Paging = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 })),
 };
+
+/**
+ * A bigint id in a query (`before`): the largest integer a JSON number holds
+ * exactly. Larger values would be rounded by JSON and refused by PostgreSQL's
+ * bigint (22003), so they are refused here with 400.
+ */
+export const BigintId = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });

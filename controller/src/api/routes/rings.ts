@@ -27,7 +27,7 @@ const RingSettings = {
   waveSize: Type.Integer({ minimum: 0, maximum: 1_000_000, description: '0: the whole ring in one wave' }),
   maxConcurrent: Type.Integer({ minimum: 0, maximum: 1_000_000, description: '0: no limit' }),
   soakHours: Type.Integer({ minimum: 0, maximum: 24 * 365 }),
-  promotion: Type.Object({ minHostsDone: Type.Integer({ minimum: 0 }), maxFailureRate: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false }),
+  promotion: Type.Object({ minHostsDone: Type.Integer({ minimum: 0, maximum: 1_000_000 }), maxFailureRate: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false }),
   reboot: Type.Object(
     { policy: Type.Union([Type.Literal('never'), Type.Literal('when-required'), Type.Literal('always')]), deadlineHours: Type.Integer({ minimum: 0, maximum: 24 * 30 }) },
     { additionalProperties: false },

@@ -49,13 +49,21 @@ describe('assessWindows on the 2025 MSRC documents', () => {
     expect(result.installed).toEqual(expect.arrayContaining(['KB5058411', 'KB5060842']));
   });
 
+  it("lists as installed a hotfix the catalog knows only as superseded (August's KB5063878; its document is not imported)", () => {
+    expect(catalog.kbs.some((k) => k.id === 'KB5063878')).toBe(false);
+    expect(assessWindows(client24H2, catalog).installed).toContain('KB5063878');
+    // Not listed when the host does not hold it, nor for a KB no applicable KB supersedes.
+    expect(assessWindows({ ...client24H2, hotfixes: [] }, catalog).installed).not.toContain('KB5063878');
+    expect(assessWindows({ ...client24H2, hotfixes: ['KB5063878', 'KB1234567'] }, catalog).installed).not.toContain('KB1234567');
+  });
+
   it('lists no hotpatch for a host not enrolled in hotpatching, whether it says no or cannot tell', () => {
     for (const hotpatchEnrolled of [false, null]) {
       const result = assessWindows({ ...client24H2, hotpatchEnrolled }, catalog);
       expect(result.missing.filter((f) => f.hotpatch)).toEqual([]);
       expect(result.missing.map((f) => f.id)).toEqual(['KB5072033']);
       expect(result.missing[0]!.covers.filter((id) => kb(id).hotpatch)).toEqual([]);
-      expect(result.installed.filter((id) => kb(id).hotpatch)).toEqual([]);
+      expect(result.installed.filter((id) => catalog.kbs.find((k) => k.id === id)?.hotpatch === true)).toEqual([]);
     }
   });
 

@@ -48,7 +48,10 @@ export interface WindowsAssessment {
   products: string[];
   /** Actionable KBs, newest first. */
   missing: WindowsFinding[];
-  /** KBs that apply and are installed: in the hotfix list, at or below the host's build, or superseded by one of those. Sorted. */
+  /**
+   * KBs that apply and are installed: in the hotfix list, at or below the host's build, or superseded by one of those;
+   * also a listed KB the catalog knows only through the supersedence of one of the host's KBs. Sorted.
+   */
   installed: string[];
 }
 
@@ -182,8 +185,18 @@ export function assessWindows(host: WindowsHost, catalog: Pick<Catalog, 'kbs'> |
   });
   findings.sort((a, b) => ((b.month ?? '') < (a.month ?? '') ? -1 : (b.month ?? '') > (a.month ?? '') ? 1 : compareKbIds(b.id, a.id)));
 
-  const installedApplicable = sortedKbIds([...candidates.keys()].filter((id) => installed.has(id)));
-  return { products, missing: findings, installed: installedApplicable };
+  const installedApplicable = [...candidates.keys()].filter((id) => installed.has(id));
+  // A listed KB the catalog knows only as superseded by one of the host's KBs (its own month's
+  // document not imported) is still installed and applies: say so rather than drop it.
+  for (const id of hotfixes) {
+    if (candidates.has(id) || index.byId.has(id)) continue;
+    for (const c of candidates.values()) {
+      if (!c.entry.node.supersedesAll.has(id)) continue;
+      installedApplicable.push(id);
+      break;
+    }
+  }
+  return { products, missing: findings, installed: sortedKbIds(installedApplicable) };
 }
 
 /** Which missing KBs make which others unnecessary; see `assessWindows` for the rules. */

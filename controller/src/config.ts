@@ -69,6 +69,8 @@ export const ConfigSchema = Type.Object(
      * and demonstrations; sessions, commands and the audit log keep real time.
      */
     rolloutClock: Type.Optional(Type.String({ pattern: '^[^,]+,[^,]+,[0-9.]+$' })),
+    /** Days audit entries are kept (audit/retention.ts; default 400, at least 30, which the database trigger also enforces). */
+    auditRetentionDays: Type.Optional(Type.Integer({ minimum: 30, maximum: 36_500 })),
   },
   { additionalProperties: false },
 );
@@ -97,8 +99,9 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_LOG_LEVEL: 'logLevel',
   PATCHFLEET_ROLLOUT_TICK_SEC: 'rolloutTickSec',
   PATCHFLEET_ROLLOUT_CLOCK: 'rolloutClock',
+  PATCHFLEET_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
 };
-const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec', 'rolloutTickSec']);
+const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays']);
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(ConfigSchema);
 

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '@patchfleet/shared';
 import { buildApp } from './app';
+import { DEFAULT_AUDIT_RETENTION_DAYS, startAuditRetention } from './audit/retention';
 import { feedsConfigured, startCatalogRefresh } from './catalog/refresh';
 import type { Config } from './config';
 import type { ControllerContext } from './context';
@@ -79,6 +80,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     rollouts.start();
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
+    const retention = startAuditRetention(ctx, config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;
     return {
@@ -94,6 +96,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       close() {
         closing ??= (async () => {
           await refresh?.stop();
+          await retention.stop();
           await rollouts.stop();
           await commands.stop();
           await gateway.close();

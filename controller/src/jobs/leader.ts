@@ -14,6 +14,7 @@ import type { Db, Tx } from '../db/index';
 export const JobLocks = {
   rolloutTick: 7320901,
   catalogRefresh: 7320902,
+  auditRetention: 7320903,
 } as const;
 
 /** Runs `fn` inside a transaction holding lock `key`; returns undefined (without running) when another replica holds it. */

@@ -2,8 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../context';
+import { Readable } from 'node:stream';
+import { PfError, Errors } from '@patchfleet/shared/errors';
+import { audit } from '../../audit/audit';
+import { auditJsonLines } from '../../audit/export';
 import { auditLog } from '../../db/schema/index';
-import { ErrorResponse } from '../schemas';
+import { actorOf } from '../auth';
+import { BigintId, ErrorResponse } from '../schemas';
 
 export function auditRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   app.get(
@@ -16,7 +21,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ControllerContext): void 
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-            before: Type.Optional(Type.Integer({ minimum: 1, description: 'return entries with id below this' })),
+            before: Type.Optional(BigintId('return entries with id below this')),
             targetType: Type.Optional(Type.String({ maxLength: 64 })),
             targetId: Type.Optional(Type.String({ maxLength: 128 })),
             action: Type.Optional(Type.String({ maxLength: 64 })),
@@ -35,6 +40,44 @@ export function auditRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       if (action) conds.push(eq(auditLog.action, action));
       const rows = await ctx.db.select().from(auditLog).where(and(...conds)).orderBy(desc(auditLog.id)).limit(limit);
       return { items: rows.map((r) => ({ ...r, at: r.at.toISOString() })) };
+    },
+  );
+
+  app.get(
+    '/api/v1/audit/export',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Export the audit log as JSON lines, oldest first (since <= at < until)',
+        tags: ['audit'],
+        querystring: Type.Object(
+          {
+            since: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
+            until: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
+            format: Type.Optional(Type.Literal('jsonl', { default: 'jsonl' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { '4xx': ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as { since?: string; until?: string };
+      const since = q.since ? new Date(q.since) : undefined;
+      const until = q.until ? new Date(q.until) : undefined;
+      if (since && until && since > until) throw new PfError(Errors.VALIDATION, 'querystring/since must not be after until');
+      const now = new Date(ctx.clock.now());
+      // Recorded before the first byte: an export of the audit log is itself a security event.
+      await audit(ctx.db, now, { actor: actorOf(req), action: 'audit.export', targetType: 'audit-log', targetId: 'audit_log', details: { since: since?.toISOString() ?? null, until: until?.toISOString() ?? null }, requestId: req.id });
+      const lines = auditJsonLines(ctx.db, { since, until });
+      // The first page is read before the headers go out, so a database outage still answers 503 in the envelope.
+      const first = await lines.next();
+      async function* all(): AsyncGenerator<string> {
+        if (first.done) return;
+        yield first.value;
+        yield* lines;
+      }
+      return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="patchfleet-audit.jsonl"').send(Readable.from(all()));
     },
   );
 }

@@ -39,8 +39,11 @@ function ubuntuPackages(): Package[] {
     });
 }
 
-/** Enrolls an agent identity with the CLI and reports an Ubuntu 24.04 host over a raw session; returns its id. */
-async function reportUbuntuHost(boot: Bootstrap, stateDir: string): Promise<{ agentId: string; close(): void }> {
+const UBUNTU = { hostname: 'ubuntu-web-1', os: { platform: 'linux' as const, id: 'ubuntu', name: 'Ubuntu 24.04.1 LTS', version: '24.04', codename: 'noble', kernel: '6.8.0-41-generic', arch: 'x86_64' } };
+const DEBIAN = { hostname: 'debian-vm', os: { platform: 'linux' as const, id: 'debian', name: 'Debian GNU/Linux 12 (bookworm)', version: '12', codename: 'bookworm', kernel: '6.1.0-26-amd64', arch: 'x86_64' } };
+
+/** Enrolls an agent identity with the CLI and reports a host (Ubuntu 24.04 by default) over a raw session; returns its id. */
+async function reportUbuntuHost(boot: Bootstrap, stateDir: string, facts: typeof UBUNTU | typeof DEBIAN = UBUNTU): Promise<{ agentId: string; close(): void }> {
   const token = (await api<{ token: string }>(boot, 'POST', '/api/v1/enrollment-tokens', {})).body.token;
   const enrolled = await runCli('agent', ['enroll', '--server', boot.url.replace('https:', 'wss:'), '--token', token, '--ca-fingerprint', boot.caFingerprint, '--state-dir', stateDir]);
   expect(enrolled.code, enrolled.stderr).toBe(0);
@@ -52,7 +55,7 @@ async function reportUbuntuHost(boot: Bootstrap, stateDir: string): Promise<{ ag
   c.send(makeFrame('auth', { agentId: id.agentId, sessionId: ch.sessionId, signature: nodeEd25519.sign(canonicalBytes(authChallengePayload(id.agentId, ch.sessionId, ch.nonce)), id.secretKey) }, Date.now()));
   expect((await c.next()).type).toBe('welcome');
   const packages = ubuntuPackages();
-  const host = sampleHost({ hostname: 'ubuntu-web-1', os: { platform: 'linux', id: 'ubuntu', name: 'Ubuntu 24.04.1 LTS', version: '24.04', codename: 'noble', kernel: '6.8.0-41-generic', arch: 'x86_64' } });
+  const host = sampleHost(facts);
   c.send(makeFrame('inventory', { seq: 1, kind: 'full', part: 0, parts: 1, packageCount: packages.length, collectedAt: Date.now(), host, packages }, Date.now()));
   expect(await c.next()).toMatchObject({ type: 'ack', seq: 1 });
   return { agentId: id.agentId, close: () => c.close() };
@@ -123,6 +126,7 @@ describe('catalog import --server into a running controller', { timeout: 180_000
   let dbUrl: string | undefined;
   let dropDb: () => Promise<void>;
   let host: { agentId: string; close(): void };
+  let debian: { agentId: string; close(): void };
 
   beforeAll(async () => {
     dataDir = join(dir, 'served');
@@ -133,14 +137,28 @@ describe('catalog import --server into a running controller', { timeout: 180_000
     controller = await startControllerProcess({ dataDir, databaseUrl: dbUrl });
     boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
     host = await reportUbuntuHost(boot, join(dir, 'agent'));
+    debian = await reportUbuntuHost(boot, join(dir, 'agent-debian'), DEBIAN);
   }, 120_000);
   afterAll(async () => {
     host?.close();
+    debian?.close();
     await controller?.stop();
     await dropDb?.();
   });
 
   const cli = (args: string[]) => runCli('controller', ['catalog', ...args, '--server', boot.url, '--data-dir', dataDir], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });
+
+  type Coverage = { covered: boolean; source: string | null; reason: string | null };
+  type State = { assessedAt: string | null; coverage: Coverage; missing: { id: string }[] };
+
+  it('before any import, says that no advisory source covers the hosts instead of an empty, fully-patched look (API and CLI)', async () => {
+    const ubuntu = await api<State>(boot, 'GET', `/api/v1/hosts/${host.agentId}/patches`);
+    expect(ubuntu.body).toMatchObject({ assessedAt: null, missing: [], coverage: { covered: false, source: null } });
+    expect(ubuntu.body.coverage.reason).toMatch(/^no imported Ubuntu Security Notice covers Ubuntu 24\.04, so missing patches are unknown, not zero/);
+    const shown = await runCli('controller', ['hosts', 'patches', debian.agentId, '--data-dir', dataDir]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^not assessed: no advisory source covers debian 12: Patchfleet assesses Ubuntu .* so this host's missing patches are unknown, not zero\n$/);
+  });
 
   it('streams the files, answers per-table counts, and the controller assesses its host without a restart', async () => {
     const res = await cli(['import', '--usn-osv', FIXTURE_PATHS.usnDir, '--msrc-cvrf', cvrfPath('Nov'), '--kev', FIXTURE_PATHS.kev]);
@@ -151,13 +169,19 @@ describe('catalog import --server into a running controller', { timeout: 180_000
     expect(res.stdout).toMatch(/imported usn, msrc, kev in [\d.]+ s \(run imp_[0-9a-f]+\)\n$/);
 
     // Well inside the 30 s catalog poll: the import's bus message starts the re-assessment.
-    type State = { assessedAt: string | null; missing: { id: string }[] };
     const state = await waitFor(async () => {
       const r = await api<State>(boot, 'GET', `/api/v1/hosts/${host.agentId}/patches`);
       return r.body.missing?.length ? r.body : undefined;
     }, 'the host to be assessed after the import', 15_000);
     expect(state.missing.map((m) => m.id).sort()).toEqual(['USN-6756-1', 'USN-7604-1']);
     expect(state.assessedAt).not.toBeNull();
+    expect(state.coverage).toEqual({ covered: true, source: 'usn', reason: null });
+    // The Debian host is still not covered by anything imported, and says so in `hosts show`.
+    const deb = await api<State>(boot, 'GET', `/api/v1/hosts/${debian.agentId}/patches`);
+    expect(deb.body).toMatchObject({ assessedAt: null, missing: [], coverage: { covered: false } });
+    expect(deb.body.coverage.reason).toMatch(/^no advisory source covers debian 12/);
+    const shown = await runCli('controller', ['hosts', 'show', debian.agentId, '--data-dir', dataDir]);
+    expect(shown.stdout).toMatch(/^patches: +not assessed: no advisory source covers debian 12/m);
     const one = await api<{ affectedHosts: number }>(boot, 'GET', '/api/v1/patches/USN-7604-1');
     expect(one.status).toBe(200);
     expect(one.body.affectedHosts).toBe(1);

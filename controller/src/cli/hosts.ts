@@ -1,8 +1,26 @@
 import type { Command } from 'commander';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
+import type { PatchCoverage } from '../assess/coverage';
 import type { HostDetail, HostSummary } from '../hosts/queries';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
+
+/** What GET /api/v1/hosts/:id/patches answers, as far as the CLI prints it. */
+interface HostPatches {
+  assessedAt: string | null;
+  coverage?: PatchCoverage;
+  missing: { id: string; title: string; cves: string[]; priority: { tier: string; score: number; dueBy: string | null } }[];
+  installed: string[];
+  summary: { missing: number; installed: number; overdue: number; byTier: Record<string, number> };
+}
+
+/** One line on a host's patch state that never passes "unknown" off as "fully patched". */
+export function patchStateLine(p: HostPatches): string {
+  if (p.coverage && !p.coverage.covered) return `not assessed: ${p.coverage.reason ?? 'no advisory source covers this host'}`;
+  const s = p.summary;
+  const tiers = ['critical', 'high', 'medium', 'low'].map((t) => `${t} ${s.byTier[t] ?? 0}`).join(', ');
+  return `${s.missing} missing (${tiers}; ${s.overdue} past due), ${s.installed} installed; assessed ${p.assessedAt ?? 'not yet'}`;
+}
 
 export function registerHosts(program: Command): void {
   const group = program.command('hosts').description('look hosts up');
@@ -30,6 +48,7 @@ export function registerHosts(program: Command): void {
       const client = new ApiClient(resolveClientOptions(opts));
       const h = await client.call<HostDetail>('GET', `/api/v1/hosts/${encodeURIComponent(id)}`);
       if (opts.json) return printJson(h);
+      const patches = await client.call<HostPatches>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/patches`);
       process.stdout.write(
         [
           `id:        ${h.id}`,
@@ -40,8 +59,23 @@ export function registerHosts(program: Command): void {
           `labels:    ${Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
           `packages:  ${h.packageCount}`,
           `online:    ${h.online ? 'yes' : 'no'} (last seen ${h.lastSeenAt ?? 'never'}, last report ${h.lastReportAt ?? 'never'})`,
+          `patches:   ${patchStateLine(patches)}`,
         ].join('\n') + '\n',
       );
+    }),
+  );
+
+  connection(group.command('patches').description("a host's missing advisories with priority, and whether any advisory source covers it").argument('<id>', 'host id')).action(
+    action(async (id: string, opts: ConnOpts) => {
+      const client = new ApiClient(resolveClientOptions(opts));
+      const p = await client.call<HostPatches>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/patches`);
+      if (opts.json) return printJson(p);
+      if (p.missing.length > 0)
+        printTable(
+          ['ID', 'TIER', 'SCORE', 'DUE', 'CVES', 'TITLE'],
+          p.missing.map((m) => [m.id, m.priority.tier, String(m.priority.score), m.priority.dueBy?.slice(0, 10) ?? '-', String(m.cves.length), m.title.slice(0, 100)]),
+        );
+      process.stdout.write(`${patchStateLine(p)}\n`);
     }),
   );
 }

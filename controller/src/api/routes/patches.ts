@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
+import { hostCoverage } from '../../assess/coverage';
 import type { ControllerContext } from '../../context';
 import { catalogKbs, catalogUsns, hostPatchState, hosts } from '../../db/schema/index';
 import { ErrorResponse, Paging } from '../schemas';
@@ -58,10 +59,13 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       const installed = rows.filter((r) => r.status === 'installed').map((r) => r.patchId);
       const assessedAt = rows.reduce<Date | null>((a, r) => (a && a > r.assessedAt ? a : r.assessedAt), null);
       const now = ctx.clock.now();
+      // Empty lists mean "nothing missing" only when a feed covers the host; `coverage` says which it is.
+      const coverage = await hostCoverage(ctx.db, host.id);
       return {
         hostId: host.id,
         hostname: host.hostname,
         assessedAt: assessedAt?.toISOString() ?? null,
+        coverage,
         missing,
         installed,
         summary: {

@@ -7,6 +7,7 @@ import { registerAssess } from './cli/assess';
 import { registerHosts } from './cli/hosts';
 import { registerRings } from './cli/rings';
 import { registerRollout } from './cli/rollout';
+import { registerApiToken, registerHostRevoke } from './cli/api-token';
 import { registerServe } from './cli/serve';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
@@ -22,9 +23,13 @@ const program = new Command('patchfleet')
 registerServe(program);
 registerEnrollToken(program);
 registerHosts(program);
+// `hosts revoke` lives with the other revocation commands.
+const hostsCommand = program.commands.find((c) => c.name() === 'hosts');
+if (hostsCommand) registerHostRevoke(hostsCommand);
 registerCatalog(program);
 registerAssess(program);
 registerRings(program);
 registerRollout(program);
+registerApiToken(program);
 
 await program.parseAsync(process.argv);

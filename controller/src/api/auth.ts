@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiTokens, type Role } from '../db/schema/index';
 import { eq } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
-import { findApiToken, roleAllows, type Principal } from '../keys/api-tokens';
+import { lookupApiToken, roleAllows, type Principal } from '../keys/api-tokens';
 import type { ControllerContext } from '../context';
 
 export type RouteAuth = 'public' | Role;
@@ -35,11 +35,14 @@ export function registerAuth(app: FastifyInstance, ctx: ControllerContext): void
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) throw new PfError(Errors.UNAUTHORIZED, 'missing Authorization: Bearer <token> header');
-    const found = await findApiToken(ctx.db, match[1]);
-    if (!found) throw new PfError(Errors.UNAUTHORIZED, 'API token is not valid');
-    if (!roleAllows(found.role, needed)) throw new PfError(Errors.FORBIDDEN, `this route needs the ${needed} role; the token has ${found.role}`);
-    req.principal = { tokenId: found.tokenId, name: found.name, role: found.role };
     const now = ctx.clock.now();
+    const lookup = await lookupApiToken(ctx.db, match[1], new Date(now));
+    if ('refused' in lookup) {
+      throw new PfError(Errors.UNAUTHORIZED, lookup.refused === 'unknown' ? 'API token is not valid' : `API token has ${lookup.refused === 'expired' ? 'expired' : 'been revoked'}`);
+    }
+    const found = lookup.live;
+    if (!roleAllows(found.role, needed)) throw new PfError(Errors.FORBIDDEN, `this route needs the ${needed} role; the token has ${found.role}`);
+    req.principal = { tokenId: found.tokenId, name: found.name, role: found.role, personId: found.personId, personName: found.personName };
     if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       // Best effort, coarse: a write per request would cost more than the information is worth.
       await ctx.db.update(apiTokens).set({ lastUsedAt: new Date(now) }).where(eq(apiTokens.id, found.tokenId));

@@ -158,16 +158,4 @@ export function registerRollout(program: Command): void {
       else process.stdout.write(`deleted ${res.deleted}\n`);
     }),
   );
-
-  const tokens = program.command('api-token').description('API tokens for people and scripts (admins)');
-  connection(tokens.command('create').description('create an API token and print its secret once'))
-    .requiredOption('--name <name>', 'who or what uses it')
-    .option('--role <role>', 'admin, operator or helpdesk', 'helpdesk')
-    .action(
-      action(async (opts: ConnOpts & { name: string; role: string }) => {
-        const t = await new ApiClient(resolveClientOptions(opts)).call<{ id: string; name: string; role: string; token: string }>('POST', '/api/v1/api-tokens', { name: opts.name, role: opts.role });
-        if (opts.json) printJson(t);
-        else process.stdout.write(`${t.token}\n`);
-      }),
-    );
 }

@@ -10,6 +10,9 @@ import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { LastSeenTracker } from './last-seen';
 import type { CommandStatusFrame } from '@patchfleet/shared';
 import { AgentSession, CloseCodes } from './session';
+import { Errors } from '@patchfleet/shared/errors';
+import { REVOCATION_CHANNEL } from '../enrollment/revoke-host';
+import type { Unsubscribe } from '../bus/bus';
 
 /** What the command service plugs into the gateway. */
 export interface CommandHooks {
@@ -24,11 +27,14 @@ export class AgentGateway {
   readonly tracker: LastSeenTracker;
   /** Set by the command service; until then agents just connect and report. */
   commandHooks: CommandHooks | undefined;
+  private unsubscribeRevocations: Unsubscribe | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
     /** Told when a host's stored inventory changed (the host is re-assessed). */
     private readonly onReportApplied: (agentId: string) => void = () => undefined,
+    /** Told when a socket's agent authenticated (net/connection-guard.ts stops counting it as unauthenticated). */
+    private readonly onSocketAuthenticated: (socket: IncomingMessage['socket']) => void = () => undefined,
   ) {
     this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log);
     this.wss = new WebSocketServer({
@@ -53,8 +59,29 @@ export class AgentGateway {
     return [...this.sessions.keys()];
   }
 
+  /**
+   * Ends a revoked agent's session on this process at once: an error frame
+   * PF_ERR_AGENT_REVOKED (agents stop retrying on it), then close 4403.
+   * Returns whether this process held the agent.
+   */
+  disconnectRevoked(agentId: string): boolean {
+    const s = this.sessions.get(agentId);
+    if (!s) return false;
+    s.send('error', { code: Errors.AGENT_REVOKED.code, message: Errors.AGENT_REVOKED.message, retryable: false });
+    s.close(CloseCodes.revoked, Errors.AGENT_REVOKED.code);
+    this.ctx.log.info({ agentId }, 'revoked agent disconnected');
+    return true;
+  }
+
   attach(server: Server): void {
     this.tracker.start();
+    // Every replica hears a revocation; the one holding the socket closes it.
+    this.ctx.bus
+      .subscribe(REVOCATION_CHANNEL, (agentId) => this.disconnectRevoked(agentId))
+      .then((unsubscribe) => {
+        this.unsubscribeRevocations = unsubscribe;
+      })
+      .catch((err: unknown) => this.ctx.log.error({ err }, 'could not subscribe to agent revocations'));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== AGENT_WS_PATH) {
@@ -66,6 +93,7 @@ export class AgentGateway {
         const session = new AgentSession(ws, remote, this.ctx, this.tracker, {
           onAuthenticated: (s) => {
             this.pending.delete(s);
+            this.onSocketAuthenticated(req.socket);
             const older = this.sessions.get(s.agentId as string);
             this.sessions.set(s.agentId as string, s);
             older?.close(CloseCodes.replaced, 'replaced by a newer session');
@@ -87,6 +115,7 @@ export class AgentGateway {
 
   /** Closes every session (agents reconnect elsewhere or later) and flushes last-seen times. */
   async close(): Promise<void> {
+    await this.unsubscribeRevocations?.().catch(() => undefined);
     for (const s of [...this.sessions.values(), ...this.pending]) s.close(CloseCodes.shuttingDown, 'controller shutting down');
     await this.tracker.stop();
     this.wss.close();

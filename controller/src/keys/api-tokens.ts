@@ -1,14 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import { hashToken, randomToken } from '@patchfleet/shared';
-import { apiTokens, type Role } from '../db/schema/index';
+import { PfError, Errors } from '@patchfleet/shared/errors';
+import { apiTokens, people, type Role } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';
+import { personForNewToken } from './people';
 
 export interface Principal {
   tokenId: string;
   name: string;
   role: Role;
+  /** The person behind the token (people.id): two-person rules count these. */
+  personId: string;
+  personName: string;
 }
+
+/** API tokens expire after this unless `expires` says otherwise. */
+export const DEFAULT_TOKEN_TTL_SEC = 90 * 86_400;
 
 const ROLE_RANK: Record<Role, number> = { helpdesk: 0, operator: 1, admin: 2 };
 
@@ -17,20 +25,110 @@ export function roleAllows(role: Role, needed: Role): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[needed];
 }
 
-/** Creates an API token; returns the secret once (only its hash is stored). */
-export async function createApiToken(db: Db | Tx, name: string, role: Role, now: Date): Promise<{ id: string; token: string }> {
+async function insertToken(db: Db | Tx, v: { name: string; role: Role; now: Date; expiresAt: Date | null; personId: string; createdBy: string | null }): Promise<{ id: string; token: string }> {
   const id = `at_${randomBytes(8).toString('hex')}`;
   const token = randomToken('pfa');
-  await db.insert(apiTokens).values({ id, name, role, tokenHash: hashToken(token), createdAt: now });
+  await db.insert(apiTokens).values({ id, name: v.name, role: v.role, tokenHash: hashToken(token), createdAt: v.now, expiresAt: v.expiresAt, personId: v.personId, createdBy: v.createdBy });
   return { id, token };
 }
 
-/** Finds the live token with this secret. */
-export async function findApiToken(db: Db, token: string): Promise<(Principal & { lastUsedAt: Date | null }) | undefined> {
-  const rows = await db
-    .select({ tokenId: apiTokens.id, name: apiTokens.name, role: apiTokens.role, lastUsedAt: apiTokens.lastUsedAt })
+/**
+ * A token for the person called `name` (made when missing, registered by
+ * nobody), expiring after the default time. For set-ups with direct database
+ * access (tests, tools); the API mints through mintApiToken.
+ */
+export async function createApiToken(db: Db | Tx, name: string, role: Role, now: Date): Promise<{ id: string; token: string }> {
+  let [person] = await db.select({ id: people.id }).from(people).where(eq(people.name, name)).limit(1);
+  if (!person) {
+    person = { id: `pn_${randomBytes(6).toString('hex')}` };
+    await db.insert(people).values({ id: person.id, name, registrar: false, registeredBy: null, createdAt: now });
+  }
+  return insertToken(db, { name, role, now, expiresAt: new Date(now.getTime() + DEFAULT_TOKEN_TTL_SEC * 1000), personId: person.id, createdBy: null });
+}
+
+/**
+ * The bootstrap admin token: it never expires (it is how an operator gets in
+ * after the first start, kept 0600 on the controller) and belongs to the
+ * registrar person, created here when missing.
+ */
+export async function createBootstrapToken(tx: Tx, now: Date): Promise<{ id: string; token: string; personId: string }> {
+  let [registrar] = await tx.select({ id: people.id }).from(people).where(eq(people.registrar, true)).limit(1);
+  if (!registrar) {
+    registrar = { id: `pn_${randomBytes(6).toString('hex')}` };
+    await tx.insert(people).values({ id: registrar.id, name: 'bootstrap admin', registrar: true, registeredBy: null, createdAt: now });
+  }
+  const made = await insertToken(tx, { name: 'bootstrap admin', role: 'admin', now, expiresAt: null, personId: registrar.id, createdBy: null });
+  return { ...made, personId: registrar.id };
+}
+
+export interface MintInput {
+  name: string;
+  role: Role;
+  /** Seconds until expiry; null: never. */
+  ttlSec: number | null;
+  /** Register (registrar only) or name a person; default the creator's own person. */
+  person?: string | undefined;
+}
+
+/**
+ * Mints a token on behalf of `creator`. The new token belongs to the
+ * creator's person unless `person` names another, which only the registrar
+ * may do; no token gets a higher role than its creator's.
+ */
+export async function mintApiToken(tx: Tx, creator: Principal, input: MintInput, now: Date): Promise<{ id: string; token: string; personId: string; personName: string; expiresAt: Date | null; registered: boolean }> {
+  if (!roleAllows(creator.role, input.role)) throw new PfError(Errors.FORBIDDEN, `a ${creator.role} token cannot mint a ${input.role} token`);
+  const person = await personForNewToken(tx, creator, input.person, now);
+  const expiresAt = input.ttlSec === null ? null : new Date(now.getTime() + input.ttlSec * 1000);
+  const made = await insertToken(tx, { name: input.name, role: input.role, now, expiresAt, personId: person.id, createdBy: creator.tokenId });
+  return { ...made, personId: person.id, personName: person.name, expiresAt, registered: person.registered };
+}
+
+/** A token's state as authentication sees it. */
+export type TokenLookup = { live: Principal & { lastUsedAt: Date | null } } | { refused: 'unknown' | 'revoked' | 'expired' };
+
+/** Finds the token with this secret and says whether it may be used at `now`. */
+export async function lookupApiToken(db: Db, token: string, now: Date): Promise<TokenLookup> {
+  const [row] = await db
+    .select({ tokenId: apiTokens.id, name: apiTokens.name, role: apiTokens.role, lastUsedAt: apiTokens.lastUsedAt, revokedAt: apiTokens.revokedAt, expiresAt: apiTokens.expiresAt, personId: apiTokens.personId, personName: people.name })
     .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
+    .leftJoin(people, eq(people.id, apiTokens.personId))
+    .where(eq(apiTokens.tokenHash, hashToken(token)))
     .limit(1);
-  return rows[0];
+  if (!row) return { refused: 'unknown' };
+  if (row.revokedAt) return { refused: 'revoked' };
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return { refused: 'expired' };
+  // A token without a person (none should remain after migration 0006) is its own person.
+  const personId = row.personId ?? `token:${row.tokenId}`;
+  return { live: { tokenId: row.tokenId, name: row.name, role: row.role, lastUsedAt: row.lastUsedAt, personId, personName: row.personName ?? row.name } };
+}
+
+/** Finds the live token with this secret. */
+export async function findApiToken(db: Db, token: string, now: Date): Promise<(Principal & { lastUsedAt: Date | null }) | undefined> {
+  const found = await lookupApiToken(db, token, now);
+  return 'live' in found ? found.live : undefined;
+}
+
+/** Condition for tokens usable at `now`. */
+export function liveTokenWhere(now: Date) {
+  return and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)));
+}
+
+/**
+ * Revokes a token for good. The last live admin token is refused: without
+ * it nobody could administer the controller (the bootstrap token is not
+ * minted again once it has been revoked).
+ */
+export async function revokeApiToken(tx: Tx, id: string, now: Date): Promise<{ id: string; name: string; role: Role; personId: string | null }> {
+  const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id)).limit(1);
+  if (!row) throw new PfError(Errors.NOT_FOUND, `API token ${id} not found`);
+  if (row.revokedAt) throw new PfError(Errors.NOT_FOUND, `API token ${id} is already revoked`);
+  if (row.role === 'admin') {
+    const [other] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(apiTokens)
+      .where(and(liveTokenWhere(now), eq(apiTokens.role, 'admin'), ne(apiTokens.id, id)));
+    if (!other || other.n === 0) throw new PfError(Errors.FORBIDDEN, `API token ${id} is the last live admin token; mint another admin token first`);
+  }
+  await tx.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, id));
+  return { id: row.id, name: row.name, role: row.role, personId: row.personId };
 }

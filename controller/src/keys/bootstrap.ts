@@ -10,7 +10,7 @@ import { writeFileAtomic } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../audit/audit';
 import type { Db } from '../db/index';
-import { createApiToken, findApiToken } from './api-tokens';
+import { createBootstrapToken, lookupApiToken } from './api-tokens';
 
 export interface Bootstrap {
   url: string;
@@ -33,12 +33,16 @@ export async function ensureBootstrap(db: Db, opts: { dataDir: string; url: stri
       throw new PfError(Errors.CONFIG, `${path} is damaged: ${(err as Error).message}`);
     }
     // A data directory pointed at a fresh database: the old token is unknown there, so make a new one.
-    if (adminToken && !(await findApiToken(db, adminToken))) adminToken = undefined;
+    // A revoked bootstrap token is known: it is never replaced by a restart (that would undo the revocation).
+    if (adminToken) {
+      const found = await lookupApiToken(db, adminToken, opts.now);
+      if ('refused' in found && found.refused === 'unknown') adminToken = undefined;
+    }
   }
   if (!adminToken) {
     adminToken = await db.transaction(async (tx) => {
-      const created = await createApiToken(tx, 'bootstrap admin', 'admin', opts.now);
-      await audit(tx, opts.now, { actor: 'system', action: 'api-token.create', targetType: 'api-token', targetId: created.id, details: { role: 'admin', name: 'bootstrap admin' } });
+      const created = await createBootstrapToken(tx, opts.now);
+      await audit(tx, opts.now, { actor: 'system', action: 'api-token.create', targetType: 'api-token', targetId: created.id, details: { role: 'admin', name: 'bootstrap admin', person: created.personId, expiresAt: null } });
       return created.token;
     });
   }

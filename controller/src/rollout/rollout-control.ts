@@ -5,8 +5,9 @@ import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../audit/audit';
 import { cancelCommands } from '../commands/command-store';
 import type { Db, Tx } from '../db/index';
-import { changeFreezes, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutState } from '../db/schema/index';
+import { apiTokens, changeFreezes, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutState } from '../db/schema/index';
 import type { Principal } from '../keys/api-tokens';
+import { samePersonForApproval } from '../keys/people';
 import { requireRollout } from './rollout-create';
 
 export interface ActionContext {
@@ -63,7 +64,12 @@ export async function changeRolloutState(tx: Tx, id: string, op: keyof typeof AL
   await audit(tx, at, { actor: ctx.actor, action: `rollout.${op}`, targetType: 'rollout', targetId: id, details: { from: row.state, to: TARGET[op], reason: ctx.reason ?? null }, requestId: ctx.requestId });
 }
 
-/** Records an admin's approval of a ring. The same admin cannot approve twice: the second approval must be someone else's. */
+/**
+ * Records an admin's approval of a ring. Approvals count people, not tokens:
+ * the same token twice is ALREADY_APPROVED; another token of the same person
+ * (minted by them, or a person the earlier approver registered or was
+ * registered by) is SAME_PERSON (keys/people.ts).
+ */
 export async function approveRing(tx: Tx, id: string, ringIdOrName: string, principal: Principal, ctx: ActionContext & { comment?: string | undefined }): Promise<{ approvals: number; needed: number }> {
   const rollout = await requireRollout(tx, id);
   const [ring] = await tx
@@ -72,17 +78,26 @@ export async function approveRing(tx: Tx, id: string, ringIdOrName: string, prin
     .where(and(eq(rolloutRings.rolloutId, id), sql`(${rolloutRings.ringId} = ${ringIdOrName} or ${rolloutRings.ringName} = ${ringIdOrName})`))
     .limit(1);
   if (!ring) throw new PfError(Errors.NOT_FOUND, `rollout ${id} has no ring ${ringIdOrName}`);
-  const existing = await tx.select().from(rolloutApprovals).where(and(eq(rolloutApprovals.rolloutId, id), eq(rolloutApprovals.ringId, ring.ringId)));
+  const existing = await tx
+    .select({ approverTokenId: rolloutApprovals.approverTokenId, approverName: rolloutApprovals.approverName, personId: apiTokens.personId })
+    .from(rolloutApprovals)
+    .leftJoin(apiTokens, eq(apiTokens.id, rolloutApprovals.approverTokenId))
+    .where(and(eq(rolloutApprovals.rolloutId, id), eq(rolloutApprovals.ringId, ring.ringId)));
   // The most specific refusal first: an admin approving twice is told so whatever happened since.
   if (existing.some((a) => a.approverTokenId === principal.tokenId)) {
     throw new PfError(Errors.ALREADY_APPROVED, `${principal.name} already approved ring ${ring.ringName} of ${id}; the next approval must come from another admin`);
+  }
+  for (const a of existing) {
+    if (await samePersonForApproval(tx, a.personId ?? `token:${a.approverTokenId}`, principal.personId)) {
+      throw new PfError(Errors.SAME_PERSON, `ring ${ring.ringName} of ${id} was approved by ${a.approverName} (${principal.personName === a.approverName ? 'the same token holder' : 'the same person'}); token ${principal.name} belongs to ${principal.personName}: the next approval must come from another person`);
+    }
   }
   if (!['active', 'paused', 'halted'].includes(rollout.state)) throw new PfError(Errors.ROLLOUT_STATE, `rollout ${id} is ${rollout.state}: nothing left to approve`);
   if (ring.state !== 'waiting' && ring.state !== 'scheduled') throw new PfError(Errors.ROLLOUT_STATE, `ring ${ring.ringName} of ${id} is ${ring.state}: approvals are for rings that have not started`);
   if (existing.length >= ring.approvalsNeeded) throw new PfError(Errors.APPROVAL_NOT_NEEDED, `ring ${ring.ringName} of ${id} needs ${ring.approvalsNeeded} approval(s) and has ${existing.length}`);
   const at = new Date(ctx.realNow);
   await tx.insert(rolloutApprovals).values({ rolloutId: id, ringId: ring.ringId, approverTokenId: principal.tokenId, approverName: principal.name, comment: ctx.comment ?? null, at });
-  await audit(tx, at, { actor: ctx.actor, action: 'rollout.approve', targetType: 'rollout', targetId: id, details: { ring: ring.ringName, approver: principal.name, approvals: existing.length + 1, needed: ring.approvalsNeeded, comment: ctx.comment ?? null }, requestId: ctx.requestId });
+  await audit(tx, at, { actor: ctx.actor, action: 'rollout.approve', targetType: 'rollout', targetId: id, details: { ring: ring.ringName, approver: principal.name, person: principal.personName, approvals: existing.length + 1, needed: ring.approvalsNeeded, comment: ctx.comment ?? null }, requestId: ctx.requestId });
   return { approvals: existing.length + 1, needed: ring.approvalsNeeded };
 }
 

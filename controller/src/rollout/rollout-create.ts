@@ -9,6 +9,7 @@ import type { Tx } from '../db/index';
 import { ringAssignments, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
 import { listRings, runAssignment, type RingView } from './ring-store';
 import { packageTargets, patchReleaseDate, patchTargets, type HostTarget } from './targets';
+import { expediteReasons } from './expedite-rule';
 
 const DAY_MS = 86_400_000;
 
@@ -21,7 +22,7 @@ export interface StartRolloutInput {
   /** Limit to these rings (names or ids); default every ring. */
   rings?: string[] | undefined;
   expedite: boolean;
-  /** Override of the release date deferrals count from. */
+  /** Override of the release date deferrals count from (earlier than the catalog's, or now, is expediting). */
   releasedAt?: Date | undefined;
 }
 
@@ -60,6 +61,11 @@ export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { no
   const hostsInScope = merged.filter((t) => chosenIds.has(assigned.get(t.hostId) ?? ''));
   if (hostsInScope.length === 0) throw new PfError(Errors.NOTHING_TO_ROLL_OUT, `no host that needs it is in ring(s) ${chosen.map((r) => r.name).join(', ')}`);
 
+  // Skipping rings or backdating is expediting: it must be asked for (admins only, checked by the route).
+  const expedited = await expediteReasons(tx, input, { all: allRings, chosen }, opts.now);
+  if (expedited.length > 0 && !input.expedite) {
+    throw new PfError(Errors.EXPEDITE_REQUIRED, `this rollout ${expedited.join(' and ')}: that is expediting, which needs an admin and expedite: true`);
+  }
   const released = input.releasedAt ?? (await patchReleaseDate(tx, input.patches)) ?? new Date(opts.now);
   const id = `ro_${randomBytes(8).toString('hex')}`;
   const now = new Date(opts.now);
@@ -112,6 +118,9 @@ export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { no
     details: { patches: input.patches, packages: input.packages, expedite: input.expedite, releasedAt: released.toISOString(), rings: chosen.map((r) => r.name), hosts: hostRows.length },
     requestId: opts.requestId,
   });
+  if (input.expedite) {
+    await audit(tx, real, { actor: opts.actor, action: 'rollout.expedite', targetType: 'rollout', targetId: id, details: { reasons: expedited, rings: chosen.map((r) => r.name), releasedAt: released.toISOString() }, requestId: opts.requestId });
+  }
   return id;
 }
 

@@ -8,7 +8,7 @@ import { makeFrame, nodeEd25519, type CommandResult } from '@patchfleet/shared';
 import type { CommandService } from '../commands/command-service';
 import { applyAgentStatus, createCommands, type CommandRow, type StatusOutcome } from '../commands/command-store';
 import type { Db } from '../db/index';
-import { auditLog, commands, hostSessions, hosts, installedPackages, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
+import { auditLog, catalogUsns, commands, hostPatchState, hostSessions, hosts, installedPackages, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
 import { createLogger } from '../logger';
 import { ensureDefaultRings } from './ring-defaults';
 import { pinHost, runAssignment, updateRing, type RingInput } from './ring-store';
@@ -59,10 +59,19 @@ export class RolloutKit {
     await this.db.transaction((tx) => updateRing(tx, ring, input, new Date(T0 - DAY)).then(() => undefined));
   }
 
-  /** Starts a rollout of openssl 1.1-1 released at T0 (by default) at rollout time `now`. */
+  /** Starts a rollout of openssl 1.1-1 released at `now` (by default) at rollout time `now`. */
   start(now: number, input: Partial<StartRolloutInput> = {}): Promise<string> {
     return this.db.transaction((tx) =>
-      createRollout(tx, { patches: [], packages: [{ name: 'openssl', version: '1.1-1' }], expedite: false, releasedAt: new Date(T0), ...input }, { now, realNow: now, actor: 'token:tk_admin' }),
+      createRollout(tx, { patches: [], packages: [{ name: 'openssl', version: '1.1-1' }], expedite: false, releasedAt: new Date(now), ...input }, { now, realNow: now, actor: 'token:tk_admin' }),
+    );
+  }
+
+  /** A catalog USN published at `published` fixing openssl 1.1-1, missing on `hostIds`. */
+  async addUsn(id: string, published: number, hostIds: readonly string[]): Promise<void> {
+    const at = new Date(published).toISOString();
+    await this.db.insert(catalogUsns).values({ id, title: 'openssl vulnerabilities', details: '', published: at, modified: at, cves: [], cveFacts: [], contentHash: id });
+    await this.db.insert(hostPatchState).values(
+      hostIds.map((hostId) => ({ hostId, patchId: id, kind: 'usn' as const, status: 'missing' as const, packages: [{ name: 'openssl', installed: '1.0-1', fixed: '1.1-1' }], assessedAt: new Date(published) })),
     );
   }
 

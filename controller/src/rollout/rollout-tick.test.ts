@@ -57,16 +57,19 @@ describe('tickRollouts: ring order, deferral, windows', () => {
   it('holds a ring whose deferral is over while the previous ring has not passed', async () => {
     await kit.addHosts(['t1'], 'Test');
     await kit.addHosts(['f1'], 'First');
-    // Released three days ago: First's one-day deferral is long over.
-    const id = await kit.start(T0, { releasedAt: new Date(T0 - 3 * DAY) });
-    await kit.tick(T0, ['t1', 'f1']);
-    await kit.finish('t1', T0 + HOUR, 'succeeded');
-    await kit.tick(T0 + HOUR, ['t1', 'f1']);
+    // A USN published (T0) three days before the rollout starts: First's one-day deferral is long over.
+    await kit.addUsn('USN-9000-1', T0, ['t1', 'f1']);
+    const S = T0 + 3 * DAY;
+    const id = await kit.start(S, { patches: ['USN-9000-1'], packages: [], releasedAt: undefined });
+    expect((await kit.ring(id, 'First')).eligibleAt).toEqual(new Date(T0 + DAY));
+    await kit.tick(S, ['t1', 'f1']);
+    await kit.finish('t1', S + HOUR, 'succeeded');
+    await kit.tick(S + HOUR, ['t1', 'f1']);
     expect((await kit.ring(id, 'Test')).state).toBe('soaking');
     expect(await kit.ring(id, 'First')).toMatchObject({ state: 'waiting', note: 'waiting for the previous ring to pass' });
     expect(await kit.commandsOf('f1')).toEqual([]);
     // Test soaks 24 h.
-    expect(await kit.tick(T0 + 25 * HOUR, ['f1'])).toEqual(['f1']);
+    expect(await kit.tick(S + 25 * HOUR, ['f1'])).toEqual(['f1']);
     expect((await kit.ring(id, 'Test')).state).toBe('passed');
   });
 
@@ -328,13 +331,13 @@ describe('tickRollouts: approvals', () => {
   it('waits for two different admins on a fleet-wide ring, then installs', async () => {
     await kit.editRing('Broad', { deferralDays: 0, approvalRequired: true });
     await kit.addHosts(['b1'], 'Broad');
-    const id = await kit.start(T0, { rings: ['Broad'] });
+    const id = await kit.start(T0, { rings: ['Broad'], expedite: true });
     expect((await kit.ring(id, 'Broad')).approvalsNeeded).toBe(2);
     expect(await kit.tick(T0, ['b1'])).toEqual([]);
     expect(await kit.ring(id, 'Broad')).toMatchObject({ state: 'scheduled', note: 'awaiting approval (0 of 2)' });
 
     const approve = (tokenId: string, at: number) =>
-      kit.db.transaction((tx) => approveRing(tx, id, 'Broad', { tokenId, name: tokenId, role: 'admin' }, { actor: `token:${tokenId}`, realNow: at }));
+      kit.db.transaction((tx) => approveRing(tx, id, 'Broad', { tokenId, name: tokenId, role: 'admin', personId: `token:${tokenId}`, personName: tokenId }, { actor: `token:${tokenId}`, realNow: at }));
     expect(await approve('tk_alice', T0 + MIN)).toEqual({ approvals: 1, needed: 2 });
     expect(await kit.tick(T0 + 2 * MIN, ['b1'])).toEqual([]);
     expect((await kit.ring(id, 'Broad')).note).toBe('awaiting approval (1 of 2)');
@@ -359,11 +362,11 @@ describe('tickRollouts: approvals', () => {
     expect((await kit.ring(expedited, 'Test')).note).toBe('awaiting approval (0 of 2)');
 
     // Once the ring has started, approving it again is refused: the same admin hears "already approved", another "not in a state".
-    await kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { tokenId: 'tk_a', name: 'alice', role: 'admin' }, { actor: 'token:tk_a', realNow: T0 + MIN }));
+    await kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { tokenId: 'tk_a', name: 'alice', role: 'admin', personId: 'token:tk_a', personName: 'alice' }, { actor: 'token:tk_a', realNow: T0 + MIN }));
     await kit.tick(T0 + 2 * MIN, ['t1']);
     expect((await kit.ring(normal, 'Test')).state).toBe('installing');
     const again = (by: { tokenId: string; name: string }) =>
-      kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { ...by, role: 'admin' }, { actor: `token:${by.tokenId}`, realNow: T0 + 3 * MIN })).then(
+      kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { ...by, role: 'admin', personId: `token:${by.tokenId}`, personName: by.name }, { actor: `token:${by.tokenId}`, realNow: T0 + 3 * MIN })).then(
         () => 'accepted',
         (err: { code?: string }) => err.code,
       );

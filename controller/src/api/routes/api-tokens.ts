@@ -1,44 +1,84 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { isNull } from 'drizzle-orm';
+import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
-import { apiTokens, ROLES, type Role } from '../../db/schema/index';
-import { createApiToken } from '../../keys/api-tokens';
+import { apiTokens, people, ROLES, type Role } from '../../db/schema/index';
+import { DEFAULT_TOKEN_TTL_SEC, liveTokenWhere, mintApiToken, revokeApiToken } from '../../keys/api-tokens';
+import { parseDurationSec } from '../../time/duration';
+import { eq } from 'drizzle-orm';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
 
+const PersonName = Type.String({ pattern: '^[A-Za-z0-9_.@ -]{1,64}$' });
 const Body = Type.Object(
-  { name: Type.String({ pattern: '^[A-Za-z0-9_.@ -]{1,64}$' }), role: Type.Union(ROLES.map((r) => Type.Literal(r))) },
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.@ -]{1,64}$' }),
+    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+    expires: Type.Optional(Type.String({ pattern: '^(never|[0-9]{1,6}[smhdw]?)$', description: 'lifetime: 90d (default), 12h, 2w, or never' })),
+    person: Type.Optional({ ...PersonName, description: 'register or name a person (bootstrap admin only); default: the creating token\'s person' }),
+  },
   { additionalProperties: false },
 );
+const TokenView = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), person: Type.String(), createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), createdBy: Type.Union([Type.String(), Type.Null()]) });
+const IdParam = Type.Object({ id: Type.String({ pattern: '^at_[0-9a-f]{1,32}$' }) });
 
-/** API tokens for people and scripts (admins). The secret is shown once; only its hash is stored. */
+/** API tokens for people and scripts (admins). The secret is shown once; only its hash is stored. Tokens expire (default 90 days) and can be revoked. */
 export function apiTokenRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   app.post(
     '/api/v1/api-tokens',
     {
       config: { auth: 'admin' },
-      schema: { summary: 'Create an API token (the secret is returned once)', tags: ['access'], body: Body, response: { 201: Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), token: Type.String() }), '4xx': ErrorResponse } },
+      schema: {
+        summary: 'Create an API token (the secret is returned once); it belongs to the creator\'s person unless the bootstrap admin registers another',
+        tags: ['access'],
+        body: Body,
+        response: { 201: Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), person: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), token: Type.String() }), '4xx': ErrorResponse },
+      },
     },
     async (req, reply) => {
-      const body = req.body as { name: string; role: Role };
+      const body = req.body as { name: string; role: Role; expires?: string; person?: string };
+      const creator = req.principal;
+      if (!creator) throw new PfError(Errors.UNAUTHORIZED);
+      const ttlSec = body.expires === 'never' ? null : body.expires ? parseDurationSec(body.expires) : DEFAULT_TOKEN_TTL_SEC;
       const at = new Date(ctx.clock.now());
       const made = await ctx.db.transaction(async (tx) => {
-        const t = await createApiToken(tx, body.name, body.role, at);
-        await audit(tx, at, { actor: actorOf(req), action: 'api-token.create', targetType: 'api-token', targetId: t.id, details: { name: body.name, role: body.role }, requestId: req.id });
+        const t = await mintApiToken(tx, creator, { name: body.name, role: body.role, ttlSec, person: body.person }, at);
+        if (t.registered) await audit(tx, at, { actor: actorOf(req), action: 'person.register', targetType: 'person', targetId: t.personId, details: { name: t.personName }, requestId: req.id });
+        await audit(tx, at, { actor: actorOf(req), action: 'api-token.create', targetType: 'api-token', targetId: t.id, details: { name: body.name, role: body.role, person: t.personName, expiresAt: t.expiresAt?.toISOString() ?? null }, requestId: req.id });
         return t;
       });
-      return reply.code(201).send({ id: made.id, name: body.name, role: body.role, token: made.token });
+      return reply.code(201).send({ id: made.id, name: body.name, role: body.role, person: made.personName, expiresAt: made.expiresAt?.toISOString() ?? null, token: made.token });
     },
   );
 
   app.get(
     '/api/v1/api-tokens',
-    { config: { auth: 'admin' }, schema: { summary: 'Live API tokens (never their secrets)', tags: ['access'], response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), createdAt: Type.String() })) }) } } },
+    { config: { auth: 'admin' }, schema: { summary: 'Live API tokens (not revoked, not expired; never their secrets)', tags: ['access'], response: { 200: Type.Object({ items: Type.Array(TokenView) }) } } },
     async () => {
-      const rows = await ctx.db.select().from(apiTokens).where(isNull(apiTokens.revokedAt));
-      return { items: rows.map((r) => ({ id: r.id, name: r.name, role: r.role, createdAt: r.createdAt.toISOString() })) };
+      const rows = await ctx.db
+        .select({ t: apiTokens, person: people.name })
+        .from(apiTokens)
+        .leftJoin(people, eq(people.id, apiTokens.personId))
+        .where(liveTokenWhere(new Date(ctx.clock.now())))
+        .orderBy(apiTokens.createdAt);
+      return {
+        items: rows.map(({ t, person }) => ({ id: t.id, name: t.name, role: t.role, person: person ?? t.name, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt?.toISOString() ?? null, createdBy: t.createdBy })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/api-tokens/:id/revoke',
+    { config: { auth: 'admin' }, schema: { summary: 'Revoke an API token for good (refused for the last live admin token)', tags: ['access'], params: IdParam, response: { 200: Type.Object({ revoked: Type.String() }), '4xx': ErrorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const at = new Date(ctx.clock.now());
+      await ctx.db.transaction(async (tx) => {
+        const row = await revokeApiToken(tx, id, at);
+        await audit(tx, at, { actor: actorOf(req), action: 'api-token.revoke', targetType: 'api-token', targetId: id, details: { name: row.name, role: row.role, person: row.personId }, requestId: req.id });
+      });
+      return { revoked: id };
     },
   );
 }

@@ -4,6 +4,8 @@ import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
 import { getHost, hostExists, listHostPackages, searchHosts } from '../../hosts/queries';
 import { ErrorResponse, Labels, Paging } from '../schemas';
+import { revokeHost, REVOCATION_CHANNEL } from '../../enrollment/revoke-host';
+import { actorOf } from '../auth';
 
 const HostSummary = Type.Object({
   id: Type.String(),
@@ -81,6 +83,28 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
       const { q, limit = 50, offset = 0 } = req.query as { q?: string; limit?: number; offset?: number };
       if (!(await hostExists(ctx.db, id))) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       return { ...(await listHostPackages(ctx.db, id, { q, limit, offset })), limit, offset };
+    },
+  );
+
+  app.post(
+    '/api/v1/hosts/:id/revoke',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: "Revoke a host's agent: its socket is closed at once, it cannot reconnect, unsent commands are cancelled",
+        tags: ['hosts'],
+        params: HostId,
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+        response: { 200: Type.Object({ revoked: Type.String(), hostname: Type.String(), cancelledCommands: Type.Integer() }), '4xx': ErrorResponse },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const reason = (req.body as { reason?: string } | undefined)?.reason;
+      const done = await ctx.db.transaction((tx) => revokeHost(tx, id, { now: ctx.clock.now(), actor: actorOf(req), reason, requestId: req.id }));
+      // After the commit: the replica holding the socket closes it; a lost notice still leaves the agent refused at its next handshake.
+      await ctx.bus.publish(REVOCATION_CHANNEL, id);
+      return { revoked: id, ...done };
     },
   );
 }

@@ -26,3 +26,4 @@ export * from './rollout-rings';
 export * from './rollout-hosts';
 export * from './rollout-approvals';
 export * from './change-freezes';
+export * from './people';

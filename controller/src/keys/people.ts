@@ -1,0 +1,45 @@
+/**
+ * The people behind API tokens (until user accounts exist) and who counts as
+ * a second person for two-person rules.
+ *
+ * - A token minted by token T belongs to T's person: one person holding an
+ *   admin token can mint as many tokens as they like, all of them "them".
+ * - Only the registrar (the bootstrap admin's person: whoever installed the
+ *   controller and holds bootstrap.json) registers new people, with
+ *   `api-token create --person NAME`; everyone else gets refused.
+ * - Two approvals count as two people only when the persons differ and
+ *   neither registered the other: the registrar cannot make up a person and
+ *   approve beside it. (The registrar registering two made-up people is the
+ *   limit of this interim rule; every registration is audited.)
+ */
+import { randomBytes } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { PfError, Errors } from '@patchfleet/shared/errors';
+import { people } from '../db/schema/index';
+import type { Db, Tx } from '../db/index';
+import type { Principal } from './api-tokens';
+
+/** The person a new token minted by `creator` belongs to; registers `name` when it is new (registrar only). */
+export async function personForNewToken(tx: Tx, creator: Principal, name: string | undefined, now: Date): Promise<{ id: string; name: string; registered: boolean }> {
+  if (name === undefined || name === creator.personName) return { id: creator.personId, name: creator.personName, registered: false };
+  const [me] = await tx.select().from(people).where(eq(people.id, creator.personId)).limit(1);
+  if (!me?.registrar) {
+    throw new PfError(Errors.FORBIDDEN, `only the bootstrap admin registers people; a token minted by ${creator.personName} belongs to ${creator.personName}`);
+  }
+  const [existing] = await tx.select().from(people).where(eq(people.name, name)).limit(1);
+  if (existing) return { id: existing.id, name: existing.name, registered: false };
+  const id = `pn_${randomBytes(6).toString('hex')}`;
+  await tx.insert(people).values({ id, name, registrar: false, registeredBy: me.id, createdAt: now });
+  return { id, name, registered: true };
+}
+
+/**
+ * True when approvals by persons `a` and `b` come from one person as far as
+ * two-person rules go: the same person, or one registered the other.
+ */
+export async function samePersonForApproval(db: Db | Tx, a: string, b: string): Promise<boolean> {
+  if (a === b) return true;
+  const rows = await db.select({ id: people.id, registeredBy: people.registeredBy }).from(people).where(inArray(people.id, [a, b]));
+  const by = new Map(rows.map((r) => [r.id, r.registeredBy]));
+  return by.get(a) === b || by.get(b) === a;
+}

@@ -62,6 +62,8 @@ export function safeError(err: unknown, depth = 0): unknown {
   let message = typeof e.message === 'string' ? e.message : String(e.message);
   const query = queryTextOf(e);
   if (query !== undefined) message = `Failed query: ${query.slice(0, MAX_QUERY_CHARS)}`;
+  // PostgreSQL quotes the refused value in data errors (class 22: "invalid input syntax for type integer: \"...\""): keep the words, not the value.
+  if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) message = message.replace(/"[^"]*"/g, '"[value]"');
   out.message = withoutParams(message);
   if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
   if (typeof e.status === 'number') out.status = e.status;

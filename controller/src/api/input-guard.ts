@@ -41,7 +41,7 @@ function check(req: FastifyRequest): void {
   for (const [where, value] of parts) {
     const hit = findNul(value);
     // The path names a field we accept, with the NUL shown as \u0000, never the value itself.
-    if (hit) throw new PfError(Errors.VALIDATION, `${where}: ${hit.replace(/\u0000/g, '\\u0000')} must not contain NUL (U+0000)`);
+    if (hit) throw new PfError(Errors.VALIDATION, `${where}: ${hit.replaceAll('\u0000', '\\u0000')} must not contain NUL (U+0000)`);
   }
 }
 

@@ -2,10 +2,13 @@
  * `pnpm start`: the whole thing on one machine, for a first look.
  * Starts the controller on its embedded database (data in .patchfleet/),
  * enrolls an agent for this machine once, runs it, and prints how to reach
- * the API. Ctrl-C stops both.
+ * the API. When the catalog is empty it imports the bundled advisory data
+ * (test/fixtures/advisories) through the running controller's API, so a
+ * newcomer sees assessments without stopping anything; PATCHFLEET_NO_SAMPLE_CATALOG=1
+ * or --no-sample-catalog skips that. Ctrl-C stops both.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +29,58 @@ function run(cli: string, args: string[]): string {
   const r = spawnSync(process.execPath, [...tsx, cli, ...args], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${args.slice(0, 2).join(' ')} failed:\n${r.stderr}`);
   return r.stdout.trim();
+}
+
+/** Runs a CLI without blocking this process (it relays the controller's stderr meanwhile). */
+function runAsync(cli: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...tsx, cli, ...args], { cwd: root, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+const sampleDir = join(root, 'test/fixtures/advisories');
+
+/** Imports the bundled advisory data through the running controller when its catalog is empty; says what it did. */
+async function offerSampleCatalog(): Promise<void> {
+  if (process.env.PATCHFLEET_NO_SAMPLE_CATALOG === '1' || process.argv.includes('--no-sample-catalog')) {
+    say('sample catalog: skipped (PATCHFLEET_NO_SAMPLE_CATALOG=1 or --no-sample-catalog)');
+    return;
+  }
+  const status = await runAsync(controllerCli, ['catalog', 'status', '--server', `https://localhost:${port}`, '--data-dir', dataDir, '--json']);
+  if (status.code !== 0) return say(`sample catalog: cannot read the catalog status: ${status.stderr.trim()}`);
+  const { lastImports } = JSON.parse(status.stdout) as { lastImports: Record<string, unknown> };
+  if (Object.keys(lastImports).length > 0) return say('sample catalog: not imported, the catalog already holds imported data');
+  const msrc = readdirSync(join(sampleDir, 'msrc')).filter((n) => n.endsWith('.xml')).map((n) => join(sampleDir, 'msrc', n));
+  const args = ['catalog', 'import', '--server', `https://localhost:${port}`, '--data-dir', dataDir, '--usn-osv', join(sampleDir, 'usn'), '--msrc-cvrf', ...msrc];
+  args.push('--kev', join(sampleDir, 'kev/known_exploited_vulnerabilities.json'), '--epss', join(sampleDir, 'epss/epss_subset.csv'));
+  say(`sample catalog: the catalog is empty; importing the bundled advisory data (${sampleDir}, see its README for sources and licences) through the controller's API`);
+  const imported = await runAsync(controllerCli, args);
+  if (imported.code !== 0) return say(`sample catalog: import failed: ${imported.stderr.trim().split('\n').pop() ?? ''}`);
+  say(`sample catalog: ${imported.stdout.trim().split('\n').pop() ?? 'imported'}`);
+}
+
+/** This machine's patch state once the controller has looked at it (bounded wait), in one line. */
+async function localPatchState(): Promise<string> {
+  const agentId = (JSON.parse(readFileSync(join(stateDir, 'identity.json'), 'utf8')) as { agentId: string }).agentId;
+  let line = 'not reported yet';
+  for (let i = 0; i < 30; i++) {
+    const r = await runAsync(controllerCli, ['hosts', 'patches', agentId, '--data-dir', dataDir, '--server', `https://localhost:${port}`, '--json']);
+    if (r.code === 0) {
+      const p = JSON.parse(r.stdout) as { assessedAt: string | null; coverage?: { covered: boolean; reason: string | null } };
+      const reported = !(p.coverage?.reason ?? '').startsWith('the host has not reported');
+      const shown = await runAsync(controllerCli, ['hosts', 'patches', agentId, '--data-dir', dataDir, '--server', `https://localhost:${port}`]);
+      line = shown.stdout.trim().split('\n').pop() ?? line;
+      if (reported && (p.assessedAt !== null || p.coverage?.covered === false)) break;
+    }
+    await new Promise((r2) => setTimeout(r2, 1000));
+  }
+  return line;
 }
 
 function startController(): Promise<ChildProcess> {
@@ -53,11 +108,14 @@ if (!existsSync(join(stateDir, 'identity.json'))) {
   say(run(agentCli, ['enroll', '--server', `wss://localhost:${port}`, '--token', token, '--ca-fingerprint', boot.caFingerprint, '--state-dir', stateDir]));
 }
 const agent = spawn(process.execPath, [...tsx, agentCli, 'run', '--state-dir', stateDir], { cwd: root, env: { ...process.env, PATCHFLEET_LOG_LEVEL: process.env.PATCHFLEET_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
+await offerSampleCatalog();
+const patchState = await localPatchState();
 
 process.stdout.write(`
 Patchfleet is running.
   controller   ${boot.url}   (data: ${dataDir})
   agent        this machine   (state: ${stateDir})
+  patches      this machine: ${patchState}
   admin token  in ${join(dataDir, 'bootstrap.json')}
 
 Call the API (the certificate is self-signed; curl checks it against the file):
@@ -66,6 +124,7 @@ Call the API (the certificate is self-signed; curl checks it against the file):
   curl --cacert ${join(dataDir, 'tls/cert.pem')} ${boot.url}/api/v1/openapi.json
 
 Or with the CLI:  pnpm patchfleet hosts list --data-dir ${dataDir}
+                  pnpm patchfleet catalog import --server ${boot.url} --data-dir ${dataDir} --usn-osv DIR ...   (imports go through the running controller)
 Ctrl-C stops both.
 `);
 

@@ -188,7 +188,7 @@ describe('catalog import --server into a running controller', { timeout: 180_000
 
     const status = await cli(['status']);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/^usn +\d{4}-\d\d-\d\dT\S+ +token:\S+ +144 +0 +0 +0 +upload:USN-/m);
+    expect(status.stdout).toMatch(/^usn +\d{4}-\d\d-\d\dT\S+ +token:\S+ +144 +0 +0 +0 +upload:37 files \(USN-6119-1\.json \.\.\. USN-8300-1\.json\)$/m);
     expect(status.stdout).not.toMatch(/^usn +never/m);
     const audit = await api<{ items: { action: string; actor: string }[] }>(boot, 'GET', '/api/v1/audit?action=catalog.import');
     expect(audit.body.items).toHaveLength(1);

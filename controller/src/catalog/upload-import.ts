@@ -109,7 +109,10 @@ export async function importUploadedCatalog(
     const sources = await sourcesOf(spool, files, names);
     const sourceNames: Partial<Record<CatalogFeed, string[]>> = {};
     for (const [field, feed] of Object.entries(UPLOAD_FIELDS) as [UploadField, CatalogFeed][]) {
-      if (files[field].length > 0) sourceNames[feed] = files[field].map((f) => `upload:${f.name}`);
+      const sent = files[field];
+      // A USN directory sent file by file is recorded as one source, not thousands.
+      if (sent.length > 3) sourceNames[feed] = [`upload:${sent.length} files (${sent[0]!.name} ... ${sent.at(-1)!.name})`];
+      else if (sent.length > 0) sourceNames[feed] = sent.map((f) => `upload:${f.name}`);
     }
     try {
       return await importCatalog(db, sources, { clock: opts.clock, actor: opts.actor, sourceNames, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });

@@ -17,6 +17,7 @@ import { apiTokens, auditLog } from './db/schema/index';
 import { applyReport } from './gateway/inventory-store';
 import { createApiToken } from './keys/api-tokens';
 import { createLogger } from './logger';
+import { RefusalAudit } from './audit/refusal-audit';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 
@@ -33,6 +34,7 @@ describe('controller REST API', () => {
   let app: FastifyInstance;
   let ctx: ControllerContext;
   const clock = new ManualClock(T0);
+  let refusals: RefusalAudit;
   const tokens = { admin: '', adminId: '', operator: '', helpdesk: '' };
 
   const call = (method: 'GET' | 'POST', url: string, opts: { token?: string | undefined; body?: unknown; headers?: Record<string, string> } = {}): Promise<LightMyRequestResponse> =>
@@ -71,6 +73,14 @@ describe('controller REST API', () => {
     return db.select().from(auditLog);
   }
 
+  /** The aggregated refusal rows, written now rather than when their minute closes. */
+  async function refusalRows(action: string) {
+    await refusals.flush({ all: true });
+    return (await auditRows()).filter((r) => r.action === action);
+  }
+
+  const requestIdsOf = (row: { details: Record<string, unknown> }) => (row.details.requestIds ?? []) as string[];
+
   beforeAll(async () => {
     tdb = await openTestDatabase();
     db = tdb.database.db;
@@ -84,7 +94,8 @@ describe('controller REST API', () => {
       controllerId: 'ctl_test',
       commandPublicKey: nodeEd25519.generateKeyPair().publicKey,
     };
-    app = await buildApp(ctx, { tls: undefined });
+    refusals = new RefusalAudit(db, clock, ctx.log);
+    app = await buildApp(ctx, { tls: undefined, refusals });
     await app.ready();
     const now = new Date(T0);
     const admin = await createApiToken(db, 'admin', 'admin', now);
@@ -255,9 +266,9 @@ describe('controller REST API', () => {
       const bogus = 'pfe_this-token-was-never-issued-by-anyone';
       const res = await enroll(bogus, 'enroll-bad');
       const error = expectError(res, 401, 'PF_ERR_ENROLL_TOKEN_INVALID');
-      const refused = (await auditRows()).filter((r) => r.action === 'agent.enroll.refused' && r.requestId === error.requestId);
+      const refused = (await refusalRows('agent.enroll.refused')).filter((r) => requestIdsOf(r).includes(error.requestId));
       expect(refused).toHaveLength(1);
-      expect(refused[0]).toMatchObject({ actor: 'anonymous', targetType: 'enroll-token', targetId: 'unknown', details: { code: 'PF_ERR_ENROLL_TOKEN_INVALID', hostname: 'enroll-bad' } });
+      expect(refused[0]).toMatchObject({ actor: 'anonymous', targetType: 'address', targetId: '127.0.0.1', details: { count: 1, codes: { PF_ERR_ENROLL_TOKEN_INVALID: 1 }, hostnames: ['enroll-bad'] } });
       expect(JSON.stringify(refused[0])).not.toContain(bogus);
     });
 
@@ -265,8 +276,8 @@ describe('controller REST API', () => {
       const { token, id } = await createEnrollToken({ uses: 1 });
       expect((await enroll(token, 'enroll-once')).statusCode).toBe(200);
       const error = expectError(await enroll(token, 'enroll-twice'), 401, 'PF_ERR_ENROLL_TOKEN_EXHAUSTED');
-      const [row] = (await auditRows()).filter((r) => r.action === 'agent.enroll.refused' && r.requestId === error.requestId);
-      expect(row).toMatchObject({ targetId: id, details: { code: 'PF_ERR_ENROLL_TOKEN_EXHAUSTED', hostname: 'enroll-twice' } });
+      const [row] = (await refusalRows('agent.enroll.refused')).filter((r) => requestIdsOf(r).includes(error.requestId));
+      expect(row).toMatchObject({ targetType: 'address', details: { codes: { PF_ERR_ENROLL_TOKEN_EXHAUSTED: 1 }, tokenIds: [id], hostnames: ['enroll-twice'] } });
     });
 
     it('refuses revoked and expired tokens with their own codes', async () => {
@@ -286,6 +297,50 @@ describe('controller REST API', () => {
       expectError(badKey, 400, 'PF_ERR_VALIDATION');
       // the token was not used up by the refused requests
       expect((await enroll(token, 'enroll-after-bad')).statusCode).toBe(200);
+    });
+
+    it('audits 50 refused enrollments with NUL hostnames as one row per address and minute, and limits the rate', async () => {
+      const from = '192.0.2.50';
+      const attempt = (i: number) =>
+        app.inject({ method: 'POST', url: '/api/v1/agents/enroll', remoteAddress: from, payload: { token: `pfe_guess-${i}-aaaaaaaaaaaa`, publicKey: nodeEd25519.generateKeyPair().publicKey, hostname: `evil\u0000host-${i % 3}`, platform: 'linux', agentVersion: '0.1.0' } });
+      for (let i = 0; i < 50; i++) expect((await attempt(i)).statusCode).toBeGreaterThanOrEqual(400);
+      // Nothing is written per attempt: an unauthenticated caller cannot grow the database.
+      expect((await auditRows()).filter((r) => r.targetId === from)).toEqual([]);
+      // Past enrollRatePerMin (60) the address gets 429 with Retry-After, counted in the same row.
+      const statuses: number[] = [];
+      for (let i = 50; i < 65; i++) {
+        const res = await attempt(i);
+        statuses.push(res.statusCode);
+        if (res.statusCode === 429) {
+          expectError(res, 429, 'PF_ERR_RATE_LIMITED');
+          expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+        }
+      }
+      expect(statuses.slice(0, 10).every((s) => s !== 429)).toBe(true);
+      expect(statuses.slice(10)).toEqual([429, 429, 429, 429, 429]);
+      const rows = (await refusalRows('agent.enroll.refused')).filter((r) => r.targetId === from);
+      expect(rows).toHaveLength(1);
+      const details = rows[0]!.details as { count: number; codes: Record<string, number>; hostnames: string[]; window: { start: string; end: string } };
+      expect(details.count).toBe(65);
+      expect(details.codes.PF_ERR_RATE_LIMITED).toBe(5);
+      expect(Object.values(details.codes).reduce((a, b) => a + b, 0)).toBe(65);
+      // The NUL is stored escaped, never raw (jsonb refuses U+0000).
+      expect(details.hostnames.sort()).toEqual(['evil\\x00host-0', 'evil\\x00host-1', 'evil\\x00host-2']);
+      expect(Date.parse(details.window.end) - Date.parse(details.window.start)).toBe(60_000);
+      expect(rows[0]!.actor).toBe('anonymous');
+    });
+
+    it('counts refused API tokens per address: past authFailuresPerMin the address gets 429 before any lookup, audited as one row', async () => {
+      const from = '192.0.2.51';
+      const get = (token: string) => app.inject({ method: 'GET', url: '/api/v1/hosts', remoteAddress: from, headers: { authorization: `Bearer ${token}` } });
+      for (let i = 0; i < ctx.config.authFailuresPerMin; i++) expectError(await get(`pfa_wrong-${i}`), 401, 'PF_ERR_UNAUTHORIZED');
+      // Even a good token is refused from this address for the rest of the minute; other addresses are not affected.
+      expectError(await get(tokens.admin), 429, 'PF_ERR_RATE_LIMITED');
+      expect((await app.inject({ method: 'GET', url: '/api/v1/hosts', remoteAddress: '192.0.2.52', headers: { authorization: `Bearer ${tokens.admin}` } })).statusCode).toBe(200);
+      const rows = (await refusalRows('api.request.refused')).filter((r) => r.targetId === from);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.details).toMatchObject({ count: ctx.config.authFailuresPerMin + 1, codes: { PF_ERR_UNAUTHORIZED: ctx.config.authFailuresPerMin, PF_ERR_RATE_LIMITED: 1 }, routes: ['GET /api/v1/hosts'] });
+      expect(JSON.stringify(rows)).not.toContain(tokens.admin);
     });
   });
 
@@ -395,6 +450,7 @@ describe('controller REST API', () => {
     await enroll(`${token}x`, 'secret-check-3'); // refused: unknown
     await call('POST', `/api/v1/enrollment-tokens/${id}/revoke`, { token: tokens.admin });
 
+    await refusals.flush({ all: true });
     const rows = await auditRows();
     const actions = new Set(rows.map((r) => r.action));
     expect([...actions]).toEqual(expect.arrayContaining(['enroll-token.create', 'enroll-token.revoke', 'agent.enroll', 'agent.enroll.refused']));

@@ -4,10 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { registerAuth } from './api/auth';
 import { Errors } from '@patchfleet/shared/errors';
 import { registerErrorHandling, sendError } from './api/errors';
+import { registerRateLimits } from './api/rate-limits';
+import { RefusalAudit } from './audit/refusal-audit';
 import { registerInputGuard } from './api/input-guard';
 import { auditRoutes } from './api/routes/audit';
 import { enrollRoutes } from './api/routes/enroll';
@@ -29,6 +31,10 @@ export interface AppOptions {
   /** Command and rollout routes are mounted only with their services (a running controller has both). */
   commands?: CommandService | undefined;
   rollouts?: RolloutService | undefined;
+  /** Where refused attempts are counted (one audit row per address and minute); made here when not given, flushed when the app closes. */
+  refusals?: RefusalAudit | undefined;
+  /** Told of each request that carried a valid API token (its connection stops counting as unauthenticated). */
+  onAuthenticated?: ((req: FastifyRequest) => void) | undefined;
 }
 
 export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promise<FastifyInstance> {
@@ -54,6 +60,10 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
     },
   });
   registerErrorHandling(app);
+  // Limits first: a caller past them is refused before its token is looked up.
+  const refusals = opts.refusals ?? new RefusalAudit(ctx.db, ctx.clock, ctx.log, { windowMs: ctx.config.refusalAuditSec * 1000 });
+  app.addHook('onClose', async () => refusals.close());
+  await registerRateLimits(app, ctx, { refusals, onAuthenticated: opts.onAuthenticated });
   registerAuth(app, ctx);
   registerInputGuard(app);
   healthRoutes(app, ctx);

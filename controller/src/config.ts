@@ -71,6 +71,24 @@ export const ConfigSchema = Type.Object(
     rolloutClock: Type.Optional(Type.String({ pattern: '^[^,]+,[^,]+,[0-9.]+$' })),
     /** Days audit entries are kept (audit/retention.ts; default 400, at least 30, which the database trigger also enforces). */
     auditRetentionDays: Type.Optional(Type.Integer({ minimum: 30, maximum: 36_500 })),
+    /** Seconds a new connection has to finish TLS and send its first request before it is closed (net/connection-guard.ts). */
+    connectIdleSec: Type.Integer({ minimum: 1, maximum: 300 }),
+    /** Unauthenticated connections (no agent session, no API token yet) one source address (IPv6: its /64) may hold. */
+    maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /** Unauthenticated connections in total; at most half the connection cap. When full, the oldest that sent nothing yet is closed. */
+    maxUnauthConnections: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** All connections (agents included); default: the open-file limit minus `fdReserve`. */
+    maxConnections: Type.Optional(Type.Integer({ minimum: 16, maximum: 10_000_000 })),
+    /** File descriptors kept free of connections for the database, files and logs (at most a quarter of the open-file limit). */
+    fdReserve: Type.Integer({ minimum: 16, maximum: 100_000 }),
+    /** API requests one source address may make per minute. */
+    apiRatePerMin: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Refused authentications (401) per source address and minute; past it the address gets 429 until the minute ends. */
+    authFailuresPerMin: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Enrollment attempts per source address and minute. */
+    enrollRatePerMin: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Seconds of one refusal-audit window: one audit row per address, action and window (audit/refusal-audit.ts). */
+    refusalAuditSec: Type.Integer({ minimum: 1, maximum: 3600 }),
   },
   { additionalProperties: false },
 );
@@ -85,6 +103,14 @@ export const DEFAULTS: Omit<Config, 'dataDir'> = {
   agentFramesPerSec: 50,
   logLevel: 'info',
   rolloutTickSec: 5,
+  connectIdleSec: 5,
+  maxConnectionsPerAddress: 32,
+  maxUnauthConnections: 2048,
+  fdReserve: 256,
+  apiRatePerMin: 3000,
+  authFailuresPerMin: 30,
+  enrollRatePerMin: 60,
+  refusalAuditSec: 60,
 };
 
 const ENV: Record<string, keyof Config> = {
@@ -100,8 +126,19 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_ROLLOUT_TICK_SEC: 'rolloutTickSec',
   PATCHFLEET_ROLLOUT_CLOCK: 'rolloutClock',
   PATCHFLEET_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
+  PATCHFLEET_CONNECT_IDLE_SEC: 'connectIdleSec',
+  PATCHFLEET_MAX_CONNECTIONS_PER_ADDRESS: 'maxConnectionsPerAddress',
+  PATCHFLEET_MAX_UNAUTH_CONNECTIONS: 'maxUnauthConnections',
+  PATCHFLEET_MAX_CONNECTIONS: 'maxConnections',
+  PATCHFLEET_FD_RESERVE: 'fdReserve',
+  PATCHFLEET_API_RATE_PER_MIN: 'apiRatePerMin',
+  PATCHFLEET_AUTH_FAILURES_PER_MIN: 'authFailuresPerMin',
+  PATCHFLEET_ENROLL_RATE_PER_MIN: 'enrollRatePerMin',
+  PATCHFLEET_REFUSAL_AUDIT_SEC: 'refusalAuditSec',
 };
-const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays']);
+const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
+  'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
+]);
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(ConfigSchema);
 

@@ -21,6 +21,8 @@ import { loadOrCreateCommandKey } from './keys/command-key';
 import { createLogger, type Logger } from './logger';
 import { ensureDefaultRings } from './rollout/ring-defaults';
 import { ensureTlsMaterial } from './tls/certificate';
+import { RefusalAudit } from './audit/refusal-audit';
+import { ConnectionGuard, fileDescriptors, resolveConnectionLimits } from './net/connection-guard';
 import { CommandService } from './commands/command-service';
 import { rolloutClockOf } from './rollout/rollout-clock';
 import { RolloutService } from './rollout/rollout-service';
@@ -65,10 +67,15 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       commandPublicKey: commandKey.publicKey,
     };
     const hostState = new HostStateService(ctx);
-    const gateway = new AgentGateway(ctx, (agentId) => hostState.hostChanged(agentId));
+    // Refused attempts are audited one row per address and minute; connections are admitted under limits sized to the open-file limit.
+    const refusals = new RefusalAudit(database.db, clock, log, { windowMs: config.refusalAuditSec * 1000 });
+    const fds = fileDescriptors();
+    const guard = new ConnectionGuard(resolveConnectionLimits(config, fds), clock, log, (address, reason) => refusals.record(address, 'connection.refused', { code: reason }));
+    const gateway = new AgentGateway(ctx, (agentId) => hostState.hostChanged(agentId), (socket) => guard.authenticated(socket));
     const commands = new CommandService(ctx, gateway, commandKey.secretKey);
     const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock));
-    const app = await buildApp(ctx, { tls, commands, rollouts });
+    const app = await buildApp(ctx, { tls, commands, rollouts, refusals, onAuthenticated: (req) => guard.authenticated(req.raw.socket) });
+    guard.attach(app.server as Server);
     gateway.attach(app.server as Server);
     await commands.start();
     await app.listen({ host: config.host, port: config.port });
@@ -78,6 +85,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const bootstrap = await ensureBootstrap(database.db, { dataDir: config.dataDir, url, caFingerprint: tls?.fingerprint ?? '', commandKey: commandKey.publicKey, now: new Date(clock.now()) });
     hostState.start();
     rollouts.start();
+    log.info({ openFileLimit: fds?.limit ?? null, fdsAtStart: fds?.inUse ?? null, ...guard.limits }, 'connection limits');
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
     const retention = startAuditRetention(ctx, config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);

@@ -53,11 +53,19 @@ export interface ControllerProcess {
 }
 
 /** Starts `patchfleet serve` on a free port of 127.0.0.1 and waits until it listens. */
-export function startControllerProcess(opts: { dataDir: string; databaseUrl?: string | undefined; extraArgs?: string[]; env?: NodeJS.ProcessEnv }): Promise<ControllerProcess> {
+export function startControllerProcess(opts: {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  extraArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** A command the controller runs under, e.g. `['prlimit', '--nofile=512:512']` (limits that process only). */
+  wrapper?: string[];
+}): Promise<ControllerProcess> {
   const args = ['serve', '--data-dir', opts.dataDir, '--host', '127.0.0.1', '--port', '0', ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : []), ...(opts.extraArgs ?? [])];
   const env: NodeJS.ProcessEnv = { ...process.env, PATCHFLEET_LOG_LEVEL: 'info', ...opts.env };
   if (!opts.databaseUrl) delete env.DATABASE_URL; // an explicit choice: PGlite unless a URL is given here
-  const child = spawn(process.execPath, nodeArgs(CONTROLLER_CLI, args), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...wrapperArgs] = [...(opts.wrapper ?? []), process.execPath];
+  const child = spawn(command as string, [...wrapperArgs, ...nodeArgs(CONTROLLER_CLI, args)], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
@@ -93,8 +101,8 @@ export function startControllerProcess(opts: { dataDir: string; databaseUrl?: st
 }
 
 /** Starts a long-running agent (`run`); the caller stops it. */
-export function startAgentProcess(stateDir: string, extraArgs: string[] = []): { child: ChildProcess; output(): string; stop(): Promise<number | null> } {
-  const child = spawn(process.execPath, nodeArgs(AGENT_CLI, ['run', '--state-dir', stateDir, ...extraArgs]), { cwd: REPO_ROOT, env: { ...process.env, PATCHFLEET_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startAgentProcess(stateDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output(): string; stop(): Promise<number | null> } {
+  const child = spawn(process.execPath, nodeArgs(AGENT_CLI, ['run', '--state-dir', stateDir, ...extraArgs]), { cwd: REPO_ROOT, env: { ...process.env, PATCHFLEET_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

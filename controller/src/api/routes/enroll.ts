@@ -1,19 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
-import { isPfError } from '@patchfleet/shared/errors';
-import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
 import { enrollAgent, type EnrollRequest } from '../../enrollment/enroll';
+import { ENROLL_ROUTE, limitPerAddress } from '../rate-limits';
 import { ErrorResponse, Labels } from '../schemas';
-
 
 export function enrollRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   app.post(
-    '/api/v1/agents/enroll',
+    ENROLL_ROUTE,
     {
       // Authenticated by the enrollment token in the body, not by an API token.
       config: { auth: 'public' },
+      // Every refusal (this limit, validation, a bad token) is audited per address and minute by rate-limits.ts, never one row per attempt.
+      onRequest: limitPerAddress(app, ctx.config.enrollRatePerMin, 'enrollment attempts'),
       bodyLimit: 16 * 1024,
       schema: {
         summary: 'Enroll an agent with an enrollment token',
@@ -36,18 +36,9 @@ export function enrollRoutes(app: FastifyInstance, ctx: ControllerContext): void
     },
     async (req) => {
       const body = req.body as EnrollRequest;
-      const now = new Date(ctx.clock.now());
-      try {
-        const result = await enrollAgent(ctx.db, body, now, req.id);
-        req.log.info({ agentId: result.agentId, hostname: body.hostname }, 'agent enrolled');
-        return { agentId: result.agentId, commandKey: ctx.commandPublicKey, heartbeatSec: ctx.config.heartbeatSec, labels: result.labels, wsPath: AGENT_WS_PATH };
-      } catch (err) {
-        if (isPfError(err) && err.status < 500) {
-          // Refusals are security events: record them (without the token) outside the rolled-back transaction.
-          await audit(ctx.db, now, { actor: 'anonymous', action: 'agent.enroll.refused', targetType: 'enroll-token', targetId: String(err.details?.tokenId ?? 'unknown'), details: { code: err.code, hostname: body.hostname, ip: req.ip }, requestId: req.id });
-        }
-        throw err;
-      }
+      const result = await enrollAgent(ctx.db, body, new Date(ctx.clock.now()), req.id);
+      req.log.info({ agentId: result.agentId, hostname: body.hostname }, 'agent enrolled');
+      return { agentId: result.agentId, commandKey: ctx.commandPublicKey, heartbeatSec: ctx.config.heartbeatSec, labels: result.labels, wsPath: AGENT_WS_PATH };
     },
   );
 }

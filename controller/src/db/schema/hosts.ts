@@ -28,6 +28,8 @@ export const hosts = pgTable(
     lastReportAt: timestamp('last_report_at', { withTimezone: true, mode: 'date' }),
     /** Sequence number of the last report applied; reports at or below it are duplicates. */
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+    /** Outbox epoch (protocol 3) `lastSeq` counts in; null: none known (no report yet, or an agent older than protocol 3). */
+    reportEpoch: text('report_epoch'),
     packageCount: integer('package_count').notNull().default(0),
   },
   (t) => [index('hosts_hostname_idx').on(t.hostname), index('hosts_serial_idx').on(t.hwSerial)],

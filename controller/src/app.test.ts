@@ -14,7 +14,7 @@ import { loadConfig } from './config';
 import type { ControllerContext } from './context';
 import type { Db } from './db/index';
 import { apiTokens, auditLog } from './db/schema/index';
-import { applyReport } from './gateway/inventory-store';
+import { applyReport } from './inventory/inventory-store';
 import { createApiToken } from './keys/api-tokens';
 import { createLogger } from './logger';
 import { RefusalAudit } from './audit/refusal-audit';

@@ -50,6 +50,14 @@ export const ConfigSchema = Type.Object(
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     heartbeatSec: Type.Integer({ minimum: 1, maximum: 3600 }),
     maxFrameBytes: Type.Integer({ minimum: 4096, maximum: 16 * 1024 * 1024 }),
+    /**
+     * Bytes (frames as received) one unfinished chunked inventory report may
+     * hold per session; past it the partial report is dropped and the agent
+     * told PF_ERR_REPORT_TOO_LARGE. Default 8 MiB (about 50,000 packages).
+     */
+    maxReportBytes: Type.Optional(Type.Integer({ minimum: 64 * 1024, maximum: 512 * 1024 * 1024 })),
+    /** Seconds an unfinished chunked report may wait for its remaining parts (PF_ERR_REPORT_TIMEOUT). Default 120. */
+    reportTimeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     /** Frames per second an agent may send, sustained; bursts up to 4x. */
     agentFramesPerSec: Type.Integer({ minimum: 1, maximum: 10_000 }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
@@ -123,6 +131,8 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_PUBLIC_URL: 'publicUrl',
   PATCHFLEET_HEARTBEAT_SEC: 'heartbeatSec',
   PATCHFLEET_LOG_LEVEL: 'logLevel',
+  PATCHFLEET_MAX_REPORT_BYTES: 'maxReportBytes',
+  PATCHFLEET_REPORT_TIMEOUT_SEC: 'reportTimeoutSec',
   PATCHFLEET_ROLLOUT_TICK_SEC: 'rolloutTickSec',
   PATCHFLEET_ROLLOUT_CLOCK: 'rolloutClock',
   PATCHFLEET_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
@@ -136,7 +146,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_ENROLL_RATE_PER_MIN: 'enrollRatePerMin',
   PATCHFLEET_REFUSAL_AUDIT_SEC: 'refusalAuditSec',
 };
-const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
+const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'maxReportBytes', 'reportTimeoutSec', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
   'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
 ]);
 

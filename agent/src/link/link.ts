@@ -35,6 +35,9 @@ import { Backoff } from './backoff';
 import type { Outbox } from './outbox';
 import type { CommandProcessor } from '../commands/processor';
 
+/** Refusals of a report the controller can never store: resending it would loop, so it leaves the outbox. */
+const DROP_REPORT_CODES = new Set<string>([Errors.UNSTORABLE_VALUE.code, Errors.REPORT_TOO_LARGE.code]);
+
 /** Codes after which reconnecting cannot help without an operator. */
 const FATAL_CODES = new Set<string>([Errors.AUTH_FAILED.code, Errors.UNKNOWN_AGENT.code, Errors.AGENT_REVOKED.code, Errors.UNSUPPORTED_VERSION.code, Errors.TLS_PIN_MISMATCH.code]);
 
@@ -59,6 +62,9 @@ export class AgentLink {
   private ws: WebSocket | undefined;
   private stopped = false;
   private inFlight: number | undefined;
+  /** Frame ids of the report in flight: an error frame answering one of them is about that report. */
+  private readonly inFlightFrameIds = new Set<string>();
+  private serverCapabilities: readonly string[] = [];
   private maxFrameBytes: number = Limits.maxFrameBytes;
   private heartbeatTimer: TimerHandle | undefined;
   private inventoryTimer: TimerHandle | undefined;
@@ -92,14 +98,19 @@ export class AgentLink {
 
   /**
    * Keeps a session up until stop(). With `failFast`, a refusal that needs
-   * an operator (bad pin, unknown or revoked agent) ends the loop with that error.
+   * an operator (bad pin, unknown or revoked agent) ends the loop with that
+   * error; a revocation ends it always.
    */
   async runLoop(failFast: boolean): Promise<void> {
     while (!this.stopped) {
       const end = await this.connectOnce();
       if (this.stopped) break;
       if (end.authenticated) this.backoff.reset();
-      if (end.error && failFast && FATAL_CODES.has(end.error.code)) throw end.error;
+      // An error frame arrives wrapped as SESSION_REFUSED with the controller's code in details.
+      const refusedWith = typeof end.error?.details?.code === 'string' ? end.error.details.code : end.error?.code;
+      if (end.error && failFast && refusedWith && FATAL_CODES.has(refusedWith)) throw end.error;
+      // A revoked agent never gets back in: retrying would only knock on the door forever.
+      if (end.error && refusedWith === Errors.AGENT_REVOKED.code) throw end.error;
       const delay = this.backoff.next();
       this.opts.log.info({ delayMs: delay, code: end.error?.code, reason: end.error?.message }, 'reconnecting after delay');
       await new Promise<void>((resolve) => {
@@ -182,8 +193,9 @@ export class AgentLink {
       });
       ws.on('close', (code, reason) => {
         this.authenticated = false;
+        this.serverCapabilities = [];
         this.heartbeatTimer?.cancel();
-        this.inFlight = undefined;
+        this.clearInFlight();
         agent.destroy();
         if (authenticated) log.info({ code, reason: reason.toString('utf8') }, 'session closed');
         resolve({ authenticated, ...(error ? { error } : {}) });
@@ -195,6 +207,7 @@ export class AgentLink {
     const { identity, outbox, log } = this.opts;
     switch (msg.type) {
       case 'challenge': {
+        this.serverCapabilities = msg.capabilities;
         const signature = nodeEd25519.sign(canonicalBytes(authChallengePayload(identity.agentId, msg.sessionId, msg.nonce)), identity.secretKey);
         this.send('auth', { agentId: identity.agentId, sessionId: msg.sessionId, signature });
         return;
@@ -203,7 +216,17 @@ export class AgentLink {
         log.info({ agentId: msg.agentId, sessionId: msg.sessionId, lastAckedSeq: msg.lastAckedSeq }, 'session authenticated');
         this.authenticated = true;
         this.maxFrameBytes = msg.maxFrameBytes;
-        if (msg.lastAckedSeq > outbox.lastSeq()) {
+        // Every session starts the outbox clean: anything marked in flight before now never reached this controller.
+        this.clearInFlight();
+        if (this.serverCapabilities.includes(Capabilities.InventoryEpoch) && msg.epoch !== outbox.epoch()) {
+          // The controller's lastAckedSeq counts another outbox's reports (a copied identity, an older agent) or none:
+          // it acknowledges nothing of ours. Our first report must be full; the controller applies it whatever its seq.
+          log.info({ lastAckedSeq: msg.lastAckedSeq, controllerEpoch: msg.epoch, epoch: outbox.epoch() }, 'controller holds another outbox numbering; starting from a full report');
+          if (outbox.oldest()?.kind !== 'full') {
+            outbox.reset(outbox.lastSeq());
+            void this.queueInventory(true).catch((err: unknown) => log.error({ err }, 'inventory collection failed'));
+          }
+        } else if (msg.lastAckedSeq > outbox.lastSeq()) {
           // The controller holds reports this state directory never made (it was reset): start over above its number.
           outbox.reset(msg.lastAckedSeq);
           void this.queueInventory(true).catch((err: unknown) => log.error({ err }, 'inventory collection failed'));
@@ -229,15 +252,31 @@ export class AgentLink {
       case 'ack':
         this.acked(msg.seq);
         return;
-      case 'error':
+      case 'error': {
         log.warn({ code: msg.code, msg: msg.message, replyTo: msg.replyTo }, 'controller refused a frame');
+        const aboutReport = msg.replyTo !== undefined && this.inFlightFrameIds.has(msg.replyTo);
+        if (aboutReport && DROP_REPORT_CODES.has(msg.code)) {
+          // The controller can never store this report: drop it (and the deltas built on it, and the
+          // projection) instead of resending it forever. The next collection sends a full report.
+          log.error({ seq: this.inFlight, code: msg.code, msg: msg.message }, 'controller refused report for good; dropped from the outbox');
+          outbox.reset(outbox.lastSeq());
+          this.clearInFlight();
+          return;
+        }
+        if (aboutReport && msg.code === Errors.REPORT_TIMEOUT.code) {
+          // The controller dropped the partial report: send it again from part 0.
+          this.clearInFlight();
+          this.sendNext();
+          return;
+        }
         if (msg.code === Errors.RESYNC_REQUIRED.code || msg.code === Errors.INCOMPLETE_REPORT.code) {
           // Our deltas no longer apply: drop them and send everything afresh.
           outbox.reset(outbox.lastSeq());
-          this.inFlight = undefined;
+          this.clearInFlight();
           void this.queueInventory(true).catch((err: unknown) => log.error({ err }, 'inventory collection failed'));
         }
         return;
+      }
       case 'heartbeat':
         return;
       default:
@@ -247,7 +286,7 @@ export class AgentLink {
 
   private acked(seq: number): void {
     this.opts.outbox.ack(seq);
-    if (this.inFlight !== undefined && this.inFlight <= seq) this.inFlight = undefined;
+    if (this.inFlight !== undefined && this.inFlight <= seq) this.clearInFlight();
     for (const [waitSeq, resolve] of this.ackWaiters) {
       if (waitSeq <= seq) {
         this.ackWaiters.delete(waitSeq);
@@ -257,13 +296,29 @@ export class AgentLink {
     this.sendNext();
   }
 
-  /** Sends the oldest queued report, unless one is already awaiting its ack. */
+  private clearInFlight(): void {
+    this.inFlight = undefined;
+    this.inFlightFrameIds.clear();
+  }
+
+  /**
+   * Sends the oldest queued report, unless one is already awaiting its ack.
+   * Only on an authenticated session: before `welcome` the frames would be
+   * dropped while the report stayed marked in flight, and nothing more would
+   * go out for the whole session.
+   */
   private sendNext(): void {
-    if (this.inFlight !== undefined || this.ws?.readyState !== WebSocket.OPEN) return;
+    const ws = this.ws;
+    if (this.inFlight !== undefined || !this.authenticated || ws?.readyState !== WebSocket.OPEN) return;
     const next = this.opts.outbox.oldest();
     if (!next) return;
     this.inFlight = next.seq;
-    for (const frame of chunkReport(next, this.maxFrameBytes)) this.send('inventory', frame);
+    const epoch = this.serverCapabilities.includes(Capabilities.InventoryEpoch) ? this.opts.outbox.epoch() : undefined;
+    for (const body of chunkReport(next, this.maxFrameBytes, epoch)) {
+      const frame = makeFrame('inventory', body, this.opts.clock.now());
+      this.inFlightFrameIds.add(frame.id);
+      ws.send(encodeFrame(frame as Message));
+    }
   }
 
   private startHeartbeat(heartbeatSec: number): void {

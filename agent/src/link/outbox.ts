@@ -8,6 +8,7 @@
  * will have once every queued report is applied: new reports are deltas
  * against it.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
@@ -34,16 +35,34 @@ export class Outbox {
   private readonly dir: string;
   private readonly projectedPath: string;
   private readonly seqPath: string;
+  private readonly epochPath: string;
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, 'outbox');
     this.projectedPath = join(stateDir, 'projected.json');
     this.seqPath = join(stateDir, 'seq');
+    this.epochPath = join(stateDir, 'outbox-epoch');
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new PfError(Errors.STATE_DIR, `cannot create outbox ${this.dir}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The random id of this outbox's numbering, made on first use. A state
+   * directory without it (new, or holding only a copied identity.json)
+   * numbers its reports afresh from 1, so the controller must not compare its
+   * sequence numbers with those of another outbox (protocol 3).
+   */
+  epoch(): string {
+    if (existsSync(this.epochPath)) {
+      const text = readFileSync(this.epochPath, 'utf8').trim();
+      if (/^[A-Za-z0-9_-]{8,64}$/.test(text)) return text;
+    }
+    const epoch = randomBytes(12).toString('base64url');
+    writeFileAtomic(this.epochPath, `${epoch}\n`, 0o600);
+    return epoch;
   }
 
   /** Highest sequence number ever assigned (0: none). */
@@ -67,6 +86,8 @@ export class Outbox {
   /** Queues a report durably and returns it with its sequence number. */
   enqueue(report: Omit<OutboxReport, 'seq'>, resultingPackages: Package[]): OutboxReport {
     const seq = this.lastSeq() + 1;
+    // A numbering that starts afresh gets a fresh epoch, even next to an old epoch file.
+    if (seq === 1) rmSync(this.epochPath, { force: true });
     const entry: OutboxReport = { ...report, seq };
     // Order matters for crash safety: the seq counter first, so a number is never reused.
     writeFileAtomic(this.seqPath, `${seq}\n`, 0o600);

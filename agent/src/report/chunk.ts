@@ -7,7 +7,8 @@ import type { OutboxReport } from '../link/outbox';
 
 type Item = { kind: 'pkg'; value: Package } | { kind: 'rm'; value: PackageKey };
 
-export function chunkReport(report: OutboxReport, maxFrameBytes: number): Body<'inventory'>[] {
+/** `epoch` (protocol 3) is set only when the controller announced `inventory.epoch/1`. */
+export function chunkReport(report: OutboxReport, maxFrameBytes: number, epoch?: string): Body<'inventory'>[] {
   const hostBytes = Buffer.byteLength(JSON.stringify(report.host));
   // Leave room for the envelope and the host facts; stay well under the limit
   // (no floor: a floor above the limit would overflow the small limits a controller may set).
@@ -34,6 +35,7 @@ export function chunkReport(report: OutboxReport, maxFrameBytes: number): Body<'
     seq: report.seq,
     kind: report.kind,
     ...(report.baseSeq !== undefined ? { baseSeq: report.baseSeq } : {}),
+    ...(epoch !== undefined ? { epoch } : {}),
     part,
     parts,
     packageCount: report.packages.length,

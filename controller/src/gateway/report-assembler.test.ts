@@ -173,7 +173,9 @@ describe('ReportAssembler', () => {
     tight.add(frames[0]!, size(frames[0]!));
     tight.add(frames[1]!, size(frames[1]!));
     const err = refusal(() => tight.add(frames[2]!, size(frames[2]!)));
-    expect(err.code).toBe('PF_ERR_FRAME_TOO_LARGE');
+    expect(err.code).toBe('PF_ERR_REPORT_TOO_LARGE');
+    expect(err.message).toMatch(/maxReportBytes/);
+    expect(tight.pending()).toBeUndefined(); // the partial report is dropped at once
     // and it is forgotten: the budget starts afresh with the next report
     const next = framesOf([pkgs.slice(0, 1)], { seq: 2 });
     expect(tight.add(next[0]!, size(next[0]!))).toMatchObject({ seq: 2 });
@@ -185,5 +187,52 @@ describe('ReportAssembler', () => {
     const second = framesOf([pkgs.slice(0, 1), pkgs.slice(1, 2)], { seq: 2, kind: 'delta', baseSeq: 1, removed: [[], []] });
     expect(a.add(second[0]!, 1)).toBeUndefined();
     expect(a.add(second[1]!, 1)).toMatchObject({ seq: 2, kind: 'delta', packages: pkgs.slice(0, 2) });
+  });
+
+  it('refuses a report growing past maxReportBytes, drops what it held and ignores its remaining parts', () => {
+    const many = samplePackages(3000);
+    const frames = framesOf([many.slice(0, 1000), many.slice(1000, 2000), many.slice(2000)], { seq: 5 });
+    const a = new ReportAssembler({ maxReportBytes: size(frames[0]!) + 1000, timeoutMs: 60_000 }, () => NOW);
+    expect(a.add(frames[0]!, size(frames[0]!))).toBeUndefined();
+    expect(a.pending()).toMatchObject({ seq: 5, firstFrameId: 'f-5-0', bytes: size(frames[0]!) });
+    const err = refusal(() => a.add(frames[1]!, size(frames[1]!)));
+    expect(err.code).toBe('PF_ERR_REPORT_TOO_LARGE');
+    expect(err.retryable).toBe(false);
+    expect(a.pending()).toBeUndefined();
+    // The last part of the refused report is dropped quietly (no INCOMPLETE_REPORT that would make the agent resend).
+    expect(a.add(frames[2]!, size(frames[2]!))).toBeUndefined();
+    expect(a.pending()).toBeUndefined();
+    // The next report goes through.
+    const next = framesOf([many.slice(0, 2)], { seq: 6 });
+    expect(a.add(next[0]!, size(next[0]!))).toMatchObject({ seq: 6 });
+  });
+
+  it('drops an unfinished report older than the time limit: a late part gets PF_ERR_REPORT_TIMEOUT, a new part 0 starts it again', () => {
+    let now = NOW;
+    const a = new ReportAssembler({ maxReportBytes: BIG, timeoutMs: 120_000 }, () => now);
+    const frames = framesOf(groups, { seq: 3 });
+    a.add(frames[0]!, 1);
+    now += 60_000;
+    a.add(frames[1]!, 1);
+    now += 60_001; // 120.001 s after part 0
+    const err = refusal(() => a.add(frames[2]!, 1));
+    expect(err.code).toBe('PF_ERR_REPORT_TIMEOUT');
+    expect(err.retryable).toBe(true);
+    expect(a.pending()).toBeUndefined();
+    // the agent sends it again from part 0: accepted in full
+    const again = framesOf(groups, { seq: 3 });
+    expect(a.add(again[0]!, 1)).toBeUndefined();
+    expect(a.add(again[1]!, 1)).toBeUndefined();
+    expect(a.add(again[2]!, 1)).toMatchObject({ seq: 3, packages: pkgs });
+  });
+
+  it('keeps the epoch of part 0 and refuses a part of another epoch', () => {
+    const a = new ReportAssembler(BIG);
+    const frames = framesOf(groups, { seq: 1 }).map((f) => ({ ...f, epoch: 'epoch-A1' }));
+    a.add(frames[0]!, 1);
+    expect(refusal(() => a.add({ ...frames[1]!, epoch: 'epoch-B2' }, 1)).code).toBe('PF_ERR_INCOMPLETE_REPORT');
+    const b = new ReportAssembler(BIG);
+    for (const f of frames.slice(0, 2)) b.add(f, 1);
+    expect(b.add(frames[2]!, 1)).toMatchObject({ epoch: 'epoch-A1' });
   });
 });

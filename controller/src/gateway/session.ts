@@ -12,6 +12,7 @@ import {
   Capabilities,
   decodeFrame,
   encodeFrame,
+  findUnstorable,
   isPfError,
   makeFrame,
   nodeEd25519,
@@ -26,7 +27,8 @@ import {
 } from '@patchfleet/shared';
 import { agentKeys, hostSessions, hosts } from '../db/schema/index';
 import type { ControllerContext } from '../context';
-import { applyReport } from './inventory-store';
+import { classifyDbError } from '../db/errors';
+import { applyReport } from '../inventory/inventory-store';
 import type { LastSeenTracker } from './last-seen';
 import { TokenBucket } from './rate-limit';
 import { ReportAssembler } from './report-assembler';
@@ -42,9 +44,11 @@ export const CloseCodes = {
   rateLimited: 4429,
 } as const;
 
-const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked, Capabilities.Commands];
+const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked, Capabilities.Commands, Capabilities.InventoryEpoch];
 const MAX_BAD_FRAMES = 10;
-const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+/** Defaults of config maxReportBytes and reportTimeoutSec: room for about 50,000 packages, sent over a slow link. */
+export const DEFAULT_MAX_REPORT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_REPORT_TIMEOUT_SEC = 120;
 
 type State = 'await-hello' | 'await-auth' | 'ready' | 'closed';
 
@@ -68,8 +72,9 @@ export class AgentSession {
   private agentVersion = '';
   private agentCapabilities: readonly string[] = [];
   private readonly bucket: TokenBucket;
-  private readonly assembler = new ReportAssembler(MAX_REPORT_BYTES);
+  private readonly assembler: ReportAssembler;
   private handshakeTimer: TimerHandle | undefined;
+  private reportTimer: TimerHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private badFrames = 0;
   private rateLimitedFrames = 0;
@@ -82,6 +87,10 @@ export class AgentSession {
     private readonly tracker: LastSeenTracker,
     private readonly hooks: SessionHooks,
   ) {
+    this.assembler = new ReportAssembler(
+      { maxReportBytes: ctx.config.maxReportBytes ?? DEFAULT_MAX_REPORT_BYTES, timeoutMs: (ctx.config.reportTimeoutSec ?? DEFAULT_REPORT_TIMEOUT_SEC) * 1000 },
+      () => ctx.clock.now(),
+    );
     const rate = ctx.config.agentFramesPerSec;
     // Burst room for a large chunked report sent back to back.
     this.bucket = new TokenBucket(ctx.clock, rate, Math.max(rate * 4, 600));
@@ -119,12 +128,18 @@ export class AgentSession {
 
   private refuse(def: { code: string; retryable: boolean; message: string }, message?: string, opts: { close?: number; replyTo?: string | undefined } = {}): void {
     const text = message ?? def.message;
-    this.ctx.log.info({ code: def.code, agentId: this.agentId, sessionId: this.sessionId, remote: this.remoteAddress, msg: text }, 'agent frame refused');
+    this.ctx.log.info({ code: def.code, agentId: this.agentId, sessionId: this.sessionId, remote: this.remoteAddress, detail: text }, 'agent frame refused');
     this.send('error', { code: def.code, message: text, retryable: def.retryable, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) });
     if (opts.close !== undefined) this.close(opts.close, def.code);
   }
 
   private onInternalError(err: unknown): void {
+    const db = classifyDbError(err);
+    if (db?.kind === 'invalid-input') {
+      // The database refused a value of the frame: the agent's fault, not ours; the session stays up.
+      this.refuse(Errors.UNSTORABLE_VALUE, `frame refused: ${db.reason}`);
+      return;
+    }
     this.ctx.log.error({ err, agentId: this.agentId, sessionId: this.sessionId }, 'agent session failed');
     this.refuse(Errors.INTERNAL, 'internal error; reconnect later', { close: 1011 });
   }
@@ -145,6 +160,15 @@ export class AgentSession {
       this.badFrames += 1;
       const close = this.state !== 'ready' || this.badFrames >= MAX_BAD_FRAMES;
       this.refuse(err, err.message, close ? { close: CloseCodes.badFrame } : {});
+      return;
+    }
+    // Valid by its schema, yet holding what the database cannot store (a NUL, an unpaired surrogate):
+    // refused here, before any query, with the frame's id so the agent knows which report to drop.
+    const unstorable = findUnstorable(msg);
+    if (unstorable) {
+      if (msg.type === 'inventory') this.assembler.refuse(msg.seq);
+      const text = `${msg.type} frame: ${unstorable.path} ${unstorable.reason}`;
+      this.refuse(Errors.UNSTORABLE_VALUE, msg.type === 'inventory' ? `report ${msg.seq} refused for good: ${text}` : text, this.state !== 'ready' ? { close: CloseCodes.badFrame, replyTo: msg.id } : { replyTo: msg.id });
       return;
     }
     switch (this.state) {
@@ -176,7 +200,7 @@ export class AgentSession {
       return this.refuse(Errors.AUTH_FAILED, 'auth does not answer this session\'s challenge', { close: CloseCodes.authFailed, replyTo: msg.id });
     }
     const [row] = await this.ctx.db
-      .select({ publicKey: agentKeys.publicKey, status: hosts.status, lastSeq: hosts.lastSeq })
+      .select({ publicKey: agentKeys.publicKey, status: hosts.status, lastSeq: hosts.lastSeq, reportEpoch: hosts.reportEpoch })
       .from(agentKeys)
       .innerJoin(hosts, eq(hosts.id, agentKeys.hostId))
       .where(and(eq(agentKeys.hostId, msg.agentId), isNull(agentKeys.revokedAt)))
@@ -202,6 +226,8 @@ export class AgentSession {
     this.state = 'ready';
     this.hooks.onAuthenticated(this);
     this.ctx.log.info({ agentId: this.agentId, sessionId: this.sessionId, remote: this.remoteAddress }, 'agent authenticated');
+    // Only agents that know epochs get one: an older agent's schema refuses unknown welcome fields.
+    const epoch = this.supports(Capabilities.InventoryEpoch) && row.reportEpoch ? { epoch: row.reportEpoch } : {};
     this.send('welcome', {
       agentId: msg.agentId,
       sessionId: this.sessionId,
@@ -209,6 +235,7 @@ export class AgentSession {
       lastAckedSeq: row.lastSeq,
       maxFrameBytes: this.ctx.config.maxFrameBytes,
       capabilities: SERVER_CAPABILITIES,
+      ...epoch,
     });
     this.hooks.onReady(this);
   }
@@ -230,14 +257,22 @@ export class AgentSession {
           report = this.assembler.add(msg, bytes);
         } catch (err) {
           if (!isPfError(err)) throw err;
+          this.armReportTimer();
           return this.refuse(err, err.message, { replyTo: msg.id });
         }
+        this.armReportTimer();
         if (!report) return;
         try {
           const result = await applyReport(this.ctx.db, agentId, report, new Date(this.ctx.clock.now()));
-          this.ctx.log.info({ agentId, seq: report.seq, kind: report.kind, applied: result.applied, packages: result.packageCount, added: result.added, removed: result.removed, changed: result.changed }, 'inventory report');
+          this.ctx.log.info({ agentId, seq: report.seq, kind: report.kind, epoch: report.epoch, applied: result.applied, packages: result.packageCount, added: result.added, removed: result.removed, changed: result.changed }, 'inventory report');
           if (result.applied) this.hooks.onReportApplied(agentId);
         } catch (err) {
+          // A value the schema and findUnstorable let through but the database refused (22xxx):
+          // the same report would be refused again, so it is refused for good, never a 1011 close.
+          const db = classifyDbError(err);
+          if (db?.kind === 'invalid-input') {
+            return this.refuse(Errors.UNSTORABLE_VALUE, `report ${report.seq} refused for good: ${db.reason}`, { replyTo: report.lastFrameId });
+          }
           if (!isPfError(err) || err.status >= 500) throw err;
           return this.refuse(err, err.message, { replyTo: report.lastFrameId });
         }
@@ -249,10 +284,38 @@ export class AgentSession {
     }
   }
 
+  /**
+   * Keeps one timer on the unfinished report, if any: when it fires and the
+   * same report is still unfinished, the partial report is dropped and the
+   * agent told PF_ERR_REPORT_TIMEOUT (it sends the report again).
+   */
+  private armReportTimer(): void {
+    const pending = this.assembler.pending();
+    if (!pending) {
+      this.reportTimer?.cancel();
+      this.reportTimer = undefined;
+      return;
+    }
+    if (this.reportTimer) return; // already armed for this report (a new one replaces it only after the old is gone)
+    const timeoutMs = (this.ctx.config.reportTimeoutSec ?? DEFAULT_REPORT_TIMEOUT_SEC) * 1000;
+    this.reportTimer = this.ctx.clock.after(timeoutMs, () => {
+      this.reportTimer = undefined;
+      const still = this.assembler.pending();
+      if (this.state !== 'ready' || still?.firstFrameId !== pending.firstFrameId) {
+        this.armReportTimer();
+        return;
+      }
+      this.assembler.refuse(still.seq, false);
+      this.refuse(Errors.REPORT_TIMEOUT, `report ${still.seq} was not completed within ${timeoutMs / 1000} s (${still.bytes} bytes held); dropped, send it again`, { replyTo: still.firstFrameId });
+    });
+  }
+
   private async onClose(code: number, reason: string): Promise<void> {
     const wasReady = this.state === 'ready';
     this.state = 'closed';
     this.handshakeTimer?.cancel();
+    this.reportTimer?.cancel();
+    this.assembler.discard();
     if (wasReady) this.hooks.onClosed(this);
     if (!this.sessionRowWritten) return;
     try {

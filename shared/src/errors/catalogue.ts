@@ -23,6 +23,12 @@ export const Errors = defineErrors({
   RATE_LIMITED: { code: 'PF_ERR_RATE_LIMITED', status: 429, retryable: true, message: 'too many requests or frames; slow down' },
   RESYNC_REQUIRED: { code: 'PF_ERR_RESYNC_REQUIRED', status: 409, retryable: true, message: 'delta does not apply to the stored state; send a full report' },
   INCOMPLETE_REPORT: { code: 'PF_ERR_INCOMPLETE_REPORT', status: 400, retryable: true, message: 'report parts are inconsistent' },
+  /** A frame holds a value the database cannot store: a NUL or an unpaired surrogate in a string, a number or time out of range. Resending the same frame cannot help; the agent drops such a report. */
+  UNSTORABLE_VALUE: { code: 'PF_ERR_UNSTORABLE_VALUE', status: 400, retryable: false, message: 'frame holds a value the database cannot store' },
+  /** An inventory report grew past the controller's maxReportBytes; the partial report is dropped and the agent drops the report. */
+  REPORT_TOO_LARGE: { code: 'PF_ERR_REPORT_TOO_LARGE', status: 413, retryable: false, message: 'inventory report exceeds the size limit' },
+  /** A chunked inventory report was not completed within reportTimeoutSec; the partial report is dropped and the agent sends it again. */
+  REPORT_TIMEOUT: { code: 'PF_ERR_REPORT_TIMEOUT', status: 408, retryable: true, message: 'inventory report not completed in time' },
   INTERNAL: { code: 'PF_ERR_INTERNAL', status: 500, retryable: true, message: 'internal error' },
   SHUTTING_DOWN: { code: 'PF_ERR_SHUTTING_DOWN', status: 503, retryable: true, message: 'controller is shutting down' },
   UNKNOWN_COMMAND: { code: 'PF_ERR_UNKNOWN_COMMAND', status: 404, retryable: false, message: 'no such command for this agent' },

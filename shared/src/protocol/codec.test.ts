@@ -124,10 +124,27 @@ describe('decodeFrame refusals', () => {
     expect(err.retryable).toBe(false);
   });
 
-  it('still accepts version-1 frames from agents built before signed commands', () => {
-    expect(PROTOCOL_VERSION).toBe(2);
-    expect(decodeFrame(JSON.stringify(frameOf('hello', { v: 1 }))).type).toBe('hello');
-    expect(decodeFrame(JSON.stringify(frameOf('inventory', { v: 1 }))).type).toBe('inventory');
+  it('still accepts version-1 and version-2 frames from agents built before signed commands and outbox epochs', () => {
+    expect(PROTOCOL_VERSION).toBe(3);
+    for (const v of [1, 2]) {
+      expect(decodeFrame(JSON.stringify(frameOf('hello', { v }))).type).toBe('hello');
+      expect(decodeFrame(JSON.stringify(frameOf('inventory', { v }))).type).toBe('inventory');
+    }
+  });
+
+  it('carries the outbox epoch in inventory and welcome frames (protocol 3) and refuses a malformed one', () => {
+    expect(decodeFrame(JSON.stringify(frameOf('inventory', { epoch: 'Zk3_a-9QmW1xYb2c' })))).toMatchObject({ epoch: 'Zk3_a-9QmW1xYb2c' });
+    expect(decodeFrame(JSON.stringify(frameOf('welcome', { epoch: 'Zk3_a-9QmW1xYb2c' })))).toMatchObject({ epoch: 'Zk3_a-9QmW1xYb2c' });
+    expect(refusal(JSON.stringify(frameOf('inventory', { epoch: 'bad epoch' }))).message).toContain('/epoch');
+  });
+
+  it('bounds times to the year 9999 and sequence numbers to 2^53-1, which the database can hold', () => {
+    expect(decodeFrame(JSON.stringify(frameOf('inventory', { collectedAt: Limits.maxTimeMs, seq: Number.MAX_SAFE_INTEGER })))).toMatchObject({ type: 'inventory' });
+    expect(refusal(JSON.stringify(frameOf('inventory', { collectedAt: Limits.maxTimeMs + 1 }))).message).toContain('/collectedAt');
+    expect(refusal(JSON.stringify(frameOf('inventory', { seq: 1e20 }))).message).toContain('/seq');
+    expect(refusal(JSON.stringify(frameOf('heartbeat', { ts: 1e16 }))).message).toContain('/ts');
+    expect(refusal(JSON.stringify(frameOf('commandStatus', { at: 1e300 }))).message).toContain('/at');
+    expect(refusal(JSON.stringify(frameOf('inventory', { host: { ...sampleHost(), bootTime: 1e17 } }))).message).toContain('/host/bootTime');
   });
 
   it('refuses a frame without a version', () => {

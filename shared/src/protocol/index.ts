@@ -3,3 +3,4 @@ export * from './inventory';
 export * from './messages';
 export * from './codec';
 export * from './command';
+export * from './storable';

@@ -68,7 +68,7 @@ export const HostFactsSchema = Type.Object(
     ),
     bootId: Str(128),
     /** Boot time, ms since epoch. */
-    bootTime: Count,
+    bootTime: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),
     uptimeSec: Count,
     users: Type.Array(Type.Object({ user: Str(255), tty: OptStr(64), host: OptStr(255), loginAt: OptStr(64) }), { maxItems: 512 }),
     pendingReboot: Type.Object({ required: Type.Boolean(), reasons: Type.Array(Str(512), { maxItems: 64 }) }),

@@ -1,10 +1,15 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { AGENT_COMMAND_STATES, CommandResultSchema, SignedCommandSchema } from './command';
 import { HostFactsSchema, PackageKeySchema, PackageSchema } from './inventory';
+import { Limits } from './version';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 const B64 = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9+/]+={0,2}$' });
 const Caps = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 });
+/** ms since epoch, no later than the year 9999 (what a database timestamp holds). */
+const Time = Type.Integer({ minimum: 0, maximum: Limits.maxTimeMs });
+/** Report sequence numbers: exact in a JS number and in a bigint column. */
+const Seq = (minimum: number) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER });
 
 /** Every frame: `{ v, type, id, ts, ... }`. `ts` is ms since epoch on the sender's clock. */
 function frame<T extends string, P extends TProperties>(type: T, props: P) {
@@ -13,7 +18,7 @@ function frame<T extends string, P extends TProperties>(type: T, props: P) {
       v: Type.Integer({ minimum: 1, maximum: 1000 }),
       type: Type.Literal(type),
       id: Id,
-      ts: Type.Integer({ minimum: 0 }),
+      ts: Time,
       ...props,
     },
     { additionalProperties: false },
@@ -48,9 +53,15 @@ export const WelcomeSchema = frame('welcome', {
   sessionId: Id,
   heartbeatSec: Type.Integer({ minimum: 1, maximum: 3600 }),
   /** Highest report sequence number the controller has stored for this agent (0: none). */
-  lastAckedSeq: Type.Integer({ minimum: 0 }),
+  lastAckedSeq: Seq(0),
   maxFrameBytes: Type.Integer({ minimum: 1024 }),
   capabilities: Caps,
+  /**
+   * Protocol 3, only to agents listing `inventory.epoch/1`: the outbox epoch
+   * of the report `lastAckedSeq` counts in (absent: none known). An agent of
+   * another epoch must not take `lastAckedSeq` as an acknowledgement.
+   */
+  epoch: Type.Optional(Id),
 });
 
 /**
@@ -60,14 +71,20 @@ export const WelcomeSchema = frame('welcome', {
  * `delta` upserts `packages` and deletes `removed` on top of report `baseSeq`.
  */
 export const InventorySchema = frame('inventory', {
-  seq: Type.Integer({ minimum: 1 }),
+  seq: Seq(1),
   kind: Type.Union([Type.Literal('full'), Type.Literal('delta')]),
-  baseSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+  baseSeq: Type.Optional(Seq(0)),
+  /**
+   * Protocol 3, only to controllers listing `inventory.epoch/1`: the random
+   * id of the outbox numbering `seq` belongs to. A full report of an epoch
+   * the controller does not hold is never taken for a duplicate.
+   */
+  epoch: Type.Optional(Id),
   part: Type.Integer({ minimum: 0 }),
   parts: Type.Integer({ minimum: 1, maximum: 500 }),
   /** Total packages in the whole report (full: the host's count; delta: upserts). */
-  packageCount: Type.Integer({ minimum: 0 }),
-  collectedAt: Type.Integer({ minimum: 0 }),
+  packageCount: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+  collectedAt: Time,
   host: Type.Optional(HostFactsSchema),
   packages: Type.Array(PackageSchema, { maxItems: 5000 }),
   removed: Type.Optional(Type.Array(PackageKeySchema, { maxItems: 5000 })),
@@ -81,7 +98,7 @@ export const HeartbeatSchema = frame('heartbeat', {
 
 /** controller -> agent: report `seq` is stored; the agent may drop it from its outbox. */
 export const AckSchema = frame('ack', {
-  seq: Type.Integer({ minimum: 1 }),
+  seq: Seq(1),
   /** id of the frame that completed the report */
   replyTo: Id,
 });
@@ -114,7 +131,7 @@ export const CommandStatusSchema = frame('commandStatus', {
   commandId: Id,
   state: Type.Union(AGENT_COMMAND_STATES.map((s) => Type.Literal(s))),
   /** When the agent reached this state (agent clock, ms). */
-  at: Type.Integer({ minimum: 0 }),
+  at: Time,
   error: Type.Optional(Type.Object({ code: Type.String({ pattern: '^PF_ERR_[A-Z0-9_]+$', maxLength: 64 }), message: Type.String({ maxLength: 2048 }) }, { additionalProperties: false })),
   result: Type.Optional(CommandResultSchema),
 });

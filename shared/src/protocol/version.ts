@@ -9,8 +9,20 @@
  * - 2 (2026-11-23): signed commands: `command` (controller -> agent),
  *   `commandStatus` (agent -> controller), `commandReceipt`; capability
  *   `commands/1`. Version-1 frames are unchanged and still accepted.
+ * - 3 (2026-12-05): outbox epochs (capability `inventory.epoch/1`). An
+ *   agent's outbox numbering has a random `epoch`; `inventory` frames carry it
+ *   and `welcome` names the epoch of the report the controller holds. A full
+ *   report from another epoch is applied whatever its `seq` (a state directory
+ *   started afresh next to a copied identity restarts at 1), and the agent
+ *   takes `lastAckedSeq` as an acknowledgement only when the epochs match.
+ *   Both fields are sent only when both sides list the capability; version-1
+ *   and -2 frames are unchanged and still accepted (their full reports are
+ *   still applied when their content differs from what is stored).
+ *   Times (`ts`, `collectedAt`, `at`, `bootTime`) are bounded to year 9999
+ *   and sequence numbers to 2^53-1; strings must not hold NUL or unpaired
+ *   surrogates (PF_ERR_UNSTORABLE_VALUE).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Oldest protocol version this build still speaks. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -26,6 +38,8 @@ export const Capabilities = {
   InventoryChunked: 'inventory.chunked/1',
   /** The agent verifies and runs signed commands and reports their status. */
   Commands: 'commands/1',
+  /** Inventory frames and `welcome` carry the outbox epoch (protocol 3). */
+  InventoryEpoch: 'inventory.epoch/1',
 } as const;
 export type Capability = (typeof Capabilities)[keyof typeof Capabilities];
 
@@ -37,6 +51,8 @@ export const Limits = {
   packagesPerChunk: 1000,
   /** Largest number of parts a report may be split into. */
   maxParts: 500,
+  /** Latest time a frame may carry, ms since epoch (9999-12-31T23:59:59.999Z): later ones do not fit a database timestamp. */
+  maxTimeMs: 253_402_300_799_999,
   /** Seconds an unauthenticated socket may stay open. */
   handshakeTimeoutSec: 10,
 } as const;

@@ -1,15 +1,21 @@
 /**
- * Applies inventory reports to the database. A report is applied in one
- * transaction with the host row locked, so concurrent reports of one host
- * serialize and a crash leaves the previous package set whole. Reports at or
- * below the host's last sequence number are duplicates (the agent resends
- * until acknowledged) and change nothing. Package writes are batched.
+ * Applies inventory reports to the database: this module owns the host
+ * package tables (installed_packages, inventory_snapshots) and the report
+ * columns of hosts. A report is applied in one transaction with the host row
+ * locked, so concurrent reports of one host serialize and a crash leaves the
+ * previous package set whole. Reports at or below the host's last sequence
+ * number are duplicates (the agent resends until acknowledged) and change
+ * nothing, except a full report whose content differs from what is stored or
+ * that comes from another outbox epoch: its numbering is not the one stored
+ * (a state directory started afresh next to a copied identity.json restarts
+ * at 1), and dropping it would keep a stale package set for good. Package
+ * writes are batched.
  */
 import { eq, sql } from 'drizzle-orm';
 import { packageKey, PfError, Errors, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
 import { hosts, installedPackages, inventorySnapshots } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';
-import type { Report } from './report-assembler';
+import type { Report } from '../gateway/report-assembler';
 
 const BATCH = 1000;
 
@@ -81,18 +87,37 @@ function assertUnique(packages: Package[], seq: number): void {
   }
 }
 
+const samePackage = (a: Package, b: Package): boolean => a.version === b.version && a.sourceName === b.sourceName && a.sourceVersion === b.sourceVersion;
+
+/** Whether `packages` is exactly the stored set `current`. */
+function sameSet(current: Map<string, Package>, packages: Package[]): boolean {
+  if (current.size !== packages.length) return false;
+  return packages.every((p) => {
+    const old = current.get(packageKey(p));
+    return old !== undefined && samePackage(old, p);
+  });
+}
+
 export async function applyReport(db: Db, hostId: string, report: Report, now: Date): Promise<ApplyResult> {
   assertUnique(report.packages, report.seq);
   return db.transaction(async (tx) => {
-    const [host] = await tx.select({ lastSeq: hosts.lastSeq, packageCount: hosts.packageCount }).from(hosts).where(eq(hosts.id, hostId)).for('update');
+    const [host] = await tx.select({ lastSeq: hosts.lastSeq, packageCount: hosts.packageCount, reportEpoch: hosts.reportEpoch }).from(hosts).where(eq(hosts.id, hostId)).for('update');
     if (!host) throw new PfError(Errors.UNKNOWN_AGENT, `host ${hostId} no longer exists`);
-    if (report.seq <= host.lastSeq) return { applied: false, packageCount: host.packageCount, added: 0, removed: 0, changed: 0 };
+    const duplicate: ApplyResult = { applied: false, packageCount: host.packageCount, added: 0, removed: 0, changed: 0 };
+    // A report of an epoch other than the stored one counts in another numbering: its seq says nothing about ours.
+    const otherEpoch = report.epoch !== undefined && report.epoch !== host.reportEpoch;
+    if (report.seq <= host.lastSeq && !otherEpoch && report.kind === 'delta') return duplicate;
+    if (report.kind === 'delta' && otherEpoch) {
+      throw new PfError(Errors.RESYNC_REQUIRED, `delta ${report.seq} belongs to an outbox numbering the controller does not hold; send a full report`);
+    }
 
     const existing = await tx
       .select({ manager: installedPackages.manager, name: installedPackages.name, arch: installedPackages.arch, version: installedPackages.version, sourceName: installedPackages.sourceName, sourceVersion: installedPackages.sourceVersion })
       .from(installedPackages)
       .where(eq(installedPackages.hostId, hostId));
     const current = new Map(existing.map((p) => [packageKey(p), p]));
+    // A resent full report holds exactly what it stored; one that differs is a new numbering (older agents send no epoch).
+    if (report.seq <= host.lastSeq && !otherEpoch && sameSet(current, report.packages)) return duplicate;
 
     let upserts: Package[];
     let deletions: PackageKey[];
@@ -115,7 +140,7 @@ export async function applyReport(db: Db, hostId: string, report: Report, now: D
         added += 1;
         return true;
       }
-      if (old.version !== p.version || old.sourceName !== p.sourceName || old.sourceVersion !== p.sourceVersion) {
+      if (!samePackage(old, p)) {
         changed += 1;
         return true;
       }
@@ -126,7 +151,7 @@ export async function applyReport(db: Db, hostId: string, report: Report, now: D
     const packageCount = current.size - deletions.length + added;
     await tx
       .update(hosts)
-      .set({ ...hostColumns(report.host), lastSeq: report.seq, packageCount, lastReportAt: now, lastSeenAt: now })
+      .set({ ...hostColumns(report.host), lastSeq: report.seq, reportEpoch: report.epoch ?? null, packageCount, lastReportAt: now, lastSeenAt: now })
       .where(eq(hosts.id, hostId));
     await tx.insert(inventorySnapshots).values({
       hostId,

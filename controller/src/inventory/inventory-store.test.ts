@@ -7,7 +7,7 @@ import { sampleHost, samplePackage, samplePackages } from '@patchfleet/test/supp
 import type { Db } from '../db/index';
 import { hosts, installedPackages, inventorySnapshots } from '../db/schema/index';
 import { applyReport } from './inventory-store';
-import type { Report } from './report-assembler';
+import type { Report } from '../gateway/report-assembler';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 
@@ -116,14 +116,46 @@ describe('applyReport', () => {
     expect(await packagesOf(hostId)).toEqual([]);
   });
 
-  it('ignores a duplicate or older sequence number without changing anything', async () => {
+  it('ignores a resent report (same number, same content) and an older delta without changing anything', async () => {
     const hostId = await newHost();
     await applyReport(db, hostId, full(4, samplePackages(3)), T0);
     const before = await state(hostId);
-    expect(await applyReport(db, hostId, full(4, samplePackages(7)), T0)).toEqual({ applied: false, packageCount: 3, added: 0, removed: 0, changed: 0 });
-    expect(await applyReport(db, hostId, full(2, []), T0)).toMatchObject({ applied: false });
+    expect(await applyReport(db, hostId, full(4, samplePackages(3)), T0)).toEqual({ applied: false, packageCount: 3, added: 0, removed: 0, changed: 0 });
     expect(await applyReport(db, hostId, delta(3, 2, [samplePackage(50)]), T0)).toMatchObject({ applied: false });
     expect(await state(hostId)).toEqual(before);
+  });
+
+  it('applies a full report at or below the stored number when its content differs (a fresh outbox of an older agent), and follows its numbering', async () => {
+    const hostId = await newHost();
+    await applyReport(db, hostId, full(1, []), T0); // the original state directory's first report: no packages
+    const fresh = samplePackages(7);
+    // A state directory holding only a copied identity.json starts again at 1.
+    expect(await applyReport(db, hostId, full(1, fresh), T0)).toEqual({ applied: true, packageCount: 7, added: 7, removed: 0, changed: 0 });
+    expect((await state(hostId)).host).toMatchObject({ lastSeq: 1, packageCount: 7 });
+    // and its deltas apply on top of it
+    expect(await applyReport(db, hostId, delta(2, 1, [samplePackage(70)]), T0)).toMatchObject({ applied: true, packageCount: 8 });
+    // an older number with other content is also a new numbering
+    expect(await applyReport(db, hostId, full(1, fresh.slice(0, 2)), T0)).toMatchObject({ applied: true, packageCount: 2 });
+    expect((await state(hostId)).host).toMatchObject({ lastSeq: 1 });
+  });
+
+  it('applies a full report of another outbox epoch whatever its number, stores the epoch, and asks a delta of another epoch for a full report', async () => {
+    const hostId = await newHost();
+    const pkgs = samplePackages(4);
+    await applyReport(db, hostId, { ...full(9, pkgs), epoch: 'epoch-old-1' }, T0);
+    const readEpoch = async () => (await db.select({ e: hosts.reportEpoch, s: hosts.lastSeq }).from(hosts).where(eq(hosts.id, hostId)))[0];
+    expect(await readEpoch()).toEqual({ e: 'epoch-old-1', s: 9 });
+    // a resend in the same epoch is a duplicate
+    expect(await applyReport(db, hostId, { ...full(9, pkgs), epoch: 'epoch-old-1' }, T0)).toMatchObject({ applied: false });
+    // a delta of an epoch we do not hold cannot apply
+    expect(await codeOf(applyReport(db, hostId, { ...delta(10, 9, [samplePackage(40)]), epoch: 'epoch-new-2' }, T0))).toBe('PF_ERR_RESYNC_REQUIRED');
+    // a full report of the new epoch is applied at seq 1, even with the same packages (the numbering changes)
+    expect(await applyReport(db, hostId, { ...full(1, pkgs), epoch: 'epoch-new-2' }, T0)).toMatchObject({ applied: true, packageCount: 4 });
+    expect(await readEpoch()).toEqual({ e: 'epoch-new-2', s: 1 });
+    expect(await applyReport(db, hostId, { ...delta(2, 1, [samplePackage(40)]), epoch: 'epoch-new-2' }, T0)).toMatchObject({ applied: true, packageCount: 5 });
+    // an agent older than protocol 3 (no epoch) clears it
+    await applyReport(db, hostId, full(3, pkgs), T0);
+    expect(await readEpoch()).toEqual({ e: null, s: 3 });
   });
 
   it('applies a delta on the stored report: upserts and removals', async () => {

@@ -51,6 +51,14 @@ describe('loadConfig', () => {
     expect(fromFlags).toMatchObject({ port: 3003, heartbeatSec: 22, host: '10.0.0.1', logLevel: 'debug', agentFramesPerSec: 7 });
   });
 
+  it('takes the connection and rate limits from file < environment < flags, and refuses nonsense', () => {
+    const configFile = file('limits.json', { connectIdleSec: 7, maxConnectionsPerAddress: 9, enrollRatePerMin: 11 });
+    const env = { PATCHFLEET_MAX_CONNECTIONS_PER_ADDRESS: '12', PATCHFLEET_AUTH_FAILURES_PER_MIN: '13', PATCHFLEET_MAX_CONNECTIONS: '5000', PATCHFLEET_REFUSAL_AUDIT_SEC: '2' };
+    expect(loadConfig({ configFile, enrollRatePerMin: 14 } as never, env)).toMatchObject({ connectIdleSec: 7, maxConnectionsPerAddress: 12, authFailuresPerMin: 13, enrollRatePerMin: 14, maxConnections: 5000, refusalAuditSec: 2, apiRatePerMin: DEFAULTS.apiRatePerMin });
+    expect(() => loadConfig({}, { PATCHFLEET_CONNECT_IDLE_SEC: '0' })).toThrow(/connectIdleSec/);
+    expect(() => loadConfig({}, { PATCHFLEET_MAX_UNAUTH_CONNECTIONS: 'many' })).toThrow(/maxUnauthConnections/);
+  });
+
   it('finds the config file through PATCHFLEET_CONFIG, and a flag overrides it', () => {
     const a = file('a.json', { port: 1111 });
     const b = file('b.json', { port: 2222 });

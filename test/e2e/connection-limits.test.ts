@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PinnedAgent } from '@patchfleet/shared';
 import { api, type Bootstrap } from '../support/api';
 import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
-import { runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
+import { REPO_ROOT, runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
 
 interface Held {
   socket: Socket;
@@ -123,8 +123,10 @@ describe('idle connections', () => {
   it('closes a raw TCP socket, a finished TLS handshake and half a request that send nothing within connectIdleSec', { timeout: 30_000 }, async () => {
     const u = new URL(boot.url);
     const raw = openRaw(boot.url, '127.0.0.4');
-    const tlsUp = hold(tlsConnect({ host: u.hostname, port: Number(u.port), localAddress: '127.0.0.4', rejectUnauthorized: false }));
-    const half = hold(tlsConnect({ host: u.hostname, port: Number(u.port), localAddress: '127.0.0.4', rejectUnauthorized: false }, () => {
+    // (TLS over a TCP socket of our own: that is how a client picks its source address.)
+    const from4 = () => tcpConnect({ host: u.hostname, port: Number(u.port), localAddress: '127.0.0.4' });
+    const tlsUp = hold(tlsConnect({ socket: from4(), rejectUnauthorized: false }));
+    const half = hold(tlsConnect({ socket: from4(), rejectUnauthorized: false }, () => {
       // Headers that never end (slowloris).
       half.socket.write('GET /api/v1/hosts HTTP/1.1\r\nHost: x\r\n');
     }));
@@ -215,5 +217,13 @@ describe('unauthenticated connections under a low open-file limit (prlimit --nof
     } finally {
       for (const h of flood) h.socket.destroy();
     }
+  });
+});
+
+describe('systemd units', () => {
+  it('raise the open-file limit of the controller (sockets) and the agent', () => {
+    const unit = (name: string) => readFileSync(join(REPO_ROOT, 'deploy', 'systemd', name), 'utf8');
+    expect(unit('patchfleet-controller.service')).toMatch(/^LimitNOFILE=65536$/m);
+    expect(unit('patchfleet-agent.service')).toMatch(/^LimitNOFILE=\d{4,}$/m);
   });
 });

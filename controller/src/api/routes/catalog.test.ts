@@ -94,7 +94,8 @@ describe('catalog imports API', { timeout: 60_000 }, () => {
     const [entry] = await tdb.database.db.select().from(auditLog).where(eq(auditLog.targetId, body.runId));
     expect(entry).toMatchObject({ action: 'catalog.import', targetType: 'catalog' });
     expect(entry?.actor).toMatch(/^token:/);
-    await new Promise((r) => setImmediate(r));
+    // NOTIFY on PostgreSQL arrives over the listening connection a moment later: wait, bounded.
+    for (let i = 0; i < 50 && !announced.includes(body.runId); i++) await new Promise((r) => setTimeout(r, 100));
     expect(announced).toContain(body.runId);
   });
 

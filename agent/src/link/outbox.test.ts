@@ -161,4 +161,36 @@ describe('Outbox', () => {
     // no temporary files left behind
     expect(readdirSync(stateDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('keeps one epoch for its numbering, across restarts and resets, readable by the owner only', () => {
+    const outbox = new Outbox(stateDir);
+    outbox.enqueue(report(), samplePackages(3));
+    const epoch = outbox.epoch();
+    expect(epoch).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(mode(join(stateDir, 'outbox-epoch'))).toBe(0o600);
+    outbox.enqueue(report(), samplePackages(3));
+    outbox.reset(2); // a resync keeps the numbering, so the epoch too
+    expect(new Outbox(stateDir).epoch()).toBe(epoch);
+  });
+
+  it('starts a new epoch when its numbering starts again at 1 (a state directory holding only a copied identity.json)', () => {
+    const original = new Outbox(stateDir);
+    original.enqueue(report(), samplePackages(3));
+    const epoch = original.epoch();
+    const fresh = mkdtempSync(join(tmpdir(), 'pf-outbox-copy-'));
+    try {
+      const copy = new Outbox(fresh);
+      expect(copy.enqueue(report(), samplePackages(3)).seq).toBe(1);
+      expect(copy.epoch()).not.toBe(epoch);
+      // even when an old epoch file was copied along without the seq counter
+      const again = mkdtempSync(join(tmpdir(), 'pf-outbox-copy2-'));
+      writeFileSync(join(again, 'outbox-epoch'), `${epoch}\n`);
+      const copy2 = new Outbox(again);
+      copy2.enqueue(report(), samplePackages(3));
+      expect(copy2.epoch()).not.toBe(epoch);
+      rmSync(again, { recursive: true, force: true });
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });

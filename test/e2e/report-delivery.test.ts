@@ -200,6 +200,16 @@ describe('an inventory holding a NUL (issue point 5)', () => {
     expect(await packageNames(agentId)).toEqual(['pf-nul-ok']);
     expect((agent.output().match(/session authenticated/g) ?? []).length).toBe(1);
     await agent.stop();
+
+    // run --once says why at once (exit 1 with the code) instead of waiting out its timeout.
+    writeFileSync(flag, '');
+    const started = Date.now();
+    const once = await runCli('agent', ['run', '--once', '--state-dir', stateDir, '--dpkg-root', root, '--no-commands', '--timeout', '60s'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    expect(once.code).toBe(1);
+    expect(once.stderr).toMatch(/error PF_ERR_UNSTORABLE_VALUE: the controller refused the report: report \d+ refused for good: inventory frame: \/packages\/\d+\/version holds a NUL/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(outboxFiles(stateDir)).toEqual([]);
+    expect(await packageNames(agentId)).toEqual(['pf-nul-ok']);
   });
 });
 

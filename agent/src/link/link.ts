@@ -70,7 +70,7 @@ export class AgentLink {
   private inventoryTimer: TimerHandle | undefined;
   private lastPong = 0;
   private readonly backoff = new Backoff();
-  private readonly ackWaiters = new Map<number, () => void>();
+  private readonly ackWaiters = new Map<number, { resolve: () => void; reject: (err: PfError) => void }>();
   private lastHostJson = '';
   private wake: (() => void) | undefined;
   private authenticated = false;
@@ -90,10 +90,10 @@ export class AgentLink {
     return entry.seq;
   }
 
-  /** Resolves once report `seq` is acknowledged. */
+  /** Resolves once report `seq` is acknowledged; rejects when the controller refuses it for good (it left the outbox). */
   waitForAck(seq: number): Promise<void> {
     if (!this.opts.outbox.queuedSeqs().some((s) => s <= seq)) return Promise.resolve();
-    return new Promise((resolve) => this.ackWaiters.set(seq, resolve));
+    return new Promise((resolve, reject) => this.ackWaiters.set(seq, { resolve, reject }));
   }
 
   /**
@@ -261,6 +261,12 @@ export class AgentLink {
           log.error({ seq: this.inFlight, code: msg.code, msg: msg.message }, 'controller refused report for good; dropped from the outbox');
           outbox.reset(outbox.lastSeq());
           this.clearInFlight();
+          // Whoever waits for one of the dropped reports (run --once) hears why, instead of timing out.
+          const def = msg.code === Errors.REPORT_TOO_LARGE.code ? Errors.REPORT_TOO_LARGE : Errors.UNSTORABLE_VALUE;
+          for (const [waitSeq, waiter] of this.ackWaiters) {
+            this.ackWaiters.delete(waitSeq);
+            waiter.reject(new PfError(def, `the controller refused the report: ${msg.message}`));
+          }
           return;
         }
         if (aboutReport && msg.code === Errors.REPORT_TIMEOUT.code) {
@@ -287,10 +293,10 @@ export class AgentLink {
   private acked(seq: number): void {
     this.opts.outbox.ack(seq);
     if (this.inFlight !== undefined && this.inFlight <= seq) this.clearInFlight();
-    for (const [waitSeq, resolve] of this.ackWaiters) {
+    for (const [waitSeq, waiter] of this.ackWaiters) {
       if (waitSeq <= seq) {
         this.ackWaiters.delete(waitSeq);
-        resolve();
+        waiter.resolve();
       }
     }
     this.sendNext();

@@ -169,7 +169,7 @@ describe('agent frame fuzz (fast-check, fixed seed)', () => {
     expect(failures).toEqual([]);
     expect(refused).toBeGreaterThan(50);
     // The controller is still whole: the API answers and a clean session still authenticates.
-    const health = await f.ctl.app.inject({ method: 'GET', url: '/api/v1/health' });
+    const health = await f.ctl.app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
     (await authenticated()).close();
   }, 600_000);

@@ -8,6 +8,7 @@ import { Errors, isPfError, PfError } from '@patchfleet/shared/errors';
 import { enroll } from './identity/enroll';
 import { identityPath, readIdentity } from './identity/state-dir';
 import { AgentLink } from './link/link';
+import type { LinkPort } from './link/ports';
 import { linuxExecutors } from './act/linux/command-executors';
 import { buildOfKernel, windowsExecutors } from './act/windows/command-executors';
 import { initDpkgRoot } from './act/linux/dpkg-root';
@@ -99,13 +100,7 @@ program
       const identity = readIdentity(opts.stateDir);
       const outbox = new Outbox(opts.stateDir);
       const dpkgRoot = opts.dpkgRoot ? await initDpkgRoot(opts.dpkgRoot) : undefined;
-      // The processor may report (replayed journal entries) before the link exists: reach it through a holder.
-      const holder: { link?: AgentLink } = {};
-      const queueInventory = () => void holder.link?.queueInventory(false).catch((err: unknown) => log.error({ err }, 'inventory collection failed'));
-      const executors = opts.commands ? executorsFor(opts, dpkgRoot, queueInventory) : undefined;
-      const commands = executors
-        ? new CommandProcessor({ stateDir: opts.stateDir, agentId: identity.agentId, commandKey: identity.commandKey, clock: systemClock, log, executors, send: (status) => void holder.link?.send('commandStatus', status) })
-        : undefined;
+      // Wired in one direction: the link builds the processor with its own port (statuses out, a report after an install).
       const link = new AgentLink({
         identity,
         outbox,
@@ -113,9 +108,21 @@ program
         log,
         collect: () => collectInventory({ ...(dpkgRoot ? { dpkgRoot } : {}), onWarning: (message, err) => log.warn({ err: (err as Error | undefined)?.message }, message) }),
         inventoryIntervalMs: parseDurationMs(opts.interval, '--interval'),
-        ...(commands ? { commands } : {}),
+        ...(opts.commands
+          ? {
+              commands: (port: LinkPort) =>
+                new CommandProcessor({
+                  stateDir: opts.stateDir,
+                  agentId: identity.agentId,
+                  commandKey: identity.commandKey,
+                  clock: systemClock,
+                  log,
+                  executors: executorsFor(opts, dpkgRoot, () => port.reportSoon()),
+                  send: (status) => void port.sendStatus(status),
+                }),
+            }
+          : {}),
       });
-      holder.link = link;
       const timeoutMs = parseDurationMs(opts.timeout, '--timeout');
       const seq = await link.queueInventory(true);
       if (opts.once) {
@@ -139,7 +146,7 @@ program
       process.on('SIGTERM', stop);
       link.startInventoryTimer();
       await link.runLoop(false);
-      await commands?.idle();
+      await link.commands?.idle();
       clearInterval(keepAlive);
       log.info('agent stopped');
     } catch (err) {

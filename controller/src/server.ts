@@ -16,6 +16,7 @@ import type { ControllerContext } from './context';
 import { openDatabase, type Database } from './db/index';
 import { HostStateService } from './assess/host-state';
 import { AgentGateway } from './gateway/gateway';
+import { SessionRegistry } from './gateway/ports';
 import { ensureBootstrap, type Bootstrap } from './keys/bootstrap';
 import { loadOrCreateCommandKey } from './keys/command-key';
 import { createLogger, type Logger } from './logger';
@@ -71,8 +72,15 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const refusals = new RefusalAudit(database.db, clock, log, { windowMs: config.refusalAuditSec * 1000 });
     const fds = fileDescriptors();
     const guard = new ConnectionGuard(resolveConnectionLimits(config, fds), clock, log, (address, reason) => refusals.record(address, 'connection.refused', { code: reason }));
-    const gateway = new AgentGateway(ctx, (agentId) => hostState.hostChanged(agentId), (socket) => guard.authenticated(socket));
-    const commands = new CommandService(ctx, gateway, commandKey.secretKey);
+    // The ports, wired once: socket -> gateway -> (guard, host state, commands) -> sessions.
+    const sessions = new SessionRegistry();
+    const commands = new CommandService(ctx, sessions, commandKey.secretKey);
+    const gateway = new AgentGateway(ctx, sessions, {
+      socketAuthenticated: (socket) => guard.authenticated(socket),
+      reportApplied: (agentId) => hostState.hostChanged(agentId),
+      agentReady: (agentId) => commands.deliverOnReady(agentId),
+      commandStatus: (session, msg) => commands.onStatus(session, msg),
+    });
     const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock));
     const app = await buildApp(ctx, { tls, commands, rollouts, refusals, onAuthenticated: (req) => guard.authenticated(req.raw.socket) });
     guard.attach(app.server as Server);

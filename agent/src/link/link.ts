@@ -33,7 +33,7 @@ import { chunkReport } from '../report/chunk';
 import { AGENT_VERSION } from '../version';
 import { Backoff } from './backoff';
 import type { Outbox } from './outbox';
-import type { CommandProcessor } from '../commands/processor';
+import type { CommandPort, LinkPort } from './ports';
 
 /** Refusals of a report the controller can never store: resending it would loop, so it leaves the outbox. */
 const DROP_REPORT_CODES = new Set<string>([Errors.UNSTORABLE_VALUE.code, Errors.REPORT_TOO_LARGE.code]);
@@ -49,8 +49,11 @@ export interface LinkOptions {
   collect: () => Promise<Inventory>;
   /** How often to collect and report changes (run mode). */
   inventoryIntervalMs: number;
-  /** Runs signed commands; without one the agent does not announce the commands capability. */
-  commands?: CommandProcessor;
+  /**
+   * Builds what runs signed commands, given the link's own port; without it
+   * the agent does not announce the commands capability.
+   */
+  commands?: (link: LinkPort) => CommandPort;
 }
 
 interface SessionEnd {
@@ -75,7 +78,15 @@ export class AgentLink {
   private wake: (() => void) | undefined;
   private authenticated = false;
 
-  constructor(private readonly opts: LinkOptions) {}
+  /** Runs signed commands (built from opts.commands with this link's port), if this agent takes commands. */
+  readonly commands: CommandPort | undefined;
+
+  constructor(private readonly opts: LinkOptions) {
+    this.commands = opts.commands?.({
+      sendStatus: (status) => this.send('commandStatus', status),
+      reportSoon: () => void this.queueInventory(false).catch((err: unknown) => opts.log.error({ err }, 'inventory collection failed')),
+    });
+  }
 
   /** Collects now and queues a report (full when asked or when no state is projected). Returns its seq, if one was queued. */
   async queueInventory(forceFull: boolean): Promise<number | undefined> {
@@ -163,7 +174,7 @@ export class AgentLink {
       this.ws = ws;
       ws.on('open', () => {
         const capabilities: string[] = [Capabilities.InventoryDelta, Capabilities.InventoryChunked];
-        if (this.opts.commands) capabilities.push(Capabilities.Commands);
+        if (this.commands) capabilities.push(Capabilities.Commands);
         this.send('hello', { agentId: identity.agentId, agentVersion: AGENT_VERSION, platform: process.platform, capabilities });
       });
       ws.on('message', (data) => {
@@ -236,18 +247,18 @@ export class AgentLink {
         this.startHeartbeat(msg.heartbeatSec);
         this.sendNext();
         // Results the controller has not receipted yet (it may have missed them while we were away).
-        this.opts.commands?.resendPending();
+        this.commands?.resendPending();
         return;
       }
       case 'command':
-        if (!this.opts.commands) {
+        if (!this.commands) {
           this.send('error', { code: Errors.COMMAND_UNSUPPORTED.code, message: 'this agent does not run commands', retryable: false, replyTo: msg.id });
           return;
         }
-        this.opts.commands.receive(msg);
+        this.commands.receive(msg);
         return;
       case 'commandReceipt':
-        this.opts.commands?.receipted(msg.commandId);
+        this.commands?.receipted(msg.commandId);
         return;
       case 'ack':
         this.acked(msg.seq);

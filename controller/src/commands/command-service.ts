@@ -9,7 +9,7 @@ import { Capabilities, Errors, type CommandStatusFrame } from '@patchfleet/share
 import { idPayloads, type Unsubscribe } from '../bus/bus';
 import type { ControllerContext } from '../context';
 import type { Db, Tx } from '../db/index';
-import type { AgentGateway } from '../gateway/gateway';
+import type { SessionRegistry } from '../gateway/ports';
 import type { AgentSession } from '../gateway/session';
 import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, unmarkSent, type CommandRow, type CommandSpec, type StatusOutcome } from './command-store';
 import { signedCommandOf } from './signing';
@@ -45,20 +45,15 @@ export class CommandService {
 
   constructor(
     private readonly ctx: ControllerContext,
-    private readonly gateway: AgentGateway,
+    private readonly sessions: SessionRegistry,
     private readonly secretKey: string,
   ) {}
 
   async start(): Promise<void> {
-    this.gateway.commandHooks = {
-      onReady: (agentId) => this.deliverOnReady(agentId),
-      onCommandStatus: (session, msg) => this.onStatus(session, msg),
-    };
     this.unsubscribe = await this.ctx.bus.subscribe(COMMANDS_CHANNEL, (payload) => this.deliverSoon(payload.split(',')));
   }
 
   async stop(): Promise<void> {
-    this.gateway.commandHooks = undefined;
     await this.unsubscribe?.();
   }
 
@@ -110,7 +105,7 @@ export class CommandService {
   }
 
   private isLocal(hostId: string): boolean {
-    const s = this.gateway.session(hostId);
+    const s = this.sessions.get(hostId);
     return s?.authenticated === true && s.supports(Capabilities.Commands);
   }
 
@@ -118,7 +113,7 @@ export class CommandService {
   private write(rows: readonly CommandRow[]): CommandRow[] {
     const unsent: CommandRow[] = [];
     for (const row of rows) {
-      const session = this.gateway.session(row.hostId);
+      const session = this.sessions.get(row.hostId);
       if (session?.send('command', { command: signedCommandOf(row), signature: row.signature })) {
         this.ctx.log.info({ commandId: row.id, agentId: row.hostId, action: row.action, target: row.target }, 'command sent');
       } else unsent.push(row);
@@ -139,7 +134,8 @@ export class CommandService {
    * commands rather than one each: after a controller restart thousands
    * reconnect within seconds. While a look-up runs, newcomers wait for the next.
    */
-  private deliverOnReady(agentId: string): void {
+  /** An agent finished its handshake: send it what is queued for it (the gateway's agentReady). */
+  deliverOnReady(agentId: string): void {
     this.readyHosts.add(agentId);
     if (this.readyDraining) return;
     this.readyDraining = true;
@@ -177,7 +173,8 @@ export class CommandService {
    * commit), so a fan-out's thousands of acknowledgements cost a few
    * statements each round instead of a transaction each.
    */
-  private onStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void> {
+  /** An agent's command status, written in batches (the gateway's commandStatus). */
+  onStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.statusQueue.push({ session, msg, resolve, reject });
       if (this.statusDraining) return;

@@ -8,33 +8,24 @@ import { WebSocketServer } from 'ws';
 import type { ControllerContext } from '../context';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { LastSeenTracker } from './last-seen';
-import type { CommandStatusFrame } from '@patchfleet/shared';
+import type { AgentEvents, SessionRegistry } from './ports';
 import { AgentSession, CloseCodes } from './session';
 import { Errors } from '@patchfleet/shared/errors';
 import { REVOCATION_CHANNEL } from '../enrollment/revoke-host';
 import type { Unsubscribe } from '../bus/bus';
 
-/** What the command service plugs into the gateway. */
-export interface CommandHooks {
-  onReady(agentId: string): void;
-  onCommandStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void>;
-}
-
 export class AgentGateway {
   private readonly wss: WebSocketServer;
-  private readonly sessions = new Map<string, AgentSession>();
   private readonly pending = new Set<AgentSession>();
   readonly tracker: LastSeenTracker;
-  /** Set by the command service; until then agents just connect and report. */
-  commandHooks: CommandHooks | undefined;
   private unsubscribeRevocations: Unsubscribe | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
-    /** Told when a host's stored inventory changed (the host is re-assessed). */
-    private readonly onReportApplied: (agentId: string) => void = () => undefined,
-    /** Told when a socket's agent authenticated (net/connection-guard.ts stops counting it as unauthenticated). */
-    private readonly onSocketAuthenticated: (socket: IncomingMessage['socket']) => void = () => undefined,
+    /** The authenticated sessions; command delivery reads the same registry. */
+    private readonly sessions: SessionRegistry,
+    /** Who hears what happens on agents' sockets (wired in server.ts). */
+    private readonly events: AgentEvents,
   ) {
     this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log);
     this.wss = new WebSocketServer({
@@ -43,20 +34,6 @@ export class AgentGateway {
       maxPayload: ctx.config.maxFrameBytes * 2,
       perMessageDeflate: false,
     });
-  }
-
-  /** Number of authenticated agents on this process. */
-  get connectedCount(): number {
-    return this.sessions.size;
-  }
-
-  session(agentId: string): AgentSession | undefined {
-    return this.sessions.get(agentId);
-  }
-
-  /** Ids of the agents authenticated on this process. */
-  agentIds(): string[] {
-    return [...this.sessions.keys()];
   }
 
   /**
@@ -93,19 +70,13 @@ export class AgentGateway {
         const session = new AgentSession(ws, remote, this.ctx, this.tracker, {
           onAuthenticated: (s) => {
             this.pending.delete(s);
-            this.onSocketAuthenticated(req.socket);
-            const older = this.sessions.get(s.agentId as string);
-            this.sessions.set(s.agentId as string, s);
-            older?.close(CloseCodes.replaced, 'replaced by a newer session');
+            this.events.socketAuthenticated(req.socket);
+            this.sessions.hold(s.agentId as string, s)?.close(CloseCodes.replaced, 'replaced by a newer session');
           },
-          onReportApplied: (agentId) => this.onReportApplied(agentId),
-          onReady: (s) => this.commandHooks?.onReady(s.agentId as string),
-          onCommandStatus: async (s, msg) => {
-            if (this.commandHooks) await this.commandHooks.onCommandStatus(s, msg);
-          },
-          onClosed: (s) => {
-            if (this.sessions.get(s.agentId as string) === s) this.sessions.delete(s.agentId as string);
-          },
+          onReportApplied: (agentId) => this.events.reportApplied(agentId),
+          onReady: (s) => this.events.agentReady(s.agentId as string),
+          onCommandStatus: (s, msg) => this.events.commandStatus(s, msg),
+          onClosed: (s) => this.sessions.release(s.agentId as string, s),
         });
         this.pending.add(session);
         ws.once('close', () => this.pending.delete(session));
@@ -116,7 +87,7 @@ export class AgentGateway {
   /** Closes every session (agents reconnect elsewhere or later) and flushes last-seen times. */
   async close(): Promise<void> {
     await this.unsubscribeRevocations?.().catch(() => undefined);
-    for (const s of [...this.sessions.values(), ...this.pending]) s.close(CloseCodes.shuttingDown, 'controller shutting down');
+    for (const s of [...this.sessions.all(), ...this.pending]) s.close(CloseCodes.shuttingDown, 'controller shutting down');
     await this.tracker.stop();
     this.wss.close();
   }

@@ -5,7 +5,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { makeFrame, nodeEd25519, type CommandResult } from '@patchfleet/shared';
-import type { CommandService } from '../commands/command-service';
+import type { CommandWriter } from './ports';
 import { applyAgentStatus, createCommands, type CommandRow, type StatusOutcome } from '../commands/command-store';
 import type { Db } from '../db/index';
 import { auditLog, catalogUsns, commands, hostPatchState, hostSessions, hosts, installedPackages, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
@@ -92,10 +92,10 @@ export class RolloutKit {
   /** One planner round at `now` (rollout clock = wall clock, speed 1); `online` hosts are seen just before. */
   async tick(now: number, online: readonly string[] = []): Promise<string[]> {
     await this.online(online, now);
-    const fake: Pick<CommandService, 'create'> = {
+    const fake: Pick<CommandWriter, 'create'> = {
       create: (tx, specs, actor) => createCommands(tx, specs, { now, secretKey: this.keys.secretKey, actor }),
     };
-    return this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake as CommandService, log: this.log }));
+    return this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, log: this.log }));
   }
 
   /** The agent of `hostId` reports `state` for `commandId` at `at`. */

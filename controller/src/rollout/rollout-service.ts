@@ -4,7 +4,7 @@
  * created once its transaction has committed.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { CommandService } from '../commands/command-service';
+import type { CommandWriter } from './ports';
 import type { ControllerContext } from '../context';
 import { JobLocks, runAsLeader } from '../jobs/leader';
 import type { RolloutClock } from './rollout-clock';
@@ -18,7 +18,7 @@ export class RolloutService {
 
   constructor(
     private readonly ctx: ControllerContext,
-    private readonly commands: CommandService,
+    private readonly commands: CommandWriter,
     readonly rolloutClock: RolloutClock,
   ) {}
 

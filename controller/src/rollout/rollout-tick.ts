@@ -13,7 +13,7 @@ import { Errors } from '@patchfleet/shared/errors';
 import type { Logger } from 'pino';
 import { audit, auditMany } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
-import type { CommandService } from '../commands/command-service';
+import type { CommandWriter } from './ports';
 import { cancelCommands, expireCommands, idIn } from '../commands/command-store';
 import type { CommandSpec } from '../commands/command-store';
 import type { Tx } from '../db/index';
@@ -34,7 +34,7 @@ export interface TickDeps {
   speed: number;
   /** A host is online when one of its sessions was seen within this many ms. */
   staleMs: number;
-  commands: CommandService;
+  commands: Pick<CommandWriter, 'create'>;
   log: Logger;
 }
 

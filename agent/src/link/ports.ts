@@ -1,0 +1,26 @@
+/**
+ * The link's ports. The command processor needs the link (to send statuses,
+ * to report right after an install) and the link needs the processor (to
+ * hand it commands): the link builds the processor through a factory given
+ * these ports, so the agent's main wires both in one expression and the
+ * calls run link -> processor -> link port, with no object filled in later.
+ */
+import type { Body, CommandFrame } from '@patchfleet/shared';
+
+/** What the link offers the parts it carries. */
+export interface LinkPort {
+  /** Sends a command status now if the session is authenticated; false when it could not (it is repeated from the journal later). */
+  sendStatus(status: Body<'commandStatus'>): boolean;
+  /** Collects and reports the inventory soon (after an install or rollback changed it). */
+  reportSoon(): void;
+}
+
+/** What the link needs from whatever runs signed commands. */
+export interface CommandPort {
+  receive(frame: CommandFrame): void;
+  /** A new session: send again every status not yet receipted. */
+  resendPending(): void;
+  receipted(commandId: string): void;
+  /** Resolves when no command is running. */
+  idle(): Promise<void>;
+}

@@ -95,6 +95,8 @@ describe('database outage', () => {
       // The agent keeps trying while the database is away, and has not given up.
       await waitFor(() => /connection failed|session|reconnect|retry/i.test(agent.output()) && agent.child.exitCode === null, 'the agent to try and fail during the outage', 60_000);
       expect(controller.child.exitCode).toBeNull();
+      // The agent was told why (not a 1011 internal error).
+      await waitFor(() => /PF_ERR_DATABASE_UNAVAILABLE/.test(agent.output()), 'the agent to hear PF_ERR_DATABASE_UNAVAILABLE', 60_000);
 
       // The database returns on the same port; the same controller process serves again.
       pg.start();

@@ -42,6 +42,8 @@ export const CloseCodes = {
   handshakeTimeout: 4408,
   replaced: 4409,
   rateLimited: 4429,
+  /** RFC 6455 "try again later": the database is away; the agent reconnects with back-off. */
+  tryAgainLater: 1013,
 } as const;
 
 const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked, Capabilities.Commands, Capabilities.InventoryEpoch];
@@ -138,6 +140,12 @@ export class AgentSession {
     if (db?.kind === 'invalid-input') {
       // The database refused a value of the frame: the agent's fault, not ours; the session stays up.
       this.refuse(Errors.UNSTORABLE_VALUE, `frame refused: ${db.reason}`);
+      return;
+    }
+    if (db?.kind === 'unavailable') {
+      // Not a fault of the agent's nor a bug of ours: say so, and let it come back with back-off.
+      this.ctx.log.warn({ code: Errors.DATABASE_UNAVAILABLE.code, agentId: this.agentId, sessionId: this.sessionId, reason: db.reason }, 'agent session ended: database unavailable');
+      this.refuse(Errors.DATABASE_UNAVAILABLE, 'the controller cannot reach its database; reconnect later', { close: CloseCodes.tryAgainLater });
       return;
     }
     this.ctx.log.error({ err, agentId: this.agentId, sessionId: this.sessionId }, 'agent session failed');

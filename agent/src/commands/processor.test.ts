@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { findUnstorable } from '@patchfleet/shared';
 import { join } from 'node:path';
 import { nodeEd25519, type KeyPair, type SignedCommand } from '@patchfleet/shared';
 import { ManualClock } from '@patchfleet/shared/clock';
@@ -47,6 +48,15 @@ describe('CommandProcessor', () => {
     expect(sent[2]).toMatchObject({ result: { exitCode: 0, output: 'done', rebootRequired: false, durationMs: 0 } });
     expect(p.list()).toEqual([expect.objectContaining({ commandId: 'cmd-1', state: 'succeeded', receipted: false })]);
     expect(JSON.parse(readFileSync(join(stateDir, 'journal', 'cmd-1.json'), 'utf8')).state).toBe('succeeded');
+  });
+
+  it('sends tool output holding a NUL or an unpaired surrogate as storable text (the controller would refuse it, and the journal repeat it)', async () => {
+    const p = make(countingExecutors(async () => ({ ok: true, result: { exitCode: 0, output: 'dpkg: \u0000bad\uD800 name', rebootRequired: false } })));
+    p.receive(signed());
+    await p.idle();
+    const done = sent.find((s) => s.state === 'succeeded');
+    expect(done?.result?.output).toBe('dpkg: \uFFFDbad\uFFFD name');
+    expect(findUnstorable(sent)).toBeUndefined();
   });
 
   it('is in the journal as acknowledged before, and running while, the executor runs', async () => {

@@ -5,7 +5,7 @@
  * while offline and {@link CommandProcessor.resendPending} catches up after a
  * reconnect.
  */
-import { canonicalJson, isTerminalAgentState, type Body, type CommandResult, type SignedCommand } from '@patchfleet/shared';
+import { canonicalJson, isTerminalAgentState, type Body, type CommandResult, type SignedCommand, toStorable } from '@patchfleet/shared';
 import type { Clock } from '@patchfleet/shared/clock';
 import type { Logger } from 'pino';
 import { Errors, isPfError, type PfError } from '@patchfleet/shared/errors';
@@ -292,7 +292,8 @@ export class CommandProcessor {
       this.log.debug({ commandId: status.commandId, state: status.state, err: (err as Error)?.message }, 'command status not sent (offline?)');
     };
     try {
-      const pending = this.sendStatus(status);
+      // A tool's output may hold a NUL: the controller would refuse the status, and the journal would repeat it forever.
+      const pending = this.sendStatus(toStorable(status));
       if (pending && typeof pending.then === 'function') pending.then(undefined, onError);
     } catch (err) {
       onError(err);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { sampleHost, samplePackages } from '@patchfleet/test/support/inventory';
 import { decodeFrame } from './codec';
-import { findUnstorable } from './storable';
+import { findUnstorable, toStorable } from './storable';
 
 describe('findUnstorable', () => {
   it('accepts ordinary text, including paired surrogates (emoji) and other control characters', () => {
@@ -30,3 +30,14 @@ describe('findUnstorable', () => {
     expect(findUnstorable(decodeFrame(JSON.stringify(frame)))).toBeUndefined();
   });
 });
+
+describe('toStorable', () => {
+  it('replaces NULs and unpaired surrogates in strings and keys, keeps pairs and everything else', () => {
+    const input = { a: 'x\u0000y', ['k\u0000']: ['\uD800', '\uDC00z', '\uD83D\uDE00'], n: 3, b: true, z: null };
+    const out = toStorable(input);
+    expect(out).toEqual({ a: 'x\uFFFDy', ['k\uFFFD']: ['\uFFFD', '\uFFFDz', '\uD83D\uDE00'], n: 3, b: true, z: null });
+    expect(findUnstorable(out)).toBeUndefined();
+    expect(findUnstorable(input)).toBeDefined();
+  });
+});
+

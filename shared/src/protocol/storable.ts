@@ -48,3 +48,16 @@ export function findUnstorable(value: unknown, path = '', depth = 0): { path: st
   }
   return undefined;
 }
+
+/**
+ * `value` with every string and key made storable: a NUL or an unpaired
+ * surrogate becomes U+FFFD. For text the agent passes on from elsewhere
+ * (a tool's error output in a command status), where refusing the whole
+ * frame would only make the agent repeat it at every reconnect.
+ */
+export function toStorable<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return (findUnstorable(value) ? value.replaceAll('\u0000', '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD') : value) as T;
+  if (typeof value !== 'object' || value === null || depth >= MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => toStorable(v, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [toStorable(k), toStorable(v, depth + 1)])) as T;
+}

@@ -61,4 +61,18 @@ export default tseslint.config(
       'patchfleet/boundaries': 'error',
     },
   },
+  {
+    // Each table has one owner module; routes call its services, never SQL (DESIGN.md, "How we write code here").
+    files: ['controller/src/api/**/*.ts'],
+    ignores: ['controller/src/api/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'drizzle-orm', message: 'Routes call services, never SQL: put the query in the module that owns the table and call it.' }],
+        patterns: [
+          { regex: '^drizzle-orm/', message: 'Routes call services, never SQL: put the query in the module that owns the table and call it.' },
+          { regex: '/db/schema(/|$)', message: 'Routes call services, never SQL: import types and values from the owner module, not the schema.' },
+        ],
+      }],
+    },
+  },
 );

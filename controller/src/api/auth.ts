@@ -4,10 +4,8 @@
  * that forgets to say so gets 'admin', the safe default.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { apiTokens, type Role } from '../db/schema/index';
-import { eq } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
-import { lookupApiToken, roleAllows, type Principal } from '../keys/api-tokens';
+import { lookupApiToken, roleAllows, touchApiToken, type Principal, type Role } from '../keys/api-tokens';
 import type { ControllerContext } from '../context';
 
 export type RouteAuth = 'public' | Role;
@@ -45,7 +43,7 @@ export function registerAuth(app: FastifyInstance, ctx: ControllerContext): void
     req.principal = { tokenId: found.tokenId, name: found.name, role: found.role, personId: found.personId, personName: found.personName };
     if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       // Best effort, coarse: a write per request would cost more than the information is worth.
-      await ctx.db.update(apiTokens).set({ lastUsedAt: new Date(now) }).where(eq(apiTokens.id, found.tokenId));
+      await touchApiToken(ctx.db, found.tokenId, new Date(now));
     }
   });
 }

@@ -2,10 +2,12 @@
  * Durable command rows: creation (signed, audited), delivery bookkeeping,
  * agent status updates along the lifecycle, expiry and cancellation.
  * Every function takes the database or a transaction; nothing here sends.
+ *
+ * Owns the table `commands`: nothing outside commands/ writes it.
  */
 import { randomBytes } from 'node:crypto';
 import { Errors } from '@patchfleet/shared/errors';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { CommandParams, CommandResult, CommandStatusFrame, SignedCommand } from '@patchfleet/shared';
 import { auditMany } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
@@ -117,6 +119,17 @@ export async function createCommands(db: Db | Tx, specs: readonly CommandSpec[],
     })),
   );
   return out;
+}
+
+/** One command by id, or undefined. */
+export async function getCommand(db: Db, id: string): Promise<CommandRow | undefined> {
+  const [row] = await db.select().from(commands).where(eq(commands.id, id)).limit(1);
+  return row;
+}
+
+/** A host's latest `limit` commands, newest first. */
+export async function hostCommands(db: Db, hostId: string, limit: number): Promise<CommandRow[]> {
+  return db.select().from(commands).where(eq(commands.hostId, hostId)).orderBy(desc(commands.issuedAt)).limit(limit);
 }
 
 /** Commands still to be written to these hosts' sockets: queued or sent (not yet accepted), and not expired. */

@@ -93,6 +93,11 @@ export async function wrapPglite(client: PGlite, location: string, runMigrations
   return { db, kind: 'pglite', location, bus: localBus(), close: () => client.close() };
 }
 
+/** One round trip to the database; throws (mapped to 503 by the API) when it cannot answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}
+
 /** Several replicas may start at once: one migrates while the others wait on a session advisory lock. */
 async function withMigrationLock(db: Db, fn: () => Promise<void>): Promise<void> {
   await db.transaction(async (tx) => {

@@ -1,7 +1,15 @@
-/** Read side of hosts for the API: search, paging and the detail view. */
+/**
+ * Read side of hosts: search, paging, the detail view, existence checks, and
+ * the one definition of "online" (used by the API and the rollout planner).
+ *
+ * Tables written elsewhere but read here: `hosts` (written by enrollment/ and
+ * inventory/), `host_sessions` (gateway/session.ts), `installed_packages`
+ * (inventory/).
+ */
 import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { hostSessions, hosts, installedPackages } from '../db/schema/index';
-import type { Db } from '../db/index';
+import type { Db, Tx } from '../db/index';
+import { idIn } from '../commands/command-store';
 
 export interface HostSummary {
   id: string;
@@ -23,8 +31,16 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** A host is online when it has an open session that was seen within `staleMs`. */
-function onlineExpr(now: Date, staleMs: number): SQL<boolean> {
+/** How long a session may go unseen and still count as online: three missed heartbeats. */
+export function onlineStaleMs(heartbeatSec: number): number {
+  return heartbeatSec * 3 * 1000;
+}
+
+/**
+ * The one definition of "host is online": it has an open session that was
+ * seen within `staleMs` of `now`. A boolean SQL expression over `hosts.id`.
+ */
+export function onlineExpr(now: Date, staleMs: number): SQL<boolean> {
   const since = new Date(now.getTime() - staleMs).toISOString();
   // Written with explicit table names: drizzle leaves single-table columns unqualified, which a correlated subquery would misread.
   return sql<boolean>`exists (select 1 from host_sessions s where s.host_id = hosts.id and s.disconnected_at is null and s.last_seen_at > ${since}::timestamptz)`;
@@ -126,6 +142,27 @@ export async function getHost(db: Db, id: string, now: Date, staleMs: number): P
       closeReason: s.closeReason,
     })),
   };
+}
+
+/** Which of `ids` are online at `now` (see onlineExpr). */
+export async function onlineHostIds(db: Db | Tx, ids: readonly string[], now: Date, staleMs: number): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.select({ id: hosts.id }).from(hosts).where(and(idIn(hosts.id, ids), onlineExpr(now, staleMs)));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Which of `ids` name no enrolled host. */
+export async function unknownHostIds(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const known = await db.select({ id: hosts.id }).from(hosts).where(idIn(hosts.id, ids));
+  const have = new Set(known.map((k) => k.id));
+  return ids.filter((id) => !have.has(id));
+}
+
+/** The id and hostname of one host, or undefined. */
+export async function hostName(db: Db, id: string): Promise<{ id: string; hostname: string } | undefined> {
+  const [row] = await db.select({ id: hosts.id, hostname: hosts.hostname }).from(hosts).where(eq(hosts.id, id)).limit(1);
+  return row;
 }
 
 export async function hostExists(db: Db, id: string): Promise<boolean> {

@@ -1,8 +1,18 @@
+/**
+ * API tokens: minting, look-up for authentication, listing and revocation.
+ *
+ * Owns the table `api_tokens` (with keys/people.ts, which owns `people`).
+ * Nothing outside keys/ writes them.
+ */
 import { randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import { hashToken, randomToken } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
+import { audit } from '../audit/audit';
 import { apiTokens, people, type Role } from '../db/schema/index';
+
+/** The roles a token can have (the column's enum), for routes and the CLI. */
+export { ROLES, type Role } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';
 import { personForNewToken } from './people';
 
@@ -83,6 +93,22 @@ export async function mintApiToken(tx: Tx, creator: Principal, input: MintInput,
   return { ...made, personId: person.id, personName: person.name, expiresAt, registered: person.registered };
 }
 
+/** Who asks for a change, for the audit log. */
+export interface AuditedBy {
+  actor: string;
+  requestId?: string | undefined;
+}
+
+/** mintApiToken in its own transaction, with the audit records (a person registration, then the token). */
+export async function createApiTokenAudited(db: Db, creator: Principal, input: MintInput, at: Date, by: AuditedBy): Promise<Awaited<ReturnType<typeof mintApiToken>>> {
+  return db.transaction(async (tx) => {
+    const t = await mintApiToken(tx, creator, input, at);
+    if (t.registered) await audit(tx, at, { actor: by.actor, action: 'person.register', targetType: 'person', targetId: t.personId, details: { name: t.personName }, requestId: by.requestId });
+    await audit(tx, at, { actor: by.actor, action: 'api-token.create', targetType: 'api-token', targetId: t.id, details: { name: input.name, role: input.role, person: t.personName, expiresAt: t.expiresAt?.toISOString() ?? null }, requestId: by.requestId });
+    return t;
+  });
+}
+
 /** A token's state as authentication sees it. */
 export type TokenLookup = { live: Principal & { lastUsedAt: Date | null } } | { refused: 'unknown' | 'revoked' | 'expired' };
 
@@ -100,6 +126,33 @@ export async function lookupApiToken(db: Db, token: string, now: Date): Promise<
   // A token without a person (none should remain after migration 0006) is its own person.
   const personId = row.personId ?? `token:${row.tokenId}`;
   return { live: { tokenId: row.tokenId, name: row.name, role: row.role, lastUsedAt: row.lastUsedAt, personId, personName: row.personName ?? row.name } };
+}
+
+/** Records that a token was used at `at` (callers keep this coarse: one write a minute, not one a request). */
+export async function touchApiToken(db: Db, tokenId: string, at: Date): Promise<void> {
+  await db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, tokenId));
+}
+
+/** A live token as the API lists it (never its secret). */
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  role: Role;
+  person: string;
+  createdAt: string;
+  expiresAt: string | null;
+  createdBy: string | null;
+}
+
+/** Live tokens (not revoked, not expired at `now`), oldest first. */
+export async function listLiveApiTokens(db: Db, now: Date): Promise<ApiTokenView[]> {
+  const rows = await db
+    .select({ t: apiTokens, person: people.name })
+    .from(apiTokens)
+    .leftJoin(people, eq(people.id, apiTokens.personId))
+    .where(liveTokenWhere(now))
+    .orderBy(apiTokens.createdAt);
+  return rows.map(({ t, person }) => ({ id: t.id, name: t.name, role: t.role, person: person ?? t.name, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt?.toISOString() ?? null, createdBy: t.createdBy }));
 }
 
 /** Finds the live token with this secret. */
@@ -131,4 +184,12 @@ export async function revokeApiToken(tx: Tx, id: string, now: Date): Promise<{ i
   }
   await tx.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, id));
   return { id: row.id, name: row.name, role: row.role, personId: row.personId };
+}
+
+/** revokeApiToken in its own transaction, with its audit record. */
+export async function revokeApiTokenAudited(db: Db, id: string, at: Date, by: AuditedBy): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await revokeApiToken(tx, id, at);
+    await audit(tx, at, { actor: by.actor, action: 'api-token.revoke', targetType: 'api-token', targetId: id, details: { name: row.name, role: row.role, person: row.personId }, requestId: by.requestId });
+  });
 }

@@ -9,6 +9,7 @@ import type { ControllerContext } from '../context';
 import { JobLocks, runAsLeader } from '../jobs/leader';
 import type { RolloutClock } from './rollout-clock';
 import { tickRollouts } from './rollout-tick';
+import { onlineStaleMs } from '../hosts/queries';
 
 export class RolloutService {
   private task: ScheduledTask | undefined;
@@ -60,7 +61,7 @@ export class RolloutService {
         now: this.rolloutClock.clock.now(),
         realNow: this.ctx.clock.now(),
         speed: this.rolloutClock.speed,
-        staleMs: this.ctx.config.heartbeatSec * 3 * 1000,
+        staleMs: onlineStaleMs(this.ctx.config.heartbeatSec),
         commands: this.commands,
         log: this.ctx.log,
       }),

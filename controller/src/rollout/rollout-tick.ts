@@ -19,6 +19,7 @@ import type { CommandSpec } from '../commands/command-store';
 import type { Tx } from '../db/index';
 import { changeFreezes, rings, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutHostState, type RolloutRingState } from '../db/schema/index';
 import { isAlwaysOpen, openWindowAt } from './windows';
+import { onlineHostIds } from '../hosts/queries';
 
 const HOUR_MS = 3_600_000;
 /** How long an accepted command may run past its notAfter before it counts as lost. */
@@ -265,14 +266,9 @@ async function countApprovals(tx: Tx, rolloutId: string, ringId: string): Promis
   return Number(row?.n ?? 0);
 }
 
-/** Hosts (of `candidates`) with a session seen within staleMs. */
-async function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<string>> {
-  if (candidates.length === 0) return new Set();
-  const since = new Date(d.realNow - d.staleMs).toISOString();
-  const rows = resultRows<{ host_id: string }>(
-    await d.tx.execute(sql`select distinct s.host_id from host_sessions s where s.disconnected_at is null and s.last_seen_at > ${since}::timestamptz and ${idIn(sql.raw('s.host_id'), candidates)}`),
-  );
-  return new Set(rows.map((r) => r.host_id));
+/** Hosts (of `candidates`) that are online at the wall clock (hosts/queries.ts defines online). */
+function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<string>> {
+  return onlineHostIds(d.tx, candidates, new Date(d.realNow), d.staleMs);
 }
 
 /**

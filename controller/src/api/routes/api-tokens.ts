@@ -1,12 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
-import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
-import { apiTokens, people, ROLES, type Role } from '../../db/schema/index';
-import { DEFAULT_TOKEN_TTL_SEC, liveTokenWhere, mintApiToken, revokeApiToken } from '../../keys/api-tokens';
+import { createApiTokenAudited, DEFAULT_TOKEN_TTL_SEC, listLiveApiTokens, revokeApiTokenAudited, ROLES, type Role } from '../../keys/api-tokens';
 import { parseDurationSec } from '../../time/duration';
-import { eq } from 'drizzle-orm';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
 
@@ -42,12 +39,7 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: ControllerContext): vo
       if (!creator) throw new PfError(Errors.UNAUTHORIZED);
       const ttlSec = body.expires === 'never' ? null : body.expires ? parseDurationSec(body.expires) : DEFAULT_TOKEN_TTL_SEC;
       const at = new Date(ctx.clock.now());
-      const made = await ctx.db.transaction(async (tx) => {
-        const t = await mintApiToken(tx, creator, { name: body.name, role: body.role, ttlSec, person: body.person }, at);
-        if (t.registered) await audit(tx, at, { actor: actorOf(req), action: 'person.register', targetType: 'person', targetId: t.personId, details: { name: t.personName }, requestId: req.id });
-        await audit(tx, at, { actor: actorOf(req), action: 'api-token.create', targetType: 'api-token', targetId: t.id, details: { name: body.name, role: body.role, person: t.personName, expiresAt: t.expiresAt?.toISOString() ?? null }, requestId: req.id });
-        return t;
-      });
+      const made = await createApiTokenAudited(ctx.db, creator, { name: body.name, role: body.role, ttlSec, person: body.person }, at, { actor: actorOf(req), requestId: req.id });
       return reply.code(201).send({ id: made.id, name: body.name, role: body.role, person: made.personName, expiresAt: made.expiresAt?.toISOString() ?? null, token: made.token });
     },
   );
@@ -55,17 +47,7 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: ControllerContext): vo
   app.get(
     '/api/v1/api-tokens',
     { config: { auth: 'admin' }, schema: { summary: 'Live API tokens (not revoked, not expired; never their secrets)', tags: ['access'], response: { 200: Type.Object({ items: Type.Array(TokenView) }) } } },
-    async () => {
-      const rows = await ctx.db
-        .select({ t: apiTokens, person: people.name })
-        .from(apiTokens)
-        .leftJoin(people, eq(people.id, apiTokens.personId))
-        .where(liveTokenWhere(new Date(ctx.clock.now())))
-        .orderBy(apiTokens.createdAt);
-      return {
-        items: rows.map(({ t, person }) => ({ id: t.id, name: t.name, role: t.role, person: person ?? t.name, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt?.toISOString() ?? null, createdBy: t.createdBy })),
-      };
-    },
+    async () => ({ items: await listLiveApiTokens(ctx.db, new Date(ctx.clock.now())) }),
   );
 
   app.post(
@@ -74,10 +56,7 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: ControllerContext): vo
     async (req) => {
       const { id } = req.params as { id: string };
       const at = new Date(ctx.clock.now());
-      await ctx.db.transaction(async (tx) => {
-        const row = await revokeApiToken(tx, id, at);
-        await audit(tx, at, { actor: actorOf(req), action: 'api-token.revoke', targetType: 'api-token', targetId: id, details: { name: row.name, role: row.role, person: row.personId }, requestId: req.id });
-      });
+      await revokeApiTokenAudited(ctx.db, id, at, { actor: actorOf(req), requestId: req.id });
       return { revoked: id };
     },
   );

@@ -1,12 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../context';
 import { Readable } from 'node:stream';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import { auditJsonLines } from '../../audit/export';
-import { auditLog } from '../../db/schema/index';
+import { listAuditEntries } from '../../audit/list';
 import { actorOf } from '../auth';
 import { BigintId, ErrorResponse } from '../schemas';
 
@@ -33,13 +32,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ControllerContext): void 
     },
     async (req) => {
       const { limit = 100, before, targetType, targetId, action } = req.query as { limit?: number; before?: number; targetType?: string; targetId?: string; action?: string };
-      const conds: SQL[] = [];
-      if (before) conds.push(lt(auditLog.id, before));
-      if (targetType) conds.push(eq(auditLog.targetType, targetType));
-      if (targetId) conds.push(eq(auditLog.targetId, targetId));
-      if (action) conds.push(eq(auditLog.action, action));
-      const rows = await ctx.db.select().from(auditLog).where(and(...conds)).orderBy(desc(auditLog.id)).limit(limit);
-      return { items: rows.map((r) => ({ ...r, at: r.at.toISOString() })) };
+      return { items: await listAuditEntries(ctx.db, { limit, before, targetType, targetId, action }) };
     },
   );
 

@@ -1,13 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { desc, eq } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { CommandParamsSchema } from '@patchfleet/shared/protocol';
 import type { CommandService } from '../../commands/command-service';
-import type { CommandRow } from '../../commands/command-store';
+import { getCommand, hostCommands, type CommandRow } from '../../commands/command-store';
 import type { ControllerContext } from '../../context';
-import { commands, hosts } from '../../db/schema/index';
-import { idIn } from '../../commands/command-store';
+import { unknownHostIds } from '../../hosts/queries';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
 
@@ -56,11 +54,8 @@ export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, serv
     async (req, reply) => {
       const body = req.body as { hostIds: string[]; action: 'install' | 'rollback' | 'reboot'; target: string; params: Record<string, unknown>; ttlSec?: number };
       const unique = [...new Set(body.hostIds)];
-      const known = await ctx.db.select({ id: hosts.id }).from(hosts).where(idIn(hosts.id, unique));
-      if (known.length !== unique.length) {
-        const have = new Set(known.map((k) => k.id));
-        throw new PfError(Errors.NOT_FOUND, `unknown host(s): ${unique.filter((h) => !have.has(h)).slice(0, 10).join(', ')}`);
-      }
+      const unknown = await unknownHostIds(ctx.db, unique);
+      if (unknown.length > 0) throw new PfError(Errors.NOT_FOUND, `unknown host(s): ${unknown.slice(0, 10).join(', ')}`);
       const rows = await service.issue(
         unique.map((hostId) => ({ hostId, action: body.action, target: body.target, params: body.params, ttlMs: (body.ttlSec ?? 3600) * 1000 })),
         actorOf(req),
@@ -75,7 +70,7 @@ export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, serv
     { config: { auth: 'helpdesk' }, schema: { summary: 'One command and where it stands', tags: ['commands'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
     async (req) => {
       const { id } = req.params as { id: string };
-      const [row] = await ctx.db.select().from(commands).where(eq(commands.id, id)).limit(1);
+      const row = await getCommand(ctx.db, id);
       if (!row) throw new PfError(Errors.NOT_FOUND, `command ${id} not found`);
       return commandView(row);
     },
@@ -86,7 +81,7 @@ export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, serv
     { config: { auth: 'helpdesk' }, schema: { summary: "A host's commands, newest first", tags: ['commands'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
     async (req) => {
       const { id } = req.params as { id: string };
-      const rows = await ctx.db.select().from(commands).where(eq(commands.hostId, id)).orderBy(desc(commands.issuedAt)).limit(200);
+      const rows = await hostCommands(ctx.db, id, 200);
       return { items: rows.map(commandView) };
     },
   );

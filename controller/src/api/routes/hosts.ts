@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
-import { getHost, hostExists, listHostPackages, searchHosts } from '../../hosts/queries';
+import { getHost, hostExists, listHostPackages, onlineStaleMs, searchHosts } from '../../hosts/queries';
 import { ErrorResponse, Labels, Paging } from '../schemas';
 import { revokeHost, REVOCATION_CHANNEL } from '../../enrollment/revoke-host';
 import { actorOf } from '../auth';
@@ -35,7 +35,7 @@ const HostDetail = Type.Intersect([
 const HostId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
-  const staleMs = ctx.config.heartbeatSec * 3 * 1000;
+  const staleMs = onlineStaleMs(ctx.config.heartbeatSec);
 
   app.get(
     '/api/v1/hosts',

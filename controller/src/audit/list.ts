@@ -1,0 +1,25 @@
+/** Reading the audit log back a page at a time, newest first (the API's `GET /api/v1/audit`). */
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/index';
+import { auditLog } from '../db/schema/index';
+import type { AuditExportEntry } from './export';
+
+export interface AuditFilter {
+  /** Entries with an id below this (the previous page's last id). */
+  before?: number | undefined;
+  targetType?: string | undefined;
+  targetId?: string | undefined;
+  action?: string | undefined;
+  limit: number;
+}
+
+/** Up to `limit` entries matching every given field, newest (highest id) first. */
+export async function listAuditEntries(db: Db, f: AuditFilter): Promise<AuditExportEntry[]> {
+  const conds: SQL[] = [];
+  if (f.before) conds.push(lt(auditLog.id, f.before));
+  if (f.targetType) conds.push(eq(auditLog.targetType, f.targetType));
+  if (f.targetId) conds.push(eq(auditLog.targetId, f.targetId));
+  if (f.action) conds.push(eq(auditLog.action, f.action));
+  const rows = await db.select().from(auditLog).where(and(...conds)).orderBy(desc(auditLog.id)).limit(f.limit);
+  return rows.map((r) => ({ ...r, at: r.at.toISOString() }));
+}

@@ -3,6 +3,8 @@
  * inventory changes and every host when the catalog changes. Work runs one
  * job at a time in the background, so a burst of reports or an import never
  * piles up concurrent assessments.
+ *
+ * Owns the table `host_patch_state` (assess/patch-views.ts reads it for the API).
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { TimerHandle } from '@patchfleet/shared';

@@ -1,3 +1,7 @@
+/**
+ * Writing the audit log. Owns the table `audit_log` (append-only by trigger;
+ * retention.ts is the one delete, list.ts and export.ts read it back).
+ */
 import { sql } from 'drizzle-orm';
 import { auditLog } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';

@@ -5,6 +5,8 @@
  * by setting `patchfleet.audit_retention_before` for its own transaction only
  * (set_config(..., true)), and the trigger still refuses a horizon less than
  * 30 days old. The deletion itself is audited.
+ *
+ * The only delete from `audit_log`, which audit/audit.ts owns.
  */
 import type { Clock } from '@patchfleet/shared';
 import { sql } from 'drizzle-orm';

@@ -1,6 +1,8 @@
 /**
  * The record of catalog imports (catalog_imports) and what `catalog status`
  * shows: rows per catalog table and the last import of each feed.
+ *
+ * Owns the table `catalog_imports`.
  */
 import { count, desc, eq } from 'drizzle-orm';
 import {

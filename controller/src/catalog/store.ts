@@ -8,6 +8,9 @@
  * (catalog_kbs + catalog_kb_products, catalog_cves). Every write is an upsert
  * that only touches rows whose values change, so the counts say what an
  * import changed and a repeated import reports nothing inserted or updated.
+ *
+ * Owns every catalog_* table but catalog_imports (catalog/import-log.ts);
+ * catalog/patches.ts and catalog/rows/load.ts read them.
  */
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/index';

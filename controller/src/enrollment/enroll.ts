@@ -2,6 +2,10 @@
  * Agent enrollment: an enrollment token buys a host record and the agent's
  * public key on file. The agent gets its id and the controller's
  * command-signing key (over the TLS session it has pinned).
+ *
+ * Owns the table `agent_keys`, and creates `hosts` rows (enrollment/ owns
+ * `hosts`: inventory/ writes its report columns, gateway/last-seen.ts its
+ * last_seen_at, revoke-host.ts its status).
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';

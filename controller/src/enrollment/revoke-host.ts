@@ -5,6 +5,9 @@
  * told (REVOCATION_CHANNEL) so the one holding the agent's socket closes it
  * at once. The handshake reads the same columns, so the agent cannot come
  * back on any replica.
+ *
+ * Writes `hosts.status` (enrollment/ owns `hosts`); cancels through
+ * commands/command-store.ts, which owns `commands`.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';

@@ -3,6 +3,8 @@
  * uses and time, optionally carrying labels for the hosts they enroll, and
  * revocable. Consuming a use is one conditional UPDATE, so concurrent
  * enrollments can never exceed the limit.
+ *
+ * Owns the table `enrollment_tokens`.
  */
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';

@@ -2,6 +2,9 @@
  * Heartbeats of thousands of agents would be thousands of UPDATEs a minute;
  * instead the latest time per host and per session is kept in memory and
  * flushed in two multi-row statements every few seconds.
+ *
+ * Writes `host_sessions.last_seen_at` (gateway/session.ts owns
+ * `host_sessions`) and `hosts.last_seen_at` (enrollment/ owns `hosts`).
  */
 import { sql } from 'drizzle-orm';
 import type { Clock, TimerHandle } from '@patchfleet/shared';

@@ -1,7 +1,8 @@
 /**
  * API tokens: minting, look-up for authentication, listing and revocation.
  *
- * Owns the table `api_tokens` (with keys/people.ts, which owns `people`).
+ * keys/ owns the tables `api_tokens` (this file) and `people` (people.ts;
+ * the bootstrap and direct-access token makers here create persons too).
  * Nothing outside keys/ writes them.
  */
 import { randomBytes } from 'node:crypto';

@@ -11,6 +11,9 @@
  *   neither registered the other: the registrar cannot make up a person and
  *   approve beside it. (The registrar registering two made-up people is the
  *   limit of this interim rule; every registration is audited.)
+ *
+ * Owns the table `people` (with api-tokens.ts, which creates the bootstrap
+ * admin's person); keys/ is the only writer.
  */
 import { randomBytes } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';

@@ -1,4 +1,7 @@
-/** The default rings, modelled on Windows Autopatch: Test (hand-picked), First 1%, Fast 9%, Broad 90%. */
+/**
+ * The default rings, modelled on Windows Autopatch: Test (hand-picked), First 1%, Fast 9%, Broad 90%.
+ * Seeds `rings`, which ring-store.ts owns.
+ */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index';
 import { rings } from '../db/schema/index';

@@ -1,4 +1,9 @@
-/** Reading and changing rings, pins and rules, and running the assignment over the fleet. */
+/**
+ * Reading and changing rings, pins and rules, and running the assignment over the fleet.
+ *
+ * Owns the tables `rings` (ring-defaults.ts seeds it), `ring_pins`,
+ * `ring_rules` and `ring_assignments`.
+ */
 import { randomBytes } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';

@@ -1,4 +1,9 @@
-/** Operator actions on a rollout: pause, resume, cancel, approve, roll back; and change freezes. Each is audited in its transaction. */
+/**
+ * Operator actions on a rollout: pause, resume, cancel, approve, roll back; and change freezes. Each is audited in its transaction.
+ *
+ * Owns `rollout_approvals` and `change_freezes`; writes `rollouts`,
+ * `rollout_rings`, `rollout_hosts` (owned by rollout/).
+ */
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';

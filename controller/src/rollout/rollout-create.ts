@@ -30,6 +30,8 @@ export interface StartRolloutInput {
  * Approvals a ring needs: none unless its policy asks; then two different
  * admins for a fleet-wide ring (half the fleet or more) or an expedited
  * rollout, one otherwise.
+ *
+ * Writes `rollouts`, `rollout_rings`, `rollout_hosts` (owned by rollout/).
  */
 export function approvalsNeeded(ring: Pick<RingView, 'approvalRequired' | 'percent'>, expedite: boolean): number {
   if (!ring.approvalRequired) return 0;

@@ -7,6 +7,12 @@
  * wave of installs to online hosts inside open windows, orders reboots by
  * policy, runs rollbacks, and records missed deadlines. Schedules read the
  * rollout clock `now`; commands carry wall-clock times.
+ *
+ * rollout/ owns `rollouts`, `rollout_rings`, `rollout_hosts`,
+ * `rollout_approvals` and `change_freezes` (written here, in
+ * rollout-create.ts and rollout-control.ts) and the ring tables
+ * (ring-store.ts). Online hosts come from hosts/queries.ts, commands from
+ * the CommandWriter port.
  */
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { Errors } from '@patchfleet/shared/errors';

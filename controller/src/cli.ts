@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** patchfleet: the controller's command line. */
 import { Command } from 'commander';
+import { registerAudit } from './cli/audit';
 import { registerCatalog } from './cli/catalog';
 import { registerEnrollToken } from './cli/enroll-token';
 import { registerAssess } from './cli/assess';
@@ -31,5 +32,6 @@ registerAssess(program);
 registerRings(program);
 registerRollout(program);
 registerApiToken(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);

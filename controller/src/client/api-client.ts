@@ -5,7 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PinnedAgent } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { bootstrapPath, type Bootstrap } from '../keys/bootstrap';
@@ -93,5 +95,39 @@ export class ApiClient {
       if (payload) req.write(payload);
       req.end();
     });
+  }
+  /**
+   * GET `path` and pipe the body to `out` as it arrives (large exports are
+   * never held in memory). An error status is read whole and thrown like
+   * {@link call}'s. Resolves with the number of bytes written.
+   */
+  async download(path: string, out: Writable): Promise<number> {
+    const url = new URL(path, `${this.opts.server}/`);
+    const isHttps = url.protocol === 'https:';
+    const requestFn = isHttps ? httpsRequest : httpRequest;
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = requestFn(url, { method: 'GET', agent: isHttps ? this.agent : undefined, headers: { authorization: `Bearer ${this.opts.token}` }, timeout: this.opts.timeoutMs ?? 30_000 }, resolve);
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} in time`)));
+      req.on('error', reject);
+      req.end();
+    });
+    if ((res.statusCode ?? 500) >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let e: { code?: string; message?: string; retryable?: boolean } | undefined;
+      try {
+        e = (JSON.parse(text) as { error?: typeof e }).error;
+      } catch {
+        e = undefined; // not JSON: reported with the status
+      }
+      throw new PfError({ code: (e?.code as `PF_ERR_${string}`) ?? Errors.HTTP.code, status: res.statusCode ?? 500, retryable: e?.retryable ?? false, message: '' }, e?.message ?? `HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+    }
+    let bytes = 0;
+    res.on('data', (c: Buffer) => {
+      bytes += c.length;
+    });
+    await pipeline(res, out, { end: false });
+    return bytes;
   }
 }

@@ -18,7 +18,7 @@ import { createTestDatabaseUrl, seedPgliteDataDir } from '@patchfleet/test/suppo
 /** One seed for every property: a failure prints its path and replays exactly. */
 export const FUZZ_SEED = 20261205;
 
-/** Runs per property; `PATCHFLEET_FUZZ_RUNS` raises it for a longer local session. */
+/** Runs per property; `PATCHFLEET_FUZZ_RUNS_FACTOR` (e.g. 10) multiplies it for a longer local session. */
 export function fuzzRuns(base: number): number {
   const factor = Number(process.env.PATCHFLEET_FUZZ_RUNS_FACTOR ?? '1');
   return Math.max(1, Math.round(base * (Number.isFinite(factor) && factor > 0 ? factor : 1)));

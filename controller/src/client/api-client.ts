@@ -40,6 +40,28 @@ export function resolveClientOptions(flags: { server?: string; apiToken?: string
   return { server: server.replace(/\/$/, ''), token, caFingerprint: caFingerprint || undefined };
 }
 
+/**
+ * The body of an API answer, parsed: JSON when it is JSON. For an error
+ * status, throws the PfError the envelope names (`PF_ERR_HTTP` when the
+ * answer carried no code), with the server's message.
+ */
+export function parseApiAnswer<T>(status: number | undefined, text: string): T {
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined; // not JSON: reported with the status below
+  }
+  if ((status ?? 500) >= 400) {
+    const e = (parsed as { error?: { code?: string; message?: string; retryable?: boolean } } | undefined)?.error;
+    throw new PfError(
+      { code: (e?.code as `PF_ERR_${string}` | undefined) ?? Errors.HTTP.code, status: status ?? 500, retryable: e?.retryable ?? false, message: '' },
+      e?.message ?? `HTTP ${status}: ${text.slice(0, 200)}`,
+    );
+  }
+  return parsed as T;
+}
+
 export class ApiClient {
   private readonly agent: HttpsAgent | undefined;
 
@@ -69,24 +91,11 @@ export class ApiClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown;
             try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = undefined; // not JSON: reported below with the status
+              resolve(parseApiAnswer<T>(res.statusCode, Buffer.concat(chunks).toString('utf8')));
+            } catch (err) {
+              reject(err);
             }
-            if ((res.statusCode ?? 500) >= 400) {
-              const e = (parsed as { error?: { code?: string; message?: string; retryable?: boolean } } | undefined)?.error;
-              reject(
-                new PfError(
-                  { code: (e?.code as `PF_ERR_${string}`) ?? Errors.HTTP.code, status: res.statusCode ?? 500, retryable: e?.retryable ?? false, message: '' },
-                  e?.message ?? `HTTP ${res.statusCode}: ${text.slice(0, 200)}`,
-                ),
-              );
-              return;
-            }
-            resolve(parsed as T);
           });
         },
       );
@@ -114,14 +123,7 @@ export class ApiClient {
     if ((res.statusCode ?? 500) >= 400) {
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      let e: { code?: string; message?: string; retryable?: boolean } | undefined;
-      try {
-        e = (JSON.parse(text) as { error?: typeof e }).error;
-      } catch {
-        e = undefined; // not JSON: reported with the status
-      }
-      throw new PfError({ code: (e?.code as `PF_ERR_${string}`) ?? Errors.HTTP.code, status: res.statusCode ?? 500, retryable: e?.retryable ?? false, message: '' }, e?.message ?? `HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+      parseApiAnswer(res.statusCode, Buffer.concat(chunks).toString('utf8')); // throws the envelope's error
     }
     let bytes = 0;
     res.on('data', (c: Buffer) => {

@@ -10,8 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PinnedAgent } from '@patchfleet/shared';
-import { PfError, Errors } from '@patchfleet/shared/errors';
-import type { ClientOptions } from './api-client';
+import { parseApiAnswer, type ClientOptions } from './api-client';
 
 export interface UploadFile {
   /** Form field name. */
@@ -53,18 +52,11 @@ export function uploadFiles<T>(opts: ClientOptions, path: string, files: readonl
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
           try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined; // not JSON: reported with the status below
+            resolve(parseApiAnswer<T>(res.statusCode, Buffer.concat(chunks).toString('utf8')));
+          } catch (err) {
+            reject(err);
           }
-          if ((res.statusCode ?? 500) >= 400) {
-            const e = (parsed as { error?: { code?: string; message?: string; retryable?: boolean } } | undefined)?.error;
-            const code = (e?.code as `PF_ERR_${string}` | undefined) ?? Errors.HTTP.code;
-            reject(new PfError({ code, status: res.statusCode ?? 500, retryable: e?.retryable ?? false, message: '' }, e?.message ?? `HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
-          } else resolve(parsed as T);
         });
       },
     );

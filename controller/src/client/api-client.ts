@@ -45,7 +45,7 @@ export function resolveClientOptions(flags: { server?: string; apiToken?: string
  * status, throws the PfError the envelope names (`PF_ERR_HTTP` when the
  * answer carried no code), with the server's message.
  */
-export function parseApiAnswer<T>(status: number | undefined, text: string): T {
+function parseApiAnswer<T>(status: number | undefined, text: string): T {
   let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
@@ -60,6 +60,13 @@ export function parseApiAnswer<T>(status: number | undefined, text: string): T {
     );
   }
   return parsed as T;
+}
+
+/** Reads a whole API answer and parses it (see {@link parseApiAnswer}): rejects with the envelope's error. */
+export async function answerOf<T>(res: IncomingMessage): Promise<T> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return parseApiAnswer<T>(res.statusCode, Buffer.concat(chunks).toString('utf8'));
 }
 
 export class ApiClient {
@@ -87,17 +94,7 @@ export class ApiClient {
           },
           timeout: this.opts.timeoutMs ?? 30_000,
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            try {
-              resolve(parseApiAnswer<T>(res.statusCode, Buffer.concat(chunks).toString('utf8')));
-            } catch (err) {
-              reject(err);
-            }
-          });
-        },
+        (res) => answerOf<T>(res).then(resolve, reject),
       );
       req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} in time`)));
       req.on('error', (err) => reject(err));
@@ -120,11 +117,7 @@ export class ApiClient {
       req.on('error', reject);
       req.end();
     });
-    if ((res.statusCode ?? 500) >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      parseApiAnswer(res.statusCode, Buffer.concat(chunks).toString('utf8')); // throws the envelope's error
-    }
+    if ((res.statusCode ?? 500) >= 400) await answerOf(res); // throws the envelope's error
     let bytes = 0;
     res.on('data', (c: Buffer) => {
       bytes += c.length;

@@ -10,7 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PinnedAgent } from '@patchfleet/shared';
-import { parseApiAnswer, type ClientOptions } from './api-client';
+import { answerOf, type ClientOptions } from './api-client';
 
 export interface UploadFile {
   /** Form field name. */
@@ -48,17 +48,7 @@ export function uploadFiles<T>(opts: ClientOptions, path: string, files: readonl
         // Idle time, not total: the server parses and writes after the last byte arrives.
         timeout: opts.timeoutMs ?? 15 * 60_000,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve(parseApiAnswer<T>(res.statusCode, Buffer.concat(chunks).toString('utf8')));
-          } catch (err) {
-            reject(err);
-          }
-        });
-      },
+      (res) => answerOf<T>(res).then(resolve, reject),
     );
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} in time`)));
     req.on('error', (err) => {

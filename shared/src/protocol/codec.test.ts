@@ -42,6 +42,23 @@ const bodies: { [K in MessageType]: Body<K> } = {
   },
   commandStatus: { commandId: 'cmd_1', state: 'succeeded', at: NOW, result: { replaced: [{ name: 'sudo', from: '1.9.15p5-3ubuntu5', to: '1.9.15p5-3ubuntu5.24.04.1' }], rebootRequired: false, exitCode: 0, durationMs: 1200 } },
   commandReceipt: { commandId: 'cmd_1' },
+  health: {
+    epoch: 'h-epoch-1',
+    samples: [
+      {
+        seq: 1,
+        periodStart: NOW - 300_000,
+        periodEnd: NOW,
+        bootId: 'b-1',
+        uptimeSec: 3600,
+        counters: { appCrashes: 1, kernelCrashes: 0, serviceFailures: 0, probeFailures: 0, probeRuns: 2 },
+        unavailable: ['eventlog'],
+        events: [{ kind: 'app-crash', at: NOW - 1000, subject: 'nginx', message: 'SIGSEGV' }],
+      },
+    ],
+  },
+  healthAck: { epoch: 'h-epoch-1', seq: 1, replyTo: 'frame-9' },
+  healthConfig: { intervalSec: 300, probes: [{ id: 'p1', name: 'web', kind: 'http', timeoutMs: 2000, url: 'http://127.0.0.1:8080/health', expectStatus: 200 }] },
 };
 
 function frameOf<K extends MessageType>(type: K, patch: Record<string, unknown> = {}): Record<string, unknown> {
@@ -124,9 +141,9 @@ describe('decodeFrame refusals', () => {
     expect(err.retryable).toBe(false);
   });
 
-  it('still accepts version-1 and version-2 frames from agents built before signed commands and outbox epochs', () => {
-    expect(PROTOCOL_VERSION).toBe(3);
-    for (const v of [1, 2]) {
+  it('still accepts version-1, -2 and -3 frames from agents built before signed commands, outbox epochs and health', () => {
+    expect(PROTOCOL_VERSION).toBe(4);
+    for (const v of [1, 2, 3]) {
       expect(decodeFrame(JSON.stringify(frameOf('hello', { v }))).type).toBe('hello');
       expect(decodeFrame(JSON.stringify(frameOf('inventory', { v }))).type).toBe('inventory');
     }

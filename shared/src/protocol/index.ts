@@ -4,3 +4,4 @@ export * from './messages';
 export * from './codec';
 export * from './command';
 export * from './storable';
+export * from './health';

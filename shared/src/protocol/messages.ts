@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { AGENT_COMMAND_STATES, CommandResultSchema, SignedCommandSchema } from './command';
+import { HealthSampleSchema, MAX_HEALTH_SAMPLES_PER_FRAME, ProbeConfigSchema } from './health';
 import { HostFactsSchema, PackageKeySchema, PackageSchema } from './inventory';
 import { Limits } from './version';
 
@@ -141,6 +142,28 @@ export const CommandReceiptSchema = frame('commandReceipt', {
   commandId: Id,
 });
 
+/**
+ * agent -> controller (protocol 4, capability `health/1`): health samples
+ * from the agent's health outbox, oldest first, all of one outbox `epoch`.
+ */
+export const HealthFrameSchema = frame('health', {
+  epoch: Id,
+  samples: Type.Array(HealthSampleSchema, { minItems: 1, maxItems: MAX_HEALTH_SAMPLES_PER_FRAME }),
+});
+
+/** controller -> agent: every health sample of `epoch` up to `seq` is stored; the agent drops them. */
+export const HealthAckSchema = frame('healthAck', {
+  epoch: Id,
+  seq: Seq(0),
+  replyTo: Id,
+});
+
+/** controller -> agent: the sample interval and the probes that apply to this host (replaces the previous config). */
+export const HealthConfigSchema = frame('healthConfig', {
+  intervalSec: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  probes: Type.Array(ProbeConfigSchema, { maxItems: 64 }),
+});
+
 export const MessageSchemas = {
   hello: HelloSchema,
   challenge: ChallengeSchema,
@@ -153,6 +176,9 @@ export const MessageSchemas = {
   command: CommandSchema,
   commandStatus: CommandStatusSchema,
   commandReceipt: CommandReceiptSchema,
+  health: HealthFrameSchema,
+  healthAck: HealthAckSchema,
+  healthConfig: HealthConfigSchema,
 } satisfies Record<string, TObject>;
 
 export type MessageType = keyof typeof MessageSchemas;
@@ -166,6 +192,9 @@ export type Ack = Static<typeof AckSchema>;
 export type ErrorFrame = Static<typeof ErrorSchema>;
 export type CommandFrame = Static<typeof CommandSchema>;
 export type CommandStatusFrame = Static<typeof CommandStatusSchema>;
+export type HealthFrame = Static<typeof HealthFrameSchema>;
+export type HealthAckFrame = Static<typeof HealthAckSchema>;
+export type HealthConfigFrame = Static<typeof HealthConfigSchema>;
 export type Message = { [K in MessageType]: Static<(typeof MessageSchemas)[K]> }[MessageType];
 export type MessageOf<K extends MessageType> = Static<(typeof MessageSchemas)[K]>;
 /** A message before the envelope fields are filled in. */

@@ -21,8 +21,13 @@
  *   Times (`ts`, `collectedAt`, `at`, `bootTime`) are bounded to year 9999
  *   and sequence numbers to 2^53-1; strings must not hold NUL or unpaired
  *   surrogates (PF_ERR_UNSTORABLE_VALUE).
+ * - 4 (2026-12-06): health (capability `health/1`, health.ts): `health`
+ *   (agent -> controller, samples from a durable health outbox with its own
+ *   epoch and sequence numbers), `healthAck`, and `healthConfig` (controller
+ *   -> agent: sample interval and probes). Sent only when both sides list
+ *   the capability; older frames are unchanged and still accepted.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Oldest protocol version this build still speaks. */
 export const MIN_PROTOCOL_VERSION = 1;
@@ -40,6 +45,8 @@ export const Capabilities = {
   Commands: 'commands/1',
   /** Inventory frames and `welcome` carry the outbox epoch (protocol 3). */
   InventoryEpoch: 'inventory.epoch/1',
+  /** Health samples, probes and `healthConfig` (protocol 4). */
+  Health: 'health/1',
 } as const;
 export type Capability = (typeof Capabilities)[keyof typeof Capabilities];
 

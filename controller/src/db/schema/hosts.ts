@@ -30,6 +30,9 @@ export const hosts = pgTable(
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
     /** Outbox epoch (protocol 3) `lastSeq` counts in; null: none known (no report yet, or an agent older than protocol 3). */
     reportEpoch: text('report_epoch'),
+    /** Boot id last reported (health sample, heartbeat or inventory) and when: reboot checks read it. */
+    bootId: text('boot_id'),
+    bootSeenAt: timestamp('boot_seen_at', { withTimezone: true, mode: 'date' }),
     packageCount: integer('package_count').notNull().default(0),
   },
   (t) => [index('hosts_hostname_idx').on(t.hostname), index('hosts_serial_idx').on(t.hwSerial)],

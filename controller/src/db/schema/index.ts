@@ -27,3 +27,6 @@ export * from './rollout-hosts';
 export * from './rollout-approvals';
 export * from './change-freezes';
 export * from './people';
+export * from './health-samples';
+export * from './safety';
+export * from './reliability';

@@ -21,6 +21,21 @@ export interface RebootPolicy {
 }
 
 /**
+ * What the health gates do in this ring (safety/): `rollback` after a tripped
+ * gate (harmed: the hosts that showed the harm; cohort: every patched host of
+ * the class; none), how long a host that must reboot after an install has to
+ * come back with a new boot id, and the gate's false-alarm level.
+ */
+export interface RingHealthPolicy {
+  rollback: 'harmed' | 'cohort' | 'none';
+  rebootGraceMin: number;
+  /** Anytime-valid false-trip bound of the gates (default 0.01). */
+  alpha: number;
+}
+
+export const DEFAULT_RING_HEALTH: RingHealthPolicy = { rollback: 'harmed', rebootGraceMin: 30, alpha: 0.01 };
+
+/**
  * Deployment rings, released in `position` order. `percent` is the share of
  * automatically assigned hosts; null for rings that only hold pinned or
  * rule-assigned hosts (Test).
@@ -40,6 +55,7 @@ export const rings = pgTable('rings', {
   promotion: jsonb('promotion').$type<PromotionCriteria>().notNull(),
   reboot: jsonb('reboot').$type<RebootPolicy>().notNull(),
   approvalRequired: boolean('approval_required').notNull().default(false),
+  health: jsonb('health').$type<RingHealthPolicy>().notNull().default(DEFAULT_RING_HEALTH),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
 });

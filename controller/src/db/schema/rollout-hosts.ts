@@ -6,9 +6,10 @@ import { rollouts } from './rollouts';
 /**
  * pending: not yet ordered (or offline in its window: caught in the next);
  * installing: an install command is out; succeeded / failed; skipped (the
- * patch no longer applies); rolling-back -> rolled-back | rollback-failed.
+ * patch no longer applies); blocked (a health gate blocked the patch for the
+ * host's class); rolling-back -> rolled-back | rollback-failed.
  */
-export const ROLLOUT_HOST_STATES = ['pending', 'installing', 'succeeded', 'failed', 'skipped', 'rolling-back', 'rolled-back', 'rollback-failed'] as const;
+export const ROLLOUT_HOST_STATES = ['blocked', 'pending', 'installing', 'succeeded', 'failed', 'skipped', 'rolling-back', 'rolled-back', 'rollback-failed'] as const;
 export type RolloutHostState = (typeof ROLLOUT_HOST_STATES)[number];
 
 /** One host in one rollout: which ring it rides in, what it gets and how far it got. */
@@ -32,6 +33,13 @@ export const rolloutHosts = pgTable(
     replaced: jsonb('replaced').$type<Replacement[]>(),
     rebootRequired: boolean('reboot_required').notNull().default(false),
     errorCode: text('error_code'),
+    /** When the install succeeded (rollout clock): the patched cohort counts from here. */
+    installedAt: timestamp('installed_at', { withTimezone: true, mode: 'date' }),
+    /** Boot id the host reported when its install was ordered; a reboot must bring another. */
+    bootIdBefore: text('boot_id_before'),
+    /** none | expected (a reboot is due by rebootDueBy) | back (new boot id seen) | failed (not back in the grace period). */
+    bootState: text('boot_state', { enum: ['none', 'expected', 'back', 'failed'] }).notNull().default('none'),
+    rebootDueBy: timestamp('reboot_due_by', { withTimezone: true, mode: 'date' }),
     deadlineMissedAt: timestamp('deadline_missed_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [primaryKey({ columns: [t.rolloutId, t.hostId] }), index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state)],

@@ -150,6 +150,12 @@ export const Errors = defineErrors({
   WINDOWS_UPDATE_TIMEOUT: { code: 'PF_ERR_WINDOWS_UPDATE_TIMEOUT', status: 504, retryable: true, message: 'Windows update operation timed out' },
   /** This agent was started without --allow-reboot: it does not reboot its host on command. */
   REBOOT_DISABLED: { code: 'PF_ERR_REBOOT_DISABLED', status: 403, retryable: false, message: 'rebooting on command is disabled on this agent' },
+  // Health samples and probes (controller-health)
+  /** A health frame holds a sample that cannot be right (period ends before it starts or lies in the future, repeated seq); nothing of the frame is stored. Resending it cannot help; the agent drops the frame's samples. */
+  BAD_HEALTH_SAMPLE: { code: 'PF_ERR_BAD_HEALTH_SAMPLE', status: 400, retryable: false, message: 'health sample is not valid' },
+  /** A health frame from an agent that did not list the capability health/1 in its hello. */
+  HEALTH_NOT_NEGOTIATED: { code: 'PF_ERR_HEALTH_NOT_NEGOTIATED', status: 400, retryable: false, message: 'health frames need the capability health/1 in hello' },
+  PROBE_NAME_TAKEN: { code: 'PF_ERR_PROBE_NAME_TAKEN', status: 409, retryable: false, message: 'a probe with this name already exists' },
   // Advisory feed parsers
   /** The data is not in the format we know: syntax, a missing part, a value out of range. Retrying the same file cannot help. */
   FEED_PARSE: { code: 'PF_ERR_FEED_PARSE', status: 400, retryable: false, message: 'advisory feed data is malformed' },

@@ -1,0 +1,137 @@
+/** Known-issue import, score refresh and decisions on a real database (PGlite, or PostgreSQL with DATABASE_URL). */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '@patchfleet/shared';
+import { isPfError } from '@patchfleet/shared/errors';
+import { ADVISORIES } from '@patchfleet/test/support/advisories';
+import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
+import { importKnownIssues } from '../catalog/known-issues';
+import type { Db } from '../db/index';
+import { auditLog, hosts, knownIssues, patchBlocks, reliabilityHistory, reliabilityScores, rolloutHosts, rollouts } from '../db/schema/index';
+import { decisionsFor } from './decision-service';
+import { refreshScores } from './score-service';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const FILE = join(ADVISORIES, 'known-issues', 'windows-2025.jsonl');
+
+describe('known issues, scores and decisions', () => {
+  let tdb: TestDatabase;
+  let db: Db;
+  let scratch: string;
+  const clock = new ManualClock(T0);
+
+  beforeAll(async () => {
+    tdb = await openTestDatabase();
+    db = tdb.database.db;
+    scratch = mkdtempSync(join(tmpdir(), 'pf-ki-'));
+  });
+  afterAll(async () => {
+    await tdb.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const rows = async () => (await db.select({ n: count() }).from(knownIssues))[0]?.n ?? 0;
+
+  it('imports the known-issue file, scores the patches it names, and changes nothing the second time', async () => {
+    const first = await importKnownIssues(db, FILE, { clock, actor: 'cli:test' });
+    expect(first.knownIssues).toEqual({ inserted: 9, updated: 0, unchanged: 0, deleted: 0 });
+    expect(first.rescored).toEqual(['KB5055523', 'KB5063878', 'KB5065426', 'KB5066835', 'KB5070773']);
+    const scores = await db.select().from(reliabilityScores).where(eq(reliabilityScores.hostClass, ''));
+    const by = new Map(scores.map((s) => [s.patchId, s]));
+    // Three confirmed issues weigh more than one confirmed issue and one report; the fix inherits nothing.
+    expect(by.get('KB5066835')!.score).toBeLessThan(by.get('KB5063878')!.score);
+    expect(by.get('KB5070773')!.score).toBeGreaterThan(by.get('KB5063878')!.score);
+    expect(by.get('KB5070773')!.reasons.some((r) => r.startsWith('fixes a known issue of KB5066835'))).toBe(true);
+    expect(by.get('KB5066835')!.reasons[0]).toBe('no fleet evidence yet: prior from 3 vendor-confirmed issues');
+    const history = (await db.select({ n: count() }).from(reliabilityHistory))[0]?.n;
+    expect(history).toBe(5);
+
+    clock.advance(60_000);
+    const again = await importKnownIssues(db, FILE, { clock, actor: 'cli:test' });
+    expect(again.knownIssues).toEqual({ inserted: 0, updated: 0, unchanged: 9, deleted: 0 });
+    expect(again.changed).toBe(false);
+    expect((await db.select({ n: count() }).from(reliabilityHistory))[0]?.n).toBe(5);
+    const audits = await db.select().from(auditLog).where(eq(auditLog.action, 'catalog.import.known-issues'));
+    expect(audits).toHaveLength(2);
+  });
+
+  it('refuses a file with a bad line, naming it, and stores nothing of it', async () => {
+    const before = await rows();
+    const bad = join(scratch, 'bad.jsonl');
+    writeFileSync(
+      bad,
+      [
+        '{"patchId":"KB5099999","released":"2026-01-13","status":"confirmed","symptom":"new issue","source":"x"}',
+        '{"patchId":"KB5099998","released":"2026-01-13","status":"maybe","symptom":"bad status"}',
+      ].join('\n'),
+    );
+    const err = await importKnownIssues(db, bad, { clock, actor: 'cli:test' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPfError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/bad\.jsonl: line 2, at status: /);
+    expect(await rows()).toBe(before);
+    writeFileSync(bad, '{"patchId":"KB5099999","status":"confirmed","symptom":"x","colour":"red"}\n');
+    await expect(importKnownIssues(db, bad, { clock, actor: 'cli:test' })).rejects.toThrow(/line 1: unknown field "colour"/);
+    writeFileSync(bad, '{"patchId":"KB5099999","status":"confirmed","symptom":"x","fixedOn":"2025-02-30"}\n');
+    await expect(importKnownIssues(db, bad, { clock, actor: 'cli:test' })).rejects.toThrow(/line 1, at fixedOn: "2025-02-30" is not a calendar date/);
+    expect(await rows()).toBe(before);
+  });
+
+  it('moves the score with fleet outcomes, per class and for the patch, and appends history only on change', async () => {
+    const now = new Date(T0);
+    const mk = (i: number, model: string) => ({
+      id: `h${model}${i}`,
+      hostname: `host-${model}-${i}`,
+      osId: 'ubuntu',
+      osVersion: '24.04',
+      hwModel: model,
+      labels: { role: 'web' },
+      enrolledAt: now,
+    });
+    await db.insert(hosts).values([...Array.from({ length: 40 }, (_, i) => mk(i, 'T14')), ...Array.from({ length: 20 }, (_, i) => mk(i, 'R650'))]);
+    await db.insert(rollouts).values({ id: 'ro_1', name: 'usn', content: { patches: ['USN-7545-1'], packages: [] }, state: 'active', releasedAt: now, createdBy: 'test', createdAt: now, updatedAt: now });
+    await db.insert(rolloutHosts).values([
+      ...Array.from({ length: 40 }, (_, i) => ({ rolloutId: 'ro_1', hostId: `hT14${i}`, ringId: 'rg_test', state: 'succeeded' as const, stateAt: now, installedAt: now, bootState: i < 3 ? ('failed' as const) : ('back' as const) })),
+      ...Array.from({ length: 20 }, (_, i) => ({ rolloutId: 'ro_1', hostId: `hR650${i}`, ringId: 'rg_test', state: 'succeeded' as const, stateAt: now, installedAt: now })),
+    ]);
+    await db.transaction((tx) => refreshScores(tx, ['USN-7545-1'], now));
+    const scores = await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7545-1'));
+    expect(scores).toHaveLength(3);
+    const t14 = scores.find((s) => s.hostClass.includes('T14'))!;
+    const r650 = scores.find((s) => s.hostClass.includes('R650'))!;
+    const whole = scores.find((s) => s.hostClass === '')!;
+    expect(t14.reasons).toContain('3 of 40 hosts of class Ubuntu 24.04 / T14 / web did not come back after reboot');
+    expect(t14.score).toBeLessThan(r650.score);
+    expect(whole.score).toBeLessThan(90);
+    expect(whole.confidence).toBeGreaterThan(0.6);
+    const h1 = (await db.select({ n: count() }).from(reliabilityHistory).where(eq(reliabilityHistory.patchId, 'USN-7545-1')))[0]?.n;
+    expect(h1).toBe(3);
+    await db.transaction((tx) => refreshScores(tx, ['USN-7545-1'], new Date(T0 + 60_000)));
+    expect((await db.select({ n: count() }).from(reliabilityHistory).where(eq(reliabilityHistory.patchId, 'USN-7545-1')))[0]?.n).toBe(3);
+    // Three more failures move it again.
+    await db.update(rolloutHosts).set({ bootState: 'failed' }).where(eq(rolloutHosts.hostId, 'hT143'));
+    await db.transaction((tx) => refreshScores(tx, ['USN-7545-1'], new Date(T0 + 120_000)));
+    const after = await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7545-1'));
+    expect(after.find((s) => s.hostClass === '')!.score).toBeLessThan(whole.score);
+    expect((await db.select({ n: count() }).from(reliabilityHistory).where(eq(reliabilityHistory.patchId, 'USN-7545-1')))[0]?.n).toBeGreaterThan(3);
+  });
+
+  it('decides: held for a confirmed issue without evidence, blocked by a fleet-wide block, scored on first read', async () => {
+    const now = new Date(T0);
+    const d = await db.transaction((tx) => decisionsFor(tx, ['KB5066835', 'KB5070773', 'USN-6119-1'], now));
+    expect(d.get('KB5066835')!.decision).toBe('hold');
+    expect(d.get('KB5066835')!.reasons[0]).toMatch(/reliability score \d+ is below 50/);
+    expect(d.get('KB5070773')!.decision).toBe('stage');
+    expect(d.get('KB5070773')!.cautious).toBe(true);
+    // Never scored before: scored now from its prior.
+    expect(d.get('USN-6119-1')!.score).not.toBeNull();
+    await db.insert(patchBlocks).values({ id: 'blk_1', patchId: 'KB5070773', hostClass: null, state: 'active', reason: 'gate', createdBy: 'system', createdAt: now });
+    const blocked = await db.transaction((tx) => decisionsFor(tx, ['KB5070773'], now));
+    expect(blocked.get('KB5070773')!.decision).toBe('block');
+  });
+});

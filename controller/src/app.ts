@@ -17,7 +17,9 @@ import { enrollRoutes } from './api/routes/enroll';
 import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
 import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
+import { hostHealthRoutes } from './api/routes/host-health';
 import { patchRoutes } from './api/routes/patches';
+import { probeRoutes } from './api/routes/probes';
 import { ringRoutes } from './api/routes/rings';
 import { apiTokenRoutes } from './api/routes/api-tokens';
 import { commandRoutes } from './api/routes/commands';
@@ -70,6 +72,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   enrollRoutes(app, ctx);
   enrollmentTokenRoutes(app, ctx);
   hostRoutes(app, ctx);
+  hostHealthRoutes(app, ctx);
+  probeRoutes(app, ctx);
   patchRoutes(app, ctx);
   auditRoutes(app, ctx);
   catalogRoutes(app, ctx);

@@ -27,6 +27,9 @@ import { ConnectionGuard, fileDescriptors, resolveConnectionLimits } from './net
 import { CommandService } from './commands/command-service';
 import { rolloutClockOf } from './rollout/rollout-clock';
 import { RolloutService } from './rollout/rollout-service';
+import { HealthConfigPush } from './health/config-push';
+import { startHealthRollup } from './health/rollup';
+import { startHealthRetention } from './health/retention';
 
 export interface RunningController {
   url: string;
@@ -75,10 +78,14 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     // The ports, wired once: socket -> gateway -> (guard, host state, commands) -> sessions.
     const sessions = new SessionRegistry();
     const commands = new CommandService(ctx, sessions, commandKey.secretKey);
+    const healthConfig = new HealthConfigPush(ctx, sessions);
     const gateway = new AgentGateway(ctx, sessions, {
       socketAuthenticated: (socket) => guard.authenticated(socket),
       reportApplied: (agentId) => hostState.hostChanged(agentId),
-      agentReady: (agentId) => commands.deliverOnReady(agentId),
+      agentReady: (agentId) => {
+        commands.deliverOnReady(agentId);
+        healthConfig.sendTo(agentId).catch((err: unknown) => log.warn({ err, agentId }, 'health config not sent; the agent gets it at its next connect'));
+      },
       commandStatus: (session, msg) => commands.onStatus(session, msg),
     });
     const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock));
@@ -86,6 +93,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     guard.attach(app.server as Server);
     gateway.attach(app.server as Server);
     await commands.start();
+    await healthConfig.start();
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -97,6 +105,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
     const retention = startAuditRetention(ctx, config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
+    const healthRollup = startHealthRollup(ctx);
+    const healthRetention = startHealthRetention(ctx);
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;
     return {
@@ -113,6 +123,9 @@ export async function startController(config: Config, deps: { clock?: Clock; log
         closing ??= (async () => {
           await refresh?.stop();
           await retention.stop();
+          await healthRollup.stop();
+          await healthRetention.stop();
+          await healthConfig.stop();
           await rollouts.stop();
           await commands.stop();
           await gateway.close();

@@ -4,7 +4,9 @@
  * flushed in two multi-row statements every few seconds.
  *
  * Writes `host_sessions.last_seen_at` (gateway/session.ts owns
- * `host_sessions`) and `hosts.last_seen_at` (enrollment/ owns `hosts`).
+ * `host_sessions`), `hosts.last_seen_at` (enrollment/ owns `hosts`), and
+ * `hosts.boot_id` / `boot_seen_at` (the boot id last reported in a
+ * heartbeat or health sample, and when: reboot checks read it).
  */
 import { sql } from 'drizzle-orm';
 import type { Clock, TimerHandle } from '@patchfleet/shared';
@@ -15,6 +17,7 @@ const BATCH = 1000;
 
 export class LastSeenTracker {
   private pending = new Map<string, { hostId: string; at: number }>();
+  private boots = new Map<string, { bootId: string; at: number }>();
   private timer: TimerHandle | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -39,6 +42,13 @@ export class LastSeenTracker {
     this.pending.set(sessionId, { hostId, at: this.clock.now() });
   }
 
+  /** Records that `hostId` reported boot `bootId` at `at` (ms); the latest report per host wins. */
+  bootSeen(hostId: string, bootId: string, at: number): void {
+    if (!bootId) return;
+    const held = this.boots.get(hostId);
+    if (!held || held.at <= at) this.boots.set(hostId, { bootId, at });
+  }
+
   /** Writes what is pending; safe to call concurrently (flushes run one after another). */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.write()).catch((err: unknown) => {
@@ -53,6 +63,7 @@ export class LastSeenTracker {
   }
 
   private async write(): Promise<void> {
+    await this.writeBoots();
     if (this.pending.size === 0) return;
     const entries = [...this.pending.entries()];
     this.pending = new Map();
@@ -65,6 +76,19 @@ export class LastSeenTracker {
       for (const [, e] of batch) byHost.set(e.hostId, Math.max(byHost.get(e.hostId) ?? 0, e.at));
       const hostRows = sql.join([...byHost].map(([hid, at]) => sql`(${hid}, ${new Date(at).toISOString()}::timestamptz)`), sql`, `);
       await this.db.execute(sql`update hosts h set last_seen_at = v.at from (values ${hostRows}) as v(id, at) where h.id = v.id and (h.last_seen_at is null or h.last_seen_at < v.at)`);
+    }
+  }
+
+  /** One statement per batch: a boot report older than the stored one changes nothing. */
+  private async writeBoots(): Promise<void> {
+    if (this.boots.size === 0) return;
+    const entries = [...this.boots.entries()];
+    this.boots = new Map();
+    for (let i = 0; i < entries.length; i += BATCH) {
+      const rows = entries.slice(i, i + BATCH).map(([hostId, b]) => ({ h: hostId, b: b.bootId, at: new Date(b.at).toISOString() }));
+      await this.db.execute(
+        sql`update hosts h set boot_id = v.b, boot_seen_at = v.at from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(h text, b text, at timestamptz) where h.id = v.h and (h.boot_seen_at is null or h.boot_seen_at <= v.at)`,
+      );
     }
   }
 }

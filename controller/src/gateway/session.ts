@@ -21,6 +21,7 @@ import {
   Errors,
   type Body,
   type CommandStatusFrame,
+  type HealthFrame,
   type Message,
   type MessageType,
   type TimerHandle,
@@ -29,6 +30,7 @@ import { agentKeys, hostSessions, hosts } from '../db/schema/index';
 import type { ControllerContext } from '../context';
 import { classifyDbError } from '../db/errors';
 import { applyReport } from '../inventory/inventory-store';
+import { checkHealthSamples, newestBoot, storeHealthSamples } from '../health/sample-store';
 import type { LastSeenTracker } from './last-seen';
 import { TokenBucket } from './rate-limit';
 import { ReportAssembler } from './report-assembler';
@@ -46,7 +48,7 @@ export const CloseCodes = {
   tryAgainLater: 1013,
 } as const;
 
-const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked, Capabilities.Commands, Capabilities.InventoryEpoch];
+const SERVER_CAPABILITIES = [Capabilities.InventoryDelta, Capabilities.InventoryChunked, Capabilities.Commands, Capabilities.InventoryEpoch, Capabilities.Health];
 const MAX_BAD_FRAMES = 10;
 /** Defaults of config maxReportBytes and reportTimeoutSec: room for about 50,000 packages, sent over a slow link. */
 export const DEFAULT_MAX_REPORT_BYTES = 8 * 1024 * 1024;
@@ -253,7 +255,10 @@ export class AgentSession {
     this.tracker.touch(this.sessionId, agentId);
     switch (msg.type) {
       case 'heartbeat':
+        if (msg.bootId) this.tracker.bootSeen(agentId, msg.bootId, this.ctx.clock.now());
         return;
+      case 'health':
+        return this.onHealth(agentId, msg);
       case 'error':
         this.ctx.log.warn({ agentId, code: msg.code, msg: msg.message }, 'agent reported an error');
         return;
@@ -290,6 +295,35 @@ export class AgentSession {
       default:
         return this.refuse(Errors.UNEXPECTED_FRAME, `"${msg.type}" is not expected from an agent`, { replyTo: msg.id });
     }
+  }
+
+  /**
+   * Health samples (capability health/1): checked, stored in one statement
+   * (a resent sample is skipped), then acknowledged with the frame's highest
+   * seq, only after the write committed. A bad sample refuses the whole
+   * frame and stores nothing of it.
+   */
+  private async onHealth(agentId: string, msg: HealthFrame): Promise<void> {
+    if (!this.supports(Capabilities.Health)) return this.refuse(Errors.HEALTH_NOT_NEGOTIATED, `health frame from an agent that did not list ${Capabilities.Health} in its hello`, { replyTo: msg.id });
+    const now = this.ctx.clock.now();
+    let highest: number;
+    try {
+      highest = checkHealthSamples(msg.samples, now);
+    } catch (err) {
+      if (!isPfError(err)) throw err;
+      return this.refuse(err, err.message, { replyTo: msg.id });
+    }
+    try {
+      const { inserted } = await storeHealthSamples(this.ctx.db, agentId, msg.epoch, msg.samples, new Date(now));
+      this.ctx.log.debug({ agentId, epoch: msg.epoch, samples: msg.samples.length, inserted, seq: highest }, 'health samples');
+    } catch (err) {
+      const db = classifyDbError(err);
+      if (db?.kind === 'invalid-input') return this.refuse(Errors.UNSTORABLE_VALUE, `health frame refused for good: ${db.reason}`, { replyTo: msg.id });
+      throw err;
+    }
+    const boot = newestBoot(msg.samples);
+    if (boot) this.tracker.bootSeen(agentId, boot.bootId, Math.min(boot.at, now));
+    this.send('healthAck', { epoch: msg.epoch, seq: highest, replyTo: msg.id });
   }
 
   /**

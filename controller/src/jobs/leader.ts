@@ -15,6 +15,8 @@ export const JobLocks = {
   rolloutTick: 7320901,
   catalogRefresh: 7320902,
   auditRetention: 7320903,
+  healthRollup: 7320904,
+  healthRetention: 7320905,
 } as const;
 
 /** Runs `fn` inside a transaction holding lock `key`; returns undefined (without running) when another replica holds it. */

@@ -1,0 +1,85 @@
+/**
+ * Storing health samples (owner of `health_samples`' writes; retention.ts is
+ * the one delete). A frame's samples go in ONE statement: the rows travel as
+ * one jsonb parameter (jsonb_to_recordset), which PGlite and PostgreSQL both
+ * read far faster than thousands of bound parameters. A resent sample hits
+ * the primary key (host, epoch, seq) and is skipped: delivery is
+ * at-least-once from the agent's outbox, storage exactly once.
+ */
+import { sql } from 'drizzle-orm';
+import type { HealthSample } from '@patchfleet/shared';
+import { PfError, Errors } from '@patchfleet/shared/errors';
+import { resultRows } from '../catalog/rows/sync-rows';
+import type { Db, Tx } from '../db/index';
+
+/** How far past the controller's clock a sample may end: agents' clocks drift, but not by a day. */
+export const MAX_SAMPLE_FUTURE_MS = 24 * 3600 * 1000;
+/** Longest interval one sample may cover (the interval is at most a day; a sample closed late after a suspend may run longer). */
+export const MAX_SAMPLE_PERIOD_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Checks what the frame schema cannot: each period ends at or after it
+ * starts, within MAX_SAMPLE_PERIOD_MS, and not more than MAX_SAMPLE_FUTURE_MS
+ * past `now`; sequence numbers are not repeated within the frame. Throws
+ * PF_ERR_BAD_HEALTH_SAMPLE naming the first bad sample; returns the frame's
+ * highest seq.
+ */
+export function checkHealthSamples(samples: readonly HealthSample[], now: number): number {
+  const seen = new Set<number>();
+  let highest = 0;
+  samples.forEach((s, i) => {
+    const where = `samples[${i}] (seq ${s.seq})`;
+    if (s.periodEnd < s.periodStart) throw new PfError(Errors.BAD_HEALTH_SAMPLE, `${where}: periodEnd is before periodStart`);
+    if (s.periodEnd - s.periodStart > MAX_SAMPLE_PERIOD_MS) throw new PfError(Errors.BAD_HEALTH_SAMPLE, `${where}: period longer than ${MAX_SAMPLE_PERIOD_MS / 86_400_000} days`);
+    if (s.periodEnd > now + MAX_SAMPLE_FUTURE_MS) throw new PfError(Errors.BAD_HEALTH_SAMPLE, `${where}: periodEnd ${new Date(s.periodEnd).toISOString()} is more than a day ahead of the controller's clock`);
+    if (seen.has(s.seq)) throw new PfError(Errors.BAD_HEALTH_SAMPLE, `${where}: seq repeated within the frame`);
+    seen.add(s.seq);
+    highest = Math.max(highest, s.seq);
+  });
+  return highest;
+}
+
+/** The newest sample's boot id and end time (the host's current boot as far as this frame knows). */
+export function newestBoot(samples: readonly HealthSample[]): { bootId: string; at: number } | undefined {
+  let best: HealthSample | undefined;
+  for (const s of samples) if (s.bootId && (!best || s.periodEnd > best.periodEnd || (s.periodEnd === best.periodEnd && s.seq > best.seq))) best = s;
+  return best ? { bootId: best.bootId, at: best.periodEnd } : undefined;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Inserts the samples of one frame in one statement; duplicates (same host,
+ * epoch, seq) are skipped. Returns how many rows were new. Call
+ * checkHealthSamples first: this stores what it is given.
+ */
+export async function storeHealthSamples(db: Db | Tx, hostId: string, epoch: string, samples: readonly HealthSample[], receivedAt: Date): Promise<{ inserted: number }> {
+  if (samples.length === 0) return { inserted: 0 };
+  const rows = samples.map((s) => ({
+    q: s.seq,
+    ps: iso(s.periodStart),
+    pe: iso(s.periodEnd),
+    b: s.bootId,
+    u: s.uptimeSec,
+    ac: s.counters.appCrashes ?? null,
+    kc: s.counters.kernelCrashes ?? null,
+    sf: s.counters.serviceFailures ?? null,
+    us: s.counters.unexpectedShutdowns ?? null,
+    pf: s.counters.probeFailures ?? null,
+    pr: s.counters.probeRuns ?? null,
+    un: s.unavailable,
+    ev: s.events,
+  }));
+  const result = await db.execute(sql`
+    with ins as (
+      insert into health_samples (host_id, epoch, seq, period_start, period_end, boot_id, uptime_sec, app_crashes, kernel_crashes, service_failures, unexpected_shutdowns, probe_failures, probe_runs, unavailable, events, received_at)
+      select ${hostId}, ${epoch}, r.q, r.ps, r.pe, r.b, r.u, r.ac, r.kc, r.sf, r.us, r.pf, r.pr,
+             array(select jsonb_array_elements_text(r.un)), r.ev, ${receivedAt.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as r(q bigint, ps timestamptz, pe timestamptz, b text, u bigint, ac integer, kc integer, sf integer, us integer, pf integer, pr integer, un jsonb, ev jsonb)
+      on conflict (host_id, epoch, seq) do nothing
+      returning 1
+    )
+    select count(*)::int as n from ins`);
+  return { inserted: Number(resultRows<{ n: number }>(result)[0]?.n ?? 0) };
+}

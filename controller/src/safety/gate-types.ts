@@ -15,6 +15,23 @@ export interface CountEvidence {
   patchedHostHours: number;
   controlEvents: number;
   controlHostHours: number;
+  /**
+   * Optional: the same counts per interval (e.g. per hour of the hourly
+   * roll-ups), summing to the totals above. When present the test weighs
+   * each interval with its own exposure ratio, which stays exact when the
+   * patched share moves (waves) and an outage hits patched and unpatched
+   * alike; without it the cumulative ratio is used (exact only when the
+   * patched share of exposure is constant).
+   */
+  increments?: CountIncrement[];
+}
+
+/** One interval of a count signal (same fields as the totals). */
+export interface CountIncrement {
+  patchedEvents: number;
+  patchedHostHours: number;
+  controlEvents: number;
+  controlHostHours: number;
 }
 
 /** Per-host outcomes (install failed, not back after reboot) against the class baseline. */
@@ -44,7 +61,12 @@ export interface CohortEvidence {
 }
 
 export interface GateOptions {
-  /** Anytime-valid bound on false trips over the whole watch (default 0.01). */
+  /**
+   * False-trip level of each gate (default 0.01). Count gates: anytime-valid
+   * bound over the whole watch (trip at evidence >= 1/alpha). Outcome gates:
+   * posterior probability of harm >= 1 - alpha (false trips measured, not
+   * bounded). A cohort has several gates, each at this level (README, "Gates").
+   */
   alpha: number;
 }
 
@@ -61,6 +83,10 @@ export interface SignalVerdict {
   estimate: number;
   /** In words, e.g. "6 crashes in 120 host-hours on patched hosts against 3 in 2,400 on unpatched (rate x40)". */
   summary: string;
+  /** Natural log of the statistic for the count gates (finite when the statistic itself overflows). */
+  logStatistic?: number;
+  /** For 'absolute-limit': which outcome it judged ('install-failure' or 'boot-failure'). */
+  subject?: string;
 }
 
 export interface GateVerdict {

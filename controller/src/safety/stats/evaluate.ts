@@ -1,10 +1,130 @@
 /**
- * The gates: judges one cohort (STUB until safety/stats lands: never trips).
+ * The gates: judges one cohort (a patch on one host class) from the evidence
+ * safety/cohorts.ts measured. Pure and deterministic: the same evidence gives
+ * the same verdict, so the planner may call it at every tick.
+ *
+ * - Count signals: the anytime-valid rate-ratio test of rate-ratio.ts, trips
+ *   when its evidence reaches 1/alpha.
+ * - Install failures and boot failures: the Beta-binomial posterior of
+ *   outcomes.ts, trips when P(harm) reaches 1 − alpha; plus the absolute
+ *   limit when the class's history shows no failure.
+ * Absent signals (source unavailable) and outcomes without trials give no verdict.
  */
-import type { CohortEvidence, GateOptions, GateVerdict } from '../gate-types';
+import { Errors, PfError } from '@patchfleet/shared/errors';
+import type { CohortEvidence, CountEvidence, CountSignal, GateOptions, GateVerdict, OutcomeEvidence, SignalVerdict } from '../gate-types';
+import { COUNT_SIGNALS } from '../gate-types';
+import { ABSOLUTE_MIN_FAILURES, ABSOLUTE_MIN_SHARE, HARM_FACTOR, absoluteLimit, harmProbability } from './outcomes';
+import { addCountIncrement, countLogEvidence, newCountTest } from './rate-ratio';
+import { countOf, formatAmount, formatEvidence, formatPercent, formatRatio } from './words';
 
+const SIGNAL_WORDS: Record<CountSignal, [string, string]> = {
+  'app-crash': ['application crash', 'application crashes'],
+  'kernel-crash': ['kernel crash', 'kernel crashes'],
+  'service-failure': ['service failure', 'service failures'],
+  'unexpected-shutdown': ['unexpected shutdown', 'unexpected shutdowns'],
+  'probe-failure': ['probe failure', 'probe failures'],
+};
+
+const nonNegative = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0);
+
+/** The level that trips a count gate: 1/alpha. */
+export function countThreshold(alpha: number): number {
+  return 1 / alpha;
+}
+
+/**
+ * Point estimate of the rate ratio: (x/E_t)/(y/E_c); with no control event
+ * the control count is taken as 0.5 so that the ratio stays finite.
+ */
+export function rateRatioEstimate(ev: CountEvidence): number {
+  const et = nonNegative(ev.patchedHostHours);
+  const ec = nonNegative(ev.controlHostHours);
+  const x = nonNegative(ev.patchedEvents);
+  const y = nonNegative(ev.controlEvents);
+  if (et === 0 || ec === 0) return 1;
+  if (x === 0) return 0;
+  return x / et / (Math.max(y, 0.5) / ec);
+}
+
+/** ln of the count gate's evidence: per interval when the evidence carries increments, else on the totals. */
+export function countEvidenceLog(ev: CountEvidence): number {
+  const state = newCountTest();
+  if (ev.increments && ev.increments.length > 0) for (const inc of ev.increments) addCountIncrement(state, inc);
+  else addCountIncrement(state, ev);
+  return countLogEvidence(state);
+}
+
+function judgeCount(signal: CountSignal, ev: CountEvidence, cohort: CohortEvidence, alpha: number): SignalVerdict {
+  const threshold = countThreshold(alpha);
+  const logE = countEvidenceLog(ev);
+  const statistic = Math.min(Math.exp(logE), Number.MAX_VALUE);
+  const tripped = logE >= Math.log(threshold);
+  const estimate = rateRatioEstimate(ev);
+  const [one, many] = SIGNAL_WORDS[signal];
+  const y = nonNegative(ev.controlEvents);
+  const against =
+    cohort.mode === 'controls'
+      ? `against ${formatAmount(y)} in ${formatAmount(nonNegative(ev.controlHostHours))} on ${formatAmount(cohort.controlHosts)} unpatched`
+      : `against ${formatAmount(y)} in ${formatAmount(nonNegative(ev.controlHostHours))} on the same hosts before the install`;
+  const evidence = `evidence ${formatEvidence(statistic)} ${tripped ? '>=' : '<'} ${formatEvidence(threshold)}`;
+  const summary =
+    nonNegative(ev.patchedHostHours) === 0 || nonNegative(ev.controlHostHours) === 0
+      ? `${countOf(nonNegative(ev.patchedEvents), one, many)} in ${formatAmount(nonNegative(ev.patchedHostHours))} host-hours on ${formatAmount(cohort.patchedHosts)} patched hosts ${against}: nothing to compare yet`
+      : `${countOf(nonNegative(ev.patchedEvents), one, many)} in ${formatAmount(nonNegative(ev.patchedHostHours))} host-hours on ${formatAmount(cohort.patchedHosts)} patched hosts ${against}: rate ${formatRatio(estimate)}, ${evidence}`;
+  return { gate: signal, tripped, statistic, threshold, estimate, summary, logStatistic: logE };
+}
+
+const OUTCOME_WORDS = {
+  'install-failure': { failed: 'installs failed', of: 'patched hosts' },
+  'boot-failure': { failed: 'hosts not back after reboot', of: 'rebooted patched hosts' },
+} as const;
+
+function judgeOutcome(gate: 'install-failure' | 'boot-failure', ev: OutcomeEvidence, alpha: number): SignalVerdict[] {
+  const n = Math.floor(nonNegative(ev.trials));
+  const x = Math.min(Math.floor(nonNegative(ev.failures)), n);
+  const bt = Math.floor(nonNegative(ev.baselineTrials));
+  const bf = Math.min(Math.floor(nonNegative(ev.baselineFailures)), bt);
+  const words = OUTCOME_WORDS[gate];
+  const observed = `${formatAmount(x)} of ${formatAmount(n)} ${words.of} (${formatPercent(n > 0 ? x / n : 0)})`;
+  const history = bt > 0 ? `class history ${formatAmount(bf)} of ${formatAmount(bt)} (${formatPercent(bf / bt)})` : 'no class history (prior about 1 %)';
+  const threshold = 1 - alpha;
+  const statistic = harmProbability(ev);
+  const tripped = statistic >= threshold;
+  const verdicts: SignalVerdict[] = [
+    {
+      gate,
+      tripped,
+      statistic,
+      threshold,
+      estimate: n > 0 ? x / n : 0,
+      summary: `${words.failed}: ${observed} against ${history}: P(rate > x${HARM_FACTOR} baseline) ${formatPercent(statistic)} ${tripped ? '>=' : '<'} ${formatPercent(threshold)}`,
+    },
+  ];
+  const limit = absoluteLimit(ev);
+  if (limit.applies) {
+    verdicts.push({
+      gate: 'absolute-limit',
+      subject: gate,
+      tripped: limit.reached,
+      statistic: x,
+      threshold: Math.max(ABSOLUTE_MIN_FAILURES, Math.ceil(ABSOLUTE_MIN_SHARE * n)),
+      estimate: n > 0 ? x / n : 0,
+      summary: `${words.failed}: ${observed} while the class's history shows none${bt > 0 ? ` in ${formatAmount(bt)}` : ''}: ${limit.reached ? 'reached' : 'below'} the absolute limit of ${ABSOLUTE_MIN_FAILURES} and ${formatPercent(ABSOLUTE_MIN_SHARE)}`,
+    });
+  }
+  return verdicts;
+}
+
+/** Judges one cohort: one verdict per present signal; tripped when any gate trips. */
 export function evaluateCohort(evidence: CohortEvidence, options: GateOptions): GateVerdict {
-  void evidence;
-  void options;
-  return { tripped: false, verdicts: [] };
+  const alpha = options.alpha;
+  if (!(alpha > 0 && alpha < 0.5)) throw new PfError(Errors.VALIDATION, `gate alpha must be between 0 and 0.5, got ${alpha}`);
+  const verdicts: SignalVerdict[] = [];
+  for (const signal of COUNT_SIGNALS) {
+    const ev = evidence.counts[signal];
+    if (ev) verdicts.push(judgeCount(signal, ev, evidence, alpha));
+  }
+  if (nonNegative(evidence.installs.trials) >= 1) verdicts.push(...judgeOutcome('install-failure', evidence.installs, alpha));
+  if (nonNegative(evidence.boots.trials) >= 1) verdicts.push(...judgeOutcome('boot-failure', evidence.boots, alpha));
+  return { tripped: verdicts.some((v) => v.tripped), verdicts };
 }

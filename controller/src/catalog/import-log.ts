@@ -13,6 +13,7 @@ import {
   catalogKbs,
   catalogKev,
   catalogMsrcDocuments,
+  catalogRemediations,
   catalogUsnFixes,
   catalogUsns,
 } from '../db/schema/index';
@@ -32,7 +33,7 @@ export const CATALOG_FEEDS: readonly CatalogFeed[] = ['usn', 'msrc', 'kev', 'eps
  */
 export const FEED_TABLES: Record<CatalogFeed, CatalogTable[]> = {
   usn: ['usns', 'usnFixes'],
-  msrc: ['msrcDocuments', 'kbs', 'kbProducts'],
+  msrc: ['msrcDocuments', 'remediations', 'kbs', 'kbProducts'],
   kev: ['kev'],
   epss: ['epss'],
 };
@@ -93,6 +94,7 @@ const TABLES = {
   usns: catalogUsns,
   usnFixes: catalogUsnFixes,
   msrcDocuments: catalogMsrcDocuments,
+  remediations: catalogRemediations,
   kbs: catalogKbs,
   kbProducts: catalogKbProducts,
   cves: catalogCves,

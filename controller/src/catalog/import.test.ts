@@ -73,13 +73,15 @@ describe('importCatalog of every fixture', () => {
     expect(first.tables).toMatchObject({
       usns: { inserted: 37, updated: 0, deleted: 0 },
       msrcDocuments: { inserted: 4 },
+      // The one Mitigation of the fixtures (CVE-2025-55232, September).
+      remediations: { inserted: 1 },
       kbs: { inserted: 156 },
       kev: { inserted: 1662 },
       epss: { inserted: feeds.epss.rows.length },
     });
     expect(first.tables.usnFixes?.inserted).toBe(feeds.usn.reduce((n, r) => n + r.affected.length, 0));
     expect(Object.keys(first.feeds)).toEqual(['usn', 'msrc', 'kev', 'epss']);
-    expect(first.feeds.msrc?.totals.inserted).toBe((first.tables.msrcDocuments?.inserted ?? 0) + (first.tables.kbs?.inserted ?? 0) + (first.tables.kbProducts?.inserted ?? 0));
+    expect(first.feeds.msrc?.totals.inserted).toBe((first.tables.msrcDocuments?.inserted ?? 0) + (first.tables.remediations?.inserted ?? 0) + (first.tables.kbs?.inserted ?? 0) + (first.tables.kbProducts?.inserted ?? 0));
   });
 
   it('stores exactly the catalog that catalogFromFeeds builds from the same files', async () => {

@@ -34,7 +34,7 @@ export interface CatalogFeeds {
 }
 
 /** Catalog tables, as named in counts. */
-export type CatalogTable = 'usns' | 'usnFixes' | 'msrcDocuments' | 'kbs' | 'kbProducts' | 'cves' | 'kev' | 'epss';
+export type CatalogTable = 'usns' | 'usnFixes' | 'msrcDocuments' | 'remediations' | 'kbs' | 'kbProducts' | 'cves' | 'kev' | 'epss';
 
 export interface SaveResult {
   /** Counts of the tables this save wrote. */
@@ -73,6 +73,7 @@ export async function saveCatalogFeeds(db: Db | Tx, feeds: CatalogFeeds, opts: S
       progress(`msrc: writing ${feeds.cvrf.length} documents`);
       const saved = await saveMsrcDocuments(tx, feeds.cvrf);
       tables.msrcDocuments = saved.msrcDocuments;
+      tables.remediations = saved.remediations;
       warnings.push(...saved.warnings);
     }
     if (feeds.usn !== undefined || feeds.cvrf !== undefined) {

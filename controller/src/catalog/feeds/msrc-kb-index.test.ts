@@ -139,6 +139,7 @@ describe('cveSummary', () => {
       exploitStatus: null,
       vendorFixes: [],
       knownIssueKbs: [],
+      workarounds: [],
       otherRemediations: {},
       revisions: [],
       latestRevisionDate: null,
@@ -157,7 +158,7 @@ describe('kbIndex merging rules', () => {
     currentReleaseDate: '2025-10-14T07:00:00', revisions: [], products: [], warnings: [],
     vulnerabilities: fixes.map((vendorFixes, i) => ({
       cve: `CVE-2025-${1000 + i}`, title: null, cwes: [], affectedProductIds: [], scoreSets: [], productThreats: [], exploitStatus: null,
-      vendorFixes, knownIssueKbs: [], otherRemediations: {}, revisions: [{ number: '1.0', date: `2025-10-1${i}T07:00:00` }],
+      vendorFixes, knownIssueKbs: [], workarounds: [], otherRemediations: {}, revisions: [{ number: '1.0', date: `2025-10-1${i}T07:00:00` }],
       latestRevisionDate: `2025-10-1${i}T07:00:00`,
     })),
   });

@@ -1,11 +1,13 @@
 /**
  * `Remediations` of a CVRF vulnerability. Vendor fixes carry what patching
- * needs (KB, products, FixedBuild, supersedence, restart, hotpatch); the other
- * types (Release Notes, Known Issue, Workaround, Mitigation) are only counted,
- * except that Known Issue names the KB whose article lists known issues.
+ * needs (KB, products, FixedBuild, supersedence, restart, hotpatch);
+ * Workaround and Mitigation are kept (what to do while a patch is held); the
+ * other types (Release Notes, Known Issue) are only counted, except that
+ * Known Issue names the KB whose article lists known issues. Every type is
+ * counted in `otherRemediations` but Vendor Fix.
  */
 import { type CvrfContext, type XmlNode, xmlAttr, xmlChildren, xmlFail, xmlText, xmlTexts, xmlWarn } from './msrc-xml';
-import type { CvrfVendorFix, RestartRequired } from './types';
+import type { CvrfVendorFix, CvrfWorkaround, RestartRequired } from './types';
 
 // MSRC writes bare digits ("5068861"); older documents and other tools write "KB5068861".
 const KB = /^(?:KB)?(\d{5,8})$/i;
@@ -63,17 +65,49 @@ function parseVendorFix(ctx: CvrfContext, cve: string, node: XmlNode, path: stri
   };
 }
 
-/** Remediations of one vulnerability, split into vendor fixes, known-issue KBs and counts of the rest. */
+/**
+ * MSRC writes workaround text as HTML (`<p>...</p>`, entities escaped once
+ * more in the XML): keep plain text, paragraphs as blank lines.
+ */
+export function plainText(html: string): string {
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+  return html
+    .replace(/<\s*(br|\/p|\/li|\/div)\s*\/?>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
+      if (e.startsWith('#x') || e.startsWith('#X')) return String.fromCodePoint(parseInt(e.slice(2), 16));
+      if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
+      return entities[e.toLowerCase()] ?? m;
+    })
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .filter((l, i, all) => l !== '' || (i > 0 && all[i - 1] !== ''))
+    .join('\n')
+    .trim();
+}
+
+function parseWorkaround(ctx: CvrfContext, cve: string, node: XmlNode, type: 'Workaround' | 'Mitigation', ordinal: number, path: string): CvrfWorkaround {
+  return {
+    type,
+    ordinal,
+    description: plainText(xmlText(ctx, cve, node, 'Description', path) ?? ''),
+    url: nonEmpty(xmlText(ctx, cve, node, 'URL', path)),
+    productIds: xmlTexts(ctx, cve, node, 'ProductID', path),
+  };
+}
+
+/** Remediations of one vulnerability, split into vendor fixes, known-issue KBs, workarounds/mitigations and counts of the rest. */
 export function parseRemediations(
   ctx: CvrfContext,
   cve: string,
   remediations: XmlNode | undefined,
   path: string,
-): { vendorFixes: CvrfVendorFix[]; knownIssueKbs: string[]; otherRemediations: Record<string, number> } {
+): { vendorFixes: CvrfVendorFix[]; knownIssueKbs: string[]; workarounds: CvrfWorkaround[]; otherRemediations: Record<string, number> } {
   const vendorFixes: CvrfVendorFix[] = [];
   const knownIssueKbs: string[] = [];
+  const workarounds: CvrfWorkaround[] = [];
   const otherRemediations: Record<string, number> = {};
-  if (remediations === undefined) return { vendorFixes, knownIssueKbs, otherRemediations };
+  if (remediations === undefined) return { vendorFixes, knownIssueKbs, workarounds, otherRemediations };
 
   xmlChildren(ctx, cve, remediations, 'Remediation', path).forEach((node, i) => {
     const p = `${path}.Remediation[${i}]`;
@@ -87,6 +121,12 @@ export function parseRemediations(
       const kb = kbNumber(xmlText(ctx, cve, node, 'Description', p));
       if (kb !== null && !knownIssueKbs.includes(kb)) knownIssueKbs.push(kb);
     }
+    if (type === 'Workaround' || type === 'Mitigation') {
+      const w = parseWorkaround(ctx, cve, node, type, workarounds.filter((x) => x.type === type).length, p);
+      // An empty workaround says nothing an admin could act on.
+      if (w.description !== '' || w.url !== null) workarounds.push(w);
+      else xmlWarn(ctx, cve, p, `${type} without description or URL; dropped`);
+    }
   });
-  return { vendorFixes, knownIssueKbs, otherRemediations };
+  return { vendorFixes, knownIssueKbs, workarounds, otherRemediations };
 }

@@ -210,6 +210,18 @@ export interface CvrfVendorFix {
   hotpatch: boolean;
 }
 
+/** One `Remediation Type="Workaround"` or `"Mitigation"`: what to do while the fix is not installed. */
+export interface CvrfWorkaround {
+  type: 'Workaround' | 'Mitigation';
+  /** Position among the CVE's remediations of this type in the document (0-based). */
+  ordinal: number;
+  /** `Description` as plain text (MSRC writes HTML). */
+  description: string;
+  url: string | null;
+  /** Products it applies to; [] when MSRC names none (the whole CVE). */
+  productIds: string[];
+}
+
 /** One revision entry (`RevisionHistory/Revision`); MSRC's prose description is not kept. */
 export interface CvrfRevision {
   /** e.g. `1.1`. */
@@ -234,6 +246,8 @@ export interface CvrfVulnerability {
   vendorFixes: CvrfVendorFix[];
   /** KBs named by `Known Issue` remediations: those KB articles list known issues. */
   knownIssueKbs: string[];
+  /** `Workaround` and `Mitigation` remediations, in document order. */
+  workarounds: CvrfWorkaround[];
   /** Count of the other remediations by `Type` (`Release Notes`, `Known Issue`, `Workaround`, `Mitigation`, ...). */
   otherRemediations: Record<string, number>;
   /** Newest first, as published. */

@@ -6,14 +6,14 @@
  * - Count signals: the anytime-valid rate-ratio test of rate-ratio.ts, trips
  *   when its evidence reaches 1/alpha.
  * - Install failures and boot failures: the Beta-binomial posterior of
- *   outcomes.ts, trips when P(harm) reaches 1 − alpha; plus the absolute
+ *   outcomes.ts, trips when P(harm) reaches 1 − 2·alpha; plus the absolute
  *   limit when the class's history shows no failure.
  * Absent signals (source unavailable) and outcomes without trials give no verdict.
  */
 import { Errors, PfError } from '@patchfleet/shared/errors';
 import type { CohortEvidence, CountEvidence, CountSignal, GateOptions, GateVerdict, OutcomeEvidence, SignalVerdict } from '../gate-types';
 import { COUNT_SIGNALS } from '../gate-types';
-import { ABSOLUTE_MIN_FAILURES, ABSOLUTE_MIN_SHARE, HARM_FACTOR, absoluteLimit, harmProbability } from './outcomes';
+import { ABSOLUTE_MIN_FAILURES, ABSOLUTE_MIN_SHARE, HARM_FACTOR, absoluteLimit, harmProbability, outcomeThreshold } from './outcomes';
 import { addCountIncrement, countLogEvidence, newCountTest } from './rate-ratio';
 import { countOf, formatAmount, formatEvidence, formatPercent, formatRatio } from './words';
 
@@ -87,7 +87,7 @@ function judgeOutcome(gate: 'install-failure' | 'boot-failure', ev: OutcomeEvide
   const words = OUTCOME_WORDS[gate];
   const observed = `${formatAmount(x)} of ${formatAmount(n)} ${words.of} (${formatPercent(n > 0 ? x / n : 0)})`;
   const history = bt > 0 ? `class history ${formatAmount(bf)} of ${formatAmount(bt)} (${formatPercent(bf / bt)})` : 'no class history (prior about 1 %)';
-  const threshold = 1 - alpha;
+  const threshold = outcomeThreshold(alpha);
   const statistic = harmProbability(ev);
   const tripped = statistic >= threshold;
   const verdicts: SignalVerdict[] = [

@@ -9,7 +9,10 @@
  * not sure"). The patched failure rate p_t gets a sceptical prior centred
  * on the baseline mean, worth SCEPTIC_TRIALS hosts, updated with the cohort's
  * failures. The gate trips when P(p_t > HARM_FACTOR · p_b | data) reaches
- * 1 − gamma. This is a Bayesian rule, not an anytime-valid one: its false
+ * 1 − 2·alpha (outcomeThreshold). This is a Bayesian rule, not an
+ * anytime-valid one (no such test can reach the issue's "20 % against 1 %
+ * within 30 installs" at 90 %: even a likelihood ratio that knows both rates
+ * exactly needs 3 failures by install 23 at 1/alpha = 100): its false
  * trips under continuous monitoring were measured (gates.montecarlo.test.ts,
  * true rate equal to the baseline, 500 installs checked after every one),
  * not derived. Evidence only rises with a new failure (more successes move
@@ -29,7 +32,7 @@ import type { OutcomeEvidence } from '../gate-types';
 /** Harm means at least this many times the baseline failure rate. */
 export const HARM_FACTOR = 2;
 /** Weight (in hosts) of the sceptical prior on the patched failure rate. */
-export const SCEPTIC_TRIALS = 2;
+export const SCEPTIC_TRIALS = 6;
 /** Default baseline prior: about 1 % failures, worth 50 hosts. */
 export const BASELINE_PRIOR = { failures: 0.5, trials: 50 } as const;
 /** Absolute limit: at least this many failures... */
@@ -43,14 +46,14 @@ const GRID_LOW = 1e-9;
 const count = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
 
 /** Beta parameters of the baseline posterior and of the patched posterior. */
-export function outcomePosteriors(ev: OutcomeEvidence): { baseline: [number, number]; patched: [number, number] } {
+export function outcomePosteriors(ev: OutcomeEvidence, scepticTrials = SCEPTIC_TRIALS): { baseline: [number, number]; patched: [number, number] } {
   const bt = count(ev.baselineTrials);
   const bf = Math.min(count(ev.baselineFailures), bt);
   const n = count(ev.trials);
   const x = Math.min(count(ev.failures), n);
   const baseline: [number, number] = [BASELINE_PRIOR.failures + bf, BASELINE_PRIOR.trials - BASELINE_PRIOR.failures + bt - bf];
   const mean = baseline[0] / (baseline[0] + baseline[1]);
-  const patched: [number, number] = [mean * SCEPTIC_TRIALS + x, (1 - mean) * SCEPTIC_TRIALS + n - x];
+  const patched: [number, number] = [mean * scepticTrials + x, (1 - mean) * scepticTrials + n - x];
   return { baseline, patched };
 }
 
@@ -60,8 +63,8 @@ export function outcomePosteriors(ev: OutcomeEvidence): { baseline: [number, num
  * with midpoints), exact enough for thresholds near 0.99 (error below 1e-4
  * against a fine grid in the tests).
  */
-export function harmProbability(ev: OutcomeEvidence, factor = HARM_FACTOR): number {
-  const { baseline, patched } = outcomePosteriors(ev);
+export function harmProbability(ev: OutcomeEvidence, factor = HARM_FACTOR, scepticTrials = SCEPTIC_TRIALS): number {
+  const { baseline, patched } = outcomePosteriors(ev, scepticTrials);
   const [ab, bb] = baseline;
   const [at, bt] = patched;
   const top = Math.min(1, 1 / factor);
@@ -80,6 +83,16 @@ export function harmProbability(ev: OutcomeEvidence, factor = HARM_FACTOR): numb
   // p_b above 1/factor: harm is impossible there.
   noHarm += 1 - prevF;
   return Math.min(1, Math.max(0, 1 - noHarm));
+}
+
+/**
+ * Posterior probability of harm that trips the gate: 1 − 2·alpha. Chosen
+ * with HARM_FACTOR 2 and SCEPTIC_TRIALS 6 on a sweep (factor 1.5/2/3,
+ * sceptic 2/4/6/8, level 0.5/1/2 %) for the best power at 20 % against 1 %
+ * whose false trips at the baseline stayed under 1 %.
+ */
+export function outcomeThreshold(alpha: number): number {
+  return 1 - 2 * alpha;
 }
 
 /** Whether the absolute limit applies (history shows no failure) and whether it is reached. */

@@ -1,0 +1,266 @@
+/**
+ * The Monte-Carlo scenarios that prove the gates (gates.montecarlo.test.ts
+ * asserts the bounds, `pnpm bench:gates` prints the same figures). Each
+ * scenario is seeded, so a run is the same on every machine.
+ *
+ * Count signals run through the planner's own functions (newCountTest,
+ * addCountIncrement, countLogEvidence: what evaluateCohort folds), hour by
+ * hour; the outcome scenarios call evaluateCohort itself.
+ */
+import type { CohortEvidence, OutcomeEvidence } from '../gate-types';
+import { countThreshold, evaluateCohort } from './evaluate';
+import { addCountIncrement, countLogEvidence, newCountTest, uniformMixtureLogEvidence } from './rate-ratio';
+import { binomial, logUniform, poisson, seededUniform, type Uniform } from './simulation';
+
+const HOURS_PER_DAY = 24;
+
+/** How often each test tripped, and when. */
+export interface TripRates {
+  runs: number;
+  /** Share of runs where our gate tripped (within the scenario's horizon). */
+  ours: number;
+  /** The same for the plain uniform-mixture test on the same draws. */
+  uniform: number;
+  /** Median hour of the first trip (Infinity when fewer than half tripped). */
+  oursMedianHours: number;
+  uniformMedianHours: number;
+}
+
+function median(hours: number[]): number {
+  const sorted = [...hours].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Infinity;
+}
+
+/** One count signal of one cohort, watched hour by hour; returns the first trip hour of each test (Infinity: never). */
+function watchCount(
+  u: Uniform,
+  hours: number,
+  alpha: number,
+  hourly: (hour: number) => { patchedMean: number; controlMean: number; patchedHostHours: number; controlHostHours: number },
+): { ours: number; uniform: number } {
+  const state = newCountTest();
+  const logThreshold = Math.log(countThreshold(alpha));
+  let ours = Infinity;
+  let uniform = Infinity;
+  let x = 0;
+  let n = 0;
+  let et = 0;
+  let ec = 0;
+  for (let h = 1; h <= hours && (ours === Infinity || uniform === Infinity); h++) {
+    const s = hourly(h);
+    const px = poisson(u, s.patchedMean);
+    const cy = poisson(u, s.controlMean);
+    x += px;
+    n += px + cy;
+    et += s.patchedHostHours;
+    ec += s.controlHostHours;
+    addCountIncrement(state, { patchedEvents: px, patchedHostHours: s.patchedHostHours, controlEvents: cy, controlHostHours: s.controlHostHours });
+    // Every prior ratio is above 1, so the evidence can only rise in an hour with a patched event: checking then is checking every hour.
+    if (ours === Infinity && px > 0 && countLogEvidence(state) >= logThreshold) ours = h;
+    if (uniform === Infinity && px + cy > 0 && uniformMixtureLogEvidence(x, n, et / (et + ec)) >= logThreshold) uniform = h;
+  }
+  return { ours, uniform };
+}
+
+/** Options shared by the count scenarios. */
+export interface CountScenario {
+  runs: number;
+  seed: number;
+  alpha: number;
+}
+
+/**
+ * No effect: patched hosts 5..5,000 against unpatched 5..50,000 (log-uniform),
+ * a baseline of 0.005..0.2 events per host-day per signal, `signals` count
+ * signals per cohort, checked every hour for 21 days. A cohort trips when any
+ * of its signals trips.
+ */
+export function noEffect(opts: CountScenario & { signals: number; days?: number }): TripRates & { perSignalOurs: number; perSignalUniform: number } {
+  const u = seededUniform(opts.seed);
+  const hours = (opts.days ?? 21) * HOURS_PER_DAY;
+  let cohortOurs = 0;
+  let cohortUniform = 0;
+  let signalOurs = 0;
+  let signalUniform = 0;
+  const oursHours: number[] = [];
+  const uniformHours: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const patched = Math.round(logUniform(u, 5, 5000));
+    const controls = Math.round(logUniform(u, 5, 50_000));
+    let firstOurs = Infinity;
+    let firstUniform = Infinity;
+    for (let s = 0; s < opts.signals; s++) {
+      const perHostHour = logUniform(u, 0.005, 0.2) / HOURS_PER_DAY;
+      const step = { patchedMean: patched * perHostHour, controlMean: controls * perHostHour, patchedHostHours: patched, controlHostHours: controls };
+      const t = watchCount(u, hours, opts.alpha, () => step);
+      if (t.ours < Infinity) signalOurs++;
+      if (t.uniform < Infinity) signalUniform++;
+      firstOurs = Math.min(firstOurs, t.ours);
+      firstUniform = Math.min(firstUniform, t.uniform);
+    }
+    if (firstOurs < Infinity) cohortOurs++;
+    if (firstUniform < Infinity) cohortUniform++;
+    oursHours.push(firstOurs);
+    uniformHours.push(firstUniform);
+  }
+  return {
+    runs: opts.runs,
+    ours: cohortOurs / opts.runs,
+    uniform: cohortUniform / opts.runs,
+    perSignalOurs: signalOurs / (opts.runs * opts.signals),
+    perSignalUniform: signalUniform / (opts.runs * opts.signals),
+    oursMedianHours: median(oursHours),
+    uniformMedianHours: median(uniformHours),
+  };
+}
+
+/** With effect: `patched` hosts against `controls`, baseline per host-day, patched rate × ratio; trip within `days`. */
+export function withEffect(
+  opts: CountScenario & { patched: number; controls: number; baselinePerDay: number; ratio: number; days: number },
+): TripRates {
+  const u = seededUniform(opts.seed);
+  const perHostHour = opts.baselinePerDay / HOURS_PER_DAY;
+  const step = {
+    patchedMean: opts.patched * perHostHour * opts.ratio,
+    controlMean: opts.controls * perHostHour,
+    patchedHostHours: opts.patched,
+    controlHostHours: opts.controls,
+  };
+  const oursHours: number[] = [];
+  const uniformHours: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const t = watchCount(u, opts.days * HOURS_PER_DAY, opts.alpha, () => step);
+    oursHours.push(t.ours);
+    uniformHours.push(t.uniform);
+  }
+  return {
+    runs: opts.runs,
+    ours: oursHours.filter((h) => h < Infinity).length / opts.runs,
+    uniform: uniformHours.filter((h) => h < Infinity).length / opts.runs,
+    oursMedianHours: median(oursHours),
+    uniformMedianHours: median(uniformHours),
+  };
+}
+
+/**
+ * Incidents under waves: the patched share of the class grows from 5 % to
+ * 80 % over 21 days (waves every 3 days), and three outages multiply every
+ * host's event rate by 20 for 6 hours, patched and unpatched alike. No harm:
+ * any trip is false. Compares the per-hour test (increments, what the gate
+ * does when cohorts.ts hands it hourly roll-ups) with the same mixture on
+ * cumulative totals (a single cumulative exposure ratio).
+ */
+export function incidentsUnderWaves(opts: CountScenario & { hosts: number }): { runs: number; perHour: number; cumulative: number } {
+  const u = seededUniform(opts.seed);
+  const hours = 21 * HOURS_PER_DAY;
+  const logThreshold = Math.log(countThreshold(opts.alpha));
+  let perHourTrips = 0;
+  let cumulativeTrips = 0;
+  for (let i = 0; i < opts.runs; i++) {
+    const perHostHour = logUniform(u, 0.005, 0.2) / HOURS_PER_DAY;
+    const outages = [0, 1, 2].map(() => 1 + Math.floor(u() * (hours - 6)));
+    const perHour = newCountTest();
+    let tripped = false;
+    let cumulativeTripped = false;
+    const totals = { patchedEvents: 0, patchedHostHours: 0, controlEvents: 0, controlHostHours: 0 };
+    for (let h = 1; h <= hours; h++) {
+      const wave = Math.floor((h - 1) / (3 * HOURS_PER_DAY));
+      const share = Math.min(0.8, 0.05 + wave * 0.125);
+      const patched = Math.round(opts.hosts * share);
+      const controls = opts.hosts - patched;
+      const surge = outages.some((start) => h >= start && h < start + 6) ? 20 : 1;
+      const inc = {
+        patchedEvents: poisson(u, patched * perHostHour * surge),
+        patchedHostHours: patched,
+        controlEvents: poisson(u, controls * perHostHour * surge),
+        controlHostHours: controls,
+      };
+      addCountIncrement(perHour, inc);
+      totals.patchedEvents += inc.patchedEvents;
+      totals.patchedHostHours += inc.patchedHostHours;
+      totals.controlEvents += inc.controlEvents;
+      totals.controlHostHours += inc.controlHostHours;
+      if (!tripped && inc.patchedEvents > 0 && countLogEvidence(perHour) >= logThreshold) tripped = true;
+      if (!cumulativeTripped && inc.patchedEvents + inc.controlEvents > 0) {
+        const once = newCountTest();
+        addCountIncrement(once, totals);
+        if (countLogEvidence(once) >= logThreshold) cumulativeTripped = true;
+      }
+    }
+    if (tripped) perHourTrips++;
+    if (cumulativeTripped) cumulativeTrips++;
+  }
+  return { runs: opts.runs, perHour: perHourTrips / opts.runs, cumulative: cumulativeTrips / opts.runs };
+}
+
+function outcomeCohort(installs: OutcomeEvidence): CohortEvidence {
+  const none: OutcomeEvidence = { trials: 0, failures: 0, baselineTrials: 0, baselineFailures: 0 };
+  return { patchId: 'mc', hostClass: 'mc', mode: 'controls', patchedHosts: installs.trials, controlHosts: 0, counts: {}, installs, boots: none, hoursSinceFirstInstall: 0 };
+}
+
+/**
+ * Installs one by one at failure rate `rate` against a class history, through
+ * evaluateCohort; returns the install count at the first trip of the
+ * posterior gate and of the absolute limit (Infinity: never). The posterior
+ * only rises with a failure, so it is evaluated after each failure.
+ */
+function watchInstalls(u: Uniform, rate: number, installs: number, baselineTrials: number, baselineFailures: number, alpha: number): { posterior: number; absolute: number } {
+  let failures = 0;
+  let posterior = Infinity;
+  let absolute = Infinity;
+  for (let n = 1; n <= installs && (posterior === Infinity || absolute === Infinity); n++) {
+    if (u() >= rate) continue;
+    failures++;
+    const verdict = evaluateCohort(outcomeCohort({ trials: n, failures, baselineTrials, baselineFailures }), { alpha });
+    for (const v of verdict.verdicts) {
+      if (!v.tripped) continue;
+      if (v.gate === 'install-failure') posterior = Math.min(posterior, n);
+      if (v.gate === 'absolute-limit') absolute = Math.min(absolute, n);
+    }
+  }
+  return { posterior, absolute };
+}
+
+/** Install failures at `rate` against a history of `baselineFailures` in `baselineTrials`: share of runs tripped within `installs`. */
+export function installHarm(opts: { runs: number; seed: number; alpha: number; rate: number; installs: number; baselineTrials: number; baselineFailures: number }): { runs: number; tripped: number } {
+  const u = seededUniform(opts.seed);
+  let tripped = 0;
+  for (let i = 0; i < opts.runs; i++) {
+    const t = watchInstalls(u, opts.rate, opts.installs, opts.baselineTrials, opts.baselineFailures, opts.alpha);
+    if (Math.min(t.posterior, t.absolute) <= opts.installs) tripped++;
+  }
+  return { runs: opts.runs, tripped: tripped / opts.runs };
+}
+
+/**
+ * No harm on installs: the true failure rate equals the class's (0.2 % to
+ * 5 %, log-uniform), the history holds 50 to 5,000 installs (log-uniform)
+ * drawn at that rate, then 500 installs are watched. Returns the share of
+ * runs where the posterior gate tripped, and where the absolute limit did
+ * (it only applies when the history shows no failure).
+ */
+export function installNoHarm(opts: { runs: number; seed: number; alpha: number; installs: number; rateLow?: number; rateHigh?: number; historyLow?: number; historyHigh?: number }): {
+  runs: number;
+  posterior: number;
+  absolute: number;
+} {
+  const u = seededUniform(opts.seed);
+  let posterior = 0;
+  let absolute = 0;
+  for (let i = 0; i < opts.runs; i++) {
+    const rate = logUniform(u, opts.rateLow ?? 0.002, opts.rateHigh ?? 0.05);
+    const history = Math.round(logUniform(u, opts.historyLow ?? 50, opts.historyHigh ?? 5000));
+    const t = watchInstalls(u, rate, opts.installs, history, binomial(u, history, rate), opts.alpha);
+    if (t.posterior < Infinity) posterior++;
+    if (t.absolute < Infinity) absolute++;
+  }
+  return { runs: opts.runs, posterior: posterior / opts.runs, absolute: absolute / opts.runs };
+}
+
+/** The absolute limit's false-trip cost: share of runs it trips when a class with no failure in its history fails at true rate `rate` over `installs`. */
+export function absoluteLimitCost(opts: { runs: number; seed: number; alpha: number; rate: number; installs: number }): { runs: number; absolute: number } {
+  const u = seededUniform(opts.seed);
+  let absolute = 0;
+  for (let i = 0; i < opts.runs; i++) if (watchInstalls(u, opts.rate, opts.installs, 0, 0, opts.alpha).absolute < Infinity) absolute++;
+  return { runs: opts.runs, absolute: absolute / opts.runs };
+}

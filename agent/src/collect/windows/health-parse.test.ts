@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isPfError } from '@patchfleet/shared/errors';
 import { MAX_HEALTH_EVENTS_PER_SAMPLE, type HealthEvent } from '@patchfleet/shared/protocol';
-import { parseHealthJson, parseHealthOutput, serviceKeyName, summarizeHealth, type HealthScriptOutput, type RawHealthEvent } from './health-parse';
+import { BOOT_GROUP_MS, parseHealthJson, parseHealthOutput, serviceKeyName, summarizeHealth, WER_PAIR_MS, type HealthScriptOutput, type RawHealthEvent } from './health-parse';
+import { HEALTH_LOOKBACK_MS } from './health-script';
 import { fixture } from './test-fixtures';
 
 const FROM = Date.parse('2026-12-06T02:00:00.000Z');
@@ -140,6 +141,18 @@ const wer = (time: string, name: string, app: string, rid = ''): RawHealthEvent 
 const GUID_A = '11111111-2222-4333-8444-555555555555';
 
 describe('summarizeHealth rules', () => {
+  it('reads back far enough to see the partner of every pair and the start of every boot', () => {
+    expect(HEALTH_LOOKBACK_MS).toBeGreaterThanOrEqual(WER_PAIR_MS);
+    expect(HEALTH_LOOKBACK_MS).toBeGreaterThanOrEqual(BOOT_GROUP_MS);
+  });
+
+  it('a WER report whose crash lies in the lookback pairs with it: one crash over two windows', () => {
+    const evs = [crash('01:59:50', 'x.exe'), wer('02:00:10', 'APPCRASH', 'x.exe')];
+    const before = summarizeHealth(output(evs.filter((e) => e.at < at('02:00:00')), []), { from: at('01:55:00'), to: at('02:00:00') });
+    const now = summarizeHealth(output(evs, []), W);
+    expect((before.counters.appCrashes ?? 0) + (now.counters.appCrashes ?? 0)).toBe(1);
+  });
+
   it('counts [from, to): an event at from counts, one at to does not, lookback events only pair', () => {
     const h = summarizeHealth(output([crash('02:00:00.000', 'a.exe'), crash('02:05:00.000', 'b.exe'), crash('01:59:59.999', 'c.exe')], []), W);
     expect(h.counters.appCrashes).toBe(1);

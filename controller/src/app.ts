@@ -19,6 +19,8 @@ import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
 import { hostHealthRoutes } from './api/routes/host-health';
 import { patchRoutes } from './api/routes/patches';
+import { mitigationRoutes } from './api/routes/mitigations';
+import { reliabilityRoutes } from './api/routes/reliability';
 import { probeRoutes } from './api/routes/probes';
 import { ringRoutes } from './api/routes/rings';
 import { apiTokenRoutes } from './api/routes/api-tokens';
@@ -75,6 +77,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   hostHealthRoutes(app, ctx);
   probeRoutes(app, ctx);
   patchRoutes(app, ctx);
+  reliabilityRoutes(app, ctx);
+  mitigationRoutes(app, ctx);
   auditRoutes(app, ctx);
   catalogRoutes(app, ctx);
   ringRoutes(app, ctx);

@@ -21,6 +21,9 @@ import { hostClassOf } from '../rollout/assign-rings';
 import { assignableHost } from '../rollout/ring-store';
 import { estimateReliability, type ClassOutcomes, type KnownIssueSignal, type ProductHistory, type RateEvidence, type ReliabilityEstimate } from './model';
 
+/** Serializes scoring patches on first read. */
+const FIRST_SCORE_LOCK = 7_320_917;
+
 const ids = (list: readonly string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify([...new Set(list)])}::jsonb))`;
 
 /** Rollout outcomes per (patch, host), with what is needed for the host's class. */
@@ -245,9 +248,18 @@ export async function refreshScores(tx: Db | Tx, patchIds: readonly string[], no
 export async function scoresOf(tx: Db | Tx, patchIds: readonly string[], now: Date) {
   const unique = [...new Set(patchIds)];
   if (unique.length === 0) return [];
-  const have = new Set((await tx.selectDistinct({ patchId: reliabilityScores.patchId }).from(reliabilityScores).where(inArray(reliabilityScores.patchId, unique))).map((r) => r.patchId));
-  const absent = unique.filter((p) => !have.has(p));
-  if (absent.length > 0) await tx.transaction((t) => refreshScores(t, absent, now));
+  const absentIn = async (t: Db | Tx) => {
+    const have = new Set((await t.selectDistinct({ patchId: reliabilityScores.patchId }).from(reliabilityScores).where(inArray(reliabilityScores.patchId, unique))).map((r) => r.patchId));
+    return unique.filter((p) => !have.has(p));
+  };
+  if ((await absentIn(tx)).length > 0) {
+    await tx.transaction(async (t) => {
+      // Two readers scoring the same new patch at once would each append a first history row.
+      await t.execute(sql`select pg_advisory_xact_lock(${FIRST_SCORE_LOCK})`);
+      const absent = await absentIn(t);
+      if (absent.length > 0) await refreshScores(t, absent, now);
+    });
+  }
   return tx.select().from(reliabilityScores).where(inArray(reliabilityScores.patchId, unique)).orderBy(reliabilityScores.patchId, reliabilityScores.hostClass);
 }
 

@@ -161,6 +161,11 @@ export const Errors = defineErrors({
   FEED_PARSE: { code: 'PF_ERR_FEED_PARSE', status: 400, retryable: false, message: 'advisory feed data is malformed' },
   /** The file or stream could not be read (missing, no permission, disk error); a later try may work. */
   FEED_IO: { code: 'PF_ERR_FEED_IO', status: 500, retryable: true, message: 'advisory feed could not be read' },
+  // Reliability and mitigations (reliability)
+  /** An accepted mitigation is recorded only for an urgent patch (critical or high tier, or a CVE in CISA KEV) that is held or blocked; otherwise patch it. */
+  MITIGATION_NOT_ALLOWED: { code: 'PF_ERR_MITIGATION_NOT_ALLOWED', status: 409, retryable: false, message: 'a mitigation is accepted only for an urgent patch that is held or blocked' },
+  /** Revoking a mitigation that is already revoked. */
+  MITIGATION_REVOKED: { code: 'PF_ERR_MITIGATION_REVOKED', status: 409, retryable: false, message: 'the mitigation is already revoked' },
   // TLS pinning
   TLS_PIN_MISMATCH: { code: 'PF_ERR_TLS_PIN_MISMATCH', status: 495, retryable: false, message: 'server certificate does not match the pinned fingerprint' },
   TLS_NO_CERTIFICATE: { code: 'PF_ERR_TLS_NO_CERTIFICATE', status: 495, retryable: false, message: 'server presented no certificate' },

@@ -11,6 +11,7 @@ import { hostPatchRows, listPatches, patchHosts } from '../../assess/patch-views
 import { catalogPatch } from '../../catalog/patches';
 import type { ControllerContext } from '../../context';
 import { hostName } from '../../hosts/queries';
+import { decisionSummaries, hostMitigations, patchMitigations } from '../../reliability/patch-annotations';
 import { ErrorResponse, Paging } from '../schemas';
 
 const PatchId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -35,20 +36,32 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       const host = await hostName(ctx.db, id);
       if (!host) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       const rows = await hostPatchRows(ctx.db, id, status);
+      const now = ctx.clock.now();
+      const missingIds = rows.filter((r) => r.status === 'missing').map((r) => r.patchId);
+      // Every missing patch shows its decision, and whether an accepted mitigation covers this host.
+      const [decisions, mitigated] = await Promise.all([decisionSummaries(ctx.db, missingIds, new Date(now)), hostMitigations(ctx.db, host.id, missingIds, new Date(now))]);
       const missing = rows
         .filter((r) => r.status === 'missing')
-        .map((r) => ({
-          id: r.patchId,
-          kind: r.kind,
-          title: r.title,
-          cves: r.cves,
-          ...(r.kind === 'usn' ? { packages: r.packages } : {}),
-          ...(r.requires ? { requires: r.requires } : {}),
-          priority: { score: r.score, tier: r.tier, dueBy: r.dueBy?.toISOString() ?? null, reasons: r.reasons },
-        }));
+        .map((r) => {
+          const mitigation = mitigated.get(r.patchId) ?? null;
+          // An active mitigation stands in for the deadline until it expires; an expired one is overdue.
+          const overdue = mitigation?.state === 'mitigation expired' || (mitigation === null && r.dueBy !== null && r.dueBy.getTime() < now);
+          return {
+            id: r.patchId,
+            kind: r.kind,
+            title: r.title,
+            cves: r.cves,
+            ...(r.kind === 'usn' ? { packages: r.packages } : {}),
+            ...(r.requires ? { requires: r.requires } : {}),
+            priority: { score: r.score, tier: r.tier, dueBy: r.dueBy?.toISOString() ?? null, reasons: r.reasons },
+            state: mitigation?.state === 'mitigated, not patched' ? 'mitigated, not patched' : 'missing',
+            overdue,
+            mitigation,
+            decision: decisions.get(r.patchId) ?? null,
+          };
+        });
       const installed = rows.filter((r) => r.status === 'installed').map((r) => r.patchId);
       const assessedAt = rows.reduce<Date | null>((a, r) => (a && a > r.assessedAt ? a : r.assessedAt), null);
-      const now = ctx.clock.now();
       // Empty lists mean "nothing missing" only when a feed covers the host; `coverage` says which it is.
       const coverage = await hostCoverage(ctx.db, host.id);
       return {
@@ -61,7 +74,8 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
         summary: {
           missing: missing.length,
           installed: installed.length,
-          overdue: missing.filter((m) => m.priority.dueBy && Date.parse(m.priority.dueBy) < now).length,
+          overdue: missing.filter((m) => m.overdue).length,
+          mitigated: missing.filter((m) => m.state === 'mitigated, not patched').length,
           byTier: Object.fromEntries(['critical', 'high', 'medium', 'low'].map((t) => [t, missing.filter((m) => m.priority.tier === t).length])),
         },
       };
@@ -89,7 +103,9 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
     },
     async (req) => {
       const { kind, affected, q, limit = 50, offset = 0 } = req.query as { kind?: string; affected?: boolean; q?: string; limit?: number; offset?: number };
-      return { ...(await listPatches(ctx.db, { kind, affected, q, limit, offset })), limit, offset };
+      const list = await listPatches(ctx.db, { kind, affected, q, limit, offset });
+      const decisions = await decisionSummaries(ctx.db, list.items.map((i) => String(i.id)), new Date(ctx.clock.now()));
+      return { ...list, items: list.items.map((i) => ({ ...i, decision: decisions.get(String(i.id)) ?? null })), limit, offset };
     },
   );
 
@@ -110,7 +126,17 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       const { limit = 50, offset = 0 } = req.query as { limit?: number; offset?: number };
       const patch = await catalogPatch(ctx.db, id);
       if (!patch) throw new PfError(Errors.NOT_FOUND, `patch ${id} is not in the catalog`);
-      return { ...patch, ...(await patchHosts(ctx.db, id, { limit, offset })), limit, offset };
+      const now = new Date(ctx.clock.now());
+      const page = await patchHosts(ctx.db, id, { limit, offset });
+      const [decisions, mitigated] = await Promise.all([decisionSummaries(ctx.db, [id], now), patchMitigations(ctx.db, id, page.hosts.map((h) => h.hostId), now)]);
+      return {
+        ...patch,
+        decision: decisions.get(id) ?? null,
+        ...page,
+        hosts: page.hosts.map((h) => ({ ...h, state: mitigated.get(h.hostId)?.state === 'mitigated, not patched' ? 'mitigated, not patched' : 'missing', mitigation: mitigated.get(h.hostId) ?? null })),
+        limit,
+        offset,
+      };
     },
   );
 }

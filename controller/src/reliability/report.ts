@@ -1,0 +1,67 @@
+/**
+ * What `GET /api/v1/patches/:id/reliability` and `patchfleet patches
+ * reliability ID` show: the patch's score, confidence, probability of harm,
+ * decision with reasons, each class's score and the history of changes.
+ */
+import { eq, or } from 'drizzle-orm';
+import { catalogPatch } from '../catalog/patches';
+import type { Db, Tx } from '../db/index';
+import { knownIssues } from '../db/schema/index';
+import { decisionsFor } from './decision-service';
+import type { Decision } from './decision-types';
+import { classLabel } from './model';
+import { scoreHistory, scoresOf } from './score-service';
+
+export interface ClassReliability {
+  hostClass: string;
+  /** The class in words, e.g. `Ubuntu 24.04 / ThinkPad T14 / web`. */
+  label: string;
+  score: number;
+  confidence: number;
+  pHarm: number;
+  reasons: string[];
+  computedAt: string;
+}
+
+export interface ReliabilityReport {
+  patchId: string;
+  score: number | null;
+  confidence: number;
+  pHarm: number | null;
+  decision: Decision;
+  cautious: boolean;
+  tier: string | null;
+  /** Why the decision, then why the score. */
+  reasons: string[];
+  classes: ClassReliability[];
+  history: { hostClass: string; score: number; confidence: number; at: string; reasons: string[] }[];
+  computedAt: string | null;
+}
+
+/** The report, or undefined when neither the catalog nor a known-issue record knows the patch. */
+export async function reliabilityReport(db: Db, patchId: string, now: Date): Promise<ReliabilityReport | undefined> {
+  return db.transaction(async (tx: Tx) => {
+    const known = (await catalogPatch(tx, patchId)) ?? (await tx.select({ id: knownIssues.id }).from(knownIssues).where(or(eq(knownIssues.patchId, patchId), eq(knownIssues.fixedBy, patchId))).limit(1))[0];
+    if (!known) return undefined;
+    const scores = await scoresOf(tx, [patchId], now);
+    const decision = (await decisionsFor(tx, [patchId], now)).get(patchId)!;
+    const whole = scores.find((s) => s.hostClass === '');
+    const history = await scoreHistory(tx, patchId);
+    return {
+      patchId,
+      score: whole?.score ?? null,
+      confidence: whole?.confidence ?? 0,
+      pHarm: whole?.pHarm ?? null,
+      decision: decision.decision,
+      cautious: decision.cautious,
+      tier: decision.tier,
+      reasons: [...decision.reasons, ...(whole?.reasons ?? [])],
+      classes: scores
+        .filter((s) => s.hostClass !== '')
+        .sort((a, b) => a.score - b.score || a.hostClass.localeCompare(b.hostClass))
+        .map((s) => ({ hostClass: s.hostClass, label: classLabel(s.hostClass), score: s.score, confidence: s.confidence, pHarm: s.pHarm, reasons: s.reasons, computedAt: s.computedAt.toISOString() })),
+      history: history.map((h) => ({ hostClass: h.hostClass, score: h.score, confidence: h.confidence, at: h.at.toISOString(), reasons: h.reasons })),
+      computedAt: whole?.computedAt.toISOString() ?? null,
+    };
+  });
+}

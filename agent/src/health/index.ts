@@ -1,0 +1,94 @@
+/**
+ * The health collector of this platform, and the sources it covers (named
+ * in `unavailable` when the collector itself fails).
+ */
+import { uptime } from 'node:os';
+import type { Clock } from '@patchfleet/shared';
+import type { HealthSource } from '@patchfleet/shared/protocol';
+import { collectBoot } from '../collect/boot.linux';
+import { linuxHealthCollector } from './collector.linux';
+import { HealthDelivery } from './delivery';
+import { HealthConfigStore } from './health-config';
+import { HealthOutbox } from './health-outbox';
+import { HealthSampler, type SamplerLog } from './sampler';
+import type { HealthCollector } from './types';
+
+export interface PlatformHealth {
+  collect: HealthCollector;
+  /** Every source the collector reads: all of them are unavailable when it throws. */
+  sources: HealthSource[];
+}
+
+export interface HealthCollectorOptions {
+  now: () => number;
+  warn: (message: string) => void;
+}
+
+/** A collector that can read nothing on this platform: every counter absent, its sources named. */
+function nothingReadable(sources: HealthSource[]): HealthCollector {
+  return () => Promise.resolve({ counters: {}, unavailable: [...sources], events: [] });
+}
+
+/**
+ * The collector for `platform`. Windows: the event-log collector
+ * (agent/src/collect/windows/health*.ts, another piece of issue 10) plugs in
+ * here; until it does, Windows reports `eventlog` unavailable.
+ */
+export function healthCollectorFor(platform: NodeJS.Platform, opts: HealthCollectorOptions): PlatformHealth {
+  if (platform === 'linux') {
+    const boot = () => collectBoot(opts.now, opts.warn);
+    return {
+      collect: linuxHealthCollector({ bootTime: async () => (await boot()).bootTime, bootId: async () => (await boot()).bootId, warn: opts.warn }),
+      sources: ['journald', 'units', 'var-crash'],
+    };
+  }
+  if (platform === 'win32') return { collect: nothingReadable(['eventlog']), sources: ['eventlog'] };
+  return { collect: nothingReadable(['journald', 'units', 'var-crash']), sources: ['journald', 'units', 'var-crash'] };
+}
+
+/** What the agent's main wires: the sampler (timer) and the delivery (the link's health port). */
+export interface AgentHealth {
+  sampler: HealthSampler;
+  delivery: HealthDelivery;
+  outbox: HealthOutbox;
+}
+
+export interface AgentHealthOptions {
+  stateDir: string;
+  clock: Clock;
+  log: SamplerLog;
+  platform: NodeJS.Platform;
+  /** Interval until the controller's healthConfig arrives (a stored one wins). */
+  defaultIntervalSec: number;
+  /** Boot id and uptime; default: /proc on Linux, '' and os.uptime() elsewhere. */
+  boot?: () => Promise<{ bootId: string; uptimeSec: number }>;
+}
+
+/** Builds the health parts of a running agent: collector by platform, outbox, stored config, sampler and delivery. */
+export function createAgentHealth(opts: AgentHealthOptions): AgentHealth {
+  const warn = (message: string) => opts.log.warn({}, message);
+  const outbox = new HealthOutbox(opts.stateDir, { warn: (fields, message) => opts.log.warn(fields, message) });
+  const platform = healthCollectorFor(opts.platform, { now: () => opts.clock.now(), warn });
+  const boot =
+    opts.boot ??
+    (opts.platform === 'linux'
+      ? async () => {
+          const b = await collectBoot(() => opts.clock.now(), warn);
+          return { bootId: b.bootId, uptimeSec: b.uptimeSec };
+        }
+      : () => Promise.resolve({ bootId: '', uptimeSec: Math.floor(uptime()) }));
+  const delivery: HealthDelivery = new HealthDelivery({ outbox, log: opts.log, applyConfig: (config) => sampler.applyConfig(config) });
+  const sampler: HealthSampler = new HealthSampler({
+    stateDir: opts.stateDir,
+    outbox,
+    configStore: new HealthConfigStore(opts.stateDir, opts.clock),
+    clock: opts.clock,
+    log: opts.log,
+    collect: platform.collect,
+    sources: platform.sources,
+    boot,
+    defaultIntervalSec: opts.defaultIntervalSec,
+    onSample: () => delivery.flush(),
+  });
+  return { sampler, delivery, outbox };
+}

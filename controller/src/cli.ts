@@ -6,6 +6,10 @@ import { registerCatalog } from './cli/catalog';
 import { registerEnrollToken } from './cli/enroll-token';
 import { registerAssess } from './cli/assess';
 import { registerHosts } from './cli/hosts';
+import { registerHealth, registerHostHealth } from './cli/health';
+import { registerProbes } from './cli/probes';
+import { registerMitigations } from './cli/mitigations';
+import { registerPatches } from './cli/patches';
 import { registerRings } from './cli/rings';
 import { registerRollout } from './cli/rollout';
 import { registerApiToken, registerHostRevoke } from './cli/api-token';
@@ -27,11 +31,16 @@ registerHosts(program);
 // `hosts revoke` lives with the other revocation commands.
 const hostsCommand = program.commands.find((c) => c.name() === 'hosts');
 if (hostsCommand) registerHostRevoke(hostsCommand);
+if (hostsCommand) registerHostHealth(hostsCommand);
 registerCatalog(program);
 registerAssess(program);
 registerRings(program);
 registerRollout(program);
 registerApiToken(program);
 registerAudit(program);
+registerPatches(program);
+registerMitigations(program);
+registerProbes(program);
+registerHealth(program);
 
 await program.parseAsync(process.argv);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isPfError } from '@patchfleet/shared/errors';
 import type { CohortEvidence, CountEvidence, OutcomeEvidence } from '../gate-types';
 import { countEvidenceLog, evaluateCohort } from './evaluate';
-import { harmProbability } from './outcomes';
+import { betaCdf, logBeta } from './math';
+import { HARM_FACTOR, harmProbability, outcomePosteriors } from './outcomes';
 import { addCountIncrement, countLogEvidence, newCountTest } from './rate-ratio';
 
 const none: OutcomeEvidence = { trials: 0, failures: 0, baselineTrials: 0, baselineFailures: 0 };
@@ -136,6 +137,27 @@ describe('outcome gates', () => {
     expect(harmed.tripped).toBe(true);
     expect(harmed.verdicts[0]!.summary).toMatch(/^installs failed: 4 of 20 patched hosts \(20 %\) against class history 10 of 1,000 \(1 %\): P\(rate > x2 baseline\) 99\.\d % >= 98 %$/);
     expect(evaluateCohort(cohort({ installs: { trials: 200, failures: 2, baselineTrials: 1000, baselineFailures: 10 } }), { alpha: 0.01 }).tripped).toBe(false);
+  });
+
+  it('the posterior probability of harm matches a fine independent integral to 1e-4', () => {
+    for (const ev of [
+      { trials: 20, failures: 4, baselineTrials: 1000, baselineFailures: 10 },
+      { trials: 30, failures: 2, baselineTrials: 40, baselineFailures: 0 },
+      { trials: 8, failures: 1, baselineTrials: 0, baselineFailures: 0 },
+    ]) {
+      const { baseline, patched } = outcomePosteriors(ev);
+      const [ab, bb] = baseline;
+      // P(p_t <= k·p_b) = ∫ f_b(p) F_t(k·p) dp with p = s², dp = 2s ds (tames f_b's 1/√p edge).
+      const steps = 100_000;
+      let noHarm = 0;
+      for (let i = 0; i < steps; i++) {
+        const s = (i + 0.5) / steps;
+        const p = s * s;
+        const density = Math.exp((ab - 1) * Math.log(p) + (bb - 1) * Math.log1p(-p) - logBeta(ab, bb));
+        noHarm += density * betaCdf(HARM_FACTOR * p, patched[0], patched[1]) * 2 * s / steps;
+      }
+      expect(Math.abs(harmProbability(ev) - (1 - noHarm))).toBeLessThan(1e-4);
+    }
   });
 
   it('evidence of harm falls with each success and rises with each failure', () => {

@@ -88,7 +88,7 @@ function judgeOutcome(gate: 'install-failure' | 'boot-failure', ev: OutcomeEvide
   const observed = `${formatAmount(x)} of ${formatAmount(n)} ${words.of} (${formatPercent(n > 0 ? x / n : 0)})`;
   const history = bt > 0 ? `class history ${formatAmount(bf)} of ${formatAmount(bt)} (${formatPercent(bf / bt)})` : 'no class history (prior about 1 %)';
   const threshold = outcomeThreshold(alpha);
-  const statistic = harmProbability(ev);
+  const statistic = harmProbability(ev, HARM_FACTOR, undefined, threshold);
   const tripped = statistic >= threshold;
   const verdicts: SignalVerdict[] = [
     {

@@ -57,32 +57,80 @@ export function outcomePosteriors(ev: OutcomeEvidence, scepticTrials = SCEPTIC_T
   return { baseline, patched };
 }
 
+const COARSE_POINTS = 24;
+
 /**
- * P(p_t > factor · p_b | data): the posterior probability of harm. Computed
- * as 1 − ∫ F_t(factor·p) dF_b(p) on a log-spaced grid of p (a Stieltjes sum
- * with midpoints), exact enough for thresholds near 0.99 (error below 1e-4
- * against a fine grid in the tests).
+ * ∫ F_t(factor·p) dF_b(p) on `points` log-spaced p from `low` to `high`
+ * (at most 1/factor), as [lower, middle, upper]: F_t(factor·p) rises with p,
+ * so the left and right Stieltjes sums bound the integral, and the sum at
+ * the geometric midpoints (or, without `midpoints`, the trapezoid) estimates it. Baseline mass below `low` and above
+ * `high` is bounded the same way (F_t between 0 and F_t(factor·low), and
+ * between F_t(factor·high) and 1); above 1/factor harm is impossible.
  */
-export function harmProbability(ev: OutcomeEvidence, factor = HARM_FACTOR, scepticTrials = SCEPTIC_TRIALS): number {
+function noHarmSums(ab: number, bb: number, at: number, bt: number, factor: number, points: number, low: number, high: number, midpoints: boolean): [number, number, number] {
+  const top = Math.min(1, 1 / factor);
+  const hi = Math.min(high, top);
+  const step = Math.log(hi / low) / points;
+  let prevP = low;
+  let prevF = betaCdf(prevP, ab, bb);
+  let prevT = betaCdf(factor * prevP, at, bt);
+  let lower = 0;
+  let upper = prevF * prevT;
+  let middle = prevF * prevT;
+  for (let i = 1; i <= points; i++) {
+    const p = i === points ? hi : low * Math.exp(step * i);
+    const f = betaCdf(p, ab, bb);
+    const t = betaCdf(factor * p, at, bt);
+    const mass = f - prevF;
+    lower += mass * prevT;
+    upper += mass * t;
+    middle += mass * (midpoints ? betaCdf(factor * Math.sqrt(p * prevP), at, bt) : (prevT + t) / 2);
+    prevP = p;
+    prevF = f;
+    prevT = t;
+  }
+  const above = 1 - prevF;
+  if (hi >= top) return [lower + above, middle + above, upper + above];
+  return [lower + above * prevT, middle + (above * (prevT + 1)) / 2, upper + above];
+}
+
+const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
+
+/**
+ * P(p_t > factor · p_b | data): the posterior probability of harm, as
+ * 1 − ∫ F_t(factor·p) dF_b(p) (160-point midpoint sum, within 1e-4 of a fine
+ * integral in the tests). With `decideAt`, a 24-point pass over the
+ * baseline's bulk first bounds the probability; when both bounds lie on one
+ * side of decideAt the verdict is certain and that pass's midpoint estimate
+ * is returned (inside the bounds, a few percent wide), which keeps a tick
+ * over thousands of cohorts cheap.
+ */
+export function harmProbability(ev: OutcomeEvidence, factor = HARM_FACTOR, scepticTrials = SCEPTIC_TRIALS, decideAt?: number): number {
+  const key = `${ev.trials}/${ev.failures}/${ev.baselineTrials}/${ev.baselineFailures}/${factor}/${scepticTrials}/${decideAt}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const p = computeHarmProbability(ev, factor, scepticTrials, decideAt);
+  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value as string);
+  memo.set(key, p);
+  return p;
+}
+
+// A pure function of its arguments: remembering recent answers makes the next tick, where most cohorts saw no new outcome, cheap.
+const MEMO_SIZE = 8192;
+const memo = new Map<string, number>();
+
+function computeHarmProbability(ev: OutcomeEvidence, factor: number, scepticTrials: number, decideAt: number | undefined): number {
   const { baseline, patched } = outcomePosteriors(ev, scepticTrials);
   const [ab, bb] = baseline;
   const [at, bt] = patched;
-  const top = Math.min(1, 1 / factor);
-  const step = Math.log(top / GRID_LOW) / GRID_POINTS;
-  let prevP = GRID_LOW;
-  let prevF = betaCdf(prevP, ab, bb);
-  // Mass of p_b below the grid: p_t <= factor·p_b there has probability at most F_t(factor·GRID_LOW).
-  let noHarm = prevF * betaCdf(factor * prevP, at, bt);
-  for (let i = 1; i <= GRID_POINTS; i++) {
-    const p = i === GRID_POINTS ? top : GRID_LOW * Math.exp(step * i);
-    const f = betaCdf(p, ab, bb);
-    noHarm += (f - prevF) * betaCdf(factor * Math.sqrt(p * prevP), at, bt);
-    prevP = p;
-    prevF = f;
+  if (decideAt !== undefined) {
+    // Where the baseline's mass lies: from a thousandth of its mean to twelve deviations above it.
+    const mean = ab / (ab + bb);
+    const sd = Math.sqrt((ab * bb) / ((ab + bb) ** 2 * (ab + bb + 1)));
+    const [lower, middle, upper] = noHarmSums(ab, bb, at, bt, factor, COARSE_POINTS, Math.max(GRID_LOW, mean / 1000), mean + 12 * sd, false);
+    if (1 - lower < decideAt || 1 - upper >= decideAt) return clamp01(1 - middle);
   }
-  // p_b above 1/factor: harm is impossible there.
-  noHarm += 1 - prevF;
-  return Math.min(1, Math.max(0, 1 - noHarm));
+  return clamp01(1 - noHarmSums(ab, bb, at, bt, factor, GRID_POINTS, GRID_LOW, 1, true)[1]);
 }
 
 /**

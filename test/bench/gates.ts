@@ -1,0 +1,78 @@
+/**
+ * `pnpm bench:gates [--factor 1] [--json]`
+ *
+ * Prints the gates' measured error rates (the same seeded scenarios
+ * controller/src/safety/stats/gates.montecarlo.test.ts asserts), ours against
+ * the plain uniform-mixture test on the same draws, and how long
+ * evaluateCohort takes for one cohort with every gate present.
+ */
+import { parseArgs } from 'node:util';
+import type { CohortEvidence } from '@patchfleet/controller/src/safety/gate-types';
+import { evaluateCohort } from '@patchfleet/controller/src/safety/stats/evaluate';
+import * as mc from '@patchfleet/controller/src/safety/stats/montecarlo';
+import { COUNT_SIGNALS } from '@patchfleet/controller/src/safety/gate-types';
+
+const { values } = parseArgs({ options: { factor: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
+const factor = Number(values.factor);
+if (!(factor > 0)) {
+  process.stderr.write(`error PF_ERR_USAGE: --factor must be a positive number, got "${values.factor}"\n`);
+  process.exit(2);
+}
+const runs = (n: number): number => Math.max(50, Math.round(n * factor));
+const alpha = 0.01;
+const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
+const hrs = (h: number): string => (Number.isFinite(h) ? `${h} h` : '-');
+
+const effect = { patched: 20, controls: 100, baselinePerDay: 0.05, alpha };
+const results = {
+  noEffect: mc.noEffect({ runs: runs(10_000), seed: 101, alpha, signals: 1 }),
+  noEffectFiveSignals: mc.noEffect({ runs: runs(2_000), seed: 102, alpha, signals: 5 }),
+  x6Within3Days: mc.withEffect({ ...effect, runs: runs(4_000), seed: 201, ratio: 6, days: 3 }),
+  x3Within10Days: mc.withEffect({ ...effect, runs: runs(4_000), seed: 202, ratio: 3, days: 10 }),
+  x2Within21Days: mc.withEffect({ ...effect, runs: runs(2_000), seed: 203, ratio: 2, days: 21 }),
+  fixHalvesCrashes: mc.withEffect({ patched: 200, controls: 1000, baselinePerDay: 0.1, alpha, runs: runs(500), seed: 301, ratio: 0.5, days: 21 }),
+  outagesUnderWaves: mc.incidentsUnderWaves({ runs: runs(500), seed: 401, alpha, hosts: 300 }),
+  installHarm: mc.installHarm({ runs: runs(2_000), seed: 501, alpha, rate: 0.2, installs: 30, baselineTrials: 1000, baselineFailures: 10 }),
+  installNoHarm: mc.installNoHarm({ runs: runs(2_000), seed: 601, alpha, installs: 500 }),
+  absoluteLimitCost: [0.001, 0.005, 0.01].map((rate, i) => ({ rate, ...mc.absoluteLimitCost({ runs: runs(4_000), seed: 701 + i, alpha, rate, installs: 500 }) })),
+};
+
+// Speed: one cohort with all five count signals (504 hourly increments each) and both outcome gates.
+const increments = Array.from({ length: 504 }, (_, h) => ({ patchedEvents: h % 9 === 0 ? 1 : 0, patchedHostHours: 20, controlEvents: h % 3 === 0 ? 1 : 0, controlHostHours: 100 }));
+const totals = increments.reduce((t, i) => ({ patchedEvents: t.patchedEvents + i.patchedEvents, patchedHostHours: t.patchedHostHours + i.patchedHostHours, controlEvents: t.controlEvents + i.controlEvents, controlHostHours: t.controlHostHours + i.controlHostHours }));
+const cohort = (withIncrements: boolean): CohortEvidence => ({
+  patchId: 'bench', hostClass: 'bench', mode: 'controls', patchedHosts: 20, controlHosts: 100, hoursSinceFirstInstall: 504,
+  counts: Object.fromEntries(COUNT_SIGNALS.map((s) => [s, withIncrements ? { ...totals, increments } : totals])),
+  installs: { trials: 20, failures: 1, baselineTrials: 1000, baselineFailures: 10 },
+  boots: { trials: 20, failures: 0, baselineTrials: 400, baselineFailures: 0 },
+});
+const timeIt = (ev: CohortEvidence): number => {
+  const n = 2000;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) evaluateCohort(ev, { alpha });
+  return Number(process.hrtime.bigint() - start) / 1e3 / n;
+};
+const speed = { microsPerCohortTotals: timeIt(cohort(false)), microsPerCohort504Increments: timeIt(cohort(true)) };
+
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ factor, ...results, speed }, null, 2)}\n`);
+} else {
+  const r = results;
+  const lines = [
+    `gates, alpha ${alpha} per gate (runs x${factor})`,
+    `scenario                                              ours        plain uniform mixture`,
+    `no effect, ${r.noEffect.runs} cohorts, 1 signal, 21 days hourly     ${pct(r.noEffect.ours).padEnd(11)} ${pct(r.noEffect.uniform)}`,
+    `no effect, ${r.noEffectFiveSignals.runs} cohorts, 5 signals: per signal  ${pct(r.noEffectFiveSignals.perSignalOurs).padEnd(11)} ${pct(r.noEffectFiveSignals.perSignalUniform)}`,
+    `                                    per cohort      ${pct(r.noEffectFiveSignals.ours).padEnd(11)} ${pct(r.noEffectFiveSignals.uniform)}`,
+    `x6, 20 vs 100, trips within 3 days                    ${pct(r.x6Within3Days.ours)} (median ${hrs(r.x6Within3Days.oursMedianHours)})  ${pct(r.x6Within3Days.uniform)} (median ${hrs(r.x6Within3Days.uniformMedianHours)})`,
+    `x3, 20 vs 100, trips within 10 days                   ${pct(r.x3Within10Days.ours)} (median ${hrs(r.x3Within10Days.oursMedianHours)})  ${pct(r.x3Within10Days.uniform)} (median ${hrs(r.x3Within10Days.uniformMedianHours)})`,
+    `x2, 20 vs 100, trips within 21 days                   ${pct(r.x2Within21Days.ours)} (median ${hrs(r.x2Within21Days.oursMedianHours)})  ${pct(r.x2Within21Days.uniform)} (median ${hrs(r.x2Within21Days.uniformMedianHours)})`,
+    `x0.5 (a fix), 200 vs 1,000, trips in 21 days          ${pct(r.fixHalvesCrashes.ours).padEnd(11)} ${pct(r.fixHalvesCrashes.uniform)}`,
+    `outages under waves (no harm): per hour / cumulative   ${pct(r.outagesUnderWaves.perHour)} / ${pct(r.outagesUnderWaves.cumulative)}`,
+    `installs 20 % vs 1 %: tripped within 30 installs      ${pct(r.installHarm.tripped)}`,
+    `installs at the baseline, 500 each: posterior gate    ${pct(r.installNoHarm.posterior)} false trips (absolute limit ${pct(r.installNoHarm.absolute)})`,
+    `absolute limit, history shows none, 500 hosts:        ${r.absoluteLimitCost.map((c) => `${pct(c.rate)} -> ${pct(c.absolute)}`).join(', ')}`,
+    `evaluateCohort, 5 signals + 2 outcomes: ${speed.microsPerCohortTotals.toFixed(0)} µs on totals, ${speed.microsPerCohort504Increments.toFixed(0)} µs with 504 hourly increments per signal`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

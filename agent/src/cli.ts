@@ -2,7 +2,8 @@
 /** patchfleet-agent: enroll | run | collect | status | version */
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { PROTOCOL_VERSION, systemClock } from '@patchfleet/shared';
+import { uptime } from 'node:os';
+import { HEALTH_INTERVAL, PROTOCOL_VERSION, systemClock } from '@patchfleet/shared';
 import { collectInventory } from './collect/index';
 import { Errors, isPfError, PfError } from '@patchfleet/shared/errors';
 import { enroll } from './identity/enroll';
@@ -16,6 +17,7 @@ import { CommandProcessor } from './commands/processor';
 import type { CommandExecutors } from './commands/executors';
 import { Outbox } from './link/outbox';
 import { createAgentLogger } from './logger';
+import { createAgentHealth } from './health/index';
 import { AGENT_VERSION } from './version';
 
 const DEFAULT_STATE_DIR = process.platform === 'win32' ? `${process.env.ProgramData ?? 'C:\\ProgramData'}\\Patchfleet\\agent` : '/var/lib/patchfleet-agent';
@@ -94,20 +96,46 @@ program
   .option('--apt-timeout <duration>', 'longest one apt-get (Windows: WUA/wusa/DISM) run may take before it is killed', '30m')
   .option('--allow-reboot', 'reboot this host when a signed reboot command says so (otherwise such commands fail with PF_ERR_REBOOT_DISABLED)')
   .option('--no-commands', 'report only; do not accept commands')
-  .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string; dpkgRoot?: string; aptConfig?: string; aptTimeout: string; allowReboot?: boolean; commands: boolean }) => {
+  .option('--health-interval <duration>', 'how often to close a health sample until the controller sends its own interval (healthConfig, stored in the state directory, wins)', '5m')
+  .option('--no-health', 'do not sample health (crashes, failed services, unexpected shutdowns, probes) nor announce health/1')
+  .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string; dpkgRoot?: string; aptConfig?: string; aptTimeout: string; allowReboot?: boolean; commands: boolean; healthInterval: string; health: boolean }) => {
     try {
       const log = createAgentLogger();
       const identity = readIdentity(opts.stateDir);
       const outbox = new Outbox(opts.stateDir);
       const dpkgRoot = opts.dpkgRoot ? await initDpkgRoot(opts.dpkgRoot) : undefined;
+      const healthIntervalSec = Math.round(parseDurationMs(opts.healthInterval, '--health-interval') / 1000);
+      if (healthIntervalSec < HEALTH_INTERVAL.minSec || healthIntervalSec > HEALTH_INTERVAL.maxSec) {
+        throw new PfError(Errors.USAGE, `--health-interval must be between ${HEALTH_INTERVAL.minSec}s and ${HEALTH_INTERVAL.maxSec}s`);
+      }
+      // Windows has no boot id: the inventory's (from the boot time) is used, remembered from the latest collection.
+      let lastHost: { bootId: string; uptimeSec: number } | undefined;
+      const collect = async () => {
+        const inventory = await collectInventory({ ...(dpkgRoot ? { dpkgRoot } : {}), onWarning: (message, err) => log.warn({ err: (err as Error | undefined)?.message }, message) });
+        lastHost = { bootId: inventory.host.bootId, uptimeSec: inventory.host.uptimeSec };
+        return inventory;
+      };
+      // Not in --once: a one-shot report has no interval to sample.
+      const health =
+        opts.health && !opts.once
+          ? createAgentHealth({
+              stateDir: opts.stateDir,
+              clock: systemClock,
+              log,
+              platform: process.platform,
+              defaultIntervalSec: healthIntervalSec,
+              ...(process.platform === 'win32' ? { boot: () => Promise.resolve({ bootId: lastHost?.bootId ?? '', uptimeSec: Math.floor(uptime()) }) } : {}),
+            })
+          : undefined;
       // Wired in one direction: the link builds the processor with its own port (statuses out, a report after an install).
       const link = new AgentLink({
         identity,
         outbox,
         clock: systemClock,
         log,
-        collect: () => collectInventory({ ...(dpkgRoot ? { dpkgRoot } : {}), onWarning: (message, err) => log.warn({ err: (err as Error | undefined)?.message }, message) }),
+        collect,
         inventoryIntervalMs: parseDurationMs(opts.interval, '--interval'),
+        ...(health ? { health: health.delivery } : {}),
         ...(opts.commands
           ? {
               commands: (port: LinkPort) =>
@@ -140,11 +168,13 @@ program
       const keepAlive = setInterval(() => undefined, 3_600_000);
       const stop = () => {
         clearInterval(keepAlive);
+        health?.sampler.stop();
         link.stop();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       link.startInventoryTimer();
+      health?.sampler.start();
       await link.runLoop(false);
       await link.commands?.idle();
       clearInterval(keepAlive);

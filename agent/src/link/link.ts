@@ -33,7 +33,7 @@ import { chunkReport } from '../report/chunk';
 import { AGENT_VERSION } from '../version';
 import { Backoff } from './backoff';
 import type { Outbox } from './outbox';
-import type { CommandPort, LinkPort } from './ports';
+import type { CommandPort, HealthPort, LinkPort } from './ports';
 
 /** Refusals of a report the controller can never store: resending it would loop, so it leaves the outbox. */
 const DROP_REPORT_CODES = new Set<string>([Errors.UNSTORABLE_VALUE.code, Errors.REPORT_TOO_LARGE.code]);
@@ -54,6 +54,12 @@ export interface LinkOptions {
    * the agent does not announce the commands capability.
    */
   commands?: (link: LinkPort) => CommandPort;
+  /**
+   * Health delivery (capability `health/1`): given a session only after
+   * `welcome` and only when the controller lists the capability too; without
+   * it the agent does not announce the capability.
+   */
+  health?: HealthPort;
 }
 
 interface SessionEnd {
@@ -164,6 +170,14 @@ export class AgentLink {
     return true;
   }
 
+  /** Like send(), returning the frame's id (undefined: not sent). Never before `welcome`. */
+  private sendWithId<K extends MessageType>(type: K, body: Body<K>): string | undefined {
+    if (this.ws?.readyState !== WebSocket.OPEN || !this.authenticated) return undefined;
+    const frame = makeFrame(type, body, this.opts.clock.now());
+    this.ws.send(encodeFrame(frame as Message));
+    return frame.id;
+  }
+
   private connectOnce(): Promise<SessionEnd> {
     const { identity, log } = this.opts;
     return new Promise<SessionEnd>((resolve) => {
@@ -175,6 +189,7 @@ export class AgentLink {
       ws.on('open', () => {
         const capabilities: string[] = [Capabilities.InventoryDelta, Capabilities.InventoryChunked];
         if (this.commands) capabilities.push(Capabilities.Commands);
+        if (this.opts.health) capabilities.push(Capabilities.Health);
         this.send('hello', { agentId: identity.agentId, agentVersion: AGENT_VERSION, platform: process.platform, capabilities });
       });
       ws.on('message', (data) => {
@@ -207,6 +222,7 @@ export class AgentLink {
         this.serverCapabilities = [];
         this.heartbeatTimer?.cancel();
         this.clearInFlight();
+        this.opts.health?.sessionEnded();
         agent.destroy();
         if (authenticated) log.info({ code, reason: reason.toString('utf8') }, 'session closed');
         resolve({ authenticated, ...(error ? { error } : {}) });
@@ -248,6 +264,10 @@ export class AgentLink {
         this.sendNext();
         // Results the controller has not receipted yet (it may have missed them while we were away).
         this.commands?.resendPending();
+        // Health samples only to a controller that takes them, and only now that the session is authenticated.
+        if (this.opts.health && (this.serverCapabilities.includes(Capabilities.Health) || msg.capabilities.includes(Capabilities.Health))) {
+          this.opts.health.sessionStarted({ send: (body) => this.sendWithId('health', body), maxFrameBytes: msg.maxFrameBytes });
+        }
         return;
       }
       case 'command':
@@ -263,8 +283,16 @@ export class AgentLink {
       case 'ack':
         this.acked(msg.seq);
         return;
+      case 'healthAck':
+        this.opts.health?.healthAck(msg);
+        return;
+      case 'healthConfig':
+        if (this.opts.health) this.opts.health.healthConfig(msg);
+        else log.warn('healthConfig from the controller, but this agent does not sample health');
+        return;
       case 'error': {
         log.warn({ code: msg.code, msg: msg.message, replyTo: msg.replyTo }, 'controller refused a frame');
+        if (this.opts.health?.refused(msg)) return;
         const aboutReport = msg.replyTo !== undefined && this.inFlightFrameIds.has(msg.replyTo);
         if (aboutReport && DROP_REPORT_CODES.has(msg.code)) {
           // The controller can never store this report: drop it (and the deltas built on it, and the

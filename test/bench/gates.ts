@@ -40,19 +40,20 @@ const results = {
 // Speed: one cohort with all five count signals (504 hourly increments each) and both outcome gates.
 const increments = Array.from({ length: 504 }, (_, h) => ({ patchedEvents: h % 9 === 0 ? 1 : 0, patchedHostHours: 20, controlEvents: h % 3 === 0 ? 1 : 0, controlHostHours: 100 }));
 const totals = increments.reduce((t, i) => ({ patchedEvents: t.patchedEvents + i.patchedEvents, patchedHostHours: t.patchedHostHours + i.patchedHostHours, controlEvents: t.controlEvents + i.controlEvents, controlHostHours: t.controlHostHours + i.controlHostHours }));
-const cohort = (withIncrements: boolean): CohortEvidence => ({
+// Outcomes differ from one cohort to the next (trials 20.., baselines 1,000.. and 400..) so that no remembered answer is reused.
+const cohort = (withIncrements: boolean, i: number): CohortEvidence => ({
   patchId: 'bench', hostClass: 'bench', mode: 'controls', patchedHosts: 20, controlHosts: 100, hoursSinceFirstInstall: 504,
   counts: Object.fromEntries(COUNT_SIGNALS.map((s) => [s, withIncrements ? { ...totals, increments } : totals])),
-  installs: { trials: 20, failures: 1, baselineTrials: 1000, baselineFailures: 10 },
-  boots: { trials: 20, failures: 0, baselineTrials: 400, baselineFailures: 0 },
+  installs: { trials: 20 + (i % 200), failures: i % 4, baselineTrials: 1000 + i, baselineFailures: 10 + (i % 7) },
+  boots: { trials: 20 + (i % 200), failures: i % 2, baselineTrials: 400 + i + (withIncrements ? 10_000 : 0), baselineFailures: i % 3 },
 });
-const timeIt = (ev: CohortEvidence): number => {
+const timeIt = (withIncrements: boolean): number => {
   const n = 2000;
   const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) evaluateCohort(ev, { alpha });
+  for (let i = 0; i < n; i++) evaluateCohort(cohort(withIncrements, i), { alpha });
   return Number(process.hrtime.bigint() - start) / 1e3 / n;
 };
-const speed = { microsPerCohortTotals: timeIt(cohort(false)), microsPerCohort504Increments: timeIt(cohort(true)) };
+const speed = { microsPerCohortTotals: timeIt(false), microsPerCohort504Increments: timeIt(true) };
 
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ factor, ...results, speed }, null, 2)}\n`);

@@ -111,6 +111,12 @@ export async function importKnownIssues(db: Db, path: string, opts: { clock: Clo
   } catch (err) {
     throw feedIoError(name, err);
   }
+  return importKnownIssuesText(db, text, { ...opts, name });
+}
+
+/** The same from the file's text (an upload to a running controller); `name` labels it in messages and the audit log. */
+export async function importKnownIssuesText(db: Db, text: string, opts: { clock: Clock; actor: string; name: string; requestId?: string }): Promise<KnownIssuesImportResult> {
+  const name = opts.name;
   const records = parseKnownIssues(text, name);
   if (records.length === 0) throw feedParseError({ file: name }, 'no records (one JSON object per line)');
   const runId = `imp_${randomBytes(8).toString('hex')}`;

@@ -1,11 +1,12 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { CATALOG_FEEDS, catalogStatus, type CatalogStatus } from '../catalog/import-log';
 import { importCatalog, type ImportResult, type ImportSources } from '../catalog/import';
+import { importKnownIssues, type KnownIssuesImportResult } from '../catalog/known-issues';
 import { feedIoError } from '../catalog/feeds/feed-errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
 import { uploadFiles, type UploadFile } from '../client/upload';
@@ -14,7 +15,7 @@ import { openDatabase, type Database } from '../db/index';
 import { action, printError, printJson, printTable } from './output';
 
 type DbOpts = { dataDir?: string; databaseUrl?: string; json?: boolean; server?: string; apiToken?: string; caFingerprint?: string };
-type ImportOpts = DbOpts & { usnOsv?: string; msrcCvrf?: string[]; kev?: string; epss?: string };
+type ImportOpts = DbOpts & { usnOsv?: string; msrcCvrf?: string[]; kev?: string; epss?: string; knownIssues?: string };
 
 /** The database flags, resolved as `serve` resolves them (flags < env < defaults), or a running controller to go through. */
 function withDatabase(cmd: Command): Command {
@@ -94,17 +95,21 @@ export function registerCatalog(program: Command): void {
     .option('--msrc-cvrf <file...>', 'Microsoft CVRF XML documents (one per month)')
     .option('--kev <file>', 'CISA Known Exploited Vulnerabilities JSON')
     .option('--epss <file>', 'FIRST EPSS daily CSV, plain or .gz')
+    .option('--known-issues <file>', 'known-issue records, one JSON object per line (imported after the feeds, in a transaction of its own)')
     .action(async (opts: ImportOpts) => {
       // Absolute paths: catalog_imports then says which files were read, wherever the command ran.
       const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(p));
       const sources: ImportSources = { usnOsv: abs(opts.usnOsv), msrcCvrf: opts.msrcCvrf?.map((p) => resolve(p)), kev: abs(opts.kev), epss: abs(opts.epss) };
-      if (sources.usnOsv === undefined && (sources.msrcCvrf ?? []).length === 0 && sources.kev === undefined && sources.epss === undefined) {
+      const knownIssues = abs(opts.knownIssues);
+      const feedsGiven = !(sources.usnOsv === undefined && (sources.msrcCvrf ?? []).length === 0 && sources.kev === undefined && sources.epss === undefined);
+      if (!feedsGiven && knownIssues === undefined) {
         // A usage error: exit 2 like commander's own, before touching any database.
-        printError(new PfError(Errors.VALIDATION, 'nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss'));
+        printError(new PfError(Errors.VALIDATION, 'nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss, --known-issues'));
         process.exitCode = 2;
         return;
       }
       await action(async () => {
+        if (!feedsGiven) return importKnownIssuesFile(opts, knownIssues!);
         if (opts.server !== undefined) {
           const files = await uploadList(sources);
           const client = resolveClientOptions(opts);
@@ -113,6 +118,7 @@ export function registerCatalog(program: Command): void {
           printWarnings(result.warnings);
           if (opts.json) printJson(result);
           else printImport(result);
+          if (knownIssues !== undefined) await importKnownIssuesFile(opts, knownIssues);
           return;
         }
         const database = await openCatalogDatabase(opts);
@@ -128,6 +134,7 @@ export function registerCatalog(program: Command): void {
         } finally {
           await database.close();
         }
+        if (knownIssues !== undefined) await importKnownIssuesFile(opts, knownIssues);
       })();
     });
 
@@ -141,6 +148,35 @@ export function registerCatalog(program: Command): void {
         await database.close();
       }
     }),
+  );
+}
+
+/** `--known-issues FILE`: into the database, or uploaded to a running controller with --server. */
+async function importKnownIssuesFile(opts: DbOpts, path: string): Promise<void> {
+  let result: KnownIssuesImportResult;
+  if (opts.server !== undefined) {
+    let content: string;
+    try {
+      content = await readFile(path, 'utf8');
+    } catch (err) {
+      throw feedIoError(path, err);
+    }
+    result = await new ApiClient(resolveClientOptions(opts)).call<KnownIssuesImportResult>('POST', '/api/v1/catalog/known-issues', { name: basename(path), content });
+  } else {
+    const database = await openCatalogDatabase(opts);
+    try {
+      result = await importKnownIssues(database.db, path, { clock: systemClock, actor: cliActor() });
+    } finally {
+      await database.close();
+    }
+  }
+  if (opts.json) return printJson(result);
+  const c = result.knownIssues;
+  printTable(['TABLE', 'INSERTED', 'UPDATED', 'UNCHANGED', 'DELETED'], [['knownIssues', String(c.inserted), String(c.updated), String(c.unchanged), String(c.deleted)]]);
+  process.stdout.write(
+    result.changed
+      ? `imported ${result.records} known issues (run ${result.runId}); rescored ${result.rescored.join(', ')}\n`
+      : `imported ${result.records} known issues (run ${result.runId}): no changes, the catalog already holds this data\n`,
   );
 }
 

@@ -112,7 +112,9 @@ export async function createMitigation(tx: Tx, input: MitigationInput, by: { act
   if (!isUrgent(facts.tier, facts.kevCves) || (decision.decision !== 'hold' && decision.decision !== 'block')) {
     throw new PfError(
       Errors.MITIGATION_NOT_ALLOWED,
-      `${input.patchId} is ${decision.decision === 'hold' || decision.decision === 'block' ? `${decision.decision === 'hold' ? 'held' : 'blocked'} but not urgent (${decision.tier ?? 'no'} tier, not in CISA KEV)` : `not held or blocked (decision ${decision.decision})`}: patch it instead`,
+      decision.decision === 'hold' || decision.decision === 'block'
+        ? `${input.patchId} is ${decision.decision === 'hold' ? 'held' : 'blocked'} but not urgent (${decision.tier ?? 'no'} tier, no CVE in CISA KEV): mitigations are accepted for critical or high tier or KEV patches only`
+        : `${input.patchId} is not held or blocked (decision ${decision.decision}): patch it instead`,
     );
   }
   const scope: MitigationScope = { ...(hostIds.length > 0 ? { hostIds } : {}), ...(Object.keys(labels).length > 0 ? { labels } : {}) };

@@ -257,7 +257,7 @@ function outcomeReasons(c: ClassOutcomes, label: string): string[] {
 }
 
 function summary(pHarm: number, score: number, confidence: number, hostsOfEvidence: number): string {
-  return `score ${score} (the chance a ${SCORE_WAVE}-host wave sees no harmed host) at P(harm) ${percent(pHarm)}; confidence ${confidence.toFixed(2)} (${Math.round(hostsOfEvidence)} ${hostsWord(Math.round(hostsOfEvidence))} of evidence)`;
+  return `score ${score} (the chance a ${SCORE_WAVE}-host wave sees no harmed host) at P(harm) ${percent(pHarm)}; confidence ${confidence.toFixed(2)} (evidence worth ${Math.round(hostsOfEvidence)} ${hostsWord(Math.round(hostsOfEvidence))})`;
 }
 
 function sumRates(list: readonly RateEvidence[]): RateEvidence | undefined {

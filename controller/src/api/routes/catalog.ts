@@ -4,11 +4,13 @@
  * the catalog's status.
  */
 import multipart from '@fastify/multipart';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
 import { CATALOG_CHANGED_CHANNEL, catalogStatus } from '../../catalog/import-log';
 import { DEFAULT_UPLOAD_LIMITS, importUploadedCatalog, type UploadedPart, type UploadLimits } from '../../catalog/upload-import';
+import { importKnownIssuesText } from '../../catalog/known-issues';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
 
@@ -65,6 +67,27 @@ export function catalogRoutes(app: FastifyInstance, ctx: ControllerContext, limi
       },
     );
   });
+
+  app.post(
+    '/api/v1/catalog/known-issues',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Import a known-issues file (JSON lines): every line validated, all or nothing, idempotent; rescored patches listed',
+        tags: ['catalog'],
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 255, description: 'file name, for messages and the audit log' }), content: Type.String({ maxLength: 900_000, description: 'the file, one JSON object per line' }) },
+          { additionalProperties: false },
+        ),
+        response: { '4xx': ErrorResponse, '5xx': ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const { name, content } = req.body as { name: string; content: string };
+      const result = await importKnownIssuesText(ctx.db, content, { clock: ctx.clock, actor: actorOf(req), name: `upload:${name}`, requestId: req.id });
+      return reply.code(201).send(result);
+    },
+  );
 
   app.get(
     '/api/v1/catalog/status',

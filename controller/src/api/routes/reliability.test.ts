@@ -150,6 +150,21 @@ describe('reliability and mitigations API', () => {
     expect((await call('GET', '/api/v1/mitigations?state=soon', tokens.helpdesk)).statusCode).toBe(400);
   });
 
+  it('imports a known-issues file uploaded by an admin, refusing a bad line by name', async () => {
+    const line = '{"patchId":"KB5065426","status":"reported","symptom":"printers vanish","scope":"Windows 11 24H2"}';
+    expect((await call('POST', '/api/v1/catalog/known-issues', tokens.operator, { name: 'ki.jsonl', content: line })).statusCode).toBe(403);
+    const bad = await call('POST', '/api/v1/catalog/known-issues', tokens.admin, { name: 'ki.jsonl', content: `${line}\n{"patchId":"KB5065426"}` });
+    expect([bad.statusCode, code(bad).code]).toEqual([400, Errors.FEED_PARSE.code]);
+    expect(code(bad).message).toMatch(/^upload:ki\.jsonl: line 2: /);
+    const before = ((await call('GET', `/api/v1/patches/${URGENT}/reliability`, tokens.helpdesk)).json() as { score: number }).score;
+    const ok = await call('POST', '/api/v1/catalog/known-issues', tokens.admin, { name: 'ki.jsonl', content: line });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ records: 1, knownIssues: { inserted: 1 }, rescored: [URGENT] });
+    const after = (await call('GET', `/api/v1/patches/${URGENT}/reliability`, tokens.helpdesk)).json() as { score: number; history: unknown[] };
+    expect(after.score).toBeLessThan(before);
+    expect(after.history).toHaveLength(2);
+  });
+
   it('revokes a mitigation once, admins only, audited', async () => {
     const [m] = ((await call('GET', `/api/v1/patches/${URGENT}/mitigations`, tokens.helpdesk)).json() as { accepted: { id: string }[] }).accepted;
     expect((await call('DELETE', `/api/v1/mitigations/${m!.id}`, tokens.operator)).statusCode).toBe(403);

@@ -12,7 +12,7 @@
  * 1 − 2·alpha (outcomeThreshold). This is a Bayesian rule, not an
  * anytime-valid one (such a test can barely reach the issue's "20 % against
  * 1 % within 30 installs" at 90 %: a likelihood ratio that knows both rates
- * exactly trips by install 30 in about 91 % of runs at 1/alpha = 100): its false
+ * exactly trips by install 30 in about 92 % of runs at 1/alpha = 100): its false
  * trips under continuous monitoring were measured (gates.montecarlo.test.ts,
  * true rate equal to the baseline, 500 installs checked after every one),
  * not derived. Evidence only rises with a new failure (more successes move

@@ -18,6 +18,7 @@ import type { CommandExecutors } from './commands/executors';
 import { Outbox } from './link/outbox';
 import { createAgentLogger } from './logger';
 import { createAgentHealth } from './health/index';
+import { HealthOutbox } from './health/health-outbox';
 import { AGENT_VERSION } from './version';
 
 const DEFAULT_STATE_DIR = process.platform === 'win32' ? `${process.env.ProgramData ?? 'C:\\ProgramData'}\\Patchfleet\\agent` : '/var/lib/patchfleet-agent';
@@ -213,7 +214,7 @@ program
 
 program
   .command('status')
-  .description('show this agent\'s identity and queued reports')
+  .description('show this agent\'s identity, queued reports and queued health samples')
   .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)
   .option('--json', 'print JSON')
   .action((opts: { stateDir: string; json?: boolean }) => {
@@ -222,9 +223,11 @@ program
       const id = readIdentity(opts.stateDir);
       const outbox = new Outbox(opts.stateDir);
       const pending = outbox.pending().map((r) => ({ seq: r.seq, kind: r.kind, packages: r.packages.length }));
-      const status = { agentId: id.agentId, server: id.serverUrl, caFingerprint: id.caFingerprint, enrolledAt: id.enrolledAt, lastSeq: outbox.lastSeq(), pending };
+      const healthOutbox = new HealthOutbox(opts.stateDir);
+      const health = { queued: healthOutbox.size(), lastSeq: healthOutbox.lastSeq() };
+      const status = { agentId: id.agentId, server: id.serverUrl, caFingerprint: id.caFingerprint, enrolledAt: id.enrolledAt, lastSeq: outbox.lastSeq(), pending, health };
       if (opts.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-      else process.stdout.write(`agent ${status.agentId}\nserver ${status.server}\nenrolled ${status.enrolledAt}\nreports queued: ${pending.length} (last seq ${status.lastSeq})\n`);
+      else process.stdout.write(`agent ${status.agentId}\nserver ${status.server}\nenrolled ${status.enrolledAt}\nreports queued: ${pending.length} (last seq ${status.lastSeq})\nhealth samples queued: ${health.queued} (last seq ${health.lastSeq})\n`);
     } catch (err) {
       fail(err);
     }

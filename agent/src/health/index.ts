@@ -6,6 +6,7 @@ import { uptime } from 'node:os';
 import type { Clock } from '@patchfleet/shared';
 import type { HealthSource } from '@patchfleet/shared/protocol';
 import { collectBoot } from '../collect/boot.linux';
+import { collectWindowsHealth } from '../collect/windows/health';
 import { linuxHealthCollector } from './collector.linux';
 import { HealthDelivery } from './delivery';
 import { HealthConfigStore } from './health-config';
@@ -29,11 +30,7 @@ function nothingReadable(sources: HealthSource[]): HealthCollector {
   return () => Promise.resolve({ counters: {}, unavailable: [...sources], events: [] });
 }
 
-/**
- * The collector for `platform`. Windows: the event-log collector
- * (agent/src/collect/windows/health*.ts, another piece of issue 10) plugs in
- * here; until it does, Windows reports `eventlog` unavailable.
- */
+/** The collector for `platform`: Linux journald/units/var-crash, Windows the event log (agent/src/collect/windows/health.ts). */
 export function healthCollectorFor(platform: NodeJS.Platform, opts: HealthCollectorOptions): PlatformHealth {
   if (platform === 'linux') {
     const boot = () => collectBoot(opts.now, opts.warn);
@@ -42,7 +39,7 @@ export function healthCollectorFor(platform: NodeJS.Platform, opts: HealthCollec
       sources: ['journald', 'units', 'var-crash'],
     };
   }
-  if (platform === 'win32') return { collect: nothingReadable(['eventlog']), sources: ['eventlog'] };
+  if (platform === 'win32') return { collect: collectWindowsHealth({ onWarning: (message, err) => opts.warn(err ? `${message}: ${(err as Error).message ?? String(err)}` : message) }), sources: ['eventlog'] };
   return { collect: nothingReadable(['journald', 'units', 'var-crash']), sources: ['journald', 'units', 'var-crash'] };
 }
 

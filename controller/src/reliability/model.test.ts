@@ -39,7 +39,7 @@ describe('reliability model', () => {
 
   it('says what happened in words with numbers', () => {
     const r = estimateReliability(input([{ ...cls(A, 40, 3), bootBaseline: { trials: 1000, failures: 1 } }]));
-    expect(r.classes[0]!.reasons).toContain('3 of 40 hosts of class Ubuntu 24.04 / ThinkPad T14 / web did not come back after reboot; class baseline 0.1 %');
+    expect(r.classes[0]!.reasons).toContain('3 of 40 hosts of class Ubuntu 24.04 / ThinkPad T14 / web did not come back after reboot; class baseline 0.1 % (1 of 1000 with earlier patches of the product)');
     expect(classLabel(C)).toBe('Ubuntu 22.04 / PowerEdge R650');
   });
 

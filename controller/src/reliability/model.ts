@@ -96,7 +96,7 @@ export interface ClassOutcomes {
   bootFailed: number;
   /** Listed as harmed by an incident (health regression). */
   incidentHarmed: number;
-  /** Not-back-after-reboot share of the class with other patches, for the words. */
+  /** Not back after reboot in this class with earlier patches of the same product (the words compare with it). */
   bootBaseline?: { trials: number; failures: number };
   health?: RateEvidence;
 }
@@ -246,7 +246,7 @@ function outcomeReasons(c: ClassOutcomes, label: string): string[] {
   const reasons: string[] = [];
   const of = `of ${c.trials} ${hostsWord(c.trials)} of class ${label}`;
   if (c.bootFailed > 0) {
-    const base = c.bootBaseline && c.bootBaseline.trials > 0 ? `; class baseline ${percent(c.bootBaseline.failures / c.bootBaseline.trials)}` : '';
+    const base = c.bootBaseline && c.bootBaseline.trials > 0 ? `; class baseline ${percent(c.bootBaseline.failures / c.bootBaseline.trials)} (${c.bootBaseline.failures} of ${c.bootBaseline.trials} with earlier patches of the product)` : '';
     reasons.push(`${c.bootFailed} ${of} did not come back after reboot${base}`);
   }
   if (c.installFailed > 0) reasons.push(`${c.installFailed} ${of} failed to install`);

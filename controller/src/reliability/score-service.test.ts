@@ -6,9 +6,10 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@patchfleet/shared';
 import { isPfError } from '@patchfleet/shared/errors';
-import { ADVISORIES } from '@patchfleet/test/support/advisories';
+import { ADVISORIES, fixtureFeeds } from '@patchfleet/test/support/advisories';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import { importKnownIssues } from '../catalog/known-issues';
+import { saveCatalogFeeds } from '../catalog/store';
 import type { Db } from '../db/index';
 import { auditLog, hosts, knownIssues, patchBlocks, reliabilityHistory, reliabilityScores, rolloutHosts, rollouts } from '../db/schema/index';
 import { decisionsFor } from './decision-service';
@@ -119,6 +120,25 @@ describe('known issues, scores and decisions', () => {
     const after = await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7545-1'));
     expect(after.find((s) => s.hostClass === '')!.score).toBeLessThan(whole.score);
     expect((await db.select({ n: count() }).from(reliabilityHistory).where(eq(reliabilityHistory.patchId, 'USN-7545-1')))[0]?.n).toBeGreaterThan(3);
+  });
+
+  it("seeds the prior from the product's history and compares a class with its baseline", async () => {
+    const now = new Date(T0);
+    await saveCatalogFeeds(db, { usn: (await fixtureFeeds()).usn });
+    // USN-6718-1 (curl, 2024-03) went to the T14 hosts before: one did not come back. USN-7012-1 (curl, 2024-09) now.
+    const mk = (id: string, patch: string) => ({ id, name: patch, content: { patches: [patch], packages: [] }, state: 'active' as const, releasedAt: now, createdBy: 'test', createdAt: now, updatedAt: now });
+    await db.insert(rollouts).values([mk('ro_curl1', 'USN-6718-1'), mk('ro_curl2', 'USN-7012-1')]);
+    await db.insert(rolloutHosts).values([
+      ...Array.from({ length: 40 }, (_, i) => ({ rolloutId: 'ro_curl1', hostId: `hT14${i}`, ringId: 'rg_test', state: 'succeeded' as const, stateAt: now, installedAt: now, bootState: i === 0 ? ('failed' as const) : ('back' as const) })),
+      ...Array.from({ length: 10 }, (_, i) => ({ rolloutId: 'ro_curl2', hostId: `hT14${i}`, ringId: 'rg_test', state: 'succeeded' as const, stateAt: now, installedAt: now, bootState: i < 2 ? ('failed' as const) : ('back' as const) })),
+    ]);
+    await db.transaction((tx) => refreshScores(tx, ['USN-7012-1'], now));
+    const scores = await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7012-1'));
+    const whole = scores.find((s) => s.hostClass === '')!;
+    expect(whole.reasons).toContain('product history: 1 of 40 hosts harmed by 1 earlier patch of source package curl (2.5 %); base rate 1.4 %');
+    expect(scores.find((s) => s.hostClass !== '')!.reasons).toContain(
+      '2 of 10 hosts of class Ubuntu 24.04 / T14 / web did not come back after reboot; class baseline 2.5 % (1 of 40 with earlier patches of the product)',
+    );
   });
 
   it('decides: held for a confirmed issue without evidence, blocked by a fleet-wide block, scored on first read', async () => {

@@ -164,6 +164,9 @@ export async function reliabilityInputs(tx: Db | Tx, patchIds: readonly string[]
   const relatedIds = [...new Set([...rel.related.values()].flatMap((s) => [...s]))];
   const [relOutcomes, relIncidents] = await Promise.all([hostOutcomes(tx, relatedIds), incidentHosts(tx, relatedIds)]);
   const relStats = new Map<string, { trials: number; harmed: number }>();
+  // Per class, reboots with the earlier patches of the product: the baseline the words compare with.
+  const bootBase = new Map<string, { trials: number; failures: number }>();
+  const classOf = (o: HostOutcome) => hostClassOf(assignableHost({ id: o.host_id, osId: o.os_id, osVersion: o.os_version, hwModel: o.hw_model, labels: o.labels ?? {}, facts: o.facts }));
   for (const o of relOutcomes) {
     const h = isHarmed(o, relIncidents.get(o.patch_id)).harmed;
     if (!o.trial && !h) continue;
@@ -171,6 +174,14 @@ export async function reliabilityInputs(tx: Db | Tx, patchIds: readonly string[]
     s.trials += 1;
     if (h) s.harmed += 1;
     relStats.set(o.patch_id, s);
+    for (const patchId of patchIds) {
+      if (!rel.related.get(patchId)?.has(o.patch_id)) continue;
+      const key = `${patchId}\u0000${classOf(o)}`;
+      const b = bootBase.get(key) ?? { trials: 0, failures: 0 };
+      b.trials += 1;
+      if (o.boot_failed) b.failures += 1;
+      bootBase.set(key, b);
+    }
   }
 
   return patchIds.map((patchId) => {
@@ -179,8 +190,9 @@ export async function reliabilityInputs(tx: Db | Tx, patchIds: readonly string[]
       if (o.patch_id !== patchId) continue;
       const verdict = isHarmed(o, incidents.get(patchId));
       if (!o.trial && !verdict.harmed) continue;
-      const hostClass = hostClassOf(assignableHost({ id: o.host_id, osId: o.os_id, osVersion: o.os_version, hwModel: o.hw_model, labels: o.labels ?? {}, facts: o.facts }));
-      const c = classes.get(hostClass) ?? { hostClass, trials: 0, harmed: 0, installFailed: 0, rolledBack: 0, bootFailed: 0, incidentHarmed: 0 };
+      const hostClass = classOf(o);
+      const base = bootBase.get(`${patchId}\u0000${hostClass}`);
+      const c = classes.get(hostClass) ?? { hostClass, trials: 0, harmed: 0, installFailed: 0, rolledBack: 0, bootFailed: 0, incidentHarmed: 0, ...(base ? { bootBaseline: base } : {}) };
       c.trials += 1;
       if (verdict.harmed) c.harmed += 1;
       if (o.install_failed) c.installFailed += 1;

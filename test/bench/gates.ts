@@ -71,8 +71,8 @@ if (values.json) {
     `x0.5 (a fix), 200 vs 1,000, trips in 21 days          ${pct(r.fixHalvesCrashes.ours).padEnd(11)} ${pct(r.fixHalvesCrashes.uniform)}`,
     `outages under waves (no harm): per hour / cumulative   ${pct(r.outagesUnderWaves.perHour)} / ${pct(r.outagesUnderWaves.cumulative)}`,
     `installs 20 % vs 1 %: tripped within 30 installs      ${pct(r.installHarm.tripped)}`,
-    `installs at the baseline, 500 each: posterior gate    ${pct(r.installNoHarm.posterior)} false trips (absolute limit ${pct(r.installNoHarm.absolute)})`,
-    `absolute limit, history shows none, 500 hosts:        ${r.absoluteLimitCost.map((c) => `${pct(c.rate)} -> ${pct(c.absolute)}`).join(', ')}`,
+    `installs at the baseline, 500 each: posterior gate    ${pct(r.installNoHarm.posterior)} false trips, small-sample limit ${pct(r.installNoHarm.absolute)}, either ${pct(r.installNoHarm.either)}`,
+    `2 failed and 5 %, history shows none, 500 hosts:      ${r.absoluteLimitCost.map((c) => `true rate ${pct(c.rate)} -> ${pct(c.absolute)}`).join(', ')}`,
     `evaluateCohort, 5 signals + 2 outcomes: ${speed.microsPerCohortTotals.toFixed(0)} µs on totals, ${speed.microsPerCohort504Increments.toFixed(0)} µs with 504 hourly increments per signal`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -64,7 +64,7 @@ export interface GateOptions {
   /**
    * False-trip level of each gate (default 0.01). Count gates: anytime-valid
    * bound over the whole watch (trip at evidence >= 1/alpha). Outcome gates:
-   * posterior probability of harm >= 1 - 2·alpha (false trips measured, not
+   * posterior probability of harm >= 1 - alpha (false trips measured, not
    * bounded). A cohort has several gates, each at this level (README, "Gates").
    */
   alpha: number;

@@ -135,7 +135,12 @@ describe('outcome gates', () => {
   it('20 % install failures against a 1 % history trip; the baseline rate does not', () => {
     const harmed = evaluateCohort(cohort({ installs: { trials: 20, failures: 4, baselineTrials: 1000, baselineFailures: 10 } }), { alpha: 0.01 });
     expect(harmed.tripped).toBe(true);
-    expect(harmed.verdicts[0]!.summary).toMatch(/^installs failed: 4 of 20 patched hosts \(20 %\) against class history 10 of 1,000 \(1 %\): P\(rate > x2 baseline\) 99\.\d % >= 98 %$/);
+    const [posterior, limit] = harmed.verdicts;
+    expect(posterior!.tripped).toBe(true);
+    expect(posterior!.summary).toMatch(/^installs failed: 4 of 20 patched hosts \(20 %\) against class history 10 of 1,000 \(1 %\): P\(rate > x2 baseline\) 99\.\d % >= 99 %$/);
+    expect(limit!.gate).toBe('absolute-limit');
+    expect(limit!.tripped).toBe(true);
+    expect(limit!.summary).toBe("installs failed: 4 of 20 patched hosts (20 %) against class history 10 of 1,000 (1 %): reached the small-sample limit of 3 and 10 % (at least 10 times the history's rate)");
     expect(evaluateCohort(cohort({ installs: { trials: 200, failures: 2, baselineTrials: 1000, baselineFailures: 10 } }), { alpha: 0.01 }).tripped).toBe(false);
   });
 
@@ -167,18 +172,23 @@ describe('outcome gates', () => {
     expect(harmProbability({ trials: 11, failures: 3, ...base })).toBeGreaterThan(a);
   });
 
-  it('the absolute limit trips at 2 failed hosts and 5 % when the class history shows none, and only then', () => {
+  it('the small-sample limit: 2 failed hosts and 5 % when the class history shows none; 3, 10 % and 10 times the history otherwise', () => {
     const two = evaluateCohort(cohort({ boots: { trials: 30, failures: 2, baselineTrials: 60, baselineFailures: 0 } }), { alpha: 0.01 });
     const limit = two.verdicts.find((v) => v.gate === 'absolute-limit')!;
     expect(limit.tripped).toBe(true);
     expect(limit.subject).toBe('boot-failure');
-    expect(limit.summary).toBe("hosts not back after reboot: 2 of 30 rebooted patched hosts (6.7 %) while the class's history shows none in 60: reached the absolute limit of 2 and 5 %");
+    expect(limit.threshold).toBe(2);
+    expect(limit.summary).toBe("hosts not back after reboot: 2 of 30 rebooted patched hosts (6.7 %) while the class's history shows none in 60: reached the small-sample limit of 2 and 5 %");
     // 2 of 60 is below 5 %.
     const below = evaluateCohort(cohort({ boots: { trials: 60, failures: 2, baselineTrials: 0, baselineFailures: 0 } }), { alpha: 0.01 });
     expect(below.verdicts.find((v) => v.gate === 'absolute-limit')!.tripped).toBe(false);
-    // History with failures: no absolute limit, the posterior decides.
-    const withHistory = evaluateCohort(cohort({ boots: { trials: 30, failures: 2, baselineTrials: 1000, baselineFailures: 30 } }), { alpha: 0.01 });
-    expect(withHistory.verdicts.some((v) => v.gate === 'absolute-limit')).toBe(false);
-    expect(withHistory.tripped).toBe(false);
+    // History with failures (3 %): 3 failures must also be 30 % of trials.
+    const judge = (trials: number, failures: number) =>
+      evaluateCohort(cohort({ boots: { trials, failures, baselineTrials: 1000, baselineFailures: 30 } }), { alpha: 0.01 }).verdicts.find((v) => v.gate === 'absolute-limit')!;
+    expect(judge(30, 2).tripped).toBe(false);
+    expect(judge(11, 3).tripped).toBe(false);
+    expect(judge(10, 3).tripped).toBe(true);
+    expect(judge(10, 3).threshold).toBe(3);
+    expect(judge(40, 12).threshold).toBe(12);
   });
 });

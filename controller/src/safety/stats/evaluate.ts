@@ -6,14 +6,15 @@
  * - Count signals: the anytime-valid rate-ratio test of rate-ratio.ts, trips
  *   when its evidence reaches 1/alpha.
  * - Install failures and boot failures: the Beta-binomial posterior of
- *   outcomes.ts, trips when P(harm) reaches 1 − 2·alpha; plus the absolute
- *   limit when the class's history shows no failure.
+ *   outcomes.ts, trips when P(harm) reaches 1 − alpha; plus the
+ *   small-sample limit (verdict 'absolute-limit'): 2 failed hosts and 5 % when
+ *   the class's history shows none, else 3 and 10 % and 10 times the history.
  * Absent signals (source unavailable) and outcomes without trials give no verdict.
  */
 import { Errors, PfError } from '@patchfleet/shared/errors';
 import type { CohortEvidence, CountEvidence, CountSignal, GateOptions, GateVerdict, OutcomeEvidence, SignalVerdict } from '../gate-types';
 import { COUNT_SIGNALS } from '../gate-types';
-import { ABSOLUTE_MIN_FAILURES, ABSOLUTE_MIN_SHARE, HARM_FACTOR, absoluteLimit, harmProbability, outcomeThreshold } from './outcomes';
+import { HARM_FACTOR, RATIO_MIN_MULTIPLE, harmProbability, outcomeThreshold, smallSampleLimit } from './outcomes';
 import { addCountIncrement, countLogEvidence, newCountTest } from './rate-ratio';
 import { countOf, formatAmount, formatEvidence, formatPercent, formatRatio } from './words';
 
@@ -100,18 +101,19 @@ function judgeOutcome(gate: 'install-failure' | 'boot-failure', ev: OutcomeEvide
       summary: `${words.failed}: ${observed} against ${history}: P(rate > x${HARM_FACTOR} baseline) ${formatPercent(statistic)} ${tripped ? '>=' : '<'} ${formatPercent(threshold)}`,
     },
   ];
-  const limit = absoluteLimit(ev);
-  if (limit.applies) {
-    verdicts.push({
-      gate: 'absolute-limit',
-      subject: gate,
-      tripped: limit.reached,
-      statistic: x,
-      threshold: Math.max(ABSOLUTE_MIN_FAILURES, Math.ceil(ABSOLUTE_MIN_SHARE * n)),
-      estimate: n > 0 ? x / n : 0,
-      summary: `${words.failed}: ${observed} while the class's history shows none${bt > 0 ? ` in ${formatAmount(bt)}` : ''}: ${limit.reached ? 'reached' : 'below'} the absolute limit of ${ABSOLUTE_MIN_FAILURES} and ${formatPercent(ABSOLUTE_MIN_SHARE)}`,
-    });
-  }
+  const limit = smallSampleLimit(ev);
+  const rule = `${limit.reached ? 'reached' : 'below'} the small-sample limit of ${limit.minFailures} and ${formatPercent(limit.minShare)}`;
+  verdicts.push({
+    gate: 'absolute-limit',
+    subject: gate,
+    tripped: limit.reached,
+    statistic: x,
+    threshold: Math.max(limit.minFailures, Math.ceil(limit.minShare * n - 1e-9)),
+    estimate: n > 0 ? x / n : 0,
+    summary: limit.historyShowsNone
+      ? `${words.failed}: ${observed} while the class's history shows none${bt > 0 ? ` in ${formatAmount(bt)}` : ''}: ${rule}`
+      : `${words.failed}: ${observed} against ${history}: ${rule} (at least ${RATIO_MIN_MULTIPLE} times the history's rate)`,
+  });
   return verdicts;
 }
 

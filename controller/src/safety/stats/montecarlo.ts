@@ -201,7 +201,7 @@ function outcomeCohort(installs: OutcomeEvidence): CohortEvidence {
 /**
  * Installs one by one at failure rate `rate` against a class history, through
  * evaluateCohort; returns the install count at the first trip of the
- * posterior gate and of the absolute limit (Infinity: never). The posterior
+ * posterior gate and of the small-sample limit (Infinity: never). The posterior
  * only rises with a failure, so it is evaluated after each failure.
  */
 function watchInstalls(u: Uniform, rate: number, installs: number, baselineTrials: number, baselineFailures: number, alpha: number): { posterior: number; absolute: number } {
@@ -236,25 +236,28 @@ export function installHarm(opts: { runs: number; seed: number; alpha: number; r
  * No harm on installs: the true failure rate equals the class's (0.2 % to
  * 5 %, log-uniform), the history holds 50 to 5,000 installs (log-uniform)
  * drawn at that rate, then 500 installs are watched. Returns the share of
- * runs where the posterior gate tripped, and where the absolute limit did
- * (it only applies when the history shows no failure).
+ * runs where the posterior gate tripped, where the small-sample limit
+ * ('absolute-limit') did, and where either did.
  */
 export function installNoHarm(opts: { runs: number; seed: number; alpha: number; installs: number; rateLow?: number; rateHigh?: number; historyLow?: number; historyHigh?: number }): {
   runs: number;
   posterior: number;
   absolute: number;
+  either: number;
 } {
   const u = seededUniform(opts.seed);
   let posterior = 0;
   let absolute = 0;
+  let either = 0;
   for (let i = 0; i < opts.runs; i++) {
     const rate = logUniform(u, opts.rateLow ?? 0.002, opts.rateHigh ?? 0.05);
     const history = Math.round(logUniform(u, opts.historyLow ?? 50, opts.historyHigh ?? 5000));
     const t = watchInstalls(u, rate, opts.installs, history, binomial(u, history, rate), opts.alpha);
     if (t.posterior < Infinity) posterior++;
     if (t.absolute < Infinity) absolute++;
+    if (Math.min(t.posterior, t.absolute) < Infinity) either++;
   }
-  return { runs: opts.runs, posterior: posterior / opts.runs, absolute: absolute / opts.runs };
+  return { runs: opts.runs, posterior: posterior / opts.runs, absolute: absolute / opts.runs, either: either / opts.runs };
 }
 
 /** The absolute limit's false-trip cost: share of runs it trips when a class with no failure in its history fails at true rate `rate` over `installs`. */

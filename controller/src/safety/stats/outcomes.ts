@@ -1,7 +1,7 @@
 /**
  * Gates on per-host outcomes (install failed, host not back after reboot):
- * a Beta-binomial posterior against the class baseline, and an absolute limit
- * for classes whose history shows no failures at all.
+ * a Beta-binomial posterior against the class baseline, and a small-sample
+ * limit that decides on the first few failed hosts.
  *
  * Posterior gate. The class baseline p_b gets Beta(0.5 + f_b, 49.5 + t_b − f_b):
  * the history's failures f_b in t_b trials on a weak default prior worth 50
@@ -9,22 +9,25 @@
  * not sure"). The patched failure rate p_t gets a sceptical prior centred
  * on the baseline mean, worth SCEPTIC_TRIALS hosts, updated with the cohort's
  * failures. The gate trips when P(p_t > HARM_FACTOR · p_b | data) reaches
- * 1 − 2·alpha (outcomeThreshold). This is a Bayesian rule, not an
- * anytime-valid one (such a test can barely reach the issue's "20 % against
- * 1 % within 30 installs" at 90 %: a likelihood ratio that knows both rates
- * exactly trips by install 30 in about 92 % of runs at 1/alpha = 100): its false
- * trips under continuous monitoring were measured (gates.montecarlo.test.ts,
- * true rate equal to the baseline, 500 installs checked after every one),
- * not derived. Evidence only rises with a new failure (more successes move
- * the posterior down), so checking after every outcome is no worse than
- * checking after every failure.
+ * 1 − alpha (outcomeThreshold). This is a Bayesian rule, not an anytime-valid
+ * one: its false trips under continuous monitoring were measured
+ * (gates.montecarlo.test.ts, true rate equal to the baseline, 500 installs
+ * checked after every one), not derived. Evidence only rises with a new
+ * failure (more successes move the posterior down), so checking after every
+ * outcome is no worse than checking after every failure.
  *
- * Absolute limit (tiny classes). With no failure in the class's history the
- * baseline cannot say how rare failures are, and two hosts that did not come
- * back are already alarming: trip when failures >= 2 and failures >= 5 % of
- * trials (Microsoft pauses a deployment at 5 % rollbacks). Its false-trip
- * cost depends on the true rate q: at q = 0.1 % about 0.1 % of cohorts, at
- * q = 1 % about 6 % (measured and printed by the Monte-Carlo test).
+ * Small-sample limit. No test that must stay valid under continuous
+ * monitoring decides on two or three hosts: a likelihood ratio that knows
+ * both rates exactly (20 % against exactly 1 %) trips by install 30 in only
+ * about 92 % of runs at 1/alpha = 100, and the posterior above in about
+ * 90 %. Small-sample behaviour is therefore a designed rule, with its cost
+ * measured and printed:
+ *  - the class's history shows no failure: trip at 2 failed hosts that are
+ *    also at least 5 % of the trials (Microsoft pauses a deployment at 5 %
+ *    rollbacks); cost at a true rate q: about 0.05 % of 500-host watches at
+ *    q = 0.1 %, 2 % at q = 0.5 %, 7 % at q = 1 %;
+ *  - otherwise: trip at 3 failed hosts that are also at least 10 % of the
+ *    trials and at least 10 times the history's failure rate.
  */
 import { betaCdf } from './math';
 import type { OutcomeEvidence } from '../gate-types';
@@ -35,10 +38,16 @@ export const HARM_FACTOR = 2;
 export const SCEPTIC_TRIALS = 6;
 /** Default baseline prior: about 1 % failures, worth 50 hosts. */
 export const BASELINE_PRIOR = { failures: 0.5, trials: 50 } as const;
-/** Absolute limit: at least this many failures... */
+/** Small-sample limit when the class's history shows no failure: at least this many failures... */
 export const ABSOLUTE_MIN_FAILURES = 2;
-/** ...and at least this share of trials. */
+/** ...that are at least this share of trials. */
 export const ABSOLUTE_MIN_SHARE = 0.05;
+/** Small-sample limit when the history shows failures: at least this many failures... */
+export const RATIO_MIN_FAILURES = 3;
+/** ...that are at least this share of trials... */
+export const RATIO_MIN_SHARE = 0.1;
+/** ...and at least this many times the history's failure rate. */
+export const RATIO_MIN_MULTIPLE = 10;
 
 const GRID_POINTS = 160;
 const GRID_LOW = 1e-9;
@@ -133,20 +142,19 @@ function computeHarmProbability(ev: OutcomeEvidence, factor: number, scepticTria
   return clamp01(1 - noHarmSums(ab, bb, at, bt, factor, GRID_POINTS, GRID_LOW, 1, true)[1]);
 }
 
-/**
- * Posterior probability of harm that trips the gate: 1 − 2·alpha. Chosen
- * with HARM_FACTOR 2 and SCEPTIC_TRIALS 6 on a sweep (factor 1.5/2/3,
- * sceptic 2/4/6/8, level 0.5/1/2 %) for the best power at 20 % against 1 %
- * whose false trips at the baseline stayed under 1 %.
- */
+/** Posterior probability of harm that trips the gate: 1 − alpha. */
 export function outcomeThreshold(alpha: number): number {
-  return 1 - 2 * alpha;
+  return 1 - alpha;
 }
 
-/** Whether the absolute limit applies (history shows no failure) and whether it is reached. */
-export function absoluteLimit(ev: OutcomeEvidence): { applies: boolean; reached: boolean } {
-  const applies = count(ev.baselineFailures) === 0;
+/** The small-sample limit for this evidence: failures and share that trip it, and whether they are reached. */
+export function smallSampleLimit(ev: OutcomeEvidence): { minFailures: number; minShare: number; historyShowsNone: boolean; reached: boolean } {
+  const bt = count(ev.baselineTrials);
+  const bf = Math.min(count(ev.baselineFailures), bt);
   const n = count(ev.trials);
   const x = Math.min(count(ev.failures), n);
-  return { applies, reached: applies && x >= ABSOLUTE_MIN_FAILURES && x >= ABSOLUTE_MIN_SHARE * n };
+  const historyShowsNone = bf === 0;
+  const minFailures = historyShowsNone ? ABSOLUTE_MIN_FAILURES : RATIO_MIN_FAILURES;
+  const minShare = historyShowsNone ? ABSOLUTE_MIN_SHARE : Math.max(RATIO_MIN_SHARE, (RATIO_MIN_MULTIPLE * bf) / bt);
+  return { minFailures, minShare, historyShowsNone, reached: n > 0 && x >= minFailures && x >= minShare * n };
 }

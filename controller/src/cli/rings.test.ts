@@ -26,4 +26,11 @@ describe('rings CLI flags', () => {
     expect(() => ringInputFromFlags({ deadlineDays: '-1' }, undefined)).toThrow(/--deadline-days/);
     expect(() => ringInputFromFlags({ reboot: 'sometimes' }, undefined)).toThrow(/--reboot/);
   });
+
+  it('sends the health policy fields given, and refuses a bad rollback policy or alpha', () => {
+    expect(ringInputFromFlags({ rollback: 'cohort', alpha: '0.05' }, undefined)).toEqual({ health: { rollback: 'cohort', alpha: 0.05 } });
+    expect(ringInputFromFlags({ rebootGraceMin: '45' }, undefined)).toEqual({ health: { rebootGraceMin: 45 } });
+    expect(() => ringInputFromFlags({ rollback: 'all' }, undefined)).toThrow(/--rollback/);
+    expect(() => ringInputFromFlags({ alpha: '0.5' }, undefined)).toThrow(/--alpha/);
+  });
 });

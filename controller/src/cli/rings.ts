@@ -38,6 +38,9 @@ type SetOpts = ConnOpts & {
   reboot?: string;
   rebootDeadlineHours?: string;
   approval?: boolean;
+  rollback?: string;
+  rebootGraceMin?: string;
+  alpha?: string;
 };
 
 /** Turns `rings set` flags into the changed settings (only the flags given). */
@@ -67,6 +70,20 @@ export function ringInputFromFlags(opts: SetOpts, current: RingView | undefined)
     input.reboot = { policy, deadlineHours: opts.rebootDeadlineHours === undefined ? (current?.reboot.deadlineHours ?? 24) : wholeNumber('--reboot-deadline-hours', opts.rebootDeadlineHours) };
   }
   if (opts.approval !== undefined) input.approvalRequired = opts.approval;
+  if (opts.rollback !== undefined || opts.rebootGraceMin !== undefined || opts.alpha !== undefined) {
+    const health: NonNullable<RingInput['health']> = {};
+    if (opts.rollback !== undefined) {
+      if (opts.rollback !== 'harmed' && opts.rollback !== 'cohort' && opts.rollback !== 'none') throw new PfError(Errors.VALIDATION, `--rollback must be harmed, cohort or none, got "${opts.rollback}"`);
+      health.rollback = opts.rollback;
+    }
+    if (opts.rebootGraceMin !== undefined) health.rebootGraceMin = wholeNumber('--reboot-grace-min', opts.rebootGraceMin);
+    if (opts.alpha !== undefined) {
+      const alpha = Number(opts.alpha);
+      if (!(alpha > 0 && alpha <= 0.2)) throw new PfError(Errors.VALIDATION, `--alpha must be above 0 and at most 0.2, got "${opts.alpha}"`);
+      health.alpha = alpha;
+    }
+    input.health = health;
+  }
   return input;
 }
 
@@ -74,7 +91,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 function printRings(items: RingView[]): void {
   printTable(
-    ['NAME', 'POS', 'SHARE', 'DEFER', 'DEADLINE', 'GRACE', 'SOAK', 'REBOOT', 'APPROVAL', 'WINDOWS'],
+    ['NAME', 'POS', 'SHARE', 'DEFER', 'DEADLINE', 'GRACE', 'SOAK', 'REBOOT', 'APPROVAL', 'HEALTH', 'WINDOWS'],
     items.map((r) => [
       r.name,
       String(r.position),
@@ -85,6 +102,7 @@ function printRings(items: RingView[]): void {
       `${r.soakHours}h`,
       `${r.reboot.policy}/${r.reboot.deadlineHours}h`,
       r.approvalRequired ? 'yes' : 'no',
+      `rollback ${r.health.rollback}, grace ${r.health.rebootGraceMin}m, alpha ${r.health.alpha}`,
       r.windows.map((w) => `${w.cron} ${w.timeZone} ${w.durationMin}m`).join('; '),
     ]),
   );
@@ -119,6 +137,9 @@ export function registerRings(program: Command): void {
     .option('--reboot-deadline-hours <n>', 'how long a reboot may wait')
     .option('--approval', 'require approval before this ring starts')
     .option('--no-approval', 'do not require approval')
+    .option('--rollback <policy>', 'after a tripped health gate roll back: harmed (the hosts that showed the harm), cohort (every patched host of the class) or none')
+    .option('--reboot-grace-min <n>', 'minutes a host has to come back with a new boot id after an install that reboots')
+    .option('--alpha <level>', "health gates' false-trip bound, above 0 and at most 0.2 (default 0.01)")
     .action(
       action(async (name: string, opts: SetOpts & { windows?: boolean }) => {
         // commander turns --no-windows into windows=false.

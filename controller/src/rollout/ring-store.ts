@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db, Tx } from '../db/index';
-import { hosts, ringAssignments, ringPins, ringRules, rings, type MaintenanceWindow, type PromotionCriteria, type RebootPolicy, type RingRuleMatch } from '../db/schema/index';
+import { DEFAULT_RING_HEALTH, hosts, ringAssignments, ringPins, ringRules, rings, type MaintenanceWindow, type PromotionCriteria, type RebootPolicy, type RingHealthPolicy, type RingRuleMatch } from '../db/schema/index';
 import { assignRings, type AssignableHost } from './assign-rings';
-import { validatePercents, validateWindows } from './ring-validation';
+import { validateHealth, validatePercents, validateWindows } from './ring-validation';
 
 /** A ring as the API shows it. */
 export interface RingView {
@@ -28,12 +28,14 @@ export interface RingView {
   promotion: PromotionCriteria;
   reboot: RebootPolicy;
   approvalRequired: boolean;
+  /** Health gates in this ring: rollback policy after a trip, reboot grace, false-alarm level. */
+  health: RingHealthPolicy;
   createdAt: string;
   updatedAt: string;
 }
 
-/** Editable ring settings; every field optional on edit. */
-export type RingInput = Partial<Omit<RingView, 'id' | 'createdAt' | 'updatedAt'>>;
+/** Editable ring settings; every field optional on edit (`health` fields too: unset ones keep their value). */
+export type RingInput = Partial<Omit<RingView, 'id' | 'createdAt' | 'updatedAt' | 'health'>> & { health?: Partial<RingHealthPolicy> | undefined };
 
 type RingRow = typeof rings.$inferSelect;
 
@@ -66,6 +68,7 @@ async function checkNameFree(db: Db | Tx, name: string, selfId: string | undefin
 /** Creates a ring; unset settings get the defaults of an empty ring. */
 export async function createRing(tx: Tx, input: RingInput & { name: string }, now: Date): Promise<RingView> {
   validateWindows(input.windows ?? []);
+  const health = validateHealth({ ...DEFAULT_RING_HEALTH, ...input.health });
   await checkNameFree(tx, input.name, undefined);
   const existing = await listRings(tx);
   validatePercents([...existing, { name: input.name, percent: input.percent ?? null }], false);
@@ -75,6 +78,7 @@ export async function createRing(tx: Tx, input: RingInput & { name: string }, no
     .values({
       id: `rg_${randomBytes(8).toString('hex')}`,
       ...input,
+      health,
       position,
       percent: input.percent ?? null,
       promotion: input.promotion ?? { minHostsDone: 1, maxFailureRate: 0.05 },
@@ -96,7 +100,13 @@ export async function updateRing(tx: Tx, idOrName: string, input: RingInput, now
     const others = (await listRings(tx)).filter((r) => r.id !== ring.id);
     validatePercents([...others, { name: input.name ?? ring.name, percent: input.percent }], false);
   }
-  const [row] = await tx.update(rings).set({ ...input, updatedAt: now }).where(eq(rings.id, ring.id)).returning();
+  const { health: healthInput, ...rest } = input;
+  const health = healthInput ? validateHealth({ ...ring.health, ...healthInput }) : undefined;
+  const [row] = await tx
+    .update(rings)
+    .set({ ...rest, ...(health ? { health } : {}), updatedAt: now })
+    .where(eq(rings.id, ring.id))
+    .returning();
   if (!row) throw new PfError(Errors.NOT_FOUND, `ring ${idOrName} not found`);
   return view(row);
 }

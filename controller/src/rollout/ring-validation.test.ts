@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTimeZone, validatePercents, validateWindows } from './ring-validation';
+import { isTimeZone, validateHealth, validatePercents, validateWindows } from './ring-validation';
 
 describe('ring validation', () => {
   it('accepts good windows and names the field of a bad one', () => {
@@ -20,5 +20,13 @@ describe('ring validation', () => {
     expect(() => validatePercents([...rings, { name: 'Broad', percent: 89 }], false)).not.toThrow();
     expect(() => validatePercents([...rings, { name: 'Broad', percent: 89 }], true)).toThrow(/percent.*sum to 100.*got 99/);
     expect(() => validatePercents([...rings, { name: 'Broad', percent: 91 }], false)).toThrow(/got 101/);
+  });
+
+  it('takes a health policy with a known rollback, a grace of 1 minute to 7 days, and alpha in (0, 0.2]', () => {
+    expect(validateHealth({ rollback: 'cohort', rebootGraceMin: 15, alpha: 0.2 })).toEqual({ rollback: 'cohort', rebootGraceMin: 15, alpha: 0.2 });
+    expect(() => validateHealth({ rollback: 'all' as 'none', rebootGraceMin: 15, alpha: 0.01 })).toThrow(/health\.rollback/);
+    expect(() => validateHealth({ rollback: 'none', rebootGraceMin: 0, alpha: 0.01 })).toThrow(/health\.rebootGraceMin/);
+    expect(() => validateHealth({ rollback: 'none', rebootGraceMin: 30, alpha: 0 })).toThrow(/health\.alpha/);
+    expect(() => validateHealth({ rollback: 'none', rebootGraceMin: 30, alpha: 0.25 })).toThrow(/health\.alpha/);
   });
 });

@@ -1,7 +1,7 @@
 /** Checks ring settings beyond what the JSON schema can: cron syntax, time zones, percentages. */
 import { validate as validateCron } from 'node-cron';
 import { PfError, Errors } from '@patchfleet/shared/errors';
-import type { MaintenanceWindow } from '../db/schema/index';
+import type { MaintenanceWindow, RingHealthPolicy } from '../db/schema/index';
 import { nextWindowStart } from './windows';
 
 /** Whether `timeZone` is an IANA zone this runtime knows. */
@@ -39,4 +39,17 @@ export function validatePercents(rings: readonly { name: string; percent: number
   const detail = shared.map((r) => `${r.name}=${r.percent}`).join(', ');
   if (sum > 100) throw new PfError(Errors.VALIDATION, `percent of the rings must sum to 100, got ${sum} (${detail})`);
   if (exact && sum !== 100) throw new PfError(Errors.VALIDATION, `percent of the rings must sum to 100 before assigning, got ${sum} (${detail})`);
+}
+
+/** The most lenient false-alarm level a gate may be given. */
+export const MAX_GATE_ALPHA = 0.2;
+
+/** Refuses a health policy with an unknown rollback policy, a grace outside 1 minute .. 7 days, or alpha outside (0, MAX_GATE_ALPHA]; returns it. */
+export function validateHealth(health: RingHealthPolicy): RingHealthPolicy {
+  if (!['harmed', 'cohort', 'none'].includes(health.rollback)) throw new PfError(Errors.VALIDATION, `health.rollback must be harmed, cohort or none, got "${String(health.rollback)}"`);
+  if (!Number.isInteger(health.rebootGraceMin) || health.rebootGraceMin < 1 || health.rebootGraceMin > 7 * 24 * 60) {
+    throw new PfError(Errors.VALIDATION, `health.rebootGraceMin must be a whole number of minutes from 1 to ${7 * 24 * 60}, got ${String(health.rebootGraceMin)}`);
+  }
+  if (!(typeof health.alpha === 'number' && health.alpha > 0 && health.alpha <= MAX_GATE_ALPHA)) throw new PfError(Errors.VALIDATION, `health.alpha must be above 0 and at most ${MAX_GATE_ALPHA}, got ${String(health.alpha)}`);
+  return { rollback: health.rollback, rebootGraceMin: health.rebootGraceMin, alpha: health.alpha };
 }

@@ -10,6 +10,8 @@ import { ringAssignments, rolloutHosts, rolloutRings, rollouts } from '../db/sch
 import { listRings, runAssignment, type RingView } from './ring-store';
 import { packageTargets, patchReleaseDate, patchTargets, type HostTarget } from './targets';
 import { expediteReasons } from './expedite-rule';
+import { activeBlocks, blockPendingHosts } from '../safety/blocks';
+import { cohortPatchIds } from '../safety/cohorts';
 
 const DAY_MS = 86_400_000;
 
@@ -112,12 +114,15 @@ export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { no
     kb: t.kb,
   }));
   for (let i = 0; i < hostRows.length; i += 1000) await tx.insert(rolloutHosts).values(hostRows.slice(i, i + 1000));
+  // Hosts of a class an active block covers for any patch of this content never get it (state 'blocked').
+  const patchIds = cohortPatchIds({ patches: input.patches, packages: input.packages });
+  const blocked = (await activeBlocks(tx, patchIds)).length > 0 ? await blockPendingHosts(tx, id, patchIds, now) : [];
   await audit(tx, real, {
     actor: opts.actor,
     action: 'rollout.start',
     targetType: 'rollout',
     targetId: id,
-    details: { patches: input.patches, packages: input.packages, expedite: input.expedite, releasedAt: released.toISOString(), rings: chosen.map((r) => r.name), hosts: hostRows.length },
+    details: { patches: input.patches, packages: input.packages, expedite: input.expedite, releasedAt: released.toISOString(), rings: chosen.map((r) => r.name), hosts: hostRows.length, blockedHosts: blocked.length },
     requestId: opts.requestId,
   });
   if (input.expedite) {

@@ -14,6 +14,9 @@ import { ensureDefaultRings } from './ring-defaults';
 import { pinHost, runAssignment, updateRing, type RingInput } from './ring-store';
 import { createRollout, type StartRolloutInput } from './rollout-create';
 import { tickRollouts } from './rollout-tick';
+import type { PatchDecision } from '../reliability/decision-types';
+import type { SafetyPorts } from '../safety/gates';
+import { evaluateCohort } from '../safety/stats/evaluate';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 
 export const MIN = 60_000;
@@ -23,9 +26,24 @@ export const DAY = 86_400_000;
 export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 export const STALE_MS = 10 * MIN;
 
+/**
+ * Gates and decisions for planner-mechanics tests: the real gate judge, and
+ * every patch staged normally with full confidence (the reliability
+ * service's own decisions, cautious for a patch never tried, are tested in
+ * reliability/ and in safety/ tests that set `kit.safety`).
+ */
+export const NEUTRAL_SAFETY: SafetyPorts = {
+  evaluate: evaluateCohort,
+  decisionsFor: async (_tx, patchIds) =>
+    new Map(patchIds.map((patchId) => [patchId, { patchId, decision: 'stage', score: null, confidence: 1, tier: null, cautious: false, reasons: [] } satisfies PatchDecision])),
+  refreshScores: async () => undefined,
+};
+
 export class RolloutKit {
   readonly keys = nodeEd25519.generateKeyPair();
   readonly log = createLogger({ level: 'silent' });
+  /** What the planner's rounds use for gates and decisions (NEUTRAL_SAFETY unless a test sets it). */
+  safety: SafetyPorts = NEUTRAL_SAFETY;
 
   private constructor(
     readonly tdb: TestDatabase,
@@ -95,7 +113,7 @@ export class RolloutKit {
     const fake: Pick<CommandWriter, 'create'> = {
       create: (tx, specs, actor) => createCommands(tx, specs, { now, secretKey: this.keys.secretKey, actor }),
     };
-    return this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, log: this.log }));
+    return this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, log: this.log, safety: this.safety }));
   }
 
   /** The agent of `hostId` reports `state` for `commandId` at `at`. */

@@ -8,6 +8,16 @@
  * policy, runs rollbacks, and records missed deadlines. Schedules read the
  * rollout clock `now`; commands carry wall-clock times.
  *
+ * Health and safety (safety/): installs record their time and, when a
+ * reboot is ordered, a reboot expectation checked every round
+ * (reboot-checks.ts); the gates judge every class cohort of a rollout with
+ * a ring installing or soaking, and a trip blocks the class, rolls its
+ * hosts back by ring policy (host-rollbacks.ts) and opens an incident; a
+ * soaking ring passes only when its soak is over and its classes passed
+ * (or, with too little health evidence, at a ceiling: one more soak, at
+ * least an hour). Reliability decisions steer it: block starts no ring,
+ * hold starts none after the first, cautious halves waves and doubles soak.
+ *
  * rollout/ owns `rollouts`, `rollout_rings`, `rollout_hosts`,
  * `rollout_approvals` and `change_freezes` (written here, in
  * rollout-create.ts and rollout-control.ts) and the ring tables
@@ -23,9 +33,16 @@ import type { CommandWriter } from './ports';
 import { cancelCommands, expireCommands, idIn } from '../commands/command-store';
 import type { CommandSpec } from '../commands/command-store';
 import type { Tx } from '../db/index';
-import { changeFreezes, rings, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutHostState, type RolloutRingState } from '../db/schema/index';
+import { changeFreezes, DEFAULT_RING_HEALTH, rings, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutHostState, type RolloutRingState } from '../db/schema/index';
 import { isAlwaysOpen, openWindowAt } from './windows';
 import { onlineHostIds } from '../hosts/queries';
+import type { PatchDecision } from '../reliability/decision-types';
+import { blockPendingHosts } from '../safety/blocks';
+import { cohortPatchIds } from '../safety/cohorts';
+import { classesShortOfExposure, defaultSafety, runGates, type RolloutGates, type SafetyPorts } from '../safety/gates';
+import { describeClass } from '../safety/host-class';
+import { orderHostRollbacks, syncIncidentRollbacks } from './host-rollbacks';
+import { checkReboots, REBOOT_DELAY_SEC } from './reboot-checks';
 
 const HOUR_MS = 3_600_000;
 /** How long an accepted command may run past its notAfter before it counts as lost. */
@@ -43,6 +60,8 @@ export interface TickDeps {
   staleMs: number;
   commands: Pick<CommandWriter, 'create'>;
   log: Logger;
+  /** The gate judge and reliability decisions (default: safety/stats and reliability/). */
+  safety?: SafetyPorts | undefined;
 }
 
 type Rollout = typeof rollouts.$inferSelect;
@@ -57,8 +76,12 @@ export async function tickRollouts(d: TickDeps): Promise<string[]> {
   const live = await d.tx.select().from(rollouts).where(inArray(rollouts.state, ['active', 'paused', 'rolling-back']));
   for (const rollout of live) {
     issued.push(...(await reconcile(d, rollout)));
-    if (rollout.state === 'active') issued.push(...(await advance(d, rollout)));
+    await checkReboots(d, rollout);
+    const gates = rollout.state === 'active' || rollout.state === 'paused' ? await gatesOf(d, rollout) : undefined;
+    if (rollout.state === 'active') issued.push(...(await advance(d, rollout, gates)));
+    issued.push(...(await orderHostRollbacks(d, rollout)));
     if (rollout.state === 'rolling-back') issued.push(...(await rollBack(d, rollout)));
+    await syncIncidentRollbacks(d, rollout);
     await markMissedDeadlines(d, rollout);
   }
   return issued;
@@ -88,7 +111,7 @@ async function foldLateResults(d: TickDeps, rollout: Rollout): Promise<void> {
         stateAt: at,
         commandId: r.command_id,
         errorCode: null,
-        ...(done ? { replaced: (r.result?.replaced ?? []) as HostRow['replaced'], rebootRequired: r.result?.rebootRequired === true } : {}),
+        ...(done ? { replaced: (r.result?.replaced ?? []) as HostRow['replaced'], rebootRequired: r.result?.rebootRequired === true, installedAt: at } : {}),
       })
       .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, r.host_id)));
     d.log.info({ rolloutId: rollout.id, agentId: r.host_id, commandId: r.command_id, state: r.state }, 'late command result folded into the rollout');
@@ -98,9 +121,9 @@ async function foldLateResults(d: TickDeps, rollout: Rollout): Promise<void> {
 /** Folds finished commands into host states; orders reboots the ring's policy wants. Returns hosts given reboots. */
 async function reconcile(d: TickDeps, rollout: Rollout): Promise<string[]> {
   await foldLateResults(d, rollout);
-  const rows = resultRows<{ host_id: string; ring_id: string; host_state: RolloutHostState; command_id: string; action: string; state: string; result: { replaced?: unknown[]; rebootRequired?: boolean } | null; error_code: string | null }>(
+  const rows = resultRows<{ host_id: string; ring_id: string; host_state: RolloutHostState; boot_id_before: string | null; command_id: string; action: string; state: string; result: { replaced?: unknown[]; rebootRequired?: boolean } | null; error_code: string | null }>(
     await d.tx.execute(sql`
-      select rh.host_id, rh.ring_id, rh.state as host_state, c.id as command_id, c.action, c.state, c.result, c.error_code
+      select rh.host_id, rh.ring_id, rh.state as host_state, rh.boot_id_before, c.id as command_id, c.action, c.state, c.result, c.error_code
       from rollout_hosts rh join commands c on c.id = rh.command_id
       where rh.rollout_id = ${rollout.id} and rh.state in ('installing', 'rolling-back')
         and c.state in ('succeeded', 'failed', 'timed_out', 'cancelled')`),
@@ -119,17 +142,27 @@ async function reconcile(d: TickDeps, rollout: Rollout): Promise<string[]> {
       if (next === 'succeeded') {
         patch.replaced = (r.result?.replaced ?? []) as HostRow['replaced'];
         patch.rebootRequired = r.result?.rebootRequired === true;
-        const policy = ringPolicies.get(r.ring_id)?.reboot;
+        patch.installedAt = at;
+        const ring = ringPolicies.get(r.ring_id);
+        const policy = ring?.reboot;
         if (policy && (policy.policy === 'always' || (policy.policy === 'when-required' && patch.rebootRequired))) {
-          reboots.push({ hostId: r.host_id, action: 'reboot', target: rollout.name.slice(0, 200), params: { reason: `Patchfleet rollout ${rollout.id}`, delaySec: 60 }, ttlMs: Math.max(1, policy.deadlineHours) * HOUR_MS, rolloutId: rollout.id, ringId: r.ring_id });
+          reboots.push({ hostId: r.host_id, action: 'reboot', target: rollout.name.slice(0, 200), params: { reason: `Patchfleet rollout ${rollout.id}`, delaySec: REBOOT_DELAY_SEC }, ttlMs: Math.max(1, policy.deadlineHours) * HOUR_MS, rolloutId: rollout.id, ringId: r.ring_id });
+          // A reboot is expected: the host must come back with another boot id within the grace period (nothing to compare without a boot id).
+          if (r.boot_id_before) {
+            patch.bootState = 'expected';
+            patch.rebootDueBy = new Date(d.now + ((ring?.health.rebootGraceMin ?? DEFAULT_RING_HEALTH.rebootGraceMin) * 60 + REBOOT_DELAY_SEC) * 1000);
+          }
         }
       }
+    } else if (undelivered) {
+      // The whole rollout rolling back orders it again from 'succeeded'; a single host's rollback (a tripped gate's) waits for its next order.
+      next = rollout.state === 'rolling-back' ? 'succeeded' : 'rolling-back';
     } else {
-      next = undelivered ? 'succeeded' : r.state === 'succeeded' ? 'rolled-back' : 'rollback-failed';
+      next = r.state === 'succeeded' ? 'rolled-back' : 'rollback-failed';
     }
     await d.tx
       .update(rolloutHosts)
-      .set({ ...patch, state: next, stateAt: at, commandId: next === 'pending' || (next === 'succeeded' && r.host_state === 'rolling-back') ? null : r.command_id, errorCode: next === 'failed' || next === 'rollback-failed' ? (r.error_code ?? Errors.COMMAND_FAILED.code) : null })
+      .set({ ...patch, state: next, stateAt: at, commandId: next === 'pending' || (undelivered && r.host_state === 'rolling-back') ? null : r.command_id, errorCode: next === 'failed' || next === 'rollback-failed' ? (r.error_code ?? Errors.COMMAND_FAILED.code) : null })
       .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.hostId, r.host_id)));
   }
   if (reboots.length === 0) return [];
@@ -142,8 +175,13 @@ interface RingCounts {
   installing: number;
   succeeded: number;
   failed: number;
+  /** Hosts rolling back by themselves (a tripped gate's rollback). */
+  rollingBack: number;
+  /** Hosts still in the ring's run: pending, installing, succeeded or failed (not skipped, blocked or rolled back). */
   total: number;
 }
+
+const NO_HOSTS: RingCounts = { pending: 0, installing: 0, succeeded: 0, failed: 0, rollingBack: 0, total: 0 };
 
 async function ringCounts(tx: Tx, rolloutId: string): Promise<Map<string, RingCounts>> {
   const rows = await tx
@@ -153,9 +191,12 @@ async function ringCounts(tx: Tx, rolloutId: string): Promise<Map<string, RingCo
     .groupBy(rolloutHosts.ringId, rolloutHosts.state);
   const out = new Map<string, RingCounts>();
   for (const r of rows) {
-    const c = out.get(r.ringId) ?? { pending: 0, installing: 0, succeeded: 0, failed: 0, total: 0 };
-    if (r.state === 'pending' || r.state === 'installing' || r.state === 'succeeded' || r.state === 'failed') c[r.state] += Number(r.n);
-    if (r.state !== 'skipped') c.total += Number(r.n);
+    const c = out.get(r.ringId) ?? { ...NO_HOSTS };
+    if (r.state === 'pending' || r.state === 'installing' || r.state === 'succeeded' || r.state === 'failed') {
+      c[r.state] += Number(r.n);
+      c.total += Number(r.n);
+    }
+    if (r.state === 'rolling-back') c.rollingBack += Number(r.n);
     out.set(r.ringId, c);
   }
   return out;
@@ -186,11 +227,46 @@ async function setRolloutState(d: TickDeps, rollout: Rollout, state: Rollout['st
   d.log.info({ rolloutId: rollout.id, state, reason }, 'rollout state');
 }
 
+/** Runs the health gates of a live rollout with a ring installing or soaking (undefined when none is). */
+async function gatesOf(d: TickDeps, rollout: Rollout): Promise<RolloutGates | undefined> {
+  const watched = await d.tx
+    .select({ ringId: rolloutRings.ringId })
+    .from(rolloutRings)
+    .where(and(eq(rolloutRings.rolloutId, rollout.id), inArray(rolloutRings.state, ['installing', 'soaking'])));
+  if (watched.length === 0) return undefined;
+  const health = new Map((await d.tx.select({ id: rings.id, health: rings.health }).from(rings)).map((r) => [r.id, r.health]));
+  return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety }, rollout, health, watched.map((w) => w.ringId));
+}
+
+const DECISION_RANK: Record<PatchDecision['decision'], number> = { 'deploy-now': 0, stage: 1, hold: 2, block: 3 };
+
+/** The strictest decision over the rollout's patches, with the reasons of the patches that set it. */
+function strictest(decisions: ReadonlyMap<string, PatchDecision>): { decision: PatchDecision['decision']; cautious: boolean; why: string } {
+  const all = [...decisions.values()];
+  const worst = all.reduce<PatchDecision['decision']>((w, x) => (DECISION_RANK[x.decision] > DECISION_RANK[w] ? x.decision : w), 'deploy-now');
+  const why = all
+    .filter((x) => x.decision === worst)
+    .map((x) => `${x.patchId}${x.reasons.length > 0 ? `: ${x.reasons.join('; ')}` : ''}`)
+    .join(' | ');
+  return { decision: worst, cautious: all.some((x) => x.cautious), why };
+}
+
 /** Moves the rings of an active rollout along and orders installs. Returns the hosts given commands. */
-async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
+async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | undefined): Promise<string[]> {
+  const safety = d.safety ?? defaultSafety;
   const ringRows = await d.tx.select().from(rolloutRings).where(eq(rolloutRings.rolloutId, rollout.id)).orderBy(rolloutRings.position);
   const policies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
+  const patchIds = cohortPatchIds(rollout.content);
+  // Blocks (from this rollout's gates or another's) take the covered pending hosts out of the run.
+  if (!gates || gates.blocked.size > 0) {
+    const blocked = await blockPendingHosts(d.tx, rollout.id, patchIds, new Date(d.now));
+    if (blocked.length > 0) await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.hosts_blocked', targetType: 'rollout', targetId: rollout.id, details: { hosts: blocked, reason: 'an active block covers their class' } });
+  }
   const counts = await ringCounts(d.tx, rollout.id);
+  const decision = strictest(await safety.decisionsFor(d.tx, patchIds, new Date(d.now)));
+  const firstPosition = ringRows[0]?.position ?? 0;
+  // A hold that comes with class blocks is already applied class by class (the blocked classes are out of the run): the other classes go on.
+  const classHeld = decision.decision === 'hold' && gates !== undefined && gates.blocked.size > 0 && !gates.blocked.has('*');
   // Plain values in sql`` reach the driver unconverted: a Date fails on postgres-js, so ISO text with a cast.
   const nowText = new Date(d.now).toISOString();
   const freezes = await d.tx
@@ -201,7 +277,8 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
   let previousPassed = true;
   for (const ring of ringRows) {
     const policy = policies.get(ring.ringId);
-    const c = counts.get(ring.ringId) ?? { pending: 0, installing: 0, succeeded: 0, failed: 0, total: 0 };
+    const c = counts.get(ring.ringId) ?? { ...NO_HOSTS };
+    const soakMs = rollout.expedite || !policy ? 0 : policy.soakHours * HOUR_MS * (decision.cautious ? 2 : 1);
     if (!policy || ring.state === 'halted' || ring.state === 'cancelled') {
       previousPassed = false;
       continue;
@@ -224,6 +301,8 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
     if (ring.state === 'scheduled') {
       const approvals = ring.approvalsNeeded > 0 ? await countApprovals(d.tx, rollout.id, ring.ringId) : 0;
       if (freeze) await setNote(d, rollout, ring, `change freeze until ${freeze.endsAt.toISOString()}: ${freeze.reason}`);
+      else if (decision.decision === 'block') await setNote(d, rollout, ring, `reliability decision: block (${decision.why})`);
+      else if (decision.decision === 'hold' && !classHeld && ring.position > firstPosition) await setNote(d, rollout, ring, `reliability decision: hold, no further than the first ring (${decision.why})`);
       else if (approvals < ring.approvalsNeeded) await setNote(d, rollout, ring, `awaiting approval (${approvals} of ${ring.approvalsNeeded})`);
       else if (!window) await setNote(d, rollout, ring, 'waiting for a maintenance window');
       else await setRingState(d, rollout, ring, 'installing', { startedAt: new Date(d.now) });
@@ -240,7 +319,7 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
       }
     }
     if ((ring.state === 'installing' || ring.state === 'soaking' || ring.state === 'passed') && c.pending > 0 && window && !freeze) {
-      const hosts = await orderWave(d, rollout, ring, policy, c, window.end);
+      const hosts = await orderWave(d, rollout, ring, policy, c, window.end, decision.cautious);
       c.pending -= hosts.length;
       c.installing += hosts.length;
       issued.push(...hosts);
@@ -250,16 +329,25 @@ async function advance(d: TickDeps, rollout: Rollout): Promise<string[]> {
       const enough = c.succeeded >= needed && (c.pending === 0 || c.succeeded >= Math.max(needed, 1));
       if (c.total === 0) await setRingState(d, rollout, ring, 'passed', { finishedAt: new Date(d.now) }, { hosts: 0 });
       else if (c.installing === 0 && enough) {
-        const soakMs = rollout.expedite ? 0 : policy.soakHours * HOUR_MS;
-        await setRingState(d, rollout, ring, 'soaking', { soakUntil: new Date(d.now + soakMs) }, { succeeded: c.succeeded, failed: c.failed, pending: c.pending });
+        await setRingState(d, rollout, ring, 'soaking', { soakUntil: new Date(d.now + soakMs) }, { succeeded: c.succeeded, failed: c.failed, pending: c.pending, ...(decision.cautious ? { cautious: true } : {}) });
       }
     }
     if (ring.state === 'soaking' && ring.soakUntil && d.now >= ring.soakUntil.getTime()) {
-      await setRingState(d, rollout, ring, 'passed', { finishedAt: new Date(d.now) }, { succeeded: c.succeeded, failed: c.failed, pending: c.pending });
+      // Promoted only when its classes passed the gates: a class with too little health evidence holds the ring one more soak (at least an hour), then passes with the shortfall recorded.
+      const { short, noData } = gates ? classesShortOfExposure(gates, ring.ringId, soakMs / d.speed / HOUR_MS) : { short: [], noData: [] };
+      const ceiling = ring.soakUntil.getTime() + Math.max(soakMs, HOUR_MS);
+      const words = short.map((x) => `${describeClass(x.hostClass)} (${x.have.toFixed(2)} of ${x.need.toFixed(2)} host-hours)`).join('; ');
+      if (short.length > 0 && d.now < ceiling) {
+        await setNote(d, rollout, ring, `health gate: too little evidence yet for ${words}; passes without it at ${new Date(ceiling).toISOString()}`);
+      } else {
+        await setRingState(d, rollout, ring, 'passed', { finishedAt: new Date(d.now) }, { succeeded: c.succeeded, failed: c.failed, pending: c.pending, gate: short.length > 0 ? { passedAtCeiling: true, shortOfEvidence: short, noHealthData: noData } : noData.length > 0 ? { passed: true, noHealthData: noData } : 'passed' });
+        if (short.length > 0) await setNote(d, rollout, ring, `health gate: passed at its ceiling with too little evidence for ${words}`);
+        await safety.refreshScores(d.tx, patchIds, new Date(d.now));
+      }
     }
     previousPassed = ring.state === 'passed';
   }
-  const left = [...counts.values()].reduce((a, c) => a + c.pending + c.installing, 0);
+  const left = [...counts.values()].reduce((a, c) => a + c.pending + c.installing + c.rollingBack, 0);
   if (ringRows.every((r) => r.state === 'passed') && left === 0) await setRolloutState(d, rollout, 'completed', null);
   return issued;
 }
@@ -282,10 +370,12 @@ function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<st
  * `waveSize` (a new wave only once the last one finished) and never more
  * than `maxConcurrent` at once. Commands expire when the window closes.
  */
-async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number): Promise<string[]> {
-  if (policy.waveSize > 0 && c.installing > 0) return [];
+async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number, cautious: boolean): Promise<string[]> {
+  // Cautious (low confidence in the patch's reliability): half the waves, at least one host; "whole ring" becomes half of it.
+  const waveSize = cautious ? Math.max(1, policy.waveSize > 0 ? Math.floor(policy.waveSize / 2) : Math.ceil(c.total / 2)) : policy.waveSize;
+  if (waveSize > 0 && c.installing > 0) return [];
   const capacity = policy.maxConcurrent > 0 ? policy.maxConcurrent - c.installing : Number.POSITIVE_INFINITY;
-  const size = Math.min(capacity, policy.waveSize > 0 ? policy.waveSize : Number.POSITIVE_INFINITY);
+  const size = Math.min(capacity, waveSize > 0 ? waveSize : Number.POSITIVE_INFINITY);
   if (size <= 0) return [];
   const pending = await d.tx
     .select()
@@ -315,7 +405,8 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   const at = new Date(d.now);
   await d.tx.execute(sql`
     update rollout_hosts rh set state = 'installing', state_at = ${at.toISOString()}::timestamptz, command_id = v.command_id,
-      install_command_id = v.command_id, attempts = rh.attempts + 1, wave = ${wave}
+      install_command_id = v.command_id, attempts = rh.attempts + 1, wave = ${wave},
+      boot_id_before = (select coalesce(h.boot_id, nullif(h.facts ->> 'bootId', '')) from hosts h where h.id = rh.host_id), boot_state = 'none', reboot_due_by = null
     from ${commandRecordset(rows)} where rh.rollout_id = ${rollout.id} and rh.host_id = v.host_id`);
   await d.tx.update(rolloutRings).set({ wave, note: null }).where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
   ring.wave = wave;

@@ -3,6 +3,31 @@ import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db } from '../db/index';
 import { rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent } from '../db/schema/index';
+import { resultRows } from '../catalog/rows/sync-rows';
+import { hostClassSql } from '../safety/host-class';
+import { incidentsOfRollout } from '../safety/incidents';
+
+/**
+ * A ring's health gate: not-started (waiting, scheduled), watching
+ * (installing, soaking: cohorts judged every round), passed, stopped
+ * (halted, cancelled); the classes of its hosts whose gate tripped in this
+ * rollout (blocked, rolled back by policy; see the incidents).
+ */
+export interface RingGateView {
+  state: 'not-started' | 'watching' | 'passed' | 'stopped';
+  trippedClasses: string[];
+}
+
+/** An incident of this rollout, in short. */
+export interface RolloutIncidentView {
+  id: string;
+  gate: string;
+  hostClass: string | null;
+  scope: string;
+  state: string;
+  summary: string;
+  openedAt: string;
+}
 
 export interface RolloutRingView {
   ring: string;
@@ -17,6 +42,7 @@ export interface RolloutRingView {
   approvals: { needed: number; by: string[] };
   hosts: Record<string, number>;
   deadlineMissed: number;
+  gate: RingGateView;
 }
 
 export interface RolloutView {
@@ -32,6 +58,7 @@ export interface RolloutView {
   updatedAt: string;
   hosts: Record<string, number>;
   rings: RolloutRingView[];
+  incidents: RolloutIncidentView[];
 }
 
 export interface RolloutHostView {
@@ -47,9 +74,14 @@ export interface RolloutHostView {
   rebootRequired: boolean;
   errorCode: string | null;
   deadlineMissedAt: string | null;
+  /** When the install succeeded (rollout clock). */
+  installedAt: string | null;
+  /** none | expected | back | failed: the reboot check after the install. */
+  bootState: string;
+  rebootDueBy: string | null;
 }
 
-export async function listRollouts(db: Db, limit = 50): Promise<Omit<RolloutView, 'rings'>[]> {
+export async function listRollouts(db: Db, limit = 50): Promise<Omit<RolloutView, 'rings' | 'incidents'>[]> {
   const rows = await db.select().from(rollouts).orderBy(desc(rollouts.createdAt)).limit(limit);
   const counts = await hostCounts(db, undefined);
   return rows.map((r) => ({ ...base(r), hosts: counts.get(r.id) ?? {} }));
@@ -70,6 +102,16 @@ export async function getRollout(db: Db, id: string): Promise<RolloutView> {
     .from(rolloutHosts)
     .where(and(eq(rolloutHosts.rolloutId, id), isNotNull(rolloutHosts.deadlineMissedAt)))
     .groupBy(rolloutHosts.ringId);
+  const incidents = await incidentsOfRollout(db, id);
+  const classesByRing = new Map<string, Set<string>>();
+  if (incidents.length > 0) {
+    const rows = resultRows<{ ring_id: string; cls: string }>(
+      await db.execute(sql`select distinct rh.ring_id, ${hostClassSql('h')} as cls from rollout_hosts rh join hosts h on h.id = rh.host_id where rh.rollout_id = ${id}`),
+    );
+    for (const r of rows) classesByRing.set(r.ring_id, (classesByRing.get(r.ring_id) ?? new Set()).add(r.cls));
+  }
+  const gateState = (state: string): RingGateView['state'] =>
+    state === 'installing' || state === 'soaking' ? 'watching' : state === 'passed' ? 'passed' : state === 'halted' || state === 'cancelled' ? 'stopped' : 'not-started';
   const total: Record<string, number> = {};
   const rings = ringRows.map((r): RolloutRingView => {
     const hosts: Record<string, number> = {};
@@ -90,9 +132,18 @@ export async function getRollout(db: Db, id: string): Promise<RolloutView> {
       approvals: { needed: r.approvalsNeeded, by: approvals.filter((a) => a.ringId === r.ringId).map((a) => a.approverName) },
       hosts,
       deadlineMissed: Number(missed.find((m) => m.ringId === r.ringId)?.n ?? 0),
+      gate: {
+        state: gateState(r.state),
+        trippedClasses: [...new Set(incidents.filter((i) => i.hostClass !== null && classesByRing.get(r.ringId)?.has(i.hostClass)).map((i) => i.hostClass as string))].sort(),
+      },
     };
   });
-  return { ...base(row), hosts: total, rings };
+  return {
+    ...base(row),
+    hosts: total,
+    rings,
+    incidents: incidents.map((i) => ({ id: i.id, gate: i.gate, hostClass: i.hostClass, scope: i.scope, state: i.state, summary: i.summary, openedAt: i.openedAt })),
+  };
 }
 
 export async function getRolloutHosts(db: Db, id: string): Promise<RolloutHostView[]> {
@@ -111,10 +162,13 @@ export async function getRolloutHosts(db: Db, id: string): Promise<RolloutHostVi
     rebootRequired: h.rebootRequired,
     errorCode: h.errorCode,
     deadlineMissedAt: h.deadlineMissedAt?.toISOString() ?? null,
+    installedAt: h.installedAt?.toISOString() ?? null,
+    bootState: h.bootState,
+    rebootDueBy: h.rebootDueBy?.toISOString() ?? null,
   }));
 }
 
-function base(r: typeof rollouts.$inferSelect): Omit<RolloutView, 'rings' | 'hosts'> {
+function base(r: typeof rollouts.$inferSelect): Omit<RolloutView, 'rings' | 'hosts' | 'incidents'> {
   return {
     id: r.id,
     name: r.name,

@@ -156,6 +156,9 @@ export const Errors = defineErrors({
   /** A health frame from an agent that did not list the capability health/1 in its hello. */
   HEALTH_NOT_NEGOTIATED: { code: 'PF_ERR_HEALTH_NOT_NEGOTIATED', status: 400, retryable: false, message: 'health frames need the capability health/1 in hello' },
   PROBE_NAME_TAKEN: { code: 'PF_ERR_PROBE_NAME_TAKEN', status: 409, retryable: false, message: 'a probe with this name already exists' },
+  // Health gates, blocks and incidents (planner-safety)
+  /** Lifting a block that is no longer active (already lifted). */
+  BLOCK_STATE: { code: 'PF_ERR_BLOCK_STATE', status: 409, retryable: false, message: 'the block is not active' },
   // Advisory feed parsers
   /** The data is not in the format we know: syntax, a missing part, a value out of range. Retrying the same file cannot help. */
   FEED_PARSE: { code: 'PF_ERR_FEED_PARSE', status: 400, retryable: false, message: 'advisory feed data is malformed' },

@@ -33,7 +33,18 @@ const RingSettings = {
     { additionalProperties: false },
   ),
   approvalRequired: Type.Boolean(),
+  health: Type.Object(
+    {
+      rollback: Type.Union([Type.Literal('harmed'), Type.Literal('cohort'), Type.Literal('none')], { description: 'after a tripped gate roll back the harmed hosts, every patched host of the class (cohort), or none' }),
+      rebootGraceMin: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, description: 'minutes a host has to come back with a new boot id after an install that reboots' }),
+      alpha: Type.Number({ exclusiveMinimum: 0, maximum: 0.2, description: "the gates' anytime-valid false-trip bound" }),
+    },
+    { additionalProperties: false },
+  ),
 };
+
+/** On create and edit, health fields may be given one by one (unset ones keep their value or the default). */
+const HealthInput = Type.Partial(RingSettings.health, { additionalProperties: false });
 
 const optional = (props: Record<string, TSchema>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)]));
 
@@ -67,7 +78,7 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
     '/api/v1/rings',
     {
       config: { auth: 'admin' },
-      schema: { summary: 'Create a ring', tags: ['rollout'], body: Type.Object({ ...optional(RingSettings), name: RingSettings.name }, { additionalProperties: false }), response: { 201: RingView, '4xx': ErrorResponse } },
+      schema: { summary: 'Create a ring', tags: ['rollout'], body: Type.Object({ ...optional(RingSettings), health: Type.Optional(HealthInput), name: RingSettings.name }, { additionalProperties: false }), response: { 201: RingView, '4xx': ErrorResponse } },
     },
     async (req, reply) => {
       const body = req.body as RingInput & { name: string };
@@ -96,7 +107,7 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
     '/api/v1/rings/:id',
     {
       config: { auth: 'admin' },
-      schema: { summary: 'Change ring settings', tags: ['rollout'], params: IdParam, body: Type.Object(optional(RingSettings), { additionalProperties: false, minProperties: 1 }), response: { 200: RingView, '4xx': ErrorResponse } },
+      schema: { summary: 'Change ring settings', tags: ['rollout'], params: IdParam, body: Type.Object({ ...optional(RingSettings), health: Type.Optional(HealthInput) }, { additionalProperties: false, minProperties: 1 }), response: { 200: RingView, '4xx': ErrorResponse } },
     },
     async (req) => {
       const { id } = req.params as { id: string };

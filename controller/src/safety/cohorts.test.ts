@@ -1,0 +1,108 @@
+/** Cohort numbers on seeded health data (PGlite, or PostgreSQL with DATABASE_URL). */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { HOUR, MIN, RolloutKit, T0 } from '../rollout/rollout-kit.test-support';
+import { hosts } from '../db/schema/index';
+import { hostClassOf } from '../rollout/assign-rings';
+import { assignableHost } from '../rollout/ring-store';
+import { resultRows } from '../catalog/rows/sync-rows';
+import { cohortPatchIds, measureCohorts } from './cohorts';
+import { hostClassSql } from './host-class';
+import { seedSamples, setRole } from './safety-kit.test-support';
+
+let kit: RolloutKit;
+beforeEach(async () => {
+  kit = await RolloutKit.open();
+});
+afterEach(async () => {
+  await kit.cleanup();
+});
+
+const WEB = JSON.stringify(['', '', '', 'web']);
+const DB = JSON.stringify(['', '', '', 'db']);
+
+/** Test ring: web w1, w2 and db d1 patched at T0+30m; First ring: web w3, w4 unpatched (controls). */
+async function patchedAtHalfPast(): Promise<string> {
+  await kit.addHosts(['w1', 'w2', 'd1'], 'Test');
+  await kit.addHosts(['w3', 'w4'], 'First');
+  await setRole(kit.db, ['w1', 'w2', 'w3', 'w4'], 'web');
+  await setRole(kit.db, ['d1'], 'db');
+  const id = await kit.start(T0);
+  expect((await kit.tick(T0, ['w1', 'w2', 'd1', 'w3', 'w4'])).sort()).toEqual(['d1', 'w1', 'w2']);
+  for (const h of ['w1', 'w2', 'd1']) await kit.finish(h, T0 + 30 * MIN, 'succeeded', { replaced: [{ name: 'openssl', from: '1.0-1', to: '1.1-1' }] });
+  await kit.tick(T0 + 30 * MIN);
+  expect((await kit.host(id, 'w1')).installedAt).toEqual(new Date(T0 + 30 * MIN));
+  return id;
+}
+
+describe('measureCohorts', () => {
+  it('counts patched hosts from their install against controls over the same hours, hourly roll-ups for whole hours and raw samples for the rest, never twice', async () => {
+    const id = await patchedAtHalfPast();
+    // w1 crashes in every 5-minute sample after its install; w3 (a control) once an hour; hourly roll-ups exist up to T0+3h.
+    await seedSamples(
+      kit.db,
+      ['w1', 'w2', 'w3', 'w4', 'd1'],
+      T0 - 2 * HOUR,
+      T0 + 3 * HOUR,
+      5 * MIN,
+      (h, t) => ({ appCrashes: (h === 'w1' && t >= T0 + 30 * MIN) || (h === 'w3' && t % HOUR === 0) ? 1 : 0 }),
+      { hourlyBefore: T0 + 3 * HOUR },
+    );
+    const rollout = await kit.rollout(id);
+    const now = T0 + 3 * HOUR;
+    const cohorts = await kit.db.transaction((tx) => measureCohorts(tx, rollout, { now, realNow: now, speed: 1 }));
+    expect(cohorts.map((c) => c.hostClass)).toEqual([DB, WEB]);
+    const web = cohorts[1]?.evidence;
+    expect(web).toMatchObject({ patchId: 'pkg:openssl=1.1-1', hostClass: WEB, mode: 'controls', patchedHosts: 2, controlHosts: 2, hoursSinceFirstInstall: 2.5 });
+    // 2 hosts x 2.5 h each side; w1: 30 samples with a crash; w3: the samples starting at T0+1h and T0+2h.
+    expect(web?.counts['app-crash']).toEqual({ patchedEvents: 30, patchedHostHours: 5, controlEvents: 2, controlHostHours: 5 });
+    expect(web?.installs).toEqual({ trials: 2, failures: 0, baselineTrials: 100, baselineFailures: 1 });
+    expect(web?.boots).toEqual({ trials: 0, failures: 0, baselineTrials: 100, baselineFailures: 0 });
+    // db has no unpatched host: before/after on d1, the same 2.5 h before its install.
+    const db = cohorts[0]?.evidence;
+    expect(db).toMatchObject({ mode: 'before-after', patchedHosts: 1 });
+    expect(db?.counts['app-crash']).toEqual({ patchedEvents: 0, patchedHostHours: 2.5, controlEvents: 0, controlHostHours: 2.5 });
+  });
+
+  it('counts a signal only where its source was available, and works at seconds scale on raw samples', async () => {
+    const id = await patchedAtHalfPast();
+    // 2-second samples for two minutes after the install; kernel crashes unreadable (null) everywhere; w2 probes fail in each sample.
+    const start = T0 + 30 * MIN;
+    await seedSamples(kit.db, ['w1', 'w2', 'w3', 'w4', 'd1'], start - 2 * MIN, start + 2 * MIN, 2000, (h, t) => ({ kernelCrashes: null, probeRuns: 1, probeFailures: h === 'w2' && t >= start ? 1 : 0 }));
+    const rollout = await kit.rollout(id);
+    const now = start + 2 * MIN;
+    const [, web] = await kit.db.transaction((tx) => measureCohorts(tx, rollout, { now, realNow: now, speed: 1 }));
+    expect(web?.evidence.counts['kernel-crash']).toBeUndefined();
+    expect(web?.evidence.counts['probe-failure']).toEqual({ patchedEvents: 60, patchedHostHours: (2 * 120) / 3600, controlEvents: 0, controlHostHours: (2 * 120) / 3600 });
+  });
+
+  it('moves install times to the wall clock when the rollout clock runs faster', async () => {
+    const id = await patchedAtHalfPast();
+    const rollout = await kit.rollout(id);
+    // Rollout clock 60x: 60 virtual minutes after the install are one real minute; the wall clock is at W.
+    const W = Date.UTC(2026, 5, 1, 12, 0, 0);
+    await seedSamples(kit.db, ['w1', 'w2', 'w3', 'w4', 'd1'], W - 5 * MIN, W, 10_000, (h) => ({ appCrashes: h === 'w1' ? 1 : 0 }));
+    const [, web] = await kit.db.transaction((tx) => measureCohorts(tx, rollout, { now: T0 + 90 * MIN, realNow: W, speed: 60 }));
+    // Patched since W - 1 min: 6 samples each of w1 and w2.
+    expect(web?.evidence.counts['app-crash']).toMatchObject({ patchedEvents: 6, patchedHostHours: (2 * 60) / 3600 });
+    expect(web?.firstInstallWall).toBe(W - MIN);
+  });
+
+  it('keys package-only rollouts by pkg:NAME=VERSION', () => {
+    expect(cohortPatchIds({ patches: ['USN-1-1'], packages: [{ name: 'a', version: '2.0' }] })).toEqual(['USN-1-1', 'pkg:a=2.0']);
+  });
+});
+
+describe('hostClassSql', () => {
+  it('gives the string hostClassOf(assignableHost(row)) gives, whatever the facts hold', async () => {
+    const rows: { id: string; osId: string; osVersion: string; hwModel: string; labels: Record<string, string>; facts: Record<string, unknown> | null }[] = [
+      { id: 'c1', osId: 'ubuntu', osVersion: '22.04', hwModel: 'X1', labels: { role: 'web' }, facts: null },
+      { id: 'c2', osId: 'ubuntu', osVersion: '22.04', hwModel: 'X1', labels: {}, facts: { os: { id: 'debian', version: '12', build: '6.1.0-9' }, hardware: { model: 'R650 "big"' } } },
+      { id: 'c3', osId: 'windows', osVersion: '10.0', hwModel: '', labels: { role: 'db' }, facts: { os: { build: '', version: '' }, hardware: { model: 42 } } },
+      { id: 'c4', osId: '', osVersion: '', hwModel: 'Ü\\n', labels: { role: 'a\tb' }, facts: { os: { build: 19045 } } },
+    ];
+    await kit.db.insert(hosts).values(rows.map((r) => ({ ...r, hostname: r.id, enrolledAt: new Date(T0) })));
+    const got = resultRows<{ id: string; cls: string }>(await kit.db.execute(sql`select h.id, ${hostClassSql('h')} as cls from hosts h order by h.id`));
+    expect(got).toEqual(rows.map((r) => ({ id: r.id, cls: hostClassOf(assignableHost(r)) })));
+  });
+});

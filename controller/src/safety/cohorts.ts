@@ -1,0 +1,265 @@
+/**
+ * Cohorts: for one live rollout, per host class among its patched hosts,
+ * the patched hosts since their install against controls (active hosts of
+ * the class this rollout has not patched) over the same hours, in online
+ * host-hours; before/after on the same hosts when the class has no
+ * controls with health data. One set-based statement per rollout (GROUP BY
+ * class), never a query per host.
+ *
+ * Patch ids: a rollout installs its content as one unit, so every patch of
+ * it shares one cohort per class (the evidence cannot tell them apart); a
+ * package-only rollout's ids are `pkg:NAME=VERSION` (cohortPatchIds).
+ *
+ * Time: health samples carry wall-clock times, installs the rollout clock;
+ * an install time is moved to the wall clock with the rollout clock's speed
+ * (wall = realNow - (now - installedAt) / speed: the identity in production).
+ *
+ * Precision and bounded work: whole hours come from health_hourly, the
+ * partial hour at a window's start and the recent hours (the last whole hour
+ * may not be rolled up yet: ROLLUP_LAG_MS) from raw health_samples, each
+ * through the (host_id, period_start) index over at most about two hours per
+ * host. A class with more than `maxHostsPerSide` hosts on one side is
+ * measured on a deterministic hash sample of that side (the test compares
+ * rates; beyond a few thousand hosts more exposure adds no power). Raw
+ * samples count a signal's exposure only where its counter is not null
+ * (source available); the hourly roll-up has no per-signal availability, so
+ * there the covered time counts for every signal.
+ */
+import { sql } from 'drizzle-orm';
+import type { Tx } from '../db/index';
+import { resultRows } from '../catalog/rows/sync-rows';
+import type { RolloutContent } from '../db/schema/index';
+import { COUNT_SIGNALS, type CohortEvidence, type CountEvidence, type CountSignal, type OutcomeEvidence } from './gate-types';
+import { hostClassSql } from './host-class';
+
+const HOUR_MS = 3_600_000;
+/** How long after an hour ends before its roll-up is trusted (raw samples cover it until then). */
+export const ROLLUP_LAG_MS = 15 * 60_000;
+/** Hosts measured per side and class (a hash sample beyond). */
+export const MAX_HOSTS_PER_SIDE = 1500;
+/** Weak baselines when a class has little history: install failures 1 in 100, boot failures 0 in 100. */
+export const WEAK_INSTALL_BASELINE = { trials: 100, failures: 1 };
+export const WEAK_BOOT_BASELINE = { trials: 100, failures: 0 };
+const MIN_HISTORY_TRIALS = 20;
+/** How far back other rollouts count toward a class's baseline. */
+const HISTORY_DAYS = 180;
+
+const COLUMN: Record<CountSignal, string> = {
+  'app-crash': 'app_crashes',
+  'kernel-crash': 'kernel_crashes',
+  'service-failure': 'service_failures',
+  'unexpected-shutdown': 'unexpected_shutdowns',
+  'probe-failure': 'probe_failures',
+};
+
+/** The patch ids a rollout's cohorts and blocks are keyed by: its catalog patches, and `pkg:NAME=VERSION` per explicit package. */
+export function cohortPatchIds(content: RolloutContent): string[] {
+  return [...content.patches, ...content.packages.map((p) => `pkg:${p.name}=${p.version}`)];
+}
+
+export interface CohortClock {
+  /** Rollout clock (ms). */
+  now: number;
+  /** Wall clock (ms): health samples are on it. */
+  realNow: number;
+  /** Rollout clock speed (virtual ms per real ms). */
+  speed: number;
+}
+
+/** One class's cohort and what the planner needs beside the evidence. */
+export interface ClassCohort {
+  hostClass: string;
+  evidence: CohortEvidence;
+  /** First install of the class on the wall clock (ms). */
+  firstInstallWall: number;
+}
+
+/**
+ * Measures every class cohort of rollout `rolloutId` (classes listed in
+ * `skipClasses`, e.g. already blocked, are left out).
+ */
+export async function measureCohorts(
+  tx: Tx,
+  rollout: { id: string; content: RolloutContent },
+  clock: CohortClock,
+  opts: { skipClasses?: ReadonlySet<string>; maxHostsPerSide?: number } = {},
+): Promise<ClassCohort[]> {
+  const patchIds = cohortPatchIds(rollout.content);
+  const cap = opts.maxHostsPerSide ?? MAX_HOSTS_PER_SIDE;
+  const real = new Date(clock.realNow).toISOString();
+  const now = new Date(clock.now).toISOString();
+  const boundary = new Date(Math.floor((clock.realNow - ROLLUP_LAG_MS) / HOUR_MS) * HOUR_MS).toISOString();
+  const cls = hostClassSql('h');
+  const sums = COUNT_SIGNALS.map((s) => {
+    const c = COLUMN[s];
+    return sql.raw(`sum(${c})::float8 as "${s}:e", sum(${c}_s)::float8 as "${s}:s"`);
+  });
+  const hourlyCols = COUNT_SIGNALS.map((s) => sql.raw(`hh.${COLUMN[s]} as ${COLUMN[s]}, hh.covered_sec as ${COLUMN[s]}_s`));
+  const rawCols = COUNT_SIGNALS.map((s) => sql.raw(`s.${COLUMN[s]} as ${COLUMN[s]}, case when s.${COLUMN[s]} is not null then extract(epoch from s.period_end - s.period_start) end as ${COLUMN[s]}_s`));
+
+  const rows = resultRows<Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' }>(
+    await tx.execute(sql`
+      with hc as (
+        select h.id, ${cls} as cls from hosts h where h.status = 'active'
+      ),
+      p_all as (
+        select rh.host_id, hc.cls,
+          ${real}::timestamptz - (${now}::timestamptz - rh.installed_at) / ${clock.speed}::float8 as since
+        from rollout_hosts rh join hc on hc.id = rh.host_id
+        where rh.rollout_id = ${rollout.id} and rh.state = 'succeeded' and rh.installed_at is not null
+      ),
+      classes as (
+        select cls, min(since) as since from p_all group by cls
+      ),
+      c_all as (
+        select hc.id as host_id, hc.cls from hc join classes k on k.cls = hc.cls
+        where not exists (
+          select 1 from rollout_hosts rh where rh.rollout_id = ${rollout.id} and rh.host_id = hc.id
+            and (rh.installed_at is not null or rh.state not in ('pending', 'blocked', 'skipped')))
+      ),
+      p_s as (
+        select host_id, cls, since from (select p.*, count(*) over (partition by cls) as n from p_all p) x
+        where abs(hashtext(host_id)) % greatest(1, ceil(n / ${cap}::float8))::int = 0
+      ),
+      c_s as (
+        select host_id, cls from (select c.*, count(*) over (partition by cls) as n from c_all c) x
+        where abs(hashtext(host_id)) % greatest(1, ceil(n / ${cap}::float8))::int = 0
+      ),
+      w as (
+        select host_id, cls, 'p' as side, since as f, ${real}::timestamptz as t from p_s
+        union all
+        select c.host_id, c.cls, 'c', k.since, ${real}::timestamptz from c_s c join classes k on k.cls = c.cls
+        union all
+        select host_id, cls, 'b', since - (${real}::timestamptz - since), since from p_s
+      ),
+      wb as (
+        select w.*,
+          date_trunc('hour', f) + case when f = date_trunc('hour', f) then interval '0 hours' else interval '1 hour' end as h0,
+          least(date_trunc('hour', t), ${boundary}::timestamptz) as h1
+        from w where t > f
+      ),
+      parts as (
+        select wb.cls, wb.side, ${sql.join(hourlyCols, sql`, `)}
+        from wb join health_hourly hh on hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.h1
+        union all
+        select wb.cls, wb.side, ${sql.join(rawCols, sql`, `)}
+        from wb join health_samples s on s.host_id = wb.host_id and s.period_start >= wb.f and s.period_start < least(wb.h0, wb.t)
+        union all
+        select wb.cls, wb.side, ${sql.join(rawCols, sql`, `)}
+        from wb join health_samples s on s.host_id = wb.host_id and s.period_start >= greatest(wb.h0, wb.h1) and s.period_start < wb.t
+      ),
+      counts as (
+        select 'p' as side, cls, count(*)::int as n from p_all group by cls
+        union all
+        select 'c', cls, count(*)::int from c_all group by cls
+      )
+      select k.cls, sides.side, extract(epoch from k.since) * 1000 as since_ms, coalesce(n.n, 0) as hosts, ${sql.join(sums, sql`, `)}
+      from classes k
+      cross join (values ('p'), ('c'), ('b')) as sides(side)
+      left join parts on parts.cls = k.cls and parts.side = sides.side
+      left join counts n on n.cls = k.cls and n.side = (case when sides.side = 'b' then 'p' else sides.side end)
+      group by k.cls, sides.side, k.since, n.n`),
+  );
+
+  const outcomes = await outcomeCounts(tx, rollout.id, new Date(clock.realNow - HISTORY_DAYS * 24 * HOUR_MS).toISOString());
+  const byClass = new Map<string, { since: number; p?: Record<string, unknown>; c?: Record<string, unknown>; b?: Record<string, unknown>; patched: number; controls: number }>();
+  for (const r of rows) {
+    if (opts.skipClasses?.has(r.cls)) continue;
+    const entry = byClass.get(r.cls) ?? { since: Number(r['since_ms']), patched: 0, controls: 0 };
+    entry[r.side] = r;
+    if (r.side === 'p') entry.patched = Number(r['hosts']);
+    if (r.side === 'c') entry.controls = Number(r['hosts']);
+    byClass.set(r.cls, entry);
+  }
+  const out: ClassCohort[] = [];
+  for (const [hostClass, e] of byClass) {
+    const exposure = (row: Record<string, unknown> | undefined) => COUNT_SIGNALS.reduce((a, s) => a + Number(row?.[`${s}:s`] ?? 0), 0);
+    const mode: CohortEvidence['mode'] = e.controls > 0 && exposure(e.c) > 0 ? 'controls' : 'before-after';
+    const other = mode === 'controls' ? e.c : e.b;
+    const counts: Partial<Record<CountSignal, CountEvidence>> = {};
+    for (const s of COUNT_SIGNALS) {
+      const patchedSec = Number(e.p?.[`${s}:s`] ?? 0);
+      if (!(patchedSec > 0)) continue; // source unavailable on the patched hosts: not a zero
+      counts[s] = {
+        patchedEvents: Number(e.p?.[`${s}:e`] ?? 0),
+        patchedHostHours: patchedSec / 3600,
+        controlEvents: Number(other?.[`${s}:e`] ?? 0),
+        controlHostHours: Number(other?.[`${s}:s`] ?? 0) / 3600,
+      };
+    }
+    const o = outcomes.get(hostClass) ?? emptyOutcomes();
+    out.push({
+      hostClass,
+      firstInstallWall: e.since,
+      evidence: {
+        patchId: patchIds[0] ?? rollout.id,
+        hostClass,
+        mode,
+        patchedHosts: e.patched,
+        controlHosts: mode === 'controls' ? e.controls : e.patched,
+        counts,
+        installs: withBaseline(o.installs, o.installBase, WEAK_INSTALL_BASELINE),
+        boots: withBaseline(o.boots, o.bootBase, WEAK_BOOT_BASELINE),
+        hoursSinceFirstInstall: Math.max(0, (clock.realNow - e.since) / HOUR_MS),
+      },
+    });
+  }
+  return out.sort((a, b) => (a.hostClass < b.hostClass ? -1 : a.hostClass > b.hostClass ? 1 : 0));
+}
+
+interface Tally {
+  trials: number;
+  failures: number;
+}
+interface ClassOutcomes {
+  installs: Tally;
+  installBase: Tally;
+  boots: Tally;
+  bootBase: Tally;
+}
+
+function emptyOutcomes(): ClassOutcomes {
+  return { installs: { trials: 0, failures: 0 }, installBase: { trials: 0, failures: 0 }, boots: { trials: 0, failures: 0 }, bootBase: { trials: 0, failures: 0 } };
+}
+
+/** History with too few trials is topped up by the weak default. */
+function withBaseline(own: Tally, history: Tally, weak: Tally): OutcomeEvidence {
+  const base = history.trials >= MIN_HISTORY_TRIALS ? history : { trials: history.trials + weak.trials, failures: history.failures + weak.failures };
+  return { trials: own.trials, failures: own.failures, baselineTrials: base.trials, baselineFailures: base.failures };
+}
+
+/**
+ * Install and boot outcomes per class: this rollout's, and the class's
+ * history in other rollouts of the last HISTORY_DAYS days (the baseline). Installs
+ * finished = succeeded or failed (rolled back hosts had succeeded); boots
+ * resolved = back or failed.
+ */
+async function outcomeCounts(tx: Tx, rolloutId: string, since: string): Promise<Map<string, ClassOutcomes>> {
+  const rows = resultRows<{ cls: string; own: boolean; it: number; if: number; bt: number; bf: number }>(
+    await tx.execute(sql`
+      select ${hostClassSql('h')} as cls, rh.rollout_id = ${rolloutId} as own,
+        count(*) filter (where rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed') or rh.installed_at is not null)::int as it,
+        count(*) filter (where rh.state = 'failed')::int as if,
+        count(*) filter (where rh.boot_state in ('back', 'failed'))::int as bt,
+        count(*) filter (where rh.boot_state = 'failed')::int as bf
+      from rollout_hosts rh join hosts h on h.id = rh.host_id
+      join rollouts r on r.id = rh.rollout_id
+      where rh.rollout_id = ${rolloutId} or r.created_at > ${since}::timestamptz
+      group by 1, 2`),
+  );
+  const out = new Map<string, ClassOutcomes>();
+  for (const r of rows) {
+    const o = out.get(r.cls) ?? emptyOutcomes();
+    const inst = { trials: Number(r.it), failures: Number(r.if) };
+    const boot = { trials: Number(r.bt), failures: Number(r.bf) };
+    if (r.own) {
+      o.installs = inst;
+      o.boots = boot;
+    } else {
+      o.installBase = { trials: o.installBase.trials + inst.trials, failures: o.installBase.failures + inst.failures };
+      o.bootBase = { trials: o.bootBase.trials + boot.trials, failures: o.bootBase.failures + boot.failures };
+    }
+    out.set(r.cls, o);
+  }
+  return out;
+}

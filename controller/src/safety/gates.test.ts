@@ -1,0 +1,242 @@
+/**
+ * The gates inside the planner, round by round on a real database (PGlite,
+ * or PostgreSQL with DATABASE_URL): a harmed class trips, is blocked and
+ * rolled back by ring policy while another class goes on; an incident that
+ * hits patched and unpatched hosts alike trips nothing; a host that does not
+ * come back from its reboot trips the boot gate; a soaking ring waits for
+ * health evidence. The judge is injected (plainJudge) so these tests are
+ * about the planner; safety/stats tests the statistics.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HOUR, MIN, NEUTRAL_SAFETY, RolloutKit, T0 } from '../rollout/rollout-kit.test-support';
+import { incidents, patchBlocks } from '../db/schema/index';
+import { getRollout } from '../rollout/rollout-view';
+import { plainJudge, seedSamples, setBootId, setRole } from './safety-kit.test-support';
+
+let kit: RolloutKit;
+beforeEach(async () => {
+  kit = await RolloutKit.open();
+  kit.safety = { ...NEUTRAL_SAFETY, evaluate: plainJudge };
+});
+afterEach(async () => {
+  await kit.cleanup();
+});
+
+const WEB = JSON.stringify(['', '', '', 'web']);
+const REPLACED = [{ name: 'openssl', from: '1.0-1', to: '1.1-1' }];
+const ALL = ['w1', 'w2', 'w3', 'd1', 'd2', 'w4', 'w5', 'd3'];
+
+/**
+ * Test: web w1 w2 w3, db d1 d2; First: web w4 w5, db d3 (First has no
+ * deferral or soak here). Installed at T0+10m; after that w1 and w2 fail
+ * their probe in every 5-minute sample, w3 stays healthy, db is healthy.
+ */
+async function harmedWeb(rollback: 'harmed' | 'cohort' | 'none'): Promise<string> {
+  await kit.editRing('Test', { soakHours: 2, health: { rollback, rebootGraceMin: 30, alpha: 0.01 } });
+  await kit.editRing('First', { deferralDays: 0, soakHours: 0 });
+  await kit.addHosts(['w1', 'w2', 'w3', 'd1', 'd2'], 'Test');
+  await kit.addHosts(['w4', 'w5', 'd3'], 'First');
+  await setRole(kit.db, ['w1', 'w2', 'w3', 'w4', 'w5'], 'web');
+  await setRole(kit.db, ['d1', 'd2', 'd3'], 'db');
+  const id = await kit.start(T0);
+  await kit.tick(T0, ALL);
+  for (const h of ['w1', 'w2', 'w3', 'd1', 'd2']) await kit.finish(h, T0 + 10 * MIN, 'succeeded', { replaced: REPLACED });
+  await kit.tick(T0 + 10 * MIN, ALL);
+  expect((await kit.ring(id, 'Test')).state).toBe('soaking');
+  await seedSamples(kit.db, ALL, T0 - HOUR, T0 + 3 * HOUR, 5 * MIN, (h, t) => ({ probeRuns: 1, probeFailures: (h === 'w1' || h === 'w2') && t >= T0 + 10 * MIN ? 1 : 0 }));
+  return id;
+}
+
+describe('a tripped gate', () => {
+  it('blocks the class, rolls back only the harmed hosts (policy harmed), opens an incident, and lets the other class go on', async () => {
+    const id = await harmedWeb('harmed');
+    // One hour after the installs: 11 samples with a failure on each of w1 and w2.
+    await kit.tick(T0 + HOUR, ALL);
+    const [block] = await kit.db.select().from(patchBlocks);
+    expect(block).toMatchObject({ patchId: 'pkg:openssl=1.1-1', hostClass: WEB, state: 'active', createdBy: 'system', rolloutId: id });
+    const [incident] = await kit.db.select().from(incidents);
+    expect(incident).toMatchObject({ gate: 'probe-failure', hostClass: WEB, state: 'open', rollbackPolicy: 'harmed', harmedHosts: ['w1', 'w2'] });
+    expect(incident?.summary).toContain('harmed hosts of class');
+    expect(incident?.summary).toContain('role web');
+    expect(incident?.timeline.map((e) => e.event)).toEqual(['tripped', 'blocked', 'rollback ordered']);
+    expect((incident?.evidence['cohort'] as { counts: Record<string, unknown> }).counts['probe-failure']).toMatchObject({ patchedEvents: 20, controlEvents: 0 });
+    // w1 and w2 got rollback commands in the same round; w3 (healthy) keeps the patch; First's web hosts will never get it.
+    for (const h of ['w1', 'w2']) {
+      expect((await kit.host(id, h)).state).toBe('rolling-back');
+      expect((await kit.commandsOf(h)).at(-1)).toMatchObject({ action: 'rollback', params: { replaced: REPLACED } });
+    }
+    expect((await kit.host(id, 'w3')).state).toBe('succeeded');
+    expect((await kit.host(id, 'w4')).state).toBe('blocked');
+    expect((await kit.host(id, 'w5')).state).toBe('blocked');
+    expect((await kit.rollout(id)).state).toBe('active');
+    expect((await kit.audits('safety.gate_tripped')).length).toBe(1);
+    expect((await kit.audits('block.create')).length).toBe(1);
+    expect((await kit.audits('rollout.host_rollback'))[0]?.details['hosts']).toEqual(['w1', 'w2']);
+
+    await kit.finish('w1', T0 + HOUR + MIN, 'succeeded', {}, 'rollback');
+    await kit.finish('w2', T0 + HOUR + MIN, 'succeeded', {}, 'rollback');
+    await kit.tick(T0 + HOUR + 2 * MIN, ALL);
+    expect((await kit.host(id, 'w1')).state).toBe('rolled-back');
+    const [after] = await kit.db.select().from(incidents);
+    expect(after?.rolledBackHosts.sort()).toEqual(['w1', 'w2']);
+    expect(after?.timeline.filter((e) => e.event === 'host rolled back')).toHaveLength(2);
+
+    // Test's soak ends at T0+2h10m: db passes, First starts for d3 only.
+    expect(await kit.tick(T0 + 2 * HOUR + 10 * MIN, ALL)).toEqual(['d3']);
+    expect((await kit.ring(id, 'Test')).state).toBe('passed');
+    const view = await getRollout(kit.db, id);
+    expect(view.rings.find((r) => r.ring === 'First')?.hosts).toMatchObject({ blocked: 2, installing: 1 });
+    expect(view.rings.find((r) => r.ring === 'Test')?.gate).toMatchObject({ state: 'passed', trippedClasses: [WEB] });
+    expect(view.incidents.map((i) => i.id)).toEqual([incident?.id]);
+  });
+
+  it('rolls back every patched host of the class with policy cohort, and none with policy none', async () => {
+    const id = await harmedWeb('cohort');
+    await kit.tick(T0 + HOUR, ALL);
+    for (const h of ['w1', 'w2', 'w3']) expect((await kit.host(id, h)).state).toBe('rolling-back');
+    expect((await kit.host(id, 'd1')).state).toBe('succeeded');
+    await kit.cleanup();
+
+    kit = await RolloutKit.open();
+    kit.safety = { ...NEUTRAL_SAFETY, evaluate: plainJudge };
+    const id2 = await harmedWeb('none');
+    await kit.tick(T0 + HOUR, ALL);
+    expect((await kit.db.select().from(patchBlocks)).length).toBe(1);
+    for (const h of ['w1', 'w2', 'w3']) expect((await kit.host(id2, h)).state).toBe('succeeded');
+    expect((await kit.host(id2, 'w4')).state).toBe('blocked');
+    expect((await kit.allCommands()).filter((c) => c.action === 'rollback')).toEqual([]);
+  });
+
+  it('keeps new rollouts of the patch away from the blocked class', async () => {
+    await harmedWeb('none');
+    await kit.tick(T0 + HOUR, ALL);
+    await kit.addHosts(['w6', 'd6'], 'Test', { version: '1.0-1' });
+    await setRole(kit.db, ['w6'], 'web');
+    await setRole(kit.db, ['d6'], 'db');
+    const next = await kit.start(T0 + 2 * HOUR, { rings: ['Test'] });
+    expect((await kit.host(next, 'w6')).state).toBe('blocked');
+    expect((await kit.host(next, 'd6')).state).toBe('pending');
+  });
+});
+
+describe('gates that must not trip', () => {
+  it('an incident that hits patched and unpatched hosts of a class alike trips nothing; the ring passes after its soak', async () => {
+    await kit.editRing('Test', { soakHours: 2 });
+    await kit.editRing('First', { deferralDays: 0, windows: [{ cron: '0 0 1 1 *', timeZone: 'UTC', durationMin: 1 }] });
+    const patched = ['p1', 'p2', 'p3', 'p4'];
+    const controls = ['c1', 'c2', 'c3', 'c4'];
+    await kit.addHosts(patched, 'Test');
+    await kit.addHosts(controls, 'First');
+    await setRole(kit.db, [...patched, ...controls], 'web');
+    const id = await kit.start(T0);
+    await kit.tick(T0, [...patched, ...controls]);
+    for (const h of patched) await kit.finish(h, T0 + 10 * MIN, 'succeeded', { replaced: REPLACED });
+    await kit.tick(T0 + 10 * MIN, [...patched, ...controls]);
+    // From T0+30m to T0+1h every web host crashes in every sample (a bad DNS day), patched or not.
+    await seedSamples(kit.db, [...patched, ...controls], T0 - HOUR, T0 + 3 * HOUR, 5 * MIN, (_h, t) => ({ appCrashes: t >= T0 + 30 * MIN && t < T0 + HOUR ? 2 : 0 }));
+    for (const t of [T0 + 40 * MIN, T0 + HOUR, T0 + 2 * HOUR]) await kit.tick(t, [...patched, ...controls]);
+    expect(await kit.db.select().from(incidents)).toEqual([]);
+    await kit.tick(T0 + 2 * HOUR + 10 * MIN, [...patched, ...controls]);
+    expect((await kit.ring(id, 'Test')).state).toBe('passed');
+  });
+});
+
+describe('reboot checks', () => {
+  it('expects a new boot id within the grace period; a host that does not come back is a boot failure that trips the gate', async () => {
+    await kit.editRing('Test', { soakHours: 4, reboot: { policy: 'always', deadlineHours: 1 }, health: { rollback: 'harmed', rebootGraceMin: 20, alpha: 0.01 } });
+    const ids = ['r1', 'r2', 'r3'];
+    await kit.addHosts(ids, 'Test');
+    for (const h of ids) await setBootId(kit.db, h, `${h}-boot-1`);
+    const id = await kit.start(T0);
+    await kit.tick(T0, ids);
+    expect((await kit.host(id, 'r1')).bootIdBefore).toBe('r1-boot-1');
+    for (const h of ids) await kit.finish(h, T0 + 5 * MIN, 'succeeded', { replaced: REPLACED, rebootRequired: true });
+    await kit.tick(T0 + 5 * MIN, ids);
+    // Due 20 minutes plus the 60 s reboot delay after the install.
+    expect(await kit.host(id, 'r1')).toMatchObject({ state: 'succeeded', bootState: 'expected', rebootDueBy: new Date(T0 + 26 * MIN) });
+    await setBootId(kit.db, 'r1', 'r1-boot-2');
+    await kit.tick(T0 + 10 * MIN, ids);
+    expect((await kit.host(id, 'r1')).bootState).toBe('back');
+    expect((await kit.host(id, 'r2')).bootState).toBe('expected');
+    expect(await kit.db.select().from(incidents)).toEqual([]);
+    // Past the grace period r2 and r3 still have their old boot ids: two boot failures.
+    await kit.tick(T0 + 26 * MIN, ['r1']);
+    expect((await kit.host(id, 'r2')).bootState).toBe('failed');
+    const [incident] = await kit.db.select().from(incidents);
+    expect(incident).toMatchObject({ gate: 'boot-failure', harmedHosts: ['r2', 'r3'] });
+    expect((await kit.host(id, 'r2')).state).toBe('rolling-back');
+    expect((await kit.host(id, 'r1')).state).toBe('succeeded');
+    expect((await kit.audits('rollout.reboot_failed'))[0]?.details['hosts']).toEqual(['r2', 'r3']);
+  });
+});
+
+describe('promotion waits for the gates', () => {
+  it('keeps a ring soaking while a class has too little health evidence, up to one more soak, then passes it with the shortfall recorded', async () => {
+    await kit.editRing('Test', { soakHours: 2 });
+    await kit.addHosts(['a1', 'a2'], 'Test');
+    await kit.addHosts(['f1'], 'First');
+    await kit.editRing('First', { deferralDays: 0 });
+    const id = await kit.start(T0);
+    await kit.tick(T0, ['a1', 'a2', 'f1']);
+    for (const h of ['a1', 'a2']) await kit.finish(h, T0 + 5 * MIN, 'succeeded', { replaced: REPLACED });
+    await kit.tick(T0 + 5 * MIN, ['a1', 'a2', 'f1']);
+    // Health data for only 20 minutes after the install: 2 x 20 min, but the ring needs half its soak per host (2 host-hours).
+    await seedSamples(kit.db, ['a1', 'a2'], T0 + 5 * MIN, T0 + 25 * MIN, 5 * MIN);
+    await kit.tick(T0 + 2 * HOUR + 5 * MIN, ['a1', 'a2', 'f1']);
+    const ring = await kit.ring(id, 'Test');
+    expect(ring.state).toBe('soaking');
+    expect(ring.note).toMatch(/^health gate: too little evidence yet for .* \(0\.67 of 2\.00 host-hours\)/);
+    expect(await kit.commandsOf('f1')).toEqual([]);
+    // The ceiling: one more soak (2 h).
+    await kit.tick(T0 + 4 * HOUR + 4 * MIN, ['a1', 'a2', 'f1']);
+    expect((await kit.ring(id, 'Test')).state).toBe('soaking');
+    expect(await kit.tick(T0 + 4 * HOUR + 5 * MIN, ['a1', 'a2', 'f1'])).toEqual(['f1']);
+    expect((await kit.ring(id, 'Test')).note).toMatch(/^health gate: passed at its ceiling/);
+    expect((await kit.audits('rollout.ring.passed'))[0]?.details['gate']).toMatchObject({ passedAtCeiling: true });
+  });
+
+  it('passes at the end of the soak when the class has enough evidence', async () => {
+    await kit.editRing('Test', { soakHours: 1 });
+    await kit.addHosts(['a1'], 'Test');
+    const id = await kit.start(T0);
+    await kit.tick(T0, ['a1']);
+    await kit.finish('a1', T0, 'succeeded', { replaced: REPLACED });
+    await kit.tick(T0, ['a1']);
+    await seedSamples(kit.db, ['a1'], T0, T0 + HOUR, 5 * MIN);
+    await kit.tick(T0 + HOUR, ['a1']);
+    expect((await kit.ring(id, 'Test')).state).toBe('passed');
+  });
+});
+
+describe('reliability decisions in the planner', () => {
+  it('block starts no ring; hold starts none after the first; cautious halves waves and doubles the soak', async () => {
+    await kit.editRing('Test', { soakHours: 1, waveSize: 4 });
+    await kit.editRing('First', { deferralDays: 0 });
+    const t = ['t1', 't2', 't3', 't4'];
+    await kit.addHosts(t, 'Test');
+    await kit.addHosts(['f1'], 'First');
+    let decision: 'block' | 'hold' | 'stage' = 'block';
+    kit.safety = {
+      ...NEUTRAL_SAFETY,
+      decisionsFor: async (_tx, patchIds) => new Map(patchIds.map((patchId) => [patchId, { patchId, decision, score: 40, confidence: 0.1, tier: null, cautious: decision !== 'block', reasons: [`score 40`] }])),
+    };
+    const id = await kit.start(T0);
+    expect(await kit.tick(T0, [...t, 'f1'])).toEqual([]);
+    expect((await kit.ring(id, 'Test')).note).toBe('reliability decision: block (pkg:openssl=1.1-1: score 40)');
+    decision = 'hold';
+    // Cautious: waves of 2 instead of 4.
+    expect(await kit.tick(T0 + MIN, [...t, 'f1'])).toEqual(['t1', 't2']);
+    for (const h of ['t1', 't2']) await kit.finish(h, T0 + 2 * MIN, 'succeeded');
+    expect(await kit.tick(T0 + 2 * MIN, [...t, 'f1'])).toEqual(['t3', 't4']);
+    for (const h of ['t3', 't4']) await kit.finish(h, T0 + 3 * MIN, 'succeeded');
+    await kit.tick(T0 + 3 * MIN, [...t, 'f1']);
+    // Soak doubled: 2 h.
+    expect((await kit.ring(id, 'Test')).soakUntil).toEqual(new Date(T0 + 3 * MIN + 2 * HOUR));
+    await kit.tick(T0 + 3 * MIN + 2 * HOUR, [...t, 'f1']);
+    expect((await kit.ring(id, 'Test')).state).toBe('passed');
+    expect(await kit.ring(id, 'First')).toMatchObject({ state: 'scheduled', note: 'reliability decision: hold, no further than the first ring (pkg:openssl=1.1-1: score 40)' });
+    expect(await kit.commandsOf('f1')).toEqual([]);
+    decision = 'stage';
+    expect(await kit.tick(T0 + 4 * HOUR, [...t, 'f1'])).toEqual(['f1']);
+  });
+});

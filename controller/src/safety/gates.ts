@@ -1,0 +1,129 @@
+/**
+ * The health gates inside the planner: at every round, for a live rollout
+ * with a ring installing or soaking, every class cohort is measured
+ * (cohorts.ts) and judged (stats/evaluate.ts) at the strictest alpha of
+ * those rings; a trip acts at once (actions.ts). The answer tells the
+ * planner, per class, whether the gate tripped or how much exposure the
+ * patched hosts have, so a ring is promoted only once its soak is over and
+ * its classes have passed.
+ *
+ * Fleet-wide blocks: when two or more classes trip in one round, or a class
+ * trips while another class already holds an active block for the same
+ * patch, the evidence spans classes and the patch is blocked for every
+ * class. (Before/after at fleet level is not measured: cohorts are per class.)
+ */
+import type { Logger } from 'pino';
+import { sql } from 'drizzle-orm';
+import type { Tx } from '../db/index';
+import { resultRows } from '../catalog/rows/sync-rows';
+import { DEFAULT_RING_HEALTH, type RingHealthPolicy, type RolloutContent } from '../db/schema/index';
+import { decisionsFor, refreshScores } from '../reliability/decision-service';
+import { actOnTrip } from './actions';
+import { activeBlocks } from './blocks';
+import { cohortPatchIds, measureCohorts, type ClassCohort } from './cohorts';
+import type { CohortEvidence, GateOptions, GateVerdict } from './gate-types';
+import { hostClassSql } from './host-class';
+import { evaluateCohort } from './stats/evaluate';
+
+/** What the gates need from outside: the judge and the reliability service (injectable for unit tests). */
+export interface SafetyPorts {
+  evaluate: (evidence: CohortEvidence, options: GateOptions) => GateVerdict;
+  decisionsFor: typeof decisionsFor;
+  refreshScores: typeof refreshScores;
+}
+
+export const defaultSafety: SafetyPorts = { evaluate: evaluateCohort, decisionsFor, refreshScores };
+
+export interface GateDeps {
+  tx: Tx;
+  now: number;
+  realNow: number;
+  speed: number;
+  log: Logger;
+  safety: SafetyPorts;
+}
+
+export interface ClassGate {
+  hostClass: string;
+  tripped: boolean;
+  /** Patched online host-hours (the best-covered signal), wall clock. */
+  exposureHours: number;
+  verdict: GateVerdict | undefined;
+}
+
+export interface RolloutGates {
+  /** Gates of the classes measured this round (blocked classes are not). */
+  classes: Map<string, ClassGate>;
+  /** Classes (and '*' for fleet-wide) blocked for this rollout's patches, after this round's trips. */
+  blocked: Set<string>;
+  /** Succeeded hosts per ring and class. */
+  ringClasses: Map<string, Map<string, number>>;
+  /** Incidents opened this round. */
+  incidents: string[];
+}
+
+/** Runs the gates of one rollout. */
+export async function runGates(d: GateDeps, rollout: { id: string; name: string; content: RolloutContent }, health: ReadonlyMap<string, RingHealthPolicy>, watchedRings: readonly string[]): Promise<RolloutGates> {
+  const patchIds = cohortPatchIds(rollout.content);
+  const blocks = await activeBlocks(d.tx, patchIds);
+  const blocked = new Set(blocks.map((b) => b.hostClass ?? '*'));
+  const out: RolloutGates = { classes: new Map(), blocked, ringClasses: await ringClasses(d.tx, rollout.id), incidents: [] };
+  if (blocked.has('*')) return out;
+  const cohorts = await measureCohorts(d.tx, rollout, d, { skipClasses: blocked });
+  const alphas = watchedRings.map((r) => health.get(r)?.alpha ?? DEFAULT_RING_HEALTH.alpha);
+  const alpha = alphas.length > 0 ? Math.min(...alphas) : DEFAULT_RING_HEALTH.alpha;
+  const tripped: { cohort: ClassCohort; verdict: GateVerdict }[] = [];
+  for (const cohort of cohorts) {
+    const verdict = d.safety.evaluate(cohort.evidence, { alpha });
+    const exposureHours = Math.max(0, ...Object.values(cohort.evidence.counts).map((c) => c.patchedHostHours));
+    out.classes.set(cohort.hostClass, { hostClass: cohort.hostClass, tripped: verdict.tripped, exposureHours, verdict });
+    if (verdict.tripped) tripped.push({ cohort, verdict });
+  }
+  if (tripped.length === 0) return out;
+  const fleetWide = tripped.length >= 2 || blocked.size > 0;
+  for (const [i, t] of tripped.entries()) {
+    const outcome = await actOnTrip({ tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log }, t.cohort, t.verdict, fleetWide && i === 0);
+    out.incidents.push(outcome.incidentId);
+    blocked.add(t.cohort.hostClass);
+  }
+  if (fleetWide) blocked.add('*');
+  await d.safety.refreshScores(d.tx, patchIds, new Date(d.now));
+  return out;
+}
+
+async function ringClasses(tx: Tx, rolloutId: string): Promise<Map<string, Map<string, number>>> {
+  const rows = resultRows<{ ring_id: string; cls: string; n: number }>(
+    await tx.execute(sql`
+      select rh.ring_id, ${hostClassSql('h')} as cls, count(*)::int as n
+      from rollout_hosts rh join hosts h on h.id = rh.host_id
+      where rh.rollout_id = ${rolloutId} and rh.state = 'succeeded'
+      group by 1, 2`),
+  );
+  const out = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const m = out.get(r.ring_id) ?? new Map<string, number>();
+    m.set(r.cls, Number(r.n));
+    out.set(r.ring_id, m);
+  }
+  return out;
+}
+
+/**
+ * A ring's classes that have not yet shown enough exposure to pass: each
+ * needs half the soak (wall clock) in online host-hours per patched host of
+ * the ring. A class with no health data at all (agents without health/1)
+ * is not waited for: there is nothing coming to wait for; it is listed in
+ * `noData`.
+ */
+export function classesShortOfExposure(gates: RolloutGates, ringId: string, soakWallHours: number): { short: { hostClass: string; have: number; need: number }[]; noData: string[] } {
+  const short: { hostClass: string; have: number; need: number }[] = [];
+  const noData: string[] = [];
+  for (const [hostClass, n] of gates.ringClasses.get(ringId) ?? []) {
+    if (gates.blocked.has(hostClass) || gates.blocked.has('*')) continue;
+    const need = 0.5 * soakWallHours * n;
+    const have = gates.classes.get(hostClass)?.exposureHours ?? 0;
+    if (have === 0) noData.push(hostClass);
+    else if (have < need) short.push({ hostClass, have, need });
+  }
+  return { short, noData };
+}

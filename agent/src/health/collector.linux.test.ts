@@ -75,6 +75,18 @@ describe('linuxHealthCollector', () => {
     expect(next.events.map((e) => e.subject).sort()).toEqual(['nginx.service', 'ssh.service', 'ssh.service']);
   });
 
+  it('reads the boot table of an older journalctl that refuses --list-boots -o json', async () => {
+    const host = fixtureHost();
+    const run: RunFn = (file, args, opts) => {
+      if (args.includes('--list-boots')) return Promise.resolve(args.includes('json') ? { stdout: '', stderr: 'Invalid option', code: 1 } : ok(fixture('list-boots.txt')));
+      return host.run(file, args, opts);
+    };
+    const collect = linuxHealthCollector({ run, crashDir: crashDir(), bootTime: () => Promise.resolve(WINDOW.from), bootId: () => Promise.resolve('b') });
+    const got = await collect(WINDOW);
+    expect(got.unavailable).toEqual([]);
+    expect(got.counters.unexpectedShutdowns).toBe(1);
+  });
+
   it('does not look for shutdowns when the running boot began before the window', async () => {
     const host = fixtureHost();
     const collect = linuxHealthCollector({ run: host.run, crashDir: crashDir(), bootTime: () => Promise.resolve(WINDOW.from - 3_600_000), bootId: () => Promise.resolve('b') });

@@ -87,7 +87,9 @@ export function linuxHealthCollector(deps: LinuxHealthDeps): HealthCollector {
   async function shutdowns(window: HealthWindow): Promise<HealthEvent[] | undefined> {
     // Boots are sequential: if the running one began before the window, none began in it.
     if ((await deps.bootTime()) < window.from - BOOT_SLACK_MS) return [];
-    const res = await exec('journalctl', ['--list-boots', '--no-pager', '-o', 'json']);
+    let res = await exec('journalctl', ['--list-boots', '--no-pager', '-o', 'json']);
+    // systemd before 251 may refuse JSON for --list-boots: its table (printed in UTC, TZ is set) reads as well.
+    if (!isFailure(res) && res.code !== 0) res = await exec('journalctl', ['--list-boots', '--no-pager']);
     if (isFailure(res) || res.code !== 0) {
       warn(`journalctl --list-boots failed: ${isFailure(res) ? res.reason : res.stderr.trim().slice(0, 200)}`);
       return undefined;

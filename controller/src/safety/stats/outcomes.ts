@@ -20,7 +20,7 @@
  * monitoring decides on two or three hosts: a likelihood ratio that knows
  * both rates exactly (20 % against exactly 1 %) trips by install 30 in only
  * about 92 % of runs at 1/alpha = 100, and the posterior above in about
- * 90 %. Small-sample behaviour is therefore a designed rule, with its cost
+ * 88 %. Small-sample behaviour is therefore a designed rule, with its cost
  * measured and printed:
  *  - the class's history shows no failure: trip at 2 failed hosts that are
  *    also at least 5 % of the trials (Microsoft pauses a deployment at 5 %

@@ -43,6 +43,15 @@ export const KnownIssueLine = Type.Object(
 );
 export type KnownIssueLine = Static<typeof KnownIssueLine>;
 
+// What a field must be, in words (ajv's own words for a union are "must be equal to constant").
+const FIELD_RULES: Record<string, string> = {
+  status: 'must be one of confirmed, reported, by-design',
+  patchId: 'must be a KB number (KB5066835) or a USN id (USN-7545-1)',
+  fixedBy: 'must be a KB number (KB5066835) or a USN id (USN-7545-1)',
+  released: 'must be a date YYYY-MM-DD',
+  fixedOn: 'must be a date YYYY-MM-DD',
+};
+
 const check = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile<KnownIssueLine>(KnownIssueLine);
 
 /** A parsed record with its stable id (patch and symptom). */
@@ -72,7 +81,10 @@ export function parseKnownIssues(text: string, file: string): KnownIssueRecord[]
     if (!check(value)) {
       const e = check.errors?.[0];
       const where = e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
-      const what = e?.keyword === 'additionalProperties' ? `unknown field "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : (e?.message ?? 'does not match the schema');
+      const what =
+        e?.keyword === 'additionalProperties'
+          ? `unknown field "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
+          : (FIELD_RULES[where] ?? e?.message ?? 'does not match the schema');
       throw feedParseError({ file, line, ...(where ? { path: where } : {}) }, what);
     }
     for (const key of ['released', 'fixedOn'] as const) {

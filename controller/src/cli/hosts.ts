@@ -9,9 +9,19 @@ import { action, printJson, printTable } from './output';
 interface HostPatches {
   assessedAt: string | null;
   coverage?: PatchCoverage;
-  missing: { id: string; title: string; cves: string[]; priority: { tier: string; score: number; dueBy: string | null } }[];
+  missing: {
+    id: string;
+    title: string;
+    cves: string[];
+    priority: { tier: string; score: number; dueBy: string | null };
+    /** `missing`, or `mitigated, not patched` while an accepted mitigation covers the host. */
+    state?: string;
+    overdue?: boolean;
+    mitigation?: { state: string; expiresAt: string; owner: string } | null;
+    decision?: { decision: string; score: number | null } | null;
+  }[];
   installed: string[];
-  summary: { missing: number; installed: number; overdue: number; byTier: Record<string, number> };
+  summary: { missing: number; installed: number; overdue: number; mitigated?: number; byTier: Record<string, number> };
 }
 
 /** One line on a host's patch state that never passes "unknown" off as "fully patched". */
@@ -19,7 +29,8 @@ export function patchStateLine(p: HostPatches): string {
   if (p.coverage && !p.coverage.covered) return `not assessed: ${p.coverage.reason ?? 'no advisory source covers this host'}`;
   const s = p.summary;
   const tiers = ['critical', 'high', 'medium', 'low'].map((t) => `${t} ${s.byTier[t] ?? 0}`).join(', ');
-  return `${s.missing} missing (${tiers}; ${s.overdue} past due), ${s.installed} installed; assessed ${p.assessedAt ?? 'not yet'}`;
+  const mitigated = s.mitigated ? `, ${s.mitigated} mitigated, not patched` : '';
+  return `${s.missing} missing (${tiers}; ${s.overdue} past due${mitigated}), ${s.installed} installed; assessed ${p.assessedAt ?? 'not yet'}`;
 }
 
 export function registerHosts(program: Command): void {
@@ -72,8 +83,18 @@ export function registerHosts(program: Command): void {
       if (opts.json) return printJson(p);
       if (p.missing.length > 0)
         printTable(
-          ['ID', 'TIER', 'SCORE', 'DUE', 'CVES', 'TITLE'],
-          p.missing.map((m) => [m.id, m.priority.tier, String(m.priority.score), m.priority.dueBy?.slice(0, 10) ?? '-', String(m.cves.length), m.title.slice(0, 100)]),
+          ['ID', 'TIER', 'SCORE', 'DUE', 'STATE', 'DECISION', 'CVES', 'TITLE'],
+          p.missing.map((m) => [
+            m.id,
+            m.priority.tier,
+            String(m.priority.score),
+            m.priority.dueBy?.slice(0, 10) ?? '-',
+            // An accepted mitigation stands in for the deadline until its expiry; an expired one is overdue.
+            m.mitigation ? `${m.mitigation.state === 'mitigated, not patched' ? 'mitigated, not patched' : 'mitigation expired'} (until ${m.mitigation.expiresAt.slice(0, 10)})` : `${m.state ?? 'missing'}${m.overdue ? ', overdue' : ''}`,
+            m.decision ? `${m.decision.decision} (reliability ${m.decision.score ?? '-'})` : '-',
+            String(m.cves.length),
+            m.title.slice(0, 100),
+          ]),
         );
       process.stdout.write(`${patchStateLine(p)}\n`);
     }),

@@ -53,6 +53,17 @@ export function registerMitigations(program: Command): void {
       }),
     );
 
+  connection(group.command('vendor').description("the vendor's workarounds and mitigations for a patch's CVEs (CVRF), and the mitigations accepted for it").argument('<patch>', 'patch id')).action(
+    action(async (patch: string, opts: ConnOpts) => {
+      const client = new ApiClient(resolveClientOptions(opts));
+      const r = await client.call<{ cves: string[]; vendor: { cve: string; type: string; description: string; url: string | null }[]; accepted: MitigationView[] }>('GET', `/api/v1/patches/${encodeURIComponent(patch)}/mitigations`);
+      if (opts.json) return printJson(r);
+      if (r.vendor.length === 0) process.stdout.write(`no vendor workaround or mitigation for the ${r.cves.length} CVEs of ${patch}\n`);
+      for (const v of r.vendor) process.stdout.write(`${v.cve} ${v.type}: ${v.description}${v.url ? ` (${v.url})` : ''}\n`);
+      process.stdout.write(`${r.accepted.length} accepted mitigation${r.accepted.length === 1 ? '' : 's'}${r.accepted.map((m) => `\n  ${m.id} ${m.state} until ${m.expiresAt} (${m.owner}): ${scopeText(m)}`).join('')}\n`);
+    }),
+  );
+
   connection(group.command('add').description('record an accepted mitigation (admin; only for an urgent patch that is held or blocked)'))
     .requiredOption('--patch <id>', 'patch id')
     .requiredOption('--description <text>', 'what is done instead of patching')

@@ -74,7 +74,7 @@ describe('known issues, scores and decisions', () => {
       (e: unknown) => e,
     );
     expect(isPfError(err)).toBe(true);
-    expect((err as Error).message).toMatch(/bad\.jsonl: line 2, at status: /);
+    expect((err as Error).message).toMatch(/bad\.jsonl: line 2, at status: must be one of confirmed, reported, by-design$/);
     expect(await rows()).toBe(before);
     writeFileSync(bad, '{"patchId":"KB5099999","status":"confirmed","symptom":"x","colour":"red"}\n');
     await expect(importKnownIssues(db, bad, { clock, actor: 'cli:test' })).rejects.toThrow(/line 1: unknown field "colour"/);

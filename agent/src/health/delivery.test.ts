@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_HEALTH_EVENTS_PER_SAMPLE, MAX_HEALTH_SAMPLES_PER_FRAME, type Body, type HealthSample } from '@patchfleet/shared';
-import { HealthDelivery } from './delivery';
+import { ManualClock, MAX_HEALTH_EVENTS_PER_SAMPLE, MAX_HEALTH_SAMPLES_PER_FRAME, type Body, type HealthSample } from '@patchfleet/shared';
+import { HEALTH_ACK_TIMEOUT_MS, HealthDelivery } from './delivery';
 import type { HealthConfig } from './health-config';
 import { HealthOutbox } from './health-outbox';
 
@@ -28,8 +28,10 @@ function rig(maxFrameBytes = 1_000_000, state?: string) {
   const outbox = new HealthOutbox((dir = state ?? mkdtempSync(join(tmpdir(), 'pf-delivery-'))));
   const sent: (Body<'health'> & { id: string })[] = [];
   const configs: HealthConfig[] = [];
+  const clock = new ManualClock(1_000_000);
   const delivery = new HealthDelivery({
     outbox,
+    clock,
     log: quiet,
     applyConfig: (c) => {
       if (c.intervalSec > 3600) throw new Error('refused');
@@ -37,7 +39,7 @@ function rig(maxFrameBytes = 1_000_000, state?: string) {
     },
   });
   const session = { maxFrameBytes, send: (body: Body<'health'>) => { const id = `f${sent.length}`; sent.push({ ...body, id }); return id; } };
-  return { outbox, sent, configs, delivery, session };
+  return { outbox, sent, configs, delivery, session, clock };
 }
 
 const err = (replyTo: string, retryable: boolean) => ({ v: 4, type: 'error' as const, id: 'e1', ts: 0, code: retryable ? 'PF_ERR_RATE_LIMITED' : 'PF_ERR_BAD_HEALTH_SAMPLE', message: 'no', retryable, replyTo });
@@ -83,6 +85,18 @@ describe('HealthDelivery', () => {
     expect(r.delivery.refused(err(again?.id ?? '', false))).toBe(true);
     expect(r.outbox.queuedSeqs()[0]).toBe((again?.samples.at(-1)?.seq ?? 0) + 1);
     expect(r.sent[2]?.samples[0]?.seq).toBe((again?.samples.at(-1)?.seq ?? 0) + 1);
+  });
+
+  it('sends an unanswered frame again at the next flush after HEALTH_ACK_TIMEOUT_MS, not before', () => {
+    const r = rig();
+    r.outbox.enqueue(sample(0));
+    r.delivery.sessionStarted(r.session);
+    r.clock.advance(HEALTH_ACK_TIMEOUT_MS - 1);
+    r.delivery.flush();
+    expect(r.sent).toHaveLength(1);
+    r.clock.advance(1);
+    r.delivery.flush();
+    expect(r.sent.map((f) => f.samples.map((s) => s.seq))).toEqual([[1], [1]]);
   });
 
   it('passes healthConfig on and keeps going when it is refused', () => {

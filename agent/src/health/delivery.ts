@@ -7,10 +7,17 @@
  * acknowledged when the session ends is sent again in the next one.
  * `healthConfig` frames go to the sampler (validated and stored there).
  */
-import { MAX_HEALTH_SAMPLES_PER_FRAME, type ErrorFrame, type HealthAckFrame, type HealthConfigFrame, type HealthSample } from '@patchfleet/shared';
+import { MAX_HEALTH_SAMPLES_PER_FRAME, type Clock, type ErrorFrame, type HealthAckFrame, type HealthConfigFrame, type HealthSample } from '@patchfleet/shared';
 import type { HealthPort, HealthSession } from '../link/ports';
 import type { HealthConfig } from './health-config';
 import type { HealthOutbox } from './health-outbox';
+
+/**
+ * A frame unanswered this long is sent again at the next flush (the next
+ * sample): a controller that lost it must not stall delivery for the rest of
+ * the session. It de-duplicates, so a late answer does no harm.
+ */
+export const HEALTH_ACK_TIMEOUT_MS = 120_000;
 
 /** Room left in a frame for the envelope and the epoch. */
 const FRAME_OVERHEAD_BYTES = 512;
@@ -23,6 +30,7 @@ export interface DeliveryLog {
 
 export interface HealthDeliveryOptions {
   outbox: HealthOutbox;
+  clock: Clock;
   log: DeliveryLog;
   /** A config from the controller (throws when it does not validate). */
   applyConfig: (config: HealthConfig) => void;
@@ -32,6 +40,7 @@ interface InFlight {
   frameId: string;
   epoch: string;
   lastSeq: number;
+  sentAt: number;
 }
 
 export class HealthDelivery implements HealthPort {
@@ -54,6 +63,10 @@ export class HealthDelivery implements HealthPort {
   /** Sends the oldest queued samples if a session is up and nothing is in flight (call after queuing a sample). */
   flush(): void {
     const session = this.session;
+    if (this.inFlight && this.opts.clock.now() - this.inFlight.sentAt >= HEALTH_ACK_TIMEOUT_MS) {
+      this.opts.log.warn({ upToSeq: this.inFlight.lastSeq }, 'no healthAck in time; sending the samples again');
+      this.inFlight = undefined;
+    }
     if (!session || this.inFlight) return;
     const budget = Math.max(256, session.maxFrameBytes - FRAME_OVERHEAD_BYTES);
     const samples = this.opts.outbox.oldest(MAX_HEALTH_SAMPLES_PER_FRAME, budget).map((s) => fitSample(s, budget));
@@ -62,7 +75,7 @@ export class HealthDelivery implements HealthPort {
     const epoch = this.opts.outbox.epoch();
     const frameId = session.send({ epoch, samples });
     if (frameId === undefined) return;
-    this.inFlight = { frameId, epoch, lastSeq: last.seq };
+    this.inFlight = { frameId, epoch, lastSeq: last.seq, sentAt: this.opts.clock.now() };
   }
 
   healthAck(frame: HealthAckFrame): void {

@@ -74,7 +74,7 @@ export function createAgentHealth(opts: AgentHealthOptions): AgentHealth {
           return { bootId: b.bootId, uptimeSec: b.uptimeSec };
         }
       : () => Promise.resolve({ bootId: '', uptimeSec: Math.floor(uptime()) }));
-  const delivery: HealthDelivery = new HealthDelivery({ outbox, log: opts.log, applyConfig: (config) => sampler.applyConfig(config) });
+  const delivery: HealthDelivery = new HealthDelivery({ outbox, clock: opts.clock, log: opts.log, applyConfig: (config) => sampler.applyConfig(config) });
   const sampler: HealthSampler = new HealthSampler({
     stateDir: opts.stateDir,
     outbox,

@@ -73,7 +73,7 @@ describe('HealthSampler on a virtual clock', () => {
     // The link comes back: frames of at most ~8 KiB, one in flight; the first session drops after one unacknowledged frame.
     const stored = new Map<number, HealthSample>();
     const frames: { id: string; epoch: string; samples: HealthSample[] }[] = [];
-    const delivery = new HealthDelivery({ outbox: h.outbox, log: quiet, applyConfig: () => undefined });
+    const delivery = new HealthDelivery({ outbox: h.outbox, clock, log: quiet, applyConfig: () => undefined });
     const session = { maxFrameBytes: 8192, send: (body: { epoch: string; samples: HealthSample[] }) => { const id = `f${frames.length}`; frames.push({ id, ...body }); return id; } };
     delivery.sessionStarted(session);
     expect(frames).toHaveLength(1);

@@ -23,6 +23,8 @@ import { mitigationRoutes } from './api/routes/mitigations';
 import { reliabilityRoutes } from './api/routes/reliability';
 import { probeRoutes } from './api/routes/probes';
 import { ringRoutes } from './api/routes/rings';
+import { blockRoutes } from './api/routes/blocks';
+import { incidentRoutes } from './api/routes/incidents';
 import { apiTokenRoutes } from './api/routes/api-tokens';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
@@ -82,6 +84,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   auditRoutes(app, ctx);
   catalogRoutes(app, ctx);
   ringRoutes(app, ctx);
+  blockRoutes(app, ctx);
+  incidentRoutes(app, ctx);
   apiTokenRoutes(app, ctx);
   if (opts.commands) commandRoutes(app, ctx, opts.commands);
   if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);

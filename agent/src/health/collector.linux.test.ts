@@ -4,21 +4,22 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors, PfError } from '@patchfleet/shared/errors';
 import { collectBoot } from '../collect/boot.linux';
-import type { CommandResult } from '../collect/run-command';
-import { linuxHealthCollector, type RunFn } from './collector.linux';
+import { runCommand, type CommandResult } from '../collect/run-command';
+import { JOURNAL_ALIVE_ARGS, linuxHealthCollector, type RunFn } from './collector.linux';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 const WINDOW = { from: 1_764_986_400_000, to: 1_764_986_700_000 };
 const ok = (stdout: string, stderr = ''): CommandResult => ({ stdout, stderr, code: 0 });
 
 /** A host answering from the fixtures (mocked commands: unit test of the collector's logic). */
-function fixtureHost(overrides: { journal?: () => CommandResult; systemctl?: () => CommandResult } = {}): { run: RunFn; calls: string[][] } {
+function fixtureHost(overrides: { journal?: (args: readonly string[]) => CommandResult; systemctl?: () => CommandResult } = {}): { run: RunFn; calls: string[][] } {
   const calls: string[][] = [];
   let looks = 0;
   const run: RunFn = (file, args) => {
     calls.push([file, ...args]);
     if (file === 'journalctl') {
-      if (overrides.journal) return Promise.resolve(overrides.journal());
+      if (overrides.journal) return Promise.resolve(overrides.journal(args));
+      if (args.includes('--boot=0')) return Promise.resolve(ok(fixture('journal-window.jsonl').split('\n').slice(-2).join('\n')));
       if (args.includes('--list-boots')) return Promise.resolve(ok(fixture('list-boots.json')));
       if (args.includes('-b')) return Promise.resolve(ok(fixture(args.includes('1b2c3d4e5f60718293a4b5c6d7e8f90a') ? 'journal-boot-tail-crashed.jsonl' : 'journal-boot-tail-clean.jsonl')));
       return Promise.resolve(ok(fixture('journal-window.jsonl')));
@@ -107,6 +108,22 @@ describe('linuxHealthCollector', () => {
     expect(warnings.join('\n')).toMatch(/ENOENT/);
   });
 
+  it('a host without journal files (journalctl prints nothing, exit 0, no message) has journald unavailable, not a quiet window', async () => {
+    const crashes = crashDir();
+    const host = fixtureHost({ journal: () => ok('') });
+    const collect = linuxHealthCollector({ run: host.run, crashDir: crashes, bootTime: () => Promise.resolve(0), bootId: () => Promise.resolve('b') });
+    const got = await collect(WINDOW);
+    expect(got.unavailable).toContain('journald');
+    expect(got.counters.kernelCrashes).toBeUndefined();
+    expect(got.counters.unexpectedShutdowns).toBeUndefined();
+    expect(host.calls[0]).toEqual(['journalctl', ...JOURNAL_ALIVE_ARGS]);
+    // The same host with a live journal but a quiet window: 0, and journald not listed.
+    const quiet = fixtureHost({ journal: (args) => ok(args.includes('--boot=0') ? fixture('journal-window.jsonl').split('\n')[0] ?? '' : '') });
+    const got2 = await linuxHealthCollector({ run: quiet.run, crashDir: crashes, bootTime: () => Promise.resolve(0), bootId: () => Promise.resolve('b') })(WINDOW);
+    expect(got2.unavailable).not.toContain('journald');
+    expect(got2.counters).toMatchObject({ kernelCrashes: 0, unexpectedShutdowns: 0 });
+  });
+
   it('an unreadable journal leaves its counters absent while /var/crash still counts app crashes', async () => {
     const host = fixtureHost({ journal: () => ok('', 'No journal files were found.\n') });
     const collect = linuxHealthCollector({ run: host.run, crashDir: crashDir(), bootTime: () => Promise.resolve(0), bootId: () => Promise.resolve('b') });
@@ -135,6 +152,9 @@ describe('linuxHealthCollector', () => {
     const collect = linuxHealthCollector({ bootTime: async () => (await boot()).bootTime, bootId: async () => (await boot()).bootId, timeoutMs: 20_000 });
     const now = Date.now();
     const got = await collect({ from: now - 300_000, to: now });
+    // Where journalctl shows nothing of the running boot (this build machine has no journal files), journald is unavailable.
+    const alive = await runCommand('journalctl', JOURNAL_ALIVE_ARGS, { timeoutMs: 20_000 }).catch(() => undefined);
+    if (!alive || alive.code !== 0 || alive.stdout.trim() === '') expect(got.unavailable).toContain('journald');
     const down = (...sources: string[]) => sources.every((x) => got.unavailable.includes(x as never));
     // Absent only with its sources named...
     if (got.counters.kernelCrashes === undefined || got.counters.unexpectedShutdowns === undefined) expect(down('journald')).toBe(true);

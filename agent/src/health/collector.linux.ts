@@ -55,6 +55,9 @@ interface SourceFailure {
 
 const failure = (reason: string): SourceFailure => ({ ok: false, reason });
 
+/** The newest entry of the running boot: is there a journal this agent can read at all? */
+export const JOURNAL_ALIVE_ARGS = ['--no-pager', '-o', 'json', '--output-fields=MESSAGE', '--boot=0', '-n', '1'];
+
 /** Builds a collector; it keeps the previous unit restart counts between windows. */
 export function linuxHealthCollector(deps: LinuxHealthDeps): HealthCollector {
   const run = deps.run ?? runCommand;
@@ -73,6 +76,13 @@ export function linuxHealthCollector(deps: LinuxHealthDeps): HealthCollector {
   const isFailure = (r: CommandResult | SourceFailure): r is SourceFailure => 'ok' in r;
 
   async function journald(window: HealthWindow): Promise<SourceResult<{ findings: JournalFindings; shutdowns: HealthEvent[] | undefined }> | SourceFailure> {
+    // journalctl answers a query on a missing journal with nothing at all (exit 0, no message): an empty window
+    // means something only if the running boot's journal has at least one entry we can read.
+    const alive = await exec('journalctl', JOURNAL_ALIVE_ARGS);
+    if (isFailure(alive)) return alive;
+    if (alive.code !== 0) return failure(`journalctl exited ${alive.code}: ${alive.stderr.trim().slice(0, 200)}`);
+    const notAlive = journalUnreadable(alive.stderr) ?? (parseJournalJson(alive.stdout).length === 0 ? 'the journal holds no entry of the running boot (no journal files, or journald not running)' : undefined);
+    if (notAlive) return failure(notAlive);
     const res = await exec('journalctl', journalWindowArgs(window));
     if (isFailure(res)) return res;
     if (res.code !== 0) return failure(`journalctl exited ${res.code}: ${res.stderr.trim().slice(0, 200)}`);

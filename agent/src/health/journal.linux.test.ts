@@ -8,7 +8,7 @@ const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtur
 const WINDOW = { from: 1_764_986_400_000, to: 1_764_986_700_000 };
 
 describe('journalctl arguments', () => {
-  it('asks for JSON lines of the window (a second wider), bounded, only coredump, unit failure and kernel entries', () => {
+  it('asks for JSON lines of the window (a second wider), bounded, only coredump, unit failure and kernel warning-or-worse entries', () => {
     const args = journalWindowArgs({ from: 1_764_986_400_500, to: 1_764_986_700_000 });
     expect(args.slice(0, 3)).toEqual(['--no-pager', '-o', 'json']);
     expect(args).toContain('--since');
@@ -16,7 +16,7 @@ describe('journalctl arguments', () => {
     expect(args[args.indexOf('--until') + 1]).toBe('@1764986701');
     expect(args[args.indexOf('-n') + 1]).toBe('5000');
     expect(args).toContain(`MESSAGE_ID=${MESSAGE_ID_COREDUMP}`);
-    expect(args.slice(-4)).toEqual(['+', 'SYSLOG_IDENTIFIER=systemd-coredump', '+', '_TRANSPORT=kernel']);
+    expect(args.slice(-9)).toEqual(['+', 'SYSLOG_IDENTIFIER=systemd-coredump', '+', '_TRANSPORT=kernel', 'PRIORITY=0', 'PRIORITY=1', 'PRIORITY=2', 'PRIORITY=3', 'PRIORITY=4']);
   });
 });
 

@@ -36,7 +36,9 @@ export function journalWindowArgs(window: HealthWindow): string[] {
     `MESSAGE_ID=${MESSAGE_ID_COREDUMP}`,
     `MESSAGE_ID=${MESSAGE_ID_UNIT_FAILURE_RESULT}`,
     '+', 'SYSLOG_IDENTIFIER=systemd-coredump',
-    '+', '_TRANSPORT=kernel',
+    // Kernel lines of warning priority or worse: oops, BUG and panic lines are printed at 0-4,
+    // the chatter that could crowd them out of the bound (link state, USB) at 5-7.
+    '+', '_TRANSPORT=kernel', 'PRIORITY=0', 'PRIORITY=1', 'PRIORITY=2', 'PRIORITY=3', 'PRIORITY=4',
   ];
 }
 

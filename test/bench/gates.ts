@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { CohortEvidence } from '@patchfleet/controller/src/safety/gate-types';
-import { evaluateCohort } from '@patchfleet/controller/src/safety/stats/evaluate';
+import { COUNT_ALPHA_SHARES, evaluateCohort } from '@patchfleet/controller/src/safety/stats/evaluate';
 import * as mc from '@patchfleet/controller/src/safety/stats/montecarlo';
 import { COUNT_SIGNALS } from '@patchfleet/controller/src/safety/gate-types';
 
@@ -25,8 +25,7 @@ const hrs = (h: number): string => (Number.isFinite(h) ? `${h} h` : '-');
 
 const effect = { patched: 20, controls: 100, baselinePerDay: 0.05, alpha };
 const results = {
-  noEffect: mc.noEffect({ runs: runs(10_000), seed: 101, alpha, signals: 1 }),
-  noEffectFiveSignals: mc.noEffect({ runs: runs(2_000), seed: 102, alpha, signals: 5 }),
+  noEffect: mc.noEffect({ runs: runs(10_000), seed: 102, alpha }),
   x6Within3Days: mc.withEffect({ ...effect, runs: runs(4_000), seed: 201, ratio: 6, days: 3 }),
   x3Within10Days: mc.withEffect({ ...effect, runs: runs(4_000), seed: 202, ratio: 3, days: 10 }),
   x2Within21Days: mc.withEffect({ ...effect, runs: runs(2_000), seed: 203, ratio: 2, days: 21 }),
@@ -60,11 +59,15 @@ if (values.json) {
 } else {
   const r = results;
   const lines = [
-    `gates, alpha ${alpha} per gate (runs x${factor})`,
-    `scenario                                              ours        plain uniform mixture`,
-    `no effect, ${r.noEffect.runs} cohorts, 1 signal, 21 days hourly     ${pct(r.noEffect.ours).padEnd(11)} ${pct(r.noEffect.uniform)}`,
-    `no effect, ${r.noEffectFiveSignals.runs} cohorts, 5 signals: per signal         ${pct(r.noEffectFiveSignals.perSignalOurs).padEnd(11)} ${pct(r.noEffectFiveSignals.perSignalUniform)}`,
-    `                                    per cohort         ${pct(r.noEffectFiveSignals.ours).padEnd(11)} ${pct(r.noEffectFiveSignals.uniform)}`,
+    `gates, alpha ${alpha} per cohort, count signals at their shares (runs x${factor})`,
+    `scenario                                              ours        plain uniform mixture (same threshold)`,
+    `no effect, ${r.noEffect.runs} cohorts x 5 signals, 21 days hourly`,
+    ...COUNT_SIGNALS.map((s) => {
+      const p = r.noEffect.perSignal[s]!;
+      return `  ${`${s} (share ${COUNT_ALPHA_SHARES[s]}, threshold ${Math.round(p.threshold)})`.padEnd(52)}${pct(p.ours).padEnd(11)} ${pct(p.uniform)}`;
+    }),
+    `  per cohort (any signal)                             ${pct(r.noEffect.ours).padEnd(11)} ${pct(r.noEffect.uniform)}`,
+    `app crashes (threshold ${Math.round(r.x6Within3Days.threshold)}):`,
     `x6, 20 vs 100, trips within 3 days                    ${pct(r.x6Within3Days.ours)} (median ${hrs(r.x6Within3Days.oursMedianHours)})  ${pct(r.x6Within3Days.uniform)} (median ${hrs(r.x6Within3Days.uniformMedianHours)})`,
     `x3, 20 vs 100, trips within 10 days                   ${pct(r.x3Within10Days.ours)} (median ${hrs(r.x3Within10Days.oursMedianHours)})  ${pct(r.x3Within10Days.uniform)} (median ${hrs(r.x3Within10Days.uniformMedianHours)})`,
     `x2, 20 vs 100, trips within 21 days                   ${pct(r.x2Within21Days.ours)} (median ${hrs(r.x2Within21Days.oursMedianHours)})  ${pct(r.x2Within21Days.uniform)} (median ${hrs(r.x2Within21Days.uniformMedianHours)})`,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isPfError } from '@patchfleet/shared/errors';
-import type { CohortEvidence, CountEvidence, OutcomeEvidence } from '../gate-types';
-import { countEvidenceLog, evaluateCohort } from './evaluate';
+import type { CohortEvidence, CountEvidence, CountSignal, OutcomeEvidence } from '../gate-types';
+import { COUNT_SIGNALS } from '../gate-types';
+import { COUNT_ALPHA_SHARES, countEvidenceLog, evaluateCohort } from './evaluate';
 import { betaCdf, logBeta } from './math';
 import { HARM_FACTOR, harmProbability, outcomePosteriors } from './outcomes';
 import { addCountIncrement, countLogEvidence, newCountTest } from './rate-ratio';
@@ -19,8 +20,28 @@ describe('evaluateCohort', () => {
     const [c] = v.verdicts;
     expect(c!.gate).toBe('app-crash');
     expect(c!.estimate).toBeCloseTo(40, 10);
-    expect(c!.threshold).toBe(100);
-    expect(c!.summary).toMatch(/^6 application crashes in 120 host-hours on 20 patched hosts against 3 in 2,400 on 100 unpatched: rate x40, evidence [\d,]+ >= 100$/);
+    expect(c!.threshold).toBeCloseTo(200, 9);
+    expect(c!.summary).toMatch(/^6 application crashes in 120 host-hours on 20 patched hosts against 3 in 2,400 on 100 unpatched: rate x40, evidence [\d,]+ >= 200 = 1\/\(50 % of alpha 0\.01\)$/);
+  });
+
+  it("each count signal is held to its share of the cohort's alpha: threshold 1/(share x alpha), shown in the words", () => {
+    expect(COUNT_SIGNALS.reduce((sum, s) => sum + COUNT_ALPHA_SHARES[s], 0)).toBeCloseTo(1, 12);
+    expect(Math.max(...COUNT_SIGNALS.map((s) => COUNT_ALPHA_SHARES[s]))).toBe(COUNT_ALPHA_SHARES['app-crash']);
+    // The same evidence (about 350) on every signal: above 1/(0.5 x 0.01) = 200, below 1/(0.1 x 0.01) = 1,000.
+    const ev = { patchedEvents: 6, patchedHostHours: 200, controlEvents: 5, controlHostHours: 2000 };
+    const log = countEvidenceLog(ev);
+    expect(log).toBeGreaterThan(Math.log(200));
+    expect(log).toBeLessThan(Math.log(500));
+    const v = evaluateCohort(cohort({ counts: Object.fromEntries(COUNT_SIGNALS.map((s) => [s, ev])) }), { alpha: 0.01 });
+    expect(v.verdicts.map((x) => x.gate)).toEqual([...COUNT_SIGNALS]);
+    for (const x of v.verdicts) {
+      const share = COUNT_ALPHA_SHARES[x.gate as CountSignal];
+      expect(x.threshold).toBeCloseTo(1 / (share * 0.01), 6);
+      expect(x.tripped).toBe(x.gate === 'app-crash');
+      expect(x.summary).toContain(`= 1/(${share * 100} % of alpha 0.01)`);
+    }
+    expect(v.verdicts.find((x) => x.gate === 'kernel-crash')!.summary).toMatch(/evidence [\d,]+ < 1,000 = 1\/\(10 % of alpha 0\.01\)$/);
+    expect(v.tripped).toBe(true);
   });
 
   it('before-after mode names the same hosts before the install', () => {

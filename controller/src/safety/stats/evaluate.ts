@@ -4,7 +4,9 @@
  * the same verdict, so the planner may call it at every tick.
  *
  * - Count signals: the anytime-valid rate-ratio test of rate-ratio.ts, trips
- *   when its evidence reaches 1/alpha.
+ *   when its evidence reaches 1/(share·alpha), each signal with its fixed
+ *   share of the cohort's alpha (COUNT_ALPHA_SHARES): together the five count
+ *   gates trip falsely with probability at most alpha.
  * - Install failures and boot failures: the Beta-binomial posterior of
  *   outcomes.ts, trips when P(harm) reaches 1 − alpha; plus the
  *   small-sample limit (verdict 'absolute-limit'): 2 failed hosts and 5 % when
@@ -28,9 +30,41 @@ const SIGNAL_WORDS: Record<CountSignal, [string, string]> = {
 
 const nonNegative = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0);
 
-/** The level that trips a count gate: 1/alpha. */
-export function countThreshold(alpha: number): number {
-  return 1 / alpha;
+/**
+ * How a cohort's alpha is spent across its count signals: fixed shares,
+ * declared here before any data and summing to 1. Each count gate trips at
+ * evidence 1/(share·alpha); by Ville's inequality it trips falsely with
+ * probability at most share·alpha over the whole watch, and by the union
+ * bound the cohort's count gates together at most alpha, whatever the
+ * signals' correlation. An absent signal (source unavailable) leaves its
+ * share unspent rather than handing it to the others, so the thresholds
+ * never move during a watch.
+ *
+ * Why these shares:
+ * - app-crash 0.5: application crashes are the main harm a patch causes
+ *   (the issue's detection bounds are stated on them) and the most frequent
+ *   signal, so they get half: threshold 200 at alpha 0.01 instead of 100
+ *   costs ln 2 / ln r more patched crashes, under one at x3 and above.
+ * - probe-failure 0.2: probes are what the operator declared as "this host
+ *   still does its job", the most direct signal after crashes.
+ * - service-failure, kernel-crash, unexpected-shutdown 0.1 each: real but
+ *   either rarer (kernel crashes) or overlapping with the others (a kernel
+ *   crash is also an unexpected shutdown; a crashing daemon is also a failed
+ *   unit); with few events each, halving a share costs well under one extra
+ *   event at the ratios that matter (ln 2 / ln r per event).
+ * Decided from this reasoning, not from the Monte-Carlo seeds (README).
+ */
+export const COUNT_ALPHA_SHARES: Readonly<Record<CountSignal, number>> = Object.freeze({
+  'app-crash': 0.5,
+  'probe-failure': 0.2,
+  'service-failure': 0.1,
+  'kernel-crash': 0.1,
+  'unexpected-shutdown': 0.1,
+});
+
+/** The level that trips a count gate: 1/(share·alpha), share = the signal's COUNT_ALPHA_SHARES entry (1 without a signal: the whole alpha). */
+export function countThreshold(alpha: number, signal?: CountSignal): number {
+  return 1 / ((signal ? COUNT_ALPHA_SHARES[signal] : 1) * alpha);
 }
 
 /**
@@ -56,7 +90,8 @@ export function countEvidenceLog(ev: CountEvidence): number {
 }
 
 function judgeCount(signal: CountSignal, ev: CountEvidence, cohort: CohortEvidence, alpha: number): SignalVerdict {
-  const threshold = countThreshold(alpha);
+  const share = COUNT_ALPHA_SHARES[signal];
+  const threshold = countThreshold(alpha, signal);
   const logE = countEvidenceLog(ev);
   const statistic = Math.min(Math.exp(logE), Number.MAX_VALUE);
   const tripped = logE >= Math.log(threshold);
@@ -67,7 +102,7 @@ function judgeCount(signal: CountSignal, ev: CountEvidence, cohort: CohortEviden
     cohort.mode === 'controls'
       ? `against ${formatAmount(y)} in ${formatAmount(nonNegative(ev.controlHostHours))} on ${formatAmount(cohort.controlHosts)} unpatched`
       : `against ${formatAmount(y)} in ${formatAmount(nonNegative(ev.controlHostHours))} on the same hosts before the install`;
-  const evidence = `evidence ${formatEvidence(statistic)} ${tripped ? '>=' : '<'} ${formatEvidence(threshold)}`;
+  const evidence = `evidence ${formatEvidence(statistic)} ${tripped ? '>=' : '<'} ${formatEvidence(threshold)} = 1/(${formatPercent(share)} of alpha ${alpha})`;
   const summary =
     nonNegative(ev.patchedHostHours) === 0 || nonNegative(ev.controlHostHours) === 0
       ? `${countOf(nonNegative(ev.patchedEvents), one, many)} in ${formatAmount(nonNegative(ev.patchedHostHours))} host-hours on ${formatAmount(cohort.patchedHosts)} patched hosts ${against}: nothing to compare yet`

@@ -7,7 +7,8 @@
  * addCountIncrement, countLogEvidence: what evaluateCohort folds), hour by
  * hour; the outcome scenarios call evaluateCohort itself.
  */
-import type { CohortEvidence, OutcomeEvidence } from '../gate-types';
+import type { CohortEvidence, CountSignal, OutcomeEvidence } from '../gate-types';
+import { COUNT_SIGNALS } from '../gate-types';
 import { countThreshold, evaluateCohort } from './evaluate';
 import { addCountIncrement, countLogEvidence, newCountTest, uniformMixtureLogEvidence } from './rate-ratio';
 import { binomial, logUniform, poisson, seededUniform, type Uniform } from './simulation';
@@ -31,15 +32,22 @@ function median(hours: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Infinity;
 }
 
-/** One count signal of one cohort, watched hour by hour; returns the first trip hour of each test (Infinity: never). */
-function watchCount(
-  u: Uniform,
-  hours: number,
-  alpha: number,
-  hourly: (hour: number) => { patchedMean: number; controlMean: number; patchedHostHours: number; controlHostHours: number },
-): { ours: number; uniform: number } {
+/** One hour of a count signal at constant exposure: expected events on each side and the host-hours. */
+interface HourlyStep {
+  patchedMean: number;
+  controlMean: number;
+  patchedHostHours: number;
+  controlHostHours: number;
+}
+
+/**
+ * One count signal of one cohort, watched hour by hour against `threshold`
+ * (ours and the uniform mixture at the same level); returns the first trip
+ * hour of each test (Infinity: never).
+ */
+function watchCount(u: Uniform, hours: number, threshold: number, s: HourlyStep): { ours: number; uniform: number } {
   const state = newCountTest();
-  const logThreshold = Math.log(countThreshold(alpha));
+  const logThreshold = Math.log(threshold);
   let ours = Infinity;
   let uniform = Infinity;
   let x = 0;
@@ -47,7 +55,6 @@ function watchCount(
   let et = 0;
   let ec = 0;
   for (let h = 1; h <= hours && (ours === Infinity || uniform === Infinity); h++) {
-    const s = hourly(h);
     const px = poisson(u, s.patchedMean);
     const cy = poisson(u, s.controlMean);
     x += px;
@@ -62,26 +69,36 @@ function watchCount(
   return { ours, uniform };
 }
 
-/** Options shared by the count scenarios. */
+/** Options shared by the count scenarios: `alpha` is the cohort's, each signal's gate gets its share (COUNT_ALPHA_SHARES). */
 export interface CountScenario {
   runs: number;
   seed: number;
   alpha: number;
 }
 
+/** False-trip shares of one signal's gate in the no-effect scenario. */
+export interface SignalTrips {
+  /** 1/(share·alpha): the level both tests were held to. */
+  threshold: number;
+  ours: number;
+  uniform: number;
+}
+
 /**
  * No effect: patched hosts 5..5,000 against unpatched 5..50,000 (log-uniform),
- * a baseline of 0.005..0.2 events per host-day per signal, `signals` count
- * signals per cohort, checked every hour for 21 days. A cohort trips when any
- * of its signals trips.
+ * each of the cohort's `signals` (default: all five count signals)
+ * independent with its own baseline of 0.005..0.2 events per host-day,
+ * checked every hour for 21 days, each gate at its share of alpha. A cohort
+ * trips when any of its signals trips.
  */
-export function noEffect(opts: CountScenario & { signals: number; days?: number }): TripRates & { perSignalOurs: number; perSignalUniform: number } {
+export function noEffect(opts: CountScenario & { signals?: readonly CountSignal[]; days?: number }): TripRates & { perSignal: Partial<Record<CountSignal, SignalTrips>> } {
+  const signals = opts.signals ?? COUNT_SIGNALS;
   const u = seededUniform(opts.seed);
   const hours = (opts.days ?? 21) * HOURS_PER_DAY;
   let cohortOurs = 0;
   let cohortUniform = 0;
-  let signalOurs = 0;
-  let signalUniform = 0;
+  const signalOurs = signals.map(() => 0);
+  const signalUniform = signals.map(() => 0);
   const oursHours: number[] = [];
   const uniformHours: number[] = [];
   for (let i = 0; i < opts.runs; i++) {
@@ -89,36 +106,44 @@ export function noEffect(opts: CountScenario & { signals: number; days?: number 
     const controls = Math.round(logUniform(u, 5, 50_000));
     let firstOurs = Infinity;
     let firstUniform = Infinity;
-    for (let s = 0; s < opts.signals; s++) {
+    signals.forEach((signal, s) => {
       const perHostHour = logUniform(u, 0.005, 0.2) / HOURS_PER_DAY;
       const step = { patchedMean: patched * perHostHour, controlMean: controls * perHostHour, patchedHostHours: patched, controlHostHours: controls };
-      const t = watchCount(u, hours, opts.alpha, () => step);
-      if (t.ours < Infinity) signalOurs++;
-      if (t.uniform < Infinity) signalUniform++;
+      const t = watchCount(u, hours, countThreshold(opts.alpha, signal), step);
+      if (t.ours < Infinity) signalOurs[s]!++;
+      if (t.uniform < Infinity) signalUniform[s]!++;
       firstOurs = Math.min(firstOurs, t.ours);
       firstUniform = Math.min(firstUniform, t.uniform);
-    }
+    });
     if (firstOurs < Infinity) cohortOurs++;
     if (firstUniform < Infinity) cohortUniform++;
     oursHours.push(firstOurs);
     uniformHours.push(firstUniform);
   }
+  const perSignal: Partial<Record<CountSignal, SignalTrips>> = {};
+  signals.forEach((signal, s) => {
+    perSignal[signal] = { threshold: countThreshold(opts.alpha, signal), ours: signalOurs[s]! / opts.runs, uniform: signalUniform[s]! / opts.runs };
+  });
   return {
     runs: opts.runs,
     ours: cohortOurs / opts.runs,
     uniform: cohortUniform / opts.runs,
-    perSignalOurs: signalOurs / (opts.runs * opts.signals),
-    perSignalUniform: signalUniform / (opts.runs * opts.signals),
+    perSignal,
     oursMedianHours: median(oursHours),
     uniformMedianHours: median(uniformHours),
   };
 }
 
-/** With effect: `patched` hosts against `controls`, baseline per host-day, patched rate × ratio; trip within `days`. */
+/**
+ * With effect: `patched` hosts against `controls`, baseline per host-day,
+ * patched rate × ratio; trip within `days`. Both tests are held to the
+ * threshold of `signal` (default app-crash: 1/(0.5·alpha)).
+ */
 export function withEffect(
-  opts: CountScenario & { patched: number; controls: number; baselinePerDay: number; ratio: number; days: number },
-): TripRates {
+  opts: CountScenario & { patched: number; controls: number; baselinePerDay: number; ratio: number; days: number; signal?: CountSignal },
+): TripRates & { threshold: number } {
   const u = seededUniform(opts.seed);
+  const threshold = countThreshold(opts.alpha, opts.signal ?? 'app-crash');
   const perHostHour = opts.baselinePerDay / HOURS_PER_DAY;
   const step = {
     patchedMean: opts.patched * perHostHour * opts.ratio,
@@ -129,12 +154,13 @@ export function withEffect(
   const oursHours: number[] = [];
   const uniformHours: number[] = [];
   for (let i = 0; i < opts.runs; i++) {
-    const t = watchCount(u, opts.days * HOURS_PER_DAY, opts.alpha, () => step);
+    const t = watchCount(u, opts.days * HOURS_PER_DAY, threshold, step);
     oursHours.push(t.ours);
     uniformHours.push(t.uniform);
   }
   return {
     runs: opts.runs,
+    threshold,
     ours: oursHours.filter((h) => h < Infinity).length / opts.runs,
     uniform: uniformHours.filter((h) => h < Infinity).length / opts.runs,
     oursMedianHours: median(oursHours),
@@ -148,12 +174,13 @@ export function withEffect(
  * host's event rate by 20 for 6 hours, patched and unpatched alike. No harm:
  * any trip is false. Compares the per-hour test (increments, what the gate
  * does when cohorts.ts hands it hourly roll-ups) with the same mixture on
- * cumulative totals (a single cumulative exposure ratio).
+ * cumulative totals (a single cumulative exposure ratio). Application
+ * crashes, at their share of alpha.
  */
 export function incidentsUnderWaves(opts: CountScenario & { hosts: number }): { runs: number; perHour: number; cumulative: number } {
   const u = seededUniform(opts.seed);
   const hours = 21 * HOURS_PER_DAY;
-  const logThreshold = Math.log(countThreshold(opts.alpha));
+  const logThreshold = Math.log(countThreshold(opts.alpha, 'app-crash'));
   let perHourTrips = 0;
   let cumulativeTrips = 0;
   for (let i = 0; i < opts.runs; i++) {

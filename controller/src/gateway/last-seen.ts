@@ -17,7 +17,6 @@ const BATCH = 1000;
 
 export class LastSeenTracker {
   private pending = new Map<string, { hostId: string; at: number }>();
-  private boots = new Map<string, { bootId: string; at: number }>();
   private timer: TimerHandle | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -42,13 +41,6 @@ export class LastSeenTracker {
     this.pending.set(sessionId, { hostId, at: this.clock.now() });
   }
 
-  /** Records that `hostId` reported boot `bootId` at `at` (ms); the latest report per host wins. */
-  bootSeen(hostId: string, bootId: string, at: number): void {
-    if (!bootId) return;
-    const held = this.boots.get(hostId);
-    if (!held || held.at <= at) this.boots.set(hostId, { bootId, at });
-  }
-
   /** Writes what is pending; safe to call concurrently (flushes run one after another). */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.write()).catch((err: unknown) => {
@@ -63,7 +55,6 @@ export class LastSeenTracker {
   }
 
   private async write(): Promise<void> {
-    await this.writeBoots();
     if (this.pending.size === 0) return;
     const entries = [...this.pending.entries()];
     this.pending = new Map();
@@ -78,17 +69,19 @@ export class LastSeenTracker {
       await this.db.execute(sql`update hosts h set last_seen_at = v.at from (values ${hostRows}) as v(id, at) where h.id = v.id and (h.last_seen_at is null or h.last_seen_at < v.at)`);
     }
   }
+}
 
-  /** One statement per batch: a boot report older than the stored one changes nothing. */
-  private async writeBoots(): Promise<void> {
-    if (this.boots.size === 0) return;
-    const entries = [...this.boots.entries()];
-    this.boots = new Map();
-    for (let i = 0; i < entries.length; i += BATCH) {
-      const rows = entries.slice(i, i + BATCH).map(([hostId, b]) => ({ h: hostId, b: b.bootId, at: new Date(b.at).toISOString() }));
-      await this.db.execute(
-        sql`update hosts h set boot_id = v.b, boot_seen_at = v.at from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(h text, b text, at timestamptz) where h.id = v.h and (h.boot_seen_at is null or h.boot_seen_at <= v.at)`,
-      );
-    }
-  }
+/**
+ * Records that `hostId` runs boot `bootId`, first seen at `at`, in one
+ * statement: written only when the boot id differs from the stored one and
+ * the report is not older than the stored boot's first sighting (a queued
+ * sample of an earlier boot, delivered late, changes nothing). Sessions call
+ * it when their agent's boot id changes, so it is one write per session and
+ * reboot, not one per heartbeat.
+ */
+export async function recordBoot(db: Db, hostId: string, bootId: string, at: Date): Promise<void> {
+  if (!bootId) return;
+  await db.execute(
+    sql`update hosts set boot_id = ${bootId}, boot_seen_at = ${at.toISOString()}::timestamptz where id = ${hostId} and boot_id is distinct from ${bootId} and (boot_seen_at is null or boot_seen_at <= ${at.toISOString()}::timestamptz)`,
+  );
 }

@@ -99,8 +99,7 @@ describe('health frames on the agent socket', () => {
     const seqs = (await ctl.database.db.select({ seq: healthSamples.seq }).from(healthSamples).where(eq(healthSamples.epoch, 'ep1'))).map((r) => r.seq).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
 
-    // The newest sample's boot id reaches the host (batched with last-seen times).
-    await ctl.gateway.tracker.flush();
+    // The newest sample's boot id reaches the host before the ack, with the end of its first sample.
     const [host] = await ctl.database.db.select({ bootId: hosts.bootId, bootSeenAt: hosts.bootSeenAt }).from(hosts).where(eq(hosts.id, AGENT));
     expect(host?.bootId).toBe('boot-8');
     expect(host?.bootSeenAt?.getTime()).toBe(t0 + 70 * MIN);
@@ -116,12 +115,21 @@ describe('health frames on the agent socket', () => {
     expect(await c.next()).toMatchObject({ type: 'error', code: 'PF_ERR_BAD_HEALTH_SAMPLE', replyTo: future.id });
     expect(await stored('ep2')).toBe(0);
 
+    // A late sample of an earlier boot (another epoch: an outbox started afresh) does not take the host back to it.
+    const late = makeFrame('health', { epoch: 'ep3', samples: [sample(1, t0 - 30 * MIN, { bootId: 'boot-6' })] }, Date.now());
+    c.send(late);
+    expect(await c.next()).toMatchObject({ type: 'healthAck', epoch: 'ep3', seq: 1 });
+    expect((await ctl.database.db.select({ bootId: hosts.bootId }).from(hosts).where(eq(hosts.id, AGENT)))[0]?.bootId).toBe('boot-8');
+
     // A heartbeat's boot id counts too.
     c.send(makeFrame('heartbeat', { uptimeSec: 3, bootId: 'boot-9' }, Date.now()));
     // Changes reach the connected agent at once.
     expect((await api('PUT', '/api/v1/settings/health', { intervalSec: 60 })).statusCode).toBe(200);
     expect(await c.next()).toMatchObject({ type: 'healthConfig', intervalSec: 60 });
-    await ctl.gateway.tracker.flush();
+    // The heartbeat went before the change; one more health frame behind it proves it was handled.
+    const after = makeFrame('health', { epoch: 'ep1', samples: [sample(14, t0 + 65 * MIN, { bootId: 'boot-8' })] }, Date.now());
+    c.send(after);
+    expect(await c.next()).toMatchObject({ type: 'healthAck', seq: 14, replyTo: after.id });
     expect((await ctl.database.db.select({ bootId: hosts.bootId }).from(hosts).where(eq(hosts.id, AGENT)))[0]?.bootId).toBe('boot-9');
     c.close();
   });

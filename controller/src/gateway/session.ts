@@ -31,7 +31,7 @@ import type { ControllerContext } from '../context';
 import { classifyDbError } from '../db/errors';
 import { applyReport } from '../inventory/inventory-store';
 import { checkHealthSamples, newestBoot, storeHealthSamples } from '../health/sample-store';
-import type { LastSeenTracker } from './last-seen';
+import { recordBoot, type LastSeenTracker } from './last-seen';
 import { TokenBucket } from './rate-limit';
 import { ReportAssembler } from './report-assembler';
 
@@ -83,6 +83,8 @@ export class AgentSession {
   private badFrames = 0;
   private rateLimitedFrames = 0;
   private sessionRowWritten = false;
+  /** The boot id last written for this agent: the host row is written only when it changes. */
+  private bootId: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -255,7 +257,7 @@ export class AgentSession {
     this.tracker.touch(this.sessionId, agentId);
     switch (msg.type) {
       case 'heartbeat':
-        if (msg.bootId) this.tracker.bootSeen(agentId, msg.bootId, this.ctx.clock.now());
+        if (msg.bootId) await this.noteBoot(agentId, msg.bootId, this.ctx.clock.now());
         return;
       case 'health':
         return this.onHealth(agentId, msg);
@@ -322,8 +324,15 @@ export class AgentSession {
       throw err;
     }
     const boot = newestBoot(msg.samples);
-    if (boot) this.tracker.bootSeen(agentId, boot.bootId, Math.min(boot.at, now));
+    if (boot) await this.noteBoot(agentId, boot.bootId, Math.min(boot.at, now));
     this.send('healthAck', { epoch: msg.epoch, seq: highest, replyTo: msg.id });
+  }
+
+  /** Writes the host's boot id when it differs from the one this session last wrote (once per session and reboot). */
+  private async noteBoot(agentId: string, bootId: string, at: number): Promise<void> {
+    if (bootId === this.bootId) return;
+    await recordBoot(this.ctx.db, agentId, bootId, new Date(at));
+    this.bootId = bootId;
   }
 
   /**

@@ -82,6 +82,8 @@ describe('health sample store', () => {
 
   it('names the newest sample\'s boot', () => {
     expect(newestBoot([sample(1, T0, { bootId: 'old' }), sample(3, T0 + 10 * MIN, { bootId: 'new' }), sample(2, T0 + 5 * MIN, { bootId: 'mid' })])).toEqual({ bootId: 'new', at: T0 + 15 * MIN });
+    // When the frame first shows the newest boot: the end of its earliest sample.
+    expect(newestBoot([sample(1, T0, { bootId: 'old' }), sample(2, T0 + 5 * MIN, { bootId: 'new' }), sample(3, T0 + 10 * MIN, { bootId: 'new' })])).toEqual({ bootId: 'new', at: T0 + 10 * MIN });
     expect(newestBoot([sample(1, T0, { bootId: '' })])).toBeUndefined();
   });
 });

@@ -39,11 +39,14 @@ export function checkHealthSamples(samples: readonly HealthSample[], now: number
   return highest;
 }
 
-/** The newest sample's boot id and end time (the host's current boot as far as this frame knows). */
+/** The newest sample's boot id, and when this frame first shows it (the earliest end of a sample of that boot). */
 export function newestBoot(samples: readonly HealthSample[]): { bootId: string; at: number } | undefined {
   let best: HealthSample | undefined;
   for (const s of samples) if (s.bootId && (!best || s.periodEnd > best.periodEnd || (s.periodEnd === best.periodEnd && s.seq > best.seq))) best = s;
-  return best ? { bootId: best.bootId, at: best.periodEnd } : undefined;
+  if (!best) return undefined;
+  let at = best.periodEnd;
+  for (const s of samples) if (s.bootId === best.bootId) at = Math.min(at, s.periodEnd);
+  return { bootId: best.bootId, at };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -46,7 +46,7 @@ describe('patchfleet catalog', { timeout: 60_000 }, () => {
   it('import without a feed file is a usage error (exit 2)', async () => {
     const res = await catalog(['import']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toBe('error PF_ERR_VALIDATION: nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss\n');
+    expect(res.stderr).toBe('error PF_ERR_VALIDATION: nothing to import: give at least one of --usn-osv, --msrc-cvrf, --kev, --epss, --known-issues\n');
     expect(res.stdout).toBe('');
   });
 

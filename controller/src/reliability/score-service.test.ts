@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@patchfleet/shared';
 import { isPfError } from '@patchfleet/shared/errors';
@@ -13,7 +13,7 @@ import { saveCatalogFeeds } from '../catalog/store';
 import type { Db } from '../db/index';
 import { auditLog, hosts, knownIssues, patchBlocks, reliabilityHistory, reliabilityScores, rolloutHosts, rollouts } from '../db/schema/index';
 import { decisionsFor } from './decision-service';
-import { refreshScores } from './score-service';
+import { refreshScores, STALE_MS } from './score-service';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const FILE = join(ADVISORIES, 'known-issues', 'windows-2025.jsonl');
@@ -139,6 +139,17 @@ describe('known issues, scores and decisions', () => {
     expect(scores.find((s) => s.hostClass !== '')!.reasons).toContain(
       '2 of 10 hosts of class Ubuntu 24.04 / T14 / web did not come back after reboot; class baseline 2.5 % (1 of 40 with earlier patches of the product)',
     );
+  });
+
+  it('recomputes a score read more than STALE_MS after it was computed, not before', async () => {
+    const stored = async () => (await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7012-1'))).find((s) => s.hostClass === '')!.score;
+    const before = await stored();
+    await db.update(rolloutHosts).set({ bootState: 'failed' }).where(and(eq(rolloutHosts.rolloutId, 'ro_curl2'), eq(rolloutHosts.hostId, 'hT145')));
+    const soon = await db.transaction((tx) => decisionsFor(tx, ['USN-7012-1'], new Date(T0 + STALE_MS - 60_000)));
+    expect(soon.get('USN-7012-1')!.score).toBe(before);
+    const later = await db.transaction((tx) => decisionsFor(tx, ['USN-7012-1'], new Date(T0 + STALE_MS + 60_000)));
+    expect(later.get('USN-7012-1')!.score).toBeLessThan(before);
+    expect(await stored()).toBe(later.get('USN-7012-1')!.score);
   });
 
   it('decides: held for a confirmed issue without evidence, blocked by a fleet-wide block, scored on first read', async () => {

@@ -8,12 +8,13 @@
  * Owns reliability_scores and reliability_history.
  *
  * When scores are computed: the planner refreshes the patches it handles at
- * every tick; a known-issues import refreshes the patches it names; and a
- * patch with no stored score is scored when first read (decisionsFor, the
- * reliability API), so a newly released patch has a score from its prior
- * before any host installs it.
+ * ring pass and gate trip; a known-issues import refreshes the patches it
+ * names; and a patch with no stored score, or one older than STALE_MS, is
+ * scored when read (decisionsFor, the patch views, the reliability API), so
+ * a newly released patch has a score from its prior before any host
+ * installs it and a shown score is at most STALE_MS behind the evidence.
  */
-import { inArray, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/index';
 import { knownIssues, reliabilityHistory, reliabilityScores } from '../db/schema/index';
 import { resultRows, upsertRows } from '../catalog/rows/sync-rows';
@@ -21,8 +22,10 @@ import { hostClassOf } from '../rollout/assign-rings';
 import { assignableHost } from '../rollout/ring-store';
 import { estimateReliability, type ClassOutcomes, type KnownIssueSignal, type ProductHistory, type RateEvidence, type ReliabilityEstimate } from './model';
 
-/** Serializes scoring patches on first read. */
+/** Serializes scoring on read. */
 const FIRST_SCORE_LOCK = 7_320_917;
+/** A stored score older than this is recomputed when read (decisions, patch views, the API). */
+export const STALE_MS = 15 * 60_000;
 
 const ids = (list: readonly string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify([...new Set(list)])}::jsonb))`;
 
@@ -256,20 +259,28 @@ export async function refreshScores(tx: Db | Tx, patchIds: readonly string[], no
   }
 }
 
-/** Stored scores of these patches (every class), refreshing first the patches that have none. */
+/** Stored scores of these patches (every class), recomputing first the patches never scored or scored more than STALE_MS ago. */
 export async function scoresOf(tx: Db | Tx, patchIds: readonly string[], now: Date) {
   const unique = [...new Set(patchIds)];
   if (unique.length === 0) return [];
-  const absentIn = async (t: Db | Tx) => {
-    const have = new Set((await t.selectDistinct({ patchId: reliabilityScores.patchId }).from(reliabilityScores).where(inArray(reliabilityScores.patchId, unique))).map((r) => r.patchId));
-    return unique.filter((p) => !have.has(p));
+  // Never scored, or scored longer ago than STALE_MS (installs finish between the planner's refreshes).
+  const dueIn = async (t: Db | Tx) => {
+    const fresh = new Set(
+      (
+        await t
+          .selectDistinct({ patchId: reliabilityScores.patchId })
+          .from(reliabilityScores)
+          .where(and(inArray(reliabilityScores.patchId, unique), eq(reliabilityScores.hostClass, ''), gt(reliabilityScores.computedAt, new Date(now.getTime() - STALE_MS))))
+      ).map((r) => r.patchId),
+    );
+    return unique.filter((p) => !fresh.has(p));
   };
-  if ((await absentIn(tx)).length > 0) {
+  if ((await dueIn(tx)).length > 0) {
     await tx.transaction(async (t) => {
-      // Two readers scoring the same new patch at once would each append a first history row.
+      // Two readers scoring the same patch at once would each append a history row.
       await t.execute(sql`select pg_advisory_xact_lock(${FIRST_SCORE_LOCK})`);
-      const absent = await absentIn(t);
-      if (absent.length > 0) await refreshScores(t, absent, now);
+      const due = await dueIn(t);
+      if (due.length > 0) await refreshScores(t, due, now);
     });
   }
   return tx.select().from(reliabilityScores).where(inArray(reliabilityScores.patchId, unique)).orderBy(reliabilityScores.patchId, reliabilityScores.hostClass);

@@ -39,7 +39,7 @@ export const healthSamples = pgTable(
     events: jsonb('events').$type<HealthEventDetail[]>().notNull().default([]),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.hostId, t.epoch, t.seq] }), index('health_samples_host_period_idx').on(t.hostId, t.periodStart), index('health_samples_period_end_idx').on(t.periodEnd)],
+  (t) => [primaryKey({ columns: [t.hostId, t.epoch, t.seq] }), index('health_samples_host_period_idx').on(t.hostId, t.periodStart), index('health_samples_period_end_idx').on(t.periodEnd), index('health_samples_received_idx').on(t.receivedAt)],
 );
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX "health_samples_received_idx" ON "health_samples" USING btree ("received_at");

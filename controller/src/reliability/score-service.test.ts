@@ -11,7 +11,7 @@ import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db
 import { importKnownIssues } from '../catalog/known-issues';
 import { saveCatalogFeeds } from '../catalog/store';
 import type { Db } from '../db/index';
-import { auditLog, hosts, knownIssues, patchBlocks, reliabilityHistory, reliabilityScores, rolloutHosts, rollouts } from '../db/schema/index';
+import { auditLog, healthHourly, hosts, knownIssues, patchBlocks, reliabilityHistory, reliabilityScores, rolloutHosts, rollouts } from '../db/schema/index';
 import { decisionsFor } from './decision-service';
 import { refreshScores, STALE_MS } from './score-service';
 
@@ -120,6 +120,25 @@ describe('known issues, scores and decisions', () => {
     const after = await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7545-1'));
     expect(after.find((s) => s.hostClass === '')!.score).toBeLessThan(whole.score);
     expect((await db.select({ n: count() }).from(reliabilityHistory).where(eq(reliabilityHistory.patchId, 'USN-7545-1')))[0]?.n).toBeGreaterThan(3);
+  });
+
+  it('counts health events after install against the same hosts before (hourly roll-ups)', async () => {
+    const r650 = async () => (await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7545-1'))).find((s) => s.hostClass.includes('R650'))!;
+    const before = await r650();
+    const HOUR = 3_600_000;
+    const rows = Array.from({ length: 5 }, (_, h) =>
+      Array.from({ length: 48 }, (_, i) => {
+        const hour = new Date(T0 + (i - 24) * HOUR);
+        // The same hosts: quiet for the day before the install, crashing twice an hour after it.
+        return { hostId: `hR650${h}`, hour, samples: 12, coveredSec: 3600, appCrashes: i < 24 ? 0 : 2 };
+      }),
+    ).flat();
+    await db.insert(healthHourly).values(rows);
+    await db.transaction((tx) => refreshScores(tx, ['USN-7545-1'], new Date(T0 + 24 * HOUR)));
+    const after = await r650();
+    // 2 crashes an hour against none: the class's rate is many times its own baseline.
+    expect(after.reasons).toContainEqual(expect.stringMatching(/^240 health events in 120 host-hours after install on Ubuntu 24\.04 \/ R650 \/ web against 0 in 120 before \(rate x\d{3}\.\d\)$/));
+    expect(after.score).toBeLessThan(before.score);
   });
 
   it("seeds the prior from the product's history and compares a class with its baseline", async () => {

@@ -98,6 +98,8 @@ describe('reliability model', () => {
     expect(same.pHealth).toBeLessThan(0.01);
     const sick = healthHarm({ patchedEvents: 60, patchedHostHours: 2400, baselineEvents: 5, baselineHostHours: 2400 });
     expect(sick.pHealth).toBeGreaterThan(0.3);
+    // One stray crash in a day of 20 hosts that had none in five days moves nothing.
+    expect(healthHarm({ patchedEvents: 1, patchedHostHours: 480, baselineEvents: 0, baselineHostHours: 2400 }).pHealth).toBe(0);
     const withHealth = estimateReliability(input([cls(A, 40, 0, { health: { patchedEvents: 60, patchedHostHours: 2400, baselineEvents: 5, baselineHostHours: 2400 } })]));
     expect(withHealth.patch.score).toBeLessThan(estimateReliability(input([cls(A, 40)])).patch.score);
   });

@@ -24,8 +24,10 @@
  *    Gamma-Poisson when hourly roll-ups exist: the patched rate (after install)
  *    has a Gamma prior centred on the baseline rate (the same hosts before),
  *    worth RATE_PRIOR_HOURS host-hours; the excess over the baseline per
- *    host-day becomes a probability of at least one extra event per host-day,
- *    1 - exp(-excess), which combines with θ as independent harms.
+ *    host-day, taken at the lower 10 % point of the patched rate's posterior
+ *    (so noise moves nothing), becomes a probability of at least one extra
+ *    event per host-day, 1 - exp(-excess), which combines with θ as
+ *    independent harms.
  *
  * Score: 100 × (1 - pHarm)^20, rounded: the chance that a 20-host wave (a Test
  * ring) comes through without one harmed host. pHarm 0.1 % -> 98, 0.5 % -> 90,
@@ -228,12 +230,28 @@ export function poolingStrength(classes: readonly { trials: number; harmed: numb
   return Math.min(KAPPA_MAX, Math.max(KAPPA_MIN, (p * (1 - p)) / between - 1));
 }
 
-/** Excess events per host-day over the baseline and the probability of at least one extra event per host-day. */
+/** The q-quantile of Gamma(shape, rate) by the Wilson-Hilferty cube approximation (never below 0). */
+export function gammaQuantile(shape: number, rate: number, z: number): number {
+  const v = 1 / (9 * shape);
+  return (shape * Math.max(0, 1 - v + z * Math.sqrt(v)) ** 3) / rate;
+}
+
+/** z of the lower 10 % point: the excess a health channel counts is the one the data shows with 90 % credibility. */
+const LOWER_Z = -1.2816;
+
+/**
+ * Excess events per host-day over the baseline and the probability of at
+ * least one extra event per host-day. The excess is taken at the lower 10 %
+ * point of the patched rate's posterior, so one stray crash on a few hosts
+ * moves nothing while a real rise does.
+ */
 export function healthHarm(e: RateEvidence): { pHealth: number; patchedPerDay: number; baselinePerDay: number; ratio: number } {
   const defaultPerHour = DEFAULT_EVENT_RATE_PER_DAY / 24;
   const baseline = (e.baselineEvents + 1) / (e.baselineHostHours + 1 / defaultPerHour);
-  const patched = (baseline * RATE_PRIOR_HOURS + e.patchedEvents) / (RATE_PRIOR_HOURS + e.patchedHostHours);
-  const excessPerDay = Math.max(0, patched - baseline) * 24;
+  const shape = baseline * RATE_PRIOR_HOURS + e.patchedEvents;
+  const rate = RATE_PRIOR_HOURS + e.patchedHostHours;
+  const patched = shape / rate;
+  const excessPerDay = Math.max(0, gammaQuantile(shape, rate, LOWER_Z) - baseline) * 24;
   return { pHealth: 1 - Math.exp(-excessPerDay), patchedPerDay: patched * 24, baselinePerDay: baseline * 24, ratio: patched / baseline };
 }
 

@@ -22,8 +22,8 @@ import { hostClassOf } from '../rollout/assign-rings';
 import { assignableHost } from '../rollout/ring-store';
 import { estimateReliability, type ClassOutcomes, type KnownIssueSignal, type ProductHistory, type RateEvidence, type ReliabilityEstimate } from './model';
 
-/** Serializes scoring on read. */
-const FIRST_SCORE_LOCK = 7_320_917;
+/** Serializes writers of reliability scores (refreshes by the planner, imports, reads). */
+const SCORE_LOCK = 7_320_917;
 /** A stored score older than this is recomputed when read (decisions, patch views, the API). */
 export const STALE_MS = 15 * 60_000;
 
@@ -230,6 +230,8 @@ export async function reliabilityInputs(tx: Db | Tx, patchIds: readonly string[]
 export async function refreshScores(tx: Db | Tx, patchIds: readonly string[], now: Date): Promise<void> {
   const unique = [...new Set(patchIds)];
   if (unique.length === 0) return;
+  // Every writer of scores takes this lock before touching a row, so two refreshes never deadlock on rows and never append the same change twice.
+  await tx.execute(sql`select pg_advisory_xact_lock(${SCORE_LOCK})`);
   const inputs = await reliabilityInputs(tx, unique);
   const rows: (ReliabilityEstimate & { patchId: string })[] = [];
   for (const input of inputs) {
@@ -277,8 +279,8 @@ export async function scoresOf(tx: Db | Tx, patchIds: readonly string[], now: Da
   };
   if ((await dueIn(tx)).length > 0) {
     await tx.transaction(async (t) => {
-      // Two readers scoring the same patch at once would each append a history row.
-      await t.execute(sql`select pg_advisory_xact_lock(${FIRST_SCORE_LOCK})`);
+      // Two readers scoring the same patch at once would each append a history row: the second waits and finds it fresh.
+      await t.execute(sql`select pg_advisory_xact_lock(${SCORE_LOCK})`);
       const due = await dueIn(t);
       if (due.length > 0) await refreshScores(t, due, now);
     });

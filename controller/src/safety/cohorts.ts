@@ -25,7 +25,7 @@
  * (source available); the hourly roll-up has no per-signal availability, so
  * there the covered time counts for every signal.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/index';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { RolloutContent } from '../db/schema/index';
@@ -36,7 +36,7 @@ const HOUR_MS = 3_600_000;
 /** How long after an hour ends before its roll-up is trusted (raw samples cover it until then). */
 export const ROLLUP_LAG_MS = 15 * 60_000;
 /** Hosts measured per side and class (a hash sample beyond). */
-export const MAX_HOSTS_PER_SIDE = 1500;
+export const MAX_HOSTS_PER_SIDE = 300;
 /** Weak baselines when a class has little history: install failures 1 in 100, boot failures 0 in 100. */
 export const WEAK_INSTALL_BASELINE = { trials: 100, failures: 1 };
 export const WEAK_BOOT_BASELINE = { trials: 100, failures: 0 };
@@ -86,19 +86,49 @@ export async function measureCohorts(
 ): Promise<ClassCohort[]> {
   const patchIds = cohortPatchIds(rollout.content);
   const cap = opts.maxHostsPerSide ?? MAX_HOSTS_PER_SIDE;
+  type Row = Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' };
+  const rows = resultRows<Row>(await tx.execute(cohortQuery(rollout.id, clock, cap)));
+  // Controls that exist but sent no health data cannot be compared with: those classes are measured before/after too.
+  const silent = rows.filter((r) => r.side === 'c' && Number(r['hosts']) > 0 && exposureOf(r) === 0 && !opts.skipClasses?.has(r.cls)).map((r) => r.cls);
+  if (silent.length > 0) {
+    const before = resultRows<Row>(await tx.execute(cohortQuery(rollout.id, clock, cap, silent))).filter((r) => r.side === 'b' && silent.includes(r.cls));
+    for (const b of before) {
+      const i = rows.findIndex((r) => r.cls === b.cls && r.side === 'b');
+      if (i >= 0) rows[i] = b;
+    }
+  }
+  return assemble(tx, rollout, patchIds, rows, clock, opts.skipClasses);
+}
+
+function exposureOf(row: Record<string, unknown> | undefined): number {
+  return COUNT_SIGNALS.reduce((a, s) => a + Number(row?.[`${s}:s`] ?? 0), 0);
+}
+
+/**
+ * The one statement that measures the class cohorts of a rollout (exported
+ * for EXPLAIN in the bench). Sides: 'p' patched since install, 'c' controls
+ * over [first install of the class, now), 'b' the patched hosts over the
+ * same length of time before their install: for classes with no unpatched
+ * host, or for the classes in `beforeOnly` (then only 'b' is measured).
+ * Each window is summed inside LATERAL subqueries (an index range scan per
+ * window and source), so the statement returns one row per class and side.
+ */
+export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, beforeOnly?: readonly string[]): SQL {
   const real = new Date(clock.realNow).toISOString();
   const now = new Date(clock.now).toISOString();
   const boundary = new Date(Math.floor((clock.realNow - ROLLUP_LAG_MS) / HOUR_MS) * HOUR_MS).toISOString();
   const cls = hostClassSql('h');
-  const sums = COUNT_SIGNALS.map((s) => {
+  const ev = (src: string, c: string) => `sum(${src}.${c})::float8 as e_${c}`;
+  const hourly = COUNT_SIGNALS.map((s) => `${ev('hh', COLUMN[s])}, sum(hh.covered_sec)::float8 as s_${COLUMN[s]}`).join(', ');
+  const raw = COUNT_SIGNALS.map((s) => `${ev('x', COLUMN[s])}, sum(case when x.${COLUMN[s]} is not null then extract(epoch from x.period_end - x.period_start) end)::float8 as s_${COLUMN[s]}`).join(', ');
+  const total = COUNT_SIGNALS.map((s) => {
     const c = COLUMN[s];
-    return sql.raw(`sum(${c})::float8 as "${s}:e", sum(${c}_s)::float8 as "${s}:s"`);
-  });
-  const hourlyCols = COUNT_SIGNALS.map((s) => sql.raw(`hh.${COLUMN[s]} as ${COLUMN[s]}, hh.covered_sec as ${COLUMN[s]}_s`));
-  const rawCols = COUNT_SIGNALS.map((s) => sql.raw(`s.${COLUMN[s]} as ${COLUMN[s]}, case when s.${COLUMN[s]} is not null then extract(epoch from s.period_end - s.period_start) end as ${COLUMN[s]}_s`));
+    return `sum(coalesce(a.e_${c}, 0) + coalesce(b.e_${c}, 0) + coalesce(t.e_${c}, 0)) as "${s}:e", sum(coalesce(a.s_${c}, 0) + coalesce(b.s_${c}, 0) + coalesce(t.s_${c}, 0)) as "${s}:s"`;
+  }).join(', ');
+  const before = beforeOnly ? sql`p_s.cls in (select jsonb_array_elements_text(${JSON.stringify(beforeOnly)}::jsonb))` : sql`not exists (select 1 from c_all where c_all.cls = p_s.cls)`;
+  const measured = beforeOnly ? sql`false` : sql`true`;
 
-  const rows = resultRows<Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' }>(
-    await tx.execute(sql`
+  return sql`
       with hc as (
         select h.id, ${cls} as cls from hosts h where h.status = 'active'
       ),
@@ -106,17 +136,18 @@ export async function measureCohorts(
         select rh.host_id, hc.cls,
           ${real}::timestamptz - (${now}::timestamptz - rh.installed_at) / ${clock.speed}::float8 as since
         from rollout_hosts rh join hc on hc.id = rh.host_id
-        where rh.rollout_id = ${rollout.id} and rh.state = 'succeeded' and rh.installed_at is not null
+        where rh.rollout_id = ${rolloutId} and rh.state = 'succeeded' and rh.installed_at is not null
       ),
       classes as (
-        select cls, min(since) as since from p_all group by cls
+        select cls, min(since) as since, count(*)::int as n from p_all group by cls
       ),
       c_all as (
         select hc.id as host_id, hc.cls from hc join classes k on k.cls = hc.cls
         where not exists (
-          select 1 from rollout_hosts rh where rh.rollout_id = ${rollout.id} and rh.host_id = hc.id
+          select 1 from rollout_hosts rh where rh.rollout_id = ${rolloutId} and rh.host_id = hc.id
             and (rh.installed_at is not null or rh.state not in ('pending', 'blocked', 'skipped')))
       ),
+      c_n as (select cls, count(*)::int as n from c_all group by cls),
       p_s as (
         select host_id, cls, since from (select p.*, count(*) over (partition by cls) as n from p_all p) x
         where abs(hashtext(host_id)) % greatest(1, ceil(n / ${cap}::float8))::int = 0
@@ -126,11 +157,11 @@ export async function measureCohorts(
         where abs(hashtext(host_id)) % greatest(1, ceil(n / ${cap}::float8))::int = 0
       ),
       w as (
-        select host_id, cls, 'p' as side, since as f, ${real}::timestamptz as t from p_s
+        select host_id, cls, 'p' as side, since as f, ${real}::timestamptz as t from p_s where ${measured}
         union all
-        select c.host_id, c.cls, 'c', k.since, ${real}::timestamptz from c_s c join classes k on k.cls = c.cls
+        select c.host_id, c.cls, 'c', k.since, ${real}::timestamptz from c_s c join classes k on k.cls = c.cls where ${measured}
         union all
-        select host_id, cls, 'b', since - (${real}::timestamptz - since), since from p_s
+        select host_id, cls, 'b', since - (${real}::timestamptz - since), since from p_s where ${before}
       ),
       wb as (
         select w.*,
@@ -138,33 +169,34 @@ export async function measureCohorts(
           least(date_trunc('hour', t), ${boundary}::timestamptz) as h1
         from w where t > f
       ),
-      parts as (
-        select wb.cls, wb.side, ${sql.join(hourlyCols, sql`, `)}
-        from wb join health_hourly hh on hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.h1
-        union all
-        select wb.cls, wb.side, ${sql.join(rawCols, sql`, `)}
-        from wb join health_samples s on s.host_id = wb.host_id and s.period_start >= wb.f and s.period_start < least(wb.h0, wb.t)
-        union all
-        select wb.cls, wb.side, ${sql.join(rawCols, sql`, `)}
-        from wb join health_samples s on s.host_id = wb.host_id and s.period_start >= greatest(wb.h0, wb.h1) and s.period_start < wb.t
-      ),
-      counts as (
-        select 'p' as side, cls, count(*)::int as n from p_all group by cls
-        union all
-        select 'c', cls, count(*)::int from c_all group by cls
+      sums as (
+        select wb.cls as s_cls, wb.side as s_side, ${sql.raw(total)}
+        from wb
+        cross join lateral (select ${sql.raw(hourly)} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.h1) a
+        cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= wb.f and x.period_start < least(wb.h0, wb.t)) b
+        cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= greatest(wb.h0, wb.h1) and x.period_start < wb.t) t
+        group by wb.cls, wb.side
       )
-      select k.cls, sides.side, extract(epoch from k.since) * 1000 as since_ms, coalesce(n.n, 0) as hosts, ${sql.join(sums, sql`, `)}
+      select k.cls, sides.side, extract(epoch from k.since) * 1000 as since_ms,
+        case when sides.side = 'c' then coalesce(c_n.n, 0) else k.n end as hosts, sums.*
       from classes k
       cross join (values ('p'), ('c'), ('b')) as sides(side)
-      left join parts on parts.cls = k.cls and parts.side = sides.side
-      left join counts n on n.cls = k.cls and n.side = (case when sides.side = 'b' then 'p' else sides.side end)
-      group by k.cls, sides.side, k.since, n.n`),
-  );
+      left join c_n on c_n.cls = k.cls
+      left join sums on sums.s_cls = k.cls and sums.s_side = sides.side`;
+}
 
+async function assemble(
+  tx: Tx,
+  rollout: { id: string; content: RolloutContent },
+  patchIds: string[],
+  rows: (Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' })[],
+  clock: CohortClock,
+  skipClasses: ReadonlySet<string> | undefined,
+): Promise<ClassCohort[]> {
   const outcomes = await outcomeCounts(tx, rollout.id, new Date(clock.realNow - HISTORY_DAYS * 24 * HOUR_MS).toISOString());
   const byClass = new Map<string, { since: number; p?: Record<string, unknown>; c?: Record<string, unknown>; b?: Record<string, unknown>; patched: number; controls: number }>();
   for (const r of rows) {
-    if (opts.skipClasses?.has(r.cls)) continue;
+    if (skipClasses?.has(r.cls)) continue;
     const entry = byClass.get(r.cls) ?? { since: Number(r['since_ms']), patched: 0, controls: 0 };
     entry[r.side] = r;
     if (r.side === 'p') entry.patched = Number(r['hosts']);
@@ -173,8 +205,7 @@ export async function measureCohorts(
   }
   const out: ClassCohort[] = [];
   for (const [hostClass, e] of byClass) {
-    const exposure = (row: Record<string, unknown> | undefined) => COUNT_SIGNALS.reduce((a, s) => a + Number(row?.[`${s}:s`] ?? 0), 0);
-    const mode: CohortEvidence['mode'] = e.controls > 0 && exposure(e.c) > 0 ? 'controls' : 'before-after';
+    const mode: CohortEvidence['mode'] = e.controls > 0 && exposureOf(e.c) > 0 ? 'controls' : 'before-after';
     const other = mode === 'controls' ? e.c : e.b;
     const counts: Partial<Record<CountSignal, CountEvidence>> = {};
     for (const s of COUNT_SIGNALS) {

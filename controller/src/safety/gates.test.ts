@@ -240,3 +240,36 @@ describe('reliability decisions in the planner', () => {
     expect(await kit.tick(T0 + 4 * HOUR, [...t, 'f1'])).toEqual(['f1']);
   });
 });
+
+describe('with the product gates (safety/stats evaluateCohort)', () => {
+  it('trips for the web class within two minutes of installs at a 2 s sample interval, rolls web back and lets db go on (the end-to-end shape)', async () => {
+    kit.safety = NEUTRAL_SAFETY; // the real evaluateCohort
+    await kit.editRing('Test', { soakHours: 1, health: { rollback: 'harmed', rebootGraceMin: 30, alpha: 0.01 } });
+    await kit.editRing('First', { deferralDays: 0, soakHours: 0 });
+    const hosts = ['w1', 'w2', 'd1', 'w3', 'd2'];
+    await kit.addHosts(['w1', 'w2', 'd1'], 'Test');
+    await kit.addHosts(['w3', 'd2'], 'First');
+    await setRole(kit.db, ['w1', 'w2', 'w3'], 'web');
+    await setRole(kit.db, ['d1', 'd2'], 'db');
+    const id = await kit.start(T0);
+    await kit.tick(T0, hosts);
+    for (const h of ['w1', 'w2', 'd1']) await kit.finish(h, T0 + 5_000, 'succeeded', { replaced: REPLACED });
+    await kit.tick(T0 + 5_000, hosts);
+    const installed = T0 + 5_000;
+    // Every host samples every 2 s; the probe fails on patched web hosts only.
+    await seedSamples(kit.db, hosts, T0 - 10 * MIN, T0 + 2 * HOUR, 2000, (h, t) => ({ probeRuns: 1, probeFailures: (h === 'w1' || h === 'w2') && t >= installed ? 1 : 0 }));
+    let trippedAt = 0;
+    for (let t = installed + 10_000; t <= installed + 2 * MIN && trippedAt === 0; t += 10_000) {
+      await kit.tick(t, hosts);
+      if ((await kit.db.select().from(incidents)).length > 0) trippedAt = t;
+    }
+    expect(trippedAt, 'the gate did not trip within 2 minutes').toBeGreaterThan(0);
+    const [incident] = await kit.db.select().from(incidents);
+    expect(incident).toMatchObject({ gate: 'probe-failure', hostClass: WEB, harmedHosts: ['w1', 'w2'] });
+    expect((await kit.host(id, 'w3')).state).toBe('blocked');
+    expect((await kit.host(id, 'w1')).state).toBe('rolling-back');
+    // db has shown enough health by the end of the soak: First starts for d2.
+    expect(await kit.tick(installed + HOUR, hosts)).toContain('d2');
+    expect((await kit.ring(id, 'Test')).state).toBe('passed');
+  });
+});

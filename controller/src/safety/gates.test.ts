@@ -5,7 +5,8 @@
  * hits patched and unpatched hosts alike trips nothing; a host that does not
  * come back from its reboot trips the boot gate; a soaking ring waits for
  * health evidence. The judge is injected (plainJudge) so these tests are
- * about the planner; safety/stats tests the statistics.
+ * about the planner; safety/stats tests the statistics. Where a test sets
+ * NEUTRAL_SAFETY it runs the product's statistics (evaluateCohort).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOUR, MIN, NEUTRAL_SAFETY, RolloutKit, T0 } from '../rollout/rollout-kit.test-support';
@@ -121,6 +122,7 @@ describe('a tripped gate', () => {
 
 describe('gates that must not trip', () => {
   it('an incident that hits patched and unpatched hosts of a class alike trips nothing; the ring passes after its soak', async () => {
+    kit.safety = NEUTRAL_SAFETY; // the product's statistics
     await kit.editRing('Test', { soakHours: 2 });
     await kit.editRing('First', { deferralDays: 0, windows: [{ cron: '0 0 1 1 *', timeZone: 'UTC', durationMin: 1 }] });
     const patched = ['p1', 'p2', 'p3', 'p4'];
@@ -143,6 +145,7 @@ describe('gates that must not trip', () => {
 
 describe('reboot checks', () => {
   it('expects a new boot id within the grace period; a host that does not come back is a boot failure that trips the gate', async () => {
+    kit.safety = NEUTRAL_SAFETY; // the product's statistics
     await kit.editRing('Test', { soakHours: 4, reboot: { policy: 'always', deadlineHours: 1 }, health: { rollback: 'harmed', rebootGraceMin: 20, alpha: 0.01 } });
     const ids = ['r1', 'r2', 'r3'];
     await kit.addHosts(ids, 'Test');

@@ -37,7 +37,7 @@ import { changeFreezes, DEFAULT_RING_HEALTH, rings, rolloutApprovals, rolloutHos
 import { isAlwaysOpen, openWindowAt } from './windows';
 import { onlineHostIds } from '../hosts/queries';
 import type { PatchDecision } from '../reliability/decision-types';
-import { blockPendingHosts } from '../safety/blocks';
+import { activeBlocks, blockPendingHosts } from '../safety/blocks';
 import { cohortPatchIds } from '../safety/cohorts';
 import { classesShortOfExposure, defaultSafety, runGates, type RolloutGates, type SafetyPorts } from '../safety/gates';
 import { describeClass } from '../safety/host-class';
@@ -258,7 +258,7 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
   const policies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
   const patchIds = cohortPatchIds(rollout.content);
   // Blocks (from this rollout's gates or another's) take the covered pending hosts out of the run.
-  if (!gates || gates.blocked.size > 0) {
+  if (gates ? gates.blocked.size > 0 : (await activeBlocks(d.tx, patchIds)).length > 0) {
     const blocked = await blockPendingHosts(d.tx, rollout.id, patchIds, new Date(d.now));
     if (blocked.length > 0) await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.hosts_blocked', targetType: 'rollout', targetId: rollout.id, details: { hosts: blocked, reason: 'an active block covers their class' } });
   }

@@ -62,10 +62,12 @@ export interface CohortEvidence {
 
 export interface GateOptions {
   /**
-   * False-trip level of each gate (default 0.01). Count gates: anytime-valid
-   * bound over the whole watch (trip at evidence >= 1/alpha). Outcome gates:
-   * posterior probability of harm >= 1 - alpha (false trips measured, not
-   * bounded). A cohort has several gates, each at this level (README, "Gates").
+   * False-trip level of the cohort (default 0.01). Count gates share it in
+   * fixed parts (COUNT_ALPHA_SHARES in stats/evaluate.ts): each is an
+   * anytime-valid bound over the whole watch and trips at evidence >=
+   * 1/(share x alpha), so together they trip falsely at most alpha. Outcome
+   * gates: posterior probability of harm >= 1 - alpha, each at the full level
+   * (false trips measured, not bounded; README, "Gates").
    */
   alpha: number;
 }

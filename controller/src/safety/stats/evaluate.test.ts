@@ -24,6 +24,11 @@ describe('evaluateCohort', () => {
     expect(c!.summary).toMatch(/^6 application crashes in 120 host-hours on 20 patched hosts against 3 in 2,400 on 100 unpatched: rate x40, evidence [\d,]+ >= 200 = 1\/\(50 % of alpha 0\.01\)$/);
   });
 
+  it('a young cohort shows its fraction of an hour, not "0 host-hours"', () => {
+    const v = evaluateCohort(cohort({ patchedHosts: 2, controlHosts: 1, counts: { 'probe-failure': { patchedEvents: 20, patchedHostHours: 0.031, controlEvents: 0, controlHostHours: 0.016 } } }), { alpha: 0.01 });
+    expect(v.verdicts[0]!.summary).toMatch(/^20 probe failures in 0\.031 host-hours on 2 patched hosts against 0 in 0\.016 on 1 unpatched/);
+  });
+
   it("each count signal is held to its share of the cohort's alpha: threshold 1/(share x alpha), shown in the words", () => {
     expect(COUNT_SIGNALS.reduce((sum, s) => sum + COUNT_ALPHA_SHARES[s], 0)).toBeCloseTo(1, 12);
     expect(Math.max(...COUNT_SIGNALS.map((s) => COUNT_ALPHA_SHARES[s]))).toBe(COUNT_ALPHA_SHARES['app-crash']);

@@ -18,7 +18,7 @@ import type { CohortEvidence, CountEvidence, CountSignal, GateOptions, GateVerdi
 import { COUNT_SIGNALS } from '../gate-types';
 import { HARM_FACTOR, RATIO_MIN_MULTIPLE, harmProbability, outcomeThreshold, smallSampleLimit } from './outcomes';
 import { addCountIncrement, countLogEvidence, newCountTest } from './rate-ratio';
-import { countOf, formatAmount, formatEvidence, formatPercent, formatRatio } from './words';
+import { countOf, formatAmount, formatEvidence, formatHours, formatPercent, formatRatio } from './words';
 
 const SIGNAL_WORDS: Record<CountSignal, [string, string]> = {
   'app-crash': ['application crash', 'application crashes'],
@@ -100,13 +100,13 @@ function judgeCount(signal: CountSignal, ev: CountEvidence, cohort: CohortEviden
   const y = nonNegative(ev.controlEvents);
   const against =
     cohort.mode === 'controls'
-      ? `against ${formatAmount(y)} in ${formatAmount(nonNegative(ev.controlHostHours))} on ${formatAmount(cohort.controlHosts)} unpatched`
-      : `against ${formatAmount(y)} in ${formatAmount(nonNegative(ev.controlHostHours))} on the same hosts before the install`;
+      ? `against ${formatAmount(y)} in ${formatHours(nonNegative(ev.controlHostHours))} on ${formatAmount(cohort.controlHosts)} unpatched`
+      : `against ${formatAmount(y)} in ${formatHours(nonNegative(ev.controlHostHours))} on the same hosts before the install`;
   const evidence = `evidence ${formatEvidence(statistic)} ${tripped ? '>=' : '<'} ${formatEvidence(threshold)} = 1/(${formatPercent(share)} of alpha ${alpha})`;
   const summary =
     nonNegative(ev.patchedHostHours) === 0 || nonNegative(ev.controlHostHours) === 0
-      ? `${countOf(nonNegative(ev.patchedEvents), one, many)} in ${formatAmount(nonNegative(ev.patchedHostHours))} host-hours on ${formatAmount(cohort.patchedHosts)} patched hosts ${against}: nothing to compare yet`
-      : `${countOf(nonNegative(ev.patchedEvents), one, many)} in ${formatAmount(nonNegative(ev.patchedHostHours))} host-hours on ${formatAmount(cohort.patchedHosts)} patched hosts ${against}: rate ${formatRatio(estimate)}, ${evidence}`;
+      ? `${countOf(nonNegative(ev.patchedEvents), one, many)} in ${formatHours(nonNegative(ev.patchedHostHours))} host-hours on ${formatAmount(cohort.patchedHosts)} patched hosts ${against}: nothing to compare yet`
+      : `${countOf(nonNegative(ev.patchedEvents), one, many)} in ${formatHours(nonNegative(ev.patchedHostHours))} host-hours on ${formatAmount(cohort.patchedHosts)} patched hosts ${against}: rate ${formatRatio(estimate)}, ${evidence}`;
   return { gate: signal, tripped, statistic, threshold, estimate, summary, logStatistic: logE };
 }
 

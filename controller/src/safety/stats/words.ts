@@ -13,6 +13,12 @@ export function formatAmount(n: number): string {
   return (Math.abs(n) >= 100 || Number.isInteger(n) ? WHOLE : ONE_DECIMAL).format(n);
 }
 
+/** Host-hours: like formatAmount, but a fraction of an hour keeps two significant digits ("0.031"), so a young cohort does not read as "0 host-hours". */
+export function formatHours(h: number): string {
+  if (Number.isFinite(h) && h > 0 && h < 1) return String(Number(h.toPrecision(2)));
+  return formatAmount(h);
+}
+
 /** A rate ratio: "x40", "x2.5", "x0.8". */
 export function formatRatio(r: number): string {
   if (!Number.isFinite(r)) return 'x∞';

@@ -6,7 +6,7 @@
 import { eq, or } from 'drizzle-orm';
 import { catalogPatch } from '../catalog/patches';
 import type { Db, Tx } from '../db/index';
-import { knownIssues } from '../db/schema/index';
+import { knownIssues, reliabilityScores } from '../db/schema/index';
 import { decisionsFor } from './decision-service';
 import type { Decision } from './decision-types';
 import { classLabel } from './model';
@@ -38,10 +38,14 @@ export interface ReliabilityReport {
   computedAt: string | null;
 }
 
-/** The report, or undefined when neither the catalog nor a known-issue record knows the patch. */
+/** The report, or undefined when neither the catalog, a known-issue record nor a stored score (a rollout's package) knows the patch. */
 export async function reliabilityReport(db: Db, patchId: string, now: Date): Promise<ReliabilityReport | undefined> {
   return db.transaction(async (tx: Tx) => {
-    const known = (await catalogPatch(tx, patchId)) ?? (await tx.select({ id: knownIssues.id }).from(knownIssues).where(or(eq(knownIssues.patchId, patchId), eq(knownIssues.fixedBy, patchId))).limit(1))[0];
+    const known =
+      (await catalogPatch(tx, patchId)) ??
+      (await tx.select({ id: knownIssues.id }).from(knownIssues).where(or(eq(knownIssues.patchId, patchId), eq(knownIssues.fixedBy, patchId))).limit(1))[0] ??
+      // A package rollout's `pkg:NAME=VERSION` is in no catalog; it is scored once a rollout carries it.
+      (await tx.select({ id: reliabilityScores.patchId }).from(reliabilityScores).where(eq(reliabilityScores.patchId, patchId)).limit(1))[0];
     if (!known) return undefined;
     const scores = await scoresOf(tx, [patchId], now);
     const decision = (await decisionsFor(tx, [patchId], now)).get(patchId)!;

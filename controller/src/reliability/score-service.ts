@@ -44,6 +44,14 @@ interface HostOutcome {
   trial: boolean;
 }
 
+/**
+ * The patch ids a rollout carries, as safety/cohorts.ts keys them: its
+ * catalog patches and `pkg:NAME=VERSION` per explicit package, so a package
+ * rollout's outcomes score its `pkg:` id. Used as `cross join lateral ... as p(patch_id)` on `rollouts r`.
+ */
+const rolloutPatchIds = sql.raw(`(select jsonb_array_elements_text(r.content -> 'patches')
+    union all select 'pkg:' || (x ->> 'name') || '=' || (x ->> 'version') from jsonb_array_elements(r.content -> 'packages') as x)`);
+
 async function hostOutcomes(tx: Db | Tx, patchIds: readonly string[]): Promise<HostOutcome[]> {
   if (patchIds.length === 0) return [];
   return resultRows<HostOutcome>(
@@ -54,7 +62,7 @@ async function hostOutcomes(tx: Db | Tx, patchIds: readonly string[]): Promise<H
         bool_or(rh.installed_at is not null or rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed')) as trial
       from rollout_hosts rh
       join rollouts r on r.id = rh.rollout_id
-      cross join lateral jsonb_array_elements_text(r.content -> 'patches') as p(patch_id)
+      cross join lateral ${rolloutPatchIds} as p(patch_id)
       join hosts h on h.id = rh.host_id
       where p.patch_id in ${ids(patchIds)}
       group by p.patch_id, h.id`),
@@ -84,7 +92,7 @@ async function healthEvidence(tx: Db | Tx, patchIds: readonly string[]): Promise
         select p.patch_id, rh.host_id, min(rh.installed_at) as installed_at
         from rollout_hosts rh
         join rollouts r on r.id = rh.rollout_id
-        cross join lateral jsonb_array_elements_text(r.content -> 'patches') as p(patch_id)
+        cross join lateral ${rolloutPatchIds} as p(patch_id)
         where rh.installed_at is not null and p.patch_id in ${ids(patchIds)}
         group by p.patch_id, rh.host_id
       )

@@ -51,7 +51,7 @@ export function reliabilityRoutes(app: FastifyInstance, ctx: ControllerContext):
     async (req) => {
       const { id } = req.params as { id: string };
       const report = await reliabilityReport(ctx.db, id, new Date(ctx.clock.now()));
-      if (!report) throw new PfError(Errors.NOT_FOUND, `patch ${id} is not in the catalog and no known issue names it`);
+      if (!report) throw new PfError(Errors.NOT_FOUND, `patch ${id} is not in the catalog, no known issue names it and no rollout has carried it`);
       return report;
     },
   );

@@ -23,7 +23,7 @@ import { blockPendingHosts, createBlocks } from './blocks';
 import { cohortPatchIds, type ClassCohort } from './cohorts';
 import { COUNT_SIGNALS, type CountSignal, type GateVerdict } from './gate-types';
 import { describeClass, hostClassSql } from './host-class';
-import { openIncident } from './incidents';
+import { appendTimeline, openIncident } from './incidents';
 
 const COLUMN: Record<CountSignal, string> = {
   'app-crash': 'app_crashes',
@@ -148,7 +148,7 @@ export async function actOnTrip(c: TripContext, cohort: ClassCohort, verdict: Ga
     { at: atIso, event: 'blocked', details: { blocks: blockIds, fleetWide, hostsBlocked: blocked.length, cancelledInstalls: cancelled.length } },
     { at: atIso, event: 'rollback ordered', details: { policy: rollbackPolicy, hosts: rollback.map((h) => h.host_id), ...(notUndoable.length > 0 ? { nothingRecordedToUndo: notUndoable } : {}) } },
   ];
-  await tx.execute(sql`update incidents set timeline = timeline || ${JSON.stringify(more)}::jsonb where id = ${incidentId}`);
+  await appendTimeline(tx, incidentId, more);
   c.log.warn({ rolloutId: c.rollout.id, incidentId, hostClass: cls, gates, harmed: harmed.size, rollback: rollback.length, blocked: blocked.length }, 'health gate tripped');
   return { incidentId, blockedHosts: blocked, harmedHosts: [...harmed].sort(), rollbackHosts: rollback.map((h) => h.host_id) };
 }

@@ -88,6 +88,7 @@ export async function measureCohorts(
   const cap = opts.maxHostsPerSide ?? MAX_HOSTS_PER_SIDE;
   type Row = Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' };
   const rows = resultRows<Row>(await tx.execute(cohortQuery(rollout.id, clock, cap)));
+  const outcomes = outcomesOf(rows);
   // Controls that exist but sent no health data cannot be compared with: those classes are measured before/after too.
   const silent = rows.filter((r) => r.side === 'c' && Number(r['hosts']) > 0 && exposureOf(r) === 0 && !opts.skipClasses?.has(r.cls)).map((r) => r.cls);
   if (silent.length > 0) {
@@ -97,7 +98,7 @@ export async function measureCohorts(
       if (i >= 0) rows[i] = b;
     }
   }
-  return assemble(tx, rollout, patchIds, rows, clock, opts.skipClasses);
+  return assemble(rollout, patchIds, rows, outcomes, clock, opts.skipClasses);
 }
 
 function exposureOf(row: Record<string, unknown> | undefined): number {
@@ -110,8 +111,12 @@ function exposureOf(row: Record<string, unknown> | undefined): number {
  * over [first install of the class, now), 'b' the patched hosts over the
  * same length of time before their install: for classes with no unpatched
  * host, or for the classes in `beforeOnly` (then only 'b' is measured).
- * Each window is summed inside LATERAL subqueries (an index range scan per
- * window and source), so the statement returns one row per class and side.
+ * Each window is summed inside LATERAL subqueries (an index-only range scan
+ * per window and source on the covering indexes of migration 0010), so the
+ * statement returns one row per class and side. The host classes are
+ * computed once (hca), for the cohorts and for the install and boot
+ * outcomes of the classes (columns own_* and hist_*, see outcomeCounts;
+ * left out when `beforeOnly` is given: the first pass has them).
  */
 export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, beforeOnly?: readonly string[]): SQL {
   const real = new Date(clock.realNow).toISOString();
@@ -127,11 +132,13 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
   }).join(', ');
   const before = beforeOnly ? sql`p_s.cls in (select jsonb_array_elements_text(${JSON.stringify(beforeOnly)}::jsonb))` : sql`not exists (select 1 from c_all where c_all.cls = p_s.cls)`;
   const measured = beforeOnly ? sql`false` : sql`true`;
+  const historySince = new Date(clock.realNow - HISTORY_DAYS * 24 * HOUR_MS).toISOString();
 
   return sql`
-      with hc as (
-        select h.id, ${cls} as cls from hosts h where h.status = 'active'
+      with hca as (
+        select h.id, h.status, ${cls} as cls from hosts h
       ),
+      hc as (select id, cls from hca where status = 'active'),
       p_all as (
         select rh.host_id, hc.cls,
           ${real}::timestamptz - (${now}::timestamptz - rh.installed_at) / ${clock.speed}::float8 as since
@@ -176,24 +183,45 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
         cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= wb.f and x.period_start < least(wb.h0, wb.t)) b
         cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= greatest(wb.h0, wb.h1) and x.period_start < wb.t) t
         group by wb.cls, wb.side
+      ),
+      oc as (
+        select hca.cls, rh.rollout_id = ${rolloutId} as own,
+          count(*) filter (where rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed') or rh.installed_at is not null)::int as it,
+          count(*) filter (where rh.state = 'failed')::int as if,
+          count(*) filter (where rh.boot_state in ('back', 'failed'))::int as bt,
+          count(*) filter (where rh.boot_state = 'failed')::int as bf
+        from rollout_hosts rh join hca on hca.id = rh.host_id
+        join rollouts r on r.id = rh.rollout_id
+        where ${measured} and (rh.rollout_id = ${rolloutId} or r.created_at > ${historySince}::timestamptz)
+          and hca.cls in (select cls from classes)
+        group by 1, 2
+      ),
+      o as (
+        select cls,
+          coalesce(sum(it) filter (where own), 0)::int as own_it, coalesce(sum(if) filter (where own), 0)::int as own_if,
+          coalesce(sum(bt) filter (where own), 0)::int as own_bt, coalesce(sum(bf) filter (where own), 0)::int as own_bf,
+          coalesce(sum(it) filter (where not own), 0)::int as hist_it, coalesce(sum(if) filter (where not own), 0)::int as hist_if,
+          coalesce(sum(bt) filter (where not own), 0)::int as hist_bt, coalesce(sum(bf) filter (where not own), 0)::int as hist_bf
+        from oc group by cls
       )
       select k.cls, sides.side, extract(epoch from k.since) * 1000 as since_ms,
-        case when sides.side = 'c' then coalesce(c_n.n, 0) else k.n end as hosts, sums.*
+        case when sides.side = 'c' then coalesce(c_n.n, 0) else k.n end as hosts,
+        o.own_it, o.own_if, o.own_bt, o.own_bf, o.hist_it, o.hist_if, o.hist_bt, o.hist_bf, sums.*
       from classes k
       cross join (values ('p'), ('c'), ('b')) as sides(side)
       left join c_n on c_n.cls = k.cls
+      left join o on o.cls = k.cls
       left join sums on sums.s_cls = k.cls and sums.s_side = sides.side`;
 }
 
-async function assemble(
-  tx: Tx,
+function assemble(
   rollout: { id: string; content: RolloutContent },
   patchIds: string[],
   rows: (Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' })[],
+  outcomes: Map<string, ClassOutcomes>,
   clock: CohortClock,
   skipClasses: ReadonlySet<string> | undefined,
-): Promise<ClassCohort[]> {
-  const outcomes = await outcomeCounts(tx, rollout.id, new Date(clock.realNow - HISTORY_DAYS * 24 * HOUR_MS).toISOString());
+): ClassCohort[] {
   const byClass = new Map<string, { since: number; p?: Record<string, unknown>; c?: Record<string, unknown>; b?: Record<string, unknown>; patched: number; controls: number }>();
   for (const r of rows) {
     if (skipClasses?.has(r.cls)) continue;
@@ -260,37 +288,23 @@ function withBaseline(own: Tally, history: Tally, weak: Tally): OutcomeEvidence 
 }
 
 /**
- * Install and boot outcomes per class: this rollout's, and the class's
- * history in other rollouts of the last HISTORY_DAYS days (the baseline). Installs
- * finished = succeeded or failed (rolled back hosts had succeeded); boots
- * resolved = back or failed.
+ * Install and boot outcomes per class (the oc/o part of cohortQuery): this
+ * rollout's, and the class's history in other rollouts of the last
+ * HISTORY_DAYS days (the baseline). Installs finished = succeeded or failed
+ * (rolled back hosts had succeeded); boots resolved = back or failed.
  */
-async function outcomeCounts(tx: Tx, rolloutId: string, since: string): Promise<Map<string, ClassOutcomes>> {
-  const rows = resultRows<{ cls: string; own: boolean; it: number; if: number; bt: number; bf: number }>(
-    await tx.execute(sql`
-      select ${hostClassSql('h')} as cls, rh.rollout_id = ${rolloutId} as own,
-        count(*) filter (where rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed') or rh.installed_at is not null)::int as it,
-        count(*) filter (where rh.state = 'failed')::int as if,
-        count(*) filter (where rh.boot_state in ('back', 'failed'))::int as bt,
-        count(*) filter (where rh.boot_state = 'failed')::int as bf
-      from rollout_hosts rh join hosts h on h.id = rh.host_id
-      join rollouts r on r.id = rh.rollout_id
-      where rh.rollout_id = ${rolloutId} or r.created_at > ${since}::timestamptz
-      group by 1, 2`),
-  );
+function outcomesOf(rows: readonly Record<string, unknown>[]): Map<string, ClassOutcomes> {
   const out = new Map<string, ClassOutcomes>();
+  const n = (r: Record<string, unknown>, k: string) => Number(r[k] ?? 0);
   for (const r of rows) {
-    const o = out.get(r.cls) ?? emptyOutcomes();
-    const inst = { trials: Number(r.it), failures: Number(r.if) };
-    const boot = { trials: Number(r.bt), failures: Number(r.bf) };
-    if (r.own) {
-      o.installs = inst;
-      o.boots = boot;
-    } else {
-      o.installBase = { trials: o.installBase.trials + inst.trials, failures: o.installBase.failures + inst.failures };
-      o.bootBase = { trials: o.bootBase.trials + boot.trials, failures: o.bootBase.failures + boot.failures };
-    }
-    out.set(r.cls, o);
+    const cls = String(r['cls']);
+    if (out.has(cls)) continue;
+    out.set(cls, {
+      installs: { trials: n(r, 'own_it'), failures: n(r, 'own_if') },
+      installBase: { trials: n(r, 'hist_it'), failures: n(r, 'hist_if') },
+      boots: { trials: n(r, 'own_bt'), failures: n(r, 'own_bf') },
+      bootBase: { trials: n(r, 'hist_bt'), failures: n(r, 'hist_bf') },
+    });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:health [--agents 10000] [--samples-per-agent 288] [--database-url URL]
- *   [--pglite-agents 1000] [--ws-agents 200] [--concurrency 16] [--cohorts] [--cohort-hosts 50000]`
+ *   [--pglite-agents 1000] [--ws-agents 200] [--concurrency 16] [--cohorts] [--cohort-hosts 50000] [--only cohorts]`
  *
  * Samples stored per second when agents flush a day of queued health samples
  * (288 five-minute samples each) in frames of up to 500:
@@ -12,7 +12,8 @@
  * 2. the same on PGlite (embedded, one connection) with `--pglite-agents`;
  * 3. real TLS WebSocket sessions through a real controller for
  *    `--ws-agents` agents (on PostgreSQL when given, else PGlite).
- * With --cohorts, the planner's cohort evaluation (test/bench/health/cohorts.ts) runs too.
+ * With --cohorts, the planner's cohort evaluation (test/bench/health/cohorts.ts) runs too;
+ * `--only cohorts` runs only that (on PostgreSQL when given, else on PGlite).
  * Progress on stderr; the figures as JSON on stdout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string' },
       cohorts: { type: 'boolean' },
       'cohort-hosts': { type: 'string' },
+      only: { type: 'string' },
     },
     strict: true,
   });
@@ -59,6 +61,28 @@ async function main(): Promise<void> {
     goal: '>= 20,000 samples/s on PostgreSQL',
     machine: { cpus: availableParallelism(), loadavg1: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
   };
+
+  if (values.only !== undefined && values.only !== 'cohorts') {
+    process.stderr.write(`--only takes "cohorts", got "${values.only}"\n`);
+    process.exit(2);
+  }
+  if (values.only === 'cohorts') {
+    report.goal = '<= 1 s per planner round (every cohort of the fleet) on PostgreSQL';
+    const bench = await prepareDatabase(serverUrl);
+    let database: Database | undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'pf-bench-health-cohorts-'));
+    try {
+      database = await openDatabase({ databaseUrl: bench.url, dataDir: dir });
+      report.cohorts = { database: bench.kind, ...(await runCohorts(database, int('cohort-hosts', values['cohort-hosts'], 50_000, 1))) };
+    } finally {
+      await database?.close();
+      await bench.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    report.machine = { ...(report.machine as object), loadavg1After: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
 
   if (serverUrl) {
     const bench = await prepareDatabase(serverUrl);

@@ -39,6 +39,8 @@ export const healthSamples = pgTable(
     events: jsonb('events').$type<HealthEventDetail[]>().notNull().default([]),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
+  // health_samples_host_period_idx INCLUDEs period_end and the counters (written by hand in migration 0010:
+  // drizzle cannot spell INCLUDE): the cohort sums (safety/cohorts.ts) are index-only scans.
   (t) => [primaryKey({ columns: [t.hostId, t.epoch, t.seq] }), index('health_samples_host_period_idx').on(t.hostId, t.periodStart), index('health_samples_period_end_idx').on(t.periodEnd), index('health_samples_received_idx').on(t.receivedAt)],
 );
 
@@ -62,7 +64,9 @@ export const healthHourly = pgTable(
     probeRuns: integer('probe_runs').notNull().default(0),
     bootIds: text('boot_ids').array().notNull().default([]),
   },
-  (t) => [primaryKey({ columns: [t.hostId, t.hour] }), index('health_hourly_hour_idx').on(t.hour)],
+  // health_hourly_host_hour_cover_idx INCLUDEs covered_sec and the counters (written by hand in migration 0010:
+  // drizzle cannot spell INCLUDE): the cohort sums (safety/cohorts.ts) are index-only scans, never a heap row per host-hour.
+  (t) => [primaryKey({ columns: [t.hostId, t.hour] }), index('health_hourly_hour_idx').on(t.hour), index('health_hourly_host_hour_cover_idx').on(t.hostId, t.hour)],
 );
 
 /** What a probe checks. http: url, expectStatus, maxLatencyMs, bodyMatch (regex); tcp: host, port; command: argv, expectExit. */

@@ -17,6 +17,7 @@ import { resultRows } from '../catalog/rows/sync-rows';
 
 const HOUR_MS = 3_600_000;
 type Rollout = typeof rollouts.$inferSelect;
+type RolloutHostRow = typeof rolloutHosts.$inferSelect;
 
 /** Orders rollbacks to online hosts marked rolling-back without a command; returns the hosts given commands. */
 export async function orderHostRollbacks(d: TickDeps, rollout: Rollout): Promise<string[]> {
@@ -25,6 +26,17 @@ export async function orderHostRollbacks(d: TickDeps, rollout: Rollout): Promise
     .from(rolloutHosts)
     .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.state, 'rolling-back'), isNull(rolloutHosts.commandId)));
   if (todo.length === 0) return [];
+  return orderRollbacks(d, rollout, todo);
+}
+
+/**
+ * Orders signed rollbacks for `todo` (hosts whose install is to be undone):
+ * an install that changed nothing (already at the version) is rolled back at
+ * once; the others, once online, get a 'rollback' command and are marked
+ * rolling-back with it. Used by the whole-rollout rollback (rollout-tick.ts)
+ * and by single-host rollbacks after a tripped gate. Returns the hosts given commands.
+ */
+export async function orderRollbacks(d: TickDeps, rollout: Rollout, todo: readonly RolloutHostRow[]): Promise<string[]> {
   const noop = todo.filter((h) => !h.kb && (h.replaced ?? []).length === 0);
   if (noop.length > 0) {
     await d.tx
@@ -48,7 +60,7 @@ export async function orderHostRollbacks(d: TickDeps, rollout: Rollout): Promise
   const rows = await d.commands.create(d.tx, specs, `rollout:${rollout.id}`);
   const json = JSON.stringify(rows.map((r) => ({ host_id: r.hostId, command_id: r.id })));
   await d.tx.execute(sql`
-    update rollout_hosts rh set command_id = v.command_id, state_at = ${new Date(d.now).toISOString()}::timestamptz
+    update rollout_hosts rh set state = 'rolling-back', command_id = v.command_id, state_at = ${new Date(d.now).toISOString()}::timestamptz
     from jsonb_to_recordset(${json}::jsonb) as v(host_id text, command_id text)
     where rh.rollout_id = ${rollout.id} and rh.host_id = v.host_id`);
   return rows.map((r) => r.hostId);

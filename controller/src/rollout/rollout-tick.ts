@@ -30,7 +30,7 @@ import type { Logger } from 'pino';
 import { audit, auditMany } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { CommandWriter } from './ports';
-import { cancelCommands, expireCommands, idIn } from '../commands/command-store';
+import { cancelCommands, expireCommands } from '../commands/command-store';
 import type { CommandSpec } from '../commands/command-store';
 import type { Tx } from '../db/index';
 import { changeFreezes, DEFAULT_RING_HEALTH, rings, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutHostState, type RolloutRingState } from '../db/schema/index';
@@ -41,7 +41,7 @@ import { activeBlocks, blockPendingHosts } from '../safety/blocks';
 import { cohortPatchIds } from '../safety/cohorts';
 import { classesShortOfExposure, defaultSafety, runGates, type RolloutGates, type SafetyPorts } from '../safety/gates';
 import { describeClass } from '../safety/host-class';
-import { orderHostRollbacks, syncIncidentRollbacks } from './host-rollbacks';
+import { orderHostRollbacks, orderRollbacks, syncIncidentRollbacks } from './host-rollbacks';
 import { checkReboots, REBOOT_DELAY_SEC } from './reboot-checks';
 
 const HOUR_MS = 3_600_000;
@@ -432,33 +432,7 @@ async function rollBack(d: TickDeps, rollout: Rollout): Promise<string[]> {
     await setRolloutState(d, rollout, 'rolled-back', null);
     return [];
   }
-  // An install that changed nothing (already at the version) leaves nothing to undo.
-  const noop = todo.filter((h) => !h.kb && (h.replaced ?? []).length === 0);
-  if (noop.length > 0) {
-    await d.tx
-      .update(rolloutHosts)
-      .set({ state: 'rolled-back', stateAt: new Date(d.now) })
-      .where(and(eq(rolloutHosts.rolloutId, rollout.id), idIn(rolloutHosts.hostId, noop.map((h) => h.hostId))));
-  }
-  const undo = todo.filter((h) => !noop.includes(h));
-  const online = await onlineHosts(d, undo.map((h) => h.hostId));
-  const chosen = undo.filter((h) => online.has(h.hostId));
-  if (chosen.length === 0) return [];
-  const specs: CommandSpec[] = chosen.map((h) => ({
-    hostId: h.hostId,
-    action: 'rollback',
-    target: rollout.name.slice(0, 200),
-    params: h.kb ? { kb: h.kb } : { replaced: h.replaced ?? [] },
-    ttlMs: HOUR_MS,
-    rolloutId: rollout.id,
-    ringId: h.ringId,
-  }));
-  const rows = await d.commands.create(d.tx, specs, `rollout:${rollout.id}`);
-  const at = new Date(d.now);
-  await d.tx.execute(sql`
-    update rollout_hosts rh set state = 'rolling-back', state_at = ${at.toISOString()}::timestamptz, command_id = v.command_id
-    from ${commandRecordset(rows)} where rh.rollout_id = ${rollout.id} and rh.host_id = v.host_id`);
-  return rows.map((r) => r.hostId);
+  return orderRollbacks(d, rollout, todo);
 }
 
 /**

@@ -265,11 +265,14 @@ describe('a rollout ring by ring with real apt and dpkg', () => {
     const ia = installs.get('A') as CommandView;
     const ib = installs.get('B') as CommandView;
     const ic = installs.get('C') as CommandView;
-    expect(minuteOf(ia.issuedAt)).toBeLessThan(20);
+    // A command is stamped when the round that decided it (inside the window) writes it; at 600x a virtual
+    // minute is 0.1 s of that round (gates, decisions and scores run in it too): allow two.
+    const SLACK_MIN = 2;
+    expect(minuteOf(ia.issuedAt)).toBeLessThan(20 + SLACK_MIN);
     expect(minuteOf(ib.issuedAt)).toBeGreaterThanOrEqual(30);
-    expect(minuteOf(ib.issuedAt)).toBeLessThan(50);
+    expect(minuteOf(ib.issuedAt)).toBeLessThan(50 + SLACK_MIN);
     expect(hourOf(ic.issuedAt) % 2).toBe(0);
-    expect(minuteOf(ic.issuedAt)).toBeLessThan(30);
+    expect(minuteOf(ic.issuedAt)).toBeLessThan(30 + SLACK_MIN);
     // Soak of an hour between Test finishing and First starting.
     expect(virtualOf(ib.issuedAt) - virtualOf(ia.finishedAt as string)).toBeGreaterThanOrEqual(HOUR - 2 * SPEED * 1000);
 

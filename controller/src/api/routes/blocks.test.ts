@@ -1,50 +1,31 @@
 /** Blocks and incidents through the REST API on a real database: listing, and the lift rules (admin, reason, two people fleet-wide). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { ManualClock, nodeEd25519 } from '@patchfleet/shared';
-import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
-import { buildApp } from '../../app';
-import { loadConfig } from '../../config';
-import type { ControllerContext } from '../../context';
+import type { LightMyRequestResponse } from 'fastify';
+import { ManualClock } from '@patchfleet/shared';
 import type { Db } from '../../db/index';
 import { auditLog, hosts, incidents, rolloutHosts, rollouts } from '../../db/schema/index';
 import { createApiToken } from '../../keys/api-tokens';
-import { createLogger } from '../../logger';
 import { createBlocks } from '../../safety/blocks';
 import { openIncident } from '../../safety/incidents';
+import { errorOf, openRouteKit, type Method, type RouteKit } from './route-kit.test-support';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 const WEB = JSON.stringify(['ubuntu', '24.04', 'R650', 'web']);
 
 describe('blocks and incidents API', () => {
-  let tdb: TestDatabase;
+  let kit: RouteKit;
   let db: Db;
-  let app: FastifyInstance;
   const tokens = { admin: '', admin2: '', adminSamePerson: '', operator: '', helpdesk: '' };
   let incidentId = '';
   let classBlock = '';
   let fleetBlock = '';
-
-  const call = (method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<LightMyRequestResponse> =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}) });
-  const err = (res: LightMyRequestResponse) => (res.json() as { error: { code: string; message: string } }).error;
+  const call = (method: Method, url: string, token: string | undefined, body?: unknown): Promise<LightMyRequestResponse> => kit.call(method, url, token, body);
+  const err = errorOf;
 
   beforeAll(async () => {
-    tdb = await openTestDatabase();
-    db = tdb.database.db;
-    const ctx: ControllerContext = {
-      config: loadConfig({ dataDir: tdb.dataDir }, {}),
-      db,
-      dbKind: tdb.database.kind,
-      bus: tdb.database.bus,
-      clock: new ManualClock(T0),
-      log: createLogger({ level: 'silent' }),
-      controllerId: 'ctl_test',
-      commandPublicKey: nodeEd25519.generateKeyPair().publicKey,
-    };
-    app = await buildApp(ctx, { tls: undefined });
-    await app.ready();
+    kit = await openRouteKit(new ManualClock(T0));
+    db = kit.db;
     const now = new Date(T0);
     tokens.admin = (await createApiToken(db, 'alice', 'admin', now)).token;
     tokens.adminSamePerson = (await createApiToken(db, 'alice', 'admin', now)).token;
@@ -63,8 +44,7 @@ describe('blocks and incidents API', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await tdb?.cleanup();
+    await kit?.close();
   });
 
   it('lists active blocks and incidents to helpdesk, with the class in words', async () => {

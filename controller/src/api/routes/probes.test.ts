@@ -1,62 +1,39 @@
 /** Probes, health settings and a host's health through the REST API on a real database (PGlite, or PostgreSQL under DATABASE_URL). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { ManualClock, nodeEd25519 } from '@patchfleet/shared';
-import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
-import { buildApp } from '../../app';
-import { loadConfig } from '../../config';
-import type { ControllerContext } from '../../context';
+import type { LightMyRequestResponse } from 'fastify';
+import { ManualClock } from '@patchfleet/shared';
 import type { Db } from '../../db/index';
 import { auditLog, hosts } from '../../db/schema/index';
 import { HEALTH_CONFIG_CHANNEL } from '../../health/config-push';
 import { rollupHealth } from '../../health/rollup';
 import { storeHealthSamples } from '../../health/sample-store';
 import { MIN, sample } from '../../health/test-samples.test-support';
-import { createApiToken } from '../../keys/api-tokens';
-import { createLogger } from '../../logger';
 import { ensureDefaultRings } from '../../rollout/ring-defaults';
+import { errorOf, openRouteKit, roleTokens, type Method, type RouteKit } from './route-kit.test-support';
 
 const T0 = Date.parse('2026-12-01T12:00:00Z');
 
 describe('probes, health settings and host health API', () => {
-  let tdb: TestDatabase;
+  let kit: RouteKit;
   let db: Db;
-  let app: FastifyInstance;
   const tokens = { admin: '', operator: '', helpdesk: '' };
   const announced: string[] = [];
-
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, token: string | undefined, body?: unknown): Promise<LightMyRequestResponse> =>
-    app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}) });
-  const err = (res: LightMyRequestResponse) => (res.json() as { error: { code: string; message: string } }).error;
+  const call = (method: Method, url: string, token: string | undefined, body?: unknown): Promise<LightMyRequestResponse> => kit.call(method, url, token, body);
+  const err = errorOf;
 
   beforeAll(async () => {
-    tdb = await openTestDatabase();
-    db = tdb.database.db;
-    const ctx: ControllerContext = {
-      config: loadConfig({ dataDir: tdb.dataDir }, {}),
-      db,
-      dbKind: tdb.database.kind,
-      bus: tdb.database.bus,
-      clock: new ManualClock(T0),
-      log: createLogger({ level: 'silent' }),
-      controllerId: 'ctl_test',
-      commandPublicKey: nodeEd25519.generateKeyPair().publicKey,
-    };
+    kit = await openRouteKit(new ManualClock(T0));
+    db = kit.db;
     await ensureDefaultRings(db, new Date(T0));
-    await tdb.database.bus.subscribe(HEALTH_CONFIG_CHANNEL, (p) => announced.push(p));
-    app = await buildApp(ctx, { tls: undefined });
-    await app.ready();
+    await kit.tdb.database.bus.subscribe(HEALTH_CONFIG_CHANNEL, (p) => announced.push(p));
     const now = new Date(T0);
-    tokens.admin = (await createApiToken(db, 'admin', 'admin', now)).token;
-    tokens.operator = (await createApiToken(db, 'operator', 'operator', now)).token;
-    tokens.helpdesk = (await createApiToken(db, 'helpdesk', 'helpdesk', now)).token;
+    Object.assign(tokens, await roleTokens(db, now));
     await db.insert(hosts).values({ id: 'h1', hostname: 'web-1', enrolledAt: new Date(T0 - 86_400_000), bootId: 'boot-b', bootSeenAt: new Date(T0 - MIN) });
   });
 
   afterAll(async () => {
-    await app?.close();
-    await tdb?.cleanup();
+    await kit?.close();
   });
 
   /** Waits (bounded) until a change was announced on the bus (PostgreSQL delivers NOTIFY after the response). */

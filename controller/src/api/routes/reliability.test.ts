@@ -1,58 +1,36 @@
 /** Reliability and mitigations through the REST API on a real database: roles, validation, the urgency rule, expiry and revocation. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, notInArray } from 'drizzle-orm';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { ManualClock, nodeEd25519 } from '@patchfleet/shared';
+import type { LightMyRequestResponse } from 'fastify';
+import { ManualClock } from '@patchfleet/shared';
 import { Errors } from '@patchfleet/shared/errors';
 import { ADVISORIES, cvrfPath } from '@patchfleet/test/support/advisories';
-import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import { join } from 'node:path';
-import { buildApp } from '../../app';
 import { readCvrfFile } from '../../catalog/feeds/msrc-cvrf';
 import { importKnownIssues } from '../../catalog/known-issues';
 import { saveCatalogFeeds } from '../../catalog/store';
-import { loadConfig } from '../../config';
-import type { ControllerContext } from '../../context';
 import type { Db } from '../../db/index';
 import { auditLog, catalogKbs, hostPatchState, hosts } from '../../db/schema/index';
-import { createApiToken } from '../../keys/api-tokens';
-import { createLogger } from '../../logger';
+import { errorOf, openRouteKit, roleTokens, type Method, type RouteKit } from './route-kit.test-support';
 
 const T0 = Date.parse('2025-09-20T12:00:00Z');
 const DAY = 86_400_000;
 const URGENT = 'KB5065426';
 
 describe('reliability and mitigations API', () => {
-  let tdb: TestDatabase;
+  let kit: RouteKit;
   let db: Db;
-  let app: FastifyInstance;
   let calm: string;
   const clock = new ManualClock(T0);
   const tokens = { admin: '', operator: '', helpdesk: '' };
-
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, body?: unknown): Promise<LightMyRequestResponse> =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}) });
-  const code = (res: LightMyRequestResponse) => (res.json() as { error: { code: string; message: string } }).error;
+  const call = (method: Method, url: string, token: string | undefined, body?: unknown): Promise<LightMyRequestResponse> => kit.call(method, url, token, body);
+  const code = errorOf;
 
   beforeAll(async () => {
-    tdb = await openTestDatabase();
-    db = tdb.database.db;
-    const ctx: ControllerContext = {
-      config: loadConfig({ dataDir: tdb.dataDir }, {}),
-      db,
-      dbKind: tdb.database.kind,
-      bus: tdb.database.bus,
-      clock,
-      log: createLogger({ level: 'silent' }),
-      controllerId: 'ctl_test',
-      commandPublicKey: nodeEd25519.generateKeyPair().publicKey,
-    };
-    app = await buildApp(ctx, { tls: undefined });
-    await app.ready();
+    kit = await openRouteKit(clock);
+    db = kit.db;
     const now = new Date(T0);
-    tokens.admin = (await createApiToken(db, 'admin', 'admin', now)).token;
-    tokens.operator = (await createApiToken(db, 'operator', 'operator', now)).token;
-    tokens.helpdesk = (await createApiToken(db, 'helpdesk', 'helpdesk', now)).token;
+    Object.assign(tokens, await roleTokens(db, now));
     await saveCatalogFeeds(db, { cvrf: [await readCvrfFile(cvrfPath('Sep'))] });
     // HPC Pack's fix has no KB in CVRF (its release notes name KB5065994); a catalog row for it lets the vendor mitigation show.
     await db.insert(catalogKbs).values({ id: 'KB5065994', month: '2025-09', title: 'HPC Pack 2019 Update 3 QFE', cves: ['CVE-2025-55232'], supersedes: [], hotpatch: false });
@@ -77,8 +55,7 @@ describe('reliability and mitigations API', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await tdb?.cleanup();
+    await kit?.close();
   });
 
   it('shows the reliability of a patch with its decision and reasons to every role', async () => {

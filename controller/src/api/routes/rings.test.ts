@@ -1,52 +1,29 @@
 /** Rings, pins, rules and the assignment run through the REST API on a real database. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { ManualClock, nodeEd25519 } from '@patchfleet/shared';
-import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
-import { buildApp } from '../../app';
-import { loadConfig } from '../../config';
-import type { ControllerContext } from '../../context';
+import type { LightMyRequestResponse } from 'fastify';
+import { ManualClock } from '@patchfleet/shared';
 import type { Db } from '../../db/index';
 import { auditLog, hosts, ringAssignments } from '../../db/schema/index';
-import { createApiToken } from '../../keys/api-tokens';
-import { createLogger } from '../../logger';
 import { ensureDefaultRings } from '../../rollout/ring-defaults';
+import { errorOf, openRouteKit, roleTokens, type Method, type RouteKit } from './route-kit.test-support';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 
 describe('rings API', () => {
-  let tdb: TestDatabase;
+  let kit: RouteKit;
   let db: Db;
-  let app: FastifyInstance;
   const tokens = { admin: '', operator: '', helpdesk: '' };
-
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, token: string, body?: unknown): Promise<LightMyRequestResponse> =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}) });
-
-  const errorCode = (res: LightMyRequestResponse) => (res.json() as { error: { code: string; message: string } }).error;
+  const call = (method: Method, url: string, token: string | undefined, body?: unknown): Promise<LightMyRequestResponse> => kit.call(method, url, token, body);
+  const errorCode = errorOf;
 
   beforeAll(async () => {
-    tdb = await openTestDatabase();
-    db = tdb.database.db;
-    const ctx: ControllerContext = {
-      config: loadConfig({ dataDir: tdb.dataDir }, {}),
-      db,
-      dbKind: tdb.database.kind,
-      bus: tdb.database.bus,
-      clock: new ManualClock(T0),
-      log: createLogger({ level: 'silent' }),
-      controllerId: 'ctl_test',
-      commandPublicKey: nodeEd25519.generateKeyPair().publicKey,
-    };
+    kit = await openRouteKit(new ManualClock(T0));
+    db = kit.db;
     await ensureDefaultRings(db, new Date(T0));
     await ensureDefaultRings(db, new Date(T0));
-    app = await buildApp(ctx, { tls: undefined });
-    await app.ready();
     const now = new Date(T0);
-    tokens.admin = (await createApiToken(db, 'admin', 'admin', now)).token;
-    tokens.operator = (await createApiToken(db, 'operator', 'operator', now)).token;
-    tokens.helpdesk = (await createApiToken(db, 'helpdesk', 'helpdesk', now)).token;
+    Object.assign(tokens, await roleTokens(db, now));
     // 60 hosts of 3 classes; facts carry OS build and model, labels the role.
     await db.insert(hosts).values(
       Array.from({ length: 60 }, (_, i) => ({
@@ -60,8 +37,7 @@ describe('rings API', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await tdb?.cleanup();
+    await kit?.close();
   });
 
   it('seeds the four default rings once, in order, readable by helpdesk', async () => {

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDpkgRoot } from '@patchfleet/agent/src/act/linux/dpkg-root';
 import { api, type Bootstrap } from '../support/api';
 import { buildLocalAptRepo, type LocalAptRepo } from '../support/apt-repo';
+import { installedVersion as dpkgInstalledVersion } from '../support/dpkg';
 import { createTestDatabaseUrl } from '../support/db';
 import { freePort, runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
 
@@ -48,16 +49,7 @@ let boot: Bootstrap;
 let dataDir = '';
 const agents: Agent[] = [];
 
-function installedVersion(root: string): string | undefined {
-  try {
-    const [status, version] = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Status} ${Version}', `--admindir=${root}/var/lib/dpkg`, PKG], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .trim()
-      .split(' ');
-    return status === 'installed' ? version : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const installedVersion = (root: string): string | undefined => dpkgInstalledVersion(PKG, root);
 
 const byName = (name: string): Agent => agents.find((a) => a.name === name) as Agent;
 const cliConn = (): string[] => ['--data-dir', dataDir];

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type Bootstrap } from '../support/api';
 import { initDpkgRoot } from '@patchfleet/agent/src/act/linux/dpkg-root';
 import { buildLocalAptRepo, type LocalAptRepo } from '../support/apt-repo';
+import { installedVersion as dpkgInstalledVersion } from '../support/dpkg';
 import { createTestDatabaseUrl } from '../support/db';
 import { freePort, runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
 
@@ -72,15 +73,7 @@ function virtualOf(iso: string): number {
   return VIRTUAL_START + (Date.parse(iso) - realStart) * SPEED;
 }
 
-function installedVersion(root: string | undefined): string | undefined {
-  const args = ['-W', '-f=${db:Status-Status} ${Version}', ...(root ? [`--admindir=${root}/var/lib/dpkg`] : []), PKG];
-  try {
-    const [status, version] = execFileSync('dpkg-query', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(' ');
-    return status === 'installed' ? version : undefined;
-  } catch {
-    return undefined; // dpkg-query exits 1 for a package it has never seen
-  }
-}
+const installedVersion = (root: string | undefined): string | undefined => dpkgInstalledVersion(PKG, root);
 
 /** dpkg's own log of this package's upgrades, in a root or (from the test's start) on the machine. */
 function dpkgLogLines(root: string | undefined, what: RegExp): string[] {

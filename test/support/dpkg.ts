@@ -17,3 +17,14 @@ export function dpkgInstalledNames(): string[] {
     .map((l) => l.slice('installed\t'.length))
     .filter((name) => !name.startsWith(TEST_PACKAGE_PREFIX));
 }
+
+/** The version of `name` dpkg has installed (in a dpkg root's database when `root` is given), or undefined when it is not installed. */
+export function installedVersion(name: string, root?: string): string | undefined {
+  const args = ['-W', '-f=${db:Status-Status} ${Version}', ...(root ? [`--admindir=${root}/var/lib/dpkg`] : []), name];
+  try {
+    const [status, version] = execFileSync('dpkg-query', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(' ');
+    return status === 'installed' ? version : undefined;
+  } catch {
+    return undefined; // dpkg-query exits 1 for a package it has never seen
+  }
+}

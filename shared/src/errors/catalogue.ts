@@ -172,6 +172,9 @@ export const Errors = defineErrors({
   // TLS pinning
   TLS_PIN_MISMATCH: { code: 'PF_ERR_TLS_PIN_MISMATCH', status: 495, retryable: false, message: 'server certificate does not match the pinned fingerprint' },
   TLS_NO_CERTIFICATE: { code: 'PF_ERR_TLS_NO_CERTIFICATE', status: 495, retryable: false, message: 'server presented no certificate' },
+  // Fleet simulator (test/sim)
+  /** A rollout scenario (../shared/scenarios/README.md) breaks the format: a field of the wrong type or out of range, shares not adding up to 1, a class or patch named twice or not defined. The message names the field. */
+  SCENARIO_INVALID: { code: 'PF_ERR_SCENARIO_INVALID', status: 400, retryable: false, message: 'rollout scenario is not valid' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
 });

@@ -125,6 +125,7 @@ program
               log,
               platform: process.platform,
               defaultIntervalSec: healthIntervalSec,
+              trust: { agentId: identity.agentId, commandKey: identity.commandKey },
               ...(process.platform === 'win32' ? { boot: () => Promise.resolve({ bootId: lastHost?.bootId ?? '', uptimeSec: Math.floor(uptime()) }) } : {}),
             })
           : undefined;

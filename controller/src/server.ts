@@ -78,7 +78,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     // The ports, wired once: socket -> gateway -> (guard, host state, commands) -> sessions.
     const sessions = new SessionRegistry();
     const commands = new CommandService(ctx, sessions, commandKey.secretKey);
-    const healthConfig = new HealthConfigPush(ctx, sessions);
+    const healthConfig = new HealthConfigPush(ctx, sessions, commandKey.secretKey);
     const gateway = new AgentGateway(ctx, sessions, {
       socketAuthenticated: (socket) => guard.authenticated(socket),
       reportApplied: (agentId) => hostState.hostChanged(agentId),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, MAX_HEALTH_EVENTS_PER_SAMPLE, MAX_HEALTH_SAMPLES_PER_FRAME, type Body, type HealthSample } from '@patchfleet/shared';
 import { HEALTH_ACK_TIMEOUT_MS, HealthDelivery } from './delivery';
-import type { HealthConfig } from './health-config';
+import type { SignedHealthConfig } from './health-config';
 import { HealthOutbox } from './health-outbox';
 
 let dir = '';
@@ -27,7 +27,7 @@ const sample = (i: number, events = 0): Omit<HealthSample, 'seq'> => ({
 function rig(maxFrameBytes = 1_000_000, state?: string) {
   const outbox = new HealthOutbox((dir = state ?? mkdtempSync(join(tmpdir(), 'pf-delivery-'))));
   const sent: (Body<'health'> & { id: string })[] = [];
-  const configs: HealthConfig[] = [];
+  const configs: SignedHealthConfig[] = [];
   const clock = new ManualClock(1_000_000);
   const delivery = new HealthDelivery({
     outbox,
@@ -101,8 +101,8 @@ describe('HealthDelivery', () => {
 
   it('passes healthConfig on and keeps going when it is refused', () => {
     const r = rig();
-    r.delivery.healthConfig({ v: 4, type: 'healthConfig', id: 'c', ts: 0, intervalSec: 60, probes: [] });
-    r.delivery.healthConfig({ v: 4, type: 'healthConfig', id: 'c', ts: 0, intervalSec: 7200, probes: [] });
-    expect(r.configs).toEqual([{ intervalSec: 60, probes: [] }]);
+    r.delivery.healthConfig({ v: 4, type: 'healthConfig', id: 'c', ts: 0, intervalSec: 60, probes: [], issuedAt: 5, signature: 'c2ln' });
+    r.delivery.healthConfig({ v: 4, type: 'healthConfig', id: 'c', ts: 0, intervalSec: 7200, probes: [], issuedAt: 6, signature: 'c2ln' });
+    expect(r.configs).toEqual([{ intervalSec: 60, probes: [], issuedAt: 5, signature: 'c2ln' }]);
   });
 });

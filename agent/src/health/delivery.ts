@@ -9,7 +9,7 @@
  */
 import { MAX_HEALTH_SAMPLES_PER_FRAME, type Clock, type ErrorFrame, type HealthAckFrame, type HealthConfigFrame, type HealthSample } from '@patchfleet/shared';
 import type { HealthPort, HealthSession } from '../link/ports';
-import type { HealthConfig } from './health-config';
+import type { SignedHealthConfig } from './health-config';
 import type { HealthOutbox } from './health-outbox';
 
 /**
@@ -33,7 +33,7 @@ export interface HealthDeliveryOptions {
   clock: Clock;
   log: DeliveryLog;
   /** A config from the controller (throws when it does not validate). */
-  applyConfig: (config: HealthConfig) => void;
+  applyConfig: (config: SignedHealthConfig) => void;
 }
 
 interface InFlight {
@@ -89,7 +89,7 @@ export class HealthDelivery implements HealthPort {
 
   healthConfig(frame: HealthConfigFrame): void {
     try {
-      this.opts.applyConfig({ intervalSec: frame.intervalSec, probes: frame.probes });
+      this.opts.applyConfig({ intervalSec: frame.intervalSec, probes: frame.probes, issuedAt: frame.issuedAt, signature: frame.signature });
     } catch (err) {
       this.opts.log.error({ err: (err as Error).message }, 'health config refused; keeping the previous one');
     }

@@ -9,7 +9,7 @@ import { collectBoot } from '../collect/boot.linux';
 import { collectWindowsHealth } from '../collect/windows/health';
 import { linuxHealthCollector } from './collector.linux';
 import { HealthDelivery } from './delivery';
-import { HealthConfigStore } from './health-config';
+import { HealthConfigStore, type HealthConfigTrust } from './health-config';
 import { HealthOutbox } from './health-outbox';
 import { HealthSampler, type SamplerLog } from './sampler';
 import type { HealthCollector } from './types';
@@ -57,6 +57,8 @@ export interface AgentHealthOptions {
   platform: NodeJS.Platform;
   /** Interval until the controller's healthConfig arrives (a stored one wins). */
   defaultIntervalSec: number;
+  /** This agent's id and the command key pinned at enrollment: a healthConfig must be signed with it for this agent. */
+  trust: HealthConfigTrust;
   /** Boot id and uptime; default: /proc on Linux, '' and os.uptime() elsewhere. */
   boot?: () => Promise<{ bootId: string; uptimeSec: number }>;
 }
@@ -78,7 +80,7 @@ export function createAgentHealth(opts: AgentHealthOptions): AgentHealth {
   const sampler: HealthSampler = new HealthSampler({
     stateDir: opts.stateDir,
     outbox,
-    configStore: new HealthConfigStore(opts.stateDir, opts.clock),
+    configStore: new HealthConfigStore(opts.stateDir, opts.clock, opts.trust),
     clock: opts.clock,
     log: opts.log,
     collect: platform.collect,

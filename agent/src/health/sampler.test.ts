@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, type HealthSample, type ProbeConfig } from '@patchfleet/shared';
+import { ManualClock, nodeEd25519, signHealthConfig, type HealthSample, type ProbeConfig } from '@patchfleet/shared';
 import { HealthDelivery } from './delivery';
 import { HealthConfigStore } from './health-config';
 import { HealthOutbox } from './health-outbox';
@@ -20,6 +20,11 @@ afterEach(() => {
 });
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const AGENT = 'agent-sampler-1';
+const commandKeys = nodeEd25519.generateKeyPair();
+const trust = { agentId: AGENT, commandKey: commandKeys.publicKey };
+/** A config as the controller sends it: signed with the command key for AGENT. */
+const signed = (config: { intervalSec: number; probes: ProbeConfig[] }, issuedAt = T0, agentId = AGENT, secretKey = commandKeys.secretKey) => signHealthConfig(agentId, { ...config, issuedAt }, secretKey);
 /** Lets the sampler's promise chain (collector, probes, enqueue) finish after a timer fired. */
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
@@ -39,7 +44,7 @@ function setup(opts: { clock: ManualClock; collect?: HealthCollector; state?: st
   const sampler = new HealthSampler({
     stateDir: state,
     outbox,
-    configStore: new HealthConfigStore(state, opts.clock),
+    configStore: new HealthConfigStore(state, opts.clock, trust),
     clock: opts.clock,
     log: quiet,
     collect,
@@ -158,7 +163,7 @@ describe('HealthSampler on a virtual clock', () => {
     expect(h.sampler.intervalSec()).toBe(600);
     h.sampler.start();
     const probe: ProbeConfig = { id: 'app-up', name: 'app up', kind: 'command', timeoutMs: 1000, argv: ['/usr/bin/app-check'] };
-    h.sampler.applyConfig({ intervalSec: 60, probes: [probe] });
+    h.sampler.applyConfig(signed({ intervalSec: 60, probes: [probe] }));
     clock.advance(60_000);
     await settle();
     clock.advance(60_000);
@@ -173,8 +178,41 @@ describe('HealthSampler on a virtual clock', () => {
     const again = setup({ clock, state: h.state, runProbes });
     expect(again.sampler.intervalSec()).toBe(60);
     expect(again.sampler.probes()).toEqual([probe]);
-    expect(() => again.sampler.applyConfig({ intervalSec: 0, probes: [] })).toThrow();
-    expect(() => again.sampler.applyConfig({ intervalSec: 60, probes: [{ ...probe, kind: 'http', url: 'http://x/', bodyMatch: '(' }] })).toThrow(/bodyMatch/);
+    expect(() => again.sampler.applyConfig(signed({ intervalSec: 0, probes: [] }))).toThrow();
+    expect(() => again.sampler.applyConfig(signed({ intervalSec: 60, probes: [{ ...probe, kind: 'http', url: 'http://x/', bodyMatch: '(' }] }))).toThrow(/bodyMatch/);
     expect(again.sampler.intervalSec()).toBe(60);
+  });
+
+  it('runs only configs the pinned command key signed for this agent, never an older one, and ignores an edited file', () => {
+    const clock = new ManualClock(T0);
+    const h = setup({ clock, defaultIntervalSec: 600 });
+    const probe: ProbeConfig = { id: 'root-cmd', name: 'root command', kind: 'command', timeoutMs: 1000, argv: ['/bin/sh', '-c', 'id'] };
+    const other = nodeEd25519.generateKeyPair();
+    // Not signed by the pinned key, signed for another agent, or changed after signing: refused, nothing stored.
+    expect(() => h.sampler.applyConfig(signed({ intervalSec: 60, probes: [probe] }, T0, AGENT, other.secretKey))).toThrow(/PF_ERR_COMMAND_BAD_SIGNATURE|does not verify/);
+    expect(() => h.sampler.applyConfig(signed({ intervalSec: 60, probes: [probe] }, T0, 'agent-other'))).toThrow(/does not verify/);
+    expect(() => h.sampler.applyConfig({ ...signed({ intervalSec: 60, probes: [] }), probes: [probe] })).toThrow(/does not verify/);
+    expect(h.sampler.probes()).toEqual([]);
+    expect(existsSync(join(h.state, 'health-config.json'))).toBe(false);
+
+    h.sampler.applyConfig(signed({ intervalSec: 120, probes: [] }, T0 + 10));
+    // A captured older config (it had the probe) cannot be replayed over the newer one, even after a restart.
+    const old = signed({ intervalSec: 60, probes: [probe] }, T0 + 5);
+    expect(() => h.sampler.applyConfig(old)).toThrow(/older than the one held/);
+    const restarted = setup({ clock, state: h.state, defaultIntervalSec: 600 });
+    expect(restarted.sampler.intervalSec()).toBe(120);
+    expect(() => restarted.sampler.applyConfig(old)).toThrow(/older than the one held/);
+    expect(restarted.sampler.probes()).toEqual([]);
+    restarted.sampler.applyConfig(signed({ intervalSec: 60, probes: [probe] }, T0 + 20));
+    expect(restarted.sampler.probes()).toEqual([probe]);
+
+    // Someone edits the stored file to add a probe: the signature no longer holds and the stored config is not run.
+    const path = join(h.state, 'health-config.json');
+    const frame = JSON.parse(readFileSync(path, 'utf8')) as { probes: ProbeConfig[] };
+    frame.probes.push({ ...probe, id: 'planted', argv: ['/bin/rm', '-rf', '/'] });
+    writeFileSync(path, JSON.stringify(frame));
+    const edited = setup({ clock, state: h.state, defaultIntervalSec: 600 });
+    expect(edited.sampler.probes()).toEqual([]);
+    expect(edited.sampler.intervalSec()).toBe(600);
   });
 });

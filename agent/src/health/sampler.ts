@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEALTH_INTERVAL, HEALTH_SOURCES, toStorable, writeFileAtomic, type Clock, type HealthSample, type HealthSource, type ProbeConfig, type TimerHandle } from '@patchfleet/shared';
 import { newestFirst } from './collector.linux';
-import type { HealthConfig, HealthConfigStore } from './health-config';
+import type { HealthConfig, HealthConfigStore, SignedHealthConfig } from './health-config';
 import { healthOutboxBound, type HealthOutbox } from './health-outbox';
 import { runProbes as runProbesDefault, type ProbeRunResult } from './probes';
 import type { HealthCollector } from './types';
@@ -99,8 +99,8 @@ export class HealthSampler {
    * after a restart), the interval applied from the current window's start.
    * Throws when it does not validate (nothing changes then).
    */
-  applyConfig(config: HealthConfig): void {
-    const saved = this.opts.configStore.save(config);
+  applyConfig(config: SignedHealthConfig): void {
+    const saved = this.opts.configStore.accept(config);
     const changed = saved.intervalSec !== this.config.intervalSec;
     this.config = saved;
     this.opts.outbox.setBound(healthOutboxBound(saved.intervalSec));

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Capabilities, certFingerprint, makeFrame, nodeEd25519, systemClock, type HealthSample, type Message } from '@patchfleet/shared';
+import { Capabilities, certFingerprint, makeFrame, nodeEd25519, signHealthConfig, systemClock, type HealthSample, type Message } from '@patchfleet/shared';
 import { Errors, PfError } from '@patchfleet/shared/errors';
 import type { Identity } from '../identity/state-dir';
 import { createAgentHealth } from '../health/index';
@@ -117,9 +117,13 @@ afterEach(async () => {
 const nextSession = () => new Promise<Session>((resolve) => sessionWaiters.push(resolve));
 const silent = pino({ level: 'silent' });
 
+/** The controller's command key: signs the healthConfig frames of these tests. */
+const commandKeys = nodeEd25519.generateKeyPair();
+const AGENT_ID = 'agent-health-1';
+
 function identity(): Identity {
   const keys = nodeEd25519.generateKeyPair();
-  return { agentId: 'agent-health-1', wsUrl: `wss://127.0.0.1:${port}/api/v1/agent/ws`, serverUrl: `https://127.0.0.1:${port}`, caFingerprint: fingerprint, commandKey: keys.publicKey, publicKey: keys.publicKey, secretKey: keys.secretKey, enrolledAt: new Date().toISOString(), labels: {} };
+  return { agentId: AGENT_ID, wsUrl: `wss://127.0.0.1:${port}/api/v1/agent/ws`, serverUrl: `https://127.0.0.1:${port}`, caFingerprint: fingerprint, commandKey: commandKeys.publicKey, publicKey: keys.publicKey, secretKey: keys.secretKey, enrolledAt: new Date().toISOString(), labels: {} };
 }
 
 const sample = (i: number): Omit<HealthSample, 'seq'> => ({
@@ -134,7 +138,7 @@ const sample = (i: number): Omit<HealthSample, 'seq'> => ({
 
 function startAgent(withHealth = true) {
   stateDir = mkdtempSync(join(tmpdir(), 'pf-link-health-'));
-  const health = withHealth ? createAgentHealth({ stateDir, clock: systemClock, log: silent, platform: 'linux', defaultIntervalSec: 300, boot: () => Promise.resolve({ bootId: 'boot-a', uptimeSec: 1 }) }) : undefined;
+  const health = withHealth ? createAgentHealth({ stateDir, clock: systemClock, log: silent, platform: 'linux', defaultIntervalSec: 300, trust: { agentId: AGENT_ID, commandKey: commandKeys.publicKey }, boot: () => Promise.resolve({ bootId: 'boot-a', uptimeSec: 1 }) }) : undefined;
   link = new AgentLink({
     identity: identity(),
     outbox: new Outbox(stateDir),
@@ -205,7 +209,8 @@ describe('AgentLink health (capability health/1)', () => {
     const s1 = await firstSession;
     const sent = await s1.next('health');
     if (sent.type !== 'health') throw new Error('expected a health frame');
-    s1.send('healthConfig', { intervalSec: 60, probes: [{ id: 'web', name: 'web answers', kind: 'http', timeoutMs: 2000, url: 'http://127.0.0.1:9/' }] });
+    const probes = [{ id: 'web', name: 'web answers', kind: 'http' as const, timeoutMs: 2000, url: 'http://127.0.0.1:9/' }];
+    s1.send('healthConfig', signHealthConfig(AGENT_ID, { intervalSec: 60, probes, issuedAt: Date.now() }, commandKeys.secretKey));
     await until(() => health?.sampler.intervalSec() === 60, 'the config to apply');
     expect(existsSync(join(stateDir, 'health-config.json'))).toBe(true);
     expect(health?.sampler.probes().map((p) => p.id)).toEqual(['web']);

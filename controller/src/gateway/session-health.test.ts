@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authChallengePayload, canonicalBytes, Capabilities, makeFrame, nodeEd25519, type Message } from '@patchfleet/shared';
+import { authChallengePayload, canonicalBytes, Capabilities, healthConfigSigningPayload, makeFrame, nodeEd25519, verifyCanonical, type Message } from '@patchfleet/shared';
 import { createTestDatabaseUrl, seedPgliteDataDir } from '@patchfleet/test/support/db';
 import { connectRaw, type RawClient } from '@patchfleet/test/support/ws-client';
 import { loadConfig } from '../config';
@@ -80,7 +80,12 @@ describe('health frames on the agent socket', () => {
     const { c } = await session(['inventory.delta/1', Capabilities.Health]);
     const config = await c.next();
     expect(config).toMatchObject({ type: 'healthConfig', intervalSec: 300, probes: [{ name: 'web-port', kind: 'tcp', host: '127.0.0.1', port: 8080, timeoutMs: 5000 }] });
-    expect((config as Extract<Message, { type: 'healthConfig' }>).probes).toHaveLength(1);
+    const signed = config as Extract<Message, { type: 'healthConfig' }>;
+    expect(signed.probes).toHaveLength(1);
+    // Signed with the command key for this agent only (command probes run as root on the host).
+    expect(verifyCanonical(healthConfigSigningPayload(AGENT, signed), signed.signature, ctl.ctx.commandPublicKey)).toBe(true);
+    expect(verifyCanonical(healthConfigSigningPayload('h_other', signed), signed.signature, ctl.ctx.commandPublicKey)).toBe(false);
+    expect(verifyCanonical(healthConfigSigningPayload(AGENT, { ...signed, intervalSec: 1 }), signed.signature, ctl.ctx.commandPublicKey)).toBe(false);
 
     const t0 = Date.now() - 120 * MIN;
     const samples = Array.from({ length: 12 }, (_, i) => sample(i + 1, t0 + i * 5 * MIN, { bootId: 'boot-7' }));

@@ -3,10 +3,11 @@
  * host) to agents that listed capability `health/1`: once after `welcome`,
  * and to every agent this process holds whenever probes or the interval
  * change (any replica announces the change on the bus; each replica pushes
- * to its own sessions).
+ * to its own sessions). Every config is signed with the command key for the
+ * one agent it goes to (command probes run as root on the host).
  */
 import { eq } from 'drizzle-orm';
-import { Capabilities, type Body } from '@patchfleet/shared';
+import { Capabilities, signHealthConfig, type Body } from '@patchfleet/shared';
 import type { Unsubscribe } from '../bus/bus';
 import type { ControllerContext } from '../context';
 import type { Db } from '../db/index';
@@ -47,6 +48,8 @@ export class HealthConfigPush {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly sessions: SessionRegistry,
+    /** The command signing key (base64 Ed25519 secret), as for commands. */
+    private readonly secretKey: string,
   ) {}
 
   async start(): Promise<void> {
@@ -89,6 +92,7 @@ export class HealthConfigPush {
   private configFor(agentId: string, intervalSec: number, all: readonly ProbeView[], scope: { labels: Record<string, string>; ringId: string | null }): Body<'healthConfig'> {
     const probes = probesForHost(all, scope.labels, scope.ringId);
     if (probes.length > MAX_PROBES_PER_HOST) this.ctx.log.warn({ agentId, probes: probes.length, sent: MAX_PROBES_PER_HOST }, 'more probes apply to the host than one healthConfig holds; the first by name are sent');
-    return { intervalSec, probes: probes.slice(0, MAX_PROBES_PER_HOST) };
+    return signHealthConfig(agentId, { intervalSec, probes: probes.slice(0, MAX_PROBES_PER_HOST), issuedAt: this.ctx.clock.now() }, this.secretKey);
   }
 }
+

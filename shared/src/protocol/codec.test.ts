@@ -58,7 +58,7 @@ const bodies: { [K in MessageType]: Body<K> } = {
     ],
   },
   healthAck: { epoch: 'h-epoch-1', seq: 1, replyTo: 'frame-9' },
-  healthConfig: { intervalSec: 300, probes: [{ id: 'p1', name: 'web', kind: 'http', timeoutMs: 2000, url: 'http://127.0.0.1:8080/health', expectStatus: 200 }] },
+  healthConfig: { intervalSec: 300, probes: [{ id: 'p1', name: 'web', kind: 'http', timeoutMs: 2000, url: 'http://127.0.0.1:8080/health', expectStatus: 200 }], issuedAt: NOW, signature: 'c2lnbmF0dXJl' },
 };
 
 function frameOf<K extends MessageType>(type: K, patch: Record<string, unknown> = {}): Record<string, unknown> {
@@ -191,6 +191,16 @@ describe('decodeFrame refusals', () => {
       const frame = frameOf('heartbeat');
       delete frame[field];
       expect(refusal(JSON.stringify(frame)).message).toContain(field);
+    }
+  });
+
+  it('refuses a healthConfig without its signature or issuedAt (command probes run as root: no unsigned config)', () => {
+    for (const field of ['signature', 'issuedAt']) {
+      const frame = frameOf('healthConfig');
+      delete frame[field];
+      const err = refusal(JSON.stringify(frame));
+      expect(err.code).toBe('PF_ERR_BAD_FRAME');
+      expect(err.message).toContain(field);
     }
   });
 

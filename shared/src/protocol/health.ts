@@ -14,6 +14,7 @@
  * apply to the host) after `welcome` and whenever it changes.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { signCanonical } from '../crypto/signed';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 const Time = Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 });
@@ -97,3 +98,19 @@ export type ProbeConfig = Static<typeof ProbeConfigSchema>;
 
 /** Sample interval limits, seconds. */
 export const HEALTH_INTERVAL = { defaultSec: 300, minSec: 1, maxSec: 86_400 } as const;
+
+/**
+ * What the controller signs with its command key for a `healthConfig` frame
+ * (DESIGN.md, Trust): command probes are argv an agent runs as root, so a
+ * config is trusted like a command, not merely because it came over the
+ * pinned TLS link. Bound to one agent and stamped, so a config cannot be
+ * given to another host or replayed over a newer one.
+ */
+export function healthConfigSigningPayload(agentId: string, config: { intervalSec: number; probes: readonly ProbeConfig[]; issuedAt: number }): Record<string, unknown> {
+  return { purpose: 'patchfleet/health-config/1', agentId, issuedAt: config.issuedAt, intervalSec: config.intervalSec, probes: config.probes };
+}
+
+/** A `healthConfig` body signed with the command key for one agent (what the controller sends). */
+export function signHealthConfig(agentId: string, config: { intervalSec: number; probes: ProbeConfig[]; issuedAt: number }, secretKey: string): { intervalSec: number; probes: ProbeConfig[]; issuedAt: number; signature: string } {
+  return { ...config, signature: signCanonical(healthConfigSigningPayload(agentId, config), secretKey) };
+}

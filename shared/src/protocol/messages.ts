@@ -158,10 +158,18 @@ export const HealthAckSchema = frame('healthAck', {
   replyTo: Id,
 });
 
-/** controller -> agent: the sample interval and the probes that apply to this host (replaces the previous config). */
+/**
+ * controller -> agent: the sample interval and the probes that apply to this
+ * host (replaces the previous config). `signature` is the controller's
+ * command key over `canonicalJson(healthConfigSigningPayload(agentId, ...))`
+ * (command probes run as root); the agent refuses a config that does not
+ * verify or is older than the one it holds (`issuedAt`, controller clock).
+ */
 export const HealthConfigSchema = frame('healthConfig', {
   intervalSec: Type.Integer({ minimum: 1, maximum: 86_400 }),
   probes: Type.Array(ProbeConfigSchema, { maxItems: 64 }),
+  issuedAt: Time,
+  signature: B64(128),
 });
 
 export const MessageSchemas = {

@@ -24,8 +24,10 @@
  * - 4 (2026-12-06): health (capability `health/1`, health.ts): `health`
  *   (agent -> controller, samples from a durable health outbox with its own
  *   epoch and sequence numbers), `healthAck`, and `healthConfig` (controller
- *   -> agent: sample interval and probes). Sent only when both sides list
- *   the capability; older frames are unchanged and still accepted.
+ *   -> agent: sample interval and probes, signed with the command key over
+ *   `healthConfigSigningPayload`, with `issuedAt`; the agent refuses an
+ *   unsigned, foreign or older config). Sent only when both sides list the
+ *   capability; older frames are unchanged and still accepted.
  */
 export const PROTOCOL_VERSION = 4;
 

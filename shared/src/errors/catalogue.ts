@@ -175,6 +175,10 @@ export const Errors = defineErrors({
   // Fleet simulator (test/sim)
   /** A rollout scenario (../shared/scenarios/README.md) breaks the format: a field of the wrong type or out of range, shares not adding up to 1, a class or patch named twice or not defined. The message names the field. */
   SCENARIO_INVALID: { code: 'PF_ERR_SCENARIO_INVALID', status: 400, retryable: false, message: 'rollout scenario is not valid' },
+  /** A simulator asked a controller to move its clock (`sim.advance`, `sim.settle` over the Node IPC channel), but the controller was not started with `--simulation` (PATCHFLEET_SIMULATION=1): it runs on the system clock and refuses. */
+  SIMULATION_DISABLED: { code: 'PF_ERR_SIMULATION_DISABLED', status: 409, retryable: false, message: 'this controller is not in simulation mode' },
+  /** A stepped virtual clock could not settle: work kept scheduling more work at one virtual instant, or one advance fired more timers than its bound. The message names what looped. */
+  SIMULATION_UNSETTLED: { code: 'PF_ERR_SIMULATION_UNSETTLED', status: 500, retryable: false, message: 'simulated clock did not settle' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
 });

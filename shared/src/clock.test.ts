@@ -328,7 +328,7 @@ describe('repeatOnClock', () => {
   it('fires at every multiple of the period (plus offset) after now, and stops', async () => {
     const clock = new SteppedClock(1_234);
     const at: number[] = [];
-    const job = repeatOnClock(clock, 1000, () => void at.push(clock.now()), 100);
+    const job = repeatOnClock(clock, { everyMs: 1000, offsetMs: 100 }, () => void at.push(clock.now()));
     await clock.advanceTo(4_100);
     expect(at).toEqual([2_100, 3_100, 4_100]);
     job.stop();
@@ -340,7 +340,7 @@ describe('repeatOnClock', () => {
   it("the stepped clock waits for each round's promise", async () => {
     const clock = new SteppedClock(0);
     const log: string[] = [];
-    repeatOnClock(clock, 100, async () => {
+    repeatOnClock(clock, { everyMs: 100 }, async () => {
       log.push(`start@${clock.now()}`);
       await later(null, 4);
       log.push(`end@${clock.now()}`);
@@ -353,7 +353,7 @@ describe('repeatOnClock', () => {
     const clock = new ManualClock(0);
     let release: () => void = () => undefined;
     let rounds = 0;
-    repeatOnClock(clock, 10, () => {
+    repeatOnClock(clock, { everyMs: 10 }, () => {
       rounds += 1;
       return new Promise<void>((r) => (release = r));
     });
@@ -363,6 +363,6 @@ describe('repeatOnClock', () => {
     await later(null, 1);
     clock.advance(10);
     expect(rounds).toBe(2);
-    expect(() => repeatOnClock(clock, 0, () => undefined)).toThrow(RangeError);
+    expect(() => repeatOnClock(clock, { everyMs: 0 }, () => undefined)).toThrow(RangeError);
   });
 });

@@ -86,6 +86,14 @@ export function scaledClock(base: Clock, virtualStart: number, realStart: number
   };
 }
 
+/** Rounds at every instant `offsetMs + k * everyMs` (k an integer) of a clock: a cron trigger's counterpart on virtual time. */
+export interface ClockSchedule {
+  everyMs: number;
+  offsetMs?: number;
+  /** Names the rounds in a stepped clock's diagnostics. */
+  label?: string;
+}
+
 /**
  * Runs `fn` at every instant `offsetMs + k * everyMs` (k an integer) after
  * the clock's now, like a cron trigger but on any clock: on a
@@ -93,19 +101,21 @@ export function scaledClock(base: Clock, virtualStart: number, realStart: number
  * handed to the clock (a stepped clock waits for it); a round still running
  * when the next one falls due is skipped, as node-cron's `noOverlap` does.
  */
-export function repeatOnClock(clock: Clock, everyMs: number, fn: () => Promise<unknown> | void, offsetMs = 0): { stop(): void } {
+export function repeatOnClock(clock: Clock, schedule: ClockSchedule, fn: () => Promise<unknown> | void): { stop(): void } {
+  const { everyMs, offsetMs = 0 } = schedule;
+  const label = schedule.label ?? (fn.name || 'repeated round');
   if (!(everyMs > 0) || !Number.isFinite(everyMs)) throw new RangeError(`repeat period must be a positive number of ms, got ${everyMs}`);
   let timer: TimerHandle | undefined;
   let stopped = false;
   let running: Promise<unknown> | undefined;
-  const schedule = (): void => {
+  const arm = (): void => {
     const now = clock.now();
     const into = (((now - offsetMs) % everyMs) + everyMs) % everyMs;
-    timer = clock.after(everyMs - into, fire);
+    timer = clock instanceof SteppedClock ? clock.after(everyMs - into, fire, label) : clock.after(everyMs - into, fire);
   };
   const fire = (): Promise<unknown> | undefined => {
     if (stopped) return undefined;
-    schedule();
+    arm();
     if (running) return undefined;
     const round = (async () => fn())().finally(() => {
       running = undefined;
@@ -113,7 +123,7 @@ export function repeatOnClock(clock: Clock, everyMs: number, fn: () => Promise<u
     running = round;
     return round;
   };
-  schedule();
+  arm();
   return {
     stop() {
       stopped = true;
@@ -148,7 +158,8 @@ interface SteppedTimer {
   at: number;
   seq: number;
   fn: () => unknown;
-  label: string;
+  /** Given by the caller; otherwise derived from `fn` when a diagnostic needs it. */
+  label: string | undefined;
   live: boolean;
 }
 
@@ -157,11 +168,17 @@ const ioTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(
 
 const iso = (ms: number): string => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms));
 
-function labelOf(fn: () => unknown): string {
-  return fn.name || `timer ${fn.toString().replace(/\s+/g, ' ').slice(0, 80)}`;
+function labelOf(timer: SteppedTimer): string {
+  return timer.label ?? (timer.fn.name || `timer ${timer.fn.toString().replace(/\s+/g, ' ').slice(0, 80)}`);
 }
 
-function topLabels(counts: Map<string, number>): string {
+/** The most frequent of the last things a loop did (timers or labels of tracked work), for its error message. */
+function topLabels(recent: readonly (SteppedTimer | string)[]): string {
+  const counts = new Map<string, number>();
+  for (const r of recent) {
+    const label = typeof r === 'string' ? r : labelOf(r);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
   return [...counts]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 5)
@@ -211,7 +228,7 @@ export class SteppedClock implements Clock, WorkTracker {
   }
 
   after(ms: number, fn: () => void, label?: string): TimerHandle {
-    const timer: SteppedTimer = { at: this.current + Math.max(0, Number.isFinite(ms) ? ms : 0), seq: this.seq++, fn, label: label ?? labelOf(fn), live: true };
+    const timer: SteppedTimer = { at: this.current + Math.max(0, Number.isFinite(ms) ? ms : 0), seq: this.seq++, fn, label, live: true };
     this.push(timer);
     this.live += 1;
     return {
@@ -277,15 +294,15 @@ export class SteppedClock implements Clock, WorkTracker {
     if (!Number.isFinite(t)) throw new RangeError(`stepped clock target must be a finite number of ms, got ${t}`);
     if (t < this.current) throw new RangeError(`the clock does not go back: it is ${iso(this.current)}, asked for ${iso(t)}`);
     await this.settleHere();
-    const fired = new Map<string, number>();
+    const recent = new Recent<SteppedTimer>();
     let instants = 0;
     for (;;) {
       const next = this.peek();
       if (!next || next.at > t) break;
       if (++instants > this.maxInstantsPerAdvance) {
-        throw new PfError(Errors.SIMULATION_UNSETTLED, `advance to ${iso(t)} stopped at ${iso(this.current)}: more than ${this.maxInstantsPerAdvance} timer instants in one advance; most fired: ${topLabels(fired)}`);
+        throw new PfError(Errors.SIMULATION_UNSETTLED, `advance to ${iso(t)} stopped at ${iso(this.current)}: more than ${this.maxInstantsPerAdvance} timer instants in one advance; most fired: ${topLabels(recent.items)}`);
       }
-      fired.set(next.label, (fired.get(next.label) ?? 0) + 1);
+      recent.add(next);
       this.current = next.at;
       await this.settleHere();
     }
@@ -295,11 +312,10 @@ export class SteppedClock implements Clock, WorkTracker {
 
   /** Fires what is due now and waits for tracked work, until neither is left after one turn of the event loop. */
   private async settleHere(): Promise<void> {
-    const seen = new Map<string, number>();
-    const note = (label: string) => seen.set(label, (seen.get(label) ?? 0) + 1);
+    const seen = new Recent<SteppedTimer | string>();
     for (let steps = 0; ; steps++) {
       if (steps >= this.maxStepsPerInstant) {
-        throw new PfError(Errors.SIMULATION_UNSETTLED, `the clock did not settle at ${iso(this.current)} within ${this.maxStepsPerInstant} steps: work keeps scheduling work at the same instant; most active: ${topLabels(seen)}`);
+        throw new PfError(Errors.SIMULATION_UNSETTLED, `the clock did not settle at ${iso(this.current)} within ${this.maxStepsPerInstant} steps: work keeps scheduling work at the same instant; most active: ${topLabels(seen.items)}`);
       }
       const due = this.peek();
       if (due && due.at <= this.current) {
@@ -307,12 +323,12 @@ export class SteppedClock implements Clock, WorkTracker {
         due.live = false;
         this.live -= 1;
         this.firedTotal += 1;
-        note(due.label);
+        seen.add(due);
         this.fire(due);
         continue;
       }
       if (this.inflight.size > 0) {
-        for (const label of this.inflight.values()) note(label);
+        for (const label of this.inflight.values()) seen.add(label);
         await Promise.all(this.inflight.keys());
         continue;
       }
@@ -341,7 +357,7 @@ export class SteppedClock implements Clock, WorkTracker {
         out.catch((error: unknown) => {
           this.failure ??= { error };
         }),
-        timer.label,
+        timer.label ?? 'timer',
       );
     }
   }
@@ -382,6 +398,23 @@ export class SteppedClock implements Clock, WorkTracker {
       }
     }
     return top;
+  }
+}
+
+/** The last {@link Recent.size} things added (a ring), so a loop's bookkeeping costs the same whatever its length. */
+class Recent<T> {
+  static readonly size = 1000;
+  private ring: T[] = [];
+  private next = 0;
+
+  add(item: T): void {
+    if (this.ring.length < Recent.size) this.ring.push(item);
+    else this.ring[this.next] = item;
+    this.next = (this.next + 1) % Recent.size;
+  }
+
+  get items(): readonly T[] {
+    return this.ring;
   }
 }
 

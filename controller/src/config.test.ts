@@ -137,4 +137,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { PATCHFLEET_TLS_KEY: '/k.pem' })).toThrow(expect.objectContaining({ code: 'PF_ERR_CONFIG' }));
     expect(loadConfig({ tlsCert: '/c.pem', tlsKey: '/k.pem' }, {})).toMatchObject({ tlsCert: '/c.pem', tlsKey: '/k.pem' });
   });
+  it('simulation mode: from the environment (1/true/0/false) or flags, with its start and tick, and refused with what needs real time', () => {
+    expect(loadConfig({}, {}).simulation).toBeUndefined();
+    expect(loadConfig({}, { PATCHFLEET_SIMULATION: '1', PATCHFLEET_SIM_START: '2026-03-02T00:00:00Z', PATCHFLEET_SIM_TICK_SEC: '600' })).toMatchObject({ simulation: true, simulationStart: '2026-03-02T00:00:00Z', simulationTickSec: 600 });
+    expect(loadConfig({}, { PATCHFLEET_SIMULATION: 'true' }).simulation).toBe(true);
+    expect(loadConfig({}, { PATCHFLEET_SIMULATION: '0' }).simulation).toBe(false);
+    expect(loadConfig({ simulation: true } as never, {}).simulation).toBe(true);
+    expect(() => loadConfig({}, { PATCHFLEET_SIMULATION: 'yes' })).toThrow(/simulation must be boolean/);
+    expect(() => loadConfig({}, { PATCHFLEET_SIM_START: '2026-03-02T00:00:00Z' })).toThrow(/need --simulation/);
+    expect(() => loadConfig({}, { PATCHFLEET_SIMULATION: '0', PATCHFLEET_SIM_TICK_SEC: '60' })).toThrow(/need --simulation/);
+    expect(() => loadConfig({}, { PATCHFLEET_SIMULATION: '1', PATCHFLEET_SIM_START: 'monday' })).toThrow(/not an ISO 8601 time/);
+    expect(() => loadConfig({}, { PATCHFLEET_SIMULATION: '1', PATCHFLEET_SIM_TICK_SEC: '0' })).toThrow(/simulationTickSec/);
+    expect(() => loadConfig({}, { PATCHFLEET_SIMULATION: '1', PATCHFLEET_ROLLOUT_CLOCK: '2026-01-01T00:00:00Z,2026-01-01T00:00:00Z,60' })).toThrow(/rolloutClock exclude each other/);
+    const feeds = file('sim-feeds.json', { simulation: true, feeds: { kevUrl: 'https://example.test/kev.json' } });
+    expect(() => loadConfig({ configFile: feeds } as never, {})).toThrow(/--simulation with feed URLs/);
+    // A schedule without URLs downloads nothing: allowed.
+    expect(loadConfig({ configFile: file('sim-schedule.json', { simulation: true, feeds: { schedule: '0 4 * * *' } }) } as never, {}).simulation).toBe(true);
+  });
 });

@@ -77,6 +77,19 @@ export const ConfigSchema = Type.Object(
      * and demonstrations; sessions, commands and the audit log keep real time.
      */
     rolloutClock: Type.Optional(Type.String({ pattern: '^[^,]+,[^,]+,[0-9.]+$' })),
+    /**
+     * Simulation mode, for fleet simulators and tests only, never production:
+     * the controller runs on a stepped virtual clock that only its simulator
+     * moves (`sim.advance` over the Node IPC channel; controller/src/sim/control.ts),
+     * for every time-dependent decision (windows, deferrals, soak, deadlines,
+     * gates, health windows, scores, command expiry, last-seen times). Refused
+     * together with `rolloutClock` and with feed URLs.
+     */
+    simulation: Type.Optional(Type.Boolean()),
+    /** Simulation mode: the virtual clock's start (ISO 8601); default the wall clock at start. */
+    simulationStart: Type.Optional(Type.String({ minLength: 1 })),
+    /** Simulation mode: virtual seconds between planner rounds; default `rolloutTickSec`. */
+    simulationTickSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     /** Days audit entries are kept (audit/retention.ts; default 400, at least 30, which the database trigger also enforces). */
     auditRetentionDays: Type.Optional(Type.Integer({ minimum: 30, maximum: 36_500 })),
     /** Seconds a new connection has to finish TLS and send its first request before it is closed (net/connection-guard.ts). */
@@ -145,10 +158,17 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_AUTH_FAILURES_PER_MIN: 'authFailuresPerMin',
   PATCHFLEET_ENROLL_RATE_PER_MIN: 'enrollRatePerMin',
   PATCHFLEET_REFUSAL_AUDIT_SEC: 'refusalAuditSec',
+  PATCHFLEET_SIMULATION: 'simulation',
+  PATCHFLEET_SIM_START: 'simulationStart',
+  PATCHFLEET_SIM_TICK_SEC: 'simulationTickSec',
 };
 const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'maxReportBytes', 'reportTimeoutSec', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
   'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
+  'simulationTickSec',
 ]);
+/** Settings read from the environment as booleans: 1/true and 0/false (anything else fails validation). */
+const BOOLEAN = new Set<keyof Config>(['simulation']);
+const booleanOf = (value: string): boolean | string => (/^(1|true)$/i.test(value) ? true : /^(0|false)$/i.test(value) ? false : value);
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(ConfigSchema);
 
@@ -171,7 +191,7 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
   }
   for (const [name, key] of Object.entries(ENV)) {
     const value = env[name];
-    if (value !== undefined && value !== '') merged[key] = NUMERIC.has(key) ? Number(value) : value;
+    if (value !== undefined && value !== '') merged[key] = NUMERIC.has(key) ? Number(value) : BOOLEAN.has(key) ? booleanOf(value) : value;
   }
   for (const [key, value] of Object.entries(flags as Record<string, unknown>)) {
     if (key === 'configFile' || value === undefined) continue;
@@ -189,6 +209,27 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
   if (Boolean(merged.tlsCert) !== Boolean(merged.tlsKey)) {
     throw new PfError(Errors.CONFIG, 'invalid configuration: --tls-cert and --tls-key go together');
   }
+  checkSimulation(merged as Config);
   merged.dataDir = resolve(String(merged.dataDir));
   return Object.freeze(merged as Config);
+}
+
+/** Simulation settings go with `simulation` only, and simulation mode with nothing that needs real time. */
+function checkSimulation(c: Config): void {
+  if (c.simulation !== true) {
+    if (c.simulationStart !== undefined || c.simulationTickSec !== undefined) {
+      throw new PfError(Errors.CONFIG, 'invalid configuration: --sim-start and --sim-tick-sec need --simulation');
+    }
+    return;
+  }
+  if (c.simulationStart !== undefined && !Number.isFinite(Date.parse(c.simulationStart))) {
+    throw new PfError(Errors.CONFIG, `invalid configuration: simulationStart "${c.simulationStart}" is not an ISO 8601 time`);
+  }
+  if (c.rolloutClock !== undefined) {
+    throw new PfError(Errors.CONFIG, 'invalid configuration: --simulation and rolloutClock exclude each other (the simulated clock is the rollout clock)');
+  }
+  const feeds = c.feeds ?? {};
+  if (feeds.usnOsvUrl || feeds.msrcCvrfUrl || feeds.kevUrl || feeds.epssUrl) {
+    throw new PfError(Errors.CONFIG, 'invalid configuration: --simulation with feed URLs: downloads run on real time and a schedule of the wall clock; import the catalog with `patchfleet catalog import` instead');
+  }
 }

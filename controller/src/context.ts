@@ -12,6 +12,13 @@ export interface ControllerContext {
   /** Wake-ups across replicas (LISTEN/NOTIFY on PostgreSQL). */
   bus: Bus;
   clock: Clock;
+  /**
+   * Real time for what protects live sockets (handshake and report-assembly
+   * timeouts, frame rate limits); absent: `clock`. It differs from `clock`
+   * only in simulation mode, where `clock` is a stepped virtual clock and one
+   * step of hours must not time out every socket mid-handshake.
+   */
+  netClock?: Clock;
   log: Logger;
   /** Identifies this process among replicas sharing one database. */
   controllerId: string;

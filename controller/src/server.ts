@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { systemClock, type Clock } from '@patchfleet/shared';
+import { SteppedClock, systemClock, trackWork, type Clock } from '@patchfleet/shared';
 import { buildApp } from './app';
 import { DEFAULT_AUDIT_RETENTION_DAYS, startAuditRetention } from './audit/retention';
 import { feedsConfigured, startCatalogRefresh } from './catalog/refresh';
@@ -30,6 +30,15 @@ import { RolloutService } from './rollout/rollout-service';
 import { HealthConfigPush } from './health/config-push';
 import { startHealthRollup } from './health/rollup';
 import { startHealthRetention } from './health/retention';
+import { localBus } from './bus/bus';
+
+/** What a simulator drives in a controller started in simulation mode (config `simulation`). */
+export interface Simulation {
+  /** The controller's clock: every time-dependent decision reads it; only the simulator moves it. */
+  clock: SteppedClock;
+  /** Frames this process wrote to agents since it started. */
+  counters(): { commandsSent: number; healthConfigsSent: number };
+}
 
 export interface RunningController {
   url: string;
@@ -41,6 +50,8 @@ export interface RunningController {
   hostState: HostStateService;
   database: Database;
   ctx: ControllerContext;
+  /** Present in simulation mode only. */
+  simulation: Simulation | undefined;
   close(): Promise<void>;
 }
 
@@ -52,29 +63,46 @@ function publicUrlOf(config: Config, port: number): string {
 }
 
 export async function startController(config: Config, deps: { clock?: Clock; log?: Logger } = {}): Promise<RunningController> {
-  const clock = deps.clock ?? systemClock;
+  /** Wall time: the controller's clock, except in simulation mode, where it only protects sockets. */
+  const realClock = deps.clock ?? systemClock;
   const log = deps.log ?? createLogger({ level: config.logLevel });
+  // Simulation mode (simulators and tests only): every decision reads a stepped virtual clock the simulator moves.
+  const stepped = config.simulation === true ? new SteppedClock(config.simulationStart !== undefined ? Date.parse(config.simulationStart) : realClock.now()) : undefined;
+  const clock: Clock = stepped ?? realClock;
+  if (stepped) {
+    log.warn(
+      { start: new Date(stepped.now()).toISOString(), plannerEverySec: config.simulationTickSec ?? config.rolloutTickSec },
+      'SIMULATION MODE: this controller runs on a stepped virtual clock that only its simulator moves (sim.advance over IPC); for simulators and tests, never production',
+    );
+  }
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await ensureDefaultRings(database.db, new Date(clock.now()));
-    const tls = config.insecure ? undefined : await ensureTlsMaterial({ dataDir: config.dataDir, certFile: config.tlsCert, keyFile: config.tlsKey, now: clock.now() });
+    // The certificate's validity is checked by real TLS clients: real time.
+    const tls = config.insecure ? undefined : await ensureTlsMaterial({ dataDir: config.dataDir, certFile: config.tlsCert, keyFile: config.tlsKey, now: realClock.now() });
     const commandKey = loadOrCreateCommandKey(config.dataDir);
     const ctx: ControllerContext = {
       config,
       db: database.db,
       dbKind: database.kind,
-      bus: database.bus,
+      // One simulated controller owns its fleet: an in-process bus, whose messages a stepped clock's settling sees
+      // (a NOTIFY would arrive after the step was reported done).
+      bus: stepped ? localBus() : database.bus,
       clock,
+      ...(stepped ? { netClock: realClock } : {}),
       log,
       controllerId: `ctl_${randomBytes(6).toString('hex')}`,
       commandPublicKey: commandKey.publicKey,
     };
-    const hostState = new HostStateService(ctx);
+    // The catalog poll catches imports by other processes; a simulated controller learns of its imports on its own bus,
+    // and a poll every 30 virtual seconds would cost a query per 30 s of a three-week run: every 10 virtual minutes there.
+    const hostState = new HostStateService(ctx, stepped ? 10 * 60_000 : undefined);
     // Refused attempts are audited one row per address and minute; connections are admitted under limits sized to the open-file limit.
     const refusals = new RefusalAudit(database.db, clock, log, { windowMs: config.refusalAuditSec * 1000 });
     const fds = fileDescriptors();
-    const guard = new ConnectionGuard(resolveConnectionLimits(config, fds), clock, log, (address, reason) => refusals.record(address, 'connection.refused', { code: reason }));
+    // Socket protection (idle timeout of unauthenticated connections) stays on real time in simulation mode.
+    const guard = new ConnectionGuard(resolveConnectionLimits(config, fds), realClock, log, (address, reason) => refusals.record(address, 'connection.refused', { code: reason }));
     // The ports, wired once: socket -> gateway -> (guard, host state, commands) -> sessions.
     const sessions = new SessionRegistry();
     const commands = new CommandService(ctx, sessions, commandKey.secretKey);
@@ -84,7 +112,11 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       reportApplied: (agentId) => hostState.hostChanged(agentId),
       agentReady: (agentId) => {
         commands.deliverOnReady(agentId);
-        healthConfig.sendTo(agentId).catch((err: unknown) => log.warn({ err, agentId }, 'health config not sent; the agent gets it at its next connect'));
+        void trackWork(
+          clock,
+          healthConfig.sendTo(agentId).catch((err: unknown) => log.warn({ err, agentId }, 'health config not sent; the agent gets it at its next connect')),
+          'health config',
+        );
       },
       commandStatus: (session, msg) => commands.onStatus(session, msg),
     });
@@ -105,8 +137,9 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
     const retention = startAuditRetention(ctx, config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
-    const healthRollup = startHealthRollup(ctx);
-    const healthRetention = startHealthRetention(ctx);
+    // node-cron triggers on wall time; in simulation mode the same rounds run on the virtual clock (retention at 03:17 UTC).
+    const healthRollup = startHealthRollup(ctx, stepped ? { everyMs: 5 * 60_000 } : undefined);
+    const healthRetention = startHealthRetention(ctx, stepped ? { everyMs: 86_400_000, offsetMs: (3 * 60 + 17) * 60_000 } : undefined);
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;
     return {
@@ -119,6 +152,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       hostState,
       database,
       ctx,
+      simulation: stepped ? { clock: stepped, counters: () => ({ commandsSent: commands.framesSent, healthConfigsSent: healthConfig.framesSent }) } : undefined,
       close() {
         closing ??= (async () => {
           await refresh?.stop();

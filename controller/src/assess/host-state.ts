@@ -7,7 +7,7 @@
  * Owns the table `host_patch_state` (assess/patch-views.ts reads it for the API).
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { TimerHandle } from '@patchfleet/shared';
+import { trackWork, type TimerHandle } from '@patchfleet/shared';
 import type { ControllerContext } from '../context';
 import { catalogImports, hostPatchState, hosts, installedPackages } from '../db/schema/index';
 import type { Db } from '../db/index';
@@ -92,8 +92,9 @@ export class HostStateService {
       })
       .catch((err: unknown) => this.ctx.log.warn({ err }, 'cannot listen for catalog changes; polling only'));
     const tick = () => {
-      this.timer = this.ctx.clock.after(this.pollMs, () => {
-        void catalogGeneration(this.ctx.db)
+      // The check's promise goes back to the clock: a stepped (simulated) clock waits for it.
+      this.timer = this.ctx.clock.after(this.pollMs, () =>
+        catalogGeneration(this.ctx.db)
           .then((g) => {
             if (g !== (this.prepared?.generation ?? 0)) {
               this.everyone = true;
@@ -103,8 +104,8 @@ export class HostStateService {
           .catch((err: unknown) => this.ctx.log.warn({ err }, 'catalog check failed'))
           .finally(() => {
             if (!this.stopped) tick();
-          });
-      });
+          }),
+      );
     };
     tick();
   }
@@ -135,21 +136,27 @@ export class HostStateService {
 
   private kick(): void {
     if (this.running || this.stopped) return;
-    this.running = this.drain()
-      .catch((err: unknown) => this.ctx.log.error({ err }, 'host assessment failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (!this.stopped && (this.queue.size > 0 || this.everyone)) this.kick();
-      });
+    this.running = trackWork(
+      this.ctx.clock,
+      this.drain()
+        .catch((err: unknown) => this.ctx.log.error({ err }, 'host assessment failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped && (this.queue.size > 0 || this.everyone)) this.kick();
+        }),
+      'host assessment',
+    );
   }
 
   private async catalog(): Promise<PreparedCatalog> {
     const generation = await catalogGeneration(this.ctx.db);
     if (!this.prepared || this.prepared.generation !== generation) {
-      const started = this.ctx.clock.now();
+      // A duration of real work: real time even when `clock` is simulated.
+      const elapsed = this.ctx.netClock ?? this.ctx.clock;
+      const started = elapsed.now();
       const catalog = await loadCatalog(this.ctx.db);
       this.prepared = { generation, catalog: prepareCatalog(catalog) };
-      this.ctx.log.info({ generation, usns: catalog.usns.length, kbs: catalog.kbs.length, cves: catalog.cves.size, ms: this.ctx.clock.now() - started }, 'catalog loaded');
+      this.ctx.log.info({ generation, usns: catalog.usns.length, kbs: catalog.kbs.length, cves: catalog.cves.size, ms: elapsed.now() - started }, 'catalog loaded');
     }
     return this.prepared.catalog;
   }

@@ -150,7 +150,7 @@ export class RefusalAudit {
     if (this.timer) return;
     this.timer = this.clock.after(Math.max(0, inMs) + 5, () => {
       this.timer = undefined;
-      void this.flush();
+      return this.flush();
     });
   }
 }

@@ -8,7 +8,7 @@
  *
  * The only delete from `audit_log`, which audit/audit.ts owns.
  */
-import type { Clock } from '@patchfleet/shared';
+import { trackWork, type Clock } from '@patchfleet/shared';
 import { sql } from 'drizzle-orm';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { Db } from '../db/index';
@@ -40,7 +40,8 @@ export function startAuditRetention(deps: { db: Db; clock: Clock; log: Logger },
   let stopped = false;
   let timer: { cancel(): void } | undefined;
   let running: Promise<void> = Promise.resolve();
-  const round = () => {
+  // Returns its promise to the clock: a stepped (simulated) clock waits for it.
+  const round = (): Promise<void> => {
     running = pruneAuditLog(deps.db, new Date(deps.clock.now()), retentionDays)
       .then((r) => {
         if (r.deleted > 0) deps.log.info({ deleted: r.deleted, before: r.before.toISOString() }, 'audit retention deleted old entries');
@@ -49,8 +50,9 @@ export function startAuditRetention(deps: { db: Db; clock: Clock; log: Logger },
       .finally(() => {
         if (!stopped) timer = deps.clock.after(everyMs, round);
       });
+    return running;
   };
-  round();
+  void trackWork(deps.clock, round(), 'audit retention');
   return {
     async stop() {
       stopped = true;

@@ -5,7 +5,7 @@
  * (re)connecting agent gets everything still queued for it. Delivery is at
  * least once; the agent's journal makes execution at most once.
  */
-import { Capabilities, Errors, type CommandStatusFrame } from '@patchfleet/shared';
+import { Capabilities, Errors, trackWork, type CommandStatusFrame } from '@patchfleet/shared';
 import { idPayloads, type Unsubscribe } from '../bus/bus';
 import type { ControllerContext } from '../context';
 import type { Db, Tx } from '../db/index';
@@ -42,6 +42,8 @@ export class CommandService {
   /** Hosts that just became ready, waiting for one look-up of their queued commands. */
   private readyHosts = new Set<string>();
   private readyDraining = false;
+  /** Command frames this process wrote to agents' sockets since it started (a simulator reads it after each step). */
+  framesSent = 0;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -115,6 +117,7 @@ export class CommandService {
     for (const row of rows) {
       const session = this.sessions.get(row.hostId);
       if (session?.send('command', { command: signedCommandOf(row), signature: row.signature })) {
+        this.framesSent += 1;
         this.ctx.log.info({ commandId: row.id, agentId: row.hostId, action: row.action, target: row.target }, 'command sent');
       } else unsent.push(row);
     }
@@ -140,7 +143,7 @@ export class CommandService {
     if (this.readyDraining) return;
     this.readyDraining = true;
     // setImmediate: let the other welcomes of this turn of the event loop join the batch.
-    setImmediate(() => void this.drainReady());
+    setImmediate(() => void trackWork(this.ctx.clock, this.drainReady(), 'command delivery (agent ready)'));
   }
 
   private async drainReady(): Promise<void> {
@@ -157,7 +160,12 @@ export class CommandService {
   }
 
   private deliverSoon(hostIds: readonly string[]): void {
-    this.deliver(hostIds).catch((err: unknown) => this.ctx.log.error({ err }, 'command delivery failed; retried when the agent reconnects or is woken again'));
+    // Tracked: a stepped (simulated) clock waits until the commands a planner round announced are sent.
+    void trackWork(
+      this.ctx.clock,
+      this.deliver(hostIds).catch((err: unknown) => this.ctx.log.error({ err }, 'command delivery failed; retried when the agent reconnects or is woken again')),
+      'command delivery',
+    );
   }
 
   /** Sends queued commands of the given hosts that are connected here. Returns how many frames were written. */
@@ -179,7 +187,7 @@ export class CommandService {
       this.statusQueue.push({ session, msg, resolve, reject });
       if (this.statusDraining) return;
       this.statusDraining = true;
-      setImmediate(() => void this.drainStatuses());
+      setImmediate(() => void trackWork(this.ctx.clock, this.drainStatuses(), 'command statuses'));
     });
   }
 

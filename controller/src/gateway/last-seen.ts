@@ -29,9 +29,8 @@ export class LastSeenTracker {
 
   start(): void {
     const tick = (): void => {
-      this.timer = this.clock.after(this.intervalMs, () => {
-        void this.flush().finally(tick);
-      });
+      // The flush's promise goes back to the clock: a stepped (simulated) clock waits for it.
+      this.timer = this.clock.after(this.intervalMs, () => this.flush().finally(tick));
     };
     tick();
   }

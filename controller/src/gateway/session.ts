@@ -16,6 +16,7 @@ import {
   isPfError,
   makeFrame,
   nodeEd25519,
+  trackWork,
   canonicalBytes,
   PfError,
   Errors,
@@ -93,19 +94,22 @@ export class AgentSession {
     private readonly tracker: LastSeenTracker,
     private readonly hooks: SessionHooks,
   ) {
+    // Socket protection (report assembly and handshake timeouts, the frame rate) runs on real time even in simulation mode.
+    const net = ctx.netClock ?? ctx.clock;
     this.assembler = new ReportAssembler(
       { maxReportBytes: ctx.config.maxReportBytes ?? DEFAULT_MAX_REPORT_BYTES, timeoutMs: (ctx.config.reportTimeoutSec ?? DEFAULT_REPORT_TIMEOUT_SEC) * 1000 },
-      () => ctx.clock.now(),
+      () => net.now(),
     );
     const rate = ctx.config.agentFramesPerSec;
     // Burst room for a large chunked report sent back to back.
-    this.bucket = new TokenBucket(ctx.clock, rate, Math.max(rate * 4, 600));
-    this.handshakeTimer = ctx.clock.after(10_000, () => {
+    this.bucket = new TokenBucket(net, rate, Math.max(rate * 4, 600));
+    this.handshakeTimer = net.after(10_000, () => {
       if (this.state === 'await-hello' || this.state === 'await-auth') this.refuse(Errors.HANDSHAKE_TIMEOUT, undefined, { close: CloseCodes.handshakeTimeout });
     });
     ws.on('message', (data, isBinary) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      this.queue = this.queue.then(() => this.onMessage(buf, isBinary)).catch((err: unknown) => this.onInternalError(err));
+      // Tracked: a simulator's step waits until the frames already received are handled.
+      this.queue = trackWork(ctx.clock, this.queue.then(() => this.onMessage(buf, isBinary)).catch((err: unknown) => this.onInternalError(err)), 'agent frame');
     });
     ws.on('close', (code, reason) => void this.onClose(code, reason.toString('utf8')));
     ws.on('error', (err) => this.ctx.log.info({ err: err.message, sessionId: this.sessionId, agentId: this.agentId }, 'agent socket error'));
@@ -349,7 +353,7 @@ export class AgentSession {
     }
     if (this.reportTimer) return; // already armed for this report (a new one replaces it only after the old is gone)
     const timeoutMs = (this.ctx.config.reportTimeoutSec ?? DEFAULT_REPORT_TIMEOUT_SEC) * 1000;
-    this.reportTimer = this.ctx.clock.after(timeoutMs, () => {
+    this.reportTimer = (this.ctx.netClock ?? this.ctx.clock).after(timeoutMs, () => {
       this.reportTimer = undefined;
       const still = this.assembler.pending();
       if (this.state !== 'ready' || still?.firstFrameId !== pending.firstFrameId) {

@@ -7,7 +7,7 @@
  * one agent it goes to (command probes run as root on the host).
  */
 import { eq } from 'drizzle-orm';
-import { Capabilities, signHealthConfig, type Body } from '@patchfleet/shared';
+import { Capabilities, signHealthConfig, trackWork, type Body } from '@patchfleet/shared';
 import type { Unsubscribe } from '../bus/bus';
 import type { ControllerContext } from '../context';
 import type { Db } from '../db/index';
@@ -44,6 +44,8 @@ async function hostScopes(db: Db, ids: readonly string[]): Promise<Map<string, {
 export class HealthConfigPush {
   private unsubscribe: Unsubscribe | undefined;
   private pushing: Promise<void> = Promise.resolve();
+  /** healthConfig frames this process wrote to agents' sockets since it started (a simulator reads it after each step). */
+  framesSent = 0;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -54,7 +56,11 @@ export class HealthConfigPush {
 
   async start(): Promise<void> {
     this.unsubscribe = await this.ctx.bus.subscribe(HEALTH_CONFIG_CHANNEL, () => {
-      this.pushing = this.pushing.then(async () => void (await this.pushAll())).catch((err: unknown) => this.ctx.log.warn({ err }, 'health config push failed; agents get it at their next connect'));
+      this.pushing = trackWork(
+        this.ctx.clock,
+        this.pushing.then(async () => void (await this.pushAll())).catch((err: unknown) => this.ctx.log.warn({ err }, 'health config push failed; agents get it at their next connect')),
+        'health config push',
+      );
     });
   }
 
@@ -86,6 +92,7 @@ export class HealthConfigPush {
       if (!scope || !session) continue;
       if (session.send('healthConfig', this.configFor(id, settings.intervalSec, all, scope))) sent += 1;
     }
+    this.framesSent += sent;
     return sent;
   }
 

@@ -9,7 +9,7 @@
  * `health_hourly` (rollup.ts writes it).
  */
 import { sql } from 'drizzle-orm';
-import type { Clock } from '@patchfleet/shared';
+import { repeatOnClock, type Clock, type ClockSchedule } from '@patchfleet/shared';
 import cron, { type ScheduledTask } from 'node-cron';
 import { audit } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
@@ -68,18 +68,32 @@ export async function pruneHealth(db: Db, now: Date, opts: { retentionDays?: num
   return out;
 }
 
-/** Prunes once a day (node-cron triggers at 03:17; the clock gives `now`); stop() waits for a running round. */
-export function startHealthRetention(deps: { db: Db; clock: Clock; log: Logger }, schedule = '17 3 * * *'): { stop(): Promise<void> } {
+/**
+ * Prunes once a day (node-cron triggers at 03:17; the clock gives `now`), or
+ * on the clock itself when `schedule` is a {@link ClockSchedule} (simulation
+ * mode); stop() waits for a running round.
+ */
+export function startHealthRetention(deps: { db: Db; clock: Clock; log: Logger }, schedule: string | ClockSchedule = '17 3 * * *'): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
-  const round = () => {
+  const round = (): Promise<void> => {
     running = running
       .then(() => pruneHealth(deps.db, new Date(deps.clock.now())))
       .then((r) => {
         if (r.samplesDeleted + r.hourlyDeleted > 0) deps.log.info({ samplesDeleted: r.samplesDeleted, hourlyDeleted: r.hourlyDeleted }, 'health retention deleted old samples');
       })
       .catch((err: unknown) => deps.log.warn({ err }, 'health retention failed; retried next round'));
+    return running;
   };
-  const task: ScheduledTask = cron.schedule(schedule, round, { name: 'health-retention', noOverlap: true });
+  if (typeof schedule !== 'string') {
+    const repeat = repeatOnClock(deps.clock, { label: 'health retention', ...schedule }, round);
+    return {
+      async stop() {
+        repeat.stop();
+        await running;
+      },
+    };
+  }
+  const task: ScheduledTask = cron.schedule(schedule, () => void round(), { name: 'health-retention', noOverlap: true });
   return {
     async stop() {
       await task.stop();

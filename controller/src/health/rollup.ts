@@ -16,7 +16,7 @@
  * `availableSeconds` below, which computes it from the raw samples.
  */
 import { sql } from 'drizzle-orm';
-import type { Clock } from '@patchfleet/shared';
+import { repeatOnClock, type Clock, type ClockSchedule } from '@patchfleet/shared';
 import cron, { type ScheduledTask } from 'node-cron';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { Db, Tx } from '../db/index';
@@ -115,18 +115,32 @@ export async function rollupHealthAsLeader(db: Db, now: Date): Promise<{ ran: bo
   return r.ran ? { ran: true, result: r.value } : { ran: false };
 }
 
-/** Runs the roll-up every five minutes (node-cron triggers; the clock gives `now`); stop() waits for a running round. */
-export function startHealthRollup(deps: { db: Db; clock: Clock; log: Logger }, schedule = '*/5 * * * *'): { stop(): Promise<void> } {
+/**
+ * Runs the roll-up every five minutes (node-cron triggers; the clock gives
+ * `now`), or on the clock itself when `schedule` is a {@link ClockSchedule}
+ * (simulation mode); stop() waits for a running round.
+ */
+export function startHealthRollup(deps: { db: Db; clock: Clock; log: Logger }, schedule: string | ClockSchedule = '*/5 * * * *'): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
-  const round = () => {
+  const round = (): Promise<void> => {
     running = running
       .then(() => rollupHealthAsLeader(deps.db, new Date(deps.clock.now())))
       .then((r) => {
         if (r.result && r.result.hours > 0) deps.log.info({ hours: r.result.hours, watermark: r.result.watermark?.toISOString() }, 'health roll-up');
       })
       .catch((err: unknown) => deps.log.warn({ err }, 'health roll-up failed; retried next round'));
+    return running;
   };
-  const task: ScheduledTask = cron.schedule(schedule, round, { name: 'health-rollup', noOverlap: true });
+  if (typeof schedule !== 'string') {
+    const repeat = repeatOnClock(deps.clock, { label: 'health roll-up', ...schedule }, round);
+    return {
+      async stop() {
+        repeat.stop();
+        await running;
+      },
+    };
+  }
+  const task: ScheduledTask = cron.schedule(schedule, () => void round(), { name: 'health-rollup', noOverlap: true });
   return {
     async stop() {
       await task.stop();

@@ -1,9 +1,12 @@
 /**
  * Runs the rollout planner every `rolloutTickSec` seconds (node-cron) on
  * whichever replica gets the job lock, and announces the commands a round
- * created once its transaction has committed.
+ * created once its transaction has committed. In simulation mode the rounds
+ * follow the stepped virtual clock instead (every `simulationTickSec`, default
+ * `rolloutTickSec`, of virtual time), and the clock waits for each round.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import { repeatOnClock, trackWork } from '@patchfleet/shared';
 import type { CommandWriter } from './ports';
 import type { ControllerContext } from '../context';
 import { JobLocks, runAsLeader } from '../jobs/leader';
@@ -13,6 +16,7 @@ import { onlineStaleMs } from '../hosts/queries';
 
 export class RolloutService {
   private task: ScheduledTask | undefined;
+  private repeat: { stop(): void } | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -25,32 +29,44 @@ export class RolloutService {
 
   start(): void {
     const sec = this.ctx.config.rolloutTickSec;
-    this.task = cron.schedule(`*/${sec} * * * * *`, () => this.kick(), { name: 'rollout-planner', noOverlap: true });
+    if (this.ctx.config.simulation === true) {
+      this.repeat = repeatOnClock(this.rolloutClock.clock, { everyMs: (this.ctx.config.simulationTickSec ?? sec) * 1000, label: 'rollout planner' }, () => this.kick());
+      return;
+    }
+    this.task = cron.schedule(`*/${sec} * * * * *`, () => void this.kick(), { name: 'rollout-planner', noOverlap: true });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.repeat?.stop();
     await this.task?.destroy();
     await this.running;
   }
 
-  /** Runs a round now (or right after the current one). */
-  kick(): void {
-    if (this.stopped) return;
+  /** Runs a round now (or right after the current one); resolves when that round is done. */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
-      return;
+      return this.running;
     }
-    this.running = this.round()
-      .then(() => undefined)
-      .catch((err: unknown) => this.ctx.log.error({ err }, 'rollout planner round failed; retried next round'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    // Tracked: a stepped (simulated) clock waits for the round, and for the one it asks for after it.
+    const running = trackWork(
+      this.ctx.clock,
+      this.round()
+        .then(() => undefined)
+        .catch((err: unknown) => this.ctx.log.error({ err }, 'rollout planner round failed; retried next round'))
+        .finally(() => {
+          this.running = undefined;
+          if (this.again) {
+            this.again = false;
+            void this.kick();
+          }
+        }),
+      'rollout planner round',
+    );
+    this.running = running;
+    return running;
   }
 
   /** One round, for tests: resolves once it has run (or found another replica leading). */

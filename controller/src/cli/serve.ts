@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { Errors, PfError, systemClock } from '@patchfleet/shared';
 import { loadConfig } from '../config';
 import { startController } from '../server';
+import { attachSimulationControl } from '../sim/control';
 import { bootstrapPath } from '../keys/bootstrap';
 import { action } from './output';
 
@@ -18,6 +20,9 @@ export function registerServe(program: Command): void {
     .option('--insecure', 'serve plain HTTP/WS without TLS (debugging only)')
     .option('--config <file>', 'JSON config file')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--simulation', 'FOR SIMULATORS AND TESTS ONLY, never production: run on a stepped virtual clock that the parent process moves over a Node IPC channel (sim.advance); needs that channel')
+    .option('--sim-start <iso>', 'simulation mode: the virtual clock\'s start (default: now)')
+    .option('--sim-tick-sec <sec>', 'simulation mode: virtual seconds between rollout planner rounds (default: rolloutTickSec)')
     .action(
       action(async (opts: Record<string, string | boolean | undefined>) => {
         const config = loadConfig({
@@ -30,9 +35,19 @@ export function registerServe(program: Command): void {
           publicUrl: opts.publicUrl,
           insecure: opts.insecure === true ? true : undefined,
           logLevel: opts.logLevel,
+          simulation: opts.simulation === true ? true : undefined,
+          simulationStart: opts.simStart,
+          simulationTickSec: opts.simTickSec,
           configFile: opts.config,
         } as never);
+        // A simulated clock nobody can move would freeze every schedule: refuse rather than run like that.
+        if (config.simulation === true && !process.send) {
+          throw new PfError(Errors.CONFIG, '--simulation (PATCHFLEET_SIMULATION) needs a Node IPC channel to the simulator that moves the clock: start the controller with child_process.fork (or spawn with stdio "ipc")');
+        }
         const running = await startController(config);
+        // With an IPC channel, sim.* messages move the clock (simulation mode) or are refused with PF_ERR_SIMULATION_DISABLED.
+        if (process.send) attachSimulationControl(process, running.simulation, { log: running.ctx.log, realClock: systemClock });
+        if (running.simulation) process.stderr.write(`SIMULATION MODE: virtual clock at ${new Date(running.simulation.clock.now()).toISOString()}, moved only by the parent process over IPC; never use this in production\n`);
         process.stderr.write(
           `patchfleet controller listening at ${running.url} (${running.database.kind})\n` +
             `bootstrap (admin token, CA fingerprint, command key): ${bootstrapPath(config.dataDir)}\n`,
@@ -52,6 +67,8 @@ export function registerServe(program: Command): void {
         };
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
+        // A simulated controller whose simulator is gone has nothing left to do.
+        if (running.simulation) process.on('disconnect', () => stop('simulator disconnected'));
       }),
     );
 }

@@ -7,7 +7,7 @@
  * `hosts`: inventory/ writes its report columns, gateway/last-seen.ts its
  * last_seen_at, revoke-host.ts its status).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { decodeKey, decodePublicKey } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
@@ -29,7 +29,22 @@ export interface EnrollResult {
   labels: Record<string, string>;
 }
 
-export async function enrollAgent(db: Db, req: EnrollRequest, now: Date, requestId?: string): Promise<EnrollResult> {
+/**
+ * The agent id a key gets in simulation mode: a UUID (version 8, RFC 9562)
+ * from the SHA-256 of the public key. A simulator that derives its hosts'
+ * keys from its seed then gets the same ids every run, and everything keyed
+ * by host id (ring placement, the cohorts' hash samples) comes out the same.
+ * Keys are unique per host (a second enrollment of a key is refused), so
+ * the ids are too.
+ */
+export function agentIdFromKey(publicKey: string): string {
+  const h = createHash('sha256').update(`patchfleet/agent-id/1:${publicKey}`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Enrolls an agent; `opts.idFromKey` (simulation mode only) derives its id from its key instead of drawing one. */
+export async function enrollAgent(db: Db, req: EnrollRequest, now: Date, requestId?: string, opts: { idFromKey?: boolean } = {}): Promise<EnrollResult> {
   try {
     decodeKey(req.publicKey, 32, 'public key');
   } catch (err) {
@@ -45,7 +60,7 @@ export async function enrollAgent(db: Db, req: EnrollRequest, now: Date, request
     const token = await consumeEnrollmentToken(tx, req.token, now);
     const [existing] = await tx.select({ hostId: agentKeys.hostId }).from(agentKeys).where(eq(agentKeys.publicKey, req.publicKey)).limit(1);
     if (existing) throw new PfError(Errors.AGENT_KEY_IN_USE, undefined, { hostId: existing.hostId });
-    const agentId = randomUUID();
+    const agentId = opts.idFromKey === true ? agentIdFromKey(req.publicKey) : randomUUID();
     await tx.insert(hosts).values({
       id: agentId,
       hostname: req.hostname,

@@ -4,7 +4,7 @@ import { hashToken, naclEd25519, nodeEd25519 } from '@patchfleet/shared';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
 import { agentKeys, auditLog, enrollmentTokens, hosts } from '../db/schema/index';
-import { enrollAgent, type EnrollRequest } from './enroll';
+import { agentIdFromKey, enrollAgent, type EnrollRequest } from './enroll';
 import { createEnrollmentToken, listEnrollmentTokens, revokeEnrollmentToken } from './tokens';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
@@ -148,6 +148,21 @@ describe('enrollment tokens', () => {
     expect(await codeOf(enrollAgent(db, { ...req, hostname: 'clone' }, T0))).toBe('PF_ERR_AGENT_KEY_IN_USE');
     expect(await usesOf(db, view.id)).toBe(1);
     expect(await db.select().from(hosts).where(eq(hosts.hostname, 'clone'))).toHaveLength(0);
+  });
+
+  it('in simulation mode derives the agent id from the key: the same key, the same UUID; another key, another', async () => {
+    const { token } = await newToken(db, { maxUses: 2 });
+    const keys = [nodeEd25519.generateKeyPair().publicKey, nodeEd25519.generateKeyPair().publicKey];
+    const ids = [];
+    for (const publicKey of keys) ids.push((await enrollAgent(db, request(token, { publicKey }), T0, undefined, { idFromKey: true })).agentId);
+    expect(ids).toEqual(keys.map(agentIdFromKey));
+    expect(ids[0]).not.toBe(ids[1]);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(agentIdFromKey(keys[0]!)).toBe(ids[0]);
+    // Without the option an id is drawn at random.
+    const { token: other } = await newToken(db);
+    const publicKey = nodeEd25519.generateKeyPair().publicKey;
+    expect((await enrollAgent(db, request(other, { publicKey }), T0)).agentId).not.toBe(agentIdFromKey(publicKey));
   });
 
   it('refuses a malformed public key before touching the token', async () => {

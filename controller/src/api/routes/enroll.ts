@@ -36,7 +36,8 @@ export function enrollRoutes(app: FastifyInstance, ctx: ControllerContext): void
     },
     async (req) => {
       const body = req.body as EnrollRequest;
-      const result = await enrollAgent(ctx.db, body, new Date(ctx.clock.now()), req.id);
+      // Simulation mode: ids from keys, so a simulator's seeded hosts get the same ids (and rings) every run.
+      const result = await enrollAgent(ctx.db, body, new Date(ctx.clock.now()), req.id, { idFromKey: ctx.config.simulation === true });
       req.log.info({ agentId: result.agentId, hostname: body.hostname }, 'agent enrolled');
       return { agentId: result.agentId, commandKey: ctx.commandPublicKey, heartbeatSec: ctx.config.heartbeatSec, labels: result.labels, wsPath: AGENT_WS_PATH };
     },

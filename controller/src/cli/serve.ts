@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Errors, PfError, systemClock } from '@patchfleet/shared';
 import { loadConfig } from '../config';
+import { createLogger } from '../logger';
 import { startController } from '../server';
 import { attachSimulationControl } from '../sim/control';
 import { bootstrapPath } from '../keys/bootstrap';
@@ -44,9 +45,10 @@ export function registerServe(program: Command): void {
         if (config.simulation === true && !process.send) {
           throw new PfError(Errors.CONFIG, '--simulation (PATCHFLEET_SIMULATION) needs a Node IPC channel to the simulator that moves the clock: start the controller with child_process.fork (or spawn with stdio "ipc")');
         }
+        // With an IPC channel, sim.* messages move the clock (simulation mode, once started) or are refused at once with PF_ERR_SIMULATION_DISABLED.
+        if (process.send && config.simulation !== true) attachSimulationControl(process, undefined, { log: createLogger({ level: config.logLevel }), realClock: systemClock });
         const running = await startController(config);
-        // With an IPC channel, sim.* messages move the clock (simulation mode) or are refused with PF_ERR_SIMULATION_DISABLED.
-        if (process.send) attachSimulationControl(process, running.simulation, { log: running.ctx.log, realClock: systemClock });
+        if (process.send && running.simulation) attachSimulationControl(process, running.simulation, { log: running.ctx.log, realClock: systemClock });
         if (running.simulation) process.stderr.write(`SIMULATION MODE: virtual clock at ${new Date(running.simulation.clock.now()).toISOString()}, moved only by the parent process over IPC; never use this in production\n`);
         process.stderr.write(
           `patchfleet controller listening at ${running.url} (${running.database.kind})\n` +

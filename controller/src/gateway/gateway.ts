@@ -27,7 +27,8 @@ export class AgentGateway {
     /** Who hears what happens on agents' sockets (wired in server.ts). */
     private readonly events: AgentEvents,
   ) {
-    this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log);
+    // On a simulated clock the flush is armed by touches instead of running every 5 virtual seconds.
+    this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log, undefined, ctx.config.simulation === true);
     this.wss = new WebSocketServer({
       noServer: true,
       // ws closes with 1009 above this; below it our decoder answers oversize frames with PF_ERR_FRAME_TOO_LARGE.

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '@patchfleet/shared';
+import { ManualClock, SteppedClock } from '@patchfleet/shared';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import { hostSessions, hosts } from '../db/schema/index';
 import { searchHosts } from '../hosts/queries';
@@ -47,5 +47,33 @@ describe('LastSeenTracker and the online flag', () => {
     // A closed session is offline however recent.
     await db.update(hostSessions).set({ disconnectedAt: now }).where(eq(hostSessions.id, 's1'));
     expect((await searchHosts(db, { limit: 10, offset: 0, now, staleMs: 90_000 })).items[0]?.online).toBe(false);
+  });
+  it('on a simulated clock: no timer while nothing is pending, one flush 5 s after the first touch', async () => {
+    const db = t.database.db;
+    const clock = new SteppedClock(Date.parse('2026-01-01T00:00:00Z'));
+    const start = new Date(clock.now());
+    await db.insert(hosts).values({ id: 'h1', hostname: 'alpha', enrolledAt: start });
+    await db.insert(hostSessions).values({ id: 's1', hostId: 'h1', controllerId: 'c', connectedAt: start, lastSeenAt: start });
+    const tracker = new LastSeenTracker(db, clock, pino({ level: 'silent' }), 5000, true);
+    tracker.start();
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(3_600_000);
+    expect(clock.firedTotal).toBe(0);
+    const seenAt = clock.now();
+    tracker.touch('s1', 'h1');
+    await clock.advance(2_000);
+    tracker.touch('s1', 'h1'); // joins the flush armed by the first touch
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advance(2_999);
+    const lastSeen = async () => (await db.select().from(hosts).where(eq(hosts.id, 'h1')))[0]?.lastSeenAt?.getTime();
+    expect(await lastSeen()).toBeUndefined();
+    await clock.advance(1);
+    expect(await lastSeen()).toBe(seenAt + 2_000);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(3_600_000);
+    expect(clock.firedTotal).toBe(1);
+    await tracker.stop();
+    tracker.touch('s1', 'h1'); // after stop: nothing armed
+    expect(clock.pendingTimers).toBe(0);
   });
 });

@@ -19,15 +19,24 @@ export class LastSeenTracker {
   private pending = new Map<string, { hostId: string; at: number }>();
   private timer: TimerHandle | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly intervalMs = 5000,
+    /**
+     * Simulation mode: no timer while nothing is pending; a flush is armed by
+     * the first touch after the last one (`intervalMs` later). On a stepped
+     * clock a flush every 5 virtual seconds would be 17,280 rounds per
+     * virtual day for nothing; the delay to the database is the same bound.
+     */
+    private readonly onTouchOnly = false,
   ) {}
 
   start(): void {
+    if (this.onTouchOnly) return;
     const tick = (): void => {
       // The flush's promise goes back to the clock: a stepped (simulated) clock waits for it.
       this.timer = this.clock.after(this.intervalMs, () => this.flush().finally(tick));
@@ -38,6 +47,12 @@ export class LastSeenTracker {
   /** Records that the session was seen now. */
   touch(sessionId: string, hostId: string): void {
     this.pending.set(sessionId, { hostId, at: this.clock.now() });
+    if (this.onTouchOnly && !this.timer && !this.stopped) {
+      this.timer = this.clock.after(this.intervalMs, () => {
+        this.timer = undefined;
+        return this.flush();
+      });
+    }
   }
 
   /** Writes what is pending; safe to call concurrently (flushes run one after another). */
@@ -49,6 +64,7 @@ export class LastSeenTracker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.timer?.cancel();
     await this.flush();
   }

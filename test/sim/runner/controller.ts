@@ -1,0 +1,181 @@
+/**
+ * The one real controller of a rollout run: `patchfleet serve --simulation`
+ * forked with an IPC channel (test/support/sim-controller.ts), on PGlite in
+ * the run's temporary data directory or on a fresh PostgreSQL database, and
+ * what the runner does as its admin: read bootstrap.json, set the health
+ * sample interval, apply a ring policy, enroll the hosts with the real
+ * enrollment route, import catalog batches, order rollouts, read the
+ * decisions at the end.
+ *
+ * Settings and why:
+ * - health samples every hour (intervalSec 3600): the coarsest interval the
+ *   hourly roll-up counts exactly (it caps a host-hour at 3600 s), so 2,000
+ *   hosts x 21 days are 1 million samples, not the 12 million of the
+ *   5-minute default; the gates compare rates per online host-hour, which
+ *   the interval does not change.
+ * - heartbeatSec 3600: a host counts as online when seen within three
+ *   heartbeats; the simulated hosts speak once per virtual hour.
+ * - per-address limits lifted: every simulated host connects from 127.0.0.1.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeEd25519, sha256Hex } from '@patchfleet/shared';
+import { uploadFiles } from '@patchfleet/controller/src/client/upload';
+import { PinnedClient } from '../../bench/fanout/http';
+import { mapLimited } from '../../bench/fanout/limit';
+import { forkControllerProcess, type ForkedController } from '../../support/sim-controller';
+import { rolloutRequest, writeImportBatch, type CatalogSetup, type ImportBatch } from '../catalog-setup';
+import type { SimHost as ModelHost } from '../fleet-model';
+import { enrollmentTokenRequest } from '../inventory';
+import type { BlockView, PatchHalt } from './bookkeeping';
+import type { SimIdentity } from './sim-host';
+
+export interface Bootstrap {
+  url: string;
+  adminToken: string;
+  caFingerprint: string;
+  commandKey: string;
+}
+
+/** Ring settings as the rings API takes them (POST/PATCH /api/v1/rings), with the name that identifies the ring. */
+export interface PolicyRing {
+  name: string;
+  [setting: string]: unknown;
+}
+
+/** A ring policy for what-if runs: the rings (replacing the defaults: rings not named are deleted) and optional assignment rules. */
+export interface RingPolicy {
+  name?: string;
+  rings: PolicyRing[];
+  rules?: unknown[];
+}
+
+export interface SimController {
+  fork: ForkedController;
+  boot: Bootstrap;
+  admin: PinnedClient;
+  /** Data directory (PGlite database, bootstrap.json, the import files). */
+  dataDir: string;
+}
+
+/** Environment of the simulated controller (see the file comment). */
+export function controllerEnv(): NodeJS.ProcessEnv {
+  return {
+    PATCHFLEET_LOG_LEVEL: 'warn',
+    PATCHFLEET_HEARTBEAT_SEC: '3600',
+    PATCHFLEET_ENROLL_RATE_PER_MIN: '1000000',
+    PATCHFLEET_API_RATE_PER_MIN: '1000000',
+    PATCHFLEET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    PATCHFLEET_MAX_UNAUTH_CONNECTIONS: '100000',
+  };
+}
+
+export async function startSimController(opts: { dataDir: string; databaseUrl: string | undefined; startMs: number; tickSec: number }): Promise<SimController> {
+  const fork = await forkControllerProcess({
+    dataDir: opts.dataDir,
+    databaseUrl: opts.databaseUrl,
+    simulation: { start: new Date(opts.startMs).toISOString(), tickSec: opts.tickSec },
+    env: controllerEnv(),
+  });
+  const boot = JSON.parse(readFileSync(join(opts.dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
+  return { fork, boot, admin: new PinnedClient(boot.url, boot.caFingerprint, boot.adminToken, 8), dataDir: opts.dataDir };
+}
+
+/** Sets the health sample interval pushed to every agent. */
+export async function setHealthInterval(c: SimController, intervalSec: number): Promise<void> {
+  await c.admin.call('PUT', '/api/v1/settings/health', { intervalSec });
+}
+
+/** Replaces the rings with the policy's (PATCH the ones that exist by name, POST the others, DELETE the rest), then its rules. */
+export async function applyPolicy(c: SimController, policy: RingPolicy): Promise<void> {
+  const existing = (await c.admin.call<{ items: { id: string; name: string }[] }>('GET', '/api/v1/rings')).items;
+  for (const ring of policy.rings) {
+    const found = existing.find((r) => r.name === ring.name);
+    if (found) {
+      const { name: _name, ...settings } = ring;
+      if (Object.keys(settings).length > 0) await c.admin.call('PATCH', `/api/v1/rings/${found.id}`, settings);
+    } else await c.admin.call('POST', '/api/v1/rings', ring);
+  }
+  for (const r of existing) if (!policy.rings.some((p) => p.name === r.name)) await c.admin.call('DELETE', `/api/v1/rings/${r.id}`);
+  if (policy.rules) await c.admin.call('PUT', '/api/v1/ring-rules', { items: policy.rules });
+}
+
+/** The key pair of host `index` of a scenario: derived from the seed, so a run's hosts are the same hosts every time. */
+export function hostSecretKey(seed: number, index: number): string {
+  return Buffer.from(sha256Hex(`patchfleet-sim/host-key/${seed}/${index}`), 'hex').toString('base64');
+}
+
+/**
+ * Enrolls every host with the real enrollment route: one token per class
+ * carrying the class's labels (role, criticality), each host its own key.
+ * Resolves with the identities in fleet order.
+ */
+export async function enrollHosts(c: SimController, setup: CatalogSetup, seed: number, hosts: readonly ModelHost[], concurrency: number, progress: (n: number) => void): Promise<SimIdentity[]> {
+  const tokens = new Map<string, string>();
+  for (const cls of setup.classes) {
+    const uses = hosts.filter((h) => h.className === cls.name).length;
+    if (uses === 0) continue;
+    const made = await c.admin.call<{ token: string }>('POST', '/api/v1/enrollment-tokens', enrollmentTokenRequest(setup, cls.name, uses));
+    tokens.set(cls.name, made.token);
+  }
+  const enroller = new PinnedClient(c.boot.url, c.boot.caFingerprint, undefined, concurrency);
+  let done = 0;
+  const step = Math.max(1, Math.floor(hosts.length / 10));
+  try {
+    return await mapLimited(hosts, concurrency, async (h) => {
+      const secretKey = hostSecretKey(seed, h.index);
+      const platform = setup.classes.find((x) => x.name === h.className)!.os.platform;
+      const res = await enroller.call<{ agentId: string; commandKey: string }>(
+        'POST',
+        '/api/v1/agents/enroll',
+        { token: tokens.get(h.className), publicKey: nodeEd25519.publicKeyOf(secretKey), hostname: h.hostname, platform, agentVersion: 'sim-1' },
+        { auth: false },
+      );
+      // A real agent pins the key it is given here; the hosts verify with bootstrap.json's, so they must agree.
+      if (res.commandKey !== c.boot.commandKey) throw new Error(`enrollment returned command key ${res.commandKey}, bootstrap.json has ${c.boot.commandKey}`);
+      if (++done % step === 0) progress(done);
+      return { index: h.index, agentId: res.agentId, secretKey };
+    });
+  } finally {
+    enroller.close();
+  }
+}
+
+/** Imports one release's feed files through the catalog import route (nothing to do for bundled patches). */
+export async function importBatch(c: SimController, batch: ImportBatch): Promise<void> {
+  if (batch.files.length === 0) return;
+  const files = await writeImportBatch(batch, join(c.dataDir, 'sim-imports'));
+  await uploadFiles({ server: c.boot.url, token: c.boot.adminToken, caFingerprint: c.boot.caFingerprint }, '/api/v1/catalog/imports', files);
+}
+
+/** Orders the rollout of one patch as an operator would (the catalog's release date; never expedited). Undefined when no host needs it. */
+export async function orderRollout(c: SimController, setup: CatalogSetup, patchId: string): Promise<string | undefined> {
+  try {
+    const made = await c.admin.call<{ id: string }>('POST', '/api/v1/rollouts', rolloutRequest(setup, patchId));
+    return made.id;
+  } catch (err) {
+    if (/PF_ERR_NOTHING_TO_ROLL_OUT/.test((err as Error).message)) return undefined;
+    throw err;
+  }
+}
+
+/** A rollout as GET /api/v1/rollouts/:id shows it (the fields read here). */
+export interface RolloutState {
+  id: string;
+  name: string;
+  state: string;
+  stateReason: string | null;
+  updatedAt: string;
+  content: { patches: string[] };
+}
+
+/** Blocks in force and the runner's rollouts that halted: what keeps patches from hosts at the end. */
+export async function readDecisions(c: SimController, rolloutIds: readonly string[]): Promise<{ blocks: BlockView[]; halts: PatchHalt[]; rollouts: RolloutState[] }> {
+  const blocks = (await c.admin.call<{ items: BlockView[] }>('GET', '/api/v1/blocks?state=active&limit=500')).items;
+  const rollouts: RolloutState[] = [];
+  for (const id of rolloutIds) rollouts.push(await c.admin.call<RolloutState>('GET', `/api/v1/rollouts/${id}`));
+  const halts = rollouts
+    .filter((r) => r.state === 'halted')
+    .flatMap((r) => r.content.patches.map((patchId) => ({ patchId, at: Date.parse(r.updatedAt), reason: r.stateReason ?? 'halted' })));
+  return { blocks, halts, rollouts };
+}

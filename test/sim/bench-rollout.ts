@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   }
   try {
     const scenario = await loadScenario(args.scenario);
-    const result = await runRollout(scenario, { databaseUrl: args.databaseUrl, workers: args.workers, start: args.start, tickSec: args.tickSec, policy, concurrency: args.concurrency, waitMs: args.waitMs }, say);
+    const result = await runRollout(scenario, { databaseUrl: args.databaseUrl, workers: args.workers, start: args.start, tickSec: args.tickSec, policy, concurrency: args.concurrency, waitMs: args.waitMs, cpuProfDir: args.cpuProfDir }, say);
     for (const b of result.reasons) say(`blocked: ${b.patch} on ${b.class} by ${b.by} at day ${b.atDay.toFixed(2)}`);
     for (const ro of result.rollouts) say(`rollout ${ro.name}: ${ro.state}${ro.stateReason ? ` (${ro.stateReason})` : ''}`);
     const t = result.totals;

@@ -16,12 +16,13 @@ export interface RolloutArgs {
   tickSec: number;
   concurrency: number;
   waitMs: number;
+  cpuProfDir: string | undefined;
 }
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage: pnpm bench:rollout --scenario FILE [--json] [--database-url postgres://...] [--workers N] [--policy FILE]
-                         [--start ISO] [--tick-sec N] [--concurrency N] [--wait-sec N]
+                         [--start ISO] [--tick-sec N] [--concurrency N] [--wait-sec N] [--cpu-prof-dir DIR]
   --scenario FILE     the scenario to play (../shared/scenarios/README.md)
   --json              print the metrics as one JSON object on stdout (default: a table)
   --database-url URL  run the controller on a fresh database of this PostgreSQL server (default: PGlite in a temporary directory)
@@ -31,7 +32,8 @@ export const USAGE = `usage: pnpm bench:rollout --scenario FILE [--json] [--data
   --start ISO         virtual start of the run (default ${new Date(DEFAULT_RUN_OPTIONS.start).toISOString()})
   --tick-sec N        virtual seconds between planner rounds (default ${DEFAULT_RUN_OPTIONS.tickSec})
   --concurrency N     enrollments and handshakes in flight (default ${DEFAULT_RUN_OPTIONS.concurrency})
-  --wait-sec N        real seconds any one wait for the controller or the hosts may take (default ${DEFAULT_RUN_OPTIONS.waitMs / 1000})`;
+  --wait-sec N        real seconds any one wait for the controller or the hosts may take (default ${DEFAULT_RUN_OPTIONS.waitMs / 1000})
+  --cpu-prof-dir DIR  the controller and the host workers write CPU profiles into DIR when they stop`;
 
 function whole(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -56,6 +58,7 @@ export function parseRolloutArgs(argv: readonly string[]): RolloutArgs {
         'tick-sec': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.tickSec) },
         concurrency: { type: 'string', default: String(DEFAULT_RUN_OPTIONS.concurrency) },
         'wait-sec': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.waitMs / 1000) },
+        'cpu-prof-dir': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -79,5 +82,6 @@ export function parseRolloutArgs(argv: readonly string[]): RolloutArgs {
     tickSec: whole('tick-sec', values['tick-sec'], 1, 86_400),
     concurrency: whole('concurrency', values.concurrency, 1, 1000),
     waitMs: whole('wait-sec', values['wait-sec'], 1, 3600) * 1000,
+    cpuProfDir: values['cpu-prof-dir'],
   };
 }

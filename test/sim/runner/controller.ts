@@ -18,7 +18,8 @@
  * - per-address limits lifted: every simulated host connects from 127.0.0.1.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nodeEd25519, sha256Hex } from '@patchfleet/shared';
 import { uploadFiles } from '@patchfleet/controller/src/client/upload';
 import { PinnedClient } from '../../bench/fanout/http';
@@ -58,9 +59,15 @@ export interface SimController {
   dataDir: string;
 }
 
-/** Environment of the simulated controller (see the file comment). */
-export function controllerEnv(): NodeJS.ProcessEnv {
+const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('../../bench/fanout/cpu-profile.ts', import.meta.url));
+
+/** Environment of the simulated controller (see the file comment); with `cpuProfDir` it writes a CPU profile there when it stops. */
+export function controllerEnv(cpuProfDir?: string): NodeJS.ProcessEnv {
+  const profile: NodeJS.ProcessEnv = cpuProfDir
+    ? { PF_BENCH_CPU_PROF_DIR: resolve(cpuProfDir), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx --import ${JSON.stringify(CPU_PROFILE_PRELOAD)}`.trim() }
+    : {};
   return {
+    ...profile,
     PATCHFLEET_LOG_LEVEL: 'warn',
     PATCHFLEET_HEARTBEAT_SEC: '3600',
     PATCHFLEET_ENROLL_RATE_PER_MIN: '1000000',
@@ -70,12 +77,12 @@ export function controllerEnv(): NodeJS.ProcessEnv {
   };
 }
 
-export async function startSimController(opts: { dataDir: string; databaseUrl: string | undefined; startMs: number; tickSec: number }): Promise<SimController> {
+export async function startSimController(opts: { dataDir: string; databaseUrl: string | undefined; startMs: number; tickSec: number; cpuProfDir?: string | undefined }): Promise<SimController> {
   const fork = await forkControllerProcess({
     dataDir: opts.dataDir,
     databaseUrl: opts.databaseUrl,
     simulation: { start: new Date(opts.startMs).toISOString(), tickSec: opts.tickSec },
-    env: controllerEnv(),
+    env: controllerEnv(opts.cpuProfDir),
   });
   const boot = JSON.parse(readFileSync(join(opts.dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
   return { fork, boot, admin: new PinnedClient(boot.url, boot.caFingerprint, boot.adminToken, 8), dataDir: opts.dataDir };

@@ -24,8 +24,10 @@ class Worker {
     index: number,
     private readonly onReceived: () => void,
     private readonly onFailure: (err: Error) => void,
+    cpuProfDir?: string,
   ) {
-    this.child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const execArgv = ['--import', 'tsx', ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
+    this.child = fork(WORKER, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.child.on('message', (m: FromWorker) => {
       if (m.type === 'received') {
         this.received = m.total;
@@ -77,8 +79,8 @@ export interface HostPool {
   kill(): void;
 }
 
-/** Forks `count` workers and gives each its share of `identities` (index i goes to worker i mod count). */
-export async function startHostPool(count: number, init: Omit<WorkerInit, 'identities'>, identities: readonly SimIdentity[]): Promise<HostPool> {
+/** Forks `count` workers and gives each its share of `identities` (index i goes to worker i mod count); with `cpuProfDir` each writes a CPU profile there. */
+export async function startHostPool(count: number, init: Omit<WorkerInit, 'identities'>, identities: readonly SimIdentity[], cpuProfDir?: string): Promise<HostPool> {
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const workers: Worker[] = Array.from(
@@ -91,6 +93,7 @@ export async function startHostPool(count: number, init: Omit<WorkerInit, 'ident
           failure ??= err;
           wake?.();
         },
+        cpuProfDir,
       ),
   );
   const shares = workers.map((_, w) => identities.filter((id) => id.index % count === w));
@@ -123,7 +126,10 @@ export async function startHostPool(count: number, init: Omit<WorkerInit, 'ident
       if (received() > total) throw new Error(`the simulated hosts received ${received()} command frames, the controller says it sent ${total}`);
     },
     async close() {
+      const exited = workers.map((w) => (w.child.exitCode !== null || w.child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => w.child.once('exit', () => resolve()))));
       await Promise.all(workers.filter((w) => !w.failure).map((w) => w.request({ type: 'close' }, 'closed').catch(() => undefined)));
+      // Let them leave on their own (a CPU profile is written on the way out).
+      await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 10_000))]);
     },
     kill() {
       for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');

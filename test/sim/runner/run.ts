@@ -44,9 +44,10 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { prepareDatabase, type BenchDatabase } from '../../bench/fanout/database';
+import { seedPgliteDataDir } from '../../support/db';
 import { checkCatalogSetup } from '../catalog-check';
 import { planCatalog } from '../catalog-setup';
 import { createFleetModel } from '../fleet-model';
@@ -82,6 +83,8 @@ export interface RunOptions {
   concurrency: number;
   /** Real-time bound on any one wait for the controller or the hosts (ms). */
   waitMs: number;
+  /** When set, the controller writes a CPU profile into this directory when it stops. */
+  cpuProfDir?: string | undefined;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = { workers: 2, start: DEFAULT_START, tickSec: 3600, concurrency: 64, waitMs: 120_000 };
@@ -149,9 +152,12 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
   try {
     r.dataDir = mkdtempSync(join(tmpdir(), 'pf-bench-rollout-'));
     r.database = await prepareDatabase(opts.databaseUrl);
+    // PGlite: a migrated copy of the tests' template instead of initdb and every migration (seconds).
+    if (r.database.kind === 'pglite') await seedPgliteDataDir(r.dataDir);
     say(`scenario ${scenario.name}: ${scenario.fleet.hosts} hosts in ${scenario.fleet.classes.length} classes, ${scenario.patches.length} patches, ${scenario.days} days; controller on ${r.database.kind}`);
-    const c = await startSimController({ dataDir: r.dataDir, databaseUrl: r.database.url, startMs: opts.start, tickSec: opts.tickSec });
+    const c = await startSimController({ dataDir: r.dataDir, databaseUrl: r.database.url, startMs: opts.start, tickSec: opts.tickSec, cpuProfDir: opts.cpuProfDir });
     r.controller = c;
+    say(`controller listening (${wall().toFixed(1)} s)`);
     const fork = c.fork;
     let controllerWallMs = 0;
     const step = async (msg: { type: 'sim.advance'; to: number } | { type: 'sim.settle' }) => {
@@ -169,11 +175,13 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
       opts.workers,
       { scenario, setup, target: { wssUrl, fingerprint: c.boot.caFingerprint, commandKey: c.boot.commandKey }, startMs: opts.start, concurrency: Math.max(1, Math.ceil(opts.concurrency / opts.workers)), waitMs: opts.waitMs },
       identities,
+      opts.cpuProfDir === undefined ? undefined : resolve(opts.cpuProfDir),
     );
     const pool = r.pool;
-    say(`connecting them over WSS in ${opts.workers} worker processes`);
+    say(`connecting them over WSS in ${opts.workers} worker processes (${wall().toFixed(1)} s)`);
     const totals: StepCounts = await pool.connect(0);
     let last = await step({ type: 'sim.settle' });
+    say(`${totals.connects} hosts connected and reported (${wall().toFixed(1)} s)`);
 
     const batches = [...setup.imports].sort((a, b) => a.at - b.at);
     let nextBatch = 0;

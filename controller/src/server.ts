@@ -28,6 +28,7 @@ import { CommandService } from './commands/command-service';
 import { rolloutClockOf } from './rollout/rollout-clock';
 import { RolloutService } from './rollout/rollout-service';
 import { HealthConfigPush } from './health/config-push';
+import { HealthIngest } from './health/ingest';
 import { startHealthRollup } from './health/rollup';
 import { startHealthRetention } from './health/retention';
 import { localBus } from './bus/bus';
@@ -107,6 +108,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const sessions = new SessionRegistry();
     const commands = new CommandService(ctx, sessions, commandKey.secretKey);
     const healthConfig = new HealthConfigPush(ctx, sessions, commandKey.secretKey);
+    const healthIngest = new HealthIngest(ctx);
     const gateway = new AgentGateway(ctx, sessions, {
       socketAuthenticated: (socket) => guard.authenticated(socket),
       reportApplied: (agentId) => hostState.hostChanged(agentId),
@@ -119,6 +121,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
         );
       },
       commandStatus: (session, msg) => commands.onStatus(session, msg),
+      healthSamples: (agentId, epoch, samples, at) => healthIngest.store(agentId, epoch, samples, at),
     });
     const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock));
     const app = await buildApp(ctx, { tls, commands, rollouts, refusals, onAuthenticated: (req) => guard.authenticated(req.raw.socket) });

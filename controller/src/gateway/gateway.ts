@@ -77,6 +77,7 @@ export class AgentGateway {
           onReportApplied: (agentId) => this.events.reportApplied(agentId),
           onReady: (s) => this.events.agentReady(s.agentId as string),
           onCommandStatus: (s, msg) => this.events.commandStatus(s, msg),
+          onHealthSamples: (agentId, epoch, samples, at) => this.events.healthSamples(agentId, epoch, samples, at),
           onClosed: (s) => this.sessions.release(s.agentId as string, s),
         });
         this.pending.add(session);

@@ -5,7 +5,7 @@
  * commands) -> sessions.
  */
 import type { Socket } from 'node:net';
-import type { CommandStatusFrame } from '@patchfleet/shared';
+import type { CommandStatusFrame, HealthSample } from '@patchfleet/shared';
 import type { AgentSession } from './session';
 
 /** What happens on an agent's socket that other parts of the controller act on. */
@@ -18,6 +18,8 @@ export interface AgentEvents {
   agentReady(agentId: string): void;
   /** An agent reported where a command stands; the session reads its next frame once this settles. */
   commandStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void>;
+  /** Stores an agent's checked health samples; resolves once committed (the session then acknowledges them). */
+  healthSamples(agentId: string, epoch: string, samples: readonly HealthSample[], receivedAt: Date): Promise<{ inserted: number }>;
 }
 
 /** The authenticated sessions of this process, one per agent (a newer one replaces an older one). */

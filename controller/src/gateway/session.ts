@@ -23,6 +23,7 @@ import {
   type Body,
   type CommandStatusFrame,
   type HealthFrame,
+  type HealthSample,
   type Message,
   type MessageType,
   type TimerHandle,
@@ -31,7 +32,7 @@ import { agentKeys, hostSessions, hosts } from '../db/schema/index';
 import type { ControllerContext } from '../context';
 import { classifyDbError } from '../db/errors';
 import { applyReport } from '../inventory/inventory-store';
-import { checkHealthSamples, newestBoot, storeHealthSamples } from '../health/sample-store';
+import { checkHealthSamples, newestBoot } from '../health/sample-store';
 import { recordBoot, type LastSeenTracker } from './last-seen';
 import { TokenBucket } from './rate-limit';
 import { ReportAssembler } from './report-assembler';
@@ -67,6 +68,8 @@ export interface SessionHooks {
   onReady(session: AgentSession): void;
   /** An agent's report on a command; the session waits for it before reading the next frame. */
   onCommandStatus(session: AgentSession, msg: CommandStatusFrame): Promise<void>;
+  /** Stores checked health samples (with other agents' in one statement); the session waits for the commit before it acknowledges. */
+  onHealthSamples(agentId: string, epoch: string, samples: readonly HealthSample[], receivedAt: Date): Promise<{ inserted: number }>;
 }
 
 export class AgentSession {
@@ -305,7 +308,8 @@ export class AgentSession {
 
   /**
    * Health samples (capability health/1): checked, stored in one statement
-   * (a resent sample is skipped), then acknowledged with the frame's highest
+   * with the frames of other agents that arrived meanwhile (health/ingest.ts;
+   * a resent sample is skipped), then acknowledged with the frame's highest
    * seq, only after the write committed. A bad sample refuses the whole
    * frame and stores nothing of it.
    */
@@ -320,7 +324,7 @@ export class AgentSession {
       return this.refuse(err, err.message, { replyTo: msg.id });
     }
     try {
-      const { inserted } = await storeHealthSamples(this.ctx.db, agentId, msg.epoch, msg.samples, new Date(now));
+      const { inserted } = await this.hooks.onHealthSamples(agentId, msg.epoch, msg.samples, new Date(now));
       this.ctx.log.debug({ agentId, epoch: msg.epoch, samples: msg.samples.length, inserted, seq: highest }, 'health samples');
     } catch (err) {
       const db = classifyDbError(err);

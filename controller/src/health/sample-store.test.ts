@@ -4,7 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
 import { healthSamples, hosts } from '../db/schema/index';
-import { checkHealthSamples, newestBoot, storeHealthSamples } from './sample-store';
+import { ManualClock } from '@patchfleet/shared';
+import { createLogger } from '../logger';
+import { HealthIngest } from './ingest';
+import { checkHealthSamples, newestBoot, storeHealthFrames, storeHealthSamples } from './sample-store';
 import { MIN, sample } from './test-samples.test-support';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -15,7 +18,10 @@ describe('health sample store', () => {
   beforeAll(async () => {
     t = await openTestDatabase();
     db = t.database.db;
-    await db.insert(hosts).values({ id: 'h1', hostname: 'alpha', enrolledAt: new Date(T0) });
+    await db.insert(hosts).values([
+      { id: 'h1', hostname: 'alpha', enrolledAt: new Date(T0) },
+      { id: 'h2', hostname: 'beta', enrolledAt: new Date(T0) },
+    ]);
   });
   afterAll(async () => t?.cleanup());
   beforeEach(async () => {
@@ -55,6 +61,35 @@ describe('health sample store', () => {
     const samples = [sample(1, T0), sample(2, T0 + 5 * MIN, { events: [{ kind: 'app-crash', at: T0, subject: 'a\u0000b' }] }), sample(3, T0 + 10 * MIN)];
     await expect(storeHealthSamples(db, 'h1', 'ep1', samples, new Date(T0))).rejects.toThrow();
     expect(await count()).toBe(0);
+  });
+
+  it('stores the frames of several agents in one statement, counting the new rows of each frame', async () => {
+    expect((await storeHealthSamples(db, 'h1', 'ep1', [sample(1, T0)], new Date(T0))).inserted).toBe(1);
+    const counts = await storeHealthFrames(db, [
+      { hostId: 'h1', epoch: 'ep1', samples: [1, 2].map((q) => sample(q, T0 + q * MIN)), receivedAt: new Date(T0 + 10 * MIN) },
+      { hostId: 'h2', epoch: 'ep1', samples: [1, 2, 3].map((q) => sample(q, T0 + q * MIN)), receivedAt: new Date(T0 + 20 * MIN) },
+      { hostId: 'h2', epoch: 'ep9', samples: [], receivedAt: new Date(T0) },
+    ]);
+    expect(counts).toEqual([1, 3, 0]);
+    expect(await count()).toBe(5);
+    const [row] = await db.select().from(healthSamples).where(sql`${healthSamples.hostId} = 'h2' and ${healthSamples.seq} = 3`);
+    expect(row?.receivedAt.getTime()).toBe(T0 + 20 * MIN);
+  });
+
+  it('group commit: frames stored in one turn share a write; a frame the database refuses fails only its own caller', async () => {
+    const ingest = new HealthIngest({ db, clock: new ManualClock(T0), log: createLogger({ level: 'silent' }) });
+    const results = await Promise.allSettled([
+      ingest.store('h1', 'ep1', [sample(1, T0), sample(2, T0 + MIN)], new Date(T0)),
+      ingest.store('h2', 'ep1', [sample(1, T0, { events: [{ kind: 'app-crash', at: T0, subject: 'a\u0000b' }] })], new Date(T0)),
+      ingest.store('h2', 'ep2', [sample(1, T0)], new Date(T0)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results[0]).toMatchObject({ value: { inserted: 2 } });
+    expect(results[2]).toMatchObject({ value: { inserted: 1 } });
+    expect(await count()).toBe(3);
+    // Again, all good: one batch, each frame's count its own (the resend of h1's stores nothing).
+    const again = await Promise.all([ingest.store('h1', 'ep1', [sample(2, T0 + MIN), sample(3, T0 + 2 * MIN)], new Date(T0)), ingest.store('h2', 'ep1', [sample(1, T0)], new Date(T0))]);
+    expect(again).toEqual([{ inserted: 1 }, { inserted: 1 }]);
   });
 
   it('checks periods, future ends and repeated seqs, naming the bad sample; returns the highest seq', () => {

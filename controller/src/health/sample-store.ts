@@ -51,14 +51,18 @@ export function newestBoot(samples: readonly HealthSample[]): { bootId: string; 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/**
- * Inserts the samples of one frame in one statement; duplicates (same host,
- * epoch, seq) are skipped. Returns how many rows were new. Call
- * checkHealthSamples first: this stores what it is given.
- */
-export async function storeHealthSamples(db: Db | Tx, hostId: string, epoch: string, samples: readonly HealthSample[], receivedAt: Date): Promise<{ inserted: number }> {
-  if (samples.length === 0) return { inserted: 0 };
-  const rows = samples.map((s) => ({
+/** One agent's health frame to store. */
+export interface HealthFrameRows {
+  hostId: string;
+  epoch: string;
+  samples: readonly HealthSample[];
+  receivedAt: Date;
+}
+
+const rowsOf = (f: HealthFrameRows) =>
+  f.samples.map((s) => ({
+    h: f.hostId,
+    e: f.epoch,
     q: s.seq,
     ps: iso(s.periodStart),
     pe: iso(s.periodEnd),
@@ -72,17 +76,45 @@ export async function storeHealthSamples(db: Db | Tx, hostId: string, epoch: str
     pr: s.counters.probeRuns ?? null,
     un: s.unavailable,
     ev: s.events,
+    ra: f.receivedAt.toISOString(),
   }));
+
+/**
+ * Inserts the samples of several frames (of one agent or many) in ONE
+ * statement; duplicates (same host, epoch, seq) are skipped. Returns how
+ * many rows were new, per frame. Call checkHealthSamples on each frame
+ * first: this stores what it is given.
+ */
+export async function storeHealthFrames(db: Db | Tx, frames: readonly HealthFrameRows[]): Promise<number[]> {
+  const rows = frames.flatMap(rowsOf);
+  if (rows.length === 0) return frames.map(() => 0);
   const result = await db.execute(sql`
-    with ins as (
-      insert into health_samples (host_id, epoch, seq, period_start, period_end, boot_id, uptime_sec, app_crashes, kernel_crashes, service_failures, unexpected_shutdowns, probe_failures, probe_runs, unavailable, events, received_at)
-      select ${hostId}, ${epoch}, r.q, r.ps, r.pe, r.b, r.u, r.ac, r.kc, r.sf, r.us, r.pf, r.pr,
-             array(select jsonb_array_elements_text(r.un)), r.ev, ${receivedAt.toISOString()}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as r(q bigint, ps timestamptz, pe timestamptz, b text, u bigint, ac integer, kc integer, sf integer, us integer, pf integer, pr integer, un jsonb, ev jsonb)
-      on conflict (host_id, epoch, seq) do nothing
-      returning 1
-    )
-    select count(*)::int as n from ins`);
-  return { inserted: Number(resultRows<{ n: number }>(result)[0]?.n ?? 0) };
+    insert into health_samples (host_id, epoch, seq, period_start, period_end, boot_id, uptime_sec, app_crashes, kernel_crashes, service_failures, unexpected_shutdowns, probe_failures, probe_runs, unavailable, events, received_at)
+    select r.h, r.e, r.q, r.ps, r.pe, r.b, r.u, r.ac, r.kc, r.sf, r.us, r.pf, r.pr,
+           array(select jsonb_array_elements_text(r.un)), r.ev, r.ra
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as r(h text, e text, q bigint, ps timestamptz, pe timestamptz, b text, u bigint, ac integer, kc integer, sf integer, us integer, pf integer, pr integer, un jsonb, ev jsonb, ra timestamptz)
+    on conflict (host_id, epoch, seq) do nothing
+    returning host_id, epoch, seq`);
+  // A frame's rows are told apart by (host, epoch, seq): one frame never repeats a seq (checkHealthSamples).
+  const owner = new Map<string, number>();
+  frames.forEach((f, i) => {
+    for (const s of f.samples) owner.set(`${f.hostId}\u0000${f.epoch}\u0000${s.seq}`, i);
+  });
+  const inserted = frames.map(() => 0);
+  for (const r of resultRows<{ host_id: string; epoch: string; seq: string | number }>(result)) {
+    const i = owner.get(`${r.host_id}\u0000${r.epoch}\u0000${Number(r.seq)}`);
+    if (i !== undefined) inserted[i]! += 1;
+  }
+  return inserted;
+}
+
+/**
+ * Inserts the samples of one frame in one statement; duplicates (same host,
+ * epoch, seq) are skipped. Returns how many rows were new. Call
+ * checkHealthSamples first: this stores what it is given.
+ */
+export async function storeHealthSamples(db: Db | Tx, hostId: string, epoch: string, samples: readonly HealthSample[], receivedAt: Date): Promise<{ inserted: number }> {
+  const [inserted] = await storeHealthFrames(db, [{ hostId, epoch, samples, receivedAt }]);
+  return { inserted: inserted ?? 0 };
 }

@@ -68,11 +68,12 @@ async function handle(msg: ToWorker): Promise<void> {
       return tell({ type: 'connected', counts });
     }
     case 'boundary': {
-      const counts = await eachHost((h, c) => h.boundary(msg.t, msg.prev, c), init?.concurrency ?? 50);
+      // All at once: few hosts reconnect at one boundary, and the controller stores samples that arrive together in fewer statements.
+      const counts = await eachHost((h, c) => h.boundary(msg.t, msg.prev, c), hosts.length);
       return tell({ type: 'boundaryDone', counts });
     }
     case 'execute': {
-      const counts = await eachHost((h, c) => h.execute(msg.t, c), init?.concurrency ?? 50);
+      const counts = await eachHost((h, c) => h.execute(msg.t, c), hosts.length);
       return tell({ type: 'executed', counts });
     }
     case 'finish':

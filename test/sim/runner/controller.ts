@@ -15,7 +15,9 @@
  *   the interval does not change.
  * - heartbeatSec 3600: a host counts as online when seen within three
  *   heartbeats; the simulated hosts speak once per virtual hour.
- * - per-address limits lifted: every simulated host connects from 127.0.0.1.
+ * - per-address limits lifted: every simulated host connects from 127.0.0.1;
+ *   and a new connection gets a minute (not 5 s) to finish TLS and send its
+ *   first request: thousands of handshakes queue up behind a busy controller.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -24,6 +26,7 @@ import { nodeEd25519, sha256Hex } from '@patchfleet/shared';
 import { uploadFiles } from '@patchfleet/controller/src/client/upload';
 import { PinnedClient } from '../../bench/fanout/http';
 import { mapLimited } from '../../bench/fanout/limit';
+import { agentIdFromKey } from '@patchfleet/controller/src/enrollment/enroll';
 import { forkControllerProcess, type ForkedController } from '../../support/sim-controller';
 import { rolloutRequest, writeImportBatch, type CatalogSetup, type ImportBatch } from '../catalog-setup';
 import type { SimHost as ModelHost } from '../fleet-model';
@@ -74,6 +77,7 @@ export function controllerEnv(cpuProfDir?: string): NodeJS.ProcessEnv {
     PATCHFLEET_API_RATE_PER_MIN: '1000000',
     PATCHFLEET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
     PATCHFLEET_MAX_UNAUTH_CONNECTIONS: '100000',
+    PATCHFLEET_CONNECT_IDLE_SEC: '60',
   };
 }
 
@@ -112,6 +116,10 @@ export function hostSecretKey(seed: number, index: number): string {
   return Buffer.from(sha256Hex(`patchfleet-sim/host-key/${seed}/${index}`), 'hex').toString('base64');
 }
 
+/** Network errors after which an enrollment is tried again (a connection the busy controller dropped). */
+const TRANSIENT = /ECONNRESET|EPIPE|socket hang up|got no answer in time/;
+const ENROLL_ATTEMPTS = 4;
+
 /**
  * Enrolls every host with the real enrollment route: one token per class
  * carrying the class's labels (role, criticality), each host its own key.
@@ -131,17 +139,24 @@ export async function enrollHosts(c: SimController, setup: CatalogSetup, seed: n
   try {
     return await mapLimited(hosts, concurrency, async (h) => {
       const secretKey = hostSecretKey(seed, h.index);
+      const publicKey = nodeEd25519.publicKeyOf(secretKey);
       const platform = setup.classes.find((x) => x.name === h.className)!.os.platform;
-      const res = await enroller.call<{ agentId: string; commandKey: string }>(
-        'POST',
-        '/api/v1/agents/enroll',
-        { token: tokens.get(h.className), publicKey: nodeEd25519.publicKeyOf(secretKey), hostname: h.hostname, platform, agentVersion: 'sim-1' },
-        { auth: false },
-      );
-      // A real agent pins the key it is given here; the hosts verify with bootstrap.json's, so they must agree.
-      if (res.commandKey !== c.boot.commandKey) throw new Error(`enrollment returned command key ${res.commandKey}, bootstrap.json has ${c.boot.commandKey}`);
-      if (++done % step === 0) progress(done);
-      return { index: h.index, agentId: res.agentId, secretKey };
+      const body = { token: tokens.get(h.className), publicKey, hostname: h.hostname, platform, agentVersion: 'sim-1' };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await enroller.call<{ agentId: string; commandKey: string }>('POST', '/api/v1/agents/enroll', body, { auth: false });
+          // A real agent pins the key it is given here; the hosts verify with bootstrap.json's, so they must agree.
+          if (res.commandKey !== c.boot.commandKey) throw new Error(`enrollment returned command key ${res.commandKey}, bootstrap.json has ${c.boot.commandKey}`);
+          if (++done % step === 0) progress(done);
+          return { index: h.index, agentId: res.agentId, secretKey };
+        } catch (err) {
+          const message = (err as Error).message;
+          // The answer to an earlier attempt was lost, not the enrollment: in simulation mode the id follows from the key.
+          if (attempt > 1 && /PF_ERR_AGENT_KEY_IN_USE/.test(message)) return { index: h.index, agentId: agentIdFromKey(publicKey), secretKey };
+          if (attempt >= ENROLL_ATTEMPTS || !TRANSIENT.test(message)) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
     });
   } finally {
     enroller.close();

@@ -3,6 +3,9 @@
  * health` against a real controller process (PGlite, or PostgreSQL under
  * DATABASE_URL). A raw protocol client plays an enrolled agent with
  * capability health/1 and delivers samples over the real socket.
+ *
+ * One controller serves the whole file. Each CLI run is a tsx start (about
+ * two CPU seconds), so runs that do not depend on each other start together.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authChallengePayload, canonicalBytes, Capabilities, makeFrame, nodeEd25519, type HealthSample } from '@patchfleet/shared';
 import { api, type Bootstrap } from '../support/api';
-import { createTestDatabaseUrl } from '../support/db';
+import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { runCli, startControllerProcess, type ControllerProcess } from '../support/processes';
 import { connectRaw, type RawClient } from '../support/ws-client';
 
@@ -44,6 +47,8 @@ beforeAll(async () => {
   const db = await createTestDatabaseUrl();
   dropDb = db.drop;
   dataDir = join(dir, 'controller');
+  // A migrated PGlite from the template: the controller skips initdb and the migrations (seconds).
+  if (db.url === undefined) await seedPgliteDataDir(dataDir);
   controller = await startControllerProcess({ dataDir, databaseUrl: db.url });
   boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
   const token = (await api<{ token: string }>(boot, 'POST', '/api/v1/enrollment-tokens', { labels: { role: 'web' } })).body.token;
@@ -60,13 +65,16 @@ afterAll(async () => {
 
 describe('patchfleet probes and health', () => {
   it('adds, lists and removes probes of each kind; refuses a bad one with its code', { timeout: 120_000 }, async () => {
-    const http = await cli(['probes', 'add', 'web-ok', '--kind', 'http', '--url', 'http://127.0.0.1:8080/healthz', '--body-match', 'ok', '--max-latency', '800ms', '--labels', 'role=web']);
+    const [http, cmd, tcp, bad] = await Promise.all([
+      cli(['probes', 'add', 'web-ok', '--kind', 'http', '--url', 'http://127.0.0.1:8080/healthz', '--body-match', 'ok', '--max-latency', '800ms', '--labels', 'role=web']),
+      cli(['probes', 'add', 'dns', '--kind', 'command', '--timeout', '3s', '--ring', 'Test', '--', 'getent', 'hosts', 'example.org']),
+      cli(['probes', 'add', 'pg', '--kind', 'tcp', '--host', 'db.local', '--port', '5432']),
+      cli(['probes', 'add', 'nothing', '--kind', 'tcp', '--host', 'x']),
+    ]);
     expect(http.code, http.stderr).toBe(0);
     expect(http.stdout).toMatch(/^added probe web-ok \(pr_[0-9a-f]+\): GET http:\/\/127.0.0.1:8080\/healthz, <= 800 ms, body \/ok\/; role=web\n$/);
-    const cmd = await cli(['probes', 'add', 'dns', '--kind', 'command', '--timeout', '3s', '--ring', 'Test', '--', 'getent', 'hosts', 'example.org']);
     expect(cmd.code, cmd.stderr).toBe(0);
-    expect((await cli(['probes', 'add', 'pg', '--kind', 'tcp', '--host', 'db.local', '--port', '5432'])).code).toBe(0);
-    const bad = await cli(['probes', 'add', 'nothing', '--kind', 'tcp', '--host', 'x']);
+    expect(tcp.code, tcp.stderr).toBe(0);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error PF_ERR_VALIDATION: a tcp probe needs host and port/);
     const list = await cli(['probes', 'list']);
@@ -87,15 +95,15 @@ describe('patchfleet probes and health', () => {
   it('shows and changes the health settings; a connected agent gets the new interval', { timeout: 120_000 }, async () => {
     const c = await agentSession();
     expect(await c.next()).toMatchObject({ type: 'healthConfig', intervalSec: 300, probes: [{ name: 'web-ok' }] });
-    const shown = await cli(['health', 'config']);
+    // A refused change changes nothing, so it runs beside the first look.
+    const [shown, bad] = await Promise.all([cli(['health', 'config']), cli(['health', 'config', '--interval', '3d'])]);
     expect(shown.stdout).toBe('interval:       5m\nretention days: 30\n');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error PF_ERR_VALIDATION: /);
     const changed = await cli(['health', 'config', '--interval', '2m', '--retention-days', '14']);
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stdout).toBe('interval:       2m\nretention days: 14\n');
     expect(await c.next()).toMatchObject({ type: 'healthConfig', intervalSec: 120 });
-    const bad = await cli(['health', 'config', '--interval', '3d']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^error PF_ERR_VALIDATION: /);
     c.close();
   });
 
@@ -118,7 +126,7 @@ describe('patchfleet probes and health', () => {
     expect(await c.next()).toMatchObject({ type: 'healthAck', seq: 6 });
     c.close();
 
-    const out = await cli(['hosts', 'health', agentId, '--since', '6h']);
+    const [out, jsonOut, missing] = await Promise.all([cli(['hosts', 'health', agentId, '--since', '6h']), cli(['hosts', 'health', agentId, '--json']), cli(['hosts', 'health', 'h_nope'])]);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^host: {8}web-1 \(/);
     expect(out.stdout).toMatch(/totals: {6}6 samples over 30m; crashes 1 app, 0 kernel; 1 service failures; 0 unexpected shutdowns; probes 1 failed of 6 run/);
@@ -128,9 +136,9 @@ describe('patchfleet probes and health', () => {
     expect(out.stdout).toMatch(/\s5m\s+1\s+0\s+1\s+-\s+1\/1\s+0f3c1a2b\s+var-crash/);
     expect(out.stdout).toMatch(/app-crash\s+nginx\s+signal 11/);
     process.stdout.write(`\n--- patchfleet hosts health (example) ---\n${out.stdout}\n`);
-    const json = JSON.parse((await cli(['hosts', 'health', agentId, '--json'])).stdout) as { series: unknown[] };
+    expect(jsonOut.code, jsonOut.stderr).toBe(0);
+    const json = JSON.parse(jsonOut.stdout) as { series: unknown[] };
     expect(json.series).toHaveLength(6);
-    const missing = await cli(['hosts', 'health', 'h_nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error PF_ERR_NOT_FOUND: host h_nope not found/);
   });

@@ -5,13 +5,17 @@
  * admin token (minted with the CLI) does not count as a second approver;
  * operators cannot skip rings or backdate a release; small-order agent keys
  * are refused at enrollment.
+ *
+ * Each CLI run is a tsx start (about two CPU seconds): settings that are
+ * only the stage for a check (rings, pins, the first approval) go through
+ * the API; the CLI runs where its own behaviour is what is checked.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type Bootstrap } from '../support/api';
-import { createTestDatabaseUrl } from '../support/db';
+import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
 
 let dir: string;
@@ -30,6 +34,8 @@ beforeAll(async () => {
   const db = await createTestDatabaseUrl();
   dropDb = db.drop;
   dataDir = join(dir, 'controller');
+  // A migrated PGlite from the template: the controller skips initdb and the migrations (seconds).
+  if (db.url === undefined) await seedPgliteDataDir(dataDir);
   controller = await startControllerProcess({ dataDir, databaseUrl: db.url });
   boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
   stateDir = join(dir, 'agent');
@@ -52,27 +58,31 @@ describe('two-person rule', () => {
     const pkgs = await api<{ items: { name: string; version: string; manager: string }[] }>(boot, 'GET', `/api/v1/hosts/${agentId}/packages?limit=1`);
     const pkg = pkgs.body.items[0];
     expect(pkg).toBeDefined();
-    expect((await cli(['rings', 'set', 'Test', '--approval'])).code).toBe(0);
-    expect((await cli(['rings', 'assign', '--pin', agentId, '--ring', 'Test'])).code).toBe(0);
+    const approvalRing = await api(boot, 'PATCH', '/api/v1/rings/Test', { approvalRequired: true });
+    expect(approvalRing.status, JSON.stringify(approvalRing.body)).toBe(200);
+    const pinned = await api(boot, 'PUT', `/api/v1/hosts/${agentId}/ring`, { ring: 'Test' });
+    expect(pinned.status, JSON.stringify(pinned.body)).toBe(200);
     const started = await cli(['rollout', 'start', '--package', `${pkg?.name}=${pkg?.version}+pf1`, '--ring', 'Test', '--expedite', '--json']);
     expect(started.code, started.stderr).toBe(0);
     const rolloutId = (JSON.parse(started.stdout) as { id: string }).id;
 
     // The attack from the issue: the admin mints a second admin token and approves with both.
-    const minted = await cli(['api-token', 'create', '--name', 'my-second', '--role', 'admin']);
+    // A person the bootstrap admin registers (alice) does not count beside it either, and cannot register people itself.
+    const [minted, alice] = await Promise.all([cli(['api-token', 'create', '--name', 'my-second', '--role', 'admin']), cli(['api-token', 'create', '--name', 'alice', '--role', 'admin', '--person', 'alice'])]);
     expect(minted.code, minted.stderr).toBe(0);
+    expect(alice.code, alice.stderr).toBe(0);
     const second = minted.stdout.trim();
-    expect((await cli(['rollout', 'approve', rolloutId, '--ring', 'Test'])).code).toBe(0);
-    const again = await runCli('controller', ['rollout', 'approve', rolloutId, '--ring', 'Test', '--data-dir', dataDir, '--api-token', second]);
+    const first = await api<{ approvals: number; needed: number }>(boot, 'POST', `/api/v1/rollouts/${rolloutId}/approve`, { ring: 'Test' });
+    expect({ status: first.status, approvals: first.body.approvals }).toEqual({ status: 200, approvals: 1 });
+    // The three refusals change nothing, so they run side by side.
+    const [again, byAlice, puppet] = await Promise.all([
+      runCli('controller', ['rollout', 'approve', rolloutId, '--ring', 'Test', '--data-dir', dataDir, '--api-token', second]),
+      runCli('controller', ['rollout', 'approve', rolloutId, '--ring', 'Test', '--data-dir', dataDir, '--api-token', alice.stdout.trim()]),
+      runCli('controller', ['api-token', 'create', '--name', 'bob', '--role', 'admin', '--person', 'bob', '--data-dir', dataDir, '--api-token', alice.stdout.trim()]),
+    ]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/PF_ERR_SAME_PERSON/);
-
-    // A person the bootstrap admin registers does not count beside it either, and cannot register people itself.
-    const alice = await cli(['api-token', 'create', '--name', 'alice', '--role', 'admin', '--person', 'alice']);
-    expect(alice.code, alice.stderr).toBe(0);
-    const byAlice = await runCli('controller', ['rollout', 'approve', rolloutId, '--ring', 'Test', '--data-dir', dataDir, '--api-token', alice.stdout.trim()]);
     expect(byAlice.stderr).toMatch(/PF_ERR_SAME_PERSON/);
-    const puppet = await runCli('controller', ['api-token', 'create', '--name', 'bob', '--role', 'admin', '--person', 'bob', '--data-dir', dataDir, '--api-token', alice.stdout.trim()]);
     expect(puppet.stderr).toMatch(/PF_ERR_FORBIDDEN/);
     // A token alice mints is alice's.
     const aliceSecond = (await api<{ person: string }>(boot, 'POST', '/api/v1/api-tokens', { name: 'alice-2', role: 'admin' }, alice.stdout.trim())).body;
@@ -89,8 +99,11 @@ describe('expediting', () => {
     const pkgs = await api<{ items: { name: string; version: string }[] }>(boot, 'GET', `/api/v1/hosts/${agentId}/packages?limit=1`);
     const pkg = pkgs.body.items[0] as { name: string; version: string };
     const packages = [{ name: pkg.name, version: `${pkg.version}+pf2` }];
-    expect((await cli(['rings', 'assign', '--pin', agentId, '--ring', 'Broad'])).code).toBe(0);
-    expect((await cli(['rings', 'assign'])).code).toBe(0);
+    const pinned = await api(boot, 'PUT', `/api/v1/hosts/${agentId}/ring`, { ring: 'Broad' });
+    expect(pinned.status, JSON.stringify(pinned.body)).toBe(200);
+    const assigned = await cli(['rings', 'assign']);
+    expect(assigned.code, assigned.stderr).toBe(0);
+    expect(assigned.stdout).toBe('RING   HOSTS\nTest   0\nFirst  0\nFast   0\nBroad  1\n1 hosts: 1 pinned, 0 by rule, 0 automatic\n');
     const skip = await api<{ error: { code: string; message: string } }>(boot, 'POST', '/api/v1/rollouts', { packages, rings: ['Broad'] }, op);
     expect({ status: skip.status, code: skip.body.error.code, message: skip.body.error.message }).toMatchObject({ status: 403, code: 'PF_ERR_EXPEDITE_REQUIRED' });
     const backdated = await api<{ error: { code: string; message: string } }>(boot, 'POST', '/api/v1/rollouts', { packages, releasedAt: '2000-01-01T00:00:00Z' }, op);

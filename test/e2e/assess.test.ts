@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabaseUrl } from '../support/db';
+import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { runCli } from '../support/processes';
 
 const FEEDS = fileURLToPath(new URL('../fixtures/advisories/', import.meta.url));
@@ -39,6 +39,8 @@ beforeAll(async () => {
   const db = await createTestDatabaseUrl();
   dropDb = db.drop;
   dbArgs = db.url ? ['--database-url', db.url] : ['--data-dir', join(dir, 'data')];
+  // A migrated PGlite from the template: the import skips initdb and the migrations (seconds).
+  if (db.url === undefined) await seedPgliteDataDir(join(dir, 'data'));
   const msrc = readdirSync(join(FEEDS, 'msrc')).filter((f) => f.endsWith('.xml')).map((f) => join(FEEDS, 'msrc', f));
   const res = await runCli('controller', ['catalog', 'import', ...dbArgs, '--usn-osv', join(FEEDS, 'usn'), '--msrc-cvrf', ...msrc, '--kev', join(FEEDS, 'kev/known_exploited_vulnerabilities.json'), '--epss', join(FEEDS, 'epss/epss_subset.csv')], { timeoutMs: 120_000 });
   expect(res.code, res.stderr).toBe(0);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authChallengePayload, canonicalBytes, makeFrame, nodeEd25519, type Package } from '@patchfleet/shared';
 import { api, type Bootstrap } from '../support/api';
-import { createTestDatabaseUrl } from '../support/db';
+import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { sampleHost } from '../support/inventory';
 import { ADVISORIES } from '../support/advisories';
 import { runCli, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
@@ -53,6 +53,8 @@ beforeAll(async () => {
   dbUrl = db.url;
   dropDb = db.drop;
   const dataDir = join(dir, 'controller');
+  // A migrated PGlite from the template: the import skips initdb and the migrations (seconds).
+  if (dbUrl === undefined) await seedPgliteDataDir(dataDir);
   const msrc = readdirSync(join(ADVISORIES, 'msrc')).map((f) => join(ADVISORIES, 'msrc', f));
   const imported = await runCli('controller', ['catalog', 'import', ...(dbUrl ? ['--database-url', dbUrl] : ['--data-dir', dataDir]), '--usn-osv', join(ADVISORIES, 'usn'), '--msrc-cvrf', ...msrc, '--kev', join(ADVISORIES, 'kev/known_exploited_vulnerabilities.json')], { timeoutMs: 120_000 });
   expect(imported.code, imported.stderr).toBe(0);

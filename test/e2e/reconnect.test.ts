@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type Bootstrap } from '../support/api';
-import { createTestDatabaseUrl } from '../support/db';
+import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { freePort, runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
 
 let dir: string;
@@ -26,6 +26,8 @@ beforeAll(async () => {
   dbUrl = db.url;
   dropDb = db.drop;
   port = await freePort();
+  // A migrated PGlite from the template: the controller skips initdb and the migrations (seconds).
+  if (dbUrl === undefined) await seedPgliteDataDir(join(dir, 'controller'));
 });
 
 afterAll(async () => {

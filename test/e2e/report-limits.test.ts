@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authChallengePayload, canonicalBytes, makeFrame, nodeEd25519, type Body, type Message } from '@patchfleet/shared';
 import { api, type Bootstrap } from '../support/api';
-import { createTestDatabaseUrl } from '../support/db';
+import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { sampleHost, samplePackages } from '../support/inventory';
 import { runCli, startControllerProcess, type ControllerProcess } from '../support/processes';
 import { connectRaw, type RawClient } from '../support/ws-client';
@@ -29,6 +29,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pf-limits-'));
   const db = await createTestDatabaseUrl();
   dropDb = db.drop;
+  // A migrated PGlite from the template: the controller skips initdb and the migrations (seconds).
+  if (db.url === undefined) await seedPgliteDataDir(join(dir, 'controller'));
   controller = await startControllerProcess({
     dataDir: join(dir, 'controller'),
     databaseUrl: db.url,

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDpkgRoot } from '@patchfleet/agent/src/act/linux/dpkg-root';
 import { api, type Bootstrap } from '../support/api';
-import { createTestDatabaseUrl } from '../support/db';
+import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
 import { startWelcomeDelayProxy, type WelcomeDelayProxy } from '../support/welcome-delay-proxy';
 
@@ -36,6 +36,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pf-delivery-'));
   const db = await createTestDatabaseUrl();
   dropDb = db.drop;
+  // A migrated PGlite from the template: the controller skips initdb and the migrations (seconds).
+  if (db.url === undefined) await seedPgliteDataDir(join(dir, 'controller'));
   controller = await startControllerProcess({ dataDir: join(dir, 'controller'), databaseUrl: db.url });
   boot = JSON.parse(readFileSync(join(dir, 'controller', 'bootstrap.json'), 'utf8')) as Bootstrap;
 }, 90_000);

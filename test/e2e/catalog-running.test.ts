@@ -84,17 +84,20 @@ describe('a CLI on the data directory of a running controller', { timeout: 180_0
     expect(existsSync(pid)).toBe(true);
     const env = { DATABASE_URL: '' };
 
-    const imported = await runCli('controller', ['catalog', 'import', '--data-dir', dataDir, '--usn-osv', FIXTURE_PATHS.usnDir, '--kev', FIXTURE_PATHS.kev], { env, timeoutMs: 120_000 });
+    // The three runs only read the lock file, so they start together (each CLI start costs seconds).
+    const [imported, status, assessed] = await Promise.all([
+      runCli('controller', ['catalog', 'import', '--data-dir', dataDir, '--usn-osv', FIXTURE_PATHS.usnDir, '--kev', FIXTURE_PATHS.kev], { env, timeoutMs: 120_000 }),
+      runCli('controller', ['catalog', 'status', '--data-dir', dataDir], { env }),
+      runCli('controller', ['assess', '--data-dir', dataDir, '--os', 'ubuntu-24.04', '--dpkg', DPKG.pathname], { env }),
+    ]);
     expect(imported.code).toBe(1);
     const refusal = `error PF_ERR_DATA_DIR_IN_USE: ${dataDir} is in use by a running controller (pid ${controller!.child.pid})`;
     expect(imported.stderr).toContain(refusal);
     expect(imported.stderr).toContain(`pnpm patchfleet catalog import --server ${boot.url} --data-dir ${dataDir}`);
 
-    const status = await runCli('controller', ['catalog', 'status', '--data-dir', dataDir], { env });
     expect(status.code).toBe(1);
     expect(status.stderr).toContain(refusal);
 
-    const assessed = await runCli('controller', ['assess', '--data-dir', dataDir, '--os', 'ubuntu-24.04', '--dpkg', DPKG.pathname], { env });
     expect(assessed.code).toBe(1);
     expect(assessed.stderr).toContain(refusal);
 
@@ -136,8 +139,7 @@ describe('catalog import --server into a running controller', { timeout: 180_000
     if (dbUrl === undefined) await seedPgliteDataDir(dataDir);
     controller = await startControllerProcess({ dataDir, databaseUrl: dbUrl });
     boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
-    host = await reportUbuntuHost(boot, join(dir, 'agent'));
-    debian = await reportUbuntuHost(boot, join(dir, 'agent-debian'), DEBIAN);
+    [host, debian] = await Promise.all([reportUbuntuHost(boot, join(dir, 'agent')), reportUbuntuHost(boot, join(dir, 'agent-debian'), DEBIAN)]);
   }, 120_000);
   afterAll(async () => {
     host?.close();

@@ -130,15 +130,19 @@ beforeAll(async () => {
   boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
 
   const token = (await api<{ token: string }>(boot, 'POST', '/api/v1/enrollment-tokens', { uses: 3 })).body.token;
-  for (const [name, ring] of [['A', 'Test'], ['B', 'First'], ['C', 'Fast']] as const) {
-    const stateDir = join(dir, `agent-${name}`);
-    // A patches this machine; B and C each patch an isolated dpkg root holding 1.0.
-    const root = name === 'A' ? undefined : join(dir, `root-${name}`);
-    const enrolled = await runCli('agent', ['enroll', '--server', boot.url.replace('https:', 'wss:'), '--token', token, '--ca-fingerprint', boot.caFingerprint, '--state-dir', stateDir]);
-    expect(enrolled.code, enrolled.stderr).toBe(0);
-    const id = (JSON.parse(readFileSync(join(stateDir, 'identity.json'), 'utf8')) as { agentId: string }).agentId;
-    agents.push({ name, ring, stateDir, root, id });
-  }
+  // The three enrollments are independent CLI processes (seconds each under load): run side by side.
+  const enrolledAgents = await Promise.all(
+    ([['A', 'Test'], ['B', 'First'], ['C', 'Fast']] as const).map(async ([name, ring]) => {
+      const stateDir = join(dir, `agent-${name}`);
+      // A patches this machine; B and C each patch an isolated dpkg root holding 1.0.
+      const root = name === 'A' ? undefined : join(dir, `root-${name}`);
+      const enrolled = await runCli('agent', ['enroll', '--server', boot.url.replace('https:', 'wss:'), '--token', token, '--ca-fingerprint', boot.caFingerprint, '--state-dir', stateDir]);
+      expect(enrolled.code, enrolled.stderr).toBe(0);
+      const id = (JSON.parse(readFileSync(join(stateDir, 'identity.json'), 'utf8')) as { agentId: string }).agentId;
+      return { name, ring, stateDir, root, id };
+    }),
+  );
+  agents.push(...enrolledAgents);
   for (const a of agents) {
     if (a.root) {
       // Seed the root with 1.0 the way an admin would, with dpkg itself (its own log, so dpkg.log counts only the agent's work).
@@ -174,7 +178,7 @@ beforeAll(async () => {
       60_000,
     );
   }
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.proc?.stop()));

@@ -44,9 +44,22 @@ async function main(): Promise<number> {
     process.stderr.write(`error PF_ERR_USAGE: ${err.message}\n${USAGE}\n`);
     return 2;
   }
+  // Ctrl-C stops the run at its next step; the run then stops the controller and the workers and removes what it made.
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(130);
+    say(`${signal}: stopping at the next step (again to leave at once)`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const scenario = await loadScenario(args.scenario);
-    const result = await runRollout(scenario, { databaseUrl: args.databaseUrl, workers: args.workers, start: args.start, tickSec: args.tickSec, policy, concurrency: args.concurrency, waitMs: args.waitMs, cpuProfDir: args.cpuProfDir }, say);
+    const result = await runRollout(
+      scenario,
+      { databaseUrl: args.databaseUrl, workers: args.workers, start: args.start, tickSec: args.tickSec, policy, concurrency: args.concurrency, waitMs: args.waitMs, cpuProfDir: args.cpuProfDir, signal: abort.signal },
+      say,
+    );
     for (const b of result.reasons) say(`blocked: ${b.patch} on ${b.class} by ${b.by} at day ${b.atDay.toFixed(2)}`);
     for (const ro of result.rollouts) say(`rollout ${ro.name}: ${ro.state}${ro.stateReason ? ` (${ro.stateReason})` : ''}`);
     const t = result.totals;

@@ -120,18 +120,23 @@ export function hostSecretKey(seed: number, index: number): string {
 const TRANSIENT = /ECONNRESET|EPIPE|socket hang up|got no answer in time/;
 const ENROLL_ATTEMPTS = 4;
 
+/** Hosts enrolled with one token: concurrent enrollments with one token queue on its row (its use count). */
+const HOSTS_PER_TOKEN = 50;
+
 /**
- * Enrolls every host with the real enrollment route: one token per class
- * carrying the class's labels (role, criticality), each host its own key.
- * Resolves with the identities in fleet order.
+ * Enrolls every host with the real enrollment route: tokens carrying the
+ * class's labels (role, criticality), one per HOSTS_PER_TOKEN hosts of a
+ * class, each host its own key. Resolves with the identities in fleet order.
  */
 export async function enrollHosts(c: SimController, setup: CatalogSetup, seed: number, hosts: readonly ModelHost[], concurrency: number, progress: (n: number) => void): Promise<SimIdentity[]> {
-  const tokens = new Map<string, string>();
+  const tokenOf = new Map<number, string>();
   for (const cls of setup.classes) {
-    const uses = hosts.filter((h) => h.className === cls.name).length;
-    if (uses === 0) continue;
-    const made = await c.admin.call<{ token: string }>('POST', '/api/v1/enrollment-tokens', enrollmentTokenRequest(setup, cls.name, uses));
-    tokens.set(cls.name, made.token);
+    const members = hosts.filter((h) => h.className === cls.name);
+    for (let i = 0; i < members.length; i += HOSTS_PER_TOKEN) {
+      const chunk = members.slice(i, i + HOSTS_PER_TOKEN);
+      const made = await c.admin.call<{ token: string }>('POST', '/api/v1/enrollment-tokens', enrollmentTokenRequest(setup, cls.name, chunk.length));
+      for (const h of chunk) tokenOf.set(h.index, made.token);
+    }
   }
   const enroller = new PinnedClient(c.boot.url, c.boot.caFingerprint, undefined, concurrency);
   let done = 0;
@@ -141,7 +146,7 @@ export async function enrollHosts(c: SimController, setup: CatalogSetup, seed: n
       const secretKey = hostSecretKey(seed, h.index);
       const publicKey = nodeEd25519.publicKeyOf(secretKey);
       const platform = setup.classes.find((x) => x.name === h.className)!.os.platform;
-      const body = { token: tokens.get(h.className), publicKey, hostname: h.hostname, platform, agentVersion: 'sim-1' };
+      const body = { token: tokenOf.get(h.index), publicKey, hostname: h.hostname, platform, agentVersion: 'sim-1' };
       for (let attempt = 1; ; attempt++) {
         try {
           const res = await enroller.call<{ agentId: string; commandKey: string }>('POST', '/api/v1/agents/enroll', body, { auth: false });

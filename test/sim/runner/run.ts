@@ -45,6 +45,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import postgres from 'postgres';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { prepareDatabase, type BenchDatabase } from '../../bench/fanout/database';
 import { seedPgliteDataDir } from '../../support/db';
@@ -85,6 +86,8 @@ export interface RunOptions {
   waitMs: number;
   /** When set, the controller writes a CPU profile into this directory when it stops. */
   cpuProfDir?: string | undefined;
+  /** Stops the run at the next step (everything started is still stopped and removed). */
+  signal?: AbortSignal | undefined;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = { workers: 2, start: DEFAULT_START, tickSec: 3600, concurrency: 64, waitMs: 120_000 };
@@ -135,6 +138,22 @@ async function cleanup(r: Resources, say: RunLog): Promise<void> {
   if (r.dataDir) rmSync(r.dataDir, { recursive: true, force: true });
 }
 
+/**
+ * Diagnostics (PF_SIM_PG_LOG_MS=N): the server logs every statement of the
+ * run's database that takes N ms or more (log_min_duration_statement, set on
+ * that database only), to find what a simulated hour spends its time on.
+ */
+async function logSlowStatements(serverUrl: string, databaseUrl: string, ms: number): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  if (!/^[a-z0-9_]+$/.test(name) || !Number.isInteger(ms) || ms < 0) throw new Error('PF_SIM_PG_LOG_MS needs a whole number of ms');
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`alter database ${name} set log_min_duration_statement = ${ms}`);
+  } finally {
+    await admin.end();
+  }
+}
+
 const add = (a: StepCounts, b: StepCounts): void => {
   for (const k of Object.keys(a) as (keyof StepCounts)[]) if (k !== 'online') a[k] += b[k];
 };
@@ -152,6 +171,7 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
   try {
     r.dataDir = mkdtempSync(join(tmpdir(), 'pf-bench-rollout-'));
     r.database = await prepareDatabase(opts.databaseUrl);
+    if (r.database.kind === 'postgres' && process.env.PF_SIM_PG_LOG_MS) await logSlowStatements(opts.databaseUrl!, r.database.url!, Number(process.env.PF_SIM_PG_LOG_MS));
     // PGlite: a migrated copy of the tests' template instead of initdb and every migration (seconds).
     if (r.database.kind === 'pglite') await seedPgliteDataDir(r.dataDir);
     say(`scenario ${scenario.name}: ${scenario.fleet.hosts} hosts in ${scenario.fleet.classes.length} classes, ${scenario.patches.length} patches, ${scenario.days} days; controller on ${r.database.kind}`);
@@ -230,6 +250,7 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
     await exchange(0);
     let nextReport = 24;
     for (let t = STEP_HOURS; t <= hours; t += STEP_HOURS) {
+      if (opts.signal?.aborted) throw new Error(`stopped at hour ${t - STEP_HOURS} of ${hours}`);
       await timed('advance', async () => {
         last = await step({ type: 'sim.advance', to: opts.start + t * HOUR_MS });
         await pool.waitForCommands(last.commandsSent, opts.waitMs);
@@ -242,6 +263,10 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
       if (t >= nextReport || t === hours) {
         nextReport += 24;
         const blocks = (await c.admin.call<{ items: unknown[] }>('GET', '/api/v1/blocks?state=active&limit=500')).items.length;
+        for (const id of rolloutIds) {
+          const ro = await c.admin.call<{ name: string; state: string; rings: { ring: string; state: string; note: string | null }[] }>('GET', `/api/v1/rollouts/${id}`);
+          say(`  ${ro.name}: ${ro.state}; ${ro.rings.map((g) => `${g.ring} ${g.state}${g.note ? ` (${g.note.slice(0, 120)})` : ''}`).join(', ')}`);
+        }
         say(`day ${(t / 24).toFixed(0).padStart(2)}: ${online} hosts online, ${last.commandsSent} commands sent, ${totals.installs} installs (${totals.installFailures} failed), ${totals.reboots} reboots (${totals.bootFailures} not back), ${totals.rollbacks} rollbacks, ${blocks} blocks; ${wall().toFixed(1)} s (advance ${phase.advance.toFixed(1)}, boundary ${phase.boundary.toFixed(1)}, release ${phase.release.toFixed(1)}, exchange ${phase.exchange.toFixed(1)}; ${last.timersFired} controller timers)`);
       }
     }

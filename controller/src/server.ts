@@ -96,9 +96,12 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       controllerId: `ctl_${randomBytes(6).toString('hex')}`,
       commandPublicKey: commandKey.publicKey,
     };
-    // The catalog poll catches imports by other processes; a simulated controller learns of its imports on its own bus,
-    // and a poll every 30 virtual seconds would cost a query per 30 s of a three-week run: every 10 virtual minutes there.
-    const hostState = new HostStateService(ctx, stepped ? 10 * 60_000 : undefined);
+    // In simulation mode the periodic rounds follow the planner's tick (default: every `rolloutTickSec`): the simulator's
+    // hosts speak only between two advances, so a round between two planner rounds finds nothing new and costs a query
+    // and a settle of the stepped clock (with hourly ticks, 20 timers an hour became 3).
+    const simTickMs = stepped ? (config.simulationTickSec ?? config.rolloutTickSec) * 1000 : undefined;
+    // The catalog poll catches imports by other processes; a simulated controller learns of its imports on its own bus.
+    const hostState = new HostStateService(ctx, simTickMs);
     // Refused attempts are audited one row per address and minute; connections are admitted under limits sized to the open-file limit.
     const refusals = new RefusalAudit(database.db, clock, log, { windowMs: config.refusalAuditSec * 1000 });
     const fds = fileDescriptors();
@@ -141,7 +144,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
     const retention = startAuditRetention(ctx, config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
     // node-cron triggers on wall time; in simulation mode the same rounds run on the virtual clock (retention at 03:17 UTC).
-    const healthRollup = startHealthRollup(ctx, stepped ? { everyMs: 5 * 60_000 } : undefined);
+    // Simulated: once per tick, half a tick before the planner round, so that round gates on the samples sent since the last.
+    const healthRollup = startHealthRollup(ctx, simTickMs !== undefined ? { everyMs: simTickMs, offsetMs: simTickMs / 2 } : undefined);
     const healthRetention = startHealthRetention(ctx, stepped ? { everyMs: 86_400_000, offsetMs: (3 * 60 + 17) * 60_000 } : undefined);
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;

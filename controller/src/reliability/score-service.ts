@@ -19,7 +19,7 @@ import type { Db, Tx } from '../db/index';
 import { knownIssues, reliabilityHistory, reliabilityScores } from '../db/schema/index';
 import { resultRows, upsertRows } from '../catalog/rows/sync-rows';
 import { hostClassOf } from '../rollout/assign-rings';
-import { assignableHost } from '../rollout/ring-store';
+import { assignableHost, classFactsSql } from '../rollout/ring-store';
 import { estimateReliability, type ClassOutcomes, type KnownIssueSignal, type ProductHistory, type RateEvidence, type ReliabilityEstimate } from './model';
 
 /** Serializes writers of reliability scores (refreshes by the planner, imports, reads). */
@@ -55,7 +55,7 @@ const rolloutPatchIds = sql.raw(`(select jsonb_array_elements_text(r.content -> 
 async function hostOutcomes(tx: Db | Tx, patchIds: readonly string[]): Promise<HostOutcome[]> {
   if (patchIds.length === 0) return [];
   return resultRows<HostOutcome>(
-    await tx.execute(sql`select p.patch_id, h.id as host_id, h.os_id, h.os_version, h.hw_model, h.labels, h.facts,
+    await tx.execute(sql`select p.patch_id, h.id as host_id, h.os_id, h.os_version, h.hw_model, h.labels, ${classFactsSql('h')} as facts,
         bool_or(rh.state = 'failed' and rh.installed_at is null) as install_failed,
         bool_or(rh.state in ('rolling-back', 'rolled-back', 'rollback-failed')) as rolled_back,
         bool_or(rh.boot_state = 'failed') as boot_failed,

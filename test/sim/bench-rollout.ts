@@ -28,7 +28,7 @@ import { parseRolloutArgs, USAGE, UsageError, type RolloutArgs } from './runner/
 import type { RingPolicy } from './runner/controller';
 import { runRollout, type RunLog, type RunOptions, type RunResult } from './runner/run';
 import { BASELINE, PolicyFileError, policyLabels, readPolicy, sideBySideTable, type ComparedRun } from './side-by-side';
-import { readResults, resultsAppender, ResultsFileError, runSweep, type PreviousResults } from './sweep';
+import { readResults, resultsAppender, ResultsFileError, runSweep, type PreviousResults, type SweepLine, type SweepResult } from './sweep';
 
 const say = (line: string) => process.stderr.write(`[bench:rollout] ${line}\n`);
 
@@ -55,12 +55,16 @@ function logRun(result: RunResult, log: RunLog): void {
 async function main(): Promise<number> {
   let args: RolloutArgs;
   const policies: { file: string; policy: RingPolicy }[] = [];
+  let record: ((line: SweepLine) => void) | undefined;
   let previous: PreviousResults | undefined;
   try {
     args = parseRolloutArgs(process.argv.slice(2));
     // Every policy file is checked before the first run starts: a typo in the last one must not cost the runs before it.
     for (const file of args.policies) policies.push({ file, policy: await readPolicy(file) });
-    if (args.target.kind === 'sweep' && args.target.results !== undefined) previous = await readResults(args.target.results);
+    if (args.target.kind === 'sweep' && args.target.results !== undefined) {
+      previous = await readResults(args.target.results);
+      record = resultsAppender(args.target.results, previous);
+    }
     if (args.target.kind === 'write') {
       const { seed, out, force } = args.target;
       const scenario = generateScenario(seed);
@@ -98,22 +102,29 @@ async function main(): Promise<number> {
   if (target.kind === 'sweep') {
     const policy = policies[0]?.policy;
     if (policies[0]) say(`sweep under policy ${policyLabels(policies, false)[0]}`);
-    const result = await runSweep({
-      firstSeed: target.firstSeed,
-      count: target.count,
-      generate: generateScenario,
-      run: async (scenario: Scenario, seed: number) => {
-        const log: RunLog = (line) => say(`  seed ${seed}: ${line}`);
-        const r = await runRollout(scenario, runOptions(policy), log);
-        logRun(r, log);
-        return r.report;
-      },
-      previous,
-      record: target.results === undefined ? undefined : resultsAppender(target.results, previous!),
-      log: say,
-      now: () => performance.now(),
-      signal: abort.signal,
-    });
+    let result: SweepResult;
+    try {
+      result = await runSweep({
+        firstSeed: target.firstSeed,
+        count: target.count,
+        generate: generateScenario,
+        run: async (scenario: Scenario, seed: number) => {
+          const log: RunLog = (line) => say(`  seed ${seed}: ${line}`);
+          const r = await runRollout(scenario, runOptions(policy), log);
+          logRun(r, log);
+          return r.report;
+        },
+        previous,
+        record,
+        log: say,
+        now: () => performance.now(),
+        signal: abort.signal,
+      });
+    } catch (err) {
+      // Only recording a result can throw here (a full disk, a file removed): the results so far are in the file.
+      say(`sweep failed: ${errorText(err)}`);
+      return 1;
+    }
     process.stdout.write(`${JSON.stringify(result)}\n`);
     const s = result.summary;
     say(`sweep: ${s.scenarios} of ${target.count} scenarios measured, ${result.failed.length} failed${result.interrupted ? ', stopped before the end' : ''}; all goals met by ${s.goalsMet.all}`);

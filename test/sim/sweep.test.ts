@@ -174,6 +174,11 @@ describe('runSweep', () => {
 });
 
 describe('results files', () => {
+  it('a file that cannot be written is an error when it is opened, before any run', () => {
+    expect(() => resultsAppender(join(dir, 'no-such-dir', 'r.jsonl'), { reports: new Map(), failedSeeds: new Set(), truncateTo: null })).toThrow(ResultsFileError);
+    expect(() => resultsAppender(join(dir, 'no-such-dir', 'r.jsonl'), { reports: new Map(), failedSeeds: new Set(), truncateTo: null })).toThrow(/r\.jsonl: cannot write it: /);
+  });
+
   it('a missing file holds nothing', async () => {
     const p = await readResults(join(dir, 'none.jsonl'));
     expect(p.reports.size).toBe(0);

@@ -14,8 +14,8 @@
  * summary; seeds with only an error line are played again (a failure may be
  * the machine's, not the scenario's). Lines of seeds outside S .. S+N-1 are
  * kept in the file and left out of the summary. A last line without its
- * newline (the process died while writing it) is ignored and removed before
- * the next line is appended; any other line
+ * newline (the process died while writing it) is ignored and removed when
+ * the file is opened for appending; any other line
  * that is not a result is an error, so a wrong file is never half-read.
  */
 import { appendFileSync, truncateSync } from 'node:fs';
@@ -83,17 +83,19 @@ export async function readResults(path: string): Promise<PreviousResults> {
 }
 
 /**
- * Appends lines to a results file, each written before the call returns. A
- * line cut short at the end of the file (`previous.truncateTo`) is removed
- * first, so the file stays one result per line.
+ * Appends lines to a results file, each written before the call returns.
+ * Opens the file at once (so a file that cannot be written is an error
+ * before the first run, not after it) and removes a line cut short at its
+ * end (`previous.truncateTo`), so the file stays one result per line.
  */
 export function resultsAppender(path: string, previous: PreviousResults): (line: SweepLine) => void {
-  let truncateTo = previous.truncateTo;
-  return (line) => {
-    if (truncateTo !== null) truncateSync(path, truncateTo);
-    truncateTo = null;
-    appendFileSync(path, `${JSON.stringify(line)}\n`);
-  };
+  try {
+    if (previous.truncateTo !== null) truncateSync(path, previous.truncateTo);
+    appendFileSync(path, '');
+  } catch (err) {
+    throw new ResultsFileError(`${path}: cannot write it: ${(err as Error).message}`);
+  }
+  return (line) => appendFileSync(path, `${JSON.stringify(line)}\n`);
 }
 
 const num = (v: number | null): string => (v === null ? '-' : Number.isInteger(v) ? String(v) : v.toFixed(3));
@@ -176,7 +178,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     const retried = seeds.filter((s) => previous.failedSeeds.has(s)).length;
     o.log(`results file: ${reports.size} of the ${o.count} seeds done already (skipped)${retried ? `, ${retried} that failed before played again` : ''}${outside ? `, ${outside} reports of other seeds left out` : ''}`);
   }
-  if (previous.truncateTo !== null) o.log('results file: its last line was cut short (a run stopped while writing it); it is removed before the next line');
+  if (previous.truncateTo !== null) o.log('results file: its last line was cut short (a run stopped while writing it) and is removed');
   const todo = seeds.filter((s) => !reports.has(s));
   const failed: { seed: number; error: string }[] = [];
   let interrupted = false;

@@ -1,12 +1,12 @@
 /**
  * Health retention: deletes raw samples that ended more than
  * `health.retentionDays` ago and hourly roll-ups older than
- * max(retentionDays, 90) days, in bounded batches (each its own short
+ * max(retentionDays, 90) days (daily roll-ups whose whole day is that old), in bounded batches (each its own short
  * transaction under JobLocks.healthRetention, so one replica prunes and a
  * large backlog never holds one long lock). The count is audited.
  *
- * The only delete from `health_samples` (sample-store.ts writes it) and
- * `health_hourly` (rollup.ts writes it).
+ * The only delete from `health_samples` (sample-store.ts writes it),
+ * `health_hourly` and `health_daily` (rollup.ts writes them).
  */
 import { sql } from 'drizzle-orm';
 import { repeatOnClock, type Clock, type ClockSchedule } from '@patchfleet/shared';
@@ -25,6 +25,7 @@ export interface HealthPruneResult {
   ran: boolean;
   samplesDeleted: number;
   hourlyDeleted: number;
+  dailyDeleted: number;
   samplesBefore: Date;
   hourlyBefore: Date;
 }
@@ -35,10 +36,15 @@ export async function pruneHealth(db: Db, now: Date, opts: { retentionDays?: num
   const batch = opts.batchRows ?? RETENTION_BATCH_ROWS;
   const samplesBefore = new Date(now.getTime() - retentionDays * DAY_MS);
   const hourlyBefore = new Date(now.getTime() - Math.max(retentionDays, MIN_HOURLY_RETENTION_DAYS) * DAY_MS);
-  const out: HealthPruneResult = { ran: false, samplesDeleted: 0, hourlyDeleted: 0, samplesBefore, hourlyBefore };
-  const deleteBatch = async (table: 'health_samples' | 'health_hourly'): Promise<number | undefined> => {
+  const out: HealthPruneResult = { ran: false, samplesDeleted: 0, hourlyDeleted: 0, dailyDeleted: 0, samplesBefore, hourlyBefore };
+  const conditions = {
+    health_samples: sql`period_end < ${samplesBefore.toISOString()}::timestamptz`,
+    health_hourly: sql`hour < ${hourlyBefore.toISOString()}::timestamptz`,
+    health_daily: sql`day + interval '1 day' <= ${hourlyBefore.toISOString()}::timestamptz`,
+  };
+  const deleteBatch = async (table: keyof typeof conditions): Promise<number | undefined> => {
     const r = await runAsLeader(db, JobLocks.healthRetention, async (tx) => {
-      const cond = table === 'health_samples' ? sql`period_end < ${samplesBefore.toISOString()}::timestamptz` : sql`hour < ${hourlyBefore.toISOString()}::timestamptz`;
+      const cond = conditions[table];
       const rows = resultRows<{ n: number }>(
         await tx.execute(sql`with gone as (delete from ${sql.identifier(table)} where ctid = any(array(select ctid from ${sql.identifier(table)} where ${cond} limit ${batch})) returning 1) select count(*)::int as n from gone`),
       );
@@ -46,23 +52,24 @@ export async function pruneHealth(db: Db, now: Date, opts: { retentionDays?: num
     });
     return r.ran ? r.value : undefined;
   };
-  for (const table of ['health_samples', 'health_hourly'] as const) {
+  for (const table of ['health_samples', 'health_hourly', 'health_daily'] as const) {
     for (;;) {
       const n = await deleteBatch(table);
       if (n === undefined) return out; // another replica is pruning
       out.ran = true;
       if (table === 'health_samples') out.samplesDeleted += n;
-      else out.hourlyDeleted += n;
+      else if (table === 'health_hourly') out.hourlyDeleted += n;
+      else out.dailyDeleted += n;
       if (n < batch) break;
     }
   }
-  if (out.samplesDeleted + out.hourlyDeleted > 0) {
+  if (out.samplesDeleted + out.hourlyDeleted + out.dailyDeleted > 0) {
     await audit(db, now, {
       actor: 'system',
       action: 'health.retention',
       targetType: 'health-samples',
       targetId: 'health_samples',
-      details: { samplesDeleted: out.samplesDeleted, hourlyDeleted: out.hourlyDeleted, samplesBefore: samplesBefore.toISOString(), hourlyBefore: hourlyBefore.toISOString(), retentionDays },
+      details: { samplesDeleted: out.samplesDeleted, hourlyDeleted: out.hourlyDeleted, dailyDeleted: out.dailyDeleted, samplesBefore: samplesBefore.toISOString(), hourlyBefore: hourlyBefore.toISOString(), retentionDays },
     });
   }
   return out;

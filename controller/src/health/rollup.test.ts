@@ -3,7 +3,8 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
-import { auditLog, controllerSettings, healthHourly, healthSamples, hosts } from '../db/schema/index';
+import { auditLog, controllerSettings, healthDaily, healthHourly, healthSamples, hosts } from '../db/schema/index';
+import { resultRows } from '../catalog/rows/sync-rows';
 import { pruneHealth } from './retention';
 import { availableSeconds, rollupHealth } from './rollup';
 import { storeHealthSamples } from './sample-store';
@@ -28,6 +29,7 @@ describe('health roll-ups', () => {
   beforeEach(async () => {
     await db.delete(healthSamples);
     await db.delete(healthHourly);
+    await db.delete(healthDaily);
     await db.delete(controllerSettings);
   });
 
@@ -79,6 +81,32 @@ describe('health roll-ups', () => {
     expect((await hourly('h1'))[0]?.samples).toBe(2);
   });
 
+  it('keeps each UTC day the sum of its hourly rows, through increments, a day boundary and a late sample', async () => {
+    // Hourly samples for 40 hours from 10:00 on day 1 (crossing two midnights), counters varying with the hour.
+    const counters = (i: number) => ({ appCrashes: i % 3, kernelCrashes: i % 2, serviceFailures: i % 5 === 0 ? 2 : 0, unexpectedShutdowns: 0, probeFailures: i % 7 === 0 ? 1 : 0, probeRuns: 1 });
+    const all = Array.from({ length: 40 }, (_, i) => sample(i + 1, T0 + i * HOUR, { lengthMs: HOUR, counters: counters(i) }));
+    for (let k = 0; k < 40; k += 8) {
+      await storeHealthSamples(db, 'h1', 'ep1', all.slice(k, k + 8), new Date(T0 + (k + 8) * HOUR));
+      await storeHealthSamples(db, 'h2', 'ep1', all.slice(k, k + 8).filter((_, j) => j % 2 === 0), new Date(T0 + (k + 8) * HOUR));
+      await rollupHealth(db, new Date(T0 + (k + 8) * HOUR));
+    }
+    // A late sample for the first day (another epoch), received a day later.
+    await storeHealthSamples(db, 'h1', 'ep2', [sample(1, T0 + 3 * HOUR + 30 * MIN, { lengthMs: 10 * MIN, counters: { appCrashes: 5 } })], new Date(T0 + 64 * HOUR));
+    await rollupHealth(db, new Date(T0 + 64 * HOUR));
+    const fromHourly = await db.execute(sql`select host_id, date_trunc('day', hour, 'UTC') as day, sum(samples)::int as samples, sum(covered_sec)::int as covered,
+        sum(app_crashes)::int as app, sum(kernel_crashes)::int as kernel, sum(service_failures)::int as svc, sum(probe_failures)::int as probe, sum(probe_runs)::int as runs
+      from health_hourly group by 1, 2 order by 1, 2`);
+    const daily = await db.select().from(healthDaily).orderBy(asc(healthDaily.hostId), asc(healthDaily.day));
+    expect(daily.map((d) => [d.hostId, d.day.toISOString(), d.samples, d.coveredSec, d.appCrashes, d.kernelCrashes, d.serviceFailures, d.probeFailures, d.probeRuns])).toEqual(
+      resultRows<{ host_id: string; day: string | Date; samples: number; covered: number; app: number; kernel: number; svc: number; probe: number; runs: number }>(fromHourly).map((r) => [
+        r.host_id, new Date(r.day).toISOString(), Number(r.samples), Number(r.covered), Number(r.app), Number(r.kernel), Number(r.svc), Number(r.probe), Number(r.runs),
+      ]),
+    );
+    // Three UTC days for h1 (14 + 24 + 2 hours), and the late sample counted on the first.
+    expect(daily.filter((d) => d.hostId === 'h1').map((d) => d.samples)).toEqual([15, 24, 2]);
+    expect(daily.find((d) => d.hostId === 'h1')?.appCrashes).toBe(Array.from({ length: 14 }, (_, i) => i % 3).reduce((a, b) => a + b, 0) + 5);
+  });
+
   it('a caller on a virtual clock far ahead does not move the watermark past samples not yet received', async () => {
     await storeHealthSamples(db, 'h1', 'ep1', [sample(1, T0)], new Date(T0 + HOUR));
     await rollupHealth(db, new Date(T0 + 365 * DAY));
@@ -114,11 +142,14 @@ describe('health retention', () => {
     expect(hours).toHaveLength(90);
     expect(hours[0]?.hour.getTime()).toBe(now - 90 * DAY);
     expect(r.hourlyDeleted).toBe(110);
+    // Daily roll-ups go when their whole day is older than the hourly horizon (days 0..109; day 110 holds its 10:00).
+    expect(r.dailyDeleted).toBe(110);
+    expect(await db.select({ day: healthDaily.day }).from(healthDaily)).toHaveLength(90);
     const [entry] = await db.select().from(auditLog).where(eq(auditLog.action, 'health.retention'));
     expect(entry?.details).toMatchObject({ samplesDeleted: 170, hourlyDeleted: 110, retentionDays: 30 });
     // A second run finds nothing and audits nothing.
     const again = await pruneHealth(db, new Date(now), { retentionDays: 30 });
-    expect([again.samplesDeleted, again.hourlyDeleted]).toEqual([0, 0]);
+    expect([again.samplesDeleted, again.hourlyDeleted, again.dailyDeleted]).toEqual([0, 0, 0]);
     expect((await db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(eq(auditLog.action, 'health.retention')))[0]?.n).toBe(1);
   });
 });

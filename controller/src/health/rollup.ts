@@ -1,12 +1,12 @@
 /**
- * Hourly health roll-ups (owner of `health_hourly`): per host and UTC hour
+ * Hourly and daily health roll-ups (owner of `health_hourly` and `health_daily`): per host and UTC hour
  * (the hour the sample's interval starts in), the number of samples, the
  * sampled seconds (capped at 3600) and the counters summed, a counter whose
  * source was unavailable (null) adding 0, and the boot ids seen.
  *
  * Incremental: only hours holding a sample received since the last run are
  * recomputed, from all their samples (so a re-run or a resent sample changes
- * nothing). The watermark is the newest `received_at` rolled up, kept in
+ * nothing), and then the UTC days of those hours from their hourly rows. The watermark is the newest `received_at` rolled up, kept in
  * controller_settings; it comes from the stored rows, never from the
  * caller's clock, so a planner on a virtual clock cannot skip samples.
  *
@@ -80,10 +80,38 @@ export async function rollupHealth(db: Db | Tx, now: Date): Promise<RollupResult
       )
       select (select max(received) from touched) as mark, (select count(*) from up)::int as n`),
   );
+  // The days of those hours, recomputed from their hourly rows (the statement above cannot see its own upserts).
+  await db.execute(sql`
+    with days as (
+      select distinct host_id, date_trunc('day', period_start, 'UTC') as day
+      from health_samples where received_at > ${since}::timestamptz
+    )
+    insert into health_daily (host_id, day, samples, covered_sec, app_crashes, kernel_crashes, service_failures, unexpected_shutdowns, probe_failures, probe_runs)
+    select d.host_id, d.day, sum(hh.samples)::int, sum(hh.covered_sec)::int, sum(hh.app_crashes)::int, sum(hh.kernel_crashes)::int, sum(hh.service_failures)::int,
+           sum(hh.unexpected_shutdowns)::int, sum(hh.probe_failures)::int, sum(hh.probe_runs)::int
+    from days d join health_hourly hh on hh.host_id = d.host_id and hh.hour >= d.day and hh.hour < d.day + interval '1 day'
+    group by d.host_id, d.day
+    on conflict (host_id, day) do update set
+      samples = excluded.samples, covered_sec = excluded.covered_sec, app_crashes = excluded.app_crashes, kernel_crashes = excluded.kernel_crashes,
+      service_failures = excluded.service_failures, unexpected_shutdowns = excluded.unexpected_shutdowns, probe_failures = excluded.probe_failures,
+      probe_runs = excluded.probe_runs`);
   const newest = rows[0]?.mark ? new Date(rows[0].mark) : undefined;
   const watermark = newest && (!mark || newest > mark) ? newest : mark;
   if (watermark && watermark !== mark) await setRollupWatermark(db, watermark, now);
   return { hours: Number(rows[0]?.n ?? 0), watermark };
+}
+
+/**
+ * Recomputes every health_daily row from health_hourly (what migration 0011 did on upgrade): for tests and
+ * benchmarks that write hourly rows directly, and for repairs. {@link rollupHealth} keeps the days current.
+ */
+export async function rebuildDailyRollup(db: Db | Tx): Promise<void> {
+  await db.execute(sql`delete from health_daily`);
+  await db.execute(sql`
+    insert into health_daily (host_id, day, samples, covered_sec, app_crashes, kernel_crashes, service_failures, unexpected_shutdowns, probe_failures, probe_runs)
+    select host_id, date_trunc('day', hour, 'UTC'), sum(samples)::int, sum(covered_sec)::int, sum(app_crashes)::int, sum(kernel_crashes)::int, sum(service_failures)::int,
+           sum(unexpected_shutdowns)::int, sum(probe_failures)::int, sum(probe_runs)::int
+    from health_hourly group by 1, 2`);
 }
 
 /** Seconds each counter's source was available, per host, over [from, to) (from raw samples; health_hourly does not hold it). */

@@ -12,6 +12,7 @@ import { importKnownIssues } from '../catalog/known-issues';
 import { saveCatalogFeeds } from '../catalog/store';
 import type { Db } from '../db/index';
 import { auditLog, healthHourly, hosts, knownIssues, patchBlocks, reliabilityHistory, reliabilityScores, rolloutHosts, rollouts } from '../db/schema/index';
+import { rebuildDailyRollup } from '../health/rollup';
 import { decisionsFor } from './decision-service';
 import { refreshScores, STALE_MS } from './score-service';
 
@@ -134,6 +135,7 @@ describe('known issues, scores and decisions', () => {
       }),
     ).flat();
     await db.insert(healthHourly).values(rows);
+    await rebuildDailyRollup(db);
     await db.transaction((tx) => refreshScores(tx, ['USN-7545-1'], new Date(T0 + 24 * HOUR)));
     const after = await r650();
     // 2 crashes an hour against none: the class's rate is many times its own baseline.

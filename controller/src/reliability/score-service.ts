@@ -85,26 +85,53 @@ async function incidentHosts(tx: Db | Tx, patchIds: readonly string[]): Promise<
   return out;
 }
 
-/** Health events after install against the same hosts' 14 days before (hourly roll-ups), per (patch, host). */
-async function healthEvidence(tx: Db | Tx, patchIds: readonly string[]): Promise<Map<string, RateEvidence>> {
-  const rows = resultRows<{ patch_id: string; host_id: string; after_events: number; after_sec: number; before_events: number; before_sec: number }>(
+/**
+ * Health events after install against the same hosts' 14 days before, per (patch, host): hours starting at or
+ * after the install (up to 14 days) against whole hours before it (back to 14 days before). Whole UTC days
+ * inside a window come from health_daily and only the two partial days at each window's edges from
+ * health_hourly (about 75 rows a host, not 672): with I the install and D0 its UTC day, before = the hours of
+ * [I - 14 d, D0 - 13 d), the days [D0 - 13 d, D0) and the hours of D0 ending by I; after = the hours of D0 from
+ * I, the days [D0 + 1 d, D0 + 14 d) and the hours of [D0 + 14 d, I + 14 d).
+ */
+export async function healthEvidenceRows(tx: Db | Tx, patchIds: readonly string[]): Promise<{ patch_id: string; host_id: string; after_events: number; after_sec: number; before_events: number; before_sec: number }[]> {
+  return resultRows(
     await tx.execute(sql`with ph as (
-        select p.patch_id, rh.host_id, min(rh.installed_at) as installed_at
+        select p.patch_id, rh.host_id, min(rh.installed_at) as installed_at, date_trunc('day', min(rh.installed_at), 'UTC') as d0
         from rollout_hosts rh
         join rollouts r on r.id = rh.rollout_id
         cross join lateral ${rolloutPatchIds} as p(patch_id)
         where rh.installed_at is not null and p.patch_id in ${ids(patchIds)}
         group by p.patch_id, rh.host_id
+      ), parts as (
+        select ph.patch_id, ph.host_id,
+          coalesce(sum(hh.app_crashes + hh.kernel_crashes + hh.service_failures + hh.unexpected_shutdowns + hh.probe_failures) filter (where hh.hour >= ph.installed_at), 0)::bigint as after_events,
+          coalesce(sum(hh.covered_sec) filter (where hh.hour >= ph.installed_at), 0)::bigint as after_sec,
+          coalesce(sum(hh.app_crashes + hh.kernel_crashes + hh.service_failures + hh.unexpected_shutdowns + hh.probe_failures) filter (where hh.hour + interval '1 hour' <= ph.installed_at), 0)::bigint as before_events,
+          coalesce(sum(hh.covered_sec) filter (where hh.hour + interval '1 hour' <= ph.installed_at), 0)::bigint as before_sec
+        from ph join health_hourly hh on hh.host_id = ph.host_id
+          and ((hh.hour >= ph.installed_at - interval '14 days' and hh.hour < ph.d0 - interval '13 days')
+            or (hh.hour >= ph.d0 and hh.hour < ph.d0 + interval '1 day')
+            or (hh.hour >= ph.d0 + interval '14 days' and hh.hour < ph.installed_at + interval '14 days'))
+        group by ph.patch_id, ph.host_id
+        union all
+        select ph.patch_id, ph.host_id,
+          coalesce(sum(hd.app_crashes + hd.kernel_crashes + hd.service_failures + hd.unexpected_shutdowns + hd.probe_failures) filter (where hd.day > ph.d0), 0)::bigint,
+          coalesce(sum(hd.covered_sec) filter (where hd.day > ph.d0), 0)::bigint,
+          coalesce(sum(hd.app_crashes + hd.kernel_crashes + hd.service_failures + hd.unexpected_shutdowns + hd.probe_failures) filter (where hd.day < ph.d0), 0)::bigint,
+          coalesce(sum(hd.covered_sec) filter (where hd.day < ph.d0), 0)::bigint
+        from ph join health_daily hd on hd.host_id = ph.host_id
+          and ((hd.day >= ph.d0 - interval '13 days' and hd.day < ph.d0) or (hd.day >= ph.d0 + interval '1 day' and hd.day < ph.d0 + interval '14 days'))
+        group by ph.patch_id, ph.host_id
       )
-      select ph.patch_id, ph.host_id,
-        coalesce(sum(hh.app_crashes + hh.kernel_crashes + hh.service_failures + hh.unexpected_shutdowns + hh.probe_failures) filter (where hh.hour >= ph.installed_at), 0)::int as after_events,
-        coalesce(sum(hh.covered_sec) filter (where hh.hour >= ph.installed_at), 0)::bigint as after_sec,
-        coalesce(sum(hh.app_crashes + hh.kernel_crashes + hh.service_failures + hh.unexpected_shutdowns + hh.probe_failures) filter (where hh.hour + interval '1 hour' <= ph.installed_at), 0)::int as before_events,
-        coalesce(sum(hh.covered_sec) filter (where hh.hour + interval '1 hour' <= ph.installed_at), 0)::bigint as before_sec
-      from ph join health_hourly hh on hh.host_id = ph.host_id
-        and hh.hour >= ph.installed_at - interval '14 days' and hh.hour < ph.installed_at + interval '14 days'
-      group by ph.patch_id, ph.host_id`),
+      select patch_id, host_id, sum(after_events)::int as after_events, sum(after_sec)::bigint as after_sec,
+        sum(before_events)::int as before_events, sum(before_sec)::bigint as before_sec
+      from parts group by patch_id, host_id`),
   );
+}
+
+/** {@link healthEvidenceRows} keyed by patch and host. */
+async function healthEvidence(tx: Db | Tx, patchIds: readonly string[]): Promise<Map<string, RateEvidence>> {
+  const rows = await healthEvidenceRows(tx, patchIds);
   const out = new Map<string, RateEvidence>();
   for (const r of rows) {
     out.set(`${r.patch_id}\u0000${r.host_id}`, {

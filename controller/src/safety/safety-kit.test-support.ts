@@ -7,6 +7,7 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/index';
+import { rebuildDailyRollup } from '../health/rollup';
 import { healthHourly, healthSamples, hosts } from '../db/schema/index';
 import type { CohortEvidence, GateVerdict, SignalVerdict } from './gate-types';
 
@@ -80,6 +81,7 @@ export async function seedSamples(
   }
   const values = [...hourly.values()];
   for (let i = 0; i < values.length; i += 1000) await db.insert(healthHourly).values(values.slice(i, i + 1000));
+  await rebuildDailyRollup(db);
 }
 
 /**

@@ -69,6 +69,31 @@ export const healthHourly = pgTable(
   (t) => [primaryKey({ columns: [t.hostId, t.hour] }), index('health_hourly_hour_idx').on(t.hour), index('health_hourly_host_hour_cover_idx').on(t.hostId, t.hour)],
 );
 
+/**
+ * Daily roll-up per host and UTC day (health/rollup.ts): the sums of that
+ * day's health_hourly rows, recomputed from them whenever one of its hours
+ * is. Readers that sum many days per host (the reliability score's 14 days
+ * before and after an install) read whole days here and only the partial
+ * days at a window's edges from health_hourly: about 75 rows a host instead
+ * of 672.
+ */
+export const healthDaily = pgTable(
+  'health_daily',
+  {
+    hostId: text('host_id').notNull().references(() => hosts.id, { onDelete: 'cascade' }),
+    day: timestamp('day', { withTimezone: true, mode: 'date' }).notNull(),
+    samples: integer('samples').notNull(),
+    coveredSec: integer('covered_sec').notNull(),
+    appCrashes: integer('app_crashes').notNull().default(0),
+    kernelCrashes: integer('kernel_crashes').notNull().default(0),
+    serviceFailures: integer('service_failures').notNull().default(0),
+    unexpectedShutdowns: integer('unexpected_shutdowns').notNull().default(0),
+    probeFailures: integer('probe_failures').notNull().default(0),
+    probeRuns: integer('probe_runs').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.day] }), index('health_daily_day_idx').on(t.day)],
+);
+
 /** What a probe checks. http: url, expectStatus, maxLatencyMs, bodyMatch (regex); tcp: host, port; command: argv, expectExit. */
 export interface ProbeSpec {
   url?: string;

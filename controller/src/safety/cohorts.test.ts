@@ -6,7 +6,7 @@ import { hosts } from '../db/schema/index';
 import { hostClassOf } from '../rollout/assign-rings';
 import { assignableHost } from '../rollout/ring-store';
 import { resultRows } from '../catalog/rows/sync-rows';
-import { cohortPatchIds, measureCohorts } from './cohorts';
+import { cohortPatchIds, cohortQuery, measureCohorts } from './cohorts';
 import { hostClassSql } from './host-class';
 import { seedSamples, setRole } from './safety-kit.test-support';
 
@@ -86,6 +86,34 @@ describe('measureCohorts', () => {
     // Patched since W - 1 min: 6 samples each of w1 and w2.
     expect(web?.evidence.counts['app-crash']).toMatchObject({ patchedEvents: 6, patchedHostHours: (2 * 60) / 3600 });
     expect(web?.firstInstallWall).toBe(W - MIN);
+  });
+
+  it('sums whole days from the daily roll-up exactly as every hour from the hourly one, over windows of days crossing midnights', async () => {
+    const id = await patchedAtHalfPast();
+    // Four days of hourly samples around the install (rolled up but for the last hours), counters varying by host and hour.
+    const DAY = 24 * HOUR;
+    await seedSamples(
+      kit.db,
+      ['w1', 'w2', 'w3', 'w4', 'd1'],
+      T0 - DAY - 7 * HOUR,
+      T0 + 3 * DAY + 5 * HOUR,
+      HOUR,
+      (h, t) => ({ appCrashes: (t / HOUR + h.charCodeAt(1)) % 5 === 0 ? 1 : 0, serviceFailures: (t / HOUR) % 7 === 0 ? 2 : 0, probeRuns: 1, probeFailures: h === 'w1' && t > T0 ? 1 : 0 }),
+      { hourlyBefore: T0 + 3 * DAY + 2 * HOUR },
+    );
+    const now = T0 + 3 * DAY + 4 * HOUR + 20 * MIN;
+    const clock = { now, realNow: now, speed: 1 };
+    const run = (daily: boolean, beforeOnly?: string[]) =>
+      kit.db.transaction(async (tx) => resultRows<Record<string, unknown>>(await tx.execute(cohortQuery(id, clock, 300, beforeOnly, { daily }))));
+    for (const beforeOnly of [undefined, [WEB, DB]]) {
+      const withDays = await run(true, beforeOnly);
+      const hourly = await run(false, beforeOnly);
+      expect(withDays).toEqual(hourly);
+      // Not vacuous: the windows hold days of exposure and events.
+      const web = withDays.find((r) => r['cls'] === WEB && r['side'] === (beforeOnly ? 'b' : 'c'));
+      expect(Number(web?.['app-crash:s'])).toBeGreaterThan(2 * DAY / 1000);
+      expect(Number(web?.['app-crash:e'])).toBeGreaterThan(0);
+    }
   });
 
   it('keys package-only rollouts by pkg:NAME=VERSION', () => {

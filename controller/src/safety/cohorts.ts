@@ -14,11 +14,15 @@
  * an install time is moved to the wall clock with the rollout clock's speed
  * (wall = realNow - (now - installedAt) / speed: the identity in production).
  *
- * Precision and bounded work: whole hours come from health_hourly, the
+ * Precision and bounded work: whole UTC days come from health_daily, the
+ * whole hours of the partial days at a window's ends from health_hourly, the
  * partial hour at a window's start and the recent hours (the last whole hour
  * may not be rolled up yet: ROLLUP_LAG_MS) from raw health_samples, each
  * through the (host_id, period_start) index over at most about two hours per
- * host. A class with more than `maxHostsPerSide` hosts on one side is
+ * host. So a window costs at most about 48 hourly rows and a row a day, not
+ * a row an hour (a control's window is as long as the class's first install
+ * is old, which made every planner round of a three-week rollout slower
+ * than the last). A class with more than `maxHostsPerSide` hosts on one side is
  * measured on a deterministic hash sample of that side (the test compares
  * rates; beyond a few thousand hosts more exposure adds no power). Raw
  * samples count a signal's exposure only where its counter is not null
@@ -111,14 +115,17 @@ function exposureOf(row: Record<string, unknown> | undefined): number {
  * over [first install of the class, now), 'b' the patched hosts over the
  * same length of time before their install: for classes with no unpatched
  * host, or for the classes in `beforeOnly` (then only 'b' is measured).
- * Each window is summed inside LATERAL subqueries (an index-only range scan
- * per window and source on the covering indexes of migration 0010), so the
+ * Each window is summed inside LATERAL subqueries (index range scans per
+ * window and source: health_hourly and health_samples on the covering
+ * indexes of migration 0010, health_daily on its key; `opts.daily: false`
+ * sums every hour from health_hourly instead, for the equivalence test), so the
  * statement returns one row per class and side. The host classes are
  * computed once (hca), for the cohorts and for the install and boot
  * outcomes of the classes (columns own_* and hist_*, see outcomeCounts;
  * left out when `beforeOnly` is given: the first pass has them).
  */
-export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, beforeOnly?: readonly string[]): SQL {
+export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, beforeOnly?: readonly string[], opts: { daily?: boolean } = {}): SQL {
+  const daily = opts.daily ?? true;
   const real = new Date(clock.realNow).toISOString();
   const now = new Date(clock.now).toISOString();
   const boundary = new Date(Math.floor((clock.realNow - ROLLUP_LAG_MS) / HOUR_MS) * HOUR_MS).toISOString();
@@ -128,7 +135,7 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
   const raw = COUNT_SIGNALS.map((s) => `${ev('x', COLUMN[s])}, sum(case when x.${COLUMN[s]} is not null then extract(epoch from x.period_end - x.period_start) end)::float8 as s_${COLUMN[s]}`).join(', ');
   const total = COUNT_SIGNALS.map((s) => {
     const c = COLUMN[s];
-    return `sum(coalesce(a.e_${c}, 0) + coalesce(b.e_${c}, 0) + coalesce(t.e_${c}, 0)) as "${s}:e", sum(coalesce(a.s_${c}, 0) + coalesce(b.s_${c}, 0) + coalesce(t.s_${c}, 0)) as "${s}:s"`;
+    return `sum(coalesce(a.e_${c}, 0) + coalesce(d.e_${c}, 0) + coalesce(a2.e_${c}, 0) + coalesce(b.e_${c}, 0) + coalesce(t.e_${c}, 0)) as "${s}:e", sum(coalesce(a.s_${c}, 0) + coalesce(d.s_${c}, 0) + coalesce(a2.s_${c}, 0) + coalesce(b.s_${c}, 0) + coalesce(t.s_${c}, 0)) as "${s}:s"`;
   }).join(', ');
   const before = beforeOnly ? sql`p_s.cls in (select jsonb_array_elements_text(${JSON.stringify(beforeOnly)}::jsonb))` : sql`not exists (select 1 from c_all where c_all.cls = p_s.cls)`;
   const measured = beforeOnly ? sql`false` : sql`true`;
@@ -170,16 +177,27 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
         union all
         select host_id, cls, 'b', since - (${real}::timestamptz - since), since from p_s where ${before}
       ),
-      wb as (
+      wh as (
         select w.*,
           date_trunc('hour', f) + case when f = date_trunc('hour', f) then interval '0 hours' else interval '1 hour' end as h0,
           least(date_trunc('hour', t), ${boundary}::timestamptz) as h1
         from w where t > f
       ),
+      wd as (
+        select wh.*,
+          case when ${daily ? sql`h0 >= h1` : sql`true`} then greatest(h0, h1)
+            else least(h1, date_trunc('day', h0, 'UTC') + case when h0 = date_trunc('day', h0, 'UTC') then interval '0 days' else interval '1 day' end) end as da
+        from wh
+      ),
+      wb as (
+        select wd.*, greatest(da, date_trunc('day', h1, 'UTC')) as db from wd
+      ),
       sums as (
         select wb.cls as s_cls, wb.side as s_side, ${sql.raw(total)}
         from wb
-        cross join lateral (select ${sql.raw(hourly)} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.h1) a
+        cross join lateral (select ${sql.raw(hourly)} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.da) a
+        cross join lateral (select ${sql.raw(hourly)} from health_daily hh where hh.host_id = wb.host_id and hh.day >= wb.da and hh.day < wb.db) d
+        cross join lateral (select ${sql.raw(hourly)} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.db and hh.hour < wb.h1) a2
         cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= wb.f and x.period_start < least(wb.h0, wb.t)) b
         cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= greatest(wb.h0, wb.h1) and x.period_start < wb.t) t
         group by wb.cls, wb.side

@@ -13,6 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import type { Db } from '@patchfleet/controller/src/db/index';
+import { rebuildDailyRollup } from '@patchfleet/controller/src/health/rollup';
 import { measureCohorts } from '@patchfleet/controller/src/safety/cohorts';
 import { evaluateCohort } from '@patchfleet/controller/src/safety/stats/evaluate';
 
@@ -51,6 +52,7 @@ export async function benchCohorts(opts: { db: Db; log: (line: string) => void; 
     select 'cb_' || i, ${iso(firstHour)}::timestamptz + h * interval '1 hour', 12, 3600,
       (hashtext(i::text || '/' || h) & 255 = 0)::int, 0, (hashtext(h::text || '/' || i) & 511 = 0)::int, 0, 0, 12, array['b']
     from generate_series(1, ${n}) i, generate_series(0, 71) h`);
+  await rebuildDailyRollup(db);
   log('cohorts: seeding raw 5-minute samples for the last 3 hours and the install hours');
   const rawHours = [now - 2 * HOUR, now - HOUR, now, now - 48 * HOUR - HOUR, now - 24 * HOUR - HOUR, now - 6 * HOUR - HOUR].map((t) => Math.floor(t / HOUR) * HOUR);
   for (const start of rawHours) {

@@ -16,6 +16,7 @@ import { registerIncidents } from './cli/incidents';
 import { registerRollout } from './cli/rollout';
 import { registerApiToken, registerHostRevoke } from './cli/api-token';
 import { registerServe } from './cli/serve';
+import { registerSimulate } from './cli/simulate';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
 const program = new Command('patchfleet')
@@ -46,5 +47,6 @@ registerPatches(program);
 registerMitigations(program);
 registerProbes(program);
 registerHealth(program);
+registerSimulate(program);
 
 await program.parseAsync(process.argv);

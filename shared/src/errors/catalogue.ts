@@ -179,6 +179,8 @@ export const Errors = defineErrors({
   SIMULATION_DISABLED: { code: 'PF_ERR_SIMULATION_DISABLED', status: 409, retryable: false, message: 'this controller is not in simulation mode' },
   /** A stepped virtual clock could not settle: work kept scheduling more work at one virtual instant, or one advance fired more timers than its bound. The message names what looped. */
   SIMULATION_UNSETTLED: { code: 'PF_ERR_SIMULATION_UNSETTLED', status: 500, retryable: false, message: 'simulated clock did not settle' },
+  /** `patchfleet simulate` found no fleet simulator: it ships with the source tree (test/sim), not with a controller installed without it. */
+  SIMULATOR_UNAVAILABLE: { code: 'PF_ERR_SIMULATOR_UNAVAILABLE', status: 501, retryable: false, message: 'the fleet simulator is not installed here' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
 });

@@ -81,12 +81,14 @@ export function controllerEnv(cpuProfDir?: string): NodeJS.ProcessEnv {
   };
 }
 
-export async function startSimController(opts: { dataDir: string; databaseUrl: string | undefined; startMs: number; tickSec: number; cpuProfDir?: string | undefined }): Promise<SimController> {
+/** Forks the controller on 127.0.0.1, on `port` when given (a later `--port` overrides the free port the fork helper asks for). */
+export async function startSimController(opts: { dataDir: string; databaseUrl: string | undefined; startMs: number; tickSec: number; cpuProfDir?: string | undefined; port?: number | undefined }): Promise<SimController> {
   const fork = await forkControllerProcess({
     dataDir: opts.dataDir,
     databaseUrl: opts.databaseUrl,
     simulation: { start: new Date(opts.startMs).toISOString(), tickSec: opts.tickSec },
     env: controllerEnv(opts.cpuProfDir),
+    ...(opts.port === undefined ? {} : { extraArgs: ['--port', String(opts.port)] }),
   });
   const boot = JSON.parse(readFileSync(join(opts.dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
   return { fork, boot, admin: new PinnedClient(boot.url, boot.caFingerprint, boot.adminToken, 8), dataDir: opts.dataDir };

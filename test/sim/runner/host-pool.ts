@@ -41,6 +41,8 @@ class Worker {
       if (m.type !== w.type) return w.reject(new Error(`host worker ${index}: answered ${m.type}, expected ${w.type}`));
       w.resolve(m);
     });
+    // A worker gone without a word (a Ctrl-C reaches the whole process group): a send on its closed channel is a failure, not a crash.
+    this.child.on('error', (err) => this.fail(new Error(`host worker ${index}: ${err.message}`)));
     this.child.on('exit', (code, signal) => {
       if (this.waiting || code !== 0) this.fail(new Error(`host worker ${index} (pid ${this.child.pid}) exited (${code ?? signal})`));
     });
@@ -57,6 +59,7 @@ class Worker {
 
   request<T extends Reply['type']>(msg: ToWorker, reply: T): Promise<Extract<Reply, { type: T }>> {
     if (this.failure) return Promise.reject(this.failure);
+    if (!this.child.connected) return Promise.reject(new Error(`host worker (pid ${this.child.pid}) is gone`));
     if (this.waiting) return Promise.reject(new Error(`host worker busy with ${this.waiting.type}`));
     return new Promise((resolve, reject) => {
       this.waiting = { type: reply, resolve: resolve as (m: Reply) => void, reject };

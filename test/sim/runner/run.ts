@@ -42,11 +42,13 @@
  * hosts within one boundary varies from run to run; nothing it decides reads
  * that order.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
+import type { CatalogFeedsInput } from '@patchfleet/controller/src/catalog/build';
+import { uploadFiles, type UploadFile } from '@patchfleet/controller/src/client/upload';
 import { prepareDatabase, type BenchDatabase } from '../../bench/fanout/database';
 import { seedPgliteDataDir } from '../../support/db';
 import { checkCatalogSetup } from '../catalog-check';
@@ -88,6 +90,46 @@ export interface RunOptions {
   cpuProfDir?: string | undefined;
   /** Stops the run at the next step (everything started is still stopped and removed). */
   signal?: AbortSignal | undefined;
+  /** The controller's data directory (made if missing; must be empty) instead of a temporary one; kept after the run. */
+  dataDir?: string | undefined;
+  /** Port the controller listens on (127.0.0.1); default: a free one. */
+  port?: number | undefined;
+  /**
+   * Advisory data imported into the controller before the hosts enroll (the
+   * files through the import route, as `catalog import --server` sends them);
+   * scenario patch ids found in `feeds` are used as they are (catalog-setup.ts).
+   */
+  bundled?: BundledCatalog | undefined;
+  /** Called as the run goes (see RunHooks); a hook that throws fails the run. */
+  hooks?: RunHooks | undefined;
+}
+
+/** Advisory feeds a run imports before its hosts enroll: the parsed feeds (for the plan) and the files they came from. */
+export interface BundledCatalog {
+  feeds: CatalogFeedsInput;
+  files: UploadFile[];
+}
+
+/** Where a run stands after a step, for a hook. */
+export interface StepInfo {
+  /** Hours since the start: 0 after the first inventories and the releases of hour 0, then one per step. */
+  hour: number;
+  /** The run's last hour. */
+  hours: number;
+  controller: SimController;
+  /** Hosts online in the simulator at this boundary. */
+  online: number;
+  /** Totals of the hosts' activity so far. */
+  totals: Readonly<StepCounts>;
+  /** Rollouts ordered so far. */
+  rolloutIds: readonly string[];
+}
+
+export interface RunHooks {
+  /** Once the controller listens (and holds the bundled data), before the hosts enroll. */
+  onController?(c: SimController): Promise<void>;
+  /** After every step (its advance, samples, releases and commands), before the clock moves again; the run waits for it. */
+  afterStep?(step: StepInfo): Promise<void>;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = { workers: 2, start: DEFAULT_START, tickSec: 3600, concurrency: 64, waitMs: 120_000 };
@@ -108,6 +150,8 @@ export interface RunResult {
 
 interface Resources {
   dataDir?: string;
+  /** The caller's directory: left in place. */
+  keepDataDir?: boolean;
   database?: BenchDatabase;
   controller?: SimController;
   pool?: HostPool;
@@ -135,7 +179,7 @@ async function cleanup(r: Resources, say: RunLog): Promise<void> {
       say(`could not drop the run's database: ${(err as Error).message}`);
     }
   }
-  if (r.dataDir) rmSync(r.dataDir, { recursive: true, force: true });
+  if (r.dataDir && !r.keepDataDir) rmSync(r.dataDir, { recursive: true, force: true });
 }
 
 /**
@@ -164,32 +208,49 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
   const wall = () => (performance.now() - wallStart) / 1000;
   const truth = groundTruth(scenario);
   const model = createFleetModel(scenario);
-  const setup = planCatalog(scenario, { start: opts.start });
-  await checkCatalogSetup(setup);
+  const setup = planCatalog(scenario, { start: opts.start, bundled: opts.bundled?.feeds });
+  await checkCatalogSetup(setup, opts.bundled?.feeds);
   const hours = Math.ceil(scenario.days * 24 - 1e-9);
   const r: Resources = {};
   try {
-    r.dataDir = mkdtempSync(join(tmpdir(), 'pf-bench-rollout-'));
+    if (opts.dataDir === undefined) r.dataDir = mkdtempSync(join(tmpdir(), 'pf-bench-rollout-'));
+    else {
+      mkdirSync(opts.dataDir, { recursive: true });
+      if (readdirSync(opts.dataDir).length > 0) throw new Error(`the run's data directory ${opts.dataDir} is not empty`);
+      r.dataDir = opts.dataDir;
+      r.keepDataDir = true;
+    }
     r.database = await prepareDatabase(opts.databaseUrl);
     if (r.database.kind === 'postgres' && process.env.PF_SIM_PG_LOG_MS) await logSlowStatements(opts.databaseUrl!, r.database.url!, Number(process.env.PF_SIM_PG_LOG_MS));
     // PGlite: a migrated copy of the tests' template instead of initdb and every migration (seconds).
     if (r.database.kind === 'pglite') await seedPgliteDataDir(r.dataDir);
     say(`scenario ${scenario.name}: ${scenario.fleet.hosts} hosts in ${scenario.fleet.classes.length} classes, ${scenario.patches.length} patches, ${scenario.days} days; controller on ${r.database.kind}`);
-    const c = await startSimController({ dataDir: r.dataDir, databaseUrl: r.database.url, startMs: opts.start, tickSec: opts.tickSec, cpuProfDir: opts.cpuProfDir });
+    const c = await startSimController({ dataDir: r.dataDir, databaseUrl: r.database.url, startMs: opts.start, tickSec: opts.tickSec, cpuProfDir: opts.cpuProfDir, port: opts.port });
     r.controller = c;
     say(`controller listening (${wall().toFixed(1)} s)`);
     const fork = c.fork;
+    // A controller that goes away (a Ctrl-C reaches the whole process group) fails the step at once, not after its timeout.
+    const exited = new Promise<never>((_, reject) => fork.child.once('exit', (code, signal) => reject(new Error(`the controller exited (${code ?? signal}) during the run`))));
+    exited.catch(() => undefined);
     let controllerWallMs = 0;
     const step = async (msg: { type: 'sim.advance'; to: number } | { type: 'sim.settle' }) => {
-      const answer = await fork.step(msg, opts.waitMs * 5);
+      const answer = await Promise.race([fork.step(msg, opts.waitMs * 5), exited]);
       controllerWallMs += answer.wallMs;
       return answer;
     };
+    if (opts.bundled) {
+      const t0 = performance.now();
+      await uploadFiles({ server: c.boot.url, token: c.boot.adminToken, caFingerprint: c.boot.caFingerprint }, '/api/v1/catalog/imports', opts.bundled.files);
+      await step({ type: 'sim.settle' });
+      say(`imported the bundled advisory data (${opts.bundled.files.length} files, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    await opts.hooks?.onController?.(c);
 
     await setHealthInterval(c, SAMPLE_INTERVAL_SEC);
     if (opts.policy) await applyPolicy(c, opts.policy);
     say(`enrolling ${model.hosts.length} hosts`);
     const identities = await enrollHosts(c, setup, scenario.seed, model.hosts, opts.concurrency, (n) => say(`  enrolled ${n}/${model.hosts.length}`));
+    if (opts.signal?.aborted) throw new Error('stopped before the hosts connected');
     const wssUrl = `${c.boot.url.replace(/^https:/, 'wss:')}${AGENT_WS_PATH}`;
     r.pool = await startHostPool(
       opts.workers,
@@ -248,6 +309,10 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
     let online = (await pool.boundary(0, null)).online;
     await release(0);
     await exchange(0);
+    const afterStep = async (hour: number) => {
+      if (opts.hooks?.afterStep) await opts.hooks.afterStep({ hour, hours, controller: c, online, totals, rolloutIds });
+    };
+    await afterStep(0);
     let nextReport = 24;
     for (let t = STEP_HOURS; t <= hours; t += STEP_HOURS) {
       if (opts.signal?.aborted) throw new Error(`stopped at hour ${t - STEP_HOURS} of ${hours}`);
@@ -269,6 +334,7 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
         }
         say(`day ${(t / 24).toFixed(0).padStart(2)}: ${online} hosts online, ${last.commandsSent} commands sent, ${totals.installs} installs (${totals.installFailures} failed), ${totals.reboots} reboots (${totals.bootFailures} not back), ${totals.rollbacks} rollbacks, ${blocks} blocks; ${wall().toFixed(1)} s (advance ${phase.advance.toFixed(1)}, boundary ${phase.boundary.toFixed(1)}, release ${phase.release.toFixed(1)}, exchange ${phase.exchange.toFixed(1)}; ${last.timersFired} controller timers)`);
       }
+      await afterStep(t);
     }
 
     const decisions = await readDecisions(c, rolloutIds);

@@ -6,6 +6,11 @@
  * (test/fixtures/advisories) through the running controller's API, so a
  * newcomer sees assessments without stopping anything; PATCHFLEET_NO_SAMPLE_CATALOG=1
  * or --no-sample-catalog skips that. Ctrl-C stops both.
+ *
+ * `pnpm start --demo [--demo-hour-ms N] [--demo-days N] [--demo-hosts N]`
+ * does none of that: it runs the living demo (test/sim/demo.ts: simulated
+ * hosts and a controller of its own on a virtual clock, in .patchfleet/demo
+ * on port 8444) and exits with its exit code.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +25,22 @@ const port = process.env.PATCHFLEET_PORT ?? '8443';
 const tsx = ['--import', 'tsx'];
 const controllerCli = join(root, 'controller/src/cli.ts');
 const agentCli = join(root, 'agent/src/cli.ts');
+
+/**
+ * Runs the demo driver and never returns: this process exits with the
+ * demo's code. Ctrl-C reaches the demo too (same process group), which stops
+ * its hosts and controller itself; a SIGTERM sent to this process is passed on.
+ */
+function runDemo(): Promise<never> {
+  const demo = spawn(process.execPath, [...tsx, join(root, 'test/sim/demo.ts'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => demo.kill('SIGTERM'));
+  return new Promise(() => {
+    demo.once('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
+  });
+}
+
+if (process.argv.includes('--demo')) await runDemo();
 
 function say(line: string): void {
   process.stderr.write(`[start] ${line}\n`);

@@ -85,6 +85,9 @@ async function incidentHosts(tx: Db | Tx, patchIds: readonly string[]): Promise<
   return out;
 }
 
+/** The events a health roll-up row counts against a patch (table alias `t`). */
+const EVENTS = (t: string) => sql.raw(`${t}.app_crashes + ${t}.kernel_crashes + ${t}.service_failures + ${t}.unexpected_shutdowns + ${t}.probe_failures`);
+
 /**
  * Health events after install against the same hosts' 14 days before, per (patch, host): hours starting at or
  * after the install (up to 14 days) against whole hours before it (back to 14 days before). Whole UTC days
@@ -102,38 +105,33 @@ export async function healthEvidenceRows(tx: Db | Tx, patchIds: readonly string[
         cross join lateral ${rolloutPatchIds} as p(patch_id)
         where rh.installed_at is not null and p.patch_id in ${ids(patchIds)}
         group by p.patch_id, rh.host_id
-      ), parts as (
-        select ph.patch_id, ph.host_id,
-          coalesce(sum(hh.app_crashes + hh.kernel_crashes + hh.service_failures + hh.unexpected_shutdowns + hh.probe_failures) filter (where hh.hour >= ph.installed_at), 0)::bigint as after_events,
-          coalesce(sum(hh.covered_sec) filter (where hh.hour >= ph.installed_at), 0)::bigint as after_sec,
-          coalesce(sum(hh.app_crashes + hh.kernel_crashes + hh.service_failures + hh.unexpected_shutdowns + hh.probe_failures) filter (where hh.hour + interval '1 hour' <= ph.installed_at), 0)::bigint as before_events,
-          coalesce(sum(hh.covered_sec) filter (where hh.hour + interval '1 hour' <= ph.installed_at), 0)::bigint as before_sec
-        from ph join health_hourly hh on hh.host_id = ph.host_id
-          and ((hh.hour >= ph.installed_at - interval '14 days' and hh.hour < ph.d0 - interval '13 days')
-            or (hh.hour >= ph.d0 and hh.hour < ph.d0 + interval '1 day')
-            or (hh.hour >= ph.d0 + interval '14 days' and hh.hour < ph.installed_at + interval '14 days'))
-        group by ph.patch_id, ph.host_id
-        union all
-        select ph.patch_id, ph.host_id,
-          coalesce(sum(hd.app_crashes + hd.kernel_crashes + hd.service_failures + hd.unexpected_shutdowns + hd.probe_failures) filter (where hd.day > ph.d0), 0)::bigint,
-          coalesce(sum(hd.covered_sec) filter (where hd.day > ph.d0), 0)::bigint,
-          coalesce(sum(hd.app_crashes + hd.kernel_crashes + hd.service_failures + hd.unexpected_shutdowns + hd.probe_failures) filter (where hd.day < ph.d0), 0)::bigint,
-          coalesce(sum(hd.covered_sec) filter (where hd.day < ph.d0), 0)::bigint
-        from ph join health_daily hd on hd.host_id = ph.host_id
-          and ((hd.day >= ph.d0 - interval '13 days' and hd.day < ph.d0) or (hd.day >= ph.d0 + interval '1 day' and hd.day < ph.d0 + interval '14 days'))
-        group by ph.patch_id, ph.host_id
       )
-      select patch_id, host_id, sum(after_events)::int as after_events, sum(after_sec)::bigint as after_sec,
-        sum(before_events)::int as before_events, sum(before_sec)::bigint as before_sec
-      from parts group by patch_id, host_id`),
+      select ph.patch_id, ph.host_id,
+        (coalesce(d.after_events, 0) + coalesce(e.after_events, 0) + coalesce(ta.events, 0))::int as after_events,
+        (coalesce(d.after_sec, 0) + coalesce(e.after_sec, 0) + coalesce(ta.sec, 0))::bigint as after_sec,
+        (coalesce(d.before_events, 0) + coalesce(e.before_events, 0) + coalesce(hb.events, 0))::int as before_events,
+        (coalesce(d.before_sec, 0) + coalesce(e.before_sec, 0) + coalesce(hb.sec, 0))::bigint as before_sec
+      from ph
+      -- Each part is one index range scan (an OR of ranges would scan every row of the table).
+      cross join lateral (select sum(${EVENTS('hh')}) as events, sum(hh.covered_sec) as sec from health_hourly hh
+        where hh.host_id = ph.host_id and hh.hour >= ph.installed_at - interval '14 days' and hh.hour < ph.d0 - interval '13 days') hb
+      cross join lateral (select sum(${EVENTS('hh')}) filter (where hh.hour >= ph.installed_at) as after_events, sum(hh.covered_sec) filter (where hh.hour >= ph.installed_at) as after_sec,
+          sum(${EVENTS('hh')}) filter (where hh.hour + interval '1 hour' <= ph.installed_at) as before_events, sum(hh.covered_sec) filter (where hh.hour + interval '1 hour' <= ph.installed_at) as before_sec
+        from health_hourly hh where hh.host_id = ph.host_id and hh.hour >= ph.d0 and hh.hour < ph.d0 + interval '1 day') e
+      cross join lateral (select sum(${EVENTS('hh')}) as events, sum(hh.covered_sec) as sec from health_hourly hh
+        where hh.host_id = ph.host_id and hh.hour >= ph.d0 + interval '14 days' and hh.hour < ph.installed_at + interval '14 days') ta
+      cross join lateral (select sum(${EVENTS('hd')}) filter (where hd.day > ph.d0) as after_events, sum(hd.covered_sec) filter (where hd.day > ph.d0) as after_sec,
+          sum(${EVENTS('hd')}) filter (where hd.day < ph.d0) as before_events, sum(hd.covered_sec) filter (where hd.day < ph.d0) as before_sec
+        from health_daily hd where hd.host_id = ph.host_id and hd.day >= ph.d0 - interval '13 days' and hd.day < ph.d0 + interval '14 days' and hd.day <> ph.d0) d`),
   );
 }
 
-/** {@link healthEvidenceRows} keyed by patch and host. */
+/** {@link healthEvidenceRows} keyed by patch and host; a host with no health data in either window has no entry. */
 async function healthEvidence(tx: Db | Tx, patchIds: readonly string[]): Promise<Map<string, RateEvidence>> {
   const rows = await healthEvidenceRows(tx, patchIds);
   const out = new Map<string, RateEvidence>();
   for (const r of rows) {
+    if (Number(r.after_sec) + Number(r.before_sec) + Number(r.after_events) + Number(r.before_events) === 0) continue;
     out.set(`${r.patch_id}\u0000${r.host_id}`, {
       patchedEvents: Number(r.after_events),
       patchedHostHours: Number(r.after_sec) / 3600,

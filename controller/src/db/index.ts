@@ -18,6 +18,7 @@ import { PfError, Errors } from '@patchfleet/shared/errors';
 import * as schema from './schema/index';
 import { localBus, postgresBus, type Bus } from '../bus/bus';
 import { acquireDataDirLock } from './data-dir-lock';
+import { timePgliteStatements } from './pglite-stats';
 
 export type Schema = typeof schema;
 /** The one database type the rest of the controller sees, whichever driver is behind it. */
@@ -94,7 +95,10 @@ export async function wrapPglite(client: PGlite, location: string, runMigrations
   // As on PostgreSQL (openDatabase): the same session settings on both engines.
   await client.exec('set jit = off');
   if (runMigrations) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, kind: 'pglite', location, bus: localBus(), close: () => client.close() };
+  // Diagnostics (pglite-stats.ts): statement times written when the database closes.
+  const statsFile = process.env.PATCHFLEET_PGLITE_STATS;
+  const writeStats = statsFile ? timePgliteStatements(client, statsFile) : undefined;
+  return { db, kind: 'pglite', location, bus: localBus(), close: () => client.close().finally(() => writeStats?.()) };
 }
 
 /** One round trip to the database; throws (mapped to 503 by the API) when it cannot answer. */

@@ -69,7 +69,7 @@ describe('pnpm start --demo', () => {
       expect(out).toMatch(/rollout ordered at day 0 \+00h .*: demo: KB5072033 \(ro_[0-9a-f]+\)/);
       expect(out).toMatch(/rollout demo: KB5072033 \(ro_[0-9a-f]+\): \w+; Test \w+, First \w+/);
       // A gate tripped (a block with its statistics) or a rollout halted, with its reason.
-      expect(out).toMatch(/GATE TRIPPED at day \d .*: KB5072033 blocked for .*HP EliteBook.*: .*application crashes|ROLLOUT HALTED: demo: \S+ \(ro_[0-9a-f]+\): ring \w+/);
+      expect(out).toMatch(/GATE TRIPPED at day \d .*: KB5072033 blocked for .*HP EliteBook.*\n\[demo\] {3}why: .*application crashes|ROLLOUT HALTED: demo: \S+ \(ro_[0-9a-f]+\): ring \w+/);
       // And a rollback counted from the rollouts' host states.
       expect(out).toMatch(/rollbacks: [1-9]\d* hosts? rolled back \(demo: KB5072033 [1-9]/);
 

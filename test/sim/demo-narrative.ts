@@ -81,16 +81,19 @@ export function missingByPriority(missing: readonly MissingPatch[]): string {
   }).join(', ');
 }
 
-/** Host counts worth a look in a ring or rollout, in a fixed order; pending and skipped are left out unless nothing else is there. */
-const SHOWN_STATES = ['installing', 'succeeded', 'failed', 'blocked', 'rolling-back', 'rolled-back', 'rollback-failed'];
+/** Rollout host states in the order a host goes through them. */
+const SHOWN_STATES = ['pending', 'installing', 'succeeded', 'failed', 'skipped', 'blocked', 'rolling-back', 'rolled-back', 'rollback-failed'];
 
+/** The non-zero host counts of a ring, known states first. */
 function counts(hosts: Record<string, number>): string {
-  const shown = SHOWN_STATES.filter((s) => (hosts[s] ?? 0) > 0).map((s) => `${hosts[s]} ${s}`);
-  if (shown.length === 0 && (hosts.pending ?? 0) > 0) shown.push(`${hosts.pending} pending`);
-  return shown.join(', ');
+  const order = [...SHOWN_STATES, ...Object.keys(hosts).filter((k) => !SHOWN_STATES.includes(k)).sort()];
+  return order
+    .filter((s) => (hosts[s] ?? 0) > 0)
+    .map((s) => `${hosts[s]} ${s}`)
+    .join(', ');
 }
 
-/** `KB5072033 (ro_1): active; Test passed, First soaking [3 succeeded], Fast waiting, Broad waiting`. */
+/** `demo: KB5072033 (ro_1): active; Test passed, First soaking [1 succeeded, 1 rolled-back], Fast waiting [9 pending, 3 blocked]`. */
 export function rolloutLine(r: RolloutView): string {
   const rings = r.rings.map((g) => {
     const c = counts(g.hosts);
@@ -124,7 +127,8 @@ export function newEvents(s: DemoSnapshot, told: Told): string[] {
   for (const b of [...s.blocks].sort((a, b2) => a.createdAt.localeCompare(b2.createdAt))) {
     if (told.blocks.has(b.id)) continue;
     told.blocks.add(b.id);
-    lines.push(`GATE TRIPPED at ${when(Date.parse(b.createdAt), s.start)}: ${b.patchId} blocked for ${b.scope} (${b.id}): ${b.reason}`);
+    lines.push(`GATE TRIPPED at ${when(Date.parse(b.createdAt), s.start)}: ${b.patchId} blocked for ${b.scope} (${b.id})`);
+    lines.push(`  why: ${b.reason}`);
   }
   for (const r of s.rollouts) {
     if (r.state !== 'halted' || told.halts.has(r.id)) continue;

@@ -91,8 +91,8 @@ describe('demo narrative', () => {
 
   it('shows each ring with the host counts worth a look', () => {
     expect(rolloutLine(rollout())).toBe('demo: KB5072033 (ro_1): active; Test passed, First soaking [2 succeeded], Fast waiting [5 pending]');
-    const rolled = rollout({ rings: [{ ring: 'First', state: 'halted', hosts: { 'rolled-back': 1, succeeded: 1, pending: 3 } }] });
-    expect(rolloutLine(rolled)).toBe('demo: KB5072033 (ro_1): active; First halted [1 succeeded, 1 rolled-back]');
+    const rolled = rollout({ rings: [{ ring: 'First', state: 'halted', hosts: { 'rolled-back': 1, succeeded: 1, pending: 3, later: 2, blocked: 0 } }] });
+    expect(rolloutLine(rolled)).toBe('demo: KB5072033 (ro_1): active; First halted [3 pending, 1 succeeded, 1 rolled-back, 2 later]');
   });
 
   it('counts rollbacks over rollouts', () => {
@@ -107,7 +107,8 @@ describe('demo narrative', () => {
     const halted = rollout({ id: 'ro_2', name: 'demo: KB5071547', state: 'halted', stateReason: 'ring First: 1 of 1 hosts failed (100% > 5%)' });
     const s = snapshot({ blocks: [block], rollouts: [rollout(), halted] });
     expect(newEvents(s, told)).toEqual([
-      'GATE TRIPPED at day 1 +20h (2026-01-15 13:00 UTC, virtual): KB5072033 blocked for windows 26100, model HP (bk_1): 3 application crashes ...',
+      'GATE TRIPPED at day 1 +20h (2026-01-15 13:00 UTC, virtual): KB5072033 blocked for windows 26100, model HP (bk_1)',
+      '  why: 3 application crashes ...',
       'ROLLOUT HALTED: demo: KB5071547 (ro_2): ring First: 1 of 1 hosts failed (100% > 5%)',
     ]);
     expect(newEvents(s, told)).toEqual([]);

@@ -251,8 +251,8 @@ async function main(): Promise<number> {
         say(`rollout ordered at ${when(now, start)}: ${r.name} (${r.id}); follow it: ${cli(`rollout status ${r.id}`)}`);
       }
       for (const line of newEvents({ ...snap, hosts: { total: 0, online: 0 }, missing: [] }, told)) {
-        say(`${line}  [${elapsed()} after the start]`);
-        if (line.startsWith('GATE')) say(`  see why: ${cli('incidents list')}; ${cli('blocks list')}`);
+        say(line.startsWith(' ') ? line : `${line}   [${elapsed()} after the start]`);
+        if (line.startsWith('  why:')) say(`  look: ${cli('incidents list')}; ${cli('blocks list')}`);
       }
       if ('hosts' in snap) {
         for (const line of dayLines(snap)) say(line);

@@ -44,6 +44,20 @@ export const healthSamples = pgTable(
   (t) => [primaryKey({ columns: [t.hostId, t.epoch, t.seq] }), index('health_samples_host_period_idx').on(t.hostId, t.periodStart), index('health_samples_period_end_idx').on(t.periodEnd), index('health_samples_received_idx').on(t.receivedAt)],
 );
 
+/** The sums a health roll-up row holds (hourly and daily): samples, sampled seconds and the counters. */
+function rollupSums() {
+  return {
+    samples: integer('samples').notNull(),
+    coveredSec: integer('covered_sec').notNull(),
+    appCrashes: integer('app_crashes').notNull().default(0),
+    kernelCrashes: integer('kernel_crashes').notNull().default(0),
+    serviceFailures: integer('service_failures').notNull().default(0),
+    unexpectedShutdowns: integer('unexpected_shutdowns').notNull().default(0),
+    probeFailures: integer('probe_failures').notNull().default(0),
+    probeRuns: integer('probe_runs').notNull().default(0),
+  };
+}
+
 /**
  * Hourly roll-up per host (health/rollup.ts): sums of the samples whose
  * interval starts in the hour. `coveredSec` is the sampled (online) time; a
@@ -54,14 +68,7 @@ export const healthHourly = pgTable(
   {
     hostId: text('host_id').notNull().references(() => hosts.id, { onDelete: 'cascade' }),
     hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull(),
-    samples: integer('samples').notNull(),
-    coveredSec: integer('covered_sec').notNull(),
-    appCrashes: integer('app_crashes').notNull().default(0),
-    kernelCrashes: integer('kernel_crashes').notNull().default(0),
-    serviceFailures: integer('service_failures').notNull().default(0),
-    unexpectedShutdowns: integer('unexpected_shutdowns').notNull().default(0),
-    probeFailures: integer('probe_failures').notNull().default(0),
-    probeRuns: integer('probe_runs').notNull().default(0),
+    ...rollupSums(),
     bootIds: text('boot_ids').array().notNull().default([]),
   },
   // health_hourly_host_hour_cover_idx INCLUDEs covered_sec and the counters (written by hand in migration 0010:
@@ -72,24 +79,16 @@ export const healthHourly = pgTable(
 /**
  * Daily roll-up per host and UTC day (health/rollup.ts): the sums of that
  * day's health_hourly rows, recomputed from them whenever one of its hours
- * is. Readers that sum many days per host (the reliability score's 14 days
- * before and after an install) read whole days here and only the partial
- * days at a window's edges from health_hourly: about 75 rows a host instead
- * of 672.
+ * is. Readers that sum many days per host (cohort windows, the reliability
+ * score's 14 days before and after an install) read whole days here and only
+ * the partial days at a window's edges from health_hourly.
  */
 export const healthDaily = pgTable(
   'health_daily',
   {
     hostId: text('host_id').notNull().references(() => hosts.id, { onDelete: 'cascade' }),
     day: timestamp('day', { withTimezone: true, mode: 'date' }).notNull(),
-    samples: integer('samples').notNull(),
-    coveredSec: integer('covered_sec').notNull(),
-    appCrashes: integer('app_crashes').notNull().default(0),
-    kernelCrashes: integer('kernel_crashes').notNull().default(0),
-    serviceFailures: integer('service_failures').notNull().default(0),
-    unexpectedShutdowns: integer('unexpected_shutdowns').notNull().default(0),
-    probeFailures: integer('probe_failures').notNull().default(0),
-    probeRuns: integer('probe_runs').notNull().default(0),
+    ...rollupSums(),
   },
   (t) => [primaryKey({ columns: [t.hostId, t.day] }), index('health_daily_day_idx').on(t.day)],
 );

@@ -168,8 +168,8 @@ function untilAborted(signal: AbortSignal): Promise<void> {
   return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-/** Runner lines shown without --demo-verbose: the setup, not its hourly bookkeeping. */
-const SETUP_LINE = /^(scenario |controller listening|imported the bundled|enrolling |connecting them|\d+ hosts connected)/;
+/** Runner lines shown without --demo-verbose: the setup and the controller's output when a run fails, not the hourly bookkeeping. */
+const SETUP_LINE = /^(scenario |controller listening|imported the bundled|enrolling |connecting them|\d+ hosts connected|controller output)/;
 
 async function main(): Promise<number> {
   let args: DemoArgs;

@@ -53,6 +53,10 @@ import { patchesOfCommand, type CatalogSetup, type ClassSetup } from '../catalog
 import type { Exposure, FleetModel, SimHost as ModelHost } from '../fleet-model';
 import { classSetup, deltaReportBody, fullReportBodies, inventoryReport, type InstalledPatches } from '../inventory';
 
+/** Tries to open a session before a host's connect fails, and the errors worth another try (refused, reset, dropped before the welcome). */
+const CONNECT_ATTEMPTS = 5;
+const TRANSIENT_CONNECT = /ECONNRESET|ECONNREFUSED|EPIPE|socket hang up|closed before welcome \(1006/;
+
 export const HOUR_MS = 3_600_000;
 /** What a simulated agent announces. */
 export const SIM_AGENT_VERSION = 'sim-1';
@@ -327,7 +331,32 @@ export class SimHost {
     this.check();
     if (this.connected || this.down) return;
     this.nowMs = this.ms(t);
-    const welcome = await new Promise<Extract<Message, { type: 'welcome' }>>((resolve, reject) => {
+    // A connection refused or reset before the welcome is tried again, as an agent reconnects: a reboot wave brings
+    // a thousand hosts back at one boundary and the listen queue can overflow (bounded; real time only, the virtual
+    // clock does not move meanwhile, so the run stays the same).
+    let welcome: Extract<Message, { type: 'welcome' }>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        welcome = await this.openSession();
+        break;
+      } catch (err) {
+        if (attempt >= CONNECT_ATTEMPTS || !TRANSIENT_CONNECT.test((err as Error).message)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.floor(Math.random() * 100)));
+      }
+    }
+    this.connected = true;
+    // The controller's copy of the inventory: kept when it holds our latest report, otherwise a full report.
+    const holds = this.acked !== undefined && welcome.epoch === this.invEpoch && welcome.lastAckedSeq === this.acked.seq;
+    if (!holds) await this.sendFull();
+    for (const [commandId, entry] of this.journal) {
+      if (!entry.receipted) await this.sendStatus(commandId, entry.status);
+    }
+    await this.flushOutbox();
+  }
+
+  /** One attempt to open the socket and be welcomed. */
+  private openSession(): Promise<Extract<Message, { type: 'welcome' }>> {
+    return new Promise<Extract<Message, { type: 'welcome' }>>((resolve, reject) => {
       const ws = new WebSocket(this.ctx.target.wssUrl, { agent: this.ctx.tls, perMessageDeflate: false, handshakeTimeout: this.ctx.waitMs });
       this.ws = ws;
       let welcomed = false;
@@ -354,14 +383,6 @@ export class SimHost {
         else if (!this.closing) this.fatal(new Error(`${this.where()}: the controller closed the socket (${code} ${reason.toString()})`));
       });
     });
-    this.connected = true;
-    // The controller's copy of the inventory: kept when it holds our latest report, otherwise a full report.
-    const holds = this.acked !== undefined && welcome.epoch === this.invEpoch && welcome.lastAckedSeq === this.acked.seq;
-    if (!holds) await this.sendFull();
-    for (const [commandId, entry] of this.journal) {
-      if (!entry.receipted) await this.sendStatus(commandId, entry.status);
-    }
-    await this.flushOutbox();
   }
 
   /** Closes the socket (the host sleeps, shuts down or reboots); commands received and not run are dropped (the controller sends them again). */

@@ -1,9 +1,8 @@
 /** `patchfleet simulate`: the flags it passes to the fleet simulator, and the ones it refuses before starting anything. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { SIMULATOR_ENTRY, simulatorArgs } from './simulate';
 
 const dir = mkdtempSync(join(tmpdir(), 'pf-simulate-'));

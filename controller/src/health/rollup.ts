@@ -15,7 +15,7 @@
  * that must tell "0 crashes" from "crashes not readable" reads
  * `availableSeconds` below, which computes it from the raw samples.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { repeatOnClock, type Clock, type ClockSchedule } from '@patchfleet/shared';
 import cron, { type ScheduledTask } from 'node-cron';
 import { resultRows } from '../catalog/rows/sync-rows';
@@ -49,7 +49,7 @@ export async function rollupHealth(db: Db | Tx, now: Date): Promise<RollupResult
     if (fresh.length === 0) return { hours: 0, watermark: mark };
   }
   const since = new Date((mark?.getTime() ?? 0) - ROLLUP_OVERLAP_MS).toISOString();
-  const rows = resultRows<{ mark: string | Date | null; n: number }>(
+  const rows = resultRows<{ mark: string | Date | null; n: number; days: unknown }>(
     await db.execute(sql`
       with touched as (
         select host_id, date_trunc('hour', period_start, 'UTC') as hour, max(received_at) as received
@@ -78,23 +78,12 @@ export async function rollupHealth(db: Db | Tx, now: Date): Promise<RollupResult
           probe_runs = excluded.probe_runs, boot_ids = excluded.boot_ids
         returning 1
       )
-      select (select max(received) from touched) as mark, (select count(*) from up)::int as n`),
+      select (select max(received) from touched) as mark, (select count(*) from up)::int as n,
+        (select coalesce(jsonb_agg(distinct jsonb_build_object('host', host_id, 'day', date_trunc('day', hour, 'UTC'))), '[]'::jsonb) from touched) as days`),
   );
-  // The days of those hours, recomputed from their hourly rows (the statement above cannot see its own upserts).
-  await db.execute(sql`
-    with days as (
-      select distinct host_id, date_trunc('day', period_start, 'UTC') as day
-      from health_samples where received_at > ${since}::timestamptz
-    )
-    insert into health_daily (host_id, day, samples, covered_sec, app_crashes, kernel_crashes, service_failures, unexpected_shutdowns, probe_failures, probe_runs)
-    select d.host_id, d.day, sum(hh.samples)::int, sum(hh.covered_sec)::int, sum(hh.app_crashes)::int, sum(hh.kernel_crashes)::int, sum(hh.service_failures)::int,
-           sum(hh.unexpected_shutdowns)::int, sum(hh.probe_failures)::int, sum(hh.probe_runs)::int
-    from days d join health_hourly hh on hh.host_id = d.host_id and hh.hour >= d.day and hh.hour < d.day + interval '1 day'
-    group by d.host_id, d.day
-    on conflict (host_id, day) do update set
-      samples = excluded.samples, covered_sec = excluded.covered_sec, app_crashes = excluded.app_crashes, kernel_crashes = excluded.kernel_crashes,
-      service_failures = excluded.service_failures, unexpected_shutdowns = excluded.unexpected_shutdowns, probe_failures = excluded.probe_failures,
-      probe_runs = excluded.probe_runs`);
+  // The days of those hours, from their hourly rows (the statement above cannot see its own upserts).
+  const days = JSON.stringify(rows[0]?.days ?? []);
+  if (days !== '[]') await upsertDays(db, sql`select host, day from jsonb_to_recordset(${days}::jsonb) as d(host text, day timestamptz)`);
   const newest = rows[0]?.mark ? new Date(rows[0].mark) : undefined;
   const watermark = newest && (!mark || newest > mark) ? newest : mark;
   if (watermark && watermark !== mark) await setRollupWatermark(db, watermark, now);
@@ -107,11 +96,22 @@ export async function rollupHealth(db: Db | Tx, now: Date): Promise<RollupResult
  */
 export async function rebuildDailyRollup(db: Db | Tx): Promise<void> {
   await db.execute(sql`delete from health_daily`);
+  await upsertDays(db, sql`select distinct host_id, date_trunc('day', hour, 'UTC') from health_hourly`);
+}
+
+/** Writes the health_daily rows of the (host, UTC day) pairs `days` selects, each the sum of that day's hourly rows. */
+async function upsertDays(db: Db | Tx, days: SQL): Promise<void> {
   await db.execute(sql`
     insert into health_daily (host_id, day, samples, covered_sec, app_crashes, kernel_crashes, service_failures, unexpected_shutdowns, probe_failures, probe_runs)
-    select host_id, date_trunc('day', hour, 'UTC'), sum(samples)::int, sum(covered_sec)::int, sum(app_crashes)::int, sum(kernel_crashes)::int, sum(service_failures)::int,
-           sum(unexpected_shutdowns)::int, sum(probe_failures)::int, sum(probe_runs)::int
-    from health_hourly group by 1, 2`);
+    select d.host_id, d.day, sum(hh.samples)::int, sum(hh.covered_sec)::int, sum(hh.app_crashes)::int, sum(hh.kernel_crashes)::int, sum(hh.service_failures)::int,
+           sum(hh.unexpected_shutdowns)::int, sum(hh.probe_failures)::int, sum(hh.probe_runs)::int
+    from (${days}) as d(host_id, day)
+    join health_hourly hh on hh.host_id = d.host_id and hh.hour >= d.day and hh.hour < d.day + interval '1 day'
+    group by d.host_id, d.day
+    on conflict (host_id, day) do update set
+      samples = excluded.samples, covered_sec = excluded.covered_sec, app_crashes = excluded.app_crashes, kernel_crashes = excluded.kernel_crashes,
+      service_failures = excluded.service_failures, unexpected_shutdowns = excluded.unexpected_shutdowns, probe_failures = excluded.probe_failures,
+      probe_runs = excluded.probe_runs`);
 }
 
 /** Seconds each counter's source was available, per host, over [from, to) (from raw samples; health_hourly does not hold it). */

@@ -29,7 +29,8 @@ export const USAGE = `usage: pnpm bench:fanout [--agents N] [--database-url post
   --workers N         processes holding the agents, 0 = the bench process itself (default 2)
   --cpu-prof-dir DIR  write CPU profiles of the controller and the agent workers into DIR`;
 
-function wholeNumber(flag: string, raw: string, min: number, max: number): number {
+/** `--flag` as a whole number in [min, max]; a {@link UsageError} naming the flag otherwise. */
+export function wholeNumber(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);

@@ -15,6 +15,7 @@
  * sweep takes at most one policy and no --baseline.
  */
 import { parseArgs } from 'node:util';
+import { UsageError, wholeNumber as whole } from '../../bench/fanout/args';
 import { DEFAULT_RUN_OPTIONS } from './run';
 
 /** What to play. */
@@ -44,7 +45,7 @@ export interface RolloutArgs {
   cpuProfDir: string | undefined;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 /** Highest scenario seed (scenario.ts: a 32-bit unsigned integer). */
 export const MAX_SEED = 0xffff_ffff;
@@ -78,11 +79,6 @@ export const USAGE = `usage: pnpm bench:rollout (--scenario FILE | --generate --
   --wait-sec N        real seconds any one wait for the controller or the hosts may take (default ${DEFAULT_RUN_OPTIONS.waitMs / 1000})
   --cpu-prof-dir DIR  the controller and the host workers write CPU profiles into DIR when they stop`;
 
-function whole(flag: string, raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return n;
-}
 
 /** Flags that only matter when something is played (refused with --out). */
 const RUN_FLAGS = ['json', 'policy', 'baseline', 'database-url', 'workers', 'start', 'tick-sec', 'concurrency', 'wait-sec', 'cpu-prof-dir'] as const;

@@ -40,6 +40,7 @@ type SetOpts = ConnOpts & {
   approval?: boolean;
   rollback?: string;
   rebootGraceMin?: string;
+  watchHours?: string;
   alpha?: string;
 };
 
@@ -70,13 +71,14 @@ export function ringInputFromFlags(opts: SetOpts, current: RingView | undefined)
     input.reboot = { policy, deadlineHours: opts.rebootDeadlineHours === undefined ? (current?.reboot.deadlineHours ?? 24) : wholeNumber('--reboot-deadline-hours', opts.rebootDeadlineHours) };
   }
   if (opts.approval !== undefined) input.approvalRequired = opts.approval;
-  if (opts.rollback !== undefined || opts.rebootGraceMin !== undefined || opts.alpha !== undefined) {
+  if (opts.rollback !== undefined || opts.rebootGraceMin !== undefined || opts.alpha !== undefined || opts.watchHours !== undefined) {
     const health: NonNullable<RingInput['health']> = {};
     if (opts.rollback !== undefined) {
       if (opts.rollback !== 'harmed' && opts.rollback !== 'cohort' && opts.rollback !== 'none') throw new PfError(Errors.VALIDATION, `--rollback must be harmed, cohort or none, got "${opts.rollback}"`);
       health.rollback = opts.rollback;
     }
     if (opts.rebootGraceMin !== undefined) health.rebootGraceMin = wholeNumber('--reboot-grace-min', opts.rebootGraceMin);
+    if (opts.watchHours !== undefined) health.watchHours = wholeNumber('--watch-hours', opts.watchHours);
     if (opts.alpha !== undefined) {
       const alpha = Number(opts.alpha);
       if (!(alpha > 0 && alpha <= 0.2)) throw new PfError(Errors.VALIDATION, `--alpha must be above 0 and at most 0.2, got "${opts.alpha}"`);
@@ -102,7 +104,7 @@ function printRings(items: RingView[]): void {
       `${r.soakHours}h`,
       `${r.reboot.policy}/${r.reboot.deadlineHours}h`,
       r.approvalRequired ? 'yes' : 'no',
-      `rollback ${r.health.rollback}, grace ${r.health.rebootGraceMin}m, alpha ${r.health.alpha}`,
+      `rollback ${r.health.rollback}, grace ${r.health.rebootGraceMin}m, alpha ${r.health.alpha}, watch ${r.health.watchHours}h`,
       r.windows.map((w) => `${w.cron} ${w.timeZone} ${w.durationMin}m`).join('; '),
     ]),
   );
@@ -140,6 +142,7 @@ export function registerRings(program: Command): void {
     .option('--rollback <policy>', 'after a tripped health gate roll back: harmed (the hosts that showed the harm), cohort (every patched host of the class) or none')
     .option('--reboot-grace-min <n>', 'minutes a host has to come back with a new boot id after an install that reboots')
     .option('--alpha <level>', "health gates' false-trip bound, above 0 and at most 0.2 (default 0.01)")
+    .option('--watch-hours <n>', 'hours the health gates keep judging a host after its install, whatever the ring or rollout state (default 168; 0: only while the ring installs or soaks)')
     .action(
       action(async (name: string, opts: SetOpts & { windows?: boolean }) => {
         // commander turns --no-windows into windows=false.

@@ -22,11 +22,16 @@ describe('ring validation', () => {
     expect(() => validatePercents([...rings, { name: 'Broad', percent: 91 }], false)).toThrow(/got 101/);
   });
 
-  it('takes a health policy with a known rollback, a grace of 1 minute to 7 days, and alpha in (0, 0.2]', () => {
-    expect(validateHealth({ rollback: 'cohort', rebootGraceMin: 15, alpha: 0.2 })).toEqual({ rollback: 'cohort', rebootGraceMin: 15, alpha: 0.2 });
-    expect(() => validateHealth({ rollback: 'all' as 'none', rebootGraceMin: 15, alpha: 0.01 })).toThrow(/health\.rollback/);
-    expect(() => validateHealth({ rollback: 'none', rebootGraceMin: 0, alpha: 0.01 })).toThrow(/health\.rebootGraceMin/);
-    expect(() => validateHealth({ rollback: 'none', rebootGraceMin: 30, alpha: 0 })).toThrow(/health\.alpha/);
-    expect(() => validateHealth({ rollback: 'none', rebootGraceMin: 30, alpha: 0.25 })).toThrow(/health\.alpha/);
+  it('takes a health policy with a known rollback, a grace of 1 minute to 7 days, alpha in (0, 0.2] and a watch of 0 to 90 days', () => {
+    const ok = { rollback: 'none', rebootGraceMin: 30, alpha: 0.01, watchHours: 168 } as const;
+    expect(validateHealth({ rollback: 'cohort', rebootGraceMin: 15, alpha: 0.2, watchHours: 0 })).toEqual({ rollback: 'cohort', rebootGraceMin: 15, alpha: 0.2, watchHours: 0 });
+    expect(validateHealth({ ...ok, watchHours: 2160 }).watchHours).toBe(2160);
+    expect(() => validateHealth({ ...ok, rollback: 'all' as 'none' })).toThrow(/health\.rollback/);
+    expect(() => validateHealth({ ...ok, rebootGraceMin: 0 })).toThrow(/health\.rebootGraceMin/);
+    expect(() => validateHealth({ ...ok, alpha: 0 })).toThrow(/health\.alpha/);
+    expect(() => validateHealth({ ...ok, alpha: 0.25 })).toThrow(/health\.alpha/);
+    expect(() => validateHealth({ ...ok, watchHours: 2161 })).toThrow(/health\.watchHours/);
+    expect(() => validateHealth({ ...ok, watchHours: -1 })).toThrow(/health\.watchHours/);
+    expect(() => validateHealth({ ...ok, watchHours: 1.5 })).toThrow(/health\.watchHours/);
   });
 });

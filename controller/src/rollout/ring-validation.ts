@@ -43,13 +43,18 @@ export function validatePercents(rings: readonly { name: string; percent: number
 
 /** The most lenient false-alarm level a gate may be given. */
 export const MAX_GATE_ALPHA = 0.2;
+/** Longest post-install watch: 90 days. */
+export const MAX_WATCH_HOURS = 90 * 24;
 
-/** Refuses a health policy with an unknown rollback policy, a grace outside 1 minute .. 7 days, or alpha outside (0, MAX_GATE_ALPHA]; returns it. */
+/** Refuses a health policy with an unknown rollback policy, a grace outside 1 minute .. 7 days, alpha outside (0, MAX_GATE_ALPHA] or a watch outside 0 .. MAX_WATCH_HOURS; returns it. */
 export function validateHealth(health: RingHealthPolicy): RingHealthPolicy {
   if (!['harmed', 'cohort', 'none'].includes(health.rollback)) throw new PfError(Errors.VALIDATION, `health.rollback must be harmed, cohort or none, got "${String(health.rollback)}"`);
   if (!Number.isInteger(health.rebootGraceMin) || health.rebootGraceMin < 1 || health.rebootGraceMin > 7 * 24 * 60) {
     throw new PfError(Errors.VALIDATION, `health.rebootGraceMin must be a whole number of minutes from 1 to ${7 * 24 * 60}, got ${String(health.rebootGraceMin)}`);
   }
   if (!(typeof health.alpha === 'number' && health.alpha > 0 && health.alpha <= MAX_GATE_ALPHA)) throw new PfError(Errors.VALIDATION, `health.alpha must be above 0 and at most ${MAX_GATE_ALPHA}, got ${String(health.alpha)}`);
-  return { rollback: health.rollback, rebootGraceMin: health.rebootGraceMin, alpha: health.alpha };
+  if (!Number.isInteger(health.watchHours) || health.watchHours < 0 || health.watchHours > MAX_WATCH_HOURS) {
+    throw new PfError(Errors.VALIDATION, `health.watchHours must be a whole number of hours from 0 to ${MAX_WATCH_HOURS}, got ${String(health.watchHours)}`);
+  }
+  return { rollback: health.rollback, rebootGraceMin: health.rebootGraceMin, alpha: health.alpha, watchHours: health.watchHours };
 }

@@ -11,7 +11,8 @@
  * Health and safety (safety/): installs record their time and, when a
  * reboot is ordered, a reboot expectation checked every round
  * (reboot-checks.ts); the gates judge every class cohort of a rollout with
- * a ring installing or soaking, and a trip blocks the class, rolls its
+ * a ring installing or soaking or a patched host still in its ring's
+ * post-install watch (health.watchHours; completed rollouts too), and a trip blocks the class, rolls its
  * hosts back by ring policy (host-rollbacks.ts) and opens an incident; a
  * soaking ring passes only when its soak is over and its classes passed
  * (or, with too little health evidence, at a ceiling: one more soak, at
@@ -84,7 +85,33 @@ export async function tickRollouts(d: TickDeps): Promise<string[]> {
     await syncIncidentRollbacks(d, rollout);
     await markMissedDeadlines(d, rollout);
   }
+  // A completed rollout is still watched while its installs are younger than their ring's watch: the gates judge its patched hosts, a trip blocks the class and rolls its harmed hosts back.
+  for (const rollout of await watchedCompleted(d)) {
+    issued.push(...(await reconcile(d, rollout)));
+    await checkReboots(d, rollout);
+    await gatesOf(d, rollout);
+    issued.push(...(await orderHostRollbacks(d, rollout)));
+    await syncIncidentRollbacks(d, rollout);
+  }
   return issued;
+}
+
+/** The SQL for "installed within its ring's watch" of rollout_hosts `rh` joined to rings `g`, at rollout time `now`. */
+function withinWatch(now: number) {
+  return sql`rh.installed_at > ${new Date(now).toISOString()}::timestamptz - coalesce((g.health ->> 'watchHours')::int, ${DEFAULT_RING_HEALTH.watchHours}) * interval '1 hour'`;
+}
+
+/** Completed rollouts with a patched host still in its ring's watch, or a single-host rollback (a trip's) still to order or finish. */
+async function watchedCompleted(d: TickDeps): Promise<Rollout[]> {
+  const ids = resultRows<{ id: string }>(
+    await d.tx.execute(sql`
+      select r.id from rollouts r
+      where r.state = 'completed' and exists (
+        select 1 from rollout_hosts rh join rings g on g.id = rh.ring_id
+        where rh.rollout_id = r.id and (rh.state = 'rolling-back' or (rh.state = 'succeeded' and ${withinWatch(d.now)})))`),
+  ).map((r) => r.id);
+  if (ids.length === 0) return [];
+  return d.tx.select().from(rollouts).where(inArray(rollouts.id, ids));
 }
 
 /**
@@ -227,15 +254,24 @@ async function setRolloutState(d: TickDeps, rollout: Rollout, state: Rollout['st
   d.log.info({ rolloutId: rollout.id, state, reason }, 'rollout state');
 }
 
-/** Runs the health gates of a live rollout with a ring installing or soaking (undefined when none is). */
+/**
+ * Runs the health gates of a rollout with a ring installing or soaking, or
+ * with a patched host installed within its ring's watch (watchHours), so
+ * that the gates keep judging patched hosts after a soak ends, after the
+ * last ring passed and after the rollout completed (undefined when nothing
+ * is watched).
+ */
 async function gatesOf(d: TickDeps, rollout: Rollout): Promise<RolloutGates | undefined> {
-  const watched = await d.tx
-    .select({ ringId: rolloutRings.ringId })
-    .from(rolloutRings)
-    .where(and(eq(rolloutRings.rolloutId, rollout.id), inArray(rolloutRings.state, ['installing', 'soaking'])));
+  const watched = resultRows<{ ring_id: string }>(
+    await d.tx.execute(sql`
+      select ring_id from rollout_rings where rollout_id = ${rollout.id} and state in ('installing', 'soaking')
+      union
+      select distinct rh.ring_id from rollout_hosts rh join rings g on g.id = rh.ring_id
+      where rh.rollout_id = ${rollout.id} and rh.state = 'succeeded' and ${withinWatch(d.now)}`),
+  );
   if (watched.length === 0) return undefined;
-  const health = new Map((await d.tx.select({ id: rings.id, health: rings.health }).from(rings)).map((r) => [r.id, r.health]));
-  return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety }, rollout, health, watched.map((w) => w.ringId));
+  const health = new Map((await d.tx.select({ id: rings.id, health: rings.health }).from(rings)).map((r) => [r.id, { ...DEFAULT_RING_HEALTH, ...r.health }]));
+  return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety }, rollout, health, watched.map((w) => w.ring_id));
 }
 
 const DECISION_RANK: Record<PatchDecision['decision'], number> = { 'deploy-now': 0, stage: 1, hold: 2, block: 3 };

@@ -120,6 +120,65 @@ describe('a tripped gate', () => {
   });
 });
 
+/**
+ * Harm that shows only after the rollout completed: Test (w1 w2 w3, d1 d2;
+ * soak 1 h) and First (w4 w5, d3; no deferral, no soak), installed at
+ * T0+10m and T0+1h15m; the rollout completes at T0+1h20m. From T0+6h every
+ * web host fails its probe in every 5-minute sample; db stays healthy.
+ */
+async function lateHarm(watchHours: number): Promise<string> {
+  await kit.editRing('Test', { soakHours: 1, health: { rollback: 'harmed', watchHours } });
+  await kit.editRing('First', { deferralDays: 0, soakHours: 0, health: { watchHours } });
+  await kit.addHosts(['w1', 'w2', 'w3', 'd1', 'd2'], 'Test');
+  await kit.addHosts(['w4', 'w5', 'd3'], 'First');
+  await setRole(kit.db, ['w1', 'w2', 'w3', 'w4', 'w5'], 'web');
+  await setRole(kit.db, ['d1', 'd2', 'd3'], 'db');
+  await seedSamples(kit.db, ALL, T0 - 2 * HOUR, T0 + 10 * HOUR, 5 * MIN, (h, t) => ({ probeRuns: 1, probeFailures: h.startsWith('w') && t >= T0 + 6 * HOUR ? 1 : 0 }));
+  const id = await kit.start(T0);
+  await kit.tick(T0, ALL);
+  for (const h of ['w1', 'w2', 'w3', 'd1', 'd2']) await kit.finish(h, T0 + 10 * MIN, 'succeeded', { replaced: REPLACED });
+  await kit.tick(T0 + 10 * MIN, ALL);
+  expect(await kit.tick(T0 + HOUR + 10 * MIN, ALL)).toEqual(['d3', 'w4', 'w5']);
+  for (const h of ['w4', 'w5', 'd3']) await kit.finish(h, T0 + HOUR + 15 * MIN, 'succeeded', { replaced: REPLACED });
+  await kit.tick(T0 + HOUR + 20 * MIN, ALL);
+  expect((await kit.rollout(id)).state).toBe('completed');
+  expect(await kit.db.select().from(incidents)).toEqual([]);
+  return id;
+}
+
+describe('the post-install watch (health.watchHours)', () => {
+  it('keeps judging the hosts of a completed rollout: late harm blocks the class and rolls its harmed hosts back; the rollout stays completed', async () => {
+    const id = await lateHarm(24);
+    expect((await kit.tick(T0 + 7 * HOUR, ALL)).sort()).toEqual(['w1', 'w2', 'w3', 'w4', 'w5']);
+    const [incident] = await kit.db.select().from(incidents);
+    expect(incident).toMatchObject({ gate: 'probe-failure', hostClass: WEB, rolloutId: id, harmedHosts: ['w1', 'w2', 'w3', 'w4', 'w5'] });
+    expect((await kit.db.select().from(patchBlocks)).map((b) => b.hostClass)).toEqual([WEB]);
+    for (const h of ['w1', 'w4']) expect((await kit.commandsOf(h)).at(-1)).toMatchObject({ action: 'rollback', params: { replaced: REPLACED } });
+    expect((await kit.host(id, 'd1')).state).toBe('succeeded');
+    // The rollbacks' results are folded in although the rollout is completed; it stays completed.
+    for (const h of ['w1', 'w2', 'w3', 'w4', 'w5']) await kit.finish(h, T0 + 7 * HOUR + MIN, 'succeeded', {}, 'rollback');
+    await kit.tick(T0 + 7 * HOUR + 2 * MIN, ALL);
+    expect((await kit.host(id, 'w4')).state).toBe('rolled-back');
+    expect((await kit.rollout(id)).state).toBe('completed');
+    const [after] = await kit.db.select().from(incidents);
+    expect(after?.rolledBackHosts.sort()).toEqual(['w1', 'w2', 'w3', 'w4', 'w5']);
+  });
+
+  it('judges nothing once every install is older than its watch, or with a watch of 0', async () => {
+    await lateHarm(4);
+    // First's installs (T0+1h15m) leave the 4-hour watch at T0+5h15m, before the harm shows.
+    expect(await kit.tick(T0 + 7 * HOUR, ALL)).toEqual([]);
+    expect(await kit.db.select().from(incidents)).toEqual([]);
+    await kit.cleanup();
+
+    kit = await RolloutKit.open();
+    kit.safety = { ...NEUTRAL_SAFETY, evaluate: plainJudge };
+    await lateHarm(0);
+    expect(await kit.tick(T0 + 7 * HOUR, ALL)).toEqual([]);
+    expect(await kit.db.select().from(incidents)).toEqual([]);
+  });
+});
+
 describe('gates that must not trip', () => {
   it('an incident that hits patched and unpatched hosts of a class alike trips nothing; the ring passes after its soak', async () => {
     kit.safety = NEUTRAL_SAFETY; // the product's statistics

@@ -76,17 +76,18 @@ describe('rings API', () => {
   });
 
   it('takes the health policy field by field, defaults it, and refuses alpha outside (0, 0.2] with stored data intact', async () => {
-    expect((await call('GET', '/api/v1/rings/Test', tokens.helpdesk)).json()).toMatchObject({ health: { rollback: 'harmed', rebootGraceMin: 30, alpha: 0.01 } });
+    expect((await call('GET', '/api/v1/rings/Test', tokens.helpdesk)).json()).toMatchObject({ health: { rollback: 'harmed', rebootGraceMin: 30, alpha: 0.01, watchHours: 168 } });
     const changed = await call('PATCH', '/api/v1/rings/Test', tokens.admin, { health: { rollback: 'cohort' } });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ health: { rollback: 'cohort', rebootGraceMin: 30, alpha: 0.01 } });
-    for (const health of [{ alpha: 0.5 }, { alpha: 0 }, { rollback: 'all' }, { rebootGraceMin: 0 }, { alpha: 0.05, extra: 1 }]) {
+    for (const health of [{ alpha: 0.5 }, { alpha: 0 }, { rollback: 'all' }, { rebootGraceMin: 0 }, { alpha: 0.05, extra: 1 }, { watchHours: 2161 }, { watchHours: -1 }, { watchHours: 1.5 }]) {
       const bad = await call('PATCH', '/api/v1/rings/Test', tokens.admin, { health });
       expect(bad.statusCode, JSON.stringify(health)).toBe(400);
       expect(errorCode(bad).code).toBe('PF_ERR_VALIDATION');
     }
     expect((await call('PATCH', '/api/v1/rings/Test', tokens.operator, { health: { alpha: 0.05 } })).statusCode).toBe(403);
-    expect((await call('GET', '/api/v1/rings/Test', tokens.helpdesk)).json()).toMatchObject({ health: { rollback: 'cohort', rebootGraceMin: 30, alpha: 0.01 } });
+    expect((await call('GET', '/api/v1/rings/Test', tokens.helpdesk)).json()).toMatchObject({ health: { rollback: 'cohort', rebootGraceMin: 30, alpha: 0.01, watchHours: 168 } });
+    expect((await call('PATCH', '/api/v1/rings/Test', tokens.admin, { health: { watchHours: 72 } })).json()).toMatchObject({ health: { rollback: 'cohort', watchHours: 72 } });
     await call('PATCH', '/api/v1/rings/Test', tokens.admin, { health: { rollback: 'harmed' } });
   });
 

@@ -38,6 +38,7 @@ const RingSettings = {
       rollback: Type.Union([Type.Literal('harmed'), Type.Literal('cohort'), Type.Literal('none')], { description: 'after a tripped gate roll back the harmed hosts, every patched host of the class (cohort), or none' }),
       rebootGraceMin: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, description: 'minutes a host has to come back with a new boot id after an install that reboots' }),
       alpha: Type.Number({ exclusiveMinimum: 0, maximum: 0.2, description: "the gates' anytime-valid false-trip bound" }),
+      watchHours: Type.Integer({ minimum: 0, maximum: 90 * 24, description: 'hours the gates keep judging a host after its install, whatever the ring or rollout state (0: only while the ring installs or soaks)' }),
     },
     { additionalProperties: false },
   ),

@@ -31,9 +31,15 @@ export interface RingHealthPolicy {
   rebootGraceMin: number;
   /** Anytime-valid false-trip bound of the gates (default 0.01). */
   alpha: number;
+  /**
+   * Hours the gates keep judging a host after its install, whatever the
+   * ring's state (soak over, ring passed, rollout completed): harm that shows
+   * late or needs more exposure than the soak gives is still caught (default 168).
+   */
+  watchHours: number;
 }
 
-export const DEFAULT_RING_HEALTH: RingHealthPolicy = { rollback: 'harmed', rebootGraceMin: 30, alpha: 0.01 };
+export const DEFAULT_RING_HEALTH: RingHealthPolicy = { rollback: 'harmed', rebootGraceMin: 30, alpha: 0.01, watchHours: 168 };
 
 /**
  * Deployment rings, released in `position` order. `percent` is the share of

@@ -34,6 +34,7 @@ const results = {
   installHarm: mc.installHarm({ runs: runs(2_000), seed: 501, alpha, rate: 0.2, installs: 30, baselineTrials: 1000, baselineFailures: 10 }),
   installNoHarm: mc.installNoHarm({ runs: runs(2_000), seed: 601, alpha, installs: 500 }),
   absoluteLimitCost: [0.001, 0.005, 0.01].map((rate, i) => ({ rate, ...mc.absoluteLimitCost({ runs: runs(4_000), seed: 701 + i, alpha, rate, installs: 500 }) })),
+  bootLimitCost: [0.001, 0.005].map((rate, i) => ({ rate, ...mc.absoluteLimitCost({ runs: runs(4_000), seed: 711 + i, alpha, rate, installs: 500, gate: 'boot-failure' }) })),
 };
 
 // Speed: one cohort with all five count signals (504 hourly increments each) and both outcome gates.
@@ -76,6 +77,7 @@ if (values.json) {
     `installs 20 % vs 1 %: tripped within 30 installs      ${pct(r.installHarm.tripped)}`,
     `installs at the baseline, 500 each: posterior gate    ${pct(r.installNoHarm.posterior)} false trips, small-sample limit ${pct(r.installNoHarm.absolute)}, either ${pct(r.installNoHarm.either)}`,
     `2 failed and 5 %, history shows none, 500 hosts:      ${r.absoluteLimitCost.map((c) => `true rate ${pct(c.rate)} -> ${pct(c.absolute)}`).join(', ')}`,
+    `boots: 1 not back and 5 %, history shows none, 500:   ${r.bootLimitCost.map((c) => `true rate ${pct(c.rate)} -> ${pct(c.absolute)}`).join(', ')}`,
     `evaluateCohort, 5 signals + 2 outcomes: ${speed.microsPerCohortTotals.toFixed(0)} µs on totals, ${speed.microsPerCohort504Increments.toFixed(0)} µs with 504 hourly increments per signal`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -198,13 +198,18 @@ describe('outcome gates', () => {
     expect(harmProbability({ trials: 11, failures: 3, ...base })).toBeGreaterThan(a);
   });
 
-  it('the small-sample limit: 2 failed hosts and 5 % when the class history shows none; 3, 10 % and 10 times the history otherwise', () => {
-    const two = evaluateCohort(cohort({ boots: { trials: 30, failures: 2, baselineTrials: 60, baselineFailures: 0 } }), { alpha: 0.01 });
+  it('the small-sample limit: 2 failed hosts (1 host not back after reboot) and 5 % when the class history shows none; 3, 10 % and 10 times the history otherwise', () => {
+    const two = evaluateCohort(cohort({ installs: { trials: 30, failures: 2, baselineTrials: 60, baselineFailures: 0 } }), { alpha: 0.01 });
     const limit = two.verdicts.find((v) => v.gate === 'absolute-limit')!;
     expect(limit.tripped).toBe(true);
-    expect(limit.subject).toBe('boot-failure');
+    expect(limit.subject).toBe('install-failure');
     expect(limit.threshold).toBe(2);
-    expect(limit.summary).toBe("hosts not back after reboot: 2 of 30 rebooted patched hosts (6.7 %) while the class's history shows none in 60: reached the small-sample limit of 2 and 5 %");
+    expect(limit.summary).toBe("installs failed: 2 of 30 patched hosts (6.7 %) while the class's history shows none in 60: reached the small-sample limit of 2 and 5 %");
+    const oneInstall = evaluateCohort(cohort({ installs: { trials: 15, failures: 1, baselineTrials: 60, baselineFailures: 0 } }), { alpha: 0.01 });
+    expect(oneInstall.verdicts.find((v) => v.gate === 'absolute-limit')!.tripped).toBe(false);
+    const oneBoot = evaluateCohort(cohort({ boots: { trials: 15, failures: 1, baselineTrials: 60, baselineFailures: 0 } }), { alpha: 0.01 }).verdicts.find((v) => v.gate === 'absolute-limit')!;
+    expect(oneBoot).toMatchObject({ tripped: true, subject: 'boot-failure', threshold: 1 });
+    expect(oneBoot.summary).toBe("hosts not back after reboot: 1 of 15 rebooted patched hosts (6.7 %) while the class's history shows none in 60: reached the small-sample limit of 1 and 5 %");
     // 2 of 60 is below 5 %.
     const below = evaluateCohort(cohort({ boots: { trials: 60, failures: 2, baselineTrials: 0, baselineFailures: 0 } }), { alpha: 0.01 });
     expect(below.verdicts.find((v) => v.gate === 'absolute-limit')!.tripped).toBe(false);

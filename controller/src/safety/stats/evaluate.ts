@@ -9,8 +9,9 @@
  *   gates trip falsely with probability at most alpha.
  * - Install failures and boot failures: the Beta-binomial posterior of
  *   outcomes.ts, trips when P(harm) reaches 1 − alpha; plus the
- *   small-sample limit (verdict 'absolute-limit'): 2 failed hosts and 5 % when
- *   the class's history shows none, else 3 and 10 % and 10 times the history.
+ *   small-sample limit (verdict 'absolute-limit'): 2 failed hosts (1 host not
+ *   back after reboot) and 5 % when the class's history shows none, else 3
+ *   and 10 % and 10 times the history.
  * Absent signals (source unavailable) and outcomes without trials give no verdict.
  */
 import { Errors, PfError } from '@patchfleet/shared/errors';
@@ -136,7 +137,7 @@ function judgeOutcome(gate: 'install-failure' | 'boot-failure', ev: OutcomeEvide
       summary: `${words.failed}: ${observed} against ${history}: P(rate > x${HARM_FACTOR} baseline) ${formatPercent(statistic)} ${tripped ? '>=' : '<'} ${formatPercent(threshold)}`,
     },
   ];
-  const limit = smallSampleLimit(ev);
+  const limit = smallSampleLimit(ev, gate);
   const rule = `${limit.reached ? 'reached' : 'below'} the small-sample limit of ${limit.minFailures} and ${formatPercent(limit.minShare)}`;
   verdicts.push({
     gate: 'absolute-limit',

@@ -79,16 +79,22 @@ describe('gates, Monte-Carlo (seeded)', () => {
     expect(r.either).toBeLessThanOrEqual(0.015);
   });
 
-  it('boot failures: two hosts not back after reboot trip when the class shows none; the small-sample limit costs what the README says', () => {
+  it('boot failures: one host not back after reboot trips within the first 20 when the class shows none, two beyond; the small-sample limit costs what the README says', () => {
     const none: OutcomeEvidence = { trials: 0, failures: 0, baselineTrials: 0, baselineFailures: 0 };
     const cohort = (boots: OutcomeEvidence): CohortEvidence => ({ patchId: 'p', hostClass: 'c', mode: 'controls', patchedHosts: boots.trials, controlHosts: 50, counts: {}, installs: none, boots, hoursSinceFirstInstall: 1 });
+    const limit = (boots: OutcomeEvidence) => evaluateCohort(cohort(boots), { alpha: ALPHA }).verdicts.find((v) => v.gate === 'absolute-limit' && v.subject === 'boot-failure')?.tripped;
     for (const baselineTrials of [0, 20, 200, 5000]) {
-      for (const trials of [2, 5, 20, 40]) {
-        expect(evaluateCohort(cohort({ trials, failures: 2, baselineTrials, baselineFailures: 0 }), { alpha: ALPHA }).tripped).toBe(true);
-        const one = evaluateCohort(cohort({ trials, failures: 1, baselineTrials, baselineFailures: 0 }), { alpha: ALPHA });
-        expect(one.verdicts.find((v) => v.gate === 'absolute-limit')?.tripped).toBe(false);
-      }
+      for (const trials of [2, 5, 20, 40]) expect(evaluateCohort(cohort({ trials, failures: 2, baselineTrials, baselineFailures: 0 }), { alpha: ALPHA }).tripped).toBe(true);
+      for (const trials of [1, 5, 15, 20]) expect(limit({ trials, failures: 1, baselineTrials, baselineFailures: 0 })).toBe(true);
+      // One in 21 or more is under 5 %; a history with a failure asks for three.
+      expect(limit({ trials: 21, failures: 1, baselineTrials, baselineFailures: 0 })).toBe(false);
+      expect(limit({ trials: 40, failures: 1, baselineTrials, baselineFailures: 0 })).toBe(false);
     }
+    expect(limit({ trials: 5, failures: 1, baselineTrials: 200, baselineFailures: 1 })).toBe(false);
+    const bootCosts = [0.001, 0.005].map((rate, i) => ({ rate, ...mc.absoluteLimitCost({ runs: runs(4_000), seed: 711 + i, alpha: ALPHA, rate, installs: 500, gate: 'boot-failure' }) }));
+    print(`small-sample limit on boots (>= 1 and >= 5 %) when the history shows none, 500 hosts: ${bootCosts.map((c) => `true rate ${pct(c.rate)} -> ${pct(c.absolute)} false trips`).join('; ')}`);
+    // About 1 - (1 - q)^20, the chance of a failure among the first 20 reboots.
+    for (const c of bootCosts) expect(Math.abs(c.absolute - (1 - (1 - c.rate) ** 20))).toBeLessThan(0.02);
     const costs = [0.001, 0.005, 0.01].map((rate, i) => ({ rate, ...mc.absoluteLimitCost({ runs: runs(4_000), seed: 701 + i, alpha: ALPHA, rate, installs: 500 }) }));
     print(`small-sample limit (>= 2 and >= 5 %) when the history shows none, 500 hosts: ${costs.map((c) => `true rate ${pct(c.rate)} -> ${pct(c.absolute)} false trips`).join('; ')}`);
     expect(costs[0]!.absolute).toBeLessThanOrEqual(0.01);

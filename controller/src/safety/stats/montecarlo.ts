@@ -220,9 +220,12 @@ export function incidentsUnderWaves(opts: CountScenario & { hosts: number }): { 
   return { runs: opts.runs, perHour: perHourTrips / opts.runs, cumulative: cumulativeTrips / opts.runs };
 }
 
-function outcomeCohort(installs: OutcomeEvidence): CohortEvidence {
+type OutcomeGate = 'install-failure' | 'boot-failure';
+
+function outcomeCohort(outcomes: OutcomeEvidence, gate: OutcomeGate): CohortEvidence {
   const none: OutcomeEvidence = { trials: 0, failures: 0, baselineTrials: 0, baselineFailures: 0 };
-  return { patchId: 'mc', hostClass: 'mc', mode: 'controls', patchedHosts: installs.trials, controlHosts: 0, counts: {}, installs, boots: none, hoursSinceFirstInstall: 0 };
+  const [installs, boots] = gate === 'boot-failure' ? [none, outcomes] : [outcomes, none];
+  return { patchId: 'mc', hostClass: 'mc', mode: 'controls', patchedHosts: outcomes.trials, controlHosts: 0, counts: {}, installs, boots, hoursSinceFirstInstall: 0 };
 }
 
 /**
@@ -231,17 +234,17 @@ function outcomeCohort(installs: OutcomeEvidence): CohortEvidence {
  * posterior gate and of the small-sample limit (Infinity: never). The posterior
  * only rises with a failure, so it is evaluated after each failure.
  */
-function watchInstalls(u: Uniform, rate: number, installs: number, baselineTrials: number, baselineFailures: number, alpha: number): { posterior: number; absolute: number } {
+function watchInstalls(u: Uniform, rate: number, installs: number, baselineTrials: number, baselineFailures: number, alpha: number, gate: OutcomeGate = 'install-failure'): { posterior: number; absolute: number } {
   let failures = 0;
   let posterior = Infinity;
   let absolute = Infinity;
   for (let n = 1; n <= installs && (posterior === Infinity || absolute === Infinity); n++) {
     if (u() >= rate) continue;
     failures++;
-    const verdict = evaluateCohort(outcomeCohort({ trials: n, failures, baselineTrials, baselineFailures }), { alpha });
+    const verdict = evaluateCohort(outcomeCohort({ trials: n, failures, baselineTrials, baselineFailures }, gate), { alpha });
     for (const v of verdict.verdicts) {
       if (!v.tripped) continue;
-      if (v.gate === 'install-failure') posterior = Math.min(posterior, n);
+      if (v.gate === gate) posterior = Math.min(posterior, n);
       if (v.gate === 'absolute-limit') absolute = Math.min(absolute, n);
     }
   }
@@ -287,10 +290,10 @@ export function installNoHarm(opts: { runs: number; seed: number; alpha: number;
   return { runs: opts.runs, posterior: posterior / opts.runs, absolute: absolute / opts.runs, either: either / opts.runs };
 }
 
-/** The absolute limit's false-trip cost: share of runs it trips when a class with no failure in its history fails at true rate `rate` over `installs`. */
-export function absoluteLimitCost(opts: { runs: number; seed: number; alpha: number; rate: number; installs: number }): { runs: number; absolute: number } {
+/** The absolute limit's false-trip cost: share of runs it trips when a class with no failure in its history fails at true rate `rate` over `installs` (install failures, or with `gate` 'boot-failure' hosts not back after reboot). */
+export function absoluteLimitCost(opts: { runs: number; seed: number; alpha: number; rate: number; installs: number; gate?: OutcomeGate }): { runs: number; absolute: number } {
   const u = seededUniform(opts.seed);
   let absolute = 0;
-  for (let i = 0; i < opts.runs; i++) if (watchInstalls(u, opts.rate, opts.installs, 0, 0, opts.alpha).absolute < Infinity) absolute++;
+  for (let i = 0; i < opts.runs; i++) if (watchInstalls(u, opts.rate, opts.installs, 0, 0, opts.alpha, opts.gate).absolute < Infinity) absolute++;
   return { runs: opts.runs, absolute: absolute / opts.runs };
 }

@@ -26,6 +26,13 @@
  *    also at least 5 % of the trials (Microsoft pauses a deployment at 5 %
  *    rollbacks); cost at a true rate q: about 0.05 % of 500-host watches at
  *    q = 0.1 %, 2 % at q = 0.5 %, 7 % at q = 1 %;
+ *  - boots, when the history shows no host that failed to come back: one
+ *    host not back after the patch's reboot that is also at least 5 % of the
+ *    rebooted hosts (so within the first 20) trips. A host that does not
+ *    boot is the worst harm a patch does and cannot be undone remotely; in a
+ *    class of a dozen hosts a second one may never come. Cost: about 20·q of
+ *    cohorts at a true unrelated rate q (2 % at q = 0.1 %), measured by
+ *    bench:gates;
  *  - otherwise: trip at 3 failed hosts that are also at least 10 % of the
  *    trials and at least 10 times the history's failure rate.
  */
@@ -42,6 +49,8 @@ export const BASELINE_PRIOR = { failures: 0.5, trials: 50 } as const;
 export const ABSOLUTE_MIN_FAILURES = 2;
 /** ...that are at least this share of trials. */
 export const ABSOLUTE_MIN_SHARE = 0.05;
+/** Boots: when the history shows none, this many hosts not back (at ABSOLUTE_MIN_SHARE) trip. */
+export const BOOT_MIN_FAILURES = 1;
 /** Small-sample limit when the history shows failures: at least this many failures... */
 export const RATIO_MIN_FAILURES = 3;
 /** ...that are at least this share of trials... */
@@ -148,13 +157,13 @@ export function outcomeThreshold(alpha: number): number {
 }
 
 /** The small-sample limit for this evidence: failures and share that trip it, and whether they are reached. */
-export function smallSampleLimit(ev: OutcomeEvidence): { minFailures: number; minShare: number; historyShowsNone: boolean; reached: boolean } {
+export function smallSampleLimit(ev: OutcomeEvidence, gate: 'install-failure' | 'boot-failure' = 'install-failure'): { minFailures: number; minShare: number; historyShowsNone: boolean; reached: boolean } {
   const bt = count(ev.baselineTrials);
   const bf = Math.min(count(ev.baselineFailures), bt);
   const n = count(ev.trials);
   const x = Math.min(count(ev.failures), n);
   const historyShowsNone = bf === 0;
-  const minFailures = historyShowsNone ? ABSOLUTE_MIN_FAILURES : RATIO_MIN_FAILURES;
+  const minFailures = historyShowsNone ? (gate === 'boot-failure' ? BOOT_MIN_FAILURES : ABSOLUTE_MIN_FAILURES) : RATIO_MIN_FAILURES;
   const minShare = historyShowsNone ? ABSOLUTE_MIN_SHARE : Math.max(RATIO_MIN_SHARE, (RATIO_MIN_MULTIPLE * bf) / bt);
   return { minFailures, minShare, historyShowsNone, reached: n > 0 && x >= minFailures && x >= minShare * n };
 }

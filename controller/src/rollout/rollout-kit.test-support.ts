@@ -44,6 +44,9 @@ export class RolloutKit {
   readonly log = createLogger({ level: 'silent' });
   /** What the planner's rounds use for gates and decisions (NEUTRAL_SAFETY unless a test sets it). */
   safety: SafetyPorts = NEUTRAL_SAFETY;
+  /** Watch cadence of tickRollouts (as the RolloutService gives it); undefined: every round judges. */
+  watchEveryMs: number | undefined;
+  readonly watchJudged = new Map<string, number>();
 
   private constructor(
     readonly tdb: TestDatabase,
@@ -113,7 +116,10 @@ export class RolloutKit {
     const fake: Pick<CommandWriter, 'create'> = {
       create: (tx, specs, actor) => createCommands(tx, specs, { now, secretKey: this.keys.secretKey, actor }),
     };
-    return this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, log: this.log, safety: this.safety }));
+    const watch = this.watchEveryMs === undefined ? undefined : { everyMs: this.watchEveryMs, lastJudged: this.watchJudged, judged: new Map<string, number>() };
+    const issued = await this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, log: this.log, safety: this.safety, watch }));
+    for (const [id, at] of watch?.judged ?? []) this.watchJudged.set(id, at);
+    return issued;
   }
 
   /** The agent of `hostId` reports `state` for `commandId` at `at`. */

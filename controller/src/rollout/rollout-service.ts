@@ -11,7 +11,7 @@ import type { CommandWriter } from './ports';
 import type { ControllerContext } from '../context';
 import { JobLocks, runAsLeader } from '../jobs/leader';
 import type { RolloutClock } from './rollout-clock';
-import { tickRollouts } from './rollout-tick';
+import { tickRollouts, WATCH_JUDGE_EVERY_MS } from './rollout-tick';
 import { onlineStaleMs } from '../hosts/queries';
 
 export class RolloutService {
@@ -20,6 +20,8 @@ export class RolloutService {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Rollout clock of each watched rollout's last watch judgment (rollout-tick.ts WATCH_JUDGE_EVERY_MS); a new leader judges at once. */
+  private readonly watchJudged = new Map<string, number>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -71,6 +73,7 @@ export class RolloutService {
 
   /** One round, for tests: resolves once it has run (or found another replica leading). */
   async round(): Promise<boolean> {
+    const judged = new Map<string, number>();
     const outcome = await runAsLeader(this.ctx.db, JobLocks.rolloutTick, (tx) =>
       tickRollouts({
         tx,
@@ -80,8 +83,11 @@ export class RolloutService {
         staleMs: onlineStaleMs(this.ctx.config.heartbeatSec),
         commands: this.commands,
         log: this.ctx.log,
+        watch: { everyMs: WATCH_JUDGE_EVERY_MS, lastJudged: this.watchJudged, judged },
       }),
     );
+    // Only a committed round's watch judgments count (a failed round judges again next time).
+    if (outcome.ran) for (const [id, at] of judged) this.watchJudged.set(id, at);
     if (outcome.ran && outcome.value.length > 0) await this.commands.announce(outcome.value);
     return outcome.ran;
   }

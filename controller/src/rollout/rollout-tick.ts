@@ -63,7 +63,24 @@ export interface TickDeps {
   log: Logger;
   /** The gate judge and reliability decisions (default: safety/stats and reliability/). */
   safety?: SafetyPorts | undefined;
+  /**
+   * How often a rollout whose gates only watch (no ring installing or
+   * soaking; see gatesOf) is judged: `lastJudged` holds the rollout clock of
+   * each rollout's last watch judgment from earlier rounds, `judged` gets
+   * this round's (the caller merges it once the round committed). Without
+   * it every round judges.
+   */
+  watch?: { everyMs: number; lastJudged: ReadonlyMap<string, number>; judged: Map<string, number> } | undefined;
 }
+
+/**
+ * A rollout whose gates only watch (harm that did not show during a soak)
+ * is judged at most every 4 hours of rollout time: such harm builds up over
+ * days, the anytime-valid tests lose nothing by looking less often, and a
+ * fleet has many completed rollouts in their watch at once (a week of
+ * releases) whose cohorts are costly to measure at every round.
+ */
+export const WATCH_JUDGE_EVERY_MS = 4 * HOUR_MS;
 
 type Rollout = typeof rollouts.$inferSelect;
 type RolloutRing = typeof rolloutRings.$inferSelect;
@@ -262,16 +279,22 @@ async function setRolloutState(d: TickDeps, rollout: Rollout, state: Rollout['st
  * is watched).
  */
 async function gatesOf(d: TickDeps, rollout: Rollout): Promise<RolloutGates | undefined> {
-  const watched = resultRows<{ ring_id: string }>(
+  const watched = resultRows<{ ring_id: string; active: boolean }>(
     await d.tx.execute(sql`
-      select ring_id from rollout_rings where rollout_id = ${rollout.id} and state in ('installing', 'soaking')
+      select ring_id, true as active from rollout_rings where rollout_id = ${rollout.id} and state in ('installing', 'soaking')
       union
-      select distinct rh.ring_id from rollout_hosts rh join rings g on g.id = rh.ring_id
+      select distinct rh.ring_id, false from rollout_hosts rh join rings g on g.id = rh.ring_id
       where rh.rollout_id = ${rollout.id} and rh.state = 'succeeded' and ${withinWatch(d.now)}`),
   );
   if (watched.length === 0) return undefined;
+  if (d.watch && !watched.some((w) => w.active)) {
+    // Only watching: at most every WATCH_JUDGE_EVERY_MS (everyMs) of rollout time.
+    const last = d.watch.lastJudged.get(rollout.id);
+    if (last !== undefined && d.now - last < d.watch.everyMs) return undefined;
+    d.watch.judged.set(rollout.id, d.now);
+  }
   const health = new Map((await d.tx.select({ id: rings.id, health: rings.health }).from(rings)).map((r) => [r.id, { ...DEFAULT_RING_HEALTH, ...r.health }]));
-  return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety }, rollout, health, watched.map((w) => w.ring_id));
+  return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety }, rollout, health, [...new Set(watched.map((w) => w.ring_id))]);
 }
 
 const DECISION_RANK: Record<PatchDecision['decision'], number> = { 'deploy-now': 0, stage: 1, hold: 2, block: 3 };
@@ -302,7 +325,8 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
   const decision = strictest(await safety.decisionsFor(d.tx, patchIds, new Date(d.now)));
   const firstPosition = ringRows[0]?.position ?? 0;
   // A hold that comes with class blocks is already applied class by class (the blocked classes are out of the run): the other classes go on.
-  const classHeld = decision.decision === 'hold' && gates !== undefined && gates.blocked.size > 0 && !gates.blocked.has('*');
+  const blockedClasses = gates ? gates.blocked : decision.decision === 'hold' ? new Set((await activeBlocks(d.tx, patchIds)).map((b) => b.hostClass ?? '*')) : new Set<string>();
+  const classHeld = decision.decision === 'hold' && blockedClasses.size > 0 && !blockedClasses.has('*');
   // Plain values in sql`` reach the driver unconverted: a Date fails on postgres-js, so ISO text with a cast.
   const nowText = new Date(d.now).toISOString();
   const freezes = await d.tx

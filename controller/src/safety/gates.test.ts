@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOUR, MIN, NEUTRAL_SAFETY, RolloutKit, T0 } from '../rollout/rollout-kit.test-support';
 import { incidents, patchBlocks } from '../db/schema/index';
 import { getRollout } from '../rollout/rollout-view';
+import { WATCH_JUDGE_EVERY_MS } from '../rollout/rollout-tick';
 import { plainJudge, seedSamples, setBootId, setRole } from './safety-kit.test-support';
 
 let kit: RolloutKit;
@@ -162,6 +163,17 @@ describe('the post-install watch (health.watchHours)', () => {
     expect((await kit.rollout(id)).state).toBe('completed');
     const [after] = await kit.db.select().from(incidents);
     expect(after?.rolledBackHosts.sort()).toEqual(['w1', 'w2', 'w3', 'w4', 'w5']);
+  });
+
+  it('judges a rollout that only watches at most every WATCH_JUDGE_EVERY_MS of rollout time', async () => {
+    kit.watchEveryMs = WATCH_JUDGE_EVERY_MS;
+    await lateHarm(24);
+    await kit.tick(T0 + 5 * HOUR + 30 * MIN, ALL);
+    // Harm from T0+6h: at T0+7h the last judgment (T0+5h30m) is 1.5 hours old, so nothing is judged yet.
+    expect(await kit.tick(T0 + 7 * HOUR, ALL)).toEqual([]);
+    expect(await kit.db.select().from(incidents)).toEqual([]);
+    expect((await kit.tick(T0 + 9 * HOUR + 30 * MIN, ALL)).sort()).toEqual(['w1', 'w2', 'w3', 'w4', 'w5']);
+    expect((await kit.db.select().from(incidents)).map((i) => i.gate)).toEqual(['probe-failure']);
   });
 
   it('judges nothing once every install is older than its watch, or with a watch of 0', async () => {

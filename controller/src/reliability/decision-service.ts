@@ -66,22 +66,41 @@ export async function decisionsFor(tx: Db | Tx, patchIds: readonly string[], now
     const row = scores.find((s) => s.patchId === patchId && s.hostClass === '');
     const f = facts.get(patchId)!;
     const evidence = (row?.evidence ?? {}) as { trials?: number; confirmedIssues?: number };
-    out.set(
+    const rest = restOfFleet(scores, patchId, f.blocks);
+    const decision = decide({
       patchId,
-      decide({
-        patchId,
-        tier: f.tier,
-        kevCves: f.kevCves,
-        score: row?.score ?? null,
-        confidence: row?.confidence ?? 0,
-        fleetTrials: Number(evidence.trials ?? 0),
-        confirmedIssues: Number(evidence.confirmedIssues ?? 0),
-        blocks: f.blocks,
-        vendorMitigations: f.vendorMitigations,
-      }),
-    );
+      tier: f.tier,
+      kevCves: f.kevCves,
+      score: rest ? rest.score : (row?.score ?? null),
+      confidence: rest ? rest.confidence : (row?.confidence ?? 0),
+      fleetTrials: Number(evidence.trials ?? 0),
+      confirmedIssues: Number(evidence.confirmedIssues ?? 0),
+      blocks: f.blocks,
+      vendorMitigations: f.vendorMitigations,
+    });
+    if (rest) decision.reasons.push(rest.words(row?.score ?? null));
+    out.set(patchId, decision);
   }
   return out;
+}
+
+/**
+ * With some classes blocked (not fleet-wide), the blocked classes are out of
+ * the run, so what decides for the rest is the rest's evidence: the worst
+ * score of the classes not blocked (score null when none of them has
+ * outcomes yet), not the patch-wide score their harm pulled down. One class's
+ * harm then stops that class, not a patch the other classes take well.
+ */
+function restOfFleet(scores: readonly { patchId: string; hostClass: string; score: number; confidence: number }[], patchId: string, blocks: PatchFacts['blocks']): { score: number | null; confidence: number; words: (patchWide: number | null) => string } | undefined {
+  if (blocks.fleetWide || blocks.classes.length === 0) return undefined;
+  const blocked = new Set(blocks.classes);
+  const worst = scores.filter((s) => s.patchId === patchId && s.hostClass !== '' && !blocked.has(s.hostClass)).reduce<(typeof scores)[number] | undefined>((w, s) => (w === undefined || s.score < w.score ? s : w), undefined);
+  return {
+    score: worst?.score ?? null,
+    confidence: worst?.confidence ?? 0,
+    words: (patchWide) =>
+      `${worst ? `scored on the classes not blocked (worst ${worst.score})` : 'no outcomes yet on the classes not blocked'}${patchWide === null ? '' : `; patch-wide score ${patchWide} with the blocked ${blocks.classes.length === 1 ? 'class' : 'classes'}`}`,
+  };
 }
 
 /** Recomputes the reliability scores of these patches from the evidence stored now; appends history when a score moves. */

@@ -186,4 +186,21 @@ describe('known issues, scores and decisions', () => {
     const blocked = await db.transaction((tx) => decisionsFor(tx, ['KB5070773'], now));
     expect(blocked.get('KB5070773')!.decision).toBe('block');
   });
+
+  it('decides on the classes not blocked when some classes are: their worst score, not the patch-wide one', async () => {
+    const now = new Date(T0 + 2 * STALE_MS);
+    const before = (await db.transaction((tx) => decisionsFor(tx, ['USN-7545-1'], now))).get('USN-7545-1')!;
+    const classes = (await db.select().from(reliabilityScores).where(eq(reliabilityScores.patchId, 'USN-7545-1'))).filter((s) => s.hostClass !== '').sort((a, b) => a.score - b.score);
+    expect(classes.length).toBeGreaterThanOrEqual(2);
+    const [worst, ...others] = classes;
+    expect(before.score).toBeLessThan(others[0]!.score);
+    await db.insert(patchBlocks).values({ id: 'blk_cls', patchId: 'USN-7545-1', hostClass: worst!.hostClass, state: 'active', reason: 'gate', createdBy: 'system', createdAt: now });
+    const after = (await db.transaction((tx) => decisionsFor(tx, ['USN-7545-1'], now))).get('USN-7545-1')!;
+    expect(after.score).toBe(others[0]!.score);
+    expect(after.reasons).toContain(`scored on the classes not blocked (worst ${others[0]!.score}); patch-wide score ${before.score} with the blocked class`);
+    // The class block itself still holds the patch at Test (the planner lets the other classes go on).
+    expect(after.decision === 'hold' || after.decision === 'block').toBe(true);
+    expect(after.reasons[0]).toMatch(after.decision === 'hold' ? /blocked for 1 host class/ : /reliability score/);
+    await db.delete(patchBlocks).where(eq(patchBlocks.id, 'blk_cls'));
+  });
 });

@@ -66,7 +66,7 @@ export async function decisionsFor(tx: Db | Tx, patchIds: readonly string[], now
     const row = scores.find((s) => s.patchId === patchId && s.hostClass === '');
     const f = facts.get(patchId)!;
     const evidence = (row?.evidence ?? {}) as { trials?: number; confirmedIssues?: number };
-    const rest = restOfFleet(scores, patchId, f.blocks);
+    const rest = restOfFleet(scores, patchId, f.blocks, row?.score ?? null);
     const decision = decide({
       patchId,
       tier: f.tier,
@@ -78,7 +78,7 @@ export async function decisionsFor(tx: Db | Tx, patchIds: readonly string[], now
       blocks: f.blocks,
       vendorMitigations: f.vendorMitigations,
     });
-    if (rest) decision.reasons.push(rest.words(row?.score ?? null));
+    if (rest) decision.reasons.push(rest.reason);
     out.set(patchId, decision);
   }
   return out;
@@ -91,15 +91,14 @@ export async function decisionsFor(tx: Db | Tx, patchIds: readonly string[], now
  * outcomes yet), not the patch-wide score their harm pulled down. One class's
  * harm then stops that class, not a patch the other classes take well.
  */
-function restOfFleet(scores: readonly { patchId: string; hostClass: string; score: number; confidence: number }[], patchId: string, blocks: PatchFacts['blocks']): { score: number | null; confidence: number; words: (patchWide: number | null) => string } | undefined {
+function restOfFleet(scores: readonly { patchId: string; hostClass: string; score: number; confidence: number }[], patchId: string, blocks: PatchFacts['blocks'], patchWide: number | null): { score: number | null; confidence: number; reason: string } | undefined {
   if (blocks.fleetWide || blocks.classes.length === 0) return undefined;
   const blocked = new Set(blocks.classes);
   const worst = scores.filter((s) => s.patchId === patchId && s.hostClass !== '' && !blocked.has(s.hostClass)).reduce<(typeof scores)[number] | undefined>((w, s) => (w === undefined || s.score < w.score ? s : w), undefined);
   return {
     score: worst?.score ?? null,
     confidence: worst?.confidence ?? 0,
-    words: (patchWide) =>
-      `${worst ? `scored on the classes not blocked (worst ${worst.score})` : 'no outcomes yet on the classes not blocked'}${patchWide === null ? '' : `; patch-wide score ${patchWide} with the blocked ${blocks.classes.length === 1 ? 'class' : 'classes'}`}`,
+    reason: `${worst ? `scored on the classes not blocked (worst ${worst.score})` : 'no outcomes yet on the classes not blocked'}${patchWide === null ? '' : `; patch-wide score ${patchWide} with the blocked ${blocks.classes.length === 1 ? 'class' : 'classes'}`}`,
   };
 }
 

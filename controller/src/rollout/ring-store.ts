@@ -40,7 +40,7 @@ export type RingInput = Partial<Omit<RingView, 'id' | 'createdAt' | 'updatedAt' 
 type RingRow = typeof rings.$inferSelect;
 
 function view(r: RingRow): RingView {
-  return { ...r, health: { ...DEFAULT_RING_HEALTH, ...r.health }, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+  return { ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
 }
 
 /** All rings in release order. */
@@ -101,7 +101,7 @@ export async function updateRing(tx: Tx, idOrName: string, input: RingInput, now
     validatePercents([...others, { name: input.name ?? ring.name, percent: input.percent }], false);
   }
   const { health: healthInput, ...rest } = input;
-  const health = healthInput ? validateHealth({ ...DEFAULT_RING_HEALTH, ...ring.health, ...healthInput }) : undefined;
+  const health = healthInput ? validateHealth({ ...ring.health, ...healthInput }) : undefined;
   const [row] = await tx
     .update(rings)
     .set({ ...rest, ...(health ? { health } : {}), updatedAt: now })

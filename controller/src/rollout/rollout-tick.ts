@@ -113,9 +113,9 @@ export async function tickRollouts(d: TickDeps): Promise<string[]> {
   return issued;
 }
 
-/** The SQL for "installed within its ring's watch" of rollout_hosts `rh` joined to rings `g`, at rollout time `now`. */
+/** The SQL for "installed within its ring's watch" of rollout_hosts `rh` joined to rings `g`, at rollout time `now` (every ring has health.watchHours: validateHealth writes it, migration 0012 filled in older rings). */
 function withinWatch(now: number) {
-  return sql`rh.installed_at > ${new Date(now).toISOString()}::timestamptz - coalesce((g.health ->> 'watchHours')::int, ${DEFAULT_RING_HEALTH.watchHours}) * interval '1 hour'`;
+  return sql`rh.installed_at > ${new Date(now).toISOString()}::timestamptz - (g.health ->> 'watchHours')::int * interval '1 hour'`;
 }
 
 /** Completed rollouts with a patched host still in its ring's watch, or a single-host rollback (a trip's) still to order or finish. */
@@ -293,7 +293,7 @@ async function gatesOf(d: TickDeps, rollout: Rollout): Promise<RolloutGates | un
     if (last !== undefined && d.now - last < d.watch.everyMs) return undefined;
     d.watch.judged.set(rollout.id, d.now);
   }
-  const health = new Map((await d.tx.select({ id: rings.id, health: rings.health }).from(rings)).map((r) => [r.id, { ...DEFAULT_RING_HEALTH, ...r.health }]));
+  const health = new Map((await d.tx.select({ id: rings.id, health: rings.health }).from(rings)).map((r) => [r.id, r.health]));
   return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety }, rollout, health, [...new Set(watched.map((w) => w.ring_id))]);
 }
 
@@ -316,8 +316,9 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
   const ringRows = await d.tx.select().from(rolloutRings).where(eq(rolloutRings.rolloutId, rollout.id)).orderBy(rolloutRings.position);
   const policies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
   const patchIds = cohortPatchIds(rollout.content);
-  // Blocks (from this rollout's gates or another's) take the covered pending hosts out of the run.
-  if (gates ? gates.blocked.size > 0 : (await activeBlocks(d.tx, patchIds)).length > 0) {
+  // Blocks (from this rollout's gates or another's; read once here when the gates did not run this round) take the covered pending hosts out of the run.
+  const blockedClasses = gates ? gates.blocked : new Set((await activeBlocks(d.tx, patchIds)).map((b) => b.hostClass ?? '*'));
+  if (blockedClasses.size > 0) {
     const blocked = await blockPendingHosts(d.tx, rollout.id, patchIds, new Date(d.now));
     if (blocked.length > 0) await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.hosts_blocked', targetType: 'rollout', targetId: rollout.id, details: { hosts: blocked, reason: 'an active block covers their class' } });
   }
@@ -325,7 +326,6 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
   const decision = strictest(await safety.decisionsFor(d.tx, patchIds, new Date(d.now)));
   const firstPosition = ringRows[0]?.position ?? 0;
   // A hold that comes with class blocks is already applied class by class (the blocked classes are out of the run): the other classes go on.
-  const blockedClasses = gates ? gates.blocked : decision.decision === 'hold' ? new Set((await activeBlocks(d.tx, patchIds)).map((b) => b.hostClass ?? '*')) : new Set<string>();
   const classHeld = decision.decision === 'hold' && blockedClasses.size > 0 && !blockedClasses.has('*');
   // Plain values in sql`` reach the driver unconverted: a Date fails on postgres-js, so ISO text with a cast.
   const nowText = new Date(d.now).toISOString();

@@ -92,6 +92,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes the embedded page cache in MiB from PATCHFLEET_EMBEDDED_CACHE_MB, within 16..2048', () => {
+    expect(loadConfig({}, {}).embeddedCacheMb).toBeUndefined();
+    expect(loadConfig({}, { PATCHFLEET_EMBEDDED_CACHE_MB: '512' }).embeddedCacheMb).toBe(512);
+    expect(() => loadConfig({}, { PATCHFLEET_EMBEDDED_CACHE_MB: '8' })).toThrow(/embeddedCacheMb/);
+    expect(() => loadConfig({}, { PATCHFLEET_EMBEDDED_CACHE_MB: '4096' })).toThrow(/embeddedCacheMb/);
+    expect(() => loadConfig({}, { PATCHFLEET_EMBEDDED_CACHE_MB: '1.5' })).toThrow(/embeddedCacheMb/);
+  });
+
   it('ignores empty environment variables and undefined flags', () => {
     const config = loadConfig({ port: undefined, host: undefined }, { PATCHFLEET_PORT: '', PATCHFLEET_HOST: '' });
     expect(config.port).toBe(DEFAULTS.port);

@@ -42,6 +42,8 @@ export const ConfigSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** PostgreSQL URL; empty means embedded PGlite in the data directory. */
     databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** Embedded database only: its page cache (shared_buffers) in MiB; default 128, PGlite's own. */
+    embeddedCacheMb: Type.Optional(Type.Integer({ minimum: 16, maximum: 2048 })),
     tlsCert: Type.Optional(Type.String({ minLength: 1 })),
     tlsKey: Type.Optional(Type.String({ minLength: 1 })),
     /** Plain HTTP/WS, for debugging only. */
@@ -139,6 +141,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_HOST: 'host',
   PATCHFLEET_PORT: 'port',
   DATABASE_URL: 'databaseUrl',
+  PATCHFLEET_EMBEDDED_CACHE_MB: 'embeddedCacheMb',
   PATCHFLEET_TLS_CERT: 'tlsCert',
   PATCHFLEET_TLS_KEY: 'tlsKey',
   PATCHFLEET_PUBLIC_URL: 'publicUrl',
@@ -162,7 +165,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_SIM_START: 'simulationStart',
   PATCHFLEET_SIM_TICK_SEC: 'simulationTickSec',
 };
-const NUMERIC = new Set<keyof Config>(['port', 'heartbeatSec', 'maxFrameBytes', 'maxReportBytes', 'reportTimeoutSec', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
+const NUMERIC = new Set<keyof Config>(['port', 'embeddedCacheMb', 'heartbeatSec', 'maxFrameBytes', 'maxReportBytes', 'reportTimeoutSec', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
   'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
   'simulationTickSec',
 ]);

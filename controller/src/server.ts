@@ -77,7 +77,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     );
   }
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedCacheMb: config.embeddedCacheMb });
   try {
     await ensureDefaultRings(database.db, new Date(clock.now()));
     // The certificate's validity is checked by real TLS clients: real time.

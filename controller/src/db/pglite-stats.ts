@@ -2,7 +2,8 @@
  * Diagnostics for simulations on the embedded database: with PATCHFLEET_PGLITE_STATS=FILE the controller times
  * every statement PGlite runs (wall time from the call to its answer, so time queued behind another statement
  * counts too) and writes the totals per statement text to FILE when the database closes: count, total and
- * largest ms, most first. PostgreSQL has log_min_duration_statement for the same question (bench:rollout's
+ * largest ms, and `selfMs`, the time the statement itself held the database (PGlite runs one statement at a
+ * time, so from the later of its call and the previous statement's answer to its own answer), most selfMs first. PostgreSQL has log_min_duration_statement for the same question (bench:rollout's
  * PF_SIM_PG_LOG_MS); PGlite logs nothing. Parameters are never recorded, only the statement's text.
  */
 import { writeFileSync } from 'node:fs';
@@ -11,17 +12,23 @@ import type { PGlite } from '@electric-sql/pglite';
 interface Stat {
   n: number;
   ms: number;
+  self: number;
   max: number;
 }
 
 /** Wraps `client.query` and `client.exec` to time them; returns a function that writes the totals to `file`. */
 export function timePgliteStatements(client: PGlite, file: string): () => void {
   const stats = new Map<string, Stat>();
-  const add = (text: string, ms: number) => {
+  let lastAnswer = 0;
+  const add = (text: string, t0: number) => {
+    const t1 = performance.now();
+    const ms = t1 - t0;
     const key = text.replace(/\s+/g, ' ').trim().slice(0, 300);
-    const s = stats.get(key) ?? { n: 0, ms: 0, max: 0 };
+    const s = stats.get(key) ?? { n: 0, ms: 0, self: 0, max: 0 };
     s.n += 1;
     s.ms += ms;
+    s.self += t1 - Math.max(t0, lastAnswer);
+    lastAnswer = t1;
     s.max = Math.max(s.max, ms);
     stats.set(key, s);
   };
@@ -31,7 +38,7 @@ export function timePgliteStatements(client: PGlite, file: string): () => void {
       try {
         return await fn(text, ...rest);
       } finally {
-        add(text, performance.now() - t0);
+        add(text, t0);
       }
     }) as F;
   client.query = wrap(client.query.bind(client)) as typeof client.query;
@@ -45,7 +52,7 @@ export function timePgliteStatements(client: PGlite, file: string): () => void {
       return fn(tx);
     })) as typeof client.transaction;
   return () => {
-    const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms).map(([sql, s]) => ({ ms: Math.round(s.ms), n: s.n, maxMs: Math.round(s.max), sql }));
+    const rows = [...stats].sort((a, b) => b[1].self - a[1].self).map(([sql, s]) => ({ selfMs: Math.round(s.self), ms: Math.round(s.ms), n: s.n, maxMs: Math.round(s.max), sql }));
     writeFileSync(file, `${JSON.stringify(rows, null, 1)}\n`);
   };
 }

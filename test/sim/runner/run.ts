@@ -58,7 +58,7 @@ import { buildReport, type RolloutReport } from '../metrics';
 import type { Scenario } from '../scenario';
 import { groundTruth } from '../truth';
 import { pairOutcomes, type BlockReason } from './bookkeeping';
-import { applyPolicy, enrollHosts, importBatch, orderRollout, readDecisions, setHealthInterval, startSimController, type RingPolicy, type RolloutState, type SimController } from './controller';
+import { applyPolicy, enrollHosts, importBatch, orderRollout, readDecisions, setHealthInterval, simCacheMb, startSimController, type RingPolicy, type RolloutState, type SimController } from './controller';
 import { startHostPool, type HostPool } from './host-pool';
 import { HOUR_MS, type StepCounts } from './sim-host';
 
@@ -225,7 +225,7 @@ export async function runRollout(scenario: Scenario, opts: RunOptions, say: RunL
     // PGlite: a migrated copy of the tests' template instead of initdb and every migration (seconds).
     if (r.database.kind === 'pglite') await seedPgliteDataDir(r.dataDir);
     say(`scenario ${scenario.name}: ${scenario.fleet.hosts} hosts in ${scenario.fleet.classes.length} classes, ${scenario.patches.length} patches, ${scenario.days} days; controller on ${r.database.kind}`);
-    const c = await startSimController({ dataDir: r.dataDir, databaseUrl: r.database.url, startMs: opts.start, tickSec: opts.tickSec, cpuProfDir: opts.cpuProfDir, port: opts.port });
+    const c = await startSimController({ dataDir: r.dataDir, databaseUrl: r.database.url, startMs: opts.start, tickSec: opts.tickSec, cpuProfDir: opts.cpuProfDir, port: opts.port, cacheMb: r.database.kind === 'pglite' ? simCacheMb(scenario.fleet.hosts) : undefined });
     r.controller = c;
     say(`controller listening (${wall().toFixed(1)} s)`);
     const fork = c.fork;

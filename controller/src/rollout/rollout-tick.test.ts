@@ -178,6 +178,64 @@ describe('tickRollouts: offline hosts', () => {
   });
 });
 
+describe('tickRollouts: ramp', () => {
+  const first = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6'];
+  const all = ['t1', ...first];
+
+  it('a ring after the first ring with hosts at most doubles the hosts given the patch, wave by wave as results come', async () => {
+    await kit.editRing('Test', { soakHours: 0 });
+    await kit.editRing('First', { deferralDays: 0 });
+    await kit.addHosts(['t1'], 'Test');
+    await kit.addHosts(first, 'First');
+    const id = await kit.start(T0, { rings: ['Test', 'First'] });
+    expect(await kit.tick(T0, all)).toEqual(['t1']);
+    await kit.finish('t1', T0 + MIN, 'succeeded');
+    // One host has the patch and its result is in: one more.
+    expect(await kit.tick(T0 + 2 * MIN, all)).toEqual(['f1']);
+    expect(await kit.tick(T0 + 3 * MIN, all)).toEqual([]);
+    expect((await kit.ring(id, 'First')).note).toBe('ramping up: waiting for the results of 1 install(s) before more hosts (1 finished)');
+    await kit.finish('f1', T0 + 4 * MIN, 'failed');
+    // A failure is a result too (and 1 of 1 at First's 5 % limit is chance: 5 % likely, not below it).
+    expect(await kit.tick(T0 + 5 * MIN, all)).toEqual(['f2', 'f3']);
+    // Two installing, two finished: no room until one reports.
+    expect(await kit.tick(T0 + 6 * MIN, all)).toEqual([]);
+    // Three finished, one installing: two more make five of six given, at most twice three.
+    await kit.finish('f2', T0 + 7 * MIN, 'succeeded');
+    expect(await kit.tick(T0 + 8 * MIN, all)).toEqual(['f4', 'f5']);
+    await kit.finish('f3', T0 + 9 * MIN, 'succeeded');
+    expect(await kit.tick(T0 + 10 * MIN, all)).toEqual(['f6']);
+    expect((await kit.rollout(id)).state).toBe('active');
+  });
+
+  it('does not ramp a ring with waves of its own', async () => {
+    await kit.editRing('Test', { soakHours: 0 });
+    await kit.editRing('First', { deferralDays: 0, waveSize: 4 });
+    await kit.addHosts(first, 'First');
+    await kit.addHosts(['t1'], 'Test');
+    // Test has a host: First is the second ring with hosts but orders its own waves of 4.
+    await kit.start(T0, { rings: ['Test', 'First'] });
+    await kit.tick(T0, all);
+    await kit.finish('t1', T0 + MIN, 'succeeded');
+    expect(await kit.tick(T0 + 2 * MIN, all)).toEqual(['f1', 'f2', 'f3', 'f4']);
+  });
+
+  it('orders a whole ring at once when no ring before it had hosts', async () => {
+    await kit.editRing('First', { deferralDays: 0 });
+    await kit.addHosts(first, 'First');
+    await kit.start(T0, { rings: ['Test', 'First'] });
+    expect((await kit.tick(T0, first)).sort()).toEqual(first);
+  });
+
+  it('does not ramp an expedited rollout', async () => {
+    await kit.addHosts(['t1'], 'Test');
+    await kit.addHosts(first, 'First');
+    await kit.start(T0, { rings: ['Test', 'First'], expedite: true });
+    await kit.tick(T0, all);
+    await kit.finish('t1', T0 + MIN, 'succeeded');
+    expect((await kit.tick(T0 + 2 * MIN, all)).sort()).toEqual(first);
+  });
+});
+
 describe('tickRollouts: promotion and soak', () => {
   it('passes a ring only after soakHours; the next ring starts in the round it passes', async () => {
     await kit.editRing('First', { deferralDays: 0 });
@@ -229,18 +287,18 @@ describe('tickRollouts: promotion and soak', () => {
 
 describe('tickRollouts: halts', () => {
   it('halts the ring and the rollout when the failure rate passes the limit, cancels queued commands; resume makes it active again', async () => {
-    await kit.editRing('Test', { promotion: { minHostsDone: 1, maxFailureRate: 0.4 } });
+    await kit.editRing('Test', { promotion: { minHostsDone: 1, maxFailureRate: 0.01 } });
     await kit.addHosts(['a', 'b', 'c'], 'Test');
     const id = await kit.start(T0);
     await kit.tick(T0, ['a', 'b', 'c']);
     await kit.finish('a', T0 + MIN, 'succeeded');
     await kit.finish('b', T0 + MIN, 'failed');
-    // 1 of 2 failed: 50% > 40%.
+    // 1 of 2 failed: 50 % > 1 %, and one failure or more in 2 installs is 2 % likely at 1 % (ring-failures.ts).
     expect(await kit.tick(T0 + 2 * MIN, ['a', 'b', 'c'])).toEqual([]);
     expect(await kit.ring(id, 'Test')).toMatchObject({ state: 'halted' });
     const halted = await kit.rollout(id);
     expect(halted.state).toBe('halted');
-    expect(halted.stateReason).toContain('1 of 2 hosts failed');
+    expect(halted.stateReason).toBe('ring Test: 1 of 2 hosts failed (50 % > 1 %; 2 % likely by chance at 1 %)');
     const [cCmd] = await kit.commandsOf('c');
     expect(cCmd).toMatchObject({ state: 'cancelled', errorCode: 'PF_ERR_COMMAND_CANCELLED' });
     expect((await kit.commandsOf('a'))[0]?.state).toBe('succeeded');
@@ -262,6 +320,41 @@ describe('tickRollouts: halts', () => {
     expect((await kit.ring(id, 'Test')).state).not.toBe('halted');
     expect((await kit.rollout(id)).state).toBe('active');
     expect((await kit.commandsOf('b')).filter((c) => c.action === 'install')).toHaveLength(2);
+  });
+
+  it('does not halt on failures that chance explains at the limit: 1 of 14 at 5 % goes on, 3 of 16 halt', async () => {
+    await kit.editRing('Test', { promotion: { minHostsDone: 1, maxFailureRate: 0.05 } });
+    const hosts = Array.from({ length: 17 }, (_, i) => `h${String(i).padStart(2, '0')}`);
+    await kit.addHosts(hosts, 'Test');
+    const id = await kit.start(T0);
+    await kit.tick(T0, hosts);
+    // 14 finish, one of them failed (7 % > 5 %): one failure or more in 14 installs is 51 % likely at 5 %.
+    for (const [i, h] of hosts.slice(0, 14).entries()) await kit.finish(h, T0 + MIN, i === 0 ? 'failed' : 'succeeded');
+    await kit.tick(T0 + 2 * MIN, hosts);
+    expect((await kit.rollout(id)).state).toBe('active');
+    expect((await kit.ring(id, 'Test')).state).toBe('installing');
+    // Two more fail: 3 of 16 is 4.3 % likely at 5 %.
+    await kit.finish('h14', T0 + 3 * MIN, 'failed');
+    await kit.finish('h15', T0 + 3 * MIN, 'failed');
+    await kit.tick(T0 + 4 * MIN, hosts);
+    const halted = await kit.rollout(id);
+    expect(halted.state).toBe('halted');
+    expect(halted.stateReason).toBe('ring Test: 3 of 16 hosts failed (19 % > 5 %; 4.3 % likely by chance at 5 %)');
+    // The host still installing has its command cancelled.
+    expect((await kit.commandsOf('h16'))[0]).toMatchObject({ state: 'cancelled' });
+  });
+
+  it('halts a ring whose failures leave it no way to pass, even when chance may explain them', async () => {
+    await kit.editRing('Test', { promotion: { minHostsDone: 1, maxFailureRate: 0.05 } });
+    await kit.addHosts(['a'], 'Test');
+    const id = await kit.start(T0);
+    await kit.tick(T0, ['a']);
+    await kit.finish('a', T0 + MIN, 'failed');
+    // 1 of 1 at 5 % is 5 % likely (not below 5 %), but the ring has nothing left to install and no success.
+    await kit.tick(T0 + 2 * MIN, ['a']);
+    const halted = await kit.rollout(id);
+    expect(halted.state).toBe('halted');
+    expect(halted.stateReason).toBe('ring Test: 1 of 1 hosts failed and 0 succeeded, fewer than the 1 it needs to pass, with no host left to install');
   });
 
   it('lets a late agent result win: an install that timed out undelivered but did run is succeeded, never ordered twice', async () => {

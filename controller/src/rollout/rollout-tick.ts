@@ -44,6 +44,8 @@ import { classesShortOfExposure, defaultSafety, runGates, type RolloutGates, typ
 import { describeClass } from '../safety/host-class';
 import { orderHostRollbacks, orderRollbacks, syncIncidentRollbacks } from './host-rollbacks';
 import { checkReboots, REBOOT_DELAY_SEC } from './reboot-checks';
+import { ringFailureVerdict } from './ring-failures';
+import { formatPercent } from '../safety/stats/words';
 
 const HOUR_MS = 3_600_000;
 /** How long an accepted command may run past its notAfter before it counts as lost. */
@@ -221,11 +223,13 @@ interface RingCounts {
   failed: number;
   /** Hosts rolling back by themselves (a tripped gate's rollback). */
   rollingBack: number;
+  /** Hosts rolled back (or whose rollback failed): installed once, so part of what the rollout has tried. */
+  rolledBack: number;
   /** Hosts still in the ring's run: pending, installing, succeeded or failed (not skipped, blocked or rolled back). */
   total: number;
 }
 
-const NO_HOSTS: RingCounts = { pending: 0, installing: 0, succeeded: 0, failed: 0, rollingBack: 0, total: 0 };
+const NO_HOSTS: RingCounts = { pending: 0, installing: 0, succeeded: 0, failed: 0, rollingBack: 0, rolledBack: 0, total: 0 };
 
 async function ringCounts(tx: Tx, rolloutId: string): Promise<Map<string, RingCounts>> {
   const rows = await tx
@@ -241,6 +245,7 @@ async function ringCounts(tx: Tx, rolloutId: string): Promise<Map<string, RingCo
       c.total += Number(r.n);
     }
     if (r.state === 'rolling-back') c.rollingBack += Number(r.n);
+    if (r.state === 'rolled-back' || r.state === 'rollback-failed') c.rolledBack += Number(r.n);
     out.set(r.ringId, c);
   }
   return out;
@@ -335,10 +340,14 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
     .where(and(sql`${changeFreezes.startsAt} <= ${nowText}::timestamptz`, sql`${changeFreezes.endsAt} > ${nowText}::timestamptz`));
   const issued: string[] = [];
   let previousPassed = true;
+  // Hosts of the rings before this one: a ring after the first ring with hosts ramps up (orderWave).
+  let earlierHosts = 0;
   for (const ring of ringRows) {
     const policy = policies.get(ring.ringId);
     const c = counts.get(ring.ringId) ?? { ...NO_HOSTS };
     const soakMs = rollout.expedite || !policy ? 0 : policy.soakHours * HOUR_MS * (decision.cautious ? 2 : 1);
+    const ramp = earlierHosts > 0 ? rampRoom(counts) : undefined;
+    earlierHosts += c.total + c.rolledBack;
     if (!policy || ring.state === 'halted' || ring.state === 'cancelled') {
       previousPassed = false;
       continue;
@@ -370,16 +379,27 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
     // Checked before ordering: a round that halts must not order (and at once cancel) another wave.
     if (ring.state === 'installing' || ring.state === 'soaking') {
       const done = c.succeeded + c.failed;
-      const failureRate = done === 0 ? 0 : c.failed / done;
-      if (c.failed > 0 && failureRate > policy.promotion.maxFailureRate) {
-        await setRingState(d, rollout, ring, 'halted', { finishedAt: new Date(d.now) }, { failed: c.failed, done, failureRate, maxFailureRate: policy.promotion.maxFailureRate });
-        await setRolloutState(d, rollout, 'halted', `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed (${(failureRate * 100).toFixed(0)}% > ${(policy.promotion.maxFailureRate * 100).toFixed(0)}%)`);
+      const verdict = ringFailureVerdict(c.failed, done, policy.promotion.maxFailureRate);
+      // Failures that chance may explain still halt a ring they leave with no way to promote: nothing left to
+      // install and fewer successes than it needs (a one-host ring whose host failed).
+      const needed = Math.min(policy.promotion.minHostsDone, c.total);
+      const stuck = ring.state === 'installing' && c.failed > 0 && c.pending === 0 && c.installing === 0 && c.succeeded < needed;
+      if (verdict.halt || stuck) {
+        await setRingState(d, rollout, ring, 'halted', { finishedAt: new Date(d.now) }, { failed: c.failed, done, failureRate: verdict.rate, maxFailureRate: policy.promotion.maxFailureRate, chance: verdict.chance, ...(verdict.halt ? {} : { stuck: { succeeded: c.succeeded, needed } }) });
+        await setRolloutState(
+          d,
+          rollout,
+          'halted',
+          verdict.halt
+            ? `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed (${formatPercent(verdict.rate)} > ${formatPercent(policy.promotion.maxFailureRate)}; ${formatPercent(verdict.chance)} likely by chance at ${formatPercent(policy.promotion.maxFailureRate)})`
+            : `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed and ${c.succeeded} succeeded, fewer than the ${needed} it needs to pass, with no host left to install`,
+        );
         await cancelCommands(d.tx, { rolloutId: rollout.id }, d.realNow, 'system');
         return issued;
       }
     }
     if ((ring.state === 'installing' || ring.state === 'soaking' || ring.state === 'passed') && c.pending > 0 && window && !freeze) {
-      const hosts = await orderWave(d, rollout, ring, policy, c, window.end, decision.cautious);
+      const hosts = await orderWave(d, rollout, ring, policy, c, window.end, decision.cautious, ramp);
       c.pending -= hosts.length;
       c.installing += hosts.length;
       issued.push(...hosts);
@@ -430,12 +450,37 @@ function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<st
  * `waveSize` (a new wave only once the last one finished) and never more
  * than `maxConcurrent` at once. Commands expire when the window closes.
  */
-async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number, cautious: boolean): Promise<string[]> {
+/**
+ * The ramp of a ring after the rollout's first ring with hosts: how many more hosts it may order now so
+ * that the hosts the rollout has given the patch (installed, failed, rolled back, or installing) are at
+ * most twice those whose install has finished. Each wave then waits for the results of enough of the last
+ * one, so an install that fails, or a host that does not come back, stops the rollout (ring limit, health
+ * gates) at about twice the exposure that showed it, not after the whole ring. Hosts whose install never
+ * reports only narrow the next wave; they do not stall it.
+ */
+function rampRoom(counts: ReadonlyMap<string, RingCounts>): { room: number; finished: number; installing: number } {
+  let finished = 0;
+  let installing = 0;
+  for (const c of counts.values()) {
+    finished += c.succeeded + c.failed + c.rollingBack + c.rolledBack;
+    installing += c.installing;
+  }
+  return { room: Math.max(0, finished - installing), finished, installing };
+}
+
+async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number, cautious: boolean, ramp?: { room: number; finished: number; installing: number }): Promise<string[]> {
   // Cautious (low confidence in the patch's reliability): half the waves, at least one host; "whole ring" becomes half of it.
   const waveSize = cautious ? Math.max(1, policy.waveSize > 0 ? Math.floor(policy.waveSize / 2) : Math.ceil(c.total / 2)) : policy.waveSize;
   if (waveSize > 0 && c.installing > 0) return [];
   const capacity = policy.maxConcurrent > 0 ? policy.maxConcurrent - c.installing : Number.POSITIVE_INFINITY;
-  const size = Math.min(capacity, waveSize > 0 ? waveSize : Number.POSITIVE_INFINITY);
+  // The ramp applies where the admin left the pace to the controller: no waves, no maintenance windows (a
+  // window's installs go out when it opens), not expedited.
+  const ramping = ramp !== undefined && policy.waveSize === 0 && isAlwaysOpen(policy.windows) && !rollout.expedite;
+  const size = Math.min(capacity, waveSize > 0 ? waveSize : Number.POSITIVE_INFINITY, ramping ? ramp.room : Number.POSITIVE_INFINITY);
+  if (ramping && size <= 0) {
+    await setNote(d, rollout, ring, `ramping up: waiting for the results of ${ramp.installing} install(s) before more hosts (${ramp.finished} finished)`);
+    return [];
+  }
   if (size <= 0) return [];
   const pending = await d.tx
     .select()

@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { SlowFirstSequencer } from './test/support/sequencer';
 
 export default defineConfig({
   test: {
@@ -9,6 +8,5 @@ export default defineConfig({
     hookTimeout: 60_000,
     // End-to-end tests start real processes; two cores do not run many at once well.
     maxWorkers: 2,
-    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -357,6 +357,17 @@ describe('tickRollouts: halts', () => {
     expect(halted.stateReason).toBe('ring Test: 1 of 1 hosts failed and 0 succeeded, fewer than the 1 it needs to pass, with no host left to install');
   });
 
+  it('never halts a ring whose limit is 1 (100 %), even when its failures leave it no way to pass', async () => {
+    await kit.editRing('Test', { promotion: { minHostsDone: 1, maxFailureRate: 1 } });
+    await kit.addHosts(['a'], 'Test');
+    const id = await kit.start(T0);
+    await kit.tick(T0, ['a']);
+    await kit.finish('a', T0 + MIN, 'failed');
+    await kit.tick(T0 + 2 * MIN, ['a']);
+    expect((await kit.rollout(id)).state).toBe('active');
+    expect((await kit.ring(id, 'Test')).state).toBe('installing');
+  });
+
   it('lets a late agent result win: an install that timed out undelivered but did run is succeeded, never ordered twice', async () => {
     await kit.editRing('Test', { windows: WINDOW_2AM, soakHours: 0 });
     await kit.addHosts(['a', 'b'], 'Test');

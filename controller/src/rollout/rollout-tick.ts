@@ -380,10 +380,11 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
     if (ring.state === 'installing' || ring.state === 'soaking') {
       const done = c.succeeded + c.failed;
       const verdict = ringFailureVerdict(c.failed, done, policy.promotion.maxFailureRate);
-      // Failures that chance may explain still halt a ring they leave with no way to promote: nothing left to
-      // install and fewer successes than it needs (a one-host ring whose host failed).
+      // Failures above the limit that chance may explain still halt a ring they leave with no way to promote:
+      // nothing left to install and fewer successes than it needs (a one-host ring whose host failed). A limit
+      // of 1 (100 %) never halts.
       const needed = Math.min(policy.promotion.minHostsDone, c.total);
-      const stuck = ring.state === 'installing' && c.failed > 0 && c.pending === 0 && c.installing === 0 && c.succeeded < needed;
+      const stuck = ring.state === 'installing' && verdict.rate > policy.promotion.maxFailureRate && c.pending === 0 && c.installing === 0 && c.succeeded < needed;
       if (verdict.halt || stuck) {
         await setRingState(d, rollout, ring, 'halted', { finishedAt: new Date(d.now) }, { failed: c.failed, done, failureRate: verdict.rate, maxFailureRate: policy.promotion.maxFailureRate, chance: verdict.chance, ...(verdict.halt ? {} : { stuck: { succeeded: c.succeeded, needed } }) });
         await setRolloutState(

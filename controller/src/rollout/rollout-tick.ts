@@ -446,11 +446,13 @@ function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<st
   return onlineHostIds(d.tx, candidates, new Date(d.realNow), d.staleMs);
 }
 
-/**
- * Orders installs to the next wave of online pending hosts: at most
- * `waveSize` (a new wave only once the last one finished) and never more
- * than `maxConcurrent` at once. Commands expire when the window closes.
- */
+/** Room for a ramping ring's next wave (rampRoom), with the counts its note gives. */
+interface Ramp {
+  room: number;
+  finished: number;
+  installing: number;
+}
+
 /**
  * The ramp of a ring after the rollout's first ring with hosts: how many more hosts it may order now so
  * that the hosts the rollout has given the patch (installed, failed, rolled back, or installing) are at
@@ -459,7 +461,7 @@ function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<st
  * gates) at about twice the exposure that showed it, not after the whole ring. Hosts whose install never
  * reports only narrow the next wave; they do not stall it.
  */
-function rampRoom(counts: ReadonlyMap<string, RingCounts>): { room: number; finished: number; installing: number } {
+function rampRoom(counts: ReadonlyMap<string, RingCounts>): Ramp {
   let finished = 0;
   let installing = 0;
   for (const c of counts.values()) {
@@ -469,7 +471,12 @@ function rampRoom(counts: ReadonlyMap<string, RingCounts>): { room: number; fini
   return { room: Math.max(0, finished - installing), finished, installing };
 }
 
-async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number, cautious: boolean, ramp?: { room: number; finished: number; installing: number }): Promise<string[]> {
+/**
+ * Orders installs to the next wave of online pending hosts: at most
+ * `waveSize` (a new wave only once the last one finished) and never more
+ * than `maxConcurrent` at once. Commands expire when the window closes.
+ */
+async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number, cautious: boolean, ramp?: Ramp): Promise<string[]> {
   // Cautious (low confidence in the patch's reliability): half the waves, at least one host; "whole ring" becomes half of it.
   const waveSize = cautious ? Math.max(1, policy.waveSize > 0 ? Math.floor(policy.waveSize / 2) : Math.ceil(c.total / 2)) : policy.waveSize;
   if (waveSize > 0 && c.installing > 0) return [];

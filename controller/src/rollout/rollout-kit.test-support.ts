@@ -65,8 +65,8 @@ export class RolloutKit {
   }
 
   /** Hosts with `openssl` at `version` (dpkg), pinned to `ring`. */
-  async addHosts(ids: readonly string[], ring: string, opts: { version?: string; manager?: 'dpkg' | 'rpm'; status?: 'active' | 'revoked' } = {}): Promise<void> {
-    await this.db.insert(hosts).values(ids.map((id) => ({ id, hostname: id, enrolledAt: new Date(T0 - DAY), status: opts.status ?? 'active' })));
+  async addHosts(ids: readonly string[], ring: string, opts: { version?: string; manager?: 'dpkg' | 'rpm'; status?: 'active' | 'revoked'; model?: string } = {}): Promise<void> {
+    await this.db.insert(hosts).values(ids.map((id) => ({ id, hostname: id, enrolledAt: new Date(T0 - DAY), status: opts.status ?? 'active', hwModel: opts.model ?? '' })));
     await this.db.insert(installedPackages).values(
       ids.map((id) => ({ hostId: id, manager: opts.manager ?? 'dpkg', name: 'openssl', arch: 'amd64', version: opts.version ?? '1.0-1', sourceName: 'openssl', sourceVersion: opts.version ?? '1.0-1' })),
     );

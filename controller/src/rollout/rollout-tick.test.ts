@@ -207,6 +207,27 @@ describe('tickRollouts: ramp', () => {
     expect((await kit.rollout(id)).state).toBe('active');
   });
 
+  it('ramps each host class on its own results; a class given nothing yet gets one host', async () => {
+    await kit.editRing('Test', { soakHours: 0 });
+    await kit.editRing('First', { deferralDays: 0 });
+    await kit.addHosts(['t1'], 'Test', { model: 'A' });
+    await kit.addHosts(['a1', 'a2', 'a3'], 'First', { model: 'A' });
+    await kit.addHosts(['b1', 'b2', 'b3', 'b4'], 'First', { model: 'B' });
+    const hosts = ['t1', 'a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'b4'];
+    const id = await kit.start(T0, { rings: ['Test', 'First'] });
+    expect(await kit.tick(T0, hosts)).toEqual(['t1']);
+    await kit.finish('t1', T0 + MIN, 'succeeded');
+    // Class A has one result (t1): one more. Class B has nothing yet: one probe.
+    expect(await kit.tick(T0 + 2 * MIN, hosts)).toEqual(['a1', 'b1']);
+    await kit.finish('b1', T0 + 3 * MIN, 'succeeded');
+    // B's result opens B only: A still waits for a1.
+    expect(await kit.tick(T0 + 4 * MIN, hosts)).toEqual(['b2']);
+    expect(await kit.tick(T0 + 5 * MIN, hosts)).toEqual([]);
+    expect((await kit.ring(id, 'First')).note).toBe('ramping up: waiting for the results of 2 install(s) before more hosts (2 finished)');
+    await kit.finish('a1', T0 + 6 * MIN, 'succeeded');
+    expect(await kit.tick(T0 + 7 * MIN, hosts)).toEqual(['a2', 'a3']);
+  });
+
   it('does not ramp a ring with waves of its own', async () => {
     await kit.editRing('Test', { soakHours: 0 });
     await kit.editRing('First', { deferralDays: 0, waveSize: 4 });

@@ -44,6 +44,7 @@ import { classesShortOfExposure, defaultSafety, runGates, type RolloutGates, typ
 import { describeClass } from '../safety/host-class';
 import { orderHostRollbacks, orderRollbacks, syncIncidentRollbacks } from './host-rollbacks';
 import { checkReboots, REBOOT_DELAY_SEC } from './reboot-checks';
+import { classProgress, pendingClasses, pickRamped } from './ramp';
 import { ringFailureVerdict } from './ring-failures';
 import { formatPercent } from '../safety/stats/words';
 
@@ -346,7 +347,7 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
     const policy = policies.get(ring.ringId);
     const c = counts.get(ring.ringId) ?? { ...NO_HOSTS };
     const soakMs = rollout.expedite || !policy ? 0 : policy.soakHours * HOUR_MS * (decision.cautious ? 2 : 1);
-    const ramp = earlierHosts > 0 ? rampRoom(counts) : undefined;
+    const ramp = earlierHosts > 0;
     earlierHosts += c.total + c.rolledBack;
     if (!policy || ring.state === 'halted' || ring.state === 'cancelled') {
       previousPassed = false;
@@ -378,6 +379,8 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
     }
     // Checked before ordering: a round that halts must not order (and at once cancel) another wave.
     if (ring.state === 'installing' || ring.state === 'soaking') {
+      // Hosts a tripped gate has rolled back are out of the count on purpose: their class's block already
+      // acts on them, and one bad class must not halt the rollout for the classes it does not harm.
       const done = c.succeeded + c.failed;
       const verdict = ringFailureVerdict(c.failed, done, policy.promotion.maxFailureRate);
       // Failures above the limit that chance may explain still halt a ring they leave with no way to promote:
@@ -446,49 +449,17 @@ function onlineHosts(d: TickDeps, candidates: readonly string[]): Promise<Set<st
   return onlineHostIds(d.tx, candidates, new Date(d.realNow), d.staleMs);
 }
 
-/** Room for a ramping ring's next wave (rampRoom), with the counts its note gives. */
-interface Ramp {
-  room: number;
-  finished: number;
-  installing: number;
-}
-
-/**
- * The ramp of a ring after the rollout's first ring with hosts: how many more hosts it may order now so
- * that the hosts the rollout has given the patch (installed, failed, rolled back, or installing) are at
- * most twice those whose install has finished. Each wave then waits for the results of enough of the last
- * one, so an install that fails, or a host that does not come back, stops the rollout (ring limit, health
- * gates) at about twice the exposure that showed it, not after the whole ring. Hosts whose install never
- * reports only narrow the next wave; they do not stall it.
- */
-function rampRoom(counts: ReadonlyMap<string, RingCounts>): Ramp {
-  let finished = 0;
-  let installing = 0;
-  for (const c of counts.values()) {
-    finished += c.succeeded + c.failed + c.rollingBack + c.rolledBack;
-    installing += c.installing;
-  }
-  return { room: Math.max(0, finished - installing), finished, installing };
-}
-
 /**
  * Orders installs to the next wave of online pending hosts: at most
  * `waveSize` (a new wave only once the last one finished) and never more
  * than `maxConcurrent` at once. Commands expire when the window closes.
  */
-async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number, cautious: boolean, ramp?: Ramp): Promise<string[]> {
+async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, policy: Ring, c: RingCounts, windowEnd: number, cautious: boolean, ramp: boolean): Promise<string[]> {
   // Cautious (low confidence in the patch's reliability): half the waves, at least one host; "whole ring" becomes half of it.
   const waveSize = cautious ? Math.max(1, policy.waveSize > 0 ? Math.floor(policy.waveSize / 2) : Math.ceil(c.total / 2)) : policy.waveSize;
   if (waveSize > 0 && c.installing > 0) return [];
   const capacity = policy.maxConcurrent > 0 ? policy.maxConcurrent - c.installing : Number.POSITIVE_INFINITY;
-  // The ramp applies where the admin left the pace to the controller: no waves, no maintenance windows (a
-  // window's installs go out when it opens), not expedited.
-  const ramping = ramp !== undefined && policy.waveSize === 0 && isAlwaysOpen(policy.windows) && !rollout.expedite;
-  const size = Math.min(capacity, waveSize > 0 ? waveSize : Number.POSITIVE_INFINITY, ramping ? ramp.room : Number.POSITIVE_INFINITY);
-  if (ramping && size <= 0) {
-    await setNote(d, rollout, ring, `ramping up: waiting for the results of ${ramp.installing} install(s) before more hosts (${ramp.finished} finished)`);
-    return [];
-  }
+  const size = Math.min(capacity, waveSize > 0 ? waveSize : Number.POSITIVE_INFINITY);
   if (size <= 0) return [];
   const pending = await d.tx
     .select()
@@ -496,10 +467,23 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
     .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), eq(rolloutHosts.state, 'pending')))
     .orderBy(rolloutHosts.hostId);
   const online = await onlineHosts(d, pending.map((h) => h.hostId));
-  const chosen = pending.filter((h) => online.has(h.hostId)).slice(0, Number.isFinite(size) ? size : undefined);
-  if (chosen.length === 0) {
+  const candidates = pending.filter((h) => online.has(h.hostId));
+  if (candidates.length === 0) {
     await setNote(d, rollout, ring, `${pending.length} host(s) pending, none online`);
     return [];
+  }
+  // The ramp (ramp.ts) applies where the admin left the pace to the controller: no waves, no maintenance
+  // windows (a window's installs go out when it opens), not expedited.
+  const ramping = ramp && policy.waveSize === 0 && isAlwaysOpen(policy.windows) && !rollout.expedite;
+  let chosen = candidates.slice(0, Number.isFinite(size) ? size : undefined);
+  if (ramping) {
+    const classes = await pendingClasses(d.tx, rollout.id, ring.ringId);
+    const pick = pickRamped(candidates, (h) => classes.get(h.hostId), await classProgress(d.tx, rollout.id), size);
+    chosen = pick.chosen;
+    if (chosen.length === 0) {
+      await setNote(d, rollout, ring, `ramping up: waiting for the results of ${pick.waitingFor.installing} install(s) before more hosts (${pick.waitingFor.finished} finished)`);
+      return [];
+    }
   }
   // Valid until the window closes (in wall-clock time), at least a minute, at most a day when there are no windows.
   const ttlMs = Number.isFinite(windowEnd) ? Math.max(60_000, (windowEnd - d.now) / d.speed) : 24 * HOUR_MS;

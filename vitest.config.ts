@@ -1,12 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * End-to-end tests too slow for the default suite (`pnpm test`, the project "default", kept under 15
+ * minutes on a 2-core machine): `pnpm test:long` runs them (the project "long"), and `.ci/run` runs both
+ * on both databases.
+ */
+const LONG_TESTS = ['test/e2e/health-gate.test.ts', 'test/e2e/health-delivery.test.ts', 'test/fuzz/rest.fuzz.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['{agent,controller,shared}/src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // End-to-end tests start real processes; two cores do not run many at once well.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'default', include: ['{agent,controller,shared}/src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**', ...LONG_TESTS] },
+      },
+      { extends: true, test: { name: 'long', include: LONG_TESTS } },
+    ],
   },
 });

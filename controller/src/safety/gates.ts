@@ -10,7 +10,10 @@
  * Fleet-wide blocks: when two or more classes trip in one round, or a class
  * trips while another class already holds an active block for the same
  * patch, the evidence spans classes and the patch is blocked for every
- * class. (Before/after at fleet level is not measured: cohorts are per class.)
+ * class. Once one class has tripped, the install and boot outcomes of the
+ * classes not blocked are also judged pooled (judgeRest): when they trip
+ * together, the patch is blocked for every class too. (Count signals are
+ * not pooled: cohorts are per class.)
  */
 import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';
@@ -79,8 +82,18 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
     out.classes.set(cohort.hostClass, { hostClass: cohort.hostClass, tripped: verdict.tripped, exposureHours, verdict });
     if (verdict.tripped) tripped.push({ cohort, verdict });
   }
+  // Once one class of the patch has tripped (this round or before), the classes not blocked are also judged
+  // together on install and boot outcomes: a patch whose installer is broken is often broken on every class,
+  // and each small class alone takes many hosts to show it.
+  const firstTrip = (tripped.length === 1 && blocked.size === 0) || (tripped.length === 0 && blocked.size > 0);
+  const rest = firstTrip ? judgeRest(cohorts.filter((c) => !out.classes.get(c.hostClass)?.tripped), d.safety, alpha) : undefined;
+  if (rest && tripped.length === 0) {
+    tripped.push(rest);
+    const gate = out.classes.get(rest.cohort.hostClass);
+    if (gate) gate.tripped = true;
+  }
   if (tripped.length === 0) return out;
-  const fleetWide = tripped.length >= 2 || blocked.size > 0;
+  const fleetWide = tripped.length >= 2 || blocked.size > 0 || rest !== undefined;
   for (const [i, t] of tripped.entries()) {
     const outcome = await actOnTrip({ tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log }, t.cohort, t.verdict, fleetWide && i === 0);
     out.incidents.push(outcome.incidentId);
@@ -89,6 +102,38 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
   if (fleetWide) blocked.add('*');
   await d.safety.refreshScores(d.tx, patchIds, new Date(d.now));
   return out;
+}
+
+/**
+ * The install and boot outcomes of `cohorts` (the classes not blocked) summed and judged as one cohort at
+ * `alpha`. When they trip: the class with the most failures among them, with the pooled verdict (its
+ * summaries say they are pooled), for the caller to act on fleet-wide. Undefined when nothing to judge or
+ * no trip.
+ */
+export function judgeRest(cohorts: readonly ClassCohort[], safety: Pick<SafetyPorts, 'evaluate'>, alpha: number): { cohort: ClassCohort; verdict: GateVerdict } | undefined {
+  const first = cohorts[0];
+  if (first === undefined) return undefined;
+  const sum = (pick: (c: ClassCohort) => CohortEvidence['installs']): CohortEvidence['installs'] => ({
+    trials: cohorts.reduce((a, c) => a + pick(c).trials, 0),
+    failures: cohorts.reduce((a, c) => a + pick(c).failures, 0),
+    baselineTrials: cohorts.reduce((a, c) => a + pick(c).baselineTrials, 0),
+    baselineFailures: cohorts.reduce((a, c) => a + pick(c).baselineFailures, 0),
+  });
+  const pooled: CohortEvidence = {
+    ...first.evidence,
+    hostClass: '',
+    patchedHosts: cohorts.reduce((a, c) => a + c.evidence.patchedHosts, 0),
+    controlHosts: cohorts.reduce((a, c) => a + c.evidence.controlHosts, 0),
+    counts: {},
+    installs: sum((c) => c.evidence.installs),
+    boots: sum((c) => c.evidence.boots),
+  };
+  const verdict = safety.evaluate(pooled, { alpha });
+  if (!verdict.tripped) return undefined;
+  const words = `the ${cohorts.length} class(es) not blocked, together, after another class tripped: `;
+  const failures = (c: ClassCohort) => c.evidence.installs.failures + c.evidence.boots.failures;
+  const worst = cohorts.reduce((w, c) => (failures(c) > failures(w) ? c : w), first);
+  return { cohort: worst, verdict: { tripped: true, verdicts: verdict.verdicts.map((v) => ({ ...v, summary: words + v.summary })) } };
 }
 
 async function ringClasses(tx: Tx, rolloutId: string): Promise<Map<string, Map<string, number>>> {

@@ -66,8 +66,8 @@ async function main(): Promise<number> {
       record = resultsAppender(args.target.results, previous);
     }
     if (args.target.kind === 'write') {
-      const { seed, out, force } = args.target;
-      const scenario = generateScenario(seed);
+      const { seed, out, force, maxHosts } = args.target;
+      const scenario = generateScenario(seed, { maxHosts });
       await writeScenarioFile(out, scenario, force);
       say(`wrote ${out}: scenario ${scenario.name}, ${scenario.fleet.hosts} hosts in ${scenario.fleet.classes.length} classes, ${scenario.patches.length} patches, ${scenario.days} days`);
       return 0;
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
       result = await runSweep({
         firstSeed: target.firstSeed,
         count: target.count,
-        generate: generateScenario,
+        generate: (seed: number) => generateScenario(seed, { maxHosts: target.maxHosts }),
         run: async (scenario: Scenario, seed: number) => {
           const log: RunLog = (line) => say(`  seed ${seed}: ${line}`);
           const r = await runRollout(scenario, runOptions(policy), log);
@@ -121,7 +121,7 @@ async function main(): Promise<number> {
         signal: abort.signal,
       });
     } catch (err) {
-      // Only recording a result can throw here (a full disk, a file removed): the results so far are in the file.
+      // Only the results file can throw here (a full disk, a file removed, a report of another scenario under a seed): the results so far are in the file.
       say(`sweep failed: ${errorText(err)}`);
       return 1;
     }
@@ -133,7 +133,7 @@ async function main(): Promise<number> {
 
   let scenario: Scenario;
   try {
-    scenario = target.kind === 'file' ? await loadScenario(target.path) : generateScenario(target.seed);
+    scenario = target.kind === 'file' ? await loadScenario(target.path) : generateScenario(target.seed, { maxHosts: target.maxHosts });
   } catch (err) {
     say(`failed: ${errorText(err)}`);
     return 1;

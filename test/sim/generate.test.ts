@@ -12,6 +12,19 @@ describe('generateScenario', () => {
     expect(generateScenario(SEEDS[3]! + 1)).not.toEqual(scenarios[3]);
   });
 
+  it('caps the fleet at maxHosts, says so in the name, and refuses a cap outside 200 .. 3000', () => {
+    for (const seed of SEEDS.slice(0, 40)) {
+      const s = generateScenario(seed, { maxHosts: 400 });
+      expect(s.fleet.hosts).toBeGreaterThanOrEqual(200);
+      expect(s.fleet.hosts).toBeLessThanOrEqual(400);
+      expect(s.name).toBe(`generated-${seed}-max400`);
+      expect(parseScenario(JSON.parse(JSON.stringify(s)), s.name)).toEqual(s);
+    }
+    expect(generateScenario(SEEDS[0]!, { maxHosts: 3000 })).toEqual(scenarios[0]);
+    expect(() => generateScenario(1, { maxHosts: 199 })).toThrow(RangeError);
+    expect(() => generateScenario(1, { maxHosts: 3001 })).toThrow(RangeError);
+  });
+
   it('draws valid scenarios for 200 seeds (also after a JSON round trip)', () => {
     for (const s of scenarios) {
       const again = parseScenario(JSON.parse(JSON.stringify(s)), s.name);

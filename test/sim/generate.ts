@@ -237,16 +237,26 @@ function drawPatches(rng: Rng, classes: readonly HostClass[], tinyClass: string 
   return patches;
 }
 
-/** A valid scenario drawn from `seed` (an integer 0 .. 2^32-1); the run's own seed is `seed`. */
-export function generateScenario(seed: number): Scenario {
+/** Fleet sizes drawn: MIN_GENERATED_HOSTS .. MAX_GENERATED_HOSTS hosts (`maxHosts` lowers the top). */
+export const MIN_GENERATED_HOSTS = 200;
+export const MAX_GENERATED_HOSTS = 3000;
+
+/**
+ * A valid scenario drawn from `seed` (an integer 0 .. 2^32-1); the run's own seed is `seed`. `maxHosts`
+ * (MIN_GENERATED_HOSTS .. MAX_GENERATED_HOSTS) caps the fleet: the fleet size is drawn from the smaller
+ * range, everything else is drawn as without it, and the name says so (`generated-7-max400`).
+ */
+export function generateScenario(seed: number, opts: { maxHosts?: number } = {}): Scenario {
+  const maxHosts = opts.maxHosts ?? MAX_GENERATED_HOSTS;
+  if (!Number.isInteger(maxHosts) || maxHosts < MIN_GENERATED_HOSTS || maxHosts > MAX_GENERATED_HOSTS) throw new RangeError(`maxHosts must be a whole number from ${MIN_GENERATED_HOSTS} to ${MAX_GENERATED_HOSTS}, got ${maxHosts}`);
   const rng = createRng(streamKey(seed, 'generate'));
-  const hosts = intBetween(rng, 200, 3000);
+  const hosts = intBetween(rng, MIN_GENERATED_HOSTS, maxHosts);
   const classes = drawClasses(rng, hosts);
   const counts = classCounts(hosts, classes.map((c) => c.share));
   const tinyIndex = counts.findIndex((n) => n <= TINY_CLASS_MAX);
   const tinyClass = tinyIndex >= 0 ? classes[tinyIndex]!.name : null;
   const raw = {
-    name: `generated-${seed}`,
+    name: maxHosts === MAX_GENERATED_HOSTS ? `generated-${seed}` : `generated-${seed}-max${maxHosts}`,
     seed,
     days: GENERATED_DAYS,
     fleet: { hosts, classes },

@@ -173,6 +173,14 @@ describe('runSweep', () => {
   });
 });
 
+describe('runSweep with a results file of another --max-hosts', () => {
+  it('refuses a report of another scenario under one of its seeds', async () => {
+    const previous = parseResults(`${JSON.stringify({ seed: 3, report: fakeReport(generateScenario(3)) })}\n`, 'r.jsonl');
+    const sweep = runSweep({ firstSeed: 3, count: 1, generate: (seed) => generateScenario(seed, { maxHosts: 400 }), run: () => Promise.reject(new Error('must not run')), previous, log: () => undefined, now: ticking(1) });
+    await expect(sweep).rejects.toThrow(/holds seed 3 as scenario generated-3, but this sweep plays generated-3-max400/);
+  });
+});
+
 describe('results files', () => {
   it('a file that cannot be written is an error when it is opened, before any run', () => {
     expect(() => resultsAppender(join(dir, 'no-such-dir', 'r.jsonl'), { reports: new Map(), failedSeeds: new Set(), truncateTo: null })).toThrow(ResultsFileError);

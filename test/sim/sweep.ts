@@ -164,14 +164,18 @@ export interface SweepResult {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Plays the sweep; never throws for a failing run (it is in `failed`), only for a failing `record`. */
+/** Plays the sweep; never throws for a failing run (it is in `failed`), only for a failing `record` or a previous report of another scenario under one of its seeds. */
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const previous = o.previous ?? NO_RESULTS;
   const seeds = Array.from({ length: o.count }, (_, i) => o.firstSeed + i);
   const reports = new Map<number, { report: RolloutReport; resumed: boolean }>();
   for (const seed of seeds) {
     const r = previous.reports.get(seed);
-    if (r) reports.set(seed, { report: r, resumed: true });
+    if (!r) continue;
+    // A report of another scenario under the same seed (another --max-hosts) is not this sweep's result.
+    const name = o.generate(seed).name;
+    if (r.scenario !== name) throw new ResultsFileError(`the results file holds seed ${seed} as scenario ${r.scenario}, but this sweep plays ${name} (another --max-hosts?): give another --results file`);
+    reports.set(seed, { report: r, resumed: true });
   }
   const outside = [...previous.reports.keys()].filter((s) => s < o.firstSeed || s >= o.firstSeed + o.count).length;
   if (previous.reports.size > 0 || previous.failedSeeds.size > 0) {

@@ -147,6 +147,45 @@ async function lateHarm(watchHours: number): Promise<string> {
   return id;
 }
 
+describe('pooled outcomes of the classes not blocked (judgeRest)', () => {
+  it('blocks the patch fleet-wide when, after one class tripped, the other classes failures together trip, none alone', async () => {
+    // The judge: each class as plainJudge; the pooled rest (hostClass '') trips on 2 failed installs.
+    kit.safety = {
+      ...NEUTRAL_SAFETY,
+      evaluate: (ev) =>
+        ev.hostClass === ''
+          ? { tripped: ev.installs.failures >= 2, verdicts: [{ gate: 'install-failure', tripped: ev.installs.failures >= 2, statistic: ev.installs.failures, threshold: 2, estimate: 0, summary: `installs failed: ${ev.installs.failures} of ${ev.installs.trials}` }] }
+          : plainJudge(ev),
+    };
+    // A lenient ring limit: the failures here are the gates' business, not the ring's.
+    await kit.editRing('Test', { soakHours: 4, promotion: { minHostsDone: 1, maxFailureRate: 0.5 } });
+    await kit.editRing('First', { deferralDays: 0, soakHours: 0 });
+    const hosts = ['w1', 'w2', 'w3', 'd1', 'd2', 'a1', 'a2', 'w4', 'w5'];
+    await kit.addHosts(hosts.slice(0, 7), 'Test');
+    // Unpatched web hosts: the controls of the web class.
+    await kit.addHosts(['w4', 'w5'], 'First');
+    await setRole(kit.db, ['w1', 'w2', 'w3', 'w4', 'w5'], 'web');
+    await setRole(kit.db, ['d1', 'd2'], 'db');
+    await setRole(kit.db, ['a1', 'a2'], 'app');
+    const id = await kit.start(T0);
+    await kit.tick(T0, hosts);
+    for (const h of ['w1', 'w2', 'w3', 'd2', 'a2']) await kit.finish(h, T0 + 10 * MIN, 'succeeded', { replaced: REPLACED });
+    await kit.tick(T0 + 10 * MIN, hosts);
+    await seedSamples(kit.db, hosts, T0 - HOUR, T0 + 3 * HOUR, 5 * MIN, (h, t) => ({ probeRuns: 1, probeFailures: (h === 'w1' || h === 'w2') && t >= T0 + 10 * MIN ? 1 : 0 }));
+    // The web class trips on its probes; db and app have no failure yet: a class block only.
+    await kit.tick(T0 + HOUR, hosts);
+    expect((await kit.db.select().from(patchBlocks)).map((b) => b.hostClass)).toEqual([WEB]);
+    // One failed install on db and one on app: neither class trips alone, together they do.
+    await kit.finish('d1', T0 + HOUR + 5 * MIN, 'failed');
+    await kit.finish('a1', T0 + HOUR + 5 * MIN, 'failed');
+    await kit.tick(T0 + HOUR + 10 * MIN, hosts);
+    const blocks = await kit.db.select().from(patchBlocks);
+    expect(blocks.map((b) => b.hostClass).sort()).toEqual([JSON.stringify(['', '', '', 'app']), WEB, null].sort());
+    expect(blocks.find((b) => b.hostClass === null)?.reason).toMatch(/^evidence spans classes; incident .*: the 2 class\(es\) not blocked, together, after another class tripped: installs failed: 2 of 4/);
+    expect((await kit.rollout(id)).state).toBe('active');
+  });
+});
+
 describe('the post-install watch (health.watchHours)', () => {
   it('keeps judging the hosts of a completed rollout: late harm blocks the class and rolls its harmed hosts back; the rollout stays completed', async () => {
     const id = await lateHarm(24);

@@ -41,23 +41,33 @@ describe('bench:rollout flags', () => {
   });
 
   it('--generate --seed N plays that generated scenario, with the run flags', () => {
-    expect(parseRolloutArgs(['--generate', '--seed', '7'])).toEqual({ target: { kind: 'generate', seed: 7 }, ...DEFAULTS });
-    expect(parseRolloutArgs(['--generate', '--seed', '0', '--json', '--workers', '1'])).toEqual({ target: { kind: 'generate', seed: 0 }, ...DEFAULTS, json: true, workers: 1 });
-    expect(parseRolloutArgs(['--generate', '--seed', String(MAX_SEED)]).target).toEqual({ kind: 'generate', seed: MAX_SEED });
+    expect(parseRolloutArgs(['--generate', '--seed', '7'])).toEqual({ target: { kind: 'generate', seed: 7, maxHosts: 3000 }, ...DEFAULTS });
+    expect(parseRolloutArgs(['--generate', '--seed', '0', '--json', '--workers', '1'])).toEqual({ target: { kind: 'generate', seed: 0, maxHosts: 3000 }, ...DEFAULTS, json: true, workers: 1 });
+    expect(parseRolloutArgs(['--generate', '--seed', String(MAX_SEED)]).target).toEqual({ kind: 'generate', seed: MAX_SEED, maxHosts: 3000 });
   });
 
   it('--generate --seed N --out FILE writes it (--force: over an existing file)', () => {
-    expect(parseRolloutArgs(['--generate', '--seed', '3', '--out', 'g.json']).target).toEqual({ kind: 'write', seed: 3, out: 'g.json', force: false });
-    expect(parseRolloutArgs(['--generate', '--seed', '3', '--out', 'g.json', '--force']).target).toEqual({ kind: 'write', seed: 3, out: 'g.json', force: true });
+    expect(parseRolloutArgs(['--generate', '--seed', '3', '--out', 'g.json']).target).toEqual({ kind: 'write', seed: 3, out: 'g.json', force: false, maxHosts: 3000 });
+    expect(parseRolloutArgs(['--generate', '--seed', '3', '--out', 'g.json', '--force']).target).toEqual({ kind: 'write', seed: 3, out: 'g.json', force: true, maxHosts: 3000 });
   });
 
   it('--sweep N: seeds from 1 by default, or from --seed S; --results FILE', () => {
-    expect(parseRolloutArgs(['--sweep', '5'])).toEqual({ target: { kind: 'sweep', count: 5, firstSeed: 1, results: undefined }, ...DEFAULTS });
-    expect(parseRolloutArgs(['--sweep', '2', '--seed', '40', '--results', 'r.jsonl']).target).toEqual({ kind: 'sweep', count: 2, firstSeed: 40, results: 'r.jsonl' });
-    expect(parseRolloutArgs(['--sweep', '1', '--seed', String(MAX_SEED)]).target).toEqual({ kind: 'sweep', count: 1, firstSeed: MAX_SEED, results: undefined });
+    expect(parseRolloutArgs(['--sweep', '5'])).toEqual({ target: { kind: 'sweep', count: 5, firstSeed: 1, results: undefined, maxHosts: 3000 }, ...DEFAULTS });
+    expect(parseRolloutArgs(['--sweep', '2', '--seed', '40', '--results', 'r.jsonl']).target).toEqual({ kind: 'sweep', count: 2, firstSeed: 40, results: 'r.jsonl', maxHosts: 3000 });
+    expect(parseRolloutArgs(['--sweep', '1', '--seed', String(MAX_SEED)]).target).toEqual({ kind: 'sweep', count: 1, firstSeed: MAX_SEED, results: undefined, maxHosts: 3000 });
     // The run flags are the same as for one run; one policy for every scenario; --json is accepted (a sweep prints JSON anyway).
     const a = parseRolloutArgs(['--sweep', '3', '--policy', 'p.json', '--workers', '4', '--json']);
     expect(a).toMatchObject({ policies: ['p.json'], workers: 4, json: true });
+  });
+
+  it('--max-hosts N caps generated fleets (with --generate or --sweep only, 200 to 3000)', () => {
+    expect(parseRolloutArgs(['--sweep', '50', '--max-hosts', '400']).target).toEqual({ kind: 'sweep', count: 50, firstSeed: 1, results: undefined, maxHosts: 400 });
+    expect(parseRolloutArgs(['--generate', '--seed', '2', '--max-hosts', '200']).target).toEqual({ kind: 'generate', seed: 2, maxHosts: 200 });
+    expect(parseRolloutArgs(['--generate', '--seed', '2', '--max-hosts', '300', '--out', 'g.json']).target).toMatchObject({ kind: 'write', maxHosts: 300 });
+    expect(() => parseRolloutArgs(['--scenario', 'a.json', '--max-hosts', '400'])).toThrow(/--max-hosts goes with --generate or --sweep/);
+    expect(() => parseRolloutArgs(['--sweep', '5', '--max-hosts', '199'])).toThrow(UsageError);
+    expect(() => parseRolloutArgs(['--sweep', '5', '--max-hosts', '3001'])).toThrow(UsageError);
+    expect(() => parseRolloutArgs(['--sweep', '5', '--max-hosts', 'many'])).toThrow(UsageError);
   });
 
   it('--policy more than once, and --baseline beside it, in the order given', () => {

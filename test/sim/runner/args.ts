@@ -16,6 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, wholeNumber as whole } from '../../bench/fanout/args';
+import { MAX_GENERATED_HOSTS, MIN_GENERATED_HOSTS } from '../generate';
 import { DEFAULT_RUN_OPTIONS } from './run';
 
 /** What to play. */
@@ -23,11 +24,11 @@ export type RolloutTarget =
   /** A scenario file. */
   | { kind: 'file'; path: string }
   /** generateScenario(seed), played. */
-  | { kind: 'generate'; seed: number }
+  | { kind: 'generate'; seed: number; maxHosts: number }
   /** generateScenario(seed), written to `out` (an existing file only with `force`); nothing is played. */
-  | { kind: 'write'; seed: number; out: string; force: boolean }
+  | { kind: 'write'; seed: number; out: string; force: boolean; maxHosts: number }
   /** generateScenario(firstSeed) .. generateScenario(firstSeed + count - 1), one after another. */
-  | { kind: 'sweep'; count: number; firstSeed: number; results: string | undefined };
+  | { kind: 'sweep'; count: number; firstSeed: number; results: string | undefined; maxHosts: number };
 
 export interface RolloutArgs {
   target: RolloutTarget;
@@ -52,7 +53,7 @@ export const MAX_SEED = 0xffff_ffff;
 /** Most scenarios in one sweep. */
 export const MAX_SWEEP = 10_000;
 
-export const USAGE = `usage: pnpm bench:rollout (--scenario FILE | --generate --seed N [--out FILE [--force]] | --sweep N [--seed S] [--results FILE])
+export const USAGE = `usage: pnpm bench:rollout (--scenario FILE | --generate --seed N [--out FILE [--force]] | --sweep N [--seed S] [--results FILE]) [--max-hosts N]
                          [--json] [--policy FILE]... [--baseline] [--database-url postgres://...] [--workers N]
                          [--start ISO] [--tick-sec N] [--concurrency N] [--wait-sec N] [--cpu-prof-dir DIR]
   --scenario FILE     the scenario to play (../shared/scenarios/README.md)
@@ -64,6 +65,8 @@ export const USAGE = `usage: pnpm bench:rollout (--scenario FILE | --generate --
                       exit 1 if any run failed (the others still run)
   --results FILE      with --sweep: append each finished run to FILE as one JSON line ({"seed", "report"} or {"seed", "error"});
                       a rerun with the same FILE skips the seeds that have a report in it and counts them in the summary
+  --max-hosts N       with --generate or --sweep: draw fleets of 200 to N hosts (default and most 3000; the rest of each
+                      scenario is drawn as without it, and its name ends in -maxN)
   --json              print the metrics as one JSON object on stdout (default: a table; a sweep always prints JSON)
   --policy FILE       ring policy to run under: JSON {"name"?: "...", "rings": [{"name": "First", "percent": 1, ...}], "rules": [...]}
                       (the rings API's fields; rings not named are deleted; default: the controller's default rings).
@@ -99,6 +102,7 @@ export function parseRolloutArgs(argv: readonly string[]): RolloutArgs {
         force: { type: 'boolean' },
         sweep: { type: 'string' },
         results: { type: 'string' },
+        'max-hosts': { type: 'string' },
         json: { type: 'boolean' },
         'database-url': { type: 'string' },
         workers: { type: 'string' },
@@ -123,6 +127,8 @@ export function parseRolloutArgs(argv: readonly string[]): RolloutArgs {
   if (values.out !== undefined && mode !== 'generate') throw new UsageError('--out FILE goes with --generate (it writes the generated scenario)');
   if (values.force && values.out === undefined) throw new UsageError('--force goes with --out FILE (it allows overwriting FILE)');
   if (values.results !== undefined && mode !== 'sweep') throw new UsageError('--results FILE goes with --sweep');
+  if (values['max-hosts'] !== undefined && mode === 'scenario') throw new UsageError('--max-hosts goes with --generate or --sweep (a scenario file has its own fleet)');
+  const maxHosts = whole('max-hosts', values['max-hosts'] ?? String(MAX_GENERATED_HOSTS), MIN_GENERATED_HOSTS, MAX_GENERATED_HOSTS);
 
   const policies = values.policy ?? [];
   const twice = policies.find((p, i) => policies.indexOf(p) !== i);
@@ -140,15 +146,15 @@ export function parseRolloutArgs(argv: readonly string[]): RolloutArgs {
       if (values.out === '') throw new UsageError('--out needs a file name');
       const given = RUN_FLAGS.filter((f) => values[f] !== undefined);
       if (given.length > 0) throw new UsageError(`--out writes the scenario and plays nothing: ${given.map((f) => `--${f}`).join(', ')} would be ignored`);
-      target = { kind: 'write', seed, out: values.out, force: values.force ?? false };
-    } else target = { kind: 'generate', seed };
+      target = { kind: 'write', seed, out: values.out, force: values.force ?? false, maxHosts };
+    } else target = { kind: 'generate', seed, maxHosts };
   } else {
     const count = whole('sweep', values.sweep!, 1, MAX_SWEEP);
     const firstSeed = values.seed === undefined ? 1 : whole('seed', values.seed, 0, MAX_SEED);
     if (firstSeed + count - 1 > MAX_SEED) throw new UsageError(`--seed ${firstSeed} with --sweep ${count} goes past the highest seed ${MAX_SEED}`);
     if (policies.length > 1 || values.baseline) throw new UsageError('a sweep plays each scenario once: it takes at most one --policy and no --baseline (compare policies with one sweep per policy)');
     if (values.results === '') throw new UsageError('--results needs a file name');
-    target = { kind: 'sweep', count, firstSeed, results: values.results };
+    target = { kind: 'sweep', count, firstSeed, results: values.results, maxHosts };
   }
 
   const databaseUrl = values['database-url'];

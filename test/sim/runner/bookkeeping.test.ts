@@ -11,7 +11,7 @@ import { planCatalog } from '../catalog-setup';
 import { buildFleet } from '../fleet-model';
 import { parseScenarioText } from '../scenario';
 import { groundTruth } from '../truth';
-import { pairBlock, pairOutcomes, patchedSeries, type BlockView } from './bookkeeping';
+import { heldPatches, pairBlock, pairOutcomes, patchedSeries, type BlockView, type PatchDecisionView } from './bookkeeping';
 import type { HostRecord } from './sim-host';
 
 const START = Date.parse('2026-01-13T17:00:00Z');
@@ -34,6 +34,30 @@ describe('bench:rollout bookkeeping', () => {
     const halts = [{ patchId: 'KB5066835', at: START + 0.5 * DAY, reason: 'ring First: 1 of 2 hosts failed' }];
     expect(pairBlock(setup, blocks, halts, 'KB5066835', 'win11-dell')).toMatchObject({ by: 'halt', atDay: 0.5 });
     expect(pairBlock(setup, blocks, halts, 'KB5066835', 'win11-lenovo')).toMatchObject({ by: 'halt', atDay: 0.5 });
+  });
+
+  it('a rollout held by the reliability decision keeps its patch from every class, from the start of the last run of low scores', () => {
+    const at = (day: number) => new Date(START + day * DAY).toISOString();
+    const history = [
+      { hostClass: '', score: 70, at: at(1) },
+      { hostClass: '', score: 30, at: at(2) },
+      { hostClass: '', score: 60, at: at(3) },
+      { hostClass: '', score: 10, at: at(4) },
+      { hostClass: classOf('win11-dell'), score: 0, at: at(3.5) },
+      { hostClass: '', score: 0, at: at(5) },
+    ];
+    const active = (patch: string) => ({ state: 'active', content: { patches: [patch] } });
+    const d = (patchId: string, decision: string): PatchDecisionView => ({ patchId, decision, history });
+    const held = heldPatches([active('KB5066835'), active('KB5065426'), active('USN-7545-1'), { state: 'completed', content: { patches: ['KB9'] } }], [d('KB5066835', 'hold'), d('KB5065426', 'block'), d('USN-7545-1', 'stage'), d('KB9', 'hold')], [], 50);
+    expect(held).toEqual([
+      { patchId: 'KB5066835', at: START + 4 * DAY, reason: 'reliability decision hold', by: 'held' },
+      { patchId: 'KB5065426', at: START + 4 * DAY, reason: 'reliability decision block', by: 'held' },
+    ]);
+    expect(pairBlock(setup, [], held, 'KB5066835', 'win2025-sql')).toMatchObject({ by: 'held', atDay: 4 });
+    // A hold that comes with a class block is applied class by class: the other classes go on, so not held.
+    expect(heldPatches([active('KB5066835')], [d('KB5066835', 'hold')], [block('KB5066835', classOf('win11-lenovo'), 1)], 50)).toEqual([]);
+    // A block decision holds whatever the class blocks.
+    expect(heldPatches([active('KB5066835')], [d('KB5066835', 'block')], [block('KB5066835', classOf('win11-lenovo'), 1)], 50)).toHaveLength(1);
   });
 
   it('the patched series follows the changes of the class hosts in time order, one point per instant', () => {

@@ -13,7 +13,9 @@
  * - blocked: an active block of the patch for the class's controller class,
  *   or a fleet-wide one; or the patch's rollout halted (the controller gives
  *   the patch to nobody any more: a fleet-wide halt blocks every class it
- *   applies to). blockedAtDay: the earliest such decision in force at the end.
+ *   applies to); or its rollout is held by the reliability decision
+ *   (heldPatches: it goes no further than its first ring, as a halt).
+ *   blockedAtDay: the earliest such decision in force at the end.
  */
 import type { CatalogSetup } from '../catalog-setup';
 import type { SimHost as ModelHost } from '../fleet-model';
@@ -39,14 +41,49 @@ export interface PatchHalt {
   /** When it halted (ms since the epoch, virtual). */
   at: number;
   reason: string;
+  /** 'held': kept by the reliability decision (heldPatches); a halted rollout otherwise. */
+  by?: 'halt' | 'held';
 }
 
 /** Why a pair counts as blocked, for the run's log. */
 export interface BlockReason {
   patch: string;
   class: string;
-  by: 'class-block' | 'fleet-block' | 'halt';
+  by: 'class-block' | 'fleet-block' | 'halt' | 'held';
   atDay: number;
+}
+
+/** A patch's reliability as GET /api/v1/patches/:id/reliability gives it (the fields read here). */
+export interface PatchDecisionView {
+  patchId: string;
+  decision: string;
+  /** Score history; hostClass '' is the patch-wide score. */
+  history: { hostClass: string; score: number; at: string }[];
+}
+
+/**
+ * Patches the controller's reliability decision keeps from every class at the end: a rollout still
+ * active carries the patch, and its decision is `block`, or `hold` with no class block of the patch (a
+ * hold that comes with class blocks is applied class by class and the other classes go on: those
+ * classes count through their blocks). Like a halt, such a rollout gives the patch to no further host
+ * until the evidence changes. `at`: the start of the last run of patch-wide scores below `holdScore`
+ * (the last score's time when there is none).
+ */
+export function heldPatches(rollouts: readonly { state: string; content: { patches: readonly string[] } }[], decisions: readonly PatchDecisionView[], blocks: readonly BlockView[], holdScore: number): PatchHalt[] {
+  const active = new Set(rollouts.filter((r) => r.state === 'active').flatMap((r) => r.content.patches));
+  const out: PatchHalt[] = [];
+  for (const d of decisions) {
+    if (!active.has(d.patchId)) continue;
+    const classBlocked = blocks.some((b) => b.state === 'active' && b.patchId === d.patchId && b.hostClass !== null);
+    if (!(d.decision === 'block' || (d.decision === 'hold' && !classBlocked))) continue;
+    const wide = d.history.filter((h) => h.hostClass === '').sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    let start = wide.length;
+    while (start > 0 && wide[start - 1]!.score < holdScore) start -= 1;
+    const point = wide[start] ?? wide.at(-1);
+    if (point === undefined) continue;
+    out.push({ patchId: d.patchId, at: Date.parse(point.at), reason: `reliability decision ${d.decision}`, by: 'held' });
+  }
+  return out;
 }
 
 /** The run day of the earliest decision keeping `patch` from `className` at the end, and what it was. */
@@ -58,7 +95,7 @@ export function pairBlock(setup: CatalogSetup, blocks: readonly BlockView[], hal
     if (b.hostClass !== null && b.hostClass !== controllerClass) continue;
     found.push({ patch, class: className, by: b.hostClass === null ? 'fleet-block' : 'class-block', atDay: (Date.parse(b.createdAt) - setup.start) / DAY_MS });
   }
-  for (const h of halts) if (h.patchId === patch) found.push({ patch, class: className, by: 'halt', atDay: (h.at - setup.start) / DAY_MS });
+  for (const h of halts) if (h.patchId === patch) found.push({ patch, class: className, by: h.by ?? 'halt', atDay: (h.at - setup.start) / DAY_MS });
   if (found.length === 0) return null;
   return found.sort((a, b) => a.atDay - b.atDay)[0]!;
 }

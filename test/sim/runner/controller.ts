@@ -31,7 +31,8 @@ import { forkControllerProcess, type ForkedController } from '../../support/sim-
 import { rolloutRequest, writeImportBatch, type CatalogSetup, type ImportBatch } from '../catalog-setup';
 import type { SimHost as ModelHost } from '../fleet-model';
 import { enrollmentTokenRequest } from '../inventory';
-import type { BlockView, PatchHalt } from './bookkeeping';
+import { HOLD_SCORE } from '@patchfleet/controller/src/reliability/decision';
+import { heldPatches, type BlockView, type PatchDecisionView, type PatchHalt } from './bookkeeping';
 import type { SimIdentity } from './sim-host';
 
 export interface Bootstrap {
@@ -211,8 +212,13 @@ export async function readDecisions(c: SimController, rolloutIds: readonly strin
   const blocks = (await c.admin.call<{ items: BlockView[] }>('GET', '/api/v1/blocks?state=active&limit=500')).items;
   const rollouts: RolloutState[] = [];
   for (const id of rolloutIds) rollouts.push(await c.admin.call<RolloutState>('GET', `/api/v1/rollouts/${id}`));
-  const halts = rollouts
+  const halts: PatchHalt[] = rollouts
     .filter((r) => r.state === 'halted')
     .flatMap((r) => r.content.patches.map((patchId) => ({ patchId, at: Date.parse(r.updatedAt), reason: r.stateReason ?? 'halted' })));
+  // Active rollouts the reliability decision holds at their first ring (or blocks) keep the patch from every class too.
+  const carried = [...new Set(rollouts.filter((r) => r.state === 'active').flatMap((r) => r.content.patches))];
+  const decisions: PatchDecisionView[] = [];
+  for (const patchId of carried) decisions.push({ patchId, ...(await c.admin.call<Omit<PatchDecisionView, 'patchId'>>('GET', `/api/v1/patches/${encodeURIComponent(patchId)}/reliability`)) });
+  halts.push(...heldPatches(rollouts, decisions, blocks, HOLD_SCORE));
   return { blocks, halts, rollouts };
 }

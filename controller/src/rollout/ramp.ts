@@ -37,16 +37,6 @@ export async function classProgress(tx: Tx, rolloutId: string): Promise<Map<stri
   return new Map(rows.map((r) => [r.cls, { finished: Number(r.finished), installing: Number(r.installing) }]));
 }
 
-/** The classes of a ring's pending hosts, by host id. */
-export async function pendingClasses(tx: Tx, rolloutId: string, ringId: string): Promise<Map<string, string>> {
-  const rows = resultRows<{ host_id: string; cls: string }>(
-    await tx.execute(sql`
-      select rh.host_id, ${hostClassSql('h')} as cls from rollout_hosts rh join hosts h on h.id = rh.host_id
-      where rh.rollout_id = ${rolloutId} and rh.ring_id = ${ringId} and rh.state = 'pending'`),
-  );
-  return new Map(rows.map((r) => [r.host_id, r.cls]));
-}
-
 /** How many more hosts of a class may be ordered now. */
 export function classRoom(p: ClassProgress | undefined): number {
   if (p === undefined || p.finished + p.installing === 0) return 1;
@@ -61,8 +51,7 @@ export interface RampPick<T> {
 
 /**
  * Takes candidates in order, at most `limit`, each class at most its room.
- * `classOf` gives a candidate's class (undefined: not ramped, e.g. a host
- * whose row changed since it was read; it is left for the next round).
+ * `classOf` gives a candidate's class (undefined: not ordered this round).
  */
 export function pickRamped<T>(candidates: readonly T[], classOf: (c: T) => string | undefined, progress: ReadonlyMap<string, ClassProgress>, limit: number): RampPick<T> {
   const room = new Map<string, number>();

@@ -34,17 +34,17 @@ import type { CommandWriter } from './ports';
 import { cancelCommands, expireCommands } from '../commands/command-store';
 import type { CommandSpec } from '../commands/command-store';
 import type { Tx } from '../db/index';
-import { changeFreezes, DEFAULT_RING_HEALTH, rings, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutHostState, type RolloutRingState } from '../db/schema/index';
+import { changeFreezes, DEFAULT_RING_HEALTH, hosts, rings, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutHostState, type RolloutRingState } from '../db/schema/index';
 import { isAlwaysOpen, openWindowAt } from './windows';
 import { onlineHostIds } from '../hosts/queries';
 import type { PatchDecision } from '../reliability/decision-types';
 import { activeBlocks, blockPendingHosts } from '../safety/blocks';
 import { cohortPatchIds } from '../safety/cohorts';
 import { classesShortOfExposure, defaultSafety, runGates, type RolloutGates, type SafetyPorts } from '../safety/gates';
-import { describeClass } from '../safety/host-class';
+import { describeClass, hostClassSql } from '../safety/host-class';
 import { orderHostRollbacks, orderRollbacks, syncIncidentRollbacks } from './host-rollbacks';
 import { checkReboots, REBOOT_DELAY_SEC } from './reboot-checks';
-import { classProgress, pendingClasses, pickRamped } from './ramp';
+import { classProgress, pickRamped } from './ramp';
 import { ringFailureVerdict } from './ring-failures';
 import { formatPercent } from '../safety/stats/words';
 
@@ -403,10 +403,10 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
       }
     }
     if ((ring.state === 'installing' || ring.state === 'soaking' || ring.state === 'passed') && c.pending > 0 && window && !freeze) {
-      const hosts = await orderWave(d, rollout, ring, policy, c, window.end, decision.cautious, ramp);
-      c.pending -= hosts.length;
-      c.installing += hosts.length;
-      issued.push(...hosts);
+      const ordered = await orderWave(d, rollout, ring, policy, c, window.end, decision.cautious, ramp);
+      c.pending -= ordered.length;
+      c.installing += ordered.length;
+      issued.push(...ordered);
     }
     if (ring.state === 'installing') {
       const needed = Math.min(policy.promotion.minHostsDone, c.total);
@@ -461,13 +461,15 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   const capacity = policy.maxConcurrent > 0 ? policy.maxConcurrent - c.installing : Number.POSITIVE_INFINITY;
   const size = Math.min(capacity, waveSize > 0 ? waveSize : Number.POSITIVE_INFINITY);
   if (size <= 0) return [];
+  // Each pending host with its class (host-class.ts), which the ramp reads, in the same statement.
   const pending = await d.tx
-    .select()
+    .select({ host: rolloutHosts, cls: sql<string>`${hostClassSql('hosts')}` })
     .from(rolloutHosts)
+    .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
     .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), eq(rolloutHosts.state, 'pending')))
     .orderBy(rolloutHosts.hostId);
-  const online = await onlineHosts(d, pending.map((h) => h.hostId));
-  const candidates = pending.filter((h) => online.has(h.hostId));
+  const online = await onlineHosts(d, pending.map((p) => p.host.hostId));
+  const candidates = pending.filter((p) => online.has(p.host.hostId));
   if (candidates.length === 0) {
     await setNote(d, rollout, ring, `${pending.length} host(s) pending, none online`);
     return [];
@@ -475,11 +477,10 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   // The ramp (ramp.ts) applies where the admin left the pace to the controller: no waves, no maintenance
   // windows (a window's installs go out when it opens), not expedited.
   const ramping = ramp && policy.waveSize === 0 && isAlwaysOpen(policy.windows) && !rollout.expedite;
-  let chosen = candidates.slice(0, Number.isFinite(size) ? size : undefined);
+  let chosen = candidates.slice(0, Number.isFinite(size) ? size : undefined).map((p) => p.host);
   if (ramping) {
-    const classes = await pendingClasses(d.tx, rollout.id, ring.ringId);
-    const pick = pickRamped(candidates, (h) => classes.get(h.hostId), await classProgress(d.tx, rollout.id), size);
-    chosen = pick.chosen;
+    const pick = pickRamped(candidates, (p) => p.cls, await classProgress(d.tx, rollout.id), size);
+    chosen = pick.chosen.map((p) => p.host);
     if (chosen.length === 0) {
       await setNote(d, rollout, ring, `ramping up: waiting for the results of ${pick.waitingFor.installing} install(s) before more hosts (${pick.waitingFor.finished} finished)`);
       return [];

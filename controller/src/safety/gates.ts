@@ -24,7 +24,7 @@ import { decisionsFor, refreshScores } from '../reliability/decision-service';
 import { actOnTrip } from './actions';
 import { activeBlocks } from './blocks';
 import { cohortPatchIds, measureCohorts, type ClassCohort } from './cohorts';
-import type { CohortEvidence, GateOptions, GateVerdict } from './gate-types';
+import type { CohortEvidence, GateOptions, GateVerdict, OutcomeEvidence } from './gate-types';
 import { hostClassSql } from './host-class';
 import { evaluateCohort } from './stats/evaluate';
 
@@ -113,20 +113,21 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
 export function judgeRest(cohorts: readonly ClassCohort[], safety: Pick<SafetyPorts, 'evaluate'>, alpha: number): { cohort: ClassCohort; verdict: GateVerdict } | undefined {
   const first = cohorts[0];
   if (first === undefined) return undefined;
-  const sum = (pick: (c: ClassCohort) => CohortEvidence['installs']): CohortEvidence['installs'] => ({
-    trials: cohorts.reduce((a, c) => a + pick(c).trials, 0),
-    failures: cohorts.reduce((a, c) => a + pick(c).failures, 0),
-    baselineTrials: cohorts.reduce((a, c) => a + pick(c).baselineTrials, 0),
-    baselineFailures: cohorts.reduce((a, c) => a + pick(c).baselineFailures, 0),
+  const total = (of: (e: CohortEvidence) => number) => cohorts.reduce((a, c) => a + of(c.evidence), 0);
+  const sum = (pick: (e: CohortEvidence) => OutcomeEvidence): OutcomeEvidence => ({
+    trials: total((e) => pick(e).trials),
+    failures: total((e) => pick(e).failures),
+    baselineTrials: total((e) => pick(e).baselineTrials),
+    baselineFailures: total((e) => pick(e).baselineFailures),
   });
   const pooled: CohortEvidence = {
     ...first.evidence,
     hostClass: '',
-    patchedHosts: cohorts.reduce((a, c) => a + c.evidence.patchedHosts, 0),
-    controlHosts: cohorts.reduce((a, c) => a + c.evidence.controlHosts, 0),
+    patchedHosts: total((e) => e.patchedHosts),
+    controlHosts: total((e) => e.controlHosts),
     counts: {},
-    installs: sum((c) => c.evidence.installs),
-    boots: sum((c) => c.evidence.boots),
+    installs: sum((e) => e.installs),
+    boots: sum((e) => e.boots),
   };
   const verdict = safety.evaluate(pooled, { alpha });
   if (!verdict.tripped) return undefined;

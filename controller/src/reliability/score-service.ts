@@ -65,7 +65,10 @@ async function hostOutcomes(tx: Db | Tx, patchIds: readonly string[]): Promise<H
       cross join lateral ${rolloutPatchIds} as p(patch_id)
       join hosts h on h.id = rh.host_id
       where p.patch_id in ${ids(patchIds)}
-      group by p.patch_id, h.id`),
+      group by p.patch_id, h.id
+      -- Only hosts that count (a trial, or harmed); a rollout's pending hosts are most of its rows and count for nothing.
+      having bool_or(rh.installed_at is not null or rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed') or rh.boot_state = 'failed')
+        or exists (select 1 from incidents i where i.patch_id = p.patch_id and h.id = any(i.harmed_hosts))`),
   );
 }
 

@@ -186,6 +186,29 @@ describe('pooled outcomes of the classes not blocked (judgeRest)', () => {
   });
 });
 
+describe('two classes tripping alone', () => {
+  it('block those two classes only: the patch goes on for the class whose hosts stay healthy', async () => {
+    await kit.editRing('Test', { soakHours: 4 });
+    await kit.editRing('First', { deferralDays: 0, soakHours: 0 });
+    const hosts = ['w1', 'w2', 'w3', 'd1', 'd2', 'd3', 'a1', 'a2', 'w4', 'd4', 'a3'];
+    await kit.addHosts(hosts.slice(0, 8), 'Test');
+    await kit.addHosts(['w4', 'd4', 'a3'], 'First');
+    await setRole(kit.db, ['w1', 'w2', 'w3', 'w4'], 'web');
+    await setRole(kit.db, ['d1', 'd2', 'd3', 'd4'], 'db');
+    await setRole(kit.db, ['a1', 'a2', 'a3'], 'app');
+    const id = await kit.start(T0);
+    await kit.tick(T0, hosts);
+    for (const h of hosts.slice(0, 8)) await kit.finish(h, T0 + 10 * MIN, 'succeeded', { replaced: REPLACED });
+    await kit.tick(T0 + 10 * MIN, hosts);
+    // web and db hosts fail their probes after the install (an incident on both, or a patch bad for both); app stays healthy.
+    await seedSamples(kit.db, hosts, T0 - HOUR, T0 + 3 * HOUR, 5 * MIN, (h, t) => ({ probeRuns: 1, probeFailures: ['w1', 'w2', 'd1', 'd2'].includes(h) && t >= T0 + 10 * MIN ? 1 : 0 }));
+    await kit.tick(T0 + HOUR, hosts);
+    const blocks = await kit.db.select().from(patchBlocks);
+    expect(blocks.map((b) => b.hostClass).sort()).toEqual([JSON.stringify(['', '', '', 'db']), WEB].sort());
+    expect((await kit.rollout(id)).state).toBe('active');
+  });
+});
+
 describe('the post-install watch (health.watchHours)', () => {
   it('keeps judging the hosts of a completed rollout: late harm blocks the class and rolls its harmed hosts back; the rollout stays completed', async () => {
     const id = await lateHarm(24);

@@ -24,7 +24,7 @@ import { decisionsFor, refreshScores } from '../reliability/decision-service';
 import { actOnTrip } from './actions';
 import { activeBlocks } from './blocks';
 import { cohortPatchIds, measureCohorts, type ClassCohort } from './cohorts';
-import type { CohortEvidence, GateOptions, GateVerdict, OutcomeEvidence } from './gate-types';
+import { COUNT_SIGNALS, type CohortEvidence, type CountIncrement, type GateOptions, type GateVerdict, type OutcomeEvidence } from './gate-types';
 import { hostClassSql } from './host-class';
 import { evaluateCohort } from './stats/evaluate';
 
@@ -82,33 +82,37 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
     out.classes.set(cohort.hostClass, { hostClass: cohort.hostClass, tripped: verdict.tripped, exposureHours, verdict });
     if (verdict.tripped) tripped.push({ cohort, verdict });
   }
-  // Once one class of the patch has tripped (this round or before), the classes not blocked are also judged
-  // together on install and boot outcomes: a patch whose installer is broken is often broken on every class,
-  // and each small class alone takes many hosts to show it.
-  const firstTrip = (tripped.length === 1 && blocked.size === 0) || (tripped.length === 0 && blocked.size > 0);
-  const rest = firstTrip ? judgeRest(cohorts.filter((c) => !out.classes.get(c.hostClass)?.tripped), d.safety, alpha) : undefined;
-  if (rest && tripped.length === 0) {
-    tripped.push(rest);
-    const gate = out.classes.get(rest.cohort.hostClass);
-    if (gate) gate.tripped = true;
-  }
-  if (tripped.length === 0) return out;
-  const fleetWide = tripped.length >= 2 || blocked.size > 0 || rest !== undefined;
-  for (const [i, t] of tripped.entries()) {
-    const outcome = await actOnTrip({ tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log }, t.cohort, t.verdict, fleetWide && i === 0);
+  // A trip blocks its class. Once one class of the patch has tripped (this round or before), the classes neither
+  // blocked nor tripped are judged together: a patch that hurts every class (an installer broken everywhere, a
+  // subtle crash rise) is seen on all of them long before each small class shows it alone. Only that pooled
+  // evidence blocks the patch fleet-wide; two classes tripping alone do not (an incident on two classes, or
+  // a patch bad for those two only, says nothing about the others).
+  const rest = tripped.length > 0 || blocked.size > 0 ? judgeRest(cohorts.filter((c) => !out.classes.get(c.hostClass)?.tripped), d.safety, alpha) : undefined;
+  if (tripped.length === 0 && rest === undefined) return out;
+  for (const t of tripped) {
+    const outcome = await actOnTrip({ tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log }, t.cohort, t.verdict, false);
     out.incidents.push(outcome.incidentId);
     blocked.add(t.cohort.hostClass);
   }
-  if (fleetWide) blocked.add('*');
+  if (rest) {
+    const gate = out.classes.get(rest.cohort.hostClass);
+    if (gate) gate.tripped = true;
+    const outcome = await actOnTrip({ tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log }, rest.cohort, rest.verdict, true);
+    out.incidents.push(outcome.incidentId);
+    blocked.add(rest.cohort.hostClass);
+    blocked.add('*');
+  }
   await d.safety.refreshScores(d.tx, patchIds, new Date(d.now));
   return out;
 }
 
 /**
- * The install and boot outcomes of `cohorts` (the classes not blocked) summed and judged as one cohort at
- * `alpha`. When they trip: the class with the most failures among them, with the pooled verdict (its
- * summaries say they are pooled), for the caller to act on fleet-wide. Undefined when nothing to judge or
- * no trip.
+ * The classes of `cohorts` (those neither blocked nor tripped) judged as one cohort at `alpha`: install and
+ * boot outcomes summed, and each count signal as one increment per class (the rate-ratio test weighs each
+ * with its own exposure share, so classes with other baselines or modes are not mixed into one ratio).
+ * When they trip: the class with the most failures (install, boot, then counted events) among them, with
+ * the pooled verdict (its summaries say they are pooled), for the caller to act on fleet-wide. Undefined when
+ * nothing to judge or no trip.
  */
 export function judgeRest(cohorts: readonly ClassCohort[], safety: Pick<SafetyPorts, 'evaluate'>, alpha: number): { cohort: ClassCohort; verdict: GateVerdict } | undefined {
   const first = cohorts[0];
@@ -120,20 +124,35 @@ export function judgeRest(cohorts: readonly ClassCohort[], safety: Pick<SafetyPo
     baselineTrials: total((e) => pick(e).baselineTrials),
     baselineFailures: total((e) => pick(e).baselineFailures),
   });
+  const counts: CohortEvidence['counts'] = {};
+  for (const signal of COUNT_SIGNALS) {
+    const parts = cohorts.flatMap((c) => {
+      const ev = c.evidence.counts[signal];
+      return ev ? (ev.increments && ev.increments.length > 0 ? ev.increments : [ev]) : [];
+    });
+    if (parts.length === 0) continue;
+    const add = (k: keyof CountIncrement) => parts.reduce((a, p) => a + p[k], 0);
+    const increments = parts.map((p) => ({ patchedEvents: p.patchedEvents, patchedHostHours: p.patchedHostHours, controlEvents: p.controlEvents, controlHostHours: p.controlHostHours }));
+    counts[signal] = { patchedEvents: add('patchedEvents'), patchedHostHours: add('patchedHostHours'), controlEvents: add('controlEvents'), controlHostHours: add('controlHostHours'), increments };
+  }
   const pooled: CohortEvidence = {
     ...first.evidence,
     hostClass: '',
     patchedHosts: total((e) => e.patchedHosts),
     controlHosts: total((e) => e.controlHosts),
-    counts: {},
+    counts,
     installs: sum((e) => e.installs),
     boots: sum((e) => e.boots),
   };
   const verdict = safety.evaluate(pooled, { alpha });
   if (!verdict.tripped) return undefined;
   const words = `the ${cohorts.length} class(es) not blocked, together, after another class tripped: `;
-  const failures = (c: ClassCohort) => c.evidence.installs.failures + c.evidence.boots.failures;
-  const worst = cohorts.reduce((w, c) => (failures(c) > failures(w) ? c : w), first);
+  const events = (c: ClassCohort) => Object.values(c.evidence.counts).reduce((a, ev) => a + ev.patchedEvents, 0);
+  const worse = (c: ClassCohort, w: ClassCohort) => {
+    const f = c.evidence.installs.failures + c.evidence.boots.failures - (w.evidence.installs.failures + w.evidence.boots.failures);
+    return f > 0 || (f === 0 && events(c) > events(w));
+  };
+  const worst = cohorts.reduce((w, c) => (worse(c, w) ? c : w), first);
   return { cohort: worst, verdict: { tripped: true, verdicts: verdict.verdicts.map((v) => ({ ...v, summary: words + v.summary })) } };
 }
 

@@ -1,6 +1,7 @@
-/** judgeRest (gates.ts): the classes not blocked, judged together on install and boot outcomes, with the product's judge. */
+/** judgeRest (gates.ts): the classes not blocked, judged together on install and boot outcomes and on count signals (one increment per class), with the product's judge. */
 import { describe, expect, it } from 'vitest';
 import type { ClassCohort } from './cohorts';
+import type { CountEvidence } from './gate-types';
 import { judgeRest } from './gates';
 import { evaluateCohort } from './stats/evaluate';
 
@@ -42,5 +43,26 @@ describe('judgeRest', () => {
   it('does not trip on failures at the classes history rate, nor with nothing to judge', () => {
     expect(judgeRest([cohort('x', 40, 0), cohort('y', 30, 1)], safety, 0.01)).toBeUndefined();
     expect(judgeRest([], safety, 0.01)).toBeUndefined();
+  });
+
+  it('pools crashes class by class: two classes that each fall short trip together', () => {
+    const crashes = (c: ClassCohort, ev: CountEvidence): ClassCohort => ({ ...c, evidence: { ...c.evidence, counts: { 'app-crash': ev } } });
+    // Each: 8 crashes in 200 patched host-hours against 2 in 400 unpatched (about x8).
+    const a = crashes(cohort('a', 10, 0), { patchedEvents: 8, patchedHostHours: 200, controlEvents: 2, controlHostHours: 400 });
+    const b = crashes(cohort('b', 10, 0), { patchedEvents: 8, patchedHostHours: 200, controlEvents: 2, controlHostHours: 400 });
+    expect(evaluateCohort(a.evidence, { alpha: 0.01 }).tripped).toBe(false);
+    const got = judgeRest([a, b], safety, 0.01);
+    expect(got?.verdict.verdicts.find((v) => v.tripped)?.gate).toBe('app-crash');
+  });
+
+  it('weighs each class with its own exposure share: totals that mix two baselines do not trip', () => {
+    const crashes = (c: ClassCohort, ev: CountEvidence): ClassCohort => ({ ...c, evidence: { ...c.evidence, counts: { 'app-crash': ev } } });
+    // a: noisy, mostly patched, same rate on both sides; b: quiet, mostly unpatched. Summed, the patched side
+    // would show 100 crashes in 1100 hours against 10 in 1100 (x10); class by class there is no difference.
+    const a = crashes(cohort('a', 10, 0), { patchedEvents: 100, patchedHostHours: 1000, controlEvents: 10, controlHostHours: 100 });
+    const b = crashes(cohort('b', 10, 0), { patchedEvents: 0, patchedHostHours: 100, controlEvents: 0, controlHostHours: 1000 });
+    expect(judgeRest([a, b], safety, 0.01)).toBeUndefined();
+    const summed = { patchedEvents: 100, patchedHostHours: 1100, controlEvents: 10, controlHostHours: 1100 };
+    expect(evaluateCohort({ ...a.evidence, counts: { 'app-crash': summed } }, { alpha: 0.01 }).tripped).toBe(true);
   });
 });

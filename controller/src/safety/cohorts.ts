@@ -10,10 +10,6 @@
  * it shares one cohort per class (the evidence cannot tell them apart); a
  * package-only rollout's ids are `pkg:NAME=VERSION` (cohortPatchIds).
  *
- * Windows: a patched host counts from its install to its next install of
- * another rollout (NEXT_CHANGE_GAP_MIN or more later) or to now; before/after
- * compares that window with as long a time before the install.
- *
  * Time: health samples carry wall-clock times, installs the rollout clock;
  * an install time is moved to the wall clock with the rollout clock's speed
  * (wall = realNow - (now - installedAt) / speed: the identity in production).
@@ -49,15 +45,6 @@ export const MAX_HOSTS_PER_SIDE = 300;
 export const WEAK_INSTALL_BASELINE = { trials: 100, failures: 1 };
 export const WEAK_BOOT_BASELINE = { trials: 100, failures: 0 };
 const MIN_HISTORY_TRIALS = 20;
-/**
- * A patched host's window ends at its next install of another rollout at
- * least this long after this one (installs closer together are one change:
- * their windows both run on). After another change, what the host shows is
- * no longer this patch's alone: a good patch installed before a bad one
- * would otherwise carry the bad one's harm (in the first capped sweep,
- * fully patched classes judged before/after tripped on later patches).
- */
-export const NEXT_CHANGE_GAP_MIN = 60;
 /** How far back other rollouts count toward a class's baseline. */
 const HISTORY_DAYS = 180;
 
@@ -161,13 +148,8 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
       hc as (select id, cls from hca where status = 'active'),
       p_all as (
         select rh.host_id, hc.cls,
-          ${real}::timestamptz - (${now}::timestamptz - rh.installed_at) / ${clock.speed}::float8 as since,
-          coalesce(${real}::timestamptz - (${now}::timestamptz - nx.at) / ${clock.speed}::float8, ${real}::timestamptz) as until
+          ${real}::timestamptz - (${now}::timestamptz - rh.installed_at) / ${clock.speed}::float8 as since
         from rollout_hosts rh join hc on hc.id = rh.host_id
-        left join lateral (
-          select min(o.installed_at) as at from rollout_hosts o
-          where o.host_id = rh.host_id and o.rollout_id <> ${rolloutId} and o.installed_at >= rh.installed_at + ${sql.raw(`interval '${NEXT_CHANGE_GAP_MIN} minutes'`)}
-        ) nx on true
         where rh.rollout_id = ${rolloutId} and rh.state = 'succeeded' and rh.installed_at is not null
       ),
       classes as (
@@ -181,7 +163,7 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
       ),
       c_n as (select cls, count(*)::int as n from c_all group by cls),
       p_s as (
-        select host_id, cls, since, until from (select p.*, count(*) over (partition by cls) as n from p_all p) x
+        select host_id, cls, since from (select p.*, count(*) over (partition by cls) as n from p_all p) x
         where abs(hashtext(host_id)) % greatest(1, ceil(n / ${cap}::float8))::int = 0
       ),
       c_s as (
@@ -189,11 +171,11 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
         where abs(hashtext(host_id)) % greatest(1, ceil(n / ${cap}::float8))::int = 0
       ),
       w as (
-        select host_id, cls, 'p' as side, since as f, until as t from p_s where ${measured}
+        select host_id, cls, 'p' as side, since as f, ${real}::timestamptz as t from p_s where ${measured}
         union all
         select c.host_id, c.cls, 'c', k.since, ${real}::timestamptz from c_s c join classes k on k.cls = c.cls where ${measured}
         union all
-        select host_id, cls, 'b', since - (until - since), since from p_s where ${before}
+        select host_id, cls, 'b', since - (${real}::timestamptz - since), since from p_s where ${before}
       ),
       wh as (
         select w.*,

@@ -7,11 +7,13 @@
  * patched hosts have, so a ring is promoted only once its soak is over and
  * its classes have passed.
  *
- * Blocks: a class that trips is blocked on its own, however many others
- * trip. Fleet-wide only when the evidence spans classes: once one class has
- * tripped, the classes neither blocked nor tripped are judged pooled
- * (judgeRest: outcomes summed, count signals one increment per class), and
- * when they trip together the patch is blocked for every class.
+ * Fleet-wide blocks: when two or more classes trip in one round, or a class
+ * trips while another class already holds an active block for the same
+ * patch, the evidence spans classes and the patch is blocked for every
+ * class. Once one class has tripped, the install and boot outcomes of the
+ * classes not blocked are also judged pooled (judgeRest): when they trip
+ * together, the patch is blocked for every class too. (Count signals are
+ * not pooled: cohorts are per class.)
  */
 import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';

@@ -42,6 +42,5 @@ export const rolloutHosts = pgTable(
     rebootDueBy: timestamp('reboot_due_by', { withTimezone: true, mode: 'date' }),
     deadlineMissedAt: timestamp('deadline_missed_at', { withTimezone: true, mode: 'date' }),
   },
-  // host_installed: a host's installs across rollouts (the gates end a patched host's window at its next install, safety/cohorts.ts).
-  (t) => [primaryKey({ columns: [t.rolloutId, t.hostId] }), index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state), index('rollout_hosts_host_installed_idx').on(t.hostId, t.installedAt)],
+  (t) => [primaryKey({ columns: [t.rolloutId, t.hostId] }), index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state)],
 );

@@ -1,1 +1,0 @@
-CREATE INDEX "rollout_hosts_host_installed_idx" ON "rollout_hosts" USING btree ("host_id","installed_at");

@@ -89,16 +89,15 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
   // a patch bad for those two only, says nothing about the others).
   const rest = tripped.length > 0 || blocked.size > 0 ? judgeRest(cohorts.filter((c) => !out.classes.get(c.hostClass)?.tripped), d.safety, alpha) : undefined;
   if (tripped.length === 0 && rest === undefined) return out;
+  const trip = { tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log };
   for (const t of tripped) {
-    const outcome = await actOnTrip({ tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log }, t.cohort, t.verdict, false);
-    out.incidents.push(outcome.incidentId);
+    out.incidents.push((await actOnTrip(trip, t.cohort, t.verdict, false)).incidentId);
     blocked.add(t.cohort.hostClass);
   }
   if (rest) {
     const gate = out.classes.get(rest.cohort.hostClass);
     if (gate) gate.tripped = true;
-    const outcome = await actOnTrip({ tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log }, rest.cohort, rest.verdict, true);
-    out.incidents.push(outcome.incidentId);
+    out.incidents.push((await actOnTrip(trip, rest.cohort, rest.verdict, true)).incidentId);
     blocked.add(rest.cohort.hostClass);
     blocked.add('*');
   }

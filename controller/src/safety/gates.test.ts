@@ -209,6 +209,30 @@ describe('two classes tripping alone', () => {
   });
 });
 
+describe('installs failing on two classes', () => {
+  it('block the patch fleet-wide, one round after the other: the installer is what fails', async () => {
+    // The pooled rest never trips here: only the two classes' own install gates act.
+    kit.safety = { ...NEUTRAL_SAFETY, evaluate: (ev) => (ev.hostClass === '' ? { tripped: false, verdicts: [] } : plainJudge(ev)) };
+    await kit.editRing('Test', { soakHours: 4, promotion: { minHostsDone: 1, maxFailureRate: 0.9 } });
+    await kit.editRing('First', { deferralDays: 0, soakHours: 0 });
+    const hosts = ['w1', 'w2', 'w3', 'd1', 'd2', 'd3', 'a1', 'a2', 'a3'];
+    await kit.addHosts(hosts, 'Test');
+    await setRole(kit.db, ['w1', 'w2', 'w3'], 'web');
+    await setRole(kit.db, ['d1', 'd2', 'd3'], 'db');
+    await setRole(kit.db, ['a1', 'a2', 'a3'], 'app');
+    await kit.start(T0);
+    await kit.tick(T0, hosts);
+    for (const h of ['w3', 'a1', 'a2', 'a3', 'd3']) await kit.finish(h, T0 + 10 * MIN, 'succeeded', { replaced: REPLACED });
+    for (const h of ['w1', 'w2']) await kit.finish(h, T0 + 10 * MIN, 'failed');
+    await kit.tick(T0 + 20 * MIN, hosts);
+    expect((await kit.db.select().from(patchBlocks)).map((b) => b.hostClass)).toEqual([WEB]);
+    for (const h of ['d1', 'd2']) await kit.finish(h, T0 + 30 * MIN, 'failed');
+    await kit.tick(T0 + 40 * MIN, hosts);
+    const blocks = await kit.db.select().from(patchBlocks);
+    expect(blocks.map((b) => b.hostClass).sort()).toEqual([JSON.stringify(['', '', '', 'db']), WEB, null].sort());
+  });
+});
+
 describe('the post-install watch (health.watchHours)', () => {
   it('keeps judging the hosts of a completed rollout: late harm blocks the class and rolls its harmed hosts back; the rollout stays completed', async () => {
     const id = await lateHarm(24);

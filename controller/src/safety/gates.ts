@@ -7,13 +7,12 @@
  * patched hosts have, so a ring is promoted only once its soak is over and
  * its classes have passed.
  *
- * Fleet-wide blocks: when two or more classes trip in one round, or a class
- * trips while another class already holds an active block for the same
- * patch, the evidence spans classes and the patch is blocked for every
- * class. Once one class has tripped, the install and boot outcomes of the
- * classes not blocked are also judged pooled (judgeRest): when they trip
- * together, the patch is blocked for every class too. (Count signals are
- * not pooled: cohorts are per class.)
+ * Blocks: a class that trips is blocked on its own. Fleet-wide when the
+ * evidence spans classes: once one class has tripped, the classes neither
+ * blocked nor tripped are judged pooled (judgeRest: outcomes summed, count
+ * signals one increment per class) and trip together; or installs or
+ * reboots of the patch fail on two classes (this round or earlier). Two
+ * classes tripping on count signals alone block those two classes.
  */
 import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';
@@ -23,6 +22,7 @@ import { DEFAULT_RING_HEALTH, type RingHealthPolicy, type RolloutContent } from 
 import { decisionsFor, refreshScores } from '../reliability/decision-service';
 import { actOnTrip } from './actions';
 import { activeBlocks } from './blocks';
+import { incidentGates } from './incidents';
 import { cohortPatchIds, measureCohorts, type ClassCohort } from './cohorts';
 import { COUNT_SIGNALS, type CohortEvidence, type CountIncrement, type GateOptions, type GateVerdict, type OutcomeEvidence } from './gate-types';
 import { hostClassSql } from './host-class';
@@ -84,14 +84,18 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
   }
   // A trip blocks its class. Once one class of the patch has tripped (this round or before), the classes neither
   // blocked nor tripped are judged together: a patch that hurts every class (an installer broken everywhere, a
-  // subtle crash rise) is seen on all of them long before each small class shows it alone. Only that pooled
-  // evidence blocks the patch fleet-wide; two classes tripping alone do not (an incident on two classes, or
-  // a patch bad for those two only, says nothing about the others).
+  // subtle crash rise) is seen on all of them long before each small class shows it alone. That pooled evidence
+  // blocks the patch fleet-wide, and so do installs or reboots failing on two classes (what fails there is this
+  // patch's own install). Two classes tripping on crashes or failures over time do not: an incident on two
+  // classes, or another patch on the same hosts, moves those rates too.
   const rest = tripped.length > 0 || blocked.size > 0 ? judgeRest(cohorts.filter((c) => !out.classes.get(c.hostClass)?.tripped), d.safety, alpha) : undefined;
   if (tripped.length === 0 && rest === undefined) return out;
+  const outcomeTrips = tripped.filter((t) => t.verdict.verdicts.some((v) => v.tripped && OUTCOME_GATES.has(v.gate)));
+  const installerBroken = outcomeTrips.length > 0 && outcomeTrips.length + (await outcomeBlockedClasses(d.tx, blocks)) >= 2;
+  const fleetActor = rest === undefined && installerBroken ? outcomeTrips[0] : undefined;
   const trip = { tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log };
   for (const t of tripped) {
-    out.incidents.push((await actOnTrip(trip, t.cohort, t.verdict, false)).incidentId);
+    out.incidents.push((await actOnTrip(trip, t.cohort, t.verdict, t === fleetActor)).incidentId);
     blocked.add(t.cohort.hostClass);
   }
   if (rest) {
@@ -99,10 +103,20 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
     if (gate) gate.tripped = true;
     out.incidents.push((await actOnTrip(trip, rest.cohort, rest.verdict, true)).incidentId);
     blocked.add(rest.cohort.hostClass);
-    blocked.add('*');
   }
+  if (rest || installerBroken) blocked.add('*');
   await d.safety.refreshScores(d.tx, patchIds, new Date(d.now));
   return out;
+}
+
+/** Gates whose trip is this patch's own install or reboot failing, not a rate over time. */
+const OUTCOME_GATES: ReadonlySet<string> = new Set(['install-failure', 'boot-failure']);
+
+/** How many classes hold an active class block whose incident tripped on an outcome gate. */
+async function outcomeBlockedClasses(tx: Tx, blocks: readonly { hostClass: string | null; incidentId: string | null }[]): Promise<number> {
+  const classBlocks = blocks.filter((b) => b.hostClass !== null && b.incidentId !== null);
+  const gates = await incidentGates(tx, [...new Set(classBlocks.map((b) => b.incidentId!))]);
+  return new Set(classBlocks.filter((b) => OUTCOME_GATES.has(gates.get(b.incidentId!) ?? '')).map((b) => b.hostClass)).size;
 }
 
 /**

@@ -6,7 +6,7 @@
  * opened is lifted. Owns `incidents`.
  */
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db, Tx } from '../db/index';
 import { incidents, patchBlocks, type IncidentEvent } from '../db/schema/index';
@@ -106,6 +106,13 @@ export async function resolveIfUnblocked(tx: Tx, id: string, at: Date): Promise<
   if (Number(left?.n ?? 0) > 0) return;
   const [row] = await tx.update(incidents).set({ state: 'resolved', resolvedAt: at }).where(and(eq(incidents.id, id), eq(incidents.state, 'open'))).returning({ id: incidents.id });
   if (row) await appendTimeline(tx, id, [{ at: at.toISOString(), event: 'resolved', details: { reason: 'every block of this incident was lifted' } }]);
+}
+
+/** The gate that tripped each of these incidents (id -> gate). */
+export async function incidentGates(db: Db | Tx, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: incidents.id, gate: incidents.gate }).from(incidents).where(inArray(incidents.id, [...ids]));
+  return new Map(rows.map((r) => [r.id, r.gate]));
 }
 
 /** Open incidents of a rollout. */

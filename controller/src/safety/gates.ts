@@ -109,8 +109,8 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
   return out;
 }
 
-/** Gates whose trip is this patch's own install or reboot failing, not a rate over time. */
-const OUTCOME_GATES: ReadonlySet<string> = new Set(['install-failure', 'boot-failure']);
+/** Gates whose trip is this patch's own install or reboot failing, not a rate over time (absolute-limit: the small-sample limit on those outcomes). */
+const OUTCOME_GATES: ReadonlySet<string> = new Set(['install-failure', 'boot-failure', 'absolute-limit']);
 
 /** How many classes hold an active class block whose incident tripped on an outcome gate. */
 async function outcomeBlockedClasses(tx: Tx, blocks: readonly { hostClass: string | null; incidentId: string | null }[]): Promise<number> {

@@ -22,9 +22,9 @@ import { DEFAULT_RING_HEALTH, type RingHealthPolicy, type RolloutContent } from 
 import { decisionsFor, refreshScores } from '../reliability/decision-service';
 import { actOnTrip } from './actions';
 import { activeBlocks } from './blocks';
-import { incidentGates } from './incidents';
+import { incidentVerdicts } from './incidents';
 import { cohortPatchIds, measureCohorts, type ClassCohort } from './cohorts';
-import { COUNT_SIGNALS, type CohortEvidence, type CountIncrement, type GateOptions, type GateVerdict, type OutcomeEvidence } from './gate-types';
+import { COUNT_SIGNALS, type CohortEvidence, type CountIncrement, type GateOptions, type GateVerdict, type OutcomeEvidence, type SignalVerdict } from './gate-types';
 import { hostClassSql } from './host-class';
 import { evaluateCohort } from './stats/evaluate';
 
@@ -90,7 +90,7 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
   // classes, or another patch on the same hosts, moves those rates too.
   const rest = tripped.length > 0 || blocked.size > 0 ? judgeRest(cohorts.filter((c) => !out.classes.get(c.hostClass)?.tripped), d.safety, alpha) : undefined;
   if (tripped.length === 0 && rest === undefined) return out;
-  const outcomeTrips = tripped.filter((t) => t.verdict.verdicts.some((v) => v.tripped && OUTCOME_GATES.has(v.gate)));
+  const outcomeTrips = tripped.filter((t) => tripsOnOutcome(t.verdict.verdicts));
   const installerBroken = outcomeTrips.length > 0 && outcomeTrips.length + (await outcomeBlockedClasses(d.tx, blocks)) >= 2;
   const fleetActor = rest === undefined && installerBroken ? outcomeTrips[0] : undefined;
   const trip = { tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log };
@@ -112,11 +112,16 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
 /** Gates whose trip is this patch's own install or reboot failing, not a rate over time (absolute-limit: the small-sample limit on those outcomes). */
 const OUTCOME_GATES: ReadonlySet<string> = new Set(['install-failure', 'boot-failure', 'absolute-limit']);
 
+/** Whether these verdicts tripped on an outcome gate (this round's, or those an incident recorded). */
+function tripsOnOutcome(verdicts: readonly SignalVerdict[]): boolean {
+  return verdicts.some((v) => v.tripped && OUTCOME_GATES.has(v.gate));
+}
+
 /** How many classes hold an active class block whose incident tripped on an outcome gate. */
 async function outcomeBlockedClasses(tx: Tx, blocks: readonly { hostClass: string | null; incidentId: string | null }[]): Promise<number> {
-  const classBlocks = blocks.filter((b) => b.hostClass !== null && b.incidentId !== null);
-  const gates = await incidentGates(tx, [...new Set(classBlocks.map((b) => b.incidentId!))]);
-  return new Set(classBlocks.filter((b) => OUTCOME_GATES.has(gates.get(b.incidentId!) ?? '')).map((b) => b.hostClass)).size;
+  const classBlocks = blocks.flatMap((b) => (b.hostClass !== null && b.incidentId !== null ? [{ hostClass: b.hostClass, incidentId: b.incidentId }] : []));
+  const verdicts = await incidentVerdicts(tx, [...new Set(classBlocks.map((b) => b.incidentId))]);
+  return new Set(classBlocks.filter((b) => tripsOnOutcome(verdicts.get(b.incidentId) ?? [])).map((b) => b.hostClass)).size;
 }
 
 /**
@@ -145,7 +150,8 @@ export function judgeRest(cohorts: readonly ClassCohort[], safety: Pick<SafetyPo
     });
     if (parts.length === 0) continue;
     const add = (k: keyof CountIncrement) => parts.reduce((a, p) => a + p[k], 0);
-    const increments = parts.map((p) => ({ patchedEvents: p.patchedEvents, patchedHostHours: p.patchedHostHours, controlEvents: p.controlEvents, controlHostHours: p.controlHostHours }));
+    // Plain increments: a class's own `increments` field must not nest inside the pooled one.
+    const increments = parts.map(({ patchedEvents, patchedHostHours, controlEvents, controlHostHours }) => ({ patchedEvents, patchedHostHours, controlEvents, controlHostHours }));
     counts[signal] = { patchedEvents: add('patchedEvents'), patchedHostHours: add('patchedHostHours'), controlEvents: add('controlEvents'), controlHostHours: add('controlHostHours'), increments };
   }
   const pooled: CohortEvidence = {

@@ -10,6 +10,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db, Tx } from '../db/index';
 import { incidents, patchBlocks, type IncidentEvent } from '../db/schema/index';
+import type { SignalVerdict } from './gate-types';
 import { describeClass } from './host-class';
 
 type IncidentRow = typeof incidents.$inferSelect;
@@ -108,11 +109,11 @@ export async function resolveIfUnblocked(tx: Tx, id: string, at: Date): Promise<
   if (row) await appendTimeline(tx, id, [{ at: at.toISOString(), event: 'resolved', details: { reason: 'every block of this incident was lifted' } }]);
 }
 
-/** The gate that tripped each of these incidents (id -> gate). */
-export async function incidentGates(db: Db | Tx, ids: readonly string[]): Promise<Map<string, string>> {
+/** The gate verdicts recorded with each of these incidents (id -> verdicts; see actions.ts). */
+export async function incidentVerdicts(db: Db | Tx, ids: readonly string[]): Promise<Map<string, readonly SignalVerdict[]>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select({ id: incidents.id, gate: incidents.gate }).from(incidents).where(inArray(incidents.id, [...ids]));
-  return new Map(rows.map((r) => [r.id, r.gate]));
+  const rows = await db.select({ id: incidents.id, evidence: incidents.evidence }).from(incidents).where(inArray(incidents.id, [...ids]));
+  return new Map(rows.map((r) => [r.id, Array.isArray(r.evidence['verdicts']) ? (r.evidence['verdicts'] as SignalVerdict[]) : []]));
 }
 
 /** Open incidents of a rollout. */

@@ -1,7 +1,7 @@
 /** Cohort numbers on seeded health data (PGlite, or PostgreSQL with DATABASE_URL). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { HOUR, MIN, RolloutKit, T0 } from '../rollout/rollout-kit.test-support';
+import { DAY, HOUR, MIN, RolloutKit, T0 } from '../rollout/rollout-kit.test-support';
 import { hosts } from '../db/schema/index';
 import { hostClassOf } from '../rollout/assign-rings';
 import { assignableHost } from '../rollout/ring-store';
@@ -9,6 +9,8 @@ import { resultRows } from '../catalog/rows/sync-rows';
 import { cohortPatchIds, cohortQuery, measureCohorts } from './cohorts';
 import { hostClassSql } from './host-class';
 import { seedSamples, setRole } from './safety-kit.test-support';
+import { evaluateCohort } from './stats/evaluate';
+import type { CohortEvidence } from './gate-types';
 
 let kit: RolloutKit;
 beforeEach(async () => {
@@ -55,12 +57,15 @@ describe('measureCohorts', () => {
     const web = cohorts[1]?.evidence;
     expect(web).toMatchObject({ patchId: 'pkg:openssl=1.1-1', hostClass: WEB, mode: 'controls', patchedHosts: 2, controlHosts: 2, hoursSinceFirstInstall: 2.5 });
     // 2 hosts x 2.5 h each side; w1: 30 samples with a crash; w3: the samples starting at T0+1h and T0+2h.
-    expect(web?.counts['app-crash']).toEqual({ patchedEvents: 30, patchedHostHours: 5, controlEvents: 2, controlHostHours: 5 });
+    const crashes = { patchedEvents: 30, patchedHostHours: 5, controlEvents: 2, controlHostHours: 5 };
+    // All on one UTC day: one daily increment, equal to the totals.
+    expect(web?.counts['app-crash']).toEqual({ ...crashes, increments: [crashes] });
     expect(web?.installs).toEqual({ trials: 2, failures: 0, baselineTrials: 100, baselineFailures: 1 });
     expect(web?.boots).toEqual({ trials: 0, failures: 0, baselineTrials: 100, baselineFailures: 0 });
     // db has no unpatched host: before/after on d1, the same 2.5 h before its install.
     const db = cohorts[0]?.evidence;
     expect(db).toMatchObject({ mode: 'before-after', patchedHosts: 1 });
+    // Before/after compares other hours, not the same days: no increments.
     expect(db?.counts['app-crash']).toEqual({ patchedEvents: 0, patchedHostHours: 2.5, controlEvents: 0, controlHostHours: 2.5 });
   });
 
@@ -73,7 +78,7 @@ describe('measureCohorts', () => {
     const now = start + 2 * MIN;
     const [, web] = await kit.db.transaction((tx) => measureCohorts(tx, rollout, { now, realNow: now, speed: 1 }));
     expect(web?.evidence.counts['kernel-crash']).toBeUndefined();
-    expect(web?.evidence.counts['probe-failure']).toEqual({ patchedEvents: 60, patchedHostHours: (2 * 120) / 3600, controlEvents: 0, controlHostHours: (2 * 120) / 3600 });
+    expect(web?.evidence.counts['probe-failure']).toMatchObject({ patchedEvents: 60, patchedHostHours: (2 * 120) / 3600, controlEvents: 0, controlHostHours: (2 * 120) / 3600 });
   });
 
   it('moves install times to the wall clock when the rollout clock runs faster', async () => {
@@ -91,7 +96,6 @@ describe('measureCohorts', () => {
   it('sums whole days from the daily roll-up exactly as every hour from the hourly one, over windows of days crossing midnights', async () => {
     const id = await patchedAtHalfPast();
     // Four days of hourly samples around the install (rolled up but for the last hours), counters varying by host and hour.
-    const DAY = 24 * HOUR;
     await seedSamples(
       kit.db,
       ['w1', 'w2', 'w3', 'w4', 'd1'],
@@ -110,10 +114,46 @@ describe('measureCohorts', () => {
       const hourly = await run(false, beforeOnly);
       expect(withDays).toEqual(hourly);
       // Not vacuous: the windows hold days of exposure and events.
-      const web = withDays.find((r) => r['cls'] === WEB && r['side'] === (beforeOnly ? 'b' : 'c'));
-      expect(Number(web?.['app-crash:s'])).toBeGreaterThan(2 * DAY / 1000);
-      expect(Number(web?.['app-crash:e'])).toBeGreaterThan(0);
+      const web = withDays.filter((r) => r['cls'] === WEB && r['side'] === (beforeOnly ? 'b' : 'c'));
+      const sum = (k: string) => web.reduce((a, r) => a + Number(r[k] ?? 0), 0);
+      expect(sum('app-crash:s')).toBeGreaterThan(2 * DAY / 1000);
+      expect(sum('app-crash:e')).toBeGreaterThan(0);
     }
+  });
+
+  it('splits the comparison by UTC day, so an outage on a day when most hosts are patched is no evidence against the patch', async () => {
+    // Test ring: w1, w2 patched at T0+30m. First ring: w3 (the control), and w4..w8, patched at the start of the second day.
+    const late = ['w4', 'w5', 'w6', 'w7', 'w8'];
+    const web = ['w1', 'w2', 'w3', ...late];
+    await kit.addHosts(['w1', 'w2'], 'Test');
+    await kit.addHosts(['w3', ...late], 'First');
+    await setRole(kit.db, web, 'web');
+    const id = await kit.start(T0);
+    await kit.tick(T0, web);
+    for (const h of ['w1', 'w2']) await kit.finish(h, T0 + 30 * MIN, 'succeeded');
+    await kit.tick(T0 + 30 * MIN);
+    await kit.db.execute(sql`update rollout_hosts set state = 'succeeded', installed_at = ${new Date(T0 + DAY).toISOString()}::timestamptz where rollout_id = ${id} and host_id in ('w4', 'w5', 'w6', 'w7', 'w8')`);
+    // A quiet first day; on the second, every web host crashes ten times an hour (an outage, patched or not).
+    await seedSamples(kit.db, web, T0, T0 + 2 * DAY, HOUR, (_h, t) => ({ appCrashes: t >= T0 + DAY ? 10 : 0 }), { hourlyBefore: T0 + 2 * DAY });
+    const rollout = await kit.rollout(id);
+    const now = T0 + 2 * DAY;
+    const cohorts = await kit.db.transaction((tx) => measureCohorts(tx, rollout, { now, realNow: now, speed: 1 }));
+    const ev = cohorts.find((c) => c.hostClass === WEB)?.evidence;
+    const crashes = ev?.counts['app-crash'];
+    if (!ev || !crashes) throw new Error('no web cohort');
+    // Day 1: w1, w2 from their install (the hourly sample of 00:00 began before it) against w3 over the same hours
+    // (w4..w8 are patched by now: neither side). Day 2: seven patched hosts against w3.
+    expect(ev).toMatchObject({ mode: 'controls', patchedHosts: 7, controlHosts: 1 });
+    expect(crashes.increments).toEqual([
+      { patchedEvents: 0, patchedHostHours: 46, controlEvents: 0, controlHostHours: 23 },
+      { patchedEvents: 1680, patchedHostHours: 168, controlEvents: 240, controlHostHours: 24 },
+    ]);
+    expect(crashes).toMatchObject({ patchedEvents: 1680, patchedHostHours: 214, controlEvents: 240, controlHostHours: 47 });
+    const judge = (evidence: CohortEvidence) => evaluateCohort(evidence, { alpha: 0.01 }).verdicts.find((v) => v.gate === 'app-crash')?.tripped;
+    // Day by day the outage is no evidence. On the totals it would trip: 7/8 of the outage day's exposure is patched, 82 % of the whole.
+    expect(judge(ev)).toBe(false);
+    const { increments: _days, ...totals } = crashes;
+    expect(judge({ ...ev, counts: { 'app-crash': totals } })).toBe(true);
   });
 
   it('keys package-only rollouts by pkg:NAME=VERSION', () => {

@@ -2,9 +2,11 @@
  * Cohorts: for one live rollout, per host class among its patched hosts,
  * the patched hosts since their install against controls (active hosts of
  * the class this rollout has not patched) over the same hours, in online
- * host-hours; before/after on the same hosts when the class has no
- * controls with health data. One set-based statement per rollout (GROUP BY
- * class), never a query per host.
+ * host-hours, both sides split by UTC day (the count gates weigh each day
+ * with its own exposure ratio, so an outage on a day when most hosts are
+ * patched is no evidence); before/after on the same hosts (totals only)
+ * when the class has no controls with health data. One set-based statement
+ * per rollout (GROUP BY class, side and day), never a query per host.
  *
  * Patch ids: a rollout installs its content as one unit, so every patch of
  * it shares one cohort per class (the evidence cannot tell them apart); a
@@ -33,7 +35,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/index';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { RolloutContent } from '../db/schema/index';
-import { COUNT_SIGNALS, type CohortEvidence, type CountEvidence, type CountSignal, type OutcomeEvidence } from './gate-types';
+import { COUNT_SIGNALS, type CohortEvidence, type CountEvidence, type CountIncrement, type CountSignal, type OutcomeEvidence } from './gate-types';
 import { hostClassSql } from './host-class';
 
 const HOUR_MS = 3_600_000;
@@ -90,23 +92,76 @@ export async function measureCohorts(
 ): Promise<ClassCohort[]> {
   const patchIds = cohortPatchIds(rollout.content);
   const cap = opts.maxHostsPerSide ?? MAX_HOSTS_PER_SIDE;
-  type Row = Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' };
   const rows = resultRows<Row>(await tx.execute(cohortQuery(rollout.id, clock, cap)));
   const outcomes = outcomesOf(rows);
+  const sides = sumSides(rows);
   // Controls that exist but sent no health data cannot be compared with: those classes are measured before/after too.
-  const silent = rows.filter((r) => r.side === 'c' && Number(r['hosts']) > 0 && exposureOf(r) === 0 && !opts.skipClasses?.has(r.cls)).map((r) => r.cls);
+  const silent = [...sides.values()].filter((e) => e.controls > 0 && exposureOf(e.c) === 0 && !opts.skipClasses?.has(e.cls)).map((e) => e.cls);
   if (silent.length > 0) {
-    const before = resultRows<Row>(await tx.execute(cohortQuery(rollout.id, clock, cap, silent))).filter((r) => r.side === 'b' && silent.includes(r.cls));
-    for (const b of before) {
-      const i = rows.findIndex((r) => r.cls === b.cls && r.side === 'b');
-      if (i >= 0) rows[i] = b;
+    const before = sumSides(resultRows<Row>(await tx.execute(cohortQuery(rollout.id, clock, cap, silent))));
+    for (const cls of silent) {
+      const e = sides.get(cls);
+      if (e) e.b = before.get(cls)?.b;
     }
   }
-  return assemble(rollout, patchIds, rows, outcomes, clock, opts.skipClasses);
+  return assemble(rollout, patchIds, sides, outcomes, clock, opts.skipClasses);
 }
 
-function exposureOf(row: Record<string, unknown> | undefined): number {
-  return COUNT_SIGNALS.reduce((a, s) => a + Number(row?.[`${s}:s`] ?? 0), 0);
+/** A row of cohortQuery: one class, side and UTC day (day_ms null when the side had no data). */
+type Row = Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' };
+
+/** Events (e) and covered seconds (s) per signal, of one side of a class. */
+type SideSums = Record<string, number>;
+
+interface ClassSides {
+  cls: string;
+  since: number;
+  patched: number;
+  controls: number;
+  p?: SideSums;
+  c?: SideSums;
+  b?: SideSums;
+  /** The patched and control sides per UTC day (ms): the count gates weigh each day with its own exposure ratio. */
+  days: Map<number, { p?: SideSums; c?: SideSums }>;
+}
+
+/** Sums the day rows of cohortQuery per class and side, keeping the p and c sides per day. */
+function sumSides(rows: readonly Row[]): Map<string, ClassSides> {
+  const out = new Map<string, ClassSides>();
+  for (const r of rows) {
+    const e: ClassSides = out.get(r.cls) ?? { cls: r.cls, since: Number(r['since_ms']), patched: 0, controls: 0, days: new Map() };
+    out.set(r.cls, e);
+    if (r.side === 'p') e.patched = Number(r['hosts']);
+    if (r.side === 'c') e.controls = Number(r['hosts']);
+    const sums = signalSums(r);
+    e[r.side] = addSums(e[r.side], sums);
+    if (r.side !== 'b' && r['day_ms'] !== null && r['day_ms'] !== undefined) {
+      const day = Number(r['day_ms']);
+      const d: { p?: SideSums; c?: SideSums } = e.days.get(day) ?? {};
+      d[r.side] = addSums(d[r.side], sums);
+      e.days.set(day, d);
+    }
+  }
+  return out;
+}
+
+function signalSums(r: Record<string, unknown>): SideSums {
+  const out: SideSums = {};
+  for (const s of COUNT_SIGNALS) {
+    out[`${s}:e`] = Number(r[`${s}:e`] ?? 0);
+    out[`${s}:s`] = Number(r[`${s}:s`] ?? 0);
+  }
+  return out;
+}
+
+function addSums(a: SideSums | undefined, b: SideSums): SideSums {
+  if (!a) return { ...b };
+  for (const k of Object.keys(b)) a[k] = (a[k] ?? 0) + (b[k] ?? 0);
+  return a;
+}
+
+function exposureOf(row: SideSums | undefined): number {
+  return COUNT_SIGNALS.reduce((a, s) => a + (row?.[`${s}:s`] ?? 0), 0);
 }
 
 /**
@@ -115,11 +170,13 @@ function exposureOf(row: Record<string, unknown> | undefined): number {
  * over [first install of the class, now), 'b' the patched hosts over the
  * same length of time before their install: for classes with no unpatched
  * host, or for the classes in `beforeOnly` (then only 'b' is measured).
- * Each window is summed inside LATERAL subqueries (index range scans per
+ * Each window's rows come from one LATERAL union (index range scans per
  * window and source: health_hourly and health_samples on the covering
  * indexes of migration 0010, health_daily on its key; `opts.daily: false`
- * sums every hour from health_hourly instead, for the equivalence test), so the
- * statement returns one row per class and side. The host classes are
+ * sums every hour from health_hourly instead, for the equivalence test),
+ * each with its UTC day, so the statement returns one row per class, side
+ * and day (one row with a null day_ms for a side without data), ordered by
+ * them. The host classes are
  * computed once (hca), for the cohorts and for the install and boot
  * outcomes of the classes (columns own_* and hist_*, see outcomeCounts;
  * left out when `beforeOnly` is given: the first pass has them).
@@ -130,13 +187,10 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
   const now = new Date(clock.now).toISOString();
   const boundary = new Date(Math.floor((clock.realNow - ROLLUP_LAG_MS) / HOUR_MS) * HOUR_MS).toISOString();
   const cls = hostClassSql('h');
-  const ev = (src: string, c: string) => `sum(${src}.${c})::float8 as e_${c}`;
-  const hourly = COUNT_SIGNALS.map((s) => `${ev('hh', COLUMN[s])}, sum(hh.covered_sec)::float8 as s_${COLUMN[s]}`).join(', ');
-  const raw = COUNT_SIGNALS.map((s) => `${ev('x', COLUMN[s])}, sum(case when x.${COLUMN[s]} is not null then extract(epoch from x.period_end - x.period_start) end)::float8 as s_${COLUMN[s]}`).join(', ');
-  const total = COUNT_SIGNALS.map((s) => {
-    const c = COLUMN[s];
-    return `sum(coalesce(a.e_${c}, 0) + coalesce(d.e_${c}, 0) + coalesce(a2.e_${c}, 0) + coalesce(b.e_${c}, 0) + coalesce(t.e_${c}, 0)) as "${s}:e", sum(coalesce(a.s_${c}, 0) + coalesce(d.s_${c}, 0) + coalesce(a2.s_${c}, 0) + coalesce(b.s_${c}, 0) + coalesce(t.s_${c}, 0)) as "${s}:s"`;
-  }).join(', ');
+  // One row per source row of a window: its UTC day, and per signal its events (e_) and covered seconds (s_).
+  const hourlyCols = (src: string, day: string) => `${day} as dy, ` + COUNT_SIGNALS.map((s) => `${src}.${COLUMN[s]}::float8 as e_${COLUMN[s]}, ${src}.covered_sec::float8 as s_${COLUMN[s]}`).join(', ');
+  const rawCols = `date_trunc('day', x.period_start, 'UTC') as dy, ` + COUNT_SIGNALS.map((s) => `x.${COLUMN[s]}::float8 as e_${COLUMN[s]}, (case when x.${COLUMN[s]} is not null then extract(epoch from x.period_end - x.period_start) end)::float8 as s_${COLUMN[s]}`).join(', ');
+  const total = COUNT_SIGNALS.map((s) => `sum(coalesce(u.e_${COLUMN[s]}, 0)) as "${s}:e", sum(coalesce(u.s_${COLUMN[s]}, 0)) as "${s}:s"`).join(', ');
   const before = beforeOnly ? sql`p_s.cls in (select jsonb_array_elements_text(${JSON.stringify(beforeOnly)}::jsonb))` : sql`not exists (select 1 from c_all where c_all.cls = p_s.cls)`;
   const measured = beforeOnly ? sql`false` : sql`true`;
   const historySince = new Date(clock.realNow - HISTORY_DAYS * 24 * HOUR_MS).toISOString();
@@ -193,14 +247,20 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
         select wd.*, greatest(da, date_trunc('day', h1, 'UTC')) as db from wd
       ),
       sums as (
-        select wb.cls as s_cls, wb.side as s_side, ${sql.raw(total)}
+        select wb.cls as s_cls, wb.side as s_side, extract(epoch from u.dy) * 1000 as day_ms, ${sql.raw(total)}
         from wb
-        cross join lateral (select ${sql.raw(hourly)} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.da) a
-        cross join lateral (select ${sql.raw(hourly)} from health_daily hh where hh.host_id = wb.host_id and hh.day >= wb.da and hh.day < wb.db) d
-        cross join lateral (select ${sql.raw(hourly)} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.db and hh.hour < wb.h1) a2
-        cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= wb.f and x.period_start < least(wb.h0, wb.t)) b
-        cross join lateral (select ${sql.raw(raw)} from health_samples x where x.host_id = wb.host_id and x.period_start >= greatest(wb.h0, wb.h1) and x.period_start < wb.t) t
-        group by wb.cls, wb.side
+        cross join lateral (
+          select ${sql.raw(hourlyCols('hh', "date_trunc('day', hh.hour, 'UTC')"))} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.da
+          union all
+          select ${sql.raw(hourlyCols('hh', 'hh.day'))} from health_daily hh where hh.host_id = wb.host_id and hh.day >= wb.da and hh.day < wb.db
+          union all
+          select ${sql.raw(hourlyCols('hh', "date_trunc('day', hh.hour, 'UTC')"))} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.db and hh.hour < wb.h1
+          union all
+          select ${sql.raw(rawCols)} from health_samples x where x.host_id = wb.host_id and x.period_start >= wb.f and x.period_start < least(wb.h0, wb.t)
+          union all
+          select ${sql.raw(rawCols)} from health_samples x where x.host_id = wb.host_id and x.period_start >= greatest(wb.h0, wb.h1) and x.period_start < wb.t
+        ) u
+        group by wb.cls, wb.side, u.dy
       ),
       oc as (
         select hca.cls, rh.rollout_id = ${rolloutId} as own,
@@ -229,40 +289,36 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
       cross join (values ('p'), ('c'), ('b')) as sides(side)
       left join c_n on c_n.cls = k.cls
       left join o on o.cls = k.cls
-      left join sums on sums.s_cls = k.cls and sums.s_side = sides.side`;
+      left join sums on sums.s_cls = k.cls and sums.s_side = sides.side
+      order by k.cls, sides.side, sums.day_ms`;
 }
 
 function assemble(
   rollout: { id: string; content: RolloutContent },
   patchIds: string[],
-  rows: (Record<string, unknown> & { cls: string; side: 'p' | 'c' | 'b' })[],
+  sides: ReadonlyMap<string, ClassSides>,
   outcomes: Map<string, ClassOutcomes>,
   clock: CohortClock,
   skipClasses: ReadonlySet<string> | undefined,
 ): ClassCohort[] {
-  const byClass = new Map<string, { since: number; p?: Record<string, unknown>; c?: Record<string, unknown>; b?: Record<string, unknown>; patched: number; controls: number }>();
-  for (const r of rows) {
-    if (skipClasses?.has(r.cls)) continue;
-    const entry = byClass.get(r.cls) ?? { since: Number(r['since_ms']), patched: 0, controls: 0 };
-    entry[r.side] = r;
-    if (r.side === 'p') entry.patched = Number(r['hosts']);
-    if (r.side === 'c') entry.controls = Number(r['hosts']);
-    byClass.set(r.cls, entry);
-  }
   const out: ClassCohort[] = [];
-  for (const [hostClass, e] of byClass) {
+  for (const [hostClass, e] of sides) {
+    if (skipClasses?.has(hostClass)) continue;
     const mode: CohortEvidence['mode'] = e.controls > 0 && exposureOf(e.c) > 0 ? 'controls' : 'before-after';
     const other = mode === 'controls' ? e.c : e.b;
     const counts: Partial<Record<CountSignal, CountEvidence>> = {};
     for (const s of COUNT_SIGNALS) {
-      const patchedSec = Number(e.p?.[`${s}:s`] ?? 0);
+      const patchedSec = e.p?.[`${s}:s`] ?? 0;
       if (!(patchedSec > 0)) continue; // source unavailable on the patched hosts: not a zero
-      counts[s] = {
-        patchedEvents: Number(e.p?.[`${s}:e`] ?? 0),
+      const evidence: CountEvidence = {
+        patchedEvents: e.p?.[`${s}:e`] ?? 0,
         patchedHostHours: patchedSec / 3600,
-        controlEvents: Number(other?.[`${s}:e`] ?? 0),
-        controlHostHours: Number(other?.[`${s}:s`] ?? 0) / 3600,
+        controlEvents: other?.[`${s}:e`] ?? 0,
+        controlHostHours: (other?.[`${s}:s`] ?? 0) / 3600,
       };
+      // Against controls, day by day: an outage that hits patched and unpatched hosts alike on a day when most are patched is no evidence.
+      if (mode === 'controls') evidence.increments = dayIncrements(e.days, s);
+      counts[s] = evidence;
     }
     const o = outcomes.get(hostClass) ?? emptyOutcomes();
     out.push({
@@ -282,6 +338,18 @@ function assemble(
     });
   }
   return out.sort((a, b) => (a.hostClass < b.hostClass ? -1 : a.hostClass > b.hostClass ? 1 : 0));
+}
+
+/** One increment per UTC day, in day order (the totals are their sums). */
+function dayIncrements(days: ClassSides['days'], s: CountSignal): CountIncrement[] {
+  return [...days.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, d]) => ({
+      patchedEvents: d.p?.[`${s}:e`] ?? 0,
+      patchedHostHours: (d.p?.[`${s}:s`] ?? 0) / 3600,
+      controlEvents: d.c?.[`${s}:e`] ?? 0,
+      controlHostHours: (d.c?.[`${s}:s`] ?? 0) / 3600,
+    }));
 }
 
 interface Tally {

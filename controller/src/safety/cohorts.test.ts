@@ -156,6 +156,32 @@ describe('measureCohorts', () => {
     expect(judge({ ...ev, counts: { 'app-crash': totals } })).toBe(true);
   });
 
+  it("does not count another rollout's reboot of a host as history when it is the same restart as this rollout's", async () => {
+    // Two rollouts installed on h1..h3 in one round, so one restart per host serves both; h1 does not come back.
+    // The other rollout also rebooted h4, and h2 again five hours later: restarts of their own, which stay history.
+    const ids = ['h1', 'h2', 'h3', 'h4'];
+    await kit.addHosts(ids, 'Test');
+    const a = await kit.start(T0);
+    const b = await kit.start(T0, { packages: [{ name: 'openssl', version: '1.2-1' }] });
+    const due = new Date(T0 + 26 * MIN).toISOString();
+    const later = new Date(T0 + 5 * HOUR).toISOString();
+    const installed = new Date(T0).toISOString();
+    await kit.db.execute(sql`update rollout_hosts set state = 'succeeded', installed_at = ${installed}::timestamptz, reboot_due_by = ${due}::timestamptz,
+      boot_state = case when host_id = 'h1' then 'failed' else 'back' end where host_id in ('h1', 'h2', 'h3') and rollout_id in (${a}, ${b})`);
+    await kit.db.execute(sql`update rollout_hosts set state = 'succeeded', installed_at = ${installed}::timestamptz, reboot_due_by = ${later}::timestamptz, boot_state = 'back'
+      where rollout_id = ${b} and host_id = 'h4'`);
+    const clock = { now: T0 + 6 * HOUR, realNow: T0 + 6 * HOUR, speed: 1 };
+    const boots = async (id: string) => {
+      const rollout = await kit.rollout(id);
+      return (await kit.db.transaction((tx) => measureCohorts(tx, rollout, clock)))[0]?.evidence.boots;
+    };
+    // A's own restarts: 3, one failed. History: only b's h4 restart (1 trial, under the 20 that stand alone: topped up with 0 in 100).
+    expect(await boots(a)).toEqual({ trials: 3, failures: 1, baselineTrials: 101, baselineFailures: 0 });
+    // Counting b's h1..h3 rows as history would have made h1's failure its own baseline.
+    await kit.db.execute(sql`update rollout_hosts set reboot_due_by = ${later}::timestamptz where rollout_id = ${b} and host_id = 'h2'`);
+    expect(await boots(a)).toEqual({ trials: 3, failures: 1, baselineTrials: 102, baselineFailures: 0 });
+  });
+
   it('keys package-only rollouts by pkg:NAME=VERSION', () => {
     expect(cohortPatchIds({ patches: ['USN-1-1'], packages: [{ name: 'a', version: '2.0' }] })).toEqual(['USN-1-1', 'pkg:a=2.0']);
   });

@@ -266,10 +266,14 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
         select hca.cls, rh.rollout_id = ${rolloutId} as own,
           count(*) filter (where rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed') or rh.installed_at is not null)::int as it,
           count(*) filter (where rh.state = 'failed')::int as if,
-          count(*) filter (where rh.boot_state in ('back', 'failed'))::int as bt,
-          count(*) filter (where rh.boot_state = 'failed')::int as bf
+          count(*) filter (where rh.boot_state in ('back', 'failed') and mine.host_id is null)::int as bt,
+          count(*) filter (where rh.boot_state = 'failed' and mine.host_id is null)::int as bf
         from rollout_hosts rh join hca on hca.id = rh.host_id
         join rollouts r on r.id = rh.rollout_id
+        -- Another rollout's reboot of a host within an hour of this rollout's reboot of it is the same restart: not history.
+        left join rollout_hosts mine on rh.rollout_id <> ${rolloutId} and mine.rollout_id = ${rolloutId} and mine.host_id = rh.host_id
+          and mine.boot_state in ('expected', 'back', 'failed')
+          and mine.reboot_due_by between rh.reboot_due_by - interval '1 hour' and rh.reboot_due_by + interval '1 hour'
         where ${measured} and (rh.rollout_id = ${rolloutId} or r.created_at > ${historySince}::timestamptz)
           and hca.cls in (select cls from classes)
         group by 1, 2

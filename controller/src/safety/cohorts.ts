@@ -188,8 +188,9 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
   const boundary = new Date(Math.floor((clock.realNow - ROLLUP_LAG_MS) / HOUR_MS) * HOUR_MS).toISOString();
   const cls = hostClassSql('h');
   // One row per source row of a window: its UTC day, and per signal its events (e_) and covered seconds (s_).
-  const hourlyCols = (src: string, day: string) => `${day} as dy, ` + COUNT_SIGNALS.map((s) => `${src}.${COLUMN[s]}::float8 as e_${COLUMN[s]}, ${src}.covered_sec::float8 as s_${COLUMN[s]}`).join(', ');
-  const rawCols = `date_trunc('day', x.period_start, 'UTC') as dy, ` + COUNT_SIGNALS.map((s) => `x.${COLUMN[s]}::float8 as e_${COLUMN[s]}, (case when x.${COLUMN[s]} is not null then extract(epoch from x.period_end - x.period_start) end)::float8 as s_${COLUMN[s]}`).join(', ');
+  // Summed per day inside each source, so a window hands up a row or two per source, not a row per hour.
+  const hourlyCols = (src: string, day: string) => `${day} as dy, ` + COUNT_SIGNALS.map((s) => `sum(${src}.${COLUMN[s]})::float8 as e_${COLUMN[s]}, sum(${src}.covered_sec)::float8 as s_${COLUMN[s]}`).join(', ');
+  const rawCols = `date_trunc('day', x.period_start, 'UTC') as dy, ` + COUNT_SIGNALS.map((s) => `sum(x.${COLUMN[s]})::float8 as e_${COLUMN[s]}, sum(case when x.${COLUMN[s]} is not null then extract(epoch from x.period_end - x.period_start) end)::float8 as s_${COLUMN[s]}`).join(', ');
   const total = COUNT_SIGNALS.map((s) => `sum(coalesce(u.e_${COLUMN[s]}, 0)) as "${s}:e", sum(coalesce(u.s_${COLUMN[s]}, 0)) as "${s}:s"`).join(', ');
   const before = beforeOnly ? sql`p_s.cls in (select jsonb_array_elements_text(${JSON.stringify(beforeOnly)}::jsonb))` : sql`not exists (select 1 from c_all where c_all.cls = p_s.cls)`;
   const measured = beforeOnly ? sql`false` : sql`true`;
@@ -250,15 +251,15 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
         select wb.cls as s_cls, wb.side as s_side, extract(epoch from u.dy) * 1000 as day_ms, ${sql.raw(total)}
         from wb
         cross join lateral (
-          select ${sql.raw(hourlyCols('hh', "date_trunc('day', hh.hour, 'UTC')"))} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.da
+          select ${sql.raw(hourlyCols('hh', "date_trunc('day', hh.hour, 'UTC')"))} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.h0 and hh.hour < wb.da group by 1
           union all
-          select ${sql.raw(hourlyCols('hh', 'hh.day'))} from health_daily hh where hh.host_id = wb.host_id and hh.day >= wb.da and hh.day < wb.db
+          select ${sql.raw(hourlyCols('hh', 'hh.day'))} from health_daily hh where hh.host_id = wb.host_id and hh.day >= wb.da and hh.day < wb.db group by 1
           union all
-          select ${sql.raw(hourlyCols('hh', "date_trunc('day', hh.hour, 'UTC')"))} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.db and hh.hour < wb.h1
+          select ${sql.raw(hourlyCols('hh', "date_trunc('day', hh.hour, 'UTC')"))} from health_hourly hh where hh.host_id = wb.host_id and hh.hour >= wb.db and hh.hour < wb.h1 group by 1
           union all
-          select ${sql.raw(rawCols)} from health_samples x where x.host_id = wb.host_id and x.period_start >= wb.f and x.period_start < least(wb.h0, wb.t)
+          select ${sql.raw(rawCols)} from health_samples x where x.host_id = wb.host_id and x.period_start >= wb.f and x.period_start < least(wb.h0, wb.t) group by 1
           union all
-          select ${sql.raw(rawCols)} from health_samples x where x.host_id = wb.host_id and x.period_start >= greatest(wb.h0, wb.h1) and x.period_start < wb.t
+          select ${sql.raw(rawCols)} from health_samples x where x.host_id = wb.host_id and x.period_start >= greatest(wb.h0, wb.h1) and x.period_start < wb.t group by 1
         ) u
         group by wb.cls, wb.side, u.dy
       ),

@@ -16,7 +16,7 @@
  */
 import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/index';
-import { knownIssues, reliabilityHistory, reliabilityScores } from '../db/schema/index';
+import { installTriedSql, knownIssues, reliabilityHistory, reliabilityScores } from '../db/schema/index';
 import { resultRows, upsertRows } from '../catalog/rows/sync-rows';
 import { hostClassOf } from '../rollout/assign-rings';
 import { assignableHost, classFactsSql } from '../rollout/ring-store';
@@ -52,9 +52,6 @@ interface HostOutcome {
 const rolloutPatchIds = sql.raw(`(select jsonb_array_elements_text(r.content -> 'patches')
     union all select 'pkg:' || (x ->> 'name') || '=' || (x ->> 'version') from jsonb_array_elements(r.content -> 'packages') as x)`);
 
-/** A rollout host that was given the patch (a trial): installed, or its install finished either way. */
-const TRIED = sql.raw(`rh.installed_at is not null or rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed')`);
-
 async function hostOutcomes(tx: Db | Tx, patchIds: readonly string[]): Promise<HostOutcome[]> {
   if (patchIds.length === 0) return [];
   return resultRows<HostOutcome>(
@@ -62,7 +59,7 @@ async function hostOutcomes(tx: Db | Tx, patchIds: readonly string[]): Promise<H
         bool_or(rh.state = 'failed' and rh.installed_at is null) as install_failed,
         bool_or(rh.state in ('rolling-back', 'rolled-back', 'rollback-failed')) as rolled_back,
         bool_or(rh.boot_state = 'failed') as boot_failed,
-        bool_or(${TRIED}) as trial
+        bool_or(${installTriedSql}) as trial
       from rollout_hosts rh
       join rollouts r on r.id = rh.rollout_id
       cross join lateral ${rolloutPatchIds} as p(patch_id)
@@ -70,7 +67,7 @@ async function hostOutcomes(tx: Db | Tx, patchIds: readonly string[]): Promise<H
       where p.patch_id in ${ids(patchIds)}
       group by p.patch_id, h.id
       -- Only hosts that count (a trial, or harmed); a rollout's pending hosts are most of its rows and count for nothing.
-      having bool_or(${TRIED} or rh.boot_state = 'failed')
+      having bool_or(${installTriedSql} or rh.boot_state = 'failed')
         or exists (select 1 from incidents i where i.patch_id = p.patch_id and h.id = any(i.harmed_hosts))`),
   );
 }

@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/index';
 import { resultRows } from '../catalog/rows/sync-rows';
 import { hostClassSql } from '../safety/host-class';
+import { installFinishedSql } from '../db/schema/index';
 
 /** A class's hosts in the rollout so far: installs finished (any outcome) and under way. */
 export interface ClassProgress {
@@ -28,10 +29,10 @@ export async function classProgress(tx: Tx, rolloutId: string): Promise<Map<stri
   const rows = resultRows<{ cls: string; finished: number; installing: number }>(
     await tx.execute(sql`
       select ${hostClassSql('h')} as cls,
-        count(*) filter (where rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed'))::int as finished,
+        count(*) filter (where ${installFinishedSql})::int as finished,
         count(*) filter (where rh.state = 'installing')::int as installing
       from rollout_hosts rh join hosts h on h.id = rh.host_id
-      where rh.rollout_id = ${rolloutId} and rh.state in ('installing', 'succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed')
+      where rh.rollout_id = ${rolloutId} and (rh.state = 'installing' or ${installFinishedSql})
       group by 1`),
   );
   return new Map(rows.map((r) => [r.cls, { finished: Number(r.finished), installing: Number(r.installing) }]));

@@ -34,7 +34,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/index';
 import { resultRows } from '../catalog/rows/sync-rows';
-import type { RolloutContent } from '../db/schema/index';
+import { installTriedSql, type RolloutContent } from '../db/schema/index';
 import { COUNT_SIGNALS, type CohortEvidence, type CountEvidence, type CountIncrement, type CountSignal, type OutcomeEvidence } from './gate-types';
 import { hostClassSql } from './host-class';
 
@@ -265,7 +265,7 @@ export function cohortQuery(rolloutId: string, clock: CohortClock, cap: number, 
       ),
       oc as (
         select hca.cls, rh.rollout_id = ${rolloutId} as own,
-          count(*) filter (where rh.state in ('succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed') or rh.installed_at is not null)::int as it,
+          count(*) filter (where ${installTriedSql})::int as it,
           count(*) filter (where rh.state = 'failed')::int as if,
           count(*) filter (where rh.boot_state in ('back', 'failed') and mine.host_id is null)::int as bt,
           count(*) filter (where rh.boot_state = 'failed' and mine.host_id is null)::int as bf
@@ -312,6 +312,7 @@ function assemble(
     const mode: CohortEvidence['mode'] = e.controls > 0 && exposureOf(e.c) > 0 ? 'controls' : 'before-after';
     const other = mode === 'controls' ? e.c : e.b;
     const counts: Partial<Record<CountSignal, CountEvidence>> = {};
+    const days = mode === 'controls' ? [...e.days.entries()].sort((a, b) => a[0] - b[0]).map(([, d]) => d) : [];
     for (const s of COUNT_SIGNALS) {
       const patchedSec = e.p?.[`${s}:s`] ?? 0;
       if (!(patchedSec > 0)) continue; // source unavailable on the patched hosts: not a zero
@@ -322,7 +323,7 @@ function assemble(
         controlHostHours: (other?.[`${s}:s`] ?? 0) / 3600,
       };
       // Against controls, day by day: an outage that hits patched and unpatched hosts alike on a day when most are patched is no evidence.
-      if (mode === 'controls') evidence.increments = dayIncrements(e.days, s);
+      if (mode === 'controls') evidence.increments = dayIncrements(days, s);
       counts[s] = evidence;
     }
     const o = outcomes.get(hostClass) ?? emptyOutcomes();
@@ -345,16 +346,14 @@ function assemble(
   return out.sort((a, b) => (a.hostClass < b.hostClass ? -1 : a.hostClass > b.hostClass ? 1 : 0));
 }
 
-/** One increment per UTC day, in day order (the totals are their sums). */
-function dayIncrements(days: ClassSides['days'], s: CountSignal): CountIncrement[] {
-  return [...days.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([, d]) => ({
-      patchedEvents: d.p?.[`${s}:e`] ?? 0,
-      patchedHostHours: (d.p?.[`${s}:s`] ?? 0) / 3600,
-      controlEvents: d.c?.[`${s}:e`] ?? 0,
-      controlHostHours: (d.c?.[`${s}:s`] ?? 0) / 3600,
-    }));
+/** One increment per UTC day (`days` in day order; the totals are their sums). */
+function dayIncrements(days: readonly { p?: SideSums; c?: SideSums }[], s: CountSignal): CountIncrement[] {
+  return days.map((d) => ({
+    patchedEvents: d.p?.[`${s}:e`] ?? 0,
+    patchedHostHours: (d.p?.[`${s}:s`] ?? 0) / 3600,
+    controlEvents: d.c?.[`${s}:e`] ?? 0,
+    controlHostHours: (d.c?.[`${s}:s`] ?? 0) / 3600,
+  }));
 }
 
 interface Tally {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import type { PackageVersion, Replacement } from '@patchfleet/shared/protocol';
 import { hosts } from './hosts';
@@ -11,6 +12,14 @@ import { rollouts } from './rollouts';
  */
 export const ROLLOUT_HOST_STATES = ['blocked', 'pending', 'installing', 'succeeded', 'failed', 'skipped', 'rolling-back', 'rolled-back', 'rollback-failed'] as const;
 export type RolloutHostState = (typeof ROLLOUT_HOST_STATES)[number];
+
+/** States of a host whose install finished, either way (rolled back hosts had succeeded). */
+export const INSTALL_FINISHED_STATES = ['succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed'] as const satisfies readonly RolloutHostState[];
+const finishedList = INSTALL_FINISHED_STATES.map((s) => `'${s}'`).join(', ');
+/** SQL: `rh.state` is one of INSTALL_FINISHED_STATES (rollout_hosts as `rh`). */
+export const installFinishedSql = sql.raw(`rh.state in (${finishedList})`);
+/** SQL: the install of rollout host `rh` was tried: installed, or finished either way (a trial for the scores and the gates). */
+export const installTriedSql = sql.raw(`(rh.installed_at is not null or rh.state in (${finishedList}))`);
 
 /** One host in one rollout: which ring it rides in, what it gets and how far it got. */
 export const rolloutHosts = pgTable(

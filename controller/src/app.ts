@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuth } from './api/auth';
+import { API_PREFIX } from './api/plugin';
 import { Errors } from '@patchfleet/shared/errors';
 import { registerErrorHandling, sendError } from './api/errors';
 import { registerInputGuard } from './api/input-guard';
@@ -77,24 +79,31 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   registerAuth(app, ctx);
   registerInputGuard(app);
   healthRoutes(app, ctx);
-  enrollRoutes(app, ctx);
-  enrollmentTokenRoutes(app, ctx);
-  hostRoutes(app, ctx);
-  hostHealthRoutes(app, ctx);
-  probeRoutes(app, ctx);
-  patchRoutes(app, ctx);
-  reliabilityRoutes(app, ctx);
-  mitigationRoutes(app, ctx);
-  auditRoutes(app, ctx);
-  catalogRoutes(app, ctx);
-  ringRoutes(app, ctx);
-  blockRoutes(app, ctx);
-  incidentRoutes(app, ctx);
-  apiTokenRoutes(app, ctx);
-  authRoutes(app, ctx);
-  userRoutes(app, ctx);
-  if (opts.commands) commandRoutes(app, ctx, opts.commands);
-  if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);
-  app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  // Every API route is a plugin under one prefix, typed by its TypeBox schemas (api/plugin.ts).
+  await app.register(
+    async (plugin) => {
+      const api = plugin.withTypeProvider<TypeBoxTypeProvider>();
+      enrollRoutes(api, ctx);
+      enrollmentTokenRoutes(api, ctx);
+      hostRoutes(api, ctx);
+      hostHealthRoutes(api, ctx);
+      probeRoutes(api, ctx);
+      patchRoutes(api, ctx);
+      reliabilityRoutes(api, ctx);
+      mitigationRoutes(api, ctx);
+      auditRoutes(api, ctx);
+      catalogRoutes(api, ctx);
+      ringRoutes(api, ctx);
+      blockRoutes(api, ctx);
+      incidentRoutes(api, ctx);
+      apiTokenRoutes(api, ctx);
+      authRoutes(api, ctx);
+      userRoutes(api, ctx);
+      if (opts.commands) commandRoutes(api, ctx, opts.commands);
+      if (opts.rollouts) rolloutRoutes(api, ctx, opts.rollouts);
+      api.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: API_PREFIX },
+  );
   return app;
 }

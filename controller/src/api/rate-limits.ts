@@ -18,9 +18,12 @@ import { isPfError, PfError, Errors } from '@patchfleet/shared/errors';
 import type { RefusalAudit } from '../audit/refusal-audit';
 import type { ControllerContext } from '../context';
 import { sourceAddress } from '../net/connection-guard';
+import { API_PREFIX } from './plugin';
 
 /** The enrollment route; its refusals are audited as `agent.enroll.refused`. */
-export const ENROLL_ROUTE = '/api/v1/agents/enroll';
+/** The enrollment path inside the API plugin (routes/enroll.ts). */
+export const ENROLL_PATH = '/agents/enroll';
+export const ENROLL_ROUTE = `${API_PREFIX}${ENROLL_PATH}`;
 
 const MINUTE_MS = 60_000;
 

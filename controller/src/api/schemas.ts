@@ -19,3 +19,14 @@ export const Paging = {
  * bigint (22003), so they are refused here with 400.
  */
 export const BigintId = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
+
+/**
+ * A string that is one of `values`, typed as their union. (A TypeBox Union of
+ * Literals built with `values.map` loses the literal types.) The schema is a
+ * plain `enum`, which OpenAPI shows as the list of values.
+ */
+export const OneOf = <const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+/** A free-form JSON object (audit details, facts, evidence): every property is kept when answering. */
+export const FreeObject = (description?: string) => Type.Record(Type.String(), Type.Unknown(), description ? { description } : {});

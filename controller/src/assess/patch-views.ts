@@ -31,10 +31,11 @@ export interface PatchListFilter {
 }
 
 export interface PatchListItem {
-  id: unknown;
-  kind: unknown;
-  title: unknown;
-  released: unknown;
+  id: string;
+  kind: 'usn' | 'kb';
+  title: string;
+  /** USN: published date; KB: its release month; null when the feed gave none. */
+  released: string | null;
   cveCount: number;
   affectedHosts: number;
   installedHosts: number;
@@ -66,10 +67,10 @@ export async function listPatches(db: Db, f: PatchListFilter): Promise<{ items: 
   );
   return {
     items: list.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      title: r.title,
-      released: r.released,
+      id: String(r.id),
+      kind: r.kind === 'kb' ? ('kb' as const) : ('usn' as const),
+      title: String(r.title ?? ''),
+      released: r.released === null || r.released === undefined ? null : String(r.released),
       cveCount: Number(r.cve_count),
       affectedHosts: Number(r.missing_hosts),
       installedHosts: Number(r.installed_hosts),

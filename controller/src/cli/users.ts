@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { PfError, Errors } from '@patchfleet/shared/errors';
+import type { ResponseOf } from '@patchfleet/shared/api';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
 
-interface UserRow {
-  id: string;
-  name: string;
-  role: string;
-  disabled: boolean;
-  signIn: string[];
-  lockedUntil: string | null;
-  createdAt: string;
+type UserRow = ResponseOf<'/api/v1/users/{id}', 'get'>;
+type Role = UserRow['role'];
+
+/** A role from the command line, or a usage error naming the choices. */
+function roleArg(role: string): Role {
+  if (role === 'admin' || role === 'operator' || role === 'helpdesk') return role;
+  throw new PfError(Errors.VALIDATION, `role must be admin, operator or helpdesk, not ${JSON.stringify(role)}`);
 }
 
 /** Reads a password from standard input (first line), so it never appears in a process list or shell history. */
@@ -32,7 +32,7 @@ async function chosenPassword(opts: { passwordStdin?: boolean }): Promise<{ pass
 
 /** The user called NAME or with id ID. */
 async function findUser(client: ApiClient, nameOrId: string): Promise<UserRow> {
-  const page = await client.call<{ items: UserRow[] }>('GET', '/api/v1/users');
+  const page = await client.api.call('get', '/api/v1/users');
   const found = page.items.find((u) => u.id === nameOrId || u.name === nameOrId);
   if (!found) throw new PfError(Errors.NOT_FOUND, `no user ${nameOrId}; patchfleet users list shows them`);
   return found;
@@ -44,7 +44,7 @@ export function registerUsers(program: Command): void {
 
   connection(users.command('list').description('user accounts with role and state')).action(
     action(async (opts: ConnOpts) => {
-      const page = await new ApiClient(resolveClientOptions(opts)).call<{ items: UserRow[] }>('GET', '/api/v1/users');
+      const page = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/users');
       if (opts.json) return printJson(page);
       printTable(
         ['ID', 'NAME', 'ROLE', 'STATE', 'SIGN-IN', 'CREATED'],
@@ -60,7 +60,7 @@ export function registerUsers(program: Command): void {
     .action(
       action(async (name: string, opts: ConnOpts & { role: string; passwordStdin?: boolean; oidcOnly?: boolean }) => {
         const chosen = opts.oidcOnly ? undefined : await chosenPassword(opts);
-        const u = await new ApiClient(resolveClientOptions(opts)).call<UserRow>('POST', '/api/v1/users', { name, role: opts.role, password: chosen?.password ?? null });
+        const u = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/users', { body: { name, role: roleArg(opts.role), password: chosen?.password ?? null } });
         if (opts.json) return printJson(chosen?.generated ? { ...u, initialPassword: chosen.password } : u);
         if (chosen?.generated) process.stdout.write(`${chosen.password}\n`);
         process.stderr.write(`user ${u.name} (${u.id}), ${u.role}${chosen?.generated ? ': the line above is the initial password, shown once' : ''}\n`);
@@ -70,7 +70,7 @@ export function registerUsers(program: Command): void {
   connection(users.command('set-role').description("change a user's role (their sessions end)").argument('<user>', 'name or id').argument('<role>', 'admin, operator or helpdesk')).action(
     action(async (who: string, role: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const u = await client.call<UserRow>('PATCH', `/api/v1/users/${(await findUser(client, who)).id}`, { role });
+      const u = await client.api.call('patch', '/api/v1/users/{id}', { params: { id: (await findUser(client, who)).id }, body: { role: roleArg(role) } });
       if (opts.json) printJson(u);
       else process.stdout.write(`${u.name} is ${u.role}\n`);
     }),
@@ -80,7 +80,7 @@ export function registerUsers(program: Command): void {
     connection(users.command(verb).description(disabled ? 'stop a user from signing in (their sessions end)' : 'let a disabled user sign in again').argument('<user>', 'name or id')).action(
       action(async (who: string, opts: ConnOpts) => {
         const client = new ApiClient(resolveClientOptions(opts));
-        const u = await client.call<UserRow>('PATCH', `/api/v1/users/${(await findUser(client, who)).id}`, { disabled });
+        const u = await client.api.call('patch', '/api/v1/users/{id}', { params: { id: (await findUser(client, who)).id }, body: { disabled } });
         if (opts.json) printJson(u);
         else process.stdout.write(`${u.name} is ${u.disabled ? 'disabled' : 'enabled'}\n`);
       }),
@@ -93,7 +93,7 @@ export function registerUsers(program: Command): void {
       action(async (who: string, opts: ConnOpts & { passwordStdin?: boolean }) => {
         const client = new ApiClient(resolveClientOptions(opts));
         const chosen = await chosenPassword(opts);
-        const u = await client.call<UserRow>('PATCH', `/api/v1/users/${(await findUser(client, who)).id}`, { password: chosen.password });
+        const u = await client.api.call('patch', '/api/v1/users/{id}', { params: { id: (await findUser(client, who)).id }, body: { password: chosen.password } });
         if (opts.json) return printJson(chosen.generated ? { ...u, password: chosen.password } : u);
         if (chosen.generated) process.stdout.write(`${chosen.password}\n`);
         process.stderr.write(`password of ${u.name} reset${chosen.generated ? ': the line above is the new password, shown once' : ''}\n`);

@@ -9,6 +9,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PinnedAgent } from '@patchfleet/shared';
+import { TypedApi } from '@patchfleet/shared/api';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { bootstrapPath, type Bootstrap } from '../keys/bootstrap';
 
@@ -71,9 +72,13 @@ export async function answerOf<T>(res: IncomingMessage): Promise<T> {
 
 export class ApiClient {
   private readonly agent: HttpsAgent | undefined;
+  /** The typed client (shared with the dashboard) over this client's pinned transport and token. */
+  readonly api: TypedApi;
 
   constructor(private readonly opts: ClientOptions) {
     this.agent = opts.caFingerprint ? new PinnedAgent(opts.caFingerprint) : undefined;
+    // An error status throws here, as call() does, with the envelope's code.
+    this.api = new TypedApi(async (method, url, body) => ({ status: 200, body: await this.call<unknown>(method, url, body) }));
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {

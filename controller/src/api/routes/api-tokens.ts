@@ -1,19 +1,18 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
-import { createApiTokenAudited, DEFAULT_TOKEN_TTL_SEC, listLiveApiTokens, revokeApiTokenAudited, ROLES, type Role } from '../../keys/api-tokens';
+import type { ApiInstance } from '../plugin';
+import { createApiTokenAudited, DEFAULT_TOKEN_TTL_SEC, listLiveApiTokens, revokeApiTokenAudited, ROLES } from '../../keys/api-tokens';
 import { parseDurationSec } from '../../time/duration';
 import { actorOf } from '../auth';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, OneOf } from '../schemas';
 
-const PersonName = Type.String({ pattern: '^[A-Za-z0-9_.@ -]{1,64}$' });
 const Body = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9_.@ -]{1,64}$' }),
-    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+    role: OneOf(ROLES),
     expires: Type.Optional(Type.String({ pattern: '^(never|[0-9]{1,6}[smhdw]?)$', description: 'lifetime: 90d (default), 12h, 2w, or never' })),
-    person: Type.Optional({ ...PersonName, description: 'register or name a person (bootstrap admin only); default: the creating token\'s person' }),
+    person: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.@ -]{1,64}$', description: 'register or name a token-only person, a service account (bootstrap admin only); default: the creator\'s own person' })),
   },
   { additionalProperties: false },
 );
@@ -21,9 +20,9 @@ const TokenView = Type.Object({ id: Type.String(), name: Type.String(), role: Ty
 const IdParam = Type.Object({ id: Type.String({ pattern: '^at_[0-9a-f]{1,32}$' }) });
 
 /** API tokens for people and scripts (admins). The secret is shown once; only its hash is stored. Tokens expire (default 90 days) and can be revoked. */
-export function apiTokenRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function apiTokenRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.post(
-    '/api/v1/api-tokens',
+    '/api-tokens',
     {
       config: { auth: 'admin' },
       schema: {
@@ -34,7 +33,7 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: ControllerContext): vo
       },
     },
     async (req, reply) => {
-      const body = req.body as { name: string; role: Role; expires?: string; person?: string };
+      const body = req.body;
       const creator = req.principal;
       if (!creator) throw new PfError(Errors.UNAUTHORIZED);
       const ttlSec = body.expires === 'never' ? null : body.expires ? parseDurationSec(body.expires) : DEFAULT_TOKEN_TTL_SEC;
@@ -45,16 +44,16 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: ControllerContext): vo
   );
 
   app.get(
-    '/api/v1/api-tokens',
+    '/api-tokens',
     { config: { auth: 'admin' }, schema: { summary: 'Live API tokens (not revoked, not expired; never their secrets)', tags: ['access'], response: { 200: Type.Object({ items: Type.Array(TokenView) }) } } },
     async () => ({ items: await listLiveApiTokens(ctx.db, new Date(ctx.clock.now())) }),
   );
 
   app.post(
-    '/api/v1/api-tokens/:id/revoke',
+    '/api-tokens/:id/revoke',
     { config: { auth: 'admin' }, schema: { summary: 'Revoke an API token for good (refused for the last live admin token)', tags: ['access'], params: IdParam, response: { 200: Type.Object({ revoked: Type.String() }), '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const at = new Date(ctx.clock.now());
       await revokeApiTokenAudited(ctx.db, id, at, { actor: actorOf(req), requestId: req.id });
       return { revoked: id };

@@ -1,17 +1,30 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { Readable } from 'node:stream';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import { auditJsonLines } from '../../audit/export';
 import { listAuditEntries } from '../../audit/list';
 import { actorOf } from '../auth';
-import { BigintId, ErrorResponse } from '../schemas';
+import { BigintId, ErrorResponse, FreeObject } from '../schemas';
 
-export function auditRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+const AuditEntry = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.String({ description: 'user:<name>, token:<id>, system, sign-in:<address>, ...' }),
+  action: Type.String(),
+  targetType: Type.String(),
+  targetId: Type.String(),
+  details: FreeObject(),
+  requestId: Type.Union([Type.String(), Type.Null()]),
+});
+/** The export's body: application/x-ndjson, one AuditEntry per line (sent as a stream). */
+const JsonLines = Type.Unsafe<Readable>({ type: 'string', description: 'application/x-ndjson: one audit entry (as GET /audit items) per line, oldest first' });
+
+export function auditRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.get(
-    '/api/v1/audit',
+    '/audit',
     {
       config: { auth: 'admin' },
       schema: {
@@ -27,17 +40,17 @@ export function auditRoutes(app: FastifyInstance, ctx: ControllerContext): void 
           },
           { additionalProperties: false },
         ),
-        response: { '4xx': ErrorResponse },
+        response: { 200: Type.Object({ items: Type.Array(AuditEntry) }), '4xx': ErrorResponse },
       },
     },
     async (req) => {
-      const { limit = 100, before, targetType, targetId, action } = req.query as { limit?: number; before?: number; targetType?: string; targetId?: string; action?: string };
+      const { limit = 100, before, targetType, targetId, action } = req.query;
       return { items: await listAuditEntries(ctx.db, { limit, before, targetType, targetId, action }) };
     },
   );
 
   app.get(
-    '/api/v1/audit/export',
+    '/audit/export',
     {
       config: { auth: 'admin' },
       schema: {
@@ -51,11 +64,11 @@ export function auditRoutes(app: FastifyInstance, ctx: ControllerContext): void 
           },
           { additionalProperties: false },
         ),
-        response: { '4xx': ErrorResponse },
+        response: { 200: JsonLines, '4xx': ErrorResponse },
       },
     },
     async (req, reply) => {
-      const q = req.query as { since?: string; until?: string };
+      const q = req.query;
       const since = q.since ? new Date(q.since) : undefined;
       const until = q.until ? new Date(q.until) : undefined;
       if (since && until && since > until) throw new PfError(Errors.VALIDATION, 'querystring/since must not be after until');

@@ -1,24 +1,21 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { audit } from '../../audit/audit';
-import type { Role } from '../../keys/api-tokens';
+import { ROLES } from '../../keys/api-tokens';
 import { PASSWORD_MAX_LENGTH } from '../../keys/passwords';
 import { csrfTokenFor, endSession } from '../../keys/sessions';
 import { changeOwnPassword, signInWithPassword } from '../../keys/users';
 import { actorOf, clearSessionCookie, setSessionCookie } from '../auth';
 import { limitPerAddress } from '../rate-limits';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, OneOf } from '../schemas';
 
 /** Names of users and people (as api-tokens.ts accepts them). */
 export const UserName = Type.String({ pattern: '^[A-Za-z0-9_.@ -]{1,64}$' });
 export const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH });
-export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('helpdesk')]);
-// The roles' column enum spelled out so TypeBox keeps the literal types; this fails to compile when the two differ.
-const sameRoles: Record<Role, true> & Record<Static<typeof RoleSchema>, true> = { admin: true, operator: true, helpdesk: true };
-void sameRoles;
+export const RoleSchema = OneOf(ROLES);
 
 const SignedInUser = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema });
 const SessionView = Type.Object({
@@ -32,11 +29,11 @@ const SessionView = Type.Object({
 const SIGN_IN_PER_MIN = 20;
 
 /** Sign-in, sign-out, who am I, and password change for users (the dashboard's session). */
-export function authRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function authRoutes(app: ApiInstance, ctx: ControllerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.post(
-    '/api/v1/auth/sign-in',
+    '/auth/sign-in',
     {
       config: { auth: 'public' },
       onRequest: limitPerAddress(app, SIGN_IN_PER_MIN, 'sign-in attempts'),
@@ -58,7 +55,7 @@ export function authRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   r.post(
-    '/api/v1/auth/sign-out',
+    '/auth/sign-out',
     { config: { auth: 'helpdesk' }, schema: { summary: 'End this sign-in session and drop its cookie', tags: ['access'], response: { 200: Type.Object({ signedOut: Type.Boolean() }), '4xx': ErrorResponse } } },
     async (req, reply) => {
       const p = req.principal;
@@ -75,7 +72,7 @@ export function authRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   r.get(
-    '/api/v1/auth/me',
+    '/auth/me',
     { config: { auth: 'helpdesk' }, schema: { summary: 'Who is signed in (or whose token this is), with the CSRF token of a session', tags: ['access'], response: { 200: SessionView, '4xx': ErrorResponse } } },
     async (req) => {
       const p = req.principal;
@@ -86,7 +83,7 @@ export function authRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   r.post(
-    '/api/v1/auth/password',
+    '/auth/password',
     {
       config: { auth: 'helpdesk' },
       onRequest: limitPerAddress(app, SIGN_IN_PER_MIN, 'password changes'),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { getBlock, liftBlock, listBlocks } from '../../safety/blocks';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
@@ -27,9 +27,9 @@ const BlockView = Type.Object({
 const LiftOutcome = Type.Object({ outcome: Type.Union([Type.Literal('lifted'), Type.Literal('awaiting-second-person')]), block: BlockView, unblockedHosts: Type.Integer() });
 
 /** Patch blocks set by tripped health gates: everyone reads them; admins lift them (two people for a fleet-wide block). */
-export function blockRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function blockRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.get(
-    '/api/v1/blocks',
+    '/blocks',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -40,19 +40,19 @@ export function blockRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       },
     },
     async (req) => {
-      const q = req.query as { state?: 'active' | 'lifted'; limit?: number };
+      const q = req.query;
       return { items: await listBlocks(ctx.db, { state: q.state, limit: q.limit ?? 500 }) };
     },
   );
 
   app.get(
-    '/api/v1/blocks/:id',
+    '/blocks/:id',
     { config: { auth: 'helpdesk' }, schema: { summary: 'One patch block', tags: ['safety'], params: IdParam, response: { 200: BlockView, '4xx': ErrorResponse } } },
-    async (req) => getBlock(ctx.db, (req.params as { id: string }).id),
+    async (req) => getBlock(ctx.db, req.params.id),
   );
 
   app.post(
-    '/api/v1/blocks/:id/lift',
+    '/blocks/:id/lift',
     {
       config: { auth: 'admin' },
       schema: {
@@ -64,8 +64,8 @@ export function blockRoutes(app: FastifyInstance, ctx: ControllerContext): void 
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const { reason } = req.body as { reason: string };
+      const { id } = req.params;
+      const { reason } = req.body;
       if (!req.principal) throw new PfError(Errors.UNAUTHORIZED);
       const principal = req.principal;
       const out = await ctx.db.transaction((tx) => liftBlock(tx, id, principal, reason, { actor: actorOf(req), realNow: ctx.clock.now(), requestId: req.id }));

@@ -4,15 +4,44 @@
  * the catalog's status.
  */
 import multipart from '@fastify/multipart';
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type TOptional, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { CATALOG_CHANGED_CHANNEL, catalogStatus } from '../../catalog/import-log';
 import { DEFAULT_UPLOAD_LIMITS, importUploadedCatalog, type UploadedPart, type UploadLimits } from '../../catalog/upload-import';
 import { importKnownIssuesText } from '../../catalog/known-issues';
 import { actorOf } from '../auth';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, OneOf } from '../schemas';
+
+const RowCountsSchema = Type.Object({ inserted: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), deleted: Type.Integer() });
+const FEEDS = ['usn', 'msrc', 'kev', 'epss'] as const;
+const TABLES = ['usns', 'usnFixes', 'msrcDocuments', 'remediations', 'kbs', 'kbProducts', 'cves', 'kev', 'epss'] as const;
+/** An object with some of `keys`, each holding `value` (Partial<Record<...>>). */
+const SomeOf = <T extends TSchema>(keys: readonly string[], value: T) => Type.Object(Object.fromEntries(keys.map((k) => [k, Type.Optional(value)])) as Record<string, TOptional<T>>, { additionalProperties: false });
+const ImportResultSchema = Type.Object({
+  runId: Type.String(),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.String({ format: 'date-time' }),
+  durationMs: Type.Number(),
+  feeds: SomeOf(FEEDS, Type.Object({ sources: Type.Array(Type.String()), totals: RowCountsSchema })),
+  tables: SomeOf(TABLES, RowCountsSchema),
+  changed: Type.Boolean({ description: 'false when the import inserted, updated and deleted nothing' }),
+  warnings: Type.Array(Type.String()),
+});
+const KnownIssuesResult = Type.Object({
+  runId: Type.String(),
+  file: Type.String(),
+  records: Type.Integer(),
+  knownIssues: RowCountsSchema,
+  rescored: Type.Array(Type.String(), { description: 'patches whose reliability score was recomputed' }),
+  changed: Type.Boolean(),
+});
+const CatalogStatusSchema = Type.Object({
+  rows: Type.Object(Object.fromEntries(TABLES.map((t) => [t, Type.Integer()]))),
+  lastImports: SomeOf(FEEDS, Type.Object({ feed: OneOf(FEEDS), runId: Type.String(), finishedAt: Type.String({ format: 'date-time' }), actor: Type.String(), sources: Type.Array(Type.String()), totals: RowCountsSchema })),
+});
 
 /** The uploaded files of a multipart request, as the import service takes them. */
 async function* uploadedParts(req: FastifyRequest): AsyncGenerator<UploadedPart> {
@@ -30,20 +59,20 @@ function uploadError(err: unknown): unknown {
   return err;
 }
 
-export function catalogRoutes(app: FastifyInstance, ctx: ControllerContext, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): void {
+export function catalogRoutes(app: ApiInstance, ctx: ControllerContext, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): void {
   // Encapsulated: only these routes parse multipart bodies.
   void app.register(async (scope) => {
     await scope.register(multipart, { limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 0, parts: limits.maxFiles } });
 
     scope.post(
-      '/api/v1/catalog/imports',
+      '/catalog/imports',
       {
         config: { auth: 'admin' },
         schema: {
           summary: 'Import advisory feed files (multipart: usnOsv (repeatable), msrcCvrf (repeatable), kev, epss) in one transaction; answers per-table counts',
           tags: ['catalog'],
           consumes: ['multipart/form-data'],
-          response: { '4xx': ErrorResponse, '5xx': ErrorResponse },
+          response: { 201: ImportResultSchema, '4xx': ErrorResponse, '5xx': ErrorResponse },
         },
       },
       async (req, reply) => {
@@ -69,7 +98,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ControllerContext, limi
   });
 
   app.post(
-    '/api/v1/catalog/known-issues',
+    '/catalog/known-issues',
     {
       config: { auth: 'admin' },
       schema: {
@@ -79,21 +108,21 @@ export function catalogRoutes(app: FastifyInstance, ctx: ControllerContext, limi
           { name: Type.String({ minLength: 1, maxLength: 255, description: 'file name, for messages and the audit log' }), content: Type.String({ maxLength: 900_000, description: 'the file, one JSON object per line' }) },
           { additionalProperties: false },
         ),
-        response: { '4xx': ErrorResponse, '5xx': ErrorResponse },
+        response: { 201: KnownIssuesResult, '4xx': ErrorResponse, '5xx': ErrorResponse },
       },
     },
     async (req, reply) => {
-      const { name, content } = req.body as { name: string; content: string };
+      const { name, content } = req.body;
       const result = await importKnownIssuesText(ctx.db, content, { clock: ctx.clock, actor: actorOf(req), name: `upload:${name}`, requestId: req.id });
       return reply.code(201).send(result);
     },
   );
 
   app.get(
-    '/api/v1/catalog/status',
+    '/catalog/status',
     {
       config: { auth: 'helpdesk' },
-      schema: { summary: 'Rows per catalog table and the last import of each feed', tags: ['catalog'], response: { '4xx': ErrorResponse } },
+      schema: { summary: 'Rows per catalog table and the last import of each feed', tags: ['catalog'], response: { 200: CatalogStatusSchema, '4xx': ErrorResponse } },
     },
     async () => catalogStatus(ctx.db),
   );

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { CommandParamsSchema } from '@patchfleet/shared/protocol';
 import type { CommandService } from '../../commands/command-service';
 import { getCommand, hostCommands, type CommandRow } from '../../commands/command-store';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { unknownHostIds } from '../../hosts/queries';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
@@ -47,12 +47,12 @@ export function commandView(r: CommandRow) {
 }
 
 /** Ad-hoc commands (admins): a reboot, an install outside any rollout; and reading commands back. */
-export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, service: CommandService): void {
+export function commandRoutes(app: ApiInstance, ctx: ControllerContext, service: CommandService): void {
   app.post(
-    '/api/v1/commands',
+    '/commands',
     { config: { auth: 'admin' }, schema: { summary: 'Issue one signed command to each of the given hosts', tags: ['commands'], body: IssueBody, response: { 201: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
     async (req, reply) => {
-      const body = req.body as { hostIds: string[]; action: 'install' | 'rollback' | 'reboot'; target: string; params: Record<string, unknown>; ttlSec?: number };
+      const body = req.body;
       const unique = [...new Set(body.hostIds)];
       const unknown = await unknownHostIds(ctx.db, unique);
       if (unknown.length > 0) throw new PfError(Errors.NOT_FOUND, `unknown host(s): ${unknown.slice(0, 10).join(', ')}`);
@@ -66,10 +66,10 @@ export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, serv
   );
 
   app.get(
-    '/api/v1/commands/:id',
+    '/commands/:id',
     { config: { auth: 'helpdesk' }, schema: { summary: 'One command and where it stands', tags: ['commands'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const row = await getCommand(ctx.db, id);
       if (!row) throw new PfError(Errors.NOT_FOUND, `command ${id} not found`);
       return commandView(row);
@@ -77,10 +77,10 @@ export function commandRoutes(app: FastifyInstance, ctx: ControllerContext, serv
   );
 
   app.get(
-    '/api/v1/hosts/:id/commands',
+    '/hosts/:id/commands',
     { config: { auth: 'helpdesk' }, schema: { summary: "A host's commands, newest first", tags: ['commands'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const rows = await hostCommands(ctx.db, id, 200);
       return { items: rows.map(commandView) };
     },

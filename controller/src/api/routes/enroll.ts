@@ -1,14 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import type { ControllerContext } from '../../context';
-import { enrollAgent, type EnrollRequest } from '../../enrollment/enroll';
-import { ENROLL_ROUTE, limitPerAddress } from '../rate-limits';
+import type { ApiInstance } from '../plugin';
+import { enrollAgent } from '../../enrollment/enroll';
+import { ENROLL_PATH, limitPerAddress } from '../rate-limits';
 import { ErrorResponse, Labels } from '../schemas';
 
-export function enrollRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function enrollRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.post(
-    ENROLL_ROUTE,
+    ENROLL_PATH,
     {
       // Authenticated by the enrollment token in the body, not by an API token.
       config: { auth: 'public' },
@@ -35,7 +35,7 @@ export function enrollRoutes(app: FastifyInstance, ctx: ControllerContext): void
       },
     },
     async (req) => {
-      const body = req.body as EnrollRequest;
+      const body = req.body;
       // Simulation mode: ids from keys, so a simulator's seeded hosts get the same ids (and rings) every run.
       const result = await enrollAgent(ctx.db, body, new Date(ctx.clock.now()), req.id, { idFromKey: ctx.config.simulation === true });
       req.log.info({ agentId: result.agentId, hostname: body.hostname }, 'agent enrolled');

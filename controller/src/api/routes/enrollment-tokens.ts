@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { createEnrollmentToken, listEnrollmentTokens, revokeEnrollmentToken } from '../../enrollment/tokens';
 import { parseDurationSec } from '../../time/duration';
 import { actorOf } from '../auth';
-import { ErrorResponse, Labels } from '../schemas';
+import { ErrorResponse, Labels, OneOf } from '../schemas';
 
 const MAX_TTL_SEC = 365 * 86_400;
 
@@ -20,12 +20,12 @@ const TokenView = Type.Object({
   revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   createdBy: Type.String(),
-  state: Type.Union(['active', 'expired', 'exhausted', 'revoked'].map((s) => Type.Literal(s))),
+  state: OneOf(['active', 'expired', 'exhausted', 'revoked']),
 });
 
-export function enrollmentTokenRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function enrollmentTokenRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.post(
-    '/api/v1/enrollment-tokens',
+    '/enrollment-tokens',
     {
       config: { auth: 'admin' },
       schema: {
@@ -44,7 +44,7 @@ export function enrollmentTokenRoutes(app: FastifyInstance, ctx: ControllerConte
       },
     },
     async (req, reply) => {
-      const body = req.body as { uses?: number; ttl?: string; labels?: Record<string, string>; description?: string };
+      const body = req.body;
       const ttlSec = parseDurationSec(body.ttl ?? '1h');
       if (ttlSec > MAX_TTL_SEC) throw new PfError(Errors.VALIDATION, 'ttl must be at most 365d');
       const now = new Date(ctx.clock.now());
@@ -65,19 +65,19 @@ export function enrollmentTokenRoutes(app: FastifyInstance, ctx: ControllerConte
   );
 
   app.get(
-    '/api/v1/enrollment-tokens',
+    '/enrollment-tokens',
     { config: { auth: 'operator' }, schema: { summary: 'List enrollment tokens (never their secrets)', tags: ['enrollment'], response: { 200: Type.Object({ items: Type.Array(TokenView) }) } } },
     async () => ({ items: await listEnrollmentTokens(ctx.db, new Date(ctx.clock.now())) }),
   );
 
   app.post(
-    '/api/v1/enrollment-tokens/:id/revoke',
+    '/enrollment-tokens/:id/revoke',
     {
       config: { auth: 'admin' },
       schema: { summary: 'Revoke an enrollment token', tags: ['enrollment'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: TokenView, '4xx': ErrorResponse } },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const now = new Date(ctx.clock.now());
       return ctx.db.transaction(async (tx) => {
         const view = await revokeEnrollmentToken(tx, id, now);

@@ -1,8 +1,8 @@
 /** `GET /api/v1/hosts/:id/health`: one host's health series, events, boot ids and unavailable sources. */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { getHostHealth, MAX_SERIES_ROWS } from '../../health/host-health';
 import { ErrorResponse } from '../schemas';
 
@@ -48,9 +48,9 @@ const View = Type.Object({
   }),
 });
 
-export function hostHealthRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function hostHealthRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.get(
-    '/api/v1/hosts/:id/health',
+    '/hosts/:id/health',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -69,8 +69,8 @@ export function hostHealthRoutes(app: FastifyInstance, ctx: ControllerContext): 
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const q = req.query as { from?: string; to?: string; resolution?: 'raw' | 'hour' };
+      const { id } = req.params;
+      const q = req.query;
       const to = q.to ? new Date(q.to) : new Date(ctx.clock.now());
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - DAY_MS);
       if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new PfError(Errors.VALIDATION, 'from and to must be ISO 8601 times');

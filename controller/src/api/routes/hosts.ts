@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { getHost, hostExists, listHostPackages, onlineStaleMs, searchHosts } from '../../hosts/queries';
-import { ErrorResponse, Labels, Paging } from '../schemas';
+import { ErrorResponse, Labels, OneOf, Paging } from '../schemas';
 import { revokeHost, REVOCATION_CHANNEL } from '../../enrollment/revoke-host';
 import { actorOf } from '../auth';
 
@@ -34,11 +34,11 @@ const HostDetail = Type.Intersect([
 
 const HostId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function hostRoutes(app: ApiInstance, ctx: ControllerContext): void {
   const staleMs = onlineStaleMs(ctx.config.heartbeatSec);
 
   app.get(
-    '/api/v1/hosts',
+    '/hosts',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -49,17 +49,17 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
       },
     },
     async (req) => {
-      const { q, limit = 50, offset = 0 } = req.query as { q?: string; limit?: number; offset?: number };
+      const { q, limit = 50, offset = 0 } = req.query;
       const result = await searchHosts(ctx.db, { q, limit, offset, now: new Date(ctx.clock.now()), staleMs });
       return { ...result, limit, offset };
     },
   );
 
   app.get(
-    '/api/v1/hosts/:id',
+    '/hosts/:id',
     { config: { auth: 'helpdesk' }, schema: { summary: 'One host: OS, hardware, facts, package count, last seen, online', tags: ['hosts'], params: HostId, response: { 200: HostDetail, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const host = await getHost(ctx.db, id, new Date(ctx.clock.now()), staleMs);
       if (!host) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       return host;
@@ -67,7 +67,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.get(
-    '/api/v1/hosts/:id/packages',
+    '/hosts/:id/packages',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -75,19 +75,27 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
         tags: ['hosts'],
         params: HostId,
         querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 255 })), ...Paging }, { additionalProperties: false }),
-        response: { '4xx': ErrorResponse },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Object({ name: Type.String(), version: Type.String(), arch: Type.String(), sourceName: Type.String(), sourceVersion: Type.String(), manager: OneOf(['dpkg', 'rpm', 'windows']) })),
+            total: Type.Integer(),
+            limit: Type.Integer(),
+            offset: Type.Integer(),
+          }),
+          '4xx': ErrorResponse,
+        },
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const { q, limit = 50, offset = 0 } = req.query as { q?: string; limit?: number; offset?: number };
+      const { id } = req.params;
+      const { q, limit = 50, offset = 0 } = req.query;
       if (!(await hostExists(ctx.db, id))) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       return { ...(await listHostPackages(ctx.db, id, { q, limit, offset })), limit, offset };
     },
   );
 
   app.post(
-    '/api/v1/hosts/:id/revoke',
+    '/hosts/:id/revoke',
     {
       config: { auth: 'admin' },
       schema: {
@@ -99,8 +107,8 @@ export function hostRoutes(app: FastifyInstance, ctx: ControllerContext): void {
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const reason = (req.body as { reason?: string } | undefined)?.reason;
+      const { id } = req.params;
+      const reason = req.body.reason;
       const done = await ctx.db.transaction((tx) => revokeHost(tx, id, { now: ctx.clock.now(), actor: actorOf(req), reason, requestId: req.id }));
       // After the commit: the replica holding the socket closes it; a lost notice still leaves the agent refused at its next handshake.
       await ctx.bus.publish(REVOCATION_CHANNEL, id);

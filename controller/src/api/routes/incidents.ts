@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { getIncident, listIncidents } from '../../safety/incidents';
 import { ErrorResponse } from '../schemas';
 
@@ -25,9 +25,9 @@ const IncidentView = Type.Object({
 });
 
 /** Incidents opened by tripped health gates (read-only: they change by themselves as hosts roll back and blocks are lifted). */
-export function incidentRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function incidentRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.get(
-    '/api/v1/incidents',
+    '/incidents',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -45,14 +45,14 @@ export function incidentRoutes(app: FastifyInstance, ctx: ControllerContext): vo
       },
     },
     async (req) => {
-      const q = req.query as { state?: 'open' | 'resolved'; patch?: string; limit?: number };
+      const q = req.query;
       return { items: await listIncidents(ctx.db, { state: q.state, patchId: q.patch, limit: q.limit ?? 200 }) };
     },
   );
 
   app.get(
-    '/api/v1/incidents/:id',
+    '/incidents/:id',
     { config: { auth: 'helpdesk' }, schema: { summary: 'One incident with its evidence and timeline', tags: ['safety'], params: IdParam, response: { 200: IncidentView, '4xx': ErrorResponse } } },
-    async (req) => getIncident(ctx.db, (req.params as { id: string }).id),
+    async (req) => getIncident(ctx.db, req.params.id),
   );
 }

@@ -4,13 +4,13 @@
  * revoke (audited); everyone else reads.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { catalogPatch } from '../../catalog/patches';
 import type { ControllerContext } from '../../context';
-import { createMitigation, listMitigations, revokeMitigation, vendorRemediations, type MitigationInput, type MitigationState } from '../../reliability/mitigations';
+import type { ApiInstance } from '../plugin';
+import { createMitigation, listMitigations, revokeMitigation, vendorRemediations } from '../../reliability/mitigations';
 import { actorOf } from '../auth';
-import { ErrorResponse, Labels } from '../schemas';
+import { ErrorResponse, Labels, OneOf } from '../schemas';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const State = Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked'), Type.Literal('all')]);
@@ -45,11 +45,11 @@ const MitigationBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function mitigationRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function mitigationRoutes(app: ApiInstance, ctx: ControllerContext): void {
   const now = () => new Date(ctx.clock.now());
 
   app.get(
-    '/api/v1/patches/:id/mitigations',
+    '/patches/:id/mitigations',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -57,12 +57,20 @@ export function mitigationRoutes(app: FastifyInstance, ctx: ControllerContext): 
         tags: ['mitigations'],
         params: Id,
         querystring: Type.Object({ state: Type.Optional(State) }, { additionalProperties: false }),
-        response: { '4xx': ErrorResponse },
+        response: {
+          200: Type.Object({
+            patchId: Type.String(),
+            cves: Type.Array(Type.String()),
+            vendor: Type.Array(Type.Object({ cve: Type.String(), type: OneOf(['Workaround', 'Mitigation']), description: Type.String(), url: Type.Union([Type.String(), Type.Null()]), productIds: Type.Array(Type.String()), documentId: Type.Union([Type.String(), Type.Null()]) })),
+            accepted: Type.Array(MitigationView),
+          }),
+          '4xx': ErrorResponse,
+        },
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const { state = 'all' } = req.query as { state?: MitigationState | 'all' };
+      const { id } = req.params;
+      const { state = 'all' } = req.query;
       const patch = await catalogPatch(ctx.db, id);
       if (!patch) throw new PfError(Errors.NOT_FOUND, `patch ${id} is not in the catalog`);
       return { patchId: id, cves: patch.cves, vendor: await vendorRemediations(ctx.db, patch.cves), accepted: await listMitigations(ctx.db, { patchId: id, state }, now()) };
@@ -70,7 +78,7 @@ export function mitigationRoutes(app: FastifyInstance, ctx: ControllerContext): 
   );
 
   app.get(
-    '/api/v1/mitigations',
+    '/mitigations',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -81,13 +89,13 @@ export function mitigationRoutes(app: FastifyInstance, ctx: ControllerContext): 
       },
     },
     async (req) => {
-      const { state = 'all', patchId } = req.query as { state?: MitigationState | 'all'; patchId?: string };
+      const { state = 'all', patchId } = req.query;
       return { items: await listMitigations(ctx.db, { state, patchId }, now()) };
     },
   );
 
   app.post(
-    '/api/v1/mitigations',
+    '/mitigations',
     {
       config: { auth: 'admin' },
       schema: {
@@ -98,7 +106,7 @@ export function mitigationRoutes(app: FastifyInstance, ctx: ControllerContext): 
       },
     },
     async (req, reply) => {
-      const body = req.body as MitigationInput;
+      const body = req.body;
       const at = now();
       const made = await ctx.db.transaction((tx) => createMitigation(tx, body, { actor: actorOf(req), requestId: req.id }, at));
       return reply.code(201).send(made);
@@ -106,13 +114,13 @@ export function mitigationRoutes(app: FastifyInstance, ctx: ControllerContext): 
   );
 
   app.delete(
-    '/api/v1/mitigations/:id',
+    '/mitigations/:id',
     {
       config: { auth: 'admin' },
       schema: { summary: 'Revoke an accepted mitigation', tags: ['mitigations'], params: Id, response: { 200: MitigationView, '4xx': ErrorResponse } },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const at = now();
       return ctx.db.transaction((tx) => revokeMitigation(tx, id, { actor: actorOf(req), requestId: req.id }, at));
     },

@@ -4,22 +4,114 @@
  * patch with the hosts that miss it.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { hostCoverage } from '../../assess/coverage';
 import { hostPatchRows, listPatches, patchHosts } from '../../assess/patch-views';
 import { catalogPatch } from '../../catalog/patches';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { hostName } from '../../hosts/queries';
 import { decisionSummaries, hostMitigations, patchMitigations } from '../../reliability/patch-annotations';
-import { ErrorResponse, Paging } from '../schemas';
+import { DECISIONS } from '../../reliability/decision-types';
+import { ErrorResponse, OneOf, Paging } from '../schemas';
+
+const Tier = Type.Union([OneOf(['critical', 'high', 'medium', 'low']), Type.Null()]);
+const FixedPackage = Type.Object({ name: Type.String(), installed: Type.String(), fixed: Type.String() });
+/** The reliability decision on a patch (reliability/decide.ts). */
+const Decision = Type.Object({
+  decision: OneOf(DECISIONS),
+  score: Type.Union([Type.Number(), Type.Null()], { description: 'reliability score 0-100; null: never scored' }),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  cautious: Type.Boolean({ description: 'low confidence: smaller waves and a longer soak' }),
+  reasons: Type.Array(Type.String()),
+});
+/** An accepted mitigation standing in for a patch on one host. */
+const HostMitigationSchema = Type.Object({
+  state: OneOf(['mitigated, not patched', 'mitigation expired']),
+  mitigationId: Type.String(),
+  owner: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' }),
+  description: Type.String(),
+});
+const Coverage = Type.Object({
+  covered: Type.Boolean({ description: 'an imported feed covers the host: an empty missing list means nothing is missing' }),
+  source: Type.Union([OneOf(['usn', 'msrc']), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'why not covered, and what to do' }),
+});
+const MissingPatch = Type.Object({
+  id: Type.String(),
+  kind: OneOf(['usn', 'kb']),
+  title: Type.String(),
+  cves: Type.Array(Type.String()),
+  packages: Type.Optional(Type.Array(FixedPackage, { description: 'USN: the installed packages it fixes' })),
+  requires: Type.Optional(Type.String({ description: 'KB: what must be installed first' })),
+  priority: Type.Object({ score: Type.Union([Type.Number(), Type.Null()]), tier: Tier, dueBy: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]), reasons: Type.Array(Type.String()) }),
+  state: OneOf(['missing', 'mitigated, not patched']),
+  overdue: Type.Boolean(),
+  mitigation: Type.Union([HostMitigationSchema, Type.Null()]),
+  decision: Type.Union([Decision, Type.Null()]),
+});
+const HostPatches = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
+  assessedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  coverage: Type.Union([Coverage, Type.Null()]),
+  missing: Type.Array(MissingPatch),
+  installed: Type.Array(Type.String(), { description: 'ids of the advisories the host has' }),
+  summary: Type.Object({ missing: Type.Integer(), installed: Type.Integer(), overdue: Type.Integer(), mitigated: Type.Integer(), byTier: Type.Record(Type.String(), Type.Integer()) }),
+});
+const PatchListEntry = Type.Object({
+  id: Type.String(),
+  kind: OneOf(['usn', 'kb']),
+  title: Type.String(),
+  released: Type.Union([Type.String(), Type.Null()]),
+  cveCount: Type.Integer(),
+  affectedHosts: Type.Integer(),
+  installedHosts: Type.Integer(),
+  maxScore: Type.Union([Type.Number(), Type.Null()]),
+  earliestDue: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  decision: Type.Union([Decision, Type.Null()]),
+});
+const PatchHost = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
+  score: Type.Union([Type.Number(), Type.Null()]),
+  tier: Tier,
+  dueBy: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  packages: Type.Array(FixedPackage),
+  requires: Type.Union([Type.String(), Type.Null()]),
+  state: OneOf(['missing', 'mitigated, not patched']),
+  mitigation: Type.Union([HostMitigationSchema, Type.Null()]),
+});
+const PatchPageCommon = {
+  id: Type.String(),
+  cves: Type.Array(Type.String()),
+  decision: Type.Union([Decision, Type.Null()]),
+  affectedHosts: Type.Integer(),
+  installedHosts: Type.Integer(),
+  hosts: Type.Array(PatchHost),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+};
+const PatchPage = Type.Union([
+  Type.Object({ kind: Type.Literal('usn'), title: Type.String(), published: Type.String(), ...PatchPageCommon }),
+  Type.Object({
+    kind: Type.Literal('kb'),
+    title: Type.Union([Type.String(), Type.Null()]),
+    month: Type.Union([Type.String(), Type.Null()]),
+    supersedes: Type.Array(Type.String()),
+    restartRequired: Type.Union([OneOf(['yes', 'no', 'maybe']), Type.Null()]),
+    hotpatch: Type.Boolean(),
+    ...PatchPageCommon,
+  }),
+]);
 
 const PatchId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const HostId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function patchRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.get(
-    '/api/v1/hosts/:id/patches',
+    '/hosts/:id/patches',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -27,12 +119,12 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
         tags: ['patches'],
         params: HostId,
         querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('missing'), Type.Literal('installed'), Type.Literal('all')])) }, { additionalProperties: false }),
-        response: { '4xx': ErrorResponse },
+        response: { 200: HostPatches, '4xx': ErrorResponse },
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const { status = 'all' } = req.query as { status?: 'missing' | 'installed' | 'all' };
+      const { id } = req.params;
+      const { status = 'all' } = req.query;
       const host = await hostName(ctx.db, id);
       if (!host) throw new PfError(Errors.NOT_FOUND, `host ${id} not found`);
       const rows = await hostPatchRows(ctx.db, id, status);
@@ -54,7 +146,7 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
             ...(r.kind === 'usn' ? { packages: r.packages } : {}),
             ...(r.requires ? { requires: r.requires } : {}),
             priority: { score: r.score, tier: r.tier, dueBy: r.dueBy?.toISOString() ?? null, reasons: r.reasons },
-            state: mitigation?.state === 'mitigated, not patched' ? 'mitigated, not patched' : 'missing',
+            state: mitigation?.state === 'mitigated, not patched' ? ('mitigated, not patched' as const) : ('missing' as const),
             overdue,
             mitigation,
             decision: decisions.get(r.patchId) ?? null,
@@ -68,7 +160,7 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
         hostId: host.id,
         hostname: host.hostname,
         assessedAt: assessedAt?.toISOString() ?? null,
-        coverage,
+        coverage: coverage ?? null,
         missing,
         installed,
         summary: {
@@ -83,7 +175,7 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
   );
 
   app.get(
-    '/api/v1/patches',
+    '/patches',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -98,11 +190,11 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
           },
           { additionalProperties: false },
         ),
-        response: { '4xx': ErrorResponse },
+        response: { 200: Type.Object({ items: Type.Array(PatchListEntry), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }), '4xx': ErrorResponse },
       },
     },
     async (req) => {
-      const { kind, affected, q, limit = 50, offset = 0 } = req.query as { kind?: string; affected?: boolean; q?: string; limit?: number; offset?: number };
+      const { kind, affected, q, limit = 50, offset = 0 } = req.query;
       const list = await listPatches(ctx.db, { kind, affected, q, limit, offset });
       const decisions = await decisionSummaries(ctx.db, list.items.map((i) => String(i.id)), new Date(ctx.clock.now()));
       return { ...list, items: list.items.map((i) => ({ ...i, decision: decisions.get(String(i.id)) ?? null })), limit, offset };
@@ -110,7 +202,7 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
   );
 
   app.get(
-    '/api/v1/patches/:id',
+    '/patches/:id',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -118,12 +210,12 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
         tags: ['patches'],
         params: PatchId,
         querystring: Type.Object({ ...Paging }, { additionalProperties: false }),
-        response: { '4xx': ErrorResponse },
+        response: { 200: PatchPage, '4xx': ErrorResponse },
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const { limit = 50, offset = 0 } = req.query as { limit?: number; offset?: number };
+      const { id } = req.params;
+      const { limit = 50, offset = 0 } = req.query;
       const patch = await catalogPatch(ctx.db, id);
       if (!patch) throw new PfError(Errors.NOT_FOUND, `patch ${id} is not in the catalog`);
       const now = new Date(ctx.clock.now());
@@ -133,7 +225,7 @@ export function patchRoutes(app: FastifyInstance, ctx: ControllerContext): void 
         ...patch,
         decision: decisions.get(id) ?? null,
         ...page,
-        hosts: page.hosts.map((h) => ({ ...h, state: mitigated.get(h.hostId)?.state === 'mitigated, not patched' ? 'mitigated, not patched' : 'missing', mitigation: mitigated.get(h.hostId) ?? null })),
+        hosts: page.hosts.map((h) => ({ ...h, state: mitigated.get(h.hostId)?.state === 'mitigated, not patched' ? ('mitigated, not patched' as const) : ('missing' as const), mitigation: mitigated.get(h.hostId) ?? null })),
         limit,
         offset,
       };

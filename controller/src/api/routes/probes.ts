@@ -1,18 +1,18 @@
 /**
- * Health configuration: probes (`/api/v1/probes`) and the health settings
- * (`/api/v1/settings/health`: sample interval, retention). Admins change;
+ * Health configuration: probes (`/probes`) and the health settings
+ * (`/settings/health`: sample interval, retention). Admins change;
  * operators and helpdesk read. Every change is audited and announced so
  * agents receive their new `healthConfig` at once.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { HEALTH_INTERVAL, ProbeConfigSchema } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { announceHealthConfigChanged } from '../../health/config-push';
-import { createProbe, deleteProbe, findProbe, listProbes, updateProbe, type ProbeInput, type ProbeKind } from '../../health/probes';
-import { getHealthSettings, RETENTION_DAYS_LIMITS, setHealthSettings, type HealthSettings } from '../../health/settings';
+import { createProbe, deleteProbe, findProbe, listProbes, updateProbe } from '../../health/probes';
+import { getHealthSettings, RETENTION_DAYS_LIMITS, setHealthSettings } from '../../health/settings';
 import { actorOf } from '../auth';
 import { ErrorResponse, Labels } from '../schemas';
 
@@ -59,20 +59,20 @@ const Settings = Type.Object({
   retentionDays: Type.Integer({ minimum: RETENTION_DAYS_LIMITS.min, maximum: RETENTION_DAYS_LIMITS.max, description: 'days raw samples are kept (hourly roll-ups: at least 90)' }),
 });
 
-export function probeRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function probeRoutes(app: ApiInstance, ctx: ControllerContext): void {
   const now = () => new Date(ctx.clock.now());
 
   app.get(
-    '/api/v1/probes',
+    '/probes',
     { config: { auth: 'helpdesk' }, schema: { summary: 'List health probes', tags: ['health'], response: { 200: Type.Object({ items: Type.Array(ProbeView) }) } } },
     async () => ({ items: await listProbes(ctx.db) }),
   );
 
   app.post(
-    '/api/v1/probes',
+    '/probes',
     { config: { auth: 'admin' }, schema: { summary: 'Create a health probe (http: url; tcp: host and port; command: argv)', tags: ['health'], body: CreateBody, response: { 201: ProbeView, '4xx': ErrorResponse } } },
     async (req, reply) => {
-      const body = req.body as ProbeInput & { name: string; kind: ProbeKind };
+      const body = req.body;
       const at = now();
       const probe = await ctx.db.transaction(async (tx) => {
         const made = await createProbe(tx, body, actorOf(req), at);
@@ -85,10 +85,10 @@ export function probeRoutes(app: FastifyInstance, ctx: ControllerContext): void 
   );
 
   app.get(
-    '/api/v1/probes/:id',
+    '/probes/:id',
     { config: { auth: 'helpdesk' }, schema: { summary: 'One probe (by id or name)', tags: ['health'], params: IdParam, response: { 200: ProbeView, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const probe = await findProbe(ctx.db, id);
       if (!probe) throw new PfError(Errors.NOT_FOUND, `probe ${id} not found`);
       return probe;
@@ -96,11 +96,11 @@ export function probeRoutes(app: FastifyInstance, ctx: ControllerContext): void 
   );
 
   app.patch(
-    '/api/v1/probes/:id',
+    '/probes/:id',
     { config: { auth: 'admin' }, schema: { summary: 'Change a probe', tags: ['health'], params: IdParam, body: PatchBody, response: { 200: ProbeView, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const body = req.body as ProbeInput;
+      const { id } = req.params;
+      const body = req.body;
       const at = now();
       const probe = await ctx.db.transaction(async (tx) => {
         const changed = await updateProbe(tx, id, body, at);
@@ -113,10 +113,10 @@ export function probeRoutes(app: FastifyInstance, ctx: ControllerContext): void 
   );
 
   app.delete(
-    '/api/v1/probes/:id',
+    '/probes/:id',
     { config: { auth: 'admin' }, schema: { summary: 'Delete a probe', tags: ['health'], params: IdParam, response: { 200: ProbeView, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const at = now();
       const probe = await ctx.db.transaction(async (tx) => {
         const gone = await deleteProbe(tx, id);
@@ -129,19 +129,19 @@ export function probeRoutes(app: FastifyInstance, ctx: ControllerContext): void 
   );
 
   app.get(
-    '/api/v1/settings/health',
+    '/settings/health',
     { config: { auth: 'helpdesk' }, schema: { summary: 'Health sample interval and retention', tags: ['health'], response: { 200: Settings } } },
     async () => getHealthSettings(ctx.db),
   );
 
   app.put(
-    '/api/v1/settings/health',
+    '/settings/health',
     {
       config: { auth: 'admin' },
       schema: { summary: 'Change the health sample interval and/or retention', tags: ['health'], body: Type.Partial(Settings, { additionalProperties: false, minProperties: 1 }), response: { 200: Settings, '4xx': ErrorResponse } },
     },
     async (req) => {
-      const body = req.body as Partial<HealthSettings>;
+      const body = req.body;
       const at = now();
       const settings = await ctx.db.transaction(async (tx) => {
         const before = await getHealthSettings(tx);

@@ -3,9 +3,9 @@
  * decision with its reasons, per-class scores and their history.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { reliabilityReport } from '../../reliability/report';
 import { ErrorResponse } from '../schemas';
 
@@ -36,9 +36,9 @@ export const ReliabilityView = Type.Object({
   computedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-export function reliabilityRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function reliabilityRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.get(
-    '/api/v1/patches/:id/reliability',
+    '/patches/:id/reliability',
     {
       config: { auth: 'helpdesk' },
       schema: {
@@ -49,7 +49,7 @@ export function reliabilityRoutes(app: FastifyInstance, ctx: ControllerContext):
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const report = await reliabilityReport(ctx.db, id, new Date(ctx.clock.now()));
       if (!report) throw new PfError(Errors.NOT_FOUND, `patch ${id} is not in the catalog, no known issue names it and no rollout has carried it`);
       return report;

@@ -1,9 +1,9 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
-import { createRing, deleteRing, findRing, listRings, listRules, pinHost, replaceRules, runAssignment, unpinHost, updateRing, type RingInput, type RingRuleView } from '../../rollout/ring-store';
+import type { ApiInstance } from '../plugin';
+import { createRing, deleteRing, findRing, listRings, listRules, pinHost, replaceRules, runAssignment, unpinHost, updateRing } from '../../rollout/ring-store';
 import { actorOf } from '../auth';
 import { ErrorResponse, Labels } from '../schemas';
 
@@ -66,23 +66,23 @@ const Rule = Type.Object({ match: RuleMatch, ringId: Type.String({ minLength: 1,
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** Rings, host pins, assignment rules and the assignment run. Admins change; operators and helpdesk read. */
-export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function ringRoutes(app: ApiInstance, ctx: ControllerContext): void {
   const now = () => new Date(ctx.clock.now());
 
   app.get(
-    '/api/v1/rings',
+    '/rings',
     { config: { auth: 'helpdesk' }, schema: { summary: 'List rings in release order', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(RingView) }) } } },
     async () => ({ items: await listRings(ctx.db) }),
   );
 
   app.post(
-    '/api/v1/rings',
+    '/rings',
     {
       config: { auth: 'admin' },
       schema: { summary: 'Create a ring', tags: ['rollout'], body: Type.Object({ ...optional(RingSettings), health: Type.Optional(HealthInput), name: RingSettings.name }, { additionalProperties: false }), response: { 201: RingView, '4xx': ErrorResponse } },
     },
     async (req, reply) => {
-      const body = req.body as RingInput & { name: string };
+      const body = req.body;
       const at = now();
       const ring = await ctx.db.transaction(async (tx) => {
         const made = await createRing(tx, body, at);
@@ -94,10 +94,10 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.get(
-    '/api/v1/rings/:id',
+    '/rings/:id',
     { config: { auth: 'helpdesk' }, schema: { summary: 'One ring (by id or name)', tags: ['rollout'], params: IdParam, response: { 200: RingView, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const ring = await findRing(ctx.db, id);
       if (!ring) throw new PfError(Errors.NOT_FOUND, `ring ${id} not found`);
       return ring;
@@ -105,14 +105,14 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.patch(
-    '/api/v1/rings/:id',
+    '/rings/:id',
     {
       config: { auth: 'admin' },
       schema: { summary: 'Change ring settings', tags: ['rollout'], params: IdParam, body: Type.Object({ ...optional(RingSettings), health: Type.Optional(HealthInput) }, { additionalProperties: false, minProperties: 1 }), response: { 200: RingView, '4xx': ErrorResponse } },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const body = req.body as RingInput;
+      const { id } = req.params;
+      const body = req.body;
       const at = now();
       return ctx.db.transaction(async (tx) => {
         const ring = await updateRing(tx, id, body, at);
@@ -123,10 +123,10 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.delete(
-    '/api/v1/rings/:id',
+    '/rings/:id',
     { config: { auth: 'admin' }, schema: { summary: 'Delete a ring (refused while it has pins or rules)', tags: ['rollout'], params: IdParam, response: { 200: RingView, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const at = now();
       return ctx.db.transaction(async (tx) => {
         const ring = await deleteRing(tx, id);
@@ -137,7 +137,7 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.put(
-    '/api/v1/hosts/:id/ring',
+    '/hosts/:id/ring',
     {
       config: { auth: 'admin' },
       schema: {
@@ -149,8 +149,8 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const { ring: ringRef } = req.body as { ring: string };
+      const { id } = req.params;
+      const { ring: ringRef } = req.body;
       const at = now();
       return ctx.db.transaction(async (tx) => {
         const ring = await pinHost(tx, id, ringRef, actorOf(req), at);
@@ -161,10 +161,10 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.delete(
-    '/api/v1/hosts/:id/ring',
+    '/hosts/:id/ring',
     { config: { auth: 'admin' }, schema: { summary: "Remove a host's ring pin", tags: ['rollout'], params: IdParam, response: { 200: Type.Object({ hostId: Type.String(), unpinned: Type.Boolean() }), '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const at = now();
       return ctx.db.transaction(async (tx) => {
         const unpinned = await unpinHost(tx, id);
@@ -176,19 +176,19 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.get(
-    '/api/v1/ring-rules',
+    '/ring-rules',
     { config: { auth: 'helpdesk' }, schema: { summary: 'Assignment rules, in the order they are tried', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(Rule) }) } } },
     async () => ({ items: await listRules(ctx.db) }),
   );
 
   app.put(
-    '/api/v1/ring-rules',
+    '/ring-rules',
     {
       config: { auth: 'admin' },
       schema: { summary: 'Replace all assignment rules', tags: ['rollout'], body: Type.Object({ items: Type.Array(Rule, { maxItems: 500 }) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(Rule) }), '4xx': ErrorResponse } },
     },
     async (req) => {
-      const { items } = req.body as { items: RingRuleView[] };
+      const { items } = req.body;
       const at = now();
       return ctx.db.transaction(async (tx) => {
         const stored = await replaceRules(tx, items);
@@ -199,7 +199,7 @@ export function ringRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   app.post(
-    '/api/v1/rings/assign',
+    '/rings/assign',
     {
       config: { auth: 'admin' },
       schema: {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import type { RolloutService } from '../../rollout/rollout-service';
 import { approveRing, addFreeze, changeRolloutState, deleteFreeze, listFreezes } from '../../rollout/rollout-control';
 import { createRollout } from '../../rollout/rollout-create';
@@ -41,14 +41,14 @@ const Freeze = Type.Object(
 const AnyObject = Type.Object({}, { additionalProperties: true });
 
 /** Rollouts (operators start and steer them; admins approve, expedite and roll back) and change freezes (admins). */
-export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, rollouts: RolloutService): void {
+export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts: RolloutService): void {
   const rolloutNow = () => rollouts.rolloutClock.clock.now();
 
   app.post(
-    '/api/v1/rollouts',
+    '/rollouts',
     { config: { auth: 'operator' }, schema: { summary: 'Start a rollout of patches or package versions through the rings', tags: ['rollout'], body: StartBody, response: { 201: AnyObject, '4xx': ErrorResponse } } },
     async (req, reply) => {
-      const body = req.body as { name?: string; patches?: string[]; packages?: { name: string; version: string }[]; rings?: string[]; expedite?: boolean; releasedAt?: string };
+      const body = req.body;
       if (body.expedite && req.principal?.role !== 'admin') throw new PfError(Errors.FORBIDDEN, 'expediting a rollout needs the admin role');
       const id = await ctx.db.transaction((tx) =>
         createRollout(
@@ -63,22 +63,22 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
   );
 
   app.get(
-    '/api/v1/rollouts',
+    '/rollouts',
     { config: { auth: 'helpdesk' }, schema: { summary: 'Recent rollouts with host counts by state', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(AnyObject) }) } } },
     async () => ({ items: await listRollouts(ctx.db) }),
   );
 
   app.get(
-    '/api/v1/rollouts/:id',
+    '/rollouts/:id',
     { config: { auth: 'helpdesk' }, schema: { summary: 'A rollout: state, rings (state, window notes, approvals, deadlines) and host counts', tags: ['rollout'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
-    async (req) => getRollout(ctx.db, (req.params as { id: string }).id),
+    async (req) => getRollout(ctx.db, req.params.id),
   );
 
   app.get(
-    '/api/v1/rollouts/:id/hosts',
+    '/rollouts/:id/hosts',
     { config: { auth: 'helpdesk' }, schema: { summary: 'Every host of a rollout with its state, command and recorded versions', tags: ['rollout'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       await getRollout(ctx.db, id); // 404 for an unknown id rather than an empty list
       return { items: await getRolloutHosts(ctx.db, id) };
     },
@@ -86,11 +86,11 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
 
   for (const op of ['pause', 'resume', 'cancel', 'rollback'] as const) {
     app.post(
-      `/api/v1/rollouts/:id/${op}`,
+      `/rollouts/:id/${op}`,
       { config: { auth: op === 'rollback' ? 'admin' : 'operator' }, schema: { summary: `${op[0]?.toUpperCase()}${op.slice(1)} a rollout`, tags: ['rollout'], params: IdParam, body: Type.Optional(Reason), response: { 200: AnyObject, '4xx': ErrorResponse } } },
       async (req) => {
-        const { id } = req.params as { id: string };
-        const reason = (req.body as { reason?: string } | undefined)?.reason;
+        const { id } = req.params;
+        const reason = req.body.reason;
         await ctx.db.transaction((tx) => changeRolloutState(tx, id, op, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now(), reason }));
         rollouts.kick();
         return getRollout(ctx.db, id);
@@ -99,11 +99,11 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
   }
 
   app.post(
-    '/api/v1/rollouts/:id/approve',
+    '/rollouts/:id/approve',
     { config: { auth: 'admin' }, schema: { summary: "Approve a ring of a rollout (two different admins where policy needs two)", tags: ['rollout'], params: IdParam, body: Approve, response: { 200: AnyObject, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const body = req.body as { ring: string; comment?: string };
+      const { id } = req.params;
+      const body = req.body;
       if (!req.principal) throw new PfError(Errors.UNAUTHORIZED);
       const principal = req.principal;
       const result = await ctx.db.transaction((tx) => approveRing(tx, id, body.ring, principal, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now(), comment: body.comment }));
@@ -113,16 +113,16 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
   );
 
   app.get(
-    '/api/v1/freezes',
+    '/freezes',
     { config: { auth: 'helpdesk' }, schema: { summary: 'Change freezes', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(AnyObject) }) } } },
     async () => ({ items: await listFreezes(ctx.db) }),
   );
 
   app.post(
-    '/api/v1/freezes',
+    '/freezes',
     { config: { auth: 'admin' }, schema: { summary: 'Add a change freeze (no ring starts installing inside it)', tags: ['rollout'], body: Freeze, response: { 201: AnyObject, '4xx': ErrorResponse } } },
     async (req, reply) => {
-      const body = req.body as { ring?: string; startsAt: string; endsAt: string; reason: string };
+      const body = req.body;
       let ringId: string | null = null;
       if (body.ring) {
         const ring = await findRing(ctx.db, body.ring);
@@ -135,10 +135,10 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ControllerContext, roll
   );
 
   app.delete(
-    '/api/v1/freezes/:id',
+    '/freezes/:id',
     { config: { auth: 'admin' }, schema: { summary: 'Remove a change freeze', tags: ['rollout'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       await ctx.db.transaction((tx) => deleteFreeze(tx, id, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now() }));
       return { deleted: id };
     },

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
+import type { ApiInstance } from '../plugin';
 import { createUser, getUser, listUsers, updateUser } from '../../keys/users';
 import { actorOf } from '../auth';
 import { ErrorResponse } from '../schemas';
@@ -21,23 +21,23 @@ const UserView = Type.Object({
 const IdParam = Type.Object({ id: Type.String({ pattern: '^pn_[0-9a-f]{1,32}$' }) });
 
 /** User accounts (admins): list, create, change role, disable, reset password. */
-export function userRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+export function userRoutes(app: ApiInstance, ctx: ControllerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(
-    '/api/v1/users',
+    '/users',
     { config: { auth: 'admin' }, schema: { summary: 'User accounts, by name (never their password hashes)', tags: ['access'], response: { 200: Type.Object({ items: Type.Array(UserView) }), '4xx': ErrorResponse } } },
     async () => ({ items: await listUsers(ctx.db) }),
   );
 
   r.get(
-    '/api/v1/users/:id',
+    '/users/:id',
     { config: { auth: 'admin' }, schema: { summary: 'One user account', tags: ['access'], params: IdParam, response: { 200: UserView, '4xx': ErrorResponse } } },
     async (req) => getUser(ctx.db, req.params.id),
   );
 
   r.post(
-    '/api/v1/users',
+    '/users',
     {
       config: { auth: 'admin' },
       bodyLimit: 4 * 1024,
@@ -57,7 +57,7 @@ export function userRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   );
 
   r.patch(
-    '/api/v1/users/:id',
+    '/users/:id',
     {
       config: { auth: 'admin' },
       bodyLimit: 4 * 1024,

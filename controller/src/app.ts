@@ -28,6 +28,8 @@ import { incidentRoutes } from './api/routes/incidents';
 import { apiTokenRoutes } from './api/routes/api-tokens';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
+import { metricsRoutes } from './api/routes/metrics';
+import type { ControllerMetrics } from './metrics/controller-metrics';
 import type { CommandService } from './commands/command-service';
 import type { RolloutService } from './rollout/rollout-service';
 import type { ControllerContext } from './context';
@@ -37,6 +39,8 @@ export interface AppOptions {
   /** Command and rollout routes are mounted only with their services (a running controller has both). */
   commands?: CommandService | undefined;
   rollouts?: RolloutService | undefined;
+  /** GET /metrics is mounted only with the process's metrics (server.ts makes them). */
+  metrics?: ControllerMetrics | undefined;
   /** Where refused attempts are counted (one audit row per address and minute); made here when not given, flushed when the app closes. */
   refusals?: RefusalAudit | undefined;
   /** Told of each request that carried a valid API token (its connection stops counting as unauthenticated). */
@@ -89,6 +93,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   apiTokenRoutes(app, ctx);
   if (opts.commands) commandRoutes(app, ctx, opts.commands);
   if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);
+  if (opts.metrics) metricsRoutes(app, opts.metrics);
   app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -2,7 +2,7 @@
 import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db } from '../db/index';
-import { rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent } from '../db/schema/index';
+import { ROLLOUT_STATES, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent, type RolloutState } from '../db/schema/index';
 import { resultRows } from '../catalog/rows/sync-rows';
 import { hostClassSql } from '../safety/host-class';
 import { incidentsOfRollout } from '../safety/incidents';
@@ -195,5 +195,13 @@ async function hostCounts(db: Db, id: string | undefined): Promise<Map<string, R
     m[r.state] = Number(r.n);
     out.set(r.rolloutId, m);
   }
+  return out;
+}
+
+/** How many rollouts the database holds in each state, every state present (for `/metrics`). */
+export async function countRolloutsByState(db: Db): Promise<Record<RolloutState, number>> {
+  const rows = await db.select({ state: rollouts.state, n: sql<number>`count(*)::int` }).from(rollouts).groupBy(rollouts.state);
+  const out = Object.fromEntries(ROLLOUT_STATES.map((s) => [s, 0])) as Record<RolloutState, number>;
+  for (const r of rows) out[r.state] = Number(r.n);
   return out;
 }

@@ -33,6 +33,8 @@ import { authRoutes } from './api/routes/auth';
 import { userRoutes } from './api/routes/users';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
+import { metricsRoutes } from './api/routes/metrics';
+import type { ControllerMetrics } from './metrics/controller-metrics';
 import type { CommandService } from './commands/command-service';
 import type { RolloutService } from './rollout/rollout-service';
 import type { ControllerContext } from './context';
@@ -42,6 +44,8 @@ export interface AppOptions {
   /** Command and rollout routes are mounted only with their services (a running controller has both). */
   commands?: CommandService | undefined;
   rollouts?: RolloutService | undefined;
+  /** GET /metrics is mounted only with the process's metrics (server.ts makes them). */
+  metrics?: ControllerMetrics | undefined;
   /** Where refused attempts are counted (one audit row per address and minute); made here when not given, flushed when the app closes. */
   refusals?: RefusalAudit | undefined;
   /** Told of each request that carried a valid API token (its connection stops counting as unauthenticated). */
@@ -105,5 +109,6 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
     },
     { prefix: API_PREFIX },
   );
+  if (opts.metrics) metricsRoutes(app, opts.metrics);
   return app;
 }

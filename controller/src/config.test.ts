@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULTS, loadConfig } from './config';
+import { REPO_ROOT } from './local-home';
 
 describe('loadConfig', () => {
   let dir: string;
@@ -21,8 +22,16 @@ describe('loadConfig', () => {
 
   it('uses the defaults when nothing is set, and ignores unrelated environment', () => {
     const config = loadConfig({}, { HOME: '/root', PATH: '/bin' });
-    expect(config).toEqual({ ...DEFAULTS, dataDir: resolve('.patchfleet/controller') });
+    // pnpm start's layout, wherever the command runs from (local-home.ts).
+    expect(config).toEqual({ ...DEFAULTS, dataDir: join(REPO_ROOT, '.patchfleet', 'controller') });
     expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('puts the data directory under PATCHFLEET_HOME as pnpm start does; PATCHFLEET_DATA_DIR and --data-dir win', () => {
+    expect(loadConfig({}, { PATCHFLEET_HOME: '/srv/pf' }).dataDir).toBe('/srv/pf/controller');
+    expect(loadConfig({}, { PATCHFLEET_HOME: 'rel-home' }).dataDir).toBe(resolve('rel-home', 'controller'));
+    expect(loadConfig({}, { PATCHFLEET_HOME: '/srv/pf', PATCHFLEET_DATA_DIR: '/data/ctl' }).dataDir).toBe('/data/ctl');
+    expect(loadConfig({ dataDir: '/flag/dir' }, { PATCHFLEET_HOME: '/srv/pf' }).dataDir).toBe('/flag/dir');
   });
 
   it('is frozen', () => {

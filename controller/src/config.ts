@@ -3,11 +3,12 @@
  * validated once and frozen. Nothing else reads process.env for settings.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { SlaSchema } from './scoring/sla';
+import { patchfleetHome } from './local-home';
 
 /** Where the advisory feeds come from and when they are refreshed. Every URL is optional. */
 export const FeedsSchema = Type.Object(
@@ -177,7 +178,8 @@ const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(Con
 
 /** Builds the frozen config. `flags` hold only what the user set on the command line. */
 export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv = process.env): Config {
-  const merged: Record<string, unknown> = { dataDir: '.patchfleet/controller', ...DEFAULTS };
+  // PATCHFLEET_DATA_DIR (below) or --data-dir win over it.
+  const merged: Record<string, unknown> = { dataDir: join(patchfleetHome(env), 'controller'), ...DEFAULTS };
   const configFile = (flags as { configFile?: string }).configFile ?? env.PATCHFLEET_CONFIG;
   if (configFile) {
     let text: string;

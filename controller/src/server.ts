@@ -32,6 +32,10 @@ import { HealthIngest } from './health/ingest';
 import { startHealthRollup } from './health/rollup';
 import { startHealthRetention } from './health/retention';
 import { localBus } from './bus/bus';
+import { countCommandsByState } from './commands/command-store';
+import { ControllerMetrics } from './metrics/controller-metrics';
+import { countRolloutsByState } from './rollout/rollout-view';
+import { defaultSafety, withGateMetrics } from './safety/gates';
 
 /** What a simulator drives in a controller started in simulation mode (config `simulation`). */
 export interface Simulation {
@@ -51,6 +55,8 @@ export interface RunningController {
   hostState: HostStateService;
   database: Database;
   ctx: ControllerContext;
+  /** This process's Prometheus registry (GET /metrics). */
+  metrics: ControllerMetrics;
   /** Present in simulation mode only. */
   simulation: Simulation | undefined;
   close(): Promise<void>;
@@ -109,6 +115,16 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const guard = new ConnectionGuard(resolveConnectionLimits(config, fds), realClock, log, (address, reason) => refusals.record(address, 'connection.refused', { code: reason }));
     // The ports, wired once: socket -> gateway -> (guard, host state, commands) -> sessions.
     const sessions = new SessionRegistry();
+    // One registry per process (not prom-client's global one): the gateway and the gates count through its ports.
+    const metrics = new ControllerMetrics(
+      {
+        connectedAgents: () => sessions.size,
+        commandsByState: () => countCommandsByState(database.db),
+        rolloutsByState: () => countRolloutsByState(database.db),
+        poolStats: () => database.poolStats(),
+      },
+      log,
+    );
     const commands = new CommandService(ctx, sessions, commandKey.secretKey);
     const healthConfig = new HealthConfigPush(ctx, sessions, commandKey.secretKey);
     const healthIngest = new HealthIngest(ctx);
@@ -125,9 +141,9 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       },
       commandStatus: (session, msg) => commands.onStatus(session, msg),
       healthSamples: (agentId, epoch, samples, at) => healthIngest.store(agentId, epoch, samples, at),
-    });
-    const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock));
-    const app = await buildApp(ctx, { tls, commands, rollouts, refusals, onAuthenticated: (req) => guard.authenticated(req.raw.socket) });
+    }, metrics);
+    const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock), withGateMetrics(defaultSafety, metrics));
+    const app = await buildApp(ctx, { tls, commands, rollouts, refusals, metrics, onAuthenticated: (req) => guard.authenticated(req.raw.socket) });
     guard.attach(app.server as Server);
     gateway.attach(app.server as Server);
     await commands.start();
@@ -159,6 +175,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       hostState,
       database,
       ctx,
+      metrics,
       simulation: stepped ? { clock: stepped, counters: () => ({ commandsSent: commands.framesSent, healthConfigsSent: healthConfig.framesSent }) } : undefined,
       close() {
         closing ??= (async () => {

@@ -18,7 +18,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const home = resolve(process.env.PATCHFLEET_HOME ?? join(root, '.patchfleet'));
+// The rule of controller/src/local-home.ts (deploy/ is no package and cannot import it), which the CLI's and `serve`'s
+// defaults follow: `pnpm patchfleet ...` finds this controller's bootstrap.json without flags.
+const home = resolve(process.env.PATCHFLEET_HOME || join(root, '.patchfleet'));
 const dataDir = join(home, 'controller');
 const stateDir = join(home, 'agent');
 const port = process.env.PATCHFLEET_PORT ?? '8443';
@@ -153,7 +155,7 @@ Call the API (the certificate is self-signed; curl checks it against the file):
   curl --cacert ${join(dataDir, 'tls/cert.pem')} -H "Authorization: Bearer $TOKEN" ${boot.url}/api/v1/hosts
   curl --cacert ${join(dataDir, 'tls/cert.pem')} ${boot.url}/api/v1/openapi.json
 
-Or with the CLI:  pnpm patchfleet hosts list --data-dir ${dataDir}
+Or with the CLI:  pnpm patchfleet hosts list      (finds ${join(dataDir, 'bootstrap.json')} by itself; --data-dir ${dataDir} says so explicitly)
                   pnpm patchfleet catalog import --server ${boot.url} --data-dir ${dataDir} --usn-osv DIR ...   (imports go through the running controller)
 Ctrl-C stops both.
 `);

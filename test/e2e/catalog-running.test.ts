@@ -159,7 +159,7 @@ describe('catalog import --server into a running controller', { timeout: 180_000
     expect(ubuntu.body.coverage.reason).toMatch(/^no imported Ubuntu Security Notice covers Ubuntu 24\.04, so missing patches are unknown, not zero/);
     const shown = await runCli('controller', ['hosts', 'patches', debian.agentId, '--data-dir', dataDir]);
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.stdout).toMatch(/^not assessed: no advisory source covers debian 12: Patchfleet assesses Ubuntu .* so this host's missing patches are unknown, not zero\n$/);
+    expect(shown.stdout).toMatch(new RegExp(`^host: \\S+ \\(${debian.agentId}\\)\nnot assessed: no advisory source covers debian 12: Patchfleet assesses Ubuntu .* so this host's missing patches are unknown, not zero\n$`));
   });
 
   it('streams the files, answers per-table counts, and the controller assesses its host without a restart', async () => {

@@ -140,6 +140,6 @@ describe('patchfleet probes and health', () => {
     const json = JSON.parse(jsonOut.stdout) as { series: unknown[] };
     expect(json.series).toHaveLength(6);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^error PF_ERR_NOT_FOUND: host h_nope not found/);
+    expect(missing.stderr).toMatch(/^error PF_ERR_NOT_FOUND: no host matches "h_nope"/);
   });
 });

@@ -7,14 +7,21 @@ import { isPfError, Errors } from '@patchfleet/shared/errors';
 import { dbErrorToPfError } from '../db/errors';
 
 export interface ErrorEnvelope {
-  error: { code: string; message: string; requestId: string; retryable: boolean };
+  error: { code: string; message: string; requestId: string; retryable: boolean; details?: Record<string, unknown> };
 }
+
+/**
+ * Codes whose PfError details are written for API clients and go into the
+ * envelope as `details`. Other codes' details stay in the controller (they
+ * may name token ids or internal state).
+ */
+const PUBLIC_DETAILS: ReadonlySet<string> = new Set([Errors.HOST_AMBIGUOUS.code]);
 
 /** Seconds a client should wait before retrying a 503 (the database or the controller is away). */
 export const RETRY_AFTER_SEC = 5;
 
-export function sendError(reply: FastifyReply, def: { code: string; status: number; retryable: boolean }, message: string): FastifyReply {
-  const body: ErrorEnvelope = { error: { code: def.code, message, requestId: String(reply.request.id), retryable: def.retryable } };
+export function sendError(reply: FastifyReply, def: { code: string; status: number; retryable: boolean }, message: string, details?: Record<string, unknown>): FastifyReply {
+  const body: ErrorEnvelope = { error: { code: def.code, message, requestId: String(reply.request.id), retryable: def.retryable, ...(details ? { details } : {}) } };
   if (def.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SEC));
   return reply.code(def.status).type('application/json').send(body);
 }
@@ -28,7 +35,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       else req.log.info({ code: err.code, msg: err.message }, 'request refused');
       const wait = err.details?.retryAfterSec;
       if (typeof wait === 'number' && Number.isFinite(wait) && wait > 0) void reply.header('retry-after', String(Math.ceil(wait)));
-      return sendError(reply, err, err.message);
+      return sendError(reply, err, err.message, PUBLIC_DETAILS.has(err.code) ? err.details : undefined);
     }
     if (err.validation) {
       return sendError(reply, Errors.VALIDATION, `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params|headers)/, '')}`);

@@ -2,7 +2,14 @@ import { Type } from '@sinclair/typebox';
 
 /** The error envelope, for OpenAPI. */
 export const ErrorResponse = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String(), retryable: Type.Boolean() }),
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    requestId: Type.String(),
+    retryable: Type.Boolean(),
+    /** Only for codes whose details are meant for clients (api/errors.ts PUBLIC_DETAILS), e.g. PF_ERR_HOST_AMBIGUOUS's candidates. */
+    details: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  }),
 });
 
 /** Host labels: short keys and values, e.g. criticality=high, role=web. A key outside the pattern is refused, not ignored. */

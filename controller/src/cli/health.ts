@@ -7,6 +7,7 @@ import type { HealthSettings } from '../health/settings';
 import { parseDurationSec } from '../time/duration';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
+import { resolveHostArg } from './host-arg';
 
 /** "5m" for 300, "1h30m" stays "5400s": the shortest exact unit. */
 export function formatDuration(sec: number): string {
@@ -86,12 +87,13 @@ export function registerHealth(program: Command): void {
 
 /** `hosts health HOST`, registered under the `hosts` group. */
 export function registerHostHealth(hosts: Command): void {
-  connection(hosts.command('health').description("a host's health samples, events, boot ids and unavailable sources").argument('<id>', 'host id'))
+  connection(hosts.command('health').description("a host's health samples, events, boot ids and unavailable sources").argument('<host>', 'host id, hostname, FQDN, address, serial or unique id prefix'))
     .option('--since <duration>', 'how far back (e.g. 6h, 7d)', '24h')
     .option('--hourly', 'hourly roll-ups instead of raw samples')
     .action(
-      action(async (id: string, opts: ConnOpts & { since: string; hourly?: boolean }) => {
+      action(async (host: string, opts: ConnOpts & { since: string; hourly?: boolean }) => {
         const client = new ApiClient(resolveClientOptions(opts));
+        const { id } = await resolveHostArg(client, host);
         const from = new Date(Date.now() - parseDurationSec(opts.since) * 1000).toISOString();
         const qs = new URLSearchParams({ from, resolution: opts.hourly ? 'hour' : 'raw' });
         const view = await client.call<HostHealthView>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/health?${qs}`);

@@ -4,6 +4,9 @@ import type { PatchCoverage } from '../assess/coverage';
 import type { HostDetail, HostSummary } from '../hosts/queries';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
+import { hostLabel, resolveHostArg } from './host-arg';
+
+const HOST_ARG = 'host id, hostname, FQDN, address, serial or unique id prefix';
 
 /** What GET /api/v1/hosts/:id/patches answers, as far as the CLI prints it. */
 interface HostPatches {
@@ -54,9 +57,10 @@ export function registerHosts(program: Command): void {
       }),
     );
 
-  connection(group.command('show').description('one host in detail').argument('<id>', 'host id')).action(
-    action(async (id: string, opts: ConnOpts) => {
+  connection(group.command('show').description('one host in detail').argument('<host>', HOST_ARG)).action(
+    action(async (host: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
+      const { id } = await resolveHostArg(client, host);
       const h = await client.call<HostDetail>('GET', `/api/v1/hosts/${encodeURIComponent(id)}`);
       if (opts.json) return printJson(h);
       const patches = await client.call<HostPatches>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/patches`);
@@ -76,11 +80,13 @@ export function registerHosts(program: Command): void {
     }),
   );
 
-  connection(group.command('patches').description("a host's missing advisories with priority, and whether any advisory source covers it").argument('<id>', 'host id')).action(
-    action(async (id: string, opts: ConnOpts) => {
+  connection(group.command('patches').description("a host's missing advisories with priority, and whether any advisory source covers it").argument('<host>', HOST_ARG)).action(
+    action(async (host: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const p = await client.call<HostPatches>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/patches`);
+      const resolved = await resolveHostArg(client, host);
+      const p = await client.call<HostPatches>('GET', `/api/v1/hosts/${encodeURIComponent(resolved.id)}/patches`);
       if (opts.json) return printJson(p);
+      process.stdout.write(`host: ${hostLabel(resolved)}\n`);
       if (p.missing.length > 0)
         printTable(
           ['ID', 'TIER', 'SCORE', 'DUE', 'STATE', 'DECISION', 'CVES', 'TITLE'],

@@ -89,8 +89,8 @@ export function registerRollout(program: Command): void {
         if (hosts) {
           process.stdout.write('\n');
           printTable(
-            ['HOST', 'RING', 'STATE', 'WAVE', 'TRIES', 'CHANGE', 'ERROR'],
-            hosts.map((h) => [h.hostId, h.ring, h.state, h.wave === null ? '-' : String(h.wave), String(h.attempts), (h.replaced ?? h.packages.map((p) => ({ name: p.name, from: '?', to: p.version }))).map((c) => `${c.name} ${c.from ?? '-'}->${c.to ?? '-'}`).join(' ') || (h.kb ?? ''), h.errorCode ?? '']),
+            ['HOST', 'HOSTNAME', 'RING', 'STATE', 'WAVE', 'TRIES', 'CHANGE', 'ERROR'],
+            hosts.map((h) => [h.hostId, h.hostname, h.ring, h.state, h.wave === null ? '-' : String(h.wave), String(h.attempts), (h.replaced ?? h.packages.map((p) => ({ name: p.name, from: '?', to: p.version }))).map((c) => `${c.name} ${c.from ?? '-'}->${c.to ?? '-'}`).join(' ') || (h.kb ?? ''), h.errorCode ?? '']),
           );
         }
       }),

@@ -12,6 +12,7 @@ import { PinnedAgent } from '@patchfleet/shared';
 import { TypedApi } from '@patchfleet/shared/api';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { bootstrapPath, type Bootstrap } from '../keys/bootstrap';
+import { defaultControllerDataDir } from '../local-home';
 
 export interface ClientOptions {
   server: string;
@@ -20,10 +21,15 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** What a CLI command needs to reach a controller: flags, then environment, then bootstrap.json in the data dir. */
+/**
+ * What a CLI command needs to reach a controller: flags, then environment,
+ * then bootstrap.json in the controller's data directory: --data-dir, or
+ * PATCHFLEET_DATA_DIR, or `pnpm start`'s `<PATCHFLEET_HOME or <repo>/.patchfleet>/controller`
+ * (local-home.ts), wherever the CLI runs from.
+ */
 export function resolveClientOptions(flags: { server?: string; apiToken?: string; caFingerprint?: string; dataDir?: string }, env: NodeJS.ProcessEnv = process.env): ClientOptions {
   let boot: Partial<Bootstrap> = {};
-  const dataDir = flags.dataDir ?? env.PATCHFLEET_DATA_DIR ?? '.patchfleet/controller';
+  const dataDir = flags.dataDir ?? defaultControllerDataDir(env);
   const path = bootstrapPath(dataDir);
   if (existsSync(path)) {
     try {
@@ -34,8 +40,9 @@ export function resolveClientOptions(flags: { server?: string; apiToken?: string
   }
   const server = flags.server ?? env.PATCHFLEET_SERVER ?? boot.url;
   const token = flags.apiToken ?? env.PATCHFLEET_API_TOKEN ?? boot.adminToken;
-  if (!server) throw new PfError(Errors.VALIDATION, 'no controller given: use --server URL (or PATCHFLEET_SERVER, or --data-dir of a controller)');
-  if (!token) throw new PfError(Errors.VALIDATION, 'no API token given: use --api-token T (or PATCHFLEET_API_TOKEN)');
+  const looked = existsSync(path) ? `${path} has none` : `no ${path}`;
+  if (!server) throw new PfError(Errors.VALIDATION, `no controller given: use --server URL (or PATCHFLEET_SERVER, or --data-dir of a controller, or PATCHFLEET_HOME of pnpm start; ${looked})`);
+  if (!token) throw new PfError(Errors.VALIDATION, `no API token given: use --api-token T (or PATCHFLEET_API_TOKEN; ${looked})`);
   const sameServer = boot.url && new URL(boot.url).host === new URL(server).host;
   const caFingerprint = flags.caFingerprint ?? env.PATCHFLEET_CA_FINGERPRINT ?? (sameServer ? boot.caFingerprint : undefined);
   return { server: server.replace(/\/$/, ''), token, caFingerprint: caFingerprint || undefined };

@@ -12,7 +12,7 @@ import type { CommandParams, CommandResult, CommandStatusFrame, SignedCommand } 
 import { auditMany } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { Db, Tx } from '../db/index';
-import { commands, type CommandState } from '../db/schema/index';
+import { COMMAND_STATES, commands, type CommandState } from '../db/schema/index';
 import { signCommand, signedCommandOf } from './signing';
 
 export type CommandRow = typeof commands.$inferSelect;
@@ -428,4 +428,12 @@ export async function cancelCommands(db: Db | Tx, where: { rolloutId: string } |
     .returning();
   await auditMany(db, at, rows.map((r) => ({ actor, action: 'command.cancel', targetType: 'command', targetId: r.id, details: { hostId: r.hostId, rolloutId: r.rolloutId } })));
   return rows;
+}
+
+/** How many commands the database holds in each state, every state present (for `/metrics`). */
+export async function countCommandsByState(db: Db): Promise<Record<CommandState, number>> {
+  const rows = await db.select({ state: commands.state, n: sql<number>`count(*)::int` }).from(commands).groupBy(commands.state);
+  const out = Object.fromEntries(COMMAND_STATES.map((s) => [s, 0])) as Record<CommandState, number>;
+  for (const r of rows) out[r.state] = Number(r.n);
+  return out;
 }

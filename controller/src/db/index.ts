@@ -19,6 +19,7 @@ import * as schema from './schema/index';
 import { localBus, postgresBus, type Bus } from '../bus/bus';
 import { acquireDataDirLock } from './data-dir-lock';
 import { timePgliteStatements } from './pglite-stats';
+import { countPgliteUse, poolApplicationName, postgresPoolStats, POSTGRES_POOL_MAX, type PoolStats } from './pool-stats';
 
 export type Schema = typeof schema;
 /** The one database type the rest of the controller sees, whichever driver is behind it. */
@@ -33,6 +34,8 @@ export interface Database {
   location: string;
   /** Wake-ups across replicas: LISTEN/NOTIFY on PostgreSQL, in-process on PGlite. */
   bus: Bus;
+  /** How busy this process's connections are (pool-stats.ts); for `/metrics`. */
+  poolStats(): Promise<PoolStats>;
   close(): Promise<void>;
 }
 
@@ -62,7 +65,9 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   if (opts.databaseUrl) {
     // jit off: the controller runs short statements; PostgreSQL's JIT (on by default, above jit_above_cost) compiled
     // set-returning-function plans whose row estimates are guesses, costing ~0.7 s a statement that ran in 1 ms.
-    const client = postgres(opts.databaseUrl, { max: 10, onnotice: () => {}, connect_timeout: 10, connection: { jit: 'off' } });
+    // application_name: pg_stat_activity tells this pool's connections from other processes' (poolStats).
+    const applicationName = poolApplicationName();
+    const client = postgres(opts.databaseUrl, { max: POSTGRES_POOL_MAX, onnotice: () => {}, connect_timeout: 10, connection: { jit: 'off', application_name: applicationName } });
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     const location = redactUrl(opts.databaseUrl);
     try {
@@ -72,7 +77,14 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
       await client.end({ timeout: 1 });
       throw new PfError(Errors.DATABASE_UNAVAILABLE, `cannot use PostgreSQL at ${location}: ${(err as Error).message}`, undefined, { cause: err });
     }
-    return { db, kind: 'postgres', location, bus: postgresBus(client), close: () => client.end({ timeout: 5 }) };
+    return {
+      db,
+      kind: 'postgres',
+      location,
+      bus: postgresBus(client),
+      poolStats: () => postgresPoolStats(client, applicationName, POSTGRES_POOL_MAX),
+      close: () => client.end({ timeout: 5 }),
+    };
   }
   const dir = join(opts.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -101,11 +113,12 @@ export async function wrapPglite(client: PGlite, location: string, runMigrations
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   // As on PostgreSQL (openDatabase): the same session settings on both engines.
   await client.exec('set jit = off');
+  const use = countPgliteUse(client);
   if (runMigrations) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
   // Diagnostics (pglite-stats.ts): statement times written when the database closes.
   const statsFile = process.env.PATCHFLEET_PGLITE_STATS;
   const writeStats = statsFile ? timePgliteStatements(client, statsFile) : undefined;
-  return { db, kind: 'pglite', location, bus: localBus(), close: () => client.close().finally(() => writeStats?.()) };
+  return { db, kind: 'pglite', location, bus: localBus(), poolStats: async () => use(), close: () => client.close().finally(() => writeStats?.()) };
 }
 
 /** One round trip to the database; throws (mapped to 503 by the API) when it cannot answer. */

@@ -9,6 +9,7 @@ import type { ControllerContext } from '../context';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { LastSeenTracker } from './last-seen';
 import type { AgentEvents, SessionRegistry } from './ports';
+import type { AgentLinkMetrics } from '../metrics/ports';
 import { AgentSession, CloseCodes } from './session';
 import { Errors } from '@patchfleet/shared/errors';
 import { REVOCATION_CHANNEL } from '../enrollment/revoke-host';
@@ -26,6 +27,8 @@ export class AgentGateway {
     private readonly sessions: SessionRegistry,
     /** Who hears what happens on agents' sockets (wired in server.ts). */
     private readonly events: AgentEvents,
+    /** Handshakes and frames of every session, counted for /metrics (wired in server.ts). */
+    private readonly metrics: AgentLinkMetrics,
   ) {
     // On a simulated clock the flush is armed by touches instead of running every 5 virtual seconds.
     this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log, undefined, ctx.config.simulation === true);
@@ -79,7 +82,7 @@ export class AgentGateway {
           onCommandStatus: (s, msg) => this.events.commandStatus(s, msg),
           onHealthSamples: (agentId, epoch, samples, at) => this.events.healthSamples(agentId, epoch, samples, at),
           onClosed: (s) => this.sessions.release(s.agentId as string, s),
-        });
+        }, this.metrics);
         this.pending.add(session);
         ws.once('close', () => this.pending.delete(session));
       });

@@ -29,6 +29,7 @@ import {
   type TimerHandle,
 } from '@patchfleet/shared';
 import { agentKeys, hostSessions, hosts } from '../db/schema/index';
+import type { AgentLinkMetrics, HandshakeOutcome } from '../metrics/ports';
 import type { ControllerContext } from '../context';
 import { classifyDbError } from '../db/errors';
 import { applyReport } from '../inventory/inventory-store';
@@ -89,6 +90,8 @@ export class AgentSession {
   private sessionRowWritten = false;
   /** The boot id last written for this agent: the host row is written only when it changes. */
   private bootId: string | undefined;
+  /** Whether this connection's handshake outcome was counted (once per connection). */
+  private handshakeCounted = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -96,6 +99,8 @@ export class AgentSession {
     private readonly ctx: ControllerContext,
     private readonly tracker: LastSeenTracker,
     private readonly hooks: SessionHooks,
+    /** Handshakes and frames, counted for /metrics. */
+    private readonly metrics: AgentLinkMetrics,
   ) {
     // Socket protection (report assembly and handshake timeouts, the frame rate) runs on real time even in simulation mode.
     const net = ctx.netClock ?? ctx.clock;
@@ -131,6 +136,7 @@ export class AgentSession {
   send<K extends MessageType>(type: K, body: Body<K>): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
     this.ws.send(encodeFrame(makeFrame(type, body, this.ctx.clock.now()) as Message));
+    this.metrics.frameSent(type);
     return true;
   }
 
@@ -143,7 +149,14 @@ export class AgentSession {
     const text = message ?? def.message;
     this.ctx.log.info({ code: def.code, agentId: this.agentId, sessionId: this.sessionId, remote: this.remoteAddress, detail: text }, 'agent frame refused');
     this.send('error', { code: def.code, message: text, retryable: def.retryable, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) });
+    if (opts.close !== undefined && this.state !== 'ready') this.handshakeEnded('refused', def.code);
     if (opts.close !== undefined) this.close(opts.close, def.code);
+  }
+
+  private handshakeEnded(outcome: HandshakeOutcome, code?: string): void {
+    if (this.handshakeCounted) return;
+    this.handshakeCounted = true;
+    this.metrics.handshake(outcome, code);
   }
 
   private onInternalError(err: unknown): void {
@@ -166,6 +179,7 @@ export class AgentSession {
   private async onMessage(data: Buffer, isBinary: boolean): Promise<void> {
     if (this.state === 'closed') return;
     if (!this.bucket.take()) {
+      this.metrics.frameReceived('rate-limited');
       this.rateLimitedFrames += 1;
       this.refuse(Errors.RATE_LIMITED, undefined, this.rateLimitedFrames > 100 ? { close: CloseCodes.rateLimited } : {});
       return;
@@ -176,11 +190,13 @@ export class AgentSession {
       msg = decodeFrame(data, this.ctx.config.maxFrameBytes);
     } catch (err) {
       if (!isPfError(err)) throw err;
+      this.metrics.frameReceived('undecodable');
       this.badFrames += 1;
       const close = this.state !== 'ready' || this.badFrames >= MAX_BAD_FRAMES;
       this.refuse(err, err.message, close ? { close: CloseCodes.badFrame } : {});
       return;
     }
+    this.metrics.frameReceived(msg.type);
     // Valid by its schema, yet holding what the database cannot store (a NUL, an unpaired surrogate):
     // refused here, before any query, with the frame's id so the agent knows which report to drop.
     const unstorable = findUnstorable(msg);
@@ -243,6 +259,7 @@ export class AgentSession {
     });
     this.sessionRowWritten = true;
     this.state = 'ready';
+    this.handshakeEnded('accepted');
     this.hooks.onAuthenticated(this);
     this.ctx.log.info({ agentId: this.agentId, sessionId: this.sessionId, remote: this.remoteAddress }, 'agent authenticated');
     // Only agents that know epochs get one: an older agent's schema refuses unknown welcome fields.
@@ -372,6 +389,7 @@ export class AgentSession {
   private async onClose(code: number, reason: string): Promise<void> {
     const wasReady = this.state === 'ready';
     this.state = 'closed';
+    this.handshakeEnded('abandoned');
     this.handshakeTimer?.cancel();
     this.reportTimer?.cancel();
     this.assembler.discard();

@@ -13,6 +13,7 @@ import { JobLocks, runAsLeader } from '../jobs/leader';
 import type { RolloutClock } from './rollout-clock';
 import { tickRollouts, WATCH_JUDGE_EVERY_MS } from './rollout-tick';
 import { onlineStaleMs } from '../hosts/queries';
+import type { SafetyPorts } from '../safety/gates';
 
 export class RolloutService {
   private task: ScheduledTask | undefined;
@@ -27,6 +28,8 @@ export class RolloutService {
     private readonly ctx: ControllerContext,
     private readonly commands: CommandWriter,
     readonly rolloutClock: RolloutClock,
+    /** The gate judge and reliability decisions (default: safety/stats and reliability/; server.ts adds gate metrics). */
+    private readonly safety?: SafetyPorts,
   ) {}
 
   start(): void {
@@ -84,6 +87,7 @@ export class RolloutService {
         commands: this.commands,
         log: this.ctx.log,
         watch: { everyMs: WATCH_JUDGE_EVERY_MS, lastJudged: this.watchJudged, judged },
+        safety: this.safety,
       }),
     );
     // Only a committed round's watch judgments count (a failed round judges again next time).

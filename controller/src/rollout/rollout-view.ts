@@ -2,7 +2,7 @@
 import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db } from '../db/index';
-import { rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent } from '../db/schema/index';
+import { hosts, ROLLOUT_STATES, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent, type RolloutState } from '../db/schema/index';
 import { resultRows } from '../catalog/rows/sync-rows';
 import { hostClassSql } from '../safety/host-class';
 import { incidentsOfRollout } from '../safety/incidents';
@@ -63,6 +63,8 @@ export interface RolloutView {
 
 export interface RolloutHostView {
   hostId: string;
+  /** The host's name, so people see which machine it is (read from `hosts`). */
+  hostname: string;
   ring: string;
   state: string;
   wave: number | null;
@@ -148,9 +150,15 @@ export async function getRollout(db: Db, id: string): Promise<RolloutView> {
 
 export async function getRolloutHosts(db: Db, id: string): Promise<RolloutHostView[]> {
   const ringNames = new Map((await db.select({ ringId: rolloutRings.ringId, name: rolloutRings.ringName }).from(rolloutRings).where(eq(rolloutRings.rolloutId, id))).map((r) => [r.ringId, r.name]));
-  const rows = await db.select().from(rolloutHosts).where(eq(rolloutHosts.rolloutId, id)).orderBy(rolloutHosts.hostId);
-  return rows.map((h) => ({
+  const rows = await db
+    .select({ h: rolloutHosts, hostname: hosts.hostname })
+    .from(rolloutHosts)
+    .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
+    .where(eq(rolloutHosts.rolloutId, id))
+    .orderBy(rolloutHosts.hostId);
+  return rows.map(({ h, hostname }) => ({
     hostId: h.hostId,
+    hostname,
     ring: ringNames.get(h.ringId) ?? h.ringId,
     state: h.state,
     wave: h.wave,
@@ -195,5 +203,13 @@ async function hostCounts(db: Db, id: string | undefined): Promise<Map<string, R
     m[r.state] = Number(r.n);
     out.set(r.rolloutId, m);
   }
+  return out;
+}
+
+/** How many rollouts the database holds in each state, every state present (for `/metrics`). */
+export async function countRolloutsByState(db: Db): Promise<Record<RolloutState, number>> {
+  const rows = await db.select({ state: rollouts.state, n: sql<number>`count(*)::int` }).from(rollouts).groupBy(rollouts.state);
+  const out = Object.fromEntries(ROLLOUT_STATES.map((s) => [s, 0])) as Record<RolloutState, number>;
+  for (const r of rows) out[r.state] = Number(r.n);
   return out;
 }

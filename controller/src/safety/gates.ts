@@ -27,6 +27,7 @@ import { cohortPatchIds, measureCohorts, type ClassCohort } from './cohorts';
 import { COUNT_SIGNALS, type CohortEvidence, type CountIncrement, type GateOptions, type GateVerdict, type OutcomeEvidence, type SignalVerdict } from './gate-types';
 import { hostClassSql } from './host-class';
 import { evaluateCohort } from './stats/evaluate';
+import type { GateMetrics } from '../metrics/ports';
 
 /** What the gates need from outside: the judge and the reliability service (injectable for unit tests). */
 export interface SafetyPorts {
@@ -36,6 +37,18 @@ export interface SafetyPorts {
 }
 
 export const defaultSafety: SafetyPorts = { evaluate: evaluateCohort, decisionsFor, refreshScores };
+
+/** `safety` whose judge also reports every signal it judged to `metrics` (one count per signal, passed or tripped). */
+export function withGateMetrics(safety: SafetyPorts, metrics: GateMetrics): SafetyPorts {
+  return {
+    ...safety,
+    evaluate: (evidence, options) => {
+      const verdict = safety.evaluate(evidence, options);
+      for (const v of verdict.verdicts) metrics.gateEvaluated(v.gate, v.tripped ? 'tripped' : 'passed');
+      return verdict;
+    },
+  };
+}
 
 export interface GateDeps {
   tx: Tx;

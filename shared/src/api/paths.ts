@@ -60,6 +60,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -181,6 +184,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -251,6 +257,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -337,6 +346,73 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exactly one host from an id, hostname, FQDN, address, serial or unique id prefix: 404 PF_ERR_NOT_FOUND when none matches, 409 PF_ERR_HOST_AMBIGUOUS (details.candidates) when several do */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            hostname: string;
+                            fqdn: string | null;
+                            status: string;
+                            /** @enum {string} */
+                            matchedBy: "id" | "hostname" | "fqdn" | "address" | "serial" | "id-prefix";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -427,6 +503,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -498,6 +577,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -564,6 +646,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -672,6 +757,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -817,6 +905,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -891,6 +982,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -954,6 +1048,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1042,6 +1139,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1128,6 +1228,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1248,6 +1351,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1333,6 +1439,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1483,6 +1592,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1565,6 +1677,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1652,6 +1767,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1727,6 +1845,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1804,6 +1925,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1877,6 +2001,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -1948,6 +2075,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2004,6 +2134,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2080,6 +2213,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2096,6 +2232,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2220,6 +2359,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2421,6 +2563,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2515,6 +2660,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2598,6 +2746,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2722,6 +2873,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2782,6 +2936,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2825,6 +2982,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -2941,6 +3101,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3006,6 +3169,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3085,6 +3251,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3163,6 +3332,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3290,6 +3462,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3374,6 +3549,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3456,6 +3634,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3559,6 +3740,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3615,6 +3799,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3683,6 +3870,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3737,6 +3927,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3796,6 +3989,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3859,6 +4055,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3921,6 +4120,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -3978,6 +4180,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4040,6 +4245,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4103,6 +4311,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4180,6 +4391,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4234,6 +4448,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4292,6 +4509,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4391,6 +4611,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4445,6 +4668,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4503,6 +4729,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4567,6 +4796,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4629,6 +4861,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4691,6 +4926,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4753,6 +4991,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4816,6 +5057,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4906,6 +5150,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -4963,6 +5210,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -5118,6 +5368,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };
@@ -5134,6 +5387,9 @@ export interface paths {
                                 message: string;
                                 requestId: string;
                                 retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
                             };
                         };
                     };

@@ -37,6 +37,8 @@ export const Errors = defineErrors({
   UNAUTHORIZED: { code: 'PF_ERR_UNAUTHORIZED', status: 401, retryable: false, message: 'not signed in: missing or invalid API token or session' },
   FORBIDDEN: { code: 'PF_ERR_FORBIDDEN', status: 403, retryable: false, message: 'this token or user may not do that' },
   NOT_FOUND: { code: 'PF_ERR_NOT_FOUND', status: 404, retryable: false, message: 'not found' },
+  /** A host named by hostname, FQDN, address, serial or id prefix matches several hosts; the error lists them (`details.candidates`: id, hostname, status). */
+  HOST_AMBIGUOUS: { code: 'PF_ERR_HOST_AMBIGUOUS', status: 409, retryable: false, message: 'several hosts match; name one by its id' },
   ROUTE_NOT_FOUND: { code: 'PF_ERR_ROUTE_NOT_FOUND', status: 404, retryable: false, message: 'no such route' },
   PAYLOAD_TOO_LARGE: { code: 'PF_ERR_PAYLOAD_TOO_LARGE', status: 413, retryable: false, message: 'request body too large' },
   ENROLL_TOKEN_INVALID: { code: 'PF_ERR_ENROLL_TOKEN_INVALID', status: 401, retryable: false, message: 'enrollment token is not valid' },

@@ -3,6 +3,7 @@ import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { getHost, hostExists, listHostPackages, onlineStaleMs, searchHosts } from '../../hosts/queries';
+import { resolveHost } from '../../hosts/resolve';
 import { ErrorResponse, Labels, OneOf, Paging } from '../schemas';
 import { revokeHost, REVOCATION_CHANNEL } from '../../enrollment/revoke-host';
 import { actorOf } from '../auth';
@@ -53,6 +54,29 @@ export function hostRoutes(app: ApiInstance, ctx: ControllerContext): void {
       const result = await searchHosts(ctx.db, { q, limit, offset, now: new Date(ctx.clock.now()), staleMs });
       return { ...result, limit, offset };
     },
+  );
+
+  app.get(
+    '/hosts/resolve',
+    {
+      config: { auth: 'helpdesk' },
+      schema: {
+        summary: 'Exactly one host from an id, hostname, FQDN, address, serial or unique id prefix: 404 PF_ERR_NOT_FOUND when none matches, 409 PF_ERR_HOST_AMBIGUOUS (details.candidates) when several do',
+        tags: ['hosts'],
+        querystring: Type.Object({ q: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            hostname: Type.String(),
+            fqdn: Type.Union([Type.String(), Type.Null()]),
+            status: Type.String(),
+            matchedBy: OneOf(['id', 'hostname', 'fqdn', 'address', 'serial', 'id-prefix']),
+          }),
+          '4xx': ErrorResponse,
+        },
+      },
+    },
+    async (req) => resolveHost(ctx.db, req.query.q),
   );
 
   app.get(

@@ -10,7 +10,10 @@ import { ManualClock, nodeEd25519 } from '@patchfleet/shared';
 import { cvrfPath, FIXTURE_PATHS, usnFileNames } from '@patchfleet/test/support/advisories';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import { eq } from 'drizzle-orm';
+import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuth } from '../auth';
+import { API_PREFIX } from '../plugin';
 import { registerErrorHandling } from '../errors';
 import { catalogRoutes } from './catalog';
 import { catalogRowCounts, CATALOG_CHANGED_CHANNEL } from '../../catalog/import-log';
@@ -63,9 +66,10 @@ describe('catalog imports API', { timeout: 60_000 }, () => {
     await ctx.bus.subscribe(CATALOG_CHANGED_CHANNEL, (runId) => announced.push(runId));
     app = Fastify();
     registerErrorHandling(app);
+    await app.register(cookie);
     registerAuth(app, ctx);
     // Small bounds so the test can cross them: 2 MB per file (KEV is ~1.5 MB), 3 MB in all, 40 files.
-    catalogRoutes(app, ctx, { maxFileBytes: 2_000_000, maxTotalBytes: 3_000_000, maxFiles: 40 });
+    await app.register(async (api) => catalogRoutes(api.withTypeProvider<TypeBoxTypeProvider>(), ctx, { maxFileBytes: 2_000_000, maxTotalBytes: 3_000_000, maxFiles: 40 }), { prefix: API_PREFIX });
     await app.ready();
     tokens.admin = (await createApiToken(tdb.database.db, 'admin', 'admin', new Date(T0))).token;
     tokens.operator = (await createApiToken(tdb.database.db, 'operator', 'operator', new Date(T0))).token;

@@ -28,6 +28,8 @@ import { blockRoutes } from './api/routes/blocks';
 import { incidentRoutes } from './api/routes/incidents';
 import { apiTokenRoutes } from './api/routes/api-tokens';
 import { authRoutes } from './api/routes/auth';
+import { oidcRoutes } from './api/routes/oidc';
+import { OidcClient, oidcSettingsOf } from './oidc/client';
 import { userRoutes } from './api/routes/users';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
@@ -92,6 +94,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   incidentRoutes(app, ctx);
   apiTokenRoutes(app, ctx);
   authRoutes(app, ctx);
+  const oidc = oidcSettingsOf(ctx.config);
+  oidcRoutes(app, ctx, oidc ? new OidcClient(oidc) : undefined);
   userRoutes(app, ctx);
   if (opts.commands) commandRoutes(app, ctx, opts.commands);
   if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);

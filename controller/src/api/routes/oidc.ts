@@ -28,7 +28,6 @@ function clearFlowCookie(reply: FastifyReply): void {
  */
 export function oidcRoutes(app: FastifyInstance, ctx: ControllerContext, client: OidcClient | undefined): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const limit = limitPerAddress(app, SIGN_ON_PER_MIN, 'single sign-on requests');
   const enabled = (): OidcClient => {
     if (!client) throw new PfError(Errors.OIDC_DISABLED, 'single sign-on (OIDC) is not configured on this controller; sign in with a password');
     return client;
@@ -52,7 +51,7 @@ export function oidcRoutes(app: FastifyInstance, ctx: ControllerContext, client:
     '/api/v1/auth/oidc/start',
     {
       config: { auth: 'public' },
-      onRequest: limit,
+      onRequest: limitPerAddress(app, SIGN_ON_PER_MIN, 'single sign-on starts'),
       schema: { summary: 'Start single sign-on: redirects to the identity provider (authorization code with PKCE), with the flow in a sealed cookie', tags: ['access'], security: [], response: { '4xx': ErrorResponse, '5xx': ErrorResponse } },
     },
     async (_req, reply) => {
@@ -66,7 +65,7 @@ export function oidcRoutes(app: FastifyInstance, ctx: ControllerContext, client:
     CALLBACK_PATH,
     {
       config: { auth: 'public' },
-      onRequest: limit,
+      onRequest: limitPerAddress(app, SIGN_ON_PER_MIN, 'single sign-on answers'),
       schema: {
         summary: "The identity provider's answer: checks state, nonce and PKCE, signs the user in (session cookie) and redirects to the dashboard",
         tags: ['access'],

@@ -35,7 +35,7 @@ export interface OidcPolicy {
 type PersonRow = typeof people.$inferSelect;
 type Outcome = { ok: SignedIn } | { refused: string; error: PfError; personId: string | null; name: string };
 
-/** People names allow these characters (api/routes/auth.ts UserName), at most 64. */
+/** People names allow these characters (api/routes/auth.ts UserName), at most 64; a new name leaves room for a `-xxxxxx` suffix. */
 const NAME_MAX = 64;
 
 /** The name a new user gets: the name claim, else email, else a name made from the subject; only characters a user name may hold. */
@@ -45,7 +45,7 @@ export function nameFromClaims(identity: OidcIdentity, nameClaim: string): strin
     const cleaned = value
       ?.replace(/[^A-Za-z0-9_.@ -]+/g, '-')
       .trim()
-      .slice(0, NAME_MAX - 4)
+      .slice(0, NAME_MAX - 7)
       .trim();
     if (cleaned) return cleaned;
   }

@@ -31,8 +31,12 @@ export interface TestProvider {
   close(): Promise<void>;
 }
 
-/** Starts the provider for a client whose only redirect URL is `redirectUri`. */
-export async function startTestProvider(redirectUri: string): Promise<TestProvider> {
+/**
+ * Starts the provider for a client whose only redirect URL is `redirectUri`.
+ * `groupsIn`: whether the scopes' claims (groups) go in the ID token
+ * (Entra ID, Keycloak with a mapper) or only in userinfo (the spec's default).
+ */
+export async function startTestProvider(redirectUri: string, groupsIn: 'id-token' | 'userinfo' = 'id-token'): Promise<TestProvider> {
   const made = await selfsigned.generate([{ name: 'commonName', value: 'test identity provider' }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -42,8 +46,8 @@ export async function startTestProvider(redirectUri: string): Promise<TestProvid
       { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
     ],
   });
-  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server = createServer({ cert: made.cert, key: made.private }, (req, res) => handle?.(req, res));
+  // The issuer names the port, so the server listens before the provider exists; requests are routed to it once it does.
+  const server = createServer({ cert: made.cert, key: made.private });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -56,8 +60,7 @@ export async function startTestProvider(redirectUri: string): Promise<TestProvid
     jwks: { keys: [{ ...signingKey, kid: 'test', alg: 'RS256', use: 'sig' } as never] },
     cookies: { keys: ['test provider cookie key'] },
     claims: { openid: ['sub'], profile: ['preferred_username'], email: ['email'], groups: ['groups'] },
-    // Claims of the granted scopes go in the ID token itself (as Entra ID and Keycloak do with groups).
-    conformIdTokenClaims: false,
+    conformIdTokenClaims: groupsIn === 'userinfo',
     pkce: { required: () => true },
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
     features: { devInteractions: { enabled: true } },
@@ -68,7 +71,7 @@ export async function startTestProvider(redirectUri: string): Promise<TestProvid
     },
   });
   const callback = provider.callback();
-  handle = (req, res) => void callback(req, res);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => void callback(req, res));
   return {
     issuer,
     caPem: made.cert,

@@ -13,6 +13,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { ManualClock } from '@patchfleet/shared';
 import { auditLog, people, userSessions } from '../../db/schema/index';
 import { signInWithOidc } from '../../keys/oidc';
+import { OidcClient, oidcSettingsOf } from '../../oidc/client';
 import { parseRoleMap } from '../../oidc/role-map';
 import { browseToCallback, startTestProvider, type TestProvider } from '../../oidc/test-provider.test-support';
 import { errorOf, openRouteKit, roleTokens, type RouteKit } from './route-kit.test-support';
@@ -234,6 +235,53 @@ describe('single sign-on (OIDC) with a real provider', () => {
     // With creation on, the new user gets a free name beside the password user's.
     const created = await signInWithOidc(kit.db, { issuer: idp.issuer, subject: 'other', claims: { sub: 'other', preferred_username: 'root', groups: ['pf-helpdesk'] } }, { ...policy, createUsers: true }, at, meta);
     expect(created.user).toMatchObject({ name: 'root-2', role: 'helpdesk' });
+  });
+});
+
+describe('single sign-on with the groups only in userinfo', () => {
+  let idp: TestProvider;
+  let kit: RouteKit;
+  let dir: string;
+  beforeAll(async () => {
+    idp = await startTestProvider(REDIRECT, 'userinfo');
+    dir = mkdtempSync(join(tmpdir(), 'pf-oidc-'));
+    writeFileSync(join(dir, 'idp-ca.pem'), idp.caPem);
+    kit = await openRouteKit(new ManualClock(Date.now()), {
+      oidcIssuer: idp.issuer,
+      oidcClientId: idp.clientId,
+      oidcClientSecret: idp.clientSecret,
+      oidcRedirectUrl: REDIRECT,
+      oidcScopes: 'openid groups',
+      oidcRoleMap: ROLE_MAP,
+      oidcCaFile: join(dir, 'idp-ca.pem'),
+    });
+  });
+  afterAll(async () => {
+    await kit?.close();
+    await idp?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the role claim from userinfo when the ID token lacks it, and names the user from the subject without a name claim', async () => {
+    idp.accounts.set('frank', { groups: ['pf-ops'] });
+    const start = await kit.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' });
+    const flow = start.cookies.find((c) => c.name === 'pf_oidc')!.value;
+    const back = await browseToCallback(idp, String(start.headers.location), 'frank', REDIRECT);
+    const res = await kit.app.inject({ method: 'GET', url: `${back.pathname}${back.search}`, cookies: { pf_oidc: flow } });
+    expect(res.statusCode, res.body).toBe(302);
+    const [frank] = await kit.db.select().from(people).where(eq(people.oidcSubject, 'frank'));
+    // Only `openid groups` was asked for: no preferred_username or email, so the name comes from the subject.
+    expect(frank).toMatchObject({ role: 'operator', name: expect.stringMatching(/^oidc-[0-9a-f]{12}$/) });
+  });
+
+  it('does not trust the provider without its CA: PF_ERR_OIDC_PROVIDER (502), and tries discovery again next time', async () => {
+    const settings = oidcSettingsOf(kit.ctx.config)!;
+    const client = new OidcClient({ ...settings, ca: undefined });
+    const err = await client.start(Date.now()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PF_ERR_OIDC_PROVIDER', status: 502, message: expect.stringContaining('during discovery') });
+    // The failure is not kept: once the CA is there (here: put in place), the next start discovers.
+    client.settings.ca = idp.caPem;
+    expect((await client.start(Date.now())).url).toContain(idp.issuer);
   });
 });
 

@@ -193,6 +193,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { ...env, PATCHFLEET_OIDC_SCOPES: 'profile email' })).toThrow(/must include openid/);
     expect(() => loadConfig({}, { ...env, PATCHFLEET_OIDC_CLIENT_SECRET: 'short' })).toThrow(/oidcClientSecret/);
     expect(() => loadConfig({}, { PATCHFLEET_OIDC_CLIENT_ID: 'patchfleet' })).toThrow(/oidcClientId need oidcIssuer/);
+    expect(() => loadConfig({}, { ...env, PATCHFLEET_OIDC_ISSUER: 'http://idp.example.test' })).toThrow(/oidcIssuer/);
     // A config file may give the role map as an object (claim values with commas, such as LDAP DNs).
     const configFile = file('oidc.json', { oidcIssuer: 'https://idp.example.test', oidcClientId: 'pf', oidcClientSecret: 'a-client-secret-of-some-length', oidcRoleMap: { 'cn=admins,ou=groups': 'admin' } });
     expect(loadConfig({ configFile } as never, {}).oidcRoleMap).toEqual({ 'cn=admins,ou=groups': 'admin' });

@@ -119,9 +119,9 @@ export const ConfigSchema = Type.Object(
     /**
      * OpenID Connect single sign-on (oidc/, api/routes/oidc.ts): the identity
      * provider's issuer URL. Unset: no single sign-on, password sign-in only.
-     * The other oidc settings go with it.
+     * The other oidc settings go with it. HTTPS only (openid-client refuses plain HTTP).
      */
-    oidcIssuer: Type.Optional(Type.String({ pattern: '^https?://' })),
+    oidcIssuer: Type.Optional(Type.String({ pattern: '^https://' })),
     /** The client id registered at the identity provider. */
     oidcClientId: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
     /** The client's secret (a confidential client; never logged). It also keys the sign-on flow cookie, so at least 16 characters. */

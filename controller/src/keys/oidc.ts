@@ -82,7 +82,7 @@ async function provisionedAccount(tx: Tx, name: string): Promise<PersonRow | und
 export async function signInWithOidc(db: Db, identity: OidcIdentity, policy: OidcPolicy, at: Date, meta: SignInMeta): Promise<SignedIn> {
   const role = roleFromClaims(identity.claims, policy.roleClaim, policy.roleMap);
   const byIdp = `oidc:${identity.issuer}`;
-  const outcome = await db.transaction(async (tx): Promise<Outcome> => {
+  const attempt = (): Promise<Outcome> => db.transaction(async (tx): Promise<Outcome> => {
     let [row] = await tx.select().from(people).where(and(eq(people.oidcIssuer, identity.issuer), eq(people.oidcSubject, identity.subject))).limit(1);
     const wanted = nameFromClaims(identity, policy.nameClaim);
     const refuse = (reason: string, error: PfError): Outcome => ({ refused: reason, error, personId: row?.id ?? null, name: row?.name ?? wanted });
@@ -125,9 +125,18 @@ export async function signInWithOidc(db: Db, identity: OidcIdentity, policy: Oid
     await audit(tx, at, { actor: `user:${user.name}`, action: 'auth.sign-in', targetType: 'user', targetId: user.id, details: { name: user.name, method: 'oidc', issuer: identity.issuer, session: session.id, address: meta.address }, requestId: meta.requestId });
     return { ok: { user: { id: user.id, name: user.name, role: role as Role }, session } };
   });
+  // Two first sign-ons of one identity (two tabs), or two new users wanting one name, race to insert: the loser
+  // runs once more and finds the identity, or the name taken.
+  const outcome = await attempt().catch((err: unknown) => (isUniqueViolation(err) ? attempt() : Promise.reject(err)));
   if ('ok' in outcome) return outcome.ok;
   await auditOidcFailure(db, at, outcome.refused, meta, { personId: outcome.personId, name: outcome.name, issuer: identity.issuer, subject: identity.subject });
   throw outcome.error;
+}
+
+/** True for PostgreSQL's unique_violation (23505), however the driver wrapped it. */
+function isUniqueViolation(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if ((e as { code?: unknown }).code === '23505') return true;
+  return false;
 }
 
 /** Audits a refused single sign-on (auth.sign-in-failed, method oidc): a bad flow, a provider error, or a user refused above. */

@@ -235,6 +235,12 @@ describe('single sign-on (OIDC) with a real provider', () => {
     // With creation on, the new user gets a free name beside the password user's.
     const created = await signInWithOidc(kit.db, { issuer: idp.issuer, subject: 'other', claims: { sub: 'other', preferred_username: 'root', groups: ['pf-helpdesk'] } }, { ...policy, createUsers: true }, at, meta);
     expect(created.user).toMatchObject({ name: 'root-2', role: 'helpdesk' });
+    // Two first sign-ons of one identity at once (two tabs): one user, two sessions.
+    const twice = await Promise.all([1, 2].map(() => signInWithOidc(kit.db, { issuer: idp.issuer, subject: 'gina', claims: { sub: 'gina', preferred_username: 'gina', groups: ['pf-ops'] } }, { ...policy, createUsers: true }, at, meta)));
+    const [one, two] = twice;
+    expect(one!.user.id).toBe(two!.user.id);
+    expect(one!.session.id).not.toBe(two!.session.id);
+    expect(await kit.db.select().from(people).where(eq(people.oidcSubject, 'gina'))).toHaveLength(1);
   });
 });
 

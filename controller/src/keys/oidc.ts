@@ -92,9 +92,13 @@ export async function signInWithOidc(db: Db, identity: OidcIdentity, policy: Oid
     }
     if (!row) {
       const linked = await provisionedAccount(tx, wanted);
-      if (linked) {
-        [row] = await tx.update(people).set({ oidcIssuer: identity.issuer, oidcSubject: identity.subject }).where(eq(people.id, linked.id)).returning();
-        await audit(tx, at, { actor: byIdp, action: 'user.oidc-link', targetType: 'user', targetId: linked.id, details: { name: linked.name, issuer: identity.issuer, subject: identity.subject }, requestId: meta.requestId });
+      // Still unlinked when the row lock is ours: of two identities claiming one account at once, only the first gets it.
+      const [claimed] = linked
+        ? await tx.update(people).set({ oidcIssuer: identity.issuer, oidcSubject: identity.subject }).where(and(eq(people.id, linked.id), isNull(people.oidcSubject))).returning()
+        : [];
+      if (claimed) {
+        row = claimed;
+        await audit(tx, at, { actor: byIdp, action: 'user.oidc-link', targetType: 'user', targetId: claimed.id, details: { name: claimed.name, issuer: identity.issuer, subject: identity.subject }, requestId: meta.requestId });
       } else if (!policy.createUsers) {
         return refuse('no-user', new PfError(Errors.OIDC_NO_USER, `no Patchfleet user for ${wanted} (${identity.issuer}); an admin creates one without a password named ${wanted}, or sets oidcCreateUsers`));
       } else {

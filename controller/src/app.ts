@@ -30,6 +30,8 @@ import { blockRoutes } from './api/routes/blocks';
 import { incidentRoutes } from './api/routes/incidents';
 import { apiTokenRoutes } from './api/routes/api-tokens';
 import { authRoutes } from './api/routes/auth';
+import { oidcRoutes } from './api/routes/oidc';
+import { OidcClient, oidcSettingsOf } from './oidc/client';
 import { userRoutes } from './api/routes/users';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
@@ -102,6 +104,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
       incidentRoutes(api, ctx);
       apiTokenRoutes(api, ctx);
       authRoutes(api, ctx);
+      const oidc = oidcSettingsOf(ctx.config);
+      oidcRoutes(api, ctx, oidc ? new OidcClient(oidc) : undefined);
       userRoutes(api, ctx);
       if (opts.commands) commandRoutes(api, ctx, opts.commands);
       if (opts.rollouts) rolloutRoutes(api, ctx, opts.rollouts);

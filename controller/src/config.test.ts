@@ -171,4 +171,40 @@ describe('loadConfig', () => {
     // A schedule without URLs downloads nothing: allowed.
     expect(loadConfig({ configFile: file('sim-schedule.json', { simulation: true, feeds: { schedule: '0 4 * * *' } }) } as never, {}).simulation).toBe(true);
   });
+
+  it('single sign-on: from the environment, with the issuer, client and role map together', () => {
+    const env = {
+      PATCHFLEET_OIDC_ISSUER: 'https://idp.example.test/realms/it',
+      PATCHFLEET_OIDC_CLIENT_ID: 'patchfleet',
+      PATCHFLEET_OIDC_CLIENT_SECRET: 'a-client-secret-of-some-length',
+      PATCHFLEET_OIDC_ROLE_MAP: 'pf-admins=admin,pf-ops=operator,pf-helpdesk=helpdesk',
+      PATCHFLEET_OIDC_ROLE_CLAIM: 'patchfleet_role',
+      PATCHFLEET_OIDC_CREATE_USERS: 'false',
+      PATCHFLEET_OIDC_SCOPES: 'openid profile groups',
+      PATCHFLEET_OIDC_REDIRECT_URL: 'https://pf.example.test/api/v1/auth/oidc/callback',
+      PATCHFLEET_OIDC_CA_FILE: '/etc/pf/idp-ca.pem',
+      PATCHFLEET_OIDC_NAME: 'Example SSO',
+      PATCHFLEET_OIDC_NAME_CLAIM: 'email',
+    };
+    expect(loadConfig({}, env)).toMatchObject({
+      oidcIssuer: 'https://idp.example.test/realms/it',
+      oidcClientId: 'patchfleet',
+      oidcRoleClaim: 'patchfleet_role',
+      oidcCreateUsers: false,
+      oidcScopes: 'openid profile groups',
+      oidcCaFile: '/etc/pf/idp-ca.pem',
+      oidcName: 'Example SSO',
+      oidcNameClaim: 'email',
+    });
+    const { PATCHFLEET_OIDC_ROLE_MAP: _map, ...withoutMap } = env;
+    expect(() => loadConfig({}, withoutMap)).toThrow(/also needs oidcRoleMap/);
+    expect(() => loadConfig({}, { ...env, PATCHFLEET_OIDC_ROLE_MAP: 'pf-admins=root' })).toThrow(/not a role/);
+    expect(() => loadConfig({}, { ...env, PATCHFLEET_OIDC_SCOPES: 'profile email' })).toThrow(/must include openid/);
+    expect(() => loadConfig({}, { ...env, PATCHFLEET_OIDC_CLIENT_SECRET: 'short' })).toThrow(/oidcClientSecret/);
+    expect(() => loadConfig({}, { PATCHFLEET_OIDC_CLIENT_ID: 'patchfleet' })).toThrow(/oidcClientId need oidcIssuer/);
+    expect(() => loadConfig({}, { ...env, PATCHFLEET_OIDC_ISSUER: 'http://idp.example.test' })).toThrow(/oidcIssuer/);
+    // A config file may give the role map as an object (claim values with commas, such as LDAP DNs).
+    const configFile = file('oidc.json', { oidcIssuer: 'https://idp.example.test', oidcClientId: 'pf', oidcClientSecret: 'a-client-secret-of-some-length', oidcRoleMap: { 'cn=admins,ou=groups': 'admin' } });
+    expect(loadConfig({ configFile } as never, {}).oidcRoleMap).toEqual({ 'cn=admins,ou=groups': 'admin' });
+  });
 });

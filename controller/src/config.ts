@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { SlaSchema } from './scoring/sla';
 import { patchfleetHome } from './local-home';
+import { parseRoleMap } from './oidc/role-map';
 
 /** Where the advisory feeds come from and when they are refreshed. Every URL is optional. */
 export const FeedsSchema = Type.Object(
@@ -31,6 +32,9 @@ export const FeedsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type FeedsConfig = Static<typeof FeedsSchema>;
+
+/** Defaults of the optional single sign-on settings (oidc/). */
+export const OIDC_DEFAULTS = { scopes: 'openid profile email', roleClaim: 'groups', nameClaim: 'preferred_username', createUsers: true, name: 'Single sign-on' } as const;
 
 /** Defaults of the optional feed settings. */
 export const FEED_DEFAULTS = { schedule: '17 3 * * *', msrcMonths: 2, timeoutSec: 120 } as const;
@@ -113,6 +117,32 @@ export const ConfigSchema = Type.Object(
     enrollRatePerMin: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     /** Seconds of one refusal-audit window: one audit row per address, action and window (audit/refusal-audit.ts). */
     refusalAuditSec: Type.Integer({ minimum: 1, maximum: 3600 }),
+    /**
+     * OpenID Connect single sign-on (oidc/, api/routes/oidc.ts): the identity
+     * provider's issuer URL. Unset: no single sign-on, password sign-in only.
+     * The other oidc settings go with it. HTTPS only (openid-client refuses plain HTTP).
+     */
+    oidcIssuer: Type.Optional(Type.String({ pattern: '^https://' })),
+    /** The client id registered at the identity provider. */
+    oidcClientId: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    /** The client's secret (a confidential client; never logged). It also keys the sign-on flow cookie, so at least 16 characters. */
+    oidcClientSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 4096 })),
+    /** Where the provider sends the browser back; default `<publicUrl>/api/v1/auth/oidc/callback`. Register this exact URL at the provider. */
+    oidcRedirectUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** Scopes asked for, space-separated, `openid` among them (default `openid profile email`). */
+    oidcScopes: Type.Optional(Type.String({ minLength: 6, maxLength: 1000 })),
+    /** The claim whose values map to roles, e.g. `groups` (default) or `patchfleet_role`; dots walk into objects (`realm_access.roles`). */
+    oidcRoleClaim: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    /** Claim value -> role: `pf-admins=admin,pf-ops=operator,pf-helpdesk=helpdesk`, or a JSON object (oidc/role-map.ts). A user whose claim maps to no role is refused. */
+    oidcRoleMap: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.String())])),
+    /** Whether a user the controller does not know yet is created on first sign-in, with the mapped role (default true). */
+    oidcCreateUsers: Type.Optional(Type.Boolean()),
+    /** The claim a new user is named after (default `preferred_username`; then `email`, then the subject). */
+    oidcNameClaim: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    /** PEM file of the CA that issued the provider's TLS certificate, when it is not a public one. */
+    oidcCaFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** What the dashboard's sign-on button says (default `Single sign-on`). */
+    oidcName: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );
@@ -165,13 +195,24 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_SIMULATION: 'simulation',
   PATCHFLEET_SIM_START: 'simulationStart',
   PATCHFLEET_SIM_TICK_SEC: 'simulationTickSec',
+  PATCHFLEET_OIDC_ISSUER: 'oidcIssuer',
+  PATCHFLEET_OIDC_CLIENT_ID: 'oidcClientId',
+  PATCHFLEET_OIDC_CLIENT_SECRET: 'oidcClientSecret',
+  PATCHFLEET_OIDC_REDIRECT_URL: 'oidcRedirectUrl',
+  PATCHFLEET_OIDC_SCOPES: 'oidcScopes',
+  PATCHFLEET_OIDC_ROLE_CLAIM: 'oidcRoleClaim',
+  PATCHFLEET_OIDC_ROLE_MAP: 'oidcRoleMap',
+  PATCHFLEET_OIDC_CREATE_USERS: 'oidcCreateUsers',
+  PATCHFLEET_OIDC_NAME_CLAIM: 'oidcNameClaim',
+  PATCHFLEET_OIDC_CA_FILE: 'oidcCaFile',
+  PATCHFLEET_OIDC_NAME: 'oidcName',
 };
 const NUMERIC = new Set<keyof Config>(['port', 'embeddedCacheMb', 'heartbeatSec', 'maxFrameBytes', 'maxReportBytes', 'reportTimeoutSec', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
   'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
   'simulationTickSec',
 ]);
 /** Settings read from the environment as booleans: 1/true and 0/false (anything else fails validation). */
-const BOOLEAN = new Set<keyof Config>(['simulation']);
+const BOOLEAN = new Set<keyof Config>(['simulation', 'oidcCreateUsers']);
 const booleanOf = (value: string): boolean | string => (/^(1|true)$/i.test(value) ? true : /^(0|false)$/i.test(value) ? false : value);
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(ConfigSchema);
@@ -215,8 +256,24 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
     throw new PfError(Errors.CONFIG, 'invalid configuration: --tls-cert and --tls-key go together');
   }
   checkSimulation(merged as Config);
+  checkOidc(merged as Config);
   merged.dataDir = resolve(String(merged.dataDir));
   return Object.freeze(merged as Config);
+}
+
+const OIDC_KEYS = ['oidcClientId', 'oidcClientSecret', 'oidcRedirectUrl', 'oidcScopes', 'oidcRoleClaim', 'oidcRoleMap', 'oidcCreateUsers', 'oidcNameClaim', 'oidcCaFile', 'oidcName'] as const;
+
+/** Single sign-on needs its issuer, client id, secret and role map together; the scopes must ask for `openid`. */
+function checkOidc(c: Config): void {
+  if (c.oidcIssuer === undefined) {
+    const stray = OIDC_KEYS.filter((k) => c[k] !== undefined);
+    if (stray.length > 0) throw new PfError(Errors.CONFIG, `invalid configuration: ${stray.join(', ')} need oidcIssuer (PATCHFLEET_OIDC_ISSUER)`);
+    return;
+  }
+  const missing = (['oidcClientId', 'oidcClientSecret', 'oidcRoleMap'] as const).filter((k) => c[k] === undefined);
+  if (missing.length > 0) throw new PfError(Errors.CONFIG, `invalid configuration: single sign-on (oidcIssuer) also needs ${missing.join(', ')}`);
+  parseRoleMap(c.oidcRoleMap!);
+  if (c.oidcScopes !== undefined && !c.oidcScopes.split(/\s+/).includes('openid')) throw new PfError(Errors.CONFIG, `invalid configuration: oidcScopes "${c.oidcScopes}" must include openid`);
 }
 
 /** Simulation settings go with `simulation` only, and simulation mode with nothing that needs real time. */

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { SteppedClock, systemClock, trackWork, type Clock } from '@patchfleet/shared';
 import { buildApp } from './app';
@@ -24,6 +23,7 @@ import { ensureDefaultRings } from './rollout/ring-defaults';
 import { ensureTlsMaterial } from './tls/certificate';
 import { RefusalAudit } from './audit/refusal-audit';
 import { ConnectionGuard, fileDescriptors, resolveConnectionLimits } from './net/connection-guard';
+import { publicUrlOf } from './net/public-url';
 import { CommandService } from './commands/command-service';
 import { rolloutClockOf } from './rollout/rollout-clock';
 import { RolloutService } from './rollout/rollout-service';
@@ -60,13 +60,6 @@ export interface RunningController {
   /** Present in simulation mode only. */
   simulation: Simulation | undefined;
   close(): Promise<void>;
-}
-
-function publicUrlOf(config: Config, port: number): string {
-  if (config.publicUrl) return config.publicUrl.replace(/\/$/, '');
-  const scheme = config.insecure ? 'http' : 'https';
-  const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export async function startController(config: Config, deps: { clock?: Clock; log?: Logger } = {}): Promise<RunningController> {

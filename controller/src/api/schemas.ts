@@ -37,3 +37,6 @@ export const OneOf = <const T extends readonly string[]>(values: T, options: { d
 
 /** A free-form JSON object (audit details, facts, evidence): every property is kept when answering. */
 export const FreeObject = (description?: string) => Type.Record(Type.String(), Type.Unknown(), description ? { description } : {});
+
+/** A redirect answer (no body); the Location header says where. */
+export const Redirect = (where: string) => Type.Null({ description: `redirect ${where} (Location header)` });

@@ -92,8 +92,8 @@ export async function createUser(db: Db, input: NewUser, byPerson: string, at: D
   });
 }
 
-/** Refuses a change that would leave no enabled admin user. */
-async function keepAnAdmin(tx: Tx, exceptId: string, what: string): Promise<void> {
+/** Refuses a change that would leave no enabled admin user (LAST_ADMIN); `what` says which change. */
+export async function keepAnAdmin(tx: Tx, exceptId: string, what: string): Promise<void> {
   const [other] = await tx
     .select({ n: sql<number>`count(*)::int` })
     .from(people)

@@ -69,6 +69,16 @@ export const Errors = defineErrors({
   USER_NAME_TAKEN: { code: 'PF_ERR_USER_NAME_TAKEN', status: 409, retryable: false, message: 'a user or person with this name already exists' },
   /** Demoting, disabling or removing the last admin user who can sign in. */
   LAST_ADMIN: { code: 'PF_ERR_LAST_ADMIN', status: 409, retryable: false, message: 'this is the last admin user who can sign in' },
+  /** Single sign-on is not configured on this controller (no oidcIssuer): sign in with a password. */
+  OIDC_DISABLED: { code: 'PF_ERR_OIDC_DISABLED', status: 404, retryable: false, message: 'single sign-on (OIDC) is not configured' },
+  /** The sign-on came back without its flow cookie, after it expired (10 minutes), with a state that is not the one sent, or with a code, ID token or nonce the client refused. Start the sign-on again. */
+  OIDC_FLOW: { code: 'PF_ERR_OIDC_FLOW', status: 400, retryable: false, message: 'the single sign-on response was refused; start the sign-on again' },
+  /** The identity provider's role claim (oidcRoleClaim) holds no value that oidcRoleMap maps to a role. */
+  OIDC_NO_ROLE: { code: 'PF_ERR_OIDC_NO_ROLE', status: 403, retryable: false, message: 'the identity provider grants this user no Patchfleet role' },
+  /** The identity is not linked to a user and oidcCreateUsers is off: an admin creates the user first. */
+  OIDC_NO_USER: { code: 'PF_ERR_OIDC_NO_USER', status: 403, retryable: false, message: 'no Patchfleet user for this identity, and users are not created on first sign-in' },
+  /** The identity provider could not be reached, its discovery document or TLS certificate was refused, or it answered with an error. */
+  OIDC_PROVIDER: { code: 'PF_ERR_OIDC_PROVIDER', status: 502, retryable: true, message: 'the identity provider could not be reached or answered with an error' },
   /** Leaving out earlier rings or backdating the release needs `expedite` (admins only). */
   EXPEDITE_REQUIRED: { code: 'PF_ERR_EXPEDITE_REQUIRED', status: 403, retryable: false, message: 'skipping earlier rings or backdating the release is expediting: admins only, with expedite' },
   /** An Ed25519 public key of small order, outside the prime-order subgroup, not on the curve or not canonically encoded. */

@@ -7,7 +7,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { nodeEd25519, type Clock } from '@patchfleet/shared';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import { buildApp } from '../../app';
-import { loadConfig } from '../../config';
+import { loadConfig, type Config } from '../../config';
 import type { ControllerContext } from '../../context';
 import type { Db } from '../../db/index';
 import { createApiToken } from '../../keys/api-tokens';
@@ -28,12 +28,12 @@ export interface RouteKit {
 /** The error envelope of a refused request. */
 export const errorOf = (res: LightMyRequestResponse): { code: string; message: string } => (res.json() as { error: { code: string; message: string } }).error;
 
-/** Opens a database and builds the app on `clock` (silent logs, a fresh command key). */
-export async function openRouteKit(clock: Clock): Promise<RouteKit> {
+/** Opens a database and builds the app on `clock` (silent logs, a fresh command key); `settings` are config flags beyond the data directory. */
+export async function openRouteKit(clock: Clock, settings: Partial<Record<keyof Config, unknown>> = {}): Promise<RouteKit> {
   const tdb = await openTestDatabase();
   const db = tdb.database.db;
   const ctx: ControllerContext = {
-    config: loadConfig({ dataDir: tdb.dataDir }, {}),
+    config: loadConfig({ ...settings, dataDir: tdb.dataDir }, {}),
     db,
     dbKind: tdb.database.kind,
     bus: tdb.database.bus,

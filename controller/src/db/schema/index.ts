@@ -30,3 +30,8 @@ export * from './people';
 export * from './health-samples';
 export * from './safety';
 export * from './reliability';
+export * from './webhooks';
+export * from './webhook-events';
+export * from './webhook-deliveries';
+export * from './webhook-attempts';
+export * from './syslog-cursor';

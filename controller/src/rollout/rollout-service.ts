@@ -8,6 +8,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { repeatOnClock, trackWork } from '@patchfleet/shared';
 import type { CommandWriter } from './ports';
+import type { EventSink } from '../events/ports';
 import type { ControllerContext } from '../context';
 import { JobLocks, runAsLeader } from '../jobs/leader';
 import type { RolloutClock } from './rollout-clock';
@@ -27,6 +28,7 @@ export class RolloutService {
     private readonly ctx: ControllerContext,
     private readonly commands: CommandWriter,
     readonly rolloutClock: RolloutClock,
+    private readonly events: EventSink,
   ) {}
 
   start(): void {
@@ -82,6 +84,7 @@ export class RolloutService {
         speed: this.rolloutClock.speed,
         staleMs: onlineStaleMs(this.ctx.config.heartbeatSec),
         commands: this.commands,
+        events: this.events,
         log: this.ctx.log,
         watch: { everyMs: WATCH_JUDGE_EVERY_MS, lastJudged: this.watchJudged, judged },
       }),

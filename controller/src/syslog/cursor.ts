@@ -1,0 +1,22 @@
+/** The syslog forwarder's place in the audit log. Owns the table `syslog_cursor`. */
+import { eq } from 'drizzle-orm';
+import { AUDIT_LOG_START, type AuditCursor } from '../audit/follow';
+import type { Tx } from '../db/index';
+import { syslogCursor } from '../db/schema/index';
+
+/** The stream of the audit log (one row; a second target would add its own). */
+export const AUDIT_STREAM = 'audit';
+
+/** The saved cursor of `stream`, locked for the transaction; the start of the log when none was saved. */
+export async function readCursor(tx: Tx, stream: string): Promise<AuditCursor> {
+  const [row] = await tx.select().from(syslogCursor).where(eq(syslogCursor.stream, stream)).limit(1).for('update');
+  return row ? { xid: row.xid, id: row.auditId } : AUDIT_LOG_START;
+}
+
+/** Saves `cursor` as the last entry of `stream` sent. */
+export async function saveCursor(tx: Tx, stream: string, cursor: AuditCursor, at: Date): Promise<void> {
+  await tx
+    .insert(syslogCursor)
+    .values({ stream, xid: cursor.xid, auditId: cursor.id, updatedAt: at })
+    .onConflictDoUpdate({ target: syslogCursor.stream, set: { xid: cursor.xid, auditId: cursor.id, updatedAt: at } });
+}

@@ -3,7 +3,7 @@
  * bootstrap.json, the REST API and the agent gateway on one HTTPS port.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
@@ -32,6 +32,12 @@ import { HealthIngest } from './health/ingest';
 import { startHealthRollup } from './health/rollup';
 import { startHealthRetention } from './health/retention';
 import { localBus } from './bus/bus';
+import { PfError, Errors } from '@patchfleet/shared/errors';
+import { WebhookOutbox } from './webhooks/outbox';
+import { WebhookWorker } from './webhooks/worker';
+import { SyslogForwarder } from './syslog/forwarder';
+import { FACILITIES, type FacilityName } from './syslog/format';
+import { parseSyslogUrl } from './syslog/target';
 
 /** What a simulator drives in a controller started in simulation mode (config `simulation`). */
 export interface Simulation {
@@ -51,9 +57,22 @@ export interface RunningController {
   hostState: HostStateService;
   database: Database;
   ctx: ControllerContext;
+  webhooks: WebhookWorker;
+  /** Present when syslogUrl is configured. */
+  syslog: SyslogForwarder | undefined;
   /** Present in simulation mode only. */
   simulation: Simulation | undefined;
   close(): Promise<void>;
+}
+
+/** A PEM file named in the config, read once at start (PF_ERR_CONFIG when it cannot be). */
+function readPemSetting(setting: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PfError(Errors.CONFIG, `cannot read ${setting} ${file}: ${(err as Error).message}`);
+  }
 }
 
 function publicUrlOf(config: Config, port: number): string {
@@ -126,7 +145,17 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       commandStatus: (session, msg) => commands.onStatus(session, msg),
       healthSamples: (agentId, epoch, samples, at) => healthIngest.store(agentId, epoch, samples, at),
     });
-    const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock));
+    // Events (halts, blocks, approvals needed, missed deadlines) are written by the planner's transaction into the
+    // webhook outbox; the worker, on every replica (deliveries are leased), sends them on wall time.
+    const outbox = new WebhookOutbox(realClock);
+    const webhooks = new WebhookWorker({ db: database.db, clock: realClock, log }, { ca: readPemSetting('webhookCaFile', config.webhookCaFile) });
+    const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock), outbox);
+    const syslog = config.syslogUrl
+      ? new SyslogForwarder(
+          { db: database.db, clock: realClock, log, controllerId: ctx.controllerId },
+          { target: parseSyslogUrl(config.syslogUrl), ca: readPemSetting('syslogCaFile', config.syslogCaFile), facility: FACILITIES[(config.syslogFacility ?? 'local0') as FacilityName], format: config.syslogFormat ?? 'json', hostname: config.syslogHostname },
+        )
+      : undefined;
     const app = await buildApp(ctx, { tls, commands, rollouts, refusals, onAuthenticated: (req) => guard.authenticated(req.raw.socket) });
     guard.attach(app.server as Server);
     gateway.attach(app.server as Server);
@@ -139,6 +168,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const bootstrap = await ensureBootstrap(database.db, { dataDir: config.dataDir, url, caFingerprint: tls?.fingerprint ?? '', commandKey: commandKey.publicKey, now: new Date(clock.now()) });
     hostState.start();
     rollouts.start();
+    webhooks.start();
+    syslog?.start();
     log.info({ openFileLimit: fds?.limit ?? null, fdsAtStart: fds?.inUse ?? null, ...guard.limits }, 'connection limits');
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
@@ -159,6 +190,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       hostState,
       database,
       ctx,
+      webhooks,
+      syslog,
       simulation: stepped ? { clock: stepped, counters: () => ({ commandsSent: commands.framesSent, healthConfigsSent: healthConfig.framesSent }) } : undefined,
       close() {
         closing ??= (async () => {
@@ -168,6 +201,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
           await healthRetention.stop();
           await healthConfig.stop();
           await rollouts.stop();
+          await webhooks.stop();
+          await syslog?.stop();
           await commands.stop();
           await gateway.close();
           await hostState.stop();

@@ -28,6 +28,7 @@ import { incidentRoutes } from './api/routes/incidents';
 import { apiTokenRoutes } from './api/routes/api-tokens';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
+import { webhookRoutes } from './api/routes/webhooks';
 import type { CommandService } from './commands/command-service';
 import type { RolloutService } from './rollout/rollout-service';
 import type { ControllerContext } from './context';
@@ -87,6 +88,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   blockRoutes(app, ctx);
   incidentRoutes(app, ctx);
   apiTokenRoutes(app, ctx);
+  webhookRoutes(app, ctx);
   if (opts.commands) commandRoutes(app, ctx, opts.commands);
   if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);
   app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

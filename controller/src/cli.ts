@@ -17,6 +17,7 @@ import { registerRollout } from './cli/rollout';
 import { registerApiToken, registerHostRevoke } from './cli/api-token';
 import { registerServe } from './cli/serve';
 import { registerSimulate } from './cli/simulate';
+import { registerWebhooks } from './cli/webhooks';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
 const program = new Command('patchfleet')
@@ -48,5 +49,6 @@ registerMitigations(program);
 registerProbes(program);
 registerHealth(program);
 registerSimulate(program);
+registerWebhooks(program);
 
 await program.parseAsync(process.argv);

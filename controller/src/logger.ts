@@ -22,6 +22,8 @@ export function createLogger(opts: { level?: string; name?: string; destination?
         'body.token',
         'secretKey',
         '*.secretKey',
+        'secret',
+        '*.secret',
         'signature',
         'params',
         'parameters',

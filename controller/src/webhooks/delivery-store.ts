@@ -10,7 +10,9 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { Db } from '../db/index';
-import { webhookAttempts, webhookDeliveries, webhookEvents, type DeliveryState } from '../db/schema/index';
+import { DELIVERY_STATES, webhookAttempts, webhookDeliveries, webhookEvents, type DeliveryState } from '../db/schema/index';
+
+export { DELIVERY_STATES, type DeliveryState };
 
 /** A claimed delivery with what sending it needs. */
 export interface DueDelivery {

@@ -33,11 +33,13 @@ import { startHealthRollup } from './health/rollup';
 import { startHealthRetention } from './health/retention';
 import { localBus } from './bus/bus';
 import { PfError, Errors } from '@patchfleet/shared/errors';
+import type { EventSink } from './events/ports';
 import { WebhookOutbox } from './webhooks/outbox';
 import { WebhookWorker } from './webhooks/worker';
 import { SyslogForwarder } from './syslog/forwarder';
 import { FACILITIES, type FacilityName } from './syslog/format';
 import { parseSyslogUrl } from './syslog/target';
+import { startSlaWatch } from './assess/sla-watch';
 
 /** What a simulator drives in a controller started in simulation mode (config `simulation`). */
 export interface Simulation {
@@ -57,6 +59,8 @@ export interface RunningController {
   hostState: HostStateService;
   database: Database;
   ctx: ControllerContext;
+  /** The events port the planner reports through (the webhook outbox). */
+  events: EventSink;
   webhooks: WebhookWorker;
   /** Present when syslogUrl is configured. */
   syslog: SyslogForwarder | undefined;
@@ -178,6 +182,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     // Simulated: once per tick, half a tick before the planner round, so that round gates on the samples sent since the last.
     const healthRollup = startHealthRollup(ctx, simTickMs !== undefined ? { everyMs: simTickMs, offsetMs: simTickMs / 2 } : undefined);
     const healthRetention = startHealthRetention(ctx, stepped ? { everyMs: 86_400_000, offsetMs: (3 * 60 + 17) * 60_000 } : undefined);
+    // Hosts past the priority deadline of a patch they still miss: deadline.missed (source sla), each once.
+    const slaWatch = startSlaWatch({ db: database.db, clock, realClock, log, events: outbox });
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;
     return {
@@ -190,6 +196,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       hostState,
       database,
       ctx,
+      events: outbox,
       webhooks,
       syslog,
       simulation: stepped ? { clock: stepped, counters: () => ({ commandsSent: commands.framesSent, healthConfigsSent: healthConfig.framesSent }) } : undefined,
@@ -199,6 +206,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
           await retention.stop();
           await healthRollup.stop();
           await healthRetention.stop();
+          await slaWatch.stop();
           await healthConfig.stop();
           await rollouts.stop();
           await webhooks.stop();

@@ -42,16 +42,25 @@ export interface ApprovalNeededData {
   needed: number;
 }
 
-/** Hosts still without a patch after their deadline, each host once per rollout. */
+/**
+ * Hosts still without a patch after its deadline, each host once per
+ * rollout (source `rollout`: pending in a rollout ring past the ring's
+ * deadline) or once per advisory (source `sla`: still missing it past its
+ * priority deadline, the tier's SLA or a CISA KEV due date).
+ */
 export interface DeadlineMissedData {
-  rolloutId: string;
-  rolloutName: string;
-  ring: string;
-  /** ISO 8601 (the ring's deadline on the rollout clock). */
+  source: 'rollout' | 'sla';
+  /** ISO 8601: the ring's deadline (rollout clock), or the earliest due date of these hosts (sla). */
   deadline: string;
   hostIds: string[];
-  /** Advisories (USN, KB) and `pkg:name=version` of the rollout. */
+  /** Advisories (USN, KB) and `pkg:name=version` of the rollout; the one advisory (sla). */
   patchIds: string[];
+  /** The rollout and ring (source rollout), else null. */
+  rolloutId: string | null;
+  rolloutName: string | null;
+  ring: string | null;
+  /** The advisory's priority tier (source sla), else null. */
+  tier: string | null;
 }
 
 /** One event, as the emitting code hands it to the port. */

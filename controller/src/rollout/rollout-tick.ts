@@ -572,7 +572,10 @@ async function markMissedDeadlines(d: TickDeps, rollout: Rollout): Promise<void>
     ]);
     await d.events.emit(
       d.tx,
-      { type: 'deadline.missed', data: { rolloutId: rollout.id, rolloutName: rollout.name, ring: ring.ringName, deadline: ring.deadlineAt.toISOString(), hostIds: missed.map((m) => m.hostId), patchIds: cohortPatchIds(rollout.content) } },
+      {
+        type: 'deadline.missed',
+        data: { source: 'rollout', deadline: ring.deadlineAt.toISOString(), hostIds: missed.map((m) => m.hostId), patchIds: cohortPatchIds(rollout.content), rolloutId: rollout.id, rolloutName: rollout.name, ring: ring.ringName, tier: null },
+      },
       { at: new Date(d.realNow) },
     );
     d.log.warn({ rolloutId: rollout.id, ring: ring.ringName, hosts: missed.length }, 'hosts missed their patch deadline');

@@ -47,6 +47,14 @@ CREATE TABLE "syslog_cursor" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "sla_breaches" (
+	"host_id" text NOT NULL,
+	"patch_id" text NOT NULL,
+	"due_by" timestamp with time zone NOT NULL,
+	"found_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "sla_breaches_host_id_patch_id_pk" PRIMARY KEY("host_id","patch_id")
+);
+--> statement-breakpoint
 ALTER TABLE "audit_log" ADD COLUMN "xid" "xid8" DEFAULT pg_current_xact_id() NOT NULL;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_webhook_id_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_event_id_webhook_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."webhook_events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

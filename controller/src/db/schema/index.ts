@@ -35,3 +35,4 @@ export * from './webhook-events';
 export * from './webhook-deliveries';
 export * from './webhook-attempts';
 export * from './syslog-cursor';
+export * from './sla-breaches';

@@ -182,8 +182,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     // Simulated: once per tick, half a tick before the planner round, so that round gates on the samples sent since the last.
     const healthRollup = startHealthRollup(ctx, simTickMs !== undefined ? { everyMs: simTickMs, offsetMs: simTickMs / 2 } : undefined);
     const healthRetention = startHealthRetention(ctx, stepped ? { everyMs: 86_400_000, offsetMs: (3 * 60 + 17) * 60_000 } : undefined);
-    // Hosts past the priority deadline of a patch they still miss: deadline.missed (source sla), each once.
-    const slaWatch = startSlaWatch({ db: database.db, clock, realClock, log, events: outbox });
+    // Hosts past the priority deadline of a patch they still miss: deadline.missed (source sla), each once (simulated: once per tick).
+    const slaWatch = startSlaWatch({ db: database.db, clock, realClock, log, events: outbox }, simTickMs);
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;
     return {

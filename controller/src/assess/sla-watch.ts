@@ -55,8 +55,8 @@ export async function reportMissedSlas(db: Db, events: EventSink, now: Date, rea
   return out.ran ? out.value : 0;
 }
 
-/** Runs the watch every SLA_WATCH_EVERY_MS of the controller clock; `realClock` dates the events. */
-export function startSlaWatch(deps: { db: Db; clock: Clock; realClock: Clock; log: Logger; events: EventSink }): { stop(): Promise<void> } {
+/** Runs the watch every `everyMs` (default SLA_WATCH_EVERY_MS) of the controller clock; `realClock` dates the events. */
+export function startSlaWatch(deps: { db: Db; clock: Clock; realClock: Clock; log: Logger; events: EventSink }, everyMs = SLA_WATCH_EVERY_MS): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const round = (): Promise<void> => {
     running = reportMissedSlas(deps.db, deps.events, new Date(deps.clock.now()), new Date(deps.realClock.now()))
@@ -67,7 +67,7 @@ export function startSlaWatch(deps: { db: Db; clock: Clock; realClock: Clock; lo
     return running;
   };
   void trackWork(deps.clock, round(), 'SLA watch');
-  const repeat = repeatOnClock(deps.clock, { everyMs: SLA_WATCH_EVERY_MS, label: 'SLA watch' }, round);
+  const repeat = repeatOnClock(deps.clock, { everyMs, label: 'SLA watch' }, round);
   return {
     async stop() {
       repeat.stop();

@@ -3,7 +3,8 @@
  * row of `webhook_events` and one pending `webhook_deliveries` row per
  * webhook subscribed to its type, in the transaction of the change, so a
  * crash either keeps both or neither. The delivery worker (worker.ts) sends
- * them. Owns `webhook_events`; writes new rows of `webhook_deliveries` for
+ * them. An event no webhook subscribes to is not kept. Owns
+ * `webhook_events`; writes new rows of `webhook_deliveries` for
  * delivery-store.ts.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,15 +23,17 @@ export class WebhookOutbox implements EventSink {
     const id = `evt_${randomBytes(8).toString('hex')}`;
     const body: EventBody = { id, type: event.type, createdAt: at.toISOString(), data: event.data };
     const atText = at.toISOString();
-    // One statement: the event (unless its dedupe key was seen) and a delivery per subscribed webhook.
+    const typeJson = JSON.stringify([event.type]);
+    // One statement: the event (unless no webhook wants its type, or its dedupe key was seen) and a delivery per subscribed webhook.
     await tx.execute(sql`
       with e as (
         insert into webhook_events (id, type, dedupe_key, payload, created_at)
-        values (${id}, ${event.type}, ${opts.dedupeKey ?? null}, ${JSON.stringify(body)}::jsonb, ${atText}::timestamptz)
+        select ${id}, ${event.type}, ${opts.dedupeKey ?? null}, ${JSON.stringify(body)}::jsonb, ${atText}::timestamptz
+        where exists (select 1 from webhooks w where w.events @> ${typeJson}::jsonb)
         on conflict (dedupe_key) do nothing
         returning id)
       insert into webhook_deliveries (id, webhook_id, event_id, state, attempts, next_attempt_at, created_at)
       select 'whd_' || md5(e.id || w.id), w.id, e.id, 'pending', 0, ${atText}::timestamptz, ${atText}::timestamptz
-      from e, webhooks w where w.events @> ${JSON.stringify([event.type])}::jsonb`);
+      from e, webhooks w where w.events @> ${typeJson}::jsonb`);
   }
 }

@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import { systemClock } from '@patchfleet/shared';
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
-import { webhookDeliveries } from '../db/schema/index';
+import { webhookDeliveries, webhookEvents } from '../db/schema/index';
 import { createLogger } from '../logger';
 import { listDeliveries } from './delivery-store';
 import { WebhookOutbox } from './outbox';
@@ -47,12 +47,13 @@ async function emitHalt(rolloutId = 'ro_1'): Promise<void> {
   await db.transaction((tx) => outbox.emit(tx, { type: 'rollout.halted', data: { rolloutId, rolloutName: 'openssl', ring: 'Test', reason: 'ring Test: 1 of 2 hosts failed', failed: 1, finished: 2 } }));
 }
 
-/** Runs worker rounds until `done` holds (bounded). */
+/** Runs worker rounds until `done` holds (at most 20 s). */
 async function roundsUntil(worker: WebhookWorker, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  const end = Date.now() + 20_000;
+  while (Date.now() < end) {
     await worker.deliverDue();
     if (await done()) return;
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('worker rounds did not get there');
 }
@@ -98,8 +99,8 @@ describe('webhook worker', () => {
     const r = await receiver({ statuses: [500, 503] });
     const hook = await createWebhook(db, { url: r.url, events: ['rollout.halted'] }, new Date(), BY);
     await emitHalt();
-    // 400 ms doubling with these dice: the second try 300 ms after the first, the third 600 ms after the second.
-    const worker = new WebhookWorker({ db, clock: systemClock, log }, { ...FAST, baseDelayMs: 400, maxDelayMs: 10_000 });
+    // 1 s doubling with these dice: the second try 750 ms after the first, the third 1.5 s after the second.
+    const worker = new WebhookWorker({ db, clock: systemClock, log }, { ...FAST, baseDelayMs: 1000, maxDelayMs: 10_000 });
     await worker.deliverDue();
     const afterFirst = await stateOf(hook.id);
     expect(afterFirst).toMatchObject({ state: 'pending', attempts: 1, lastStatus: 500, lastError: 'HTTP 500' });
@@ -115,10 +116,10 @@ describe('webhook worker', () => {
       [3, 200, null],
     ]);
     for (const a of delivery?.log ?? []) expect(a.durationMs).toBeGreaterThanOrEqual(0);
-    // Each try is spaced by at least its backoff: 300 ms, then 600 ms.
+    // Each try is spaced by at least its backoff: 750 ms, then 1.5 s.
     const at = (delivery?.log ?? []).map((a) => Date.parse(a.at));
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(300);
-    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(600);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(750);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1500);
     // The same event every time: one id for the receiver to de-duplicate.
     expect(new Set(r.received.map((x) => x.headers['x-patchfleet-event-id'])).size).toBe(1);
     expect(r.received).toHaveLength(3);
@@ -146,7 +147,7 @@ describe('webhook worker', () => {
     await emitHalt('ro_a');
     await emitHalt('ro_b');
     // A worker that died mid-attempt: its lease is set, nothing was recorded.
-    await db.update(webhookDeliveries).set({ leaseUntil: new Date(Date.now() + 50) }).where(eq(webhookDeliveries.webhookId, hook.id));
+    await db.update(webhookDeliveries).set({ leaseUntil: new Date(Date.now() + 1500) }).where(eq(webhookDeliveries.webhookId, hook.id));
     const next = new WebhookWorker({ db, clock: systemClock, log }, FAST);
     expect(await next.deliverDue()).toBe(0);
     await roundsUntil(next, async () => (await listDeliveries(db, hook.id, { limit: 10 })).every((d) => d.state === 'delivered'));
@@ -182,11 +183,13 @@ describe('webhook worker', () => {
     expect(verifySignature(hook.secret, String(r.received[0]?.headers['x-patchfleet-signature']), r.received[0]?.body ?? '', Math.floor(Date.now() / 1000))).toBe(true);
   });
 
-  it('sends only the event types a webhook subscribed to', async () => {
+  it('sends only the event types a webhook subscribed to, and keeps no event nobody subscribed to', async () => {
+    await emitHalt('ro_before');
     const r = await receiver();
     const hook = await createWebhook(db, { url: r.url, events: ['patch.blocked'] }, new Date(), BY);
     await emitHalt();
     expect(await new WebhookWorker({ db, clock: systemClock, log }, FAST).deliverDue()).toBe(0);
     expect(await listDeliveries(db, hook.id, { limit: 10 })).toEqual([]);
+    expect(await db.select().from(webhookEvents)).toEqual([]);
   });
 });

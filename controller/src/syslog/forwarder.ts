@@ -19,7 +19,7 @@ import type { Db } from '../db/index';
 import { JobLocks, runAsLeader } from '../jobs/leader';
 import type { Logger } from '../logger';
 import { SyslogConnection } from './connection';
-import { AUDIT_STREAM, readCursor, saveCursor } from './cursor';
+import { AUDIT_STREAM, peekCursor, readCursor, saveCursor } from './cursor';
 import { formatSyslog, octetFrame, type FormatOptions } from './format';
 import type { SyslogTarget } from './target';
 
@@ -114,12 +114,18 @@ export class SyslogForwarder {
    * the receiver cannot be reached or does not take them.
    */
   async forwardOnce(): Promise<number> {
+    // Connected before the round's transaction, and only with something to send: a receiver that does not
+    // answer must not hold a transaction open (PGlite serves one connection for the whole controller).
+    if (!this.connection.usable) {
+      const next = await auditEntriesAfter(this.deps.db, await peekCursor(this.deps.db, AUDIT_STREAM), 1);
+      if (next.length === 0) return 0;
+      await this.connection.open();
+    }
     const out = await runAsLeader(this.deps.db, JobLocks.syslogForward, async (tx) => {
       const cursor = await readCursor(tx, AUDIT_STREAM);
       const batch = await auditEntriesAfter(tx, cursor, this.opts.batch);
       const last = batch.at(-1);
       if (!last) return 0;
-      if (!this.connection.usable) await this.connection.open();
       await this.connection.send(batch.map((b) => octetFrame(formatSyslog(b.entry, this.format))));
       await saveCursor(tx, AUDIT_STREAM, last.cursor, new Date(this.deps.clock.now()));
       return batch.length;

@@ -9,6 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { resultRows } from '../catalog/rows/sync-rows';
+import type { Db } from '../db/index';
 import type { Clock } from '@patchfleet/shared';
 import type { Tx } from '../db/index';
 import type { EventSink } from '../events/ports';
@@ -36,4 +38,24 @@ export class WebhookOutbox implements EventSink {
       select 'whd_' || md5(e.id || w.id), w.id, e.id, 'pending', 0, ${atText}::timestamptz, ${atText}::timestamptz
       from e, webhooks w where w.events @> ${typeJson}::jsonb`);
   }
+}
+
+/** Days an event is kept once none of its deliveries is pending (the delivery log goes with it). */
+export const WEBHOOK_RETENTION_DAYS = 30;
+
+/**
+ * Deletes events created before `before` whose deliveries are all finished
+ * (delivered or failed), with those deliveries and their attempts; returns
+ * how many events went. Idempotent: every replica's worker may run it.
+ */
+export async function pruneWebhookEvents(db: Db, before: Date): Promise<number> {
+  const rows = resultRows<{ n: number }>(
+    await db.execute(sql`
+      with gone as (
+        delete from webhook_events e where e.created_at < ${before.toISOString()}::timestamptz
+          and not exists (select 1 from webhook_deliveries d where d.event_id = e.id and d.state = 'pending')
+        returning 1)
+      select count(*)::int as n from gone`),
+  );
+  return Number(rows[0]?.n ?? 0);
 }

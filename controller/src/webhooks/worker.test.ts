@@ -12,7 +12,7 @@ import type { Db } from '../db/index';
 import { webhookDeliveries, webhookEvents } from '../db/schema/index';
 import { createLogger } from '../logger';
 import { listDeliveries } from './delivery-store';
-import { WebhookOutbox } from './outbox';
+import { pruneWebhookEvents, WebhookOutbox } from './outbox';
 import { startReceiver, type Receiver } from './receiver.test-support';
 import { verifySignature } from './signature';
 import { createWebhook } from './webhook-store';
@@ -191,5 +191,18 @@ describe('webhook worker', () => {
     expect(await new WebhookWorker({ db, clock: systemClock, log }, FAST).deliverDue()).toBe(0);
     expect(await listDeliveries(db, hook.id, { limit: 10 })).toEqual([]);
     expect(await db.select().from(webhookEvents)).toEqual([]);
+  });
+
+  it('prunes old events whose deliveries all finished, with their log, and keeps pending ones', async () => {
+    const r = await receiver();
+    const hook = await createWebhook(db, { url: r.url }, new Date(), BY);
+    await emitHalt('ro_done');
+    await new WebhookWorker({ db, clock: systemClock, log }, FAST).deliverDue();
+    await emitHalt('ro_pending');
+    expect(await pruneWebhookEvents(db, new Date(Date.now() - 86_400_000))).toBe(0);
+    expect(await pruneWebhookEvents(db, new Date(Date.now() + 1000))).toBe(1);
+    const left = await listDeliveries(db, hook.id, { limit: 10 });
+    expect(left.map((d) => d.state)).toEqual(['pending']);
+    expect(await db.select().from(webhookEvents)).toHaveLength(1);
   });
 });

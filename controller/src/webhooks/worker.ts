@@ -6,6 +6,9 @@
  * Everything it knows is in the database, so a restart loses nothing: a
  * delivery claimed by a process that died is due again when its lease ends.
  *
+ * Once an hour it also deletes events older than WEBHOOK_RETENTION_DAYS
+ * whose deliveries all finished, with their log.
+ *
  * Logs name webhookId, deliveryId and eventId, never the URL (receivers put
  * credentials in it) nor the secret.
  */
@@ -14,6 +17,7 @@ import type { Db } from '../db/index';
 import type { Logger } from '../logger';
 import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff';
 import { claimDueDeliveries, recordAttempt, type DueDelivery } from './delivery-store';
+import { pruneWebhookEvents, WEBHOOK_RETENTION_DAYS } from './outbox';
 import { postJson } from './post';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature';
 
@@ -33,12 +37,14 @@ export interface WorkerOptions extends RetryPolicy {
 export const DEFAULT_WORKER: WorkerOptions = { ...DEFAULT_RETRY, pollMs: 2000, timeoutMs: 10_000, batch: 20, random: Math.random };
 
 const MAX_ERROR_CHARS = 500;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class WebhookWorker {
   private readonly opts: WorkerOptions;
   private timer: TimerHandle | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = true;
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   /** `clock`: wall time (the controller's network clock: webhooks go to real receivers). */
   constructor(
@@ -65,12 +71,23 @@ export class WebhookWorker {
     if (this.stopped) return;
     this.timer = this.deps.clock.after(ms, () => {
       this.running = this.deliverDue()
-        .then((n) => this.schedule(n >= this.opts.batch ? 0 : this.opts.pollMs))
+        .then(async (n) => {
+          await this.pruneIfDue();
+          this.schedule(n >= this.opts.batch ? 0 : this.opts.pollMs);
+        })
         .catch((err: unknown) => {
           this.deps.log.warn({ err }, 'webhook delivery round failed; retried next round');
           this.schedule(this.opts.pollMs);
         });
     });
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    const gone = await pruneWebhookEvents(this.deps.db, new Date(now - WEBHOOK_RETENTION_DAYS * 86_400_000));
+    if (gone > 0) this.deps.log.info({ events: gone, retentionDays: WEBHOOK_RETENTION_DAYS }, 'old webhook events and their delivery log deleted');
   }
 
   /** One round: claims the due deliveries and sends them; returns how many it tried. */

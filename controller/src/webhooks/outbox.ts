@@ -10,9 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { resultRows } from '../catalog/rows/sync-rows';
-import type { Db } from '../db/index';
 import type { Clock } from '@patchfleet/shared';
-import type { Tx } from '../db/index';
+import type { Db, Tx } from '../db/index';
 import type { EventSink } from '../events/ports';
 import type { EventBody, PatchfleetEvent } from '../events/types';
 

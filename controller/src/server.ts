@@ -156,7 +156,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock), outbox);
     const syslog = config.syslogUrl
       ? new SyslogForwarder(
-          { db: database.db, clock: realClock, log, controllerId: ctx.controllerId },
+          { db: database.db, dbKind: database.kind, clock: realClock, log, controllerId: ctx.controllerId },
           { target: parseSyslogUrl(config.syslogUrl), ca: readPemSetting('syslogCaFile', config.syslogCaFile), facility: FACILITIES[(config.syslogFacility ?? 'local0') as FacilityName], format: config.syslogFormat ?? 'json', hostname: config.syslogHostname },
         )
       : undefined;

@@ -7,14 +7,8 @@ import { syslogCursor } from '../db/schema/index';
 /** The stream of the audit log (one row; a second target would add its own). */
 export const AUDIT_STREAM = 'audit';
 
-/** The saved cursor of `stream`, locked for the transaction; the start of the log when none was saved. */
-export async function readCursor(tx: Tx, stream: string): Promise<AuditCursor> {
-  const [row] = await tx.select().from(syslogCursor).where(eq(syslogCursor.stream, stream)).limit(1).for('update');
-  return row ? { xid: row.xid, id: row.auditId } : AUDIT_LOG_START;
-}
-
-/** The saved cursor of `stream`, without a lock (a look before a round). */
-export async function peekCursor(db: Db, stream: string): Promise<AuditCursor> {
+/** The saved cursor of `stream`; the start of the log when none was saved. */
+export async function readCursor(db: Db | Tx, stream: string): Promise<AuditCursor> {
   const [row] = await db.select().from(syslogCursor).where(eq(syslogCursor.stream, stream)).limit(1);
   return row ? { xid: row.xid, id: row.auditId } : AUDIT_LOG_START;
 }

@@ -43,7 +43,7 @@ async function listener(opts: Parameters<typeof startSyslogListener>[0] = {}): P
 }
 
 function forwarder(settings: Partial<ForwarderSettings> & Pick<ForwarderSettings, 'target'>, opts: ConstructorParameters<typeof SyslogForwarder>[2] = {}): SyslogForwarder {
-  const f = new SyslogForwarder({ db, clock: systemClock, log, controllerId: 'ctl_test1' }, { facility: FACILITIES.local4, format: 'json', hostname: 'ctl-host', ...settings }, { pollMs: 20, minBackoffMs: 20, maxBackoffMs: 100, ...opts });
+  const f = new SyslogForwarder({ db, dbKind: tdb.database.kind, clock: systemClock, log, controllerId: 'ctl_test1' }, { facility: FACILITIES.local4, format: 'json', hostname: 'ctl-host', ...settings }, { pollMs: 20, minBackoffMs: 20, maxBackoffMs: 100, settleMs: 50, ...opts });
   forwarders.push(f);
   return f;
 }
@@ -165,10 +165,20 @@ describe('syslog forwarder', () => {
     await audit(db, AT, { actor: 'system', action: 'test.after', targetType: 'test', targetId: 'c' });
     const ids = await allIds();
     await until(() => l2.messages.length > 0 && auditIdOf(l2.messages.at(-1) ?? '') === ids.at(-1), 'the entries after the outage');
-    // Every entry reached one receiver or the other, in order; one written into a connection that had just broken may come twice.
+    // Every entry reached one receiver or the other, in order: one written into a connection that had just broken is sent again (may come twice), never lost.
     const got = [...l1.messages, ...l2.messages].map(auditIdOf);
     expect([...new Set(got)]).toEqual(ids);
     expect(l2.connections).toBe(1);
+  });
+
+  it('does not move the cursor past a batch whose connection broke right after it was written', async () => {
+    const l = await listener({ dropOnData: true });
+    await audit(db, AT, { actor: 'system', action: 'test.lost', targetType: 'test', targetId: 'x' });
+    const f = forwarder({ target: { transport: 'tcp', host: '127.0.0.1', port: l.port } }, { settleMs: 200 });
+    let failure: unknown;
+    await until(() => f.forwardOnce().then(() => false, (err: unknown) => ((failure = err), true)), 'the broken send');
+    expect(String(failure)).toMatch(/ECONNRESET|closed|broke right after/);
+    expect(await db.select().from(syslogCursor)).toEqual([]);
   });
 });
 

@@ -2,24 +2,27 @@
  * Audit export to a SIEM: follows the audit log (audit/follow.ts) from a
  * cursor kept in the database and sends each entry as an RFC 5424 message
  * (format.ts) over TCP or TLS with octet-counting framing. One replica
- * forwards at a time (the job lock); a batch is read, sent and its cursor
- * saved in one transaction, so a restart resumes after the last batch the
- * receiver's socket took. A connection that fails is opened again after an
- * exponential backoff with jitter (1 s doubling to 1 min).
+ * forwards at a time (the job lock); a batch is read, sent, and once the
+ * connection has stayed up a moment after it (settleMs) its cursor is saved,
+ * so a restart resumes after the last batch the receiver took. A connection
+ * that fails is opened again after an exponential backoff with jitter (1 s
+ * doubling to 1 min).
  *
- * What it cannot promise: a batch written to the socket whose cursor was not
- * saved (the process died in between, or the receiver dropped the connection
- * after taking bytes) is sent again: entries carry their audit id
- * (auditId in the structured data) for the receiver to drop repeats.
+ * What it cannot promise: a batch written whose cursor was not saved (the
+ * process died in between, or the connection broke right after) is sent
+ * again: entries carry their audit id (auditId in the structured data) for
+ * the receiver to drop repeats. Bytes a receiver's kernel took before the
+ * receiver itself died later are lost with it: TCP syslog has no
+ * acknowledgements.
  */
 import { hostname } from 'node:os';
-import type { Clock, TimerHandle } from '@patchfleet/shared';
+import { sleep, type Clock, type TimerHandle } from '@patchfleet/shared';
 import { auditEntriesAfter } from '../audit/follow';
 import type { Db } from '../db/index';
-import { JobLocks, runAsLeader } from '../jobs/leader';
+import { JobLocks, runScheduledJob } from '../jobs/leader';
 import type { Logger } from '../logger';
 import { SyslogConnection } from './connection';
-import { AUDIT_STREAM, peekCursor, readCursor, saveCursor } from './cursor';
+import { AUDIT_STREAM, readCursor, saveCursor } from './cursor';
 import { formatSyslog, octetFrame, type FormatOptions } from './format';
 import type { SyslogTarget } from './target';
 
@@ -41,10 +44,17 @@ export interface ForwarderOptions {
   timeoutMs: number;
   minBackoffMs: number;
   maxBackoffMs: number;
+  /**
+   * How long after a batch is written the connection must stay up before the
+   * cursor moves past it: a receiver that had already gone answers the
+   * write with a reset within a round trip, and the batch is sent again
+   * instead of lost.
+   */
+  settleMs: number;
   random: () => number;
 }
 
-export const DEFAULT_FORWARDER: ForwarderOptions = { pollMs: 2000, batch: 500, timeoutMs: 10_000, minBackoffMs: 1000, maxBackoffMs: 60_000, random: Math.random };
+export const DEFAULT_FORWARDER: ForwarderOptions = { pollMs: 2000, batch: 500, timeoutMs: 10_000, minBackoffMs: 1000, maxBackoffMs: 60_000, settleMs: 250, random: Math.random };
 
 export class SyslogForwarder {
   private readonly opts: ForwarderOptions;
@@ -57,7 +67,7 @@ export class SyslogForwarder {
 
   /** `clock`: wall time (the receiver is a real network peer). */
   constructor(
-    private readonly deps: { db: Db; clock: Clock; log: Logger; controllerId: string },
+    private readonly deps: { db: Db; dbKind: 'pglite' | 'postgres'; clock: Clock; log: Logger; controllerId: string },
     private readonly settings: ForwarderSettings,
     opts: Partial<ForwarderOptions> = {},
   ) {
@@ -108,26 +118,22 @@ export class SyslogForwarder {
   }
 
   /**
-   * One round as the leader: the next batch after the saved cursor, sent,
-   * and the cursor moved past it, in one transaction. Returns how many
-   * entries went (0: nothing new, or another replica leads); throws when
-   * the receiver cannot be reached or does not take them.
+   * One round as the leader (the job lock; no transaction is held while the
+   * receiver is written to): the next batch after the saved cursor is sent,
+   * the connection must survive `settleMs`, then the cursor moves past the
+   * batch. Returns how many entries went (0: nothing new, or another replica
+   * leads); throws when the receiver cannot be reached or does not take them.
    */
   async forwardOnce(): Promise<number> {
-    // Connected before the round's transaction, and only with something to send: a receiver that does not
-    // answer must not hold a transaction open (PGlite serves one connection for the whole controller).
-    if (!this.connection.usable) {
-      const next = await auditEntriesAfter(this.deps.db, await peekCursor(this.deps.db, AUDIT_STREAM), 1);
-      if (next.length === 0) return 0;
-      await this.connection.open();
-    }
-    const out = await runAsLeader(this.deps.db, JobLocks.syslogForward, async (tx) => {
-      const cursor = await readCursor(tx, AUDIT_STREAM);
-      const batch = await auditEntriesAfter(tx, cursor, this.opts.batch);
+    const out = await runScheduledJob(this.deps.db, this.deps.dbKind, JobLocks.syslogForward, async () => {
+      const batch = await auditEntriesAfter(this.deps.db, await readCursor(this.deps.db, AUDIT_STREAM), this.opts.batch);
       const last = batch.at(-1);
       if (!last) return 0;
+      if (!this.connection.usable) await this.connection.open();
       await this.connection.send(batch.map((b) => octetFrame(formatSyslog(b.entry, this.format))));
-      await saveCursor(tx, AUDIT_STREAM, last.cursor, new Date(this.deps.clock.now()));
+      await sleep(this.deps.clock, this.opts.settleMs);
+      if (!this.connection.usable) throw new Error(`syslog connection to ${this.where()} broke right after a batch was written; it is sent again`);
+      await this.deps.db.transaction((tx) => saveCursor(tx, AUDIT_STREAM, last.cursor, new Date(this.deps.clock.now())));
       return batch.length;
     });
     return out.ran ? out.value : 0;

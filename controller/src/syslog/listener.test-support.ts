@@ -33,8 +33,8 @@ export function splitFrames(buffer: Buffer): { frames: string[]; rest: Buffer; e
   return { frames, rest: buffer.subarray(at) };
 }
 
-/** Starts a listener (TLS with `tls`: certificate and key PEM) on `port` (0: any). */
-export async function startSyslogListener(opts: { tls?: { cert: string; key: string }; port?: number } = {}): Promise<SyslogListener> {
+/** Starts a listener (TLS with `tls`: certificate and key PEM) on `port` (0: any); `dropOnData`: resets each connection when bytes arrive. */
+export async function startSyslogListener(opts: { tls?: { cert: string; key: string }; port?: number; dropOnData?: boolean } = {}): Promise<SyslogListener> {
   const sockets = new Set<Socket>();
   const state: SyslogListener = { port: 0, messages: [], errors: [], connections: 0, close: async () => undefined };
   const onSocket = (socket: Socket) => {
@@ -42,6 +42,8 @@ export async function startSyslogListener(opts: { tls?: { cert: string; key: str
     sockets.add(socket);
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
+      // A receiver that dies as bytes arrive: the kernel took them, nobody read them.
+      if (opts.dropOnData) return void socket.resetAndDestroy();
       const out = splitFrames(Buffer.concat([pending, chunk]));
       state.messages.push(...out.frames);
       if (out.error) state.errors.push(out.error);

@@ -37,6 +37,7 @@ import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
 import { metricsRoutes } from './api/routes/metrics';
 import type { ControllerMetrics } from './metrics/controller-metrics';
+import { webhookRoutes } from './api/routes/webhooks';
 import type { CommandService } from './commands/command-service';
 import type { RolloutService } from './rollout/rollout-service';
 import type { ControllerContext } from './context';
@@ -107,6 +108,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
       const oidc = oidcSettingsOf(ctx.config);
       oidcRoutes(api, ctx, oidc ? new OidcClient(oidc) : undefined);
       userRoutes(api, ctx);
+      webhookRoutes(api, ctx);
       if (opts.commands) commandRoutes(api, ctx, opts.commands);
       if (opts.rollouts) rolloutRoutes(api, ctx, opts.rollouts);
       api.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -18,6 +18,7 @@ import { registerApiToken, registerHostRevoke } from './cli/api-token';
 import { registerServe } from './cli/serve';
 import { registerUsers } from './cli/users';
 import { registerSimulate } from './cli/simulate';
+import { registerWebhooks } from './cli/webhooks';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
 const program = new Command('patchfleet')
@@ -50,5 +51,6 @@ registerMitigations(program);
 registerProbes(program);
 registerHealth(program);
 registerSimulate(program);
+registerWebhooks(program);
 
 await program.parseAsync(process.argv);

@@ -207,4 +207,16 @@ describe('loadConfig', () => {
     const configFile = file('oidc.json', { oidcIssuer: 'https://idp.example.test', oidcClientId: 'pf', oidcClientSecret: 'a-client-secret-of-some-length', oidcRoleMap: { 'cn=admins,ou=groups': 'admin' } });
     expect(loadConfig({ configFile } as never, {}).oidcRoleMap).toEqual({ 'cn=admins,ou=groups': 'admin' });
   });
+
+  it('syslog export and webhooks: URL, CA files, facility, format and hostname from the environment; nonsense and orphans refused', () => {
+    const env = { PATCHFLEET_SYSLOG_URL: 'tls://siem.example:6514', PATCHFLEET_SYSLOG_CA: '/etc/pf/siem-ca.pem', PATCHFLEET_SYSLOG_FACILITY: 'local3', PATCHFLEET_SYSLOG_FORMAT: 'kv', PATCHFLEET_SYSLOG_HOSTNAME: 'pf-ctl-1', PATCHFLEET_WEBHOOK_CA: '/etc/pf/hooks-ca.pem' };
+    expect(loadConfig({}, env)).toMatchObject({ syslogUrl: 'tls://siem.example:6514', syslogCaFile: '/etc/pf/siem-ca.pem', syslogFacility: 'local3', syslogFormat: 'kv', syslogHostname: 'pf-ctl-1', webhookCaFile: '/etc/pf/hooks-ca.pem' });
+    expect(loadConfig({}, {}).syslogUrl).toBeUndefined();
+    expect(() => loadConfig({}, { PATCHFLEET_SYSLOG_URL: 'udp://siem.example:514' })).toThrow(/syslogUrl/);
+    expect(() => loadConfig({}, { PATCHFLEET_SYSLOG_URL: 'tcp://' })).toThrow(/PF_ERR_CONFIG|syslogUrl/);
+    expect(() => loadConfig({}, { PATCHFLEET_SYSLOG_URL: 'tcp://siem.example:514', PATCHFLEET_SYSLOG_CA: '/ca.pem' })).toThrow(/syslogCaFile needs a tls/);
+    expect(() => loadConfig({}, { PATCHFLEET_SYSLOG_URL: 'tcp://siem.example:514', PATCHFLEET_SYSLOG_FACILITY: 'local9' })).toThrow(/syslogFacility/);
+    expect(() => loadConfig({}, { PATCHFLEET_SYSLOG_URL: 'tcp://siem.example:514', PATCHFLEET_SYSLOG_FORMAT: 'xml' })).toThrow(/syslogFormat/);
+    expect(() => loadConfig({}, { PATCHFLEET_SYSLOG_FORMAT: 'kv' })).toThrow(/syslog settings need syslogUrl/);
+  });
 });

@@ -10,6 +10,8 @@ import { PfError, Errors } from '@patchfleet/shared/errors';
 import { SlaSchema } from './scoring/sla';
 import { patchfleetHome } from './local-home';
 import { parseRoleMap } from './oidc/role-map';
+import { FACILITIES } from './syslog/format';
+import { parseSyslogUrl } from './syslog/target';
 
 /** Where the advisory feeds come from and when they are refreshed. Every URL is optional. */
 export const FeedsSchema = Type.Object(
@@ -143,6 +145,21 @@ export const ConfigSchema = Type.Object(
     oidcCaFile: Type.Optional(Type.String({ minLength: 1 })),
     /** What the dashboard's sign-on button says (default `Single sign-on`). */
     oidcName: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** PEM file of extra CA certificates trusted for https webhook receivers (webhooks/worker.ts); the system CAs otherwise. */
+    webhookCaFile: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Audit export to a SIEM (syslog/forwarder.ts): `tcp://host:port` (RFC 6587
+     * octet counting) or `tls://host:port` (RFC 5425; default port 6514). Unset: no export.
+     */
+    syslogUrl: Type.Optional(Type.String({ pattern: '^(tcp|tls)://' })),
+    /** PEM file of the CA that signed the syslog receiver's certificate (tls:// only); the system CAs otherwise. */
+    syslogCaFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** Syslog facility by name (RFC 5424): default local0. */
+    syslogFacility: Type.Optional(Type.Union(Object.keys(FACILITIES).map((f) => Type.Literal(f)))),
+    /** The message part: the audit entry as JSON (default) or as key=value pairs. */
+    syslogFormat: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('kv')])),
+    /** HOSTNAME of the messages; default this machine's name. */
+    syslogHostname: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,255}$' })),
   },
   { additionalProperties: false },
 );
@@ -206,6 +223,12 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_OIDC_NAME_CLAIM: 'oidcNameClaim',
   PATCHFLEET_OIDC_CA_FILE: 'oidcCaFile',
   PATCHFLEET_OIDC_NAME: 'oidcName',
+  PATCHFLEET_WEBHOOK_CA: 'webhookCaFile',
+  PATCHFLEET_SYSLOG_URL: 'syslogUrl',
+  PATCHFLEET_SYSLOG_CA: 'syslogCaFile',
+  PATCHFLEET_SYSLOG_FACILITY: 'syslogFacility',
+  PATCHFLEET_SYSLOG_FORMAT: 'syslogFormat',
+  PATCHFLEET_SYSLOG_HOSTNAME: 'syslogHostname',
 };
 const NUMERIC = new Set<keyof Config>(['port', 'embeddedCacheMb', 'heartbeatSec', 'maxFrameBytes', 'maxReportBytes', 'reportTimeoutSec', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
   'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
@@ -257,6 +280,7 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
   }
   checkSimulation(merged as Config);
   checkOidc(merged as Config);
+  checkSyslog(merged as Config);
   merged.dataDir = resolve(String(merged.dataDir));
   return Object.freeze(merged as Config);
 }
@@ -274,6 +298,18 @@ function checkOidc(c: Config): void {
   if (missing.length > 0) throw new PfError(Errors.CONFIG, `invalid configuration: single sign-on (oidcIssuer) also needs ${missing.join(', ')}`);
   parseRoleMap(c.oidcRoleMap!);
   if (c.oidcScopes !== undefined && !c.oidcScopes.split(/\s+/).includes('openid')) throw new PfError(Errors.CONFIG, `invalid configuration: oidcScopes "${c.oidcScopes}" must include openid`);
+}
+
+/** The syslog URL must parse; the other syslog settings mean nothing without it. */
+function checkSyslog(c: Config): void {
+  if (c.syslogUrl !== undefined) {
+    const target = parseSyslogUrl(c.syslogUrl);
+    if (c.syslogCaFile !== undefined && target.transport !== 'tls') throw new PfError(Errors.CONFIG, 'invalid configuration: syslogCaFile needs a tls:// syslogUrl');
+    return;
+  }
+  if (c.syslogCaFile !== undefined || c.syslogFacility !== undefined || c.syslogFormat !== undefined || c.syslogHostname !== undefined) {
+    throw new PfError(Errors.CONFIG, 'invalid configuration: syslog settings need syslogUrl (PATCHFLEET_SYSLOG_URL)');
+  }
 }
 
 /** Simulation settings go with `simulation` only, and simulation mode with nothing that needs real time. */

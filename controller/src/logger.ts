@@ -26,6 +26,8 @@ export function createLogger(opts: { level?: string; name?: string; destination?
         '*.oidcClientSecret',
         'clientSecret',
         '*.clientSecret',
+        'secret',
+        '*.secret',
         'signature',
         'params',
         'parameters',

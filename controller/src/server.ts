@@ -3,7 +3,7 @@
  * bootstrap.json, the REST API and the agent gateway on one HTTPS port.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { SteppedClock, systemClock, trackWork, type Clock } from '@patchfleet/shared';
@@ -36,6 +36,14 @@ import { countCommandsByState } from './commands/command-store';
 import { ControllerMetrics } from './metrics/controller-metrics';
 import { countRolloutsByState } from './rollout/rollout-view';
 import { defaultSafety, withGateMetrics } from './safety/gates';
+import { PfError, Errors } from '@patchfleet/shared/errors';
+import type { EventSink } from './events/ports';
+import { WebhookOutbox } from './webhooks/outbox';
+import { WebhookWorker } from './webhooks/worker';
+import { SyslogForwarder } from './syslog/forwarder';
+import { FACILITIES, type FacilityName } from './syslog/format';
+import { parseSyslogUrl } from './syslog/target';
+import { startSlaWatch } from './assess/sla-watch';
 
 /** What a simulator drives in a controller started in simulation mode (config `simulation`). */
 export interface Simulation {
@@ -57,9 +65,24 @@ export interface RunningController {
   ctx: ControllerContext;
   /** This process's Prometheus registry (GET /metrics). */
   metrics: ControllerMetrics;
+  /** The events port the planner reports through (the webhook outbox). */
+  events: EventSink;
+  webhooks: WebhookWorker;
+  /** Present when syslogUrl is configured. */
+  syslog: SyslogForwarder | undefined;
   /** Present in simulation mode only. */
   simulation: Simulation | undefined;
   close(): Promise<void>;
+}
+
+/** A PEM file named in the config, read once at start (PF_ERR_CONFIG when it cannot be). */
+function readPemSetting(setting: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PfError(Errors.CONFIG, `cannot read ${setting} ${file}: ${(err as Error).message}`);
+  }
 }
 
 export async function startController(config: Config, deps: { clock?: Clock; log?: Logger } = {}): Promise<RunningController> {
@@ -135,7 +158,17 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       commandStatus: (session, msg) => commands.onStatus(session, msg),
       healthSamples: (agentId, epoch, samples, at) => healthIngest.store(agentId, epoch, samples, at),
     }, metrics);
-    const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock), withGateMetrics(defaultSafety, metrics));
+    // Events (halts, blocks, approvals needed, missed deadlines) are written by the planner's transaction into the
+    // webhook outbox; the worker, on every replica (deliveries are leased), sends them on wall time.
+    const outbox = new WebhookOutbox(realClock);
+    const webhooks = new WebhookWorker({ db: database.db, clock: realClock, log }, { ca: readPemSetting('webhookCaFile', config.webhookCaFile) });
+    const rollouts = new RolloutService(ctx, commands, rolloutClockOf(config.rolloutClock, clock), outbox, withGateMetrics(defaultSafety, metrics));
+    const syslog = config.syslogUrl
+      ? new SyslogForwarder(
+          { db: database.db, dbKind: database.kind, clock: realClock, log, controllerId: ctx.controllerId },
+          { target: parseSyslogUrl(config.syslogUrl), ca: readPemSetting('syslogCaFile', config.syslogCaFile), facility: FACILITIES[(config.syslogFacility ?? 'local0') as FacilityName], format: config.syslogFormat ?? 'json', hostname: config.syslogHostname },
+        )
+      : undefined;
     const app = await buildApp(ctx, { tls, commands, rollouts, refusals, metrics, onAuthenticated: (req) => guard.authenticated(req.raw.socket) });
     guard.attach(app.server as Server);
     gateway.attach(app.server as Server);
@@ -148,6 +181,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const bootstrap = await ensureBootstrap(database.db, { dataDir: config.dataDir, url, caFingerprint: tls?.fingerprint ?? '', commandKey: commandKey.publicKey, now: new Date(clock.now()) });
     hostState.start();
     rollouts.start();
+    webhooks.start();
+    syslog?.start();
     log.info({ openFileLimit: fds?.limit ?? null, fdsAtStart: fds?.inUse ?? null, ...guard.limits }, 'connection limits');
     log.info({ url, database: database.kind, location: database.location, controllerId: ctx.controllerId, caFingerprint: bootstrap.caFingerprint }, 'controller listening');
     // Only with feed URLs configured; air-gapped sites import files with `catalog import`.
@@ -156,6 +191,8 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     // Simulated: once per tick, half a tick before the planner round, so that round gates on the samples sent since the last.
     const healthRollup = startHealthRollup(ctx, simTickMs !== undefined ? { everyMs: simTickMs, offsetMs: simTickMs / 2 } : undefined);
     const healthRetention = startHealthRetention(ctx, stepped ? { everyMs: 86_400_000, offsetMs: (3 * 60 + 17) * 60_000 } : undefined);
+    // Hosts past the priority deadline of a patch they still miss: deadline.missed (source sla), each once (simulated: once per tick).
+    const slaWatch = startSlaWatch({ db: database.db, clock, realClock, log, events: outbox }, simTickMs);
     const refresh = feedsConfigured(config.feeds) ? startCatalogRefresh({ ...ctx, onCatalogChanged: () => hostState.catalogChanged() }, config.feeds) : undefined;
     let closing: Promise<void> | undefined;
     return {
@@ -169,6 +206,9 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       database,
       ctx,
       metrics,
+      events: outbox,
+      webhooks,
+      syslog,
       simulation: stepped ? { clock: stepped, counters: () => ({ commandsSent: commands.framesSent, healthConfigsSent: healthConfig.framesSent }) } : undefined,
       close() {
         closing ??= (async () => {
@@ -176,8 +216,11 @@ export async function startController(config: Config, deps: { clock?: Clock; log
           await retention.stop();
           await healthRollup.stop();
           await healthRetention.stop();
+          await slaWatch.stop();
           await healthConfig.stop();
           await rollouts.stop();
+          await webhooks.stop();
+          await syslog?.stop();
           await commands.stop();
           await gateway.close();
           await hostState.stop();

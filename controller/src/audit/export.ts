@@ -20,6 +20,11 @@ export interface AuditExportEntry {
 
 const PAGE = 1000;
 
+/** The row as exported: `at` as ISO 8601; the writing transaction's id (xid) is the forwarder's business, not the reader's. */
+export function exportEntryOf(r: typeof auditLog.$inferSelect): AuditExportEntry {
+  return { id: r.id, at: r.at.toISOString(), actor: r.actor, action: r.action, targetType: r.targetType, targetId: r.targetId, details: r.details, requestId: r.requestId };
+}
+
 /** Entries with since <= at < until (either bound optional), oldest id first. */
 export async function* auditEntries(db: Db, range: { since?: Date | undefined; until?: Date | undefined }): AsyncGenerator<AuditExportEntry> {
   let afterId = 0;
@@ -29,7 +34,7 @@ export async function* auditEntries(db: Db, range: { since?: Date | undefined; u
     if (range.since) conds.push(gte(auditLog.at, range.since));
     if (range.until) conds.push(lt(auditLog.at, range.until));
     const rows = await db.select().from(auditLog).where(and(...conds)).orderBy(asc(auditLog.id)).limit(PAGE);
-    for (const r of rows) yield { ...r, at: r.at.toISOString() };
+    for (const r of rows) yield exportEntryOf(r);
     const last = rows.at(-1);
     if (!last || rows.length < PAGE) return;
     afterId = last.id;

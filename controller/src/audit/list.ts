@@ -2,7 +2,7 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index';
 import { auditLog } from '../db/schema/index';
-import type { AuditExportEntry } from './export';
+import { exportEntryOf, type AuditExportEntry } from './export';
 
 export interface AuditFilter {
   /** Entries with an id below this (the previous page's last id). */
@@ -21,5 +21,5 @@ export async function listAuditEntries(db: Db, f: AuditFilter): Promise<AuditExp
   if (f.targetId) conds.push(eq(auditLog.targetId, f.targetId));
   if (f.action) conds.push(eq(auditLog.action, f.action));
   const rows = await db.select().from(auditLog).where(and(...conds)).orderBy(desc(auditLog.id)).limit(f.limit);
-  return rows.map((r) => ({ ...r, at: r.at.toISOString() }));
+  return rows.map(exportEntryOf);
 }

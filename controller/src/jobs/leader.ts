@@ -17,6 +17,8 @@ export const JobLocks = {
   auditRetention: 7320903,
   healthRollup: 7320904,
   healthRetention: 7320905,
+  syslogForward: 7320906,
+  slaWatch: 7320907,
 } as const;
 
 /** Runs `fn` inside a transaction holding lock `key`; returns undefined (without running) when another replica holds it. */

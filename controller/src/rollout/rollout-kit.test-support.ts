@@ -6,6 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import { makeFrame, nodeEd25519, type CommandResult } from '@patchfleet/shared';
 import type { CommandWriter } from './ports';
+import { discardEvents, type EventSink } from '../events/ports';
 import { applyAgentStatus, createCommands, type CommandRow, type StatusOutcome } from '../commands/command-store';
 import type { Db } from '../db/index';
 import { auditLog, catalogUsns, commands, hostPatchState, hostSessions, hosts, installedPackages, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
@@ -44,6 +45,8 @@ export class RolloutKit {
   readonly log = createLogger({ level: 'silent' });
   /** What the planner's rounds use for gates and decisions (NEUTRAL_SAFETY unless a test sets it). */
   safety: SafetyPorts = NEUTRAL_SAFETY;
+  /** Where the planner's rounds report events (nothing recorded unless a test sets it, e.g. a WebhookOutbox). */
+  events: EventSink = discardEvents;
   /** Watch cadence of tickRollouts (as the RolloutService gives it); undefined: every round judges. */
   watchEveryMs: number | undefined;
   readonly watchJudged = new Map<string, number>();
@@ -117,7 +120,7 @@ export class RolloutKit {
       create: (tx, specs, actor) => createCommands(tx, specs, { now, secretKey: this.keys.secretKey, actor }),
     };
     const watch = this.watchEveryMs === undefined ? undefined : { everyMs: this.watchEveryMs, lastJudged: this.watchJudged, judged: new Map<string, number>() };
-    const issued = await this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, log: this.log, safety: this.safety, watch }));
+    const issued = await this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, events: this.events, log: this.log, safety: this.safety, watch }));
     for (const [id, at] of watch?.judged ?? []) this.watchJudged.set(id, at);
     return issued;
   }

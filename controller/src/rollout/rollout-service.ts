@@ -8,6 +8,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { repeatOnClock, trackWork } from '@patchfleet/shared';
 import type { CommandWriter } from './ports';
+import type { EventSink } from '../events/ports';
 import type { ControllerContext } from '../context';
 import { JobLocks, runAsLeader } from '../jobs/leader';
 import type { RolloutClock } from './rollout-clock';
@@ -28,6 +29,7 @@ export class RolloutService {
     private readonly ctx: ControllerContext,
     private readonly commands: CommandWriter,
     readonly rolloutClock: RolloutClock,
+    private readonly events: EventSink,
     /** The gate judge and reliability decisions (default: safety/stats and reliability/; server.ts adds gate metrics). */
     private readonly safety?: SafetyPorts,
   ) {}
@@ -85,6 +87,7 @@ export class RolloutService {
         speed: this.rolloutClock.speed,
         staleMs: onlineStaleMs(this.ctx.config.heartbeatSec),
         commands: this.commands,
+        events: this.events,
         log: this.ctx.log,
         watch: { everyMs: WATCH_JUDGE_EVERY_MS, lastJudged: this.watchJudged, judged },
         safety: this.safety,

@@ -31,6 +31,7 @@ import type { Logger } from 'pino';
 import { audit, auditMany } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { CommandWriter } from './ports';
+import type { EventSink } from '../events/ports';
 import { cancelCommands, expireCommands } from '../commands/command-store';
 import type { CommandSpec } from '../commands/command-store';
 import type { Tx } from '../db/index';
@@ -63,6 +64,8 @@ export interface TickDeps {
   /** A host is online when one of its sessions was seen within this many ms. */
   staleMs: number;
   commands: Pick<CommandWriter, 'create'>;
+  /** Where halts, blocks, approvals needed and missed deadlines are reported (webhooks), in `tx`. */
+  events: EventSink;
   log: Logger;
   /** The gate judge and reliability decisions (default: safety/stats and reliability/). */
   safety?: SafetyPorts | undefined;
@@ -300,7 +303,7 @@ async function gatesOf(d: TickDeps, rollout: Rollout): Promise<RolloutGates | un
     d.watch.judged.set(rollout.id, d.now);
   }
   const health = new Map((await d.tx.select({ id: rings.id, health: rings.health }).from(rings)).map((r) => [r.id, r.health]));
-  return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety }, rollout, health, [...new Set(watched.map((w) => w.ring_id))]);
+  return runGates({ tx: d.tx, now: d.now, realNow: d.realNow, speed: d.speed, log: d.log, safety: d.safety ?? defaultSafety, events: d.events }, rollout, health, [...new Set(watched.map((w) => w.ring_id))]);
 }
 
 const DECISION_RANK: Record<PatchDecision['decision'], number> = { 'deploy-now': 0, stage: 1, hold: 2, block: 3 };
@@ -373,7 +376,7 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
       if (freeze) await setNote(d, rollout, ring, `change freeze until ${freeze.endsAt.toISOString()}: ${freeze.reason}`);
       else if (decision.decision === 'block') await setNote(d, rollout, ring, `reliability decision: block (${decision.why})`);
       else if (decision.decision === 'hold' && !classHeld && ring.position > firstPosition) await setNote(d, rollout, ring, `reliability decision: hold, no further than the first ring (${decision.why})`);
-      else if (approvals < ring.approvalsNeeded) await setNote(d, rollout, ring, `awaiting approval (${approvals} of ${ring.approvalsNeeded})`);
+      else if (approvals < ring.approvalsNeeded) await awaitApproval(d, rollout, ring, approvals);
       else if (!window) await setNote(d, rollout, ring, 'waiting for a maintenance window');
       else await setRingState(d, rollout, ring, 'installing', { startedAt: new Date(d.now) });
     }
@@ -390,14 +393,11 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
       const stuck = ring.state === 'installing' && verdict.rate > policy.promotion.maxFailureRate && c.pending === 0 && c.installing === 0 && c.succeeded < needed;
       if (verdict.halt || stuck) {
         await setRingState(d, rollout, ring, 'halted', { finishedAt: new Date(d.now) }, { failed: c.failed, done, failureRate: verdict.rate, maxFailureRate: policy.promotion.maxFailureRate, chance: verdict.chance, ...(verdict.halt ? {} : { stuck: { succeeded: c.succeeded, needed } }) });
-        await setRolloutState(
-          d,
-          rollout,
-          'halted',
-          verdict.halt
-            ? `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed (${formatPercent(verdict.rate)} > ${formatPercent(policy.promotion.maxFailureRate)}; ${formatPercent(verdict.chance)} likely by chance at ${formatPercent(policy.promotion.maxFailureRate)})`
-            : `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed and ${c.succeeded} succeeded, fewer than the ${needed} it needs to pass, with no host left to install`,
-        );
+        const reason = verdict.halt
+          ? `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed (${formatPercent(verdict.rate)} > ${formatPercent(policy.promotion.maxFailureRate)}; ${formatPercent(verdict.chance)} likely by chance at ${formatPercent(policy.promotion.maxFailureRate)})`
+          : `ring ${ring.ringName}: ${c.failed} of ${done} hosts failed and ${c.succeeded} succeeded, fewer than the ${needed} it needs to pass, with no host left to install`;
+        await setRolloutState(d, rollout, 'halted', reason);
+        await d.events.emit(d.tx, { type: 'rollout.halted', data: { rolloutId: rollout.id, rolloutName: rollout.name, ring: ring.ringName, reason, failed: c.failed, finished: done } }, { at: new Date(d.realNow) });
         await cancelCommands(d.tx, { rolloutId: rollout.id }, d.realNow, 'system');
         return issued;
       }
@@ -434,6 +434,22 @@ async function advance(d: TickDeps, rollout: Rollout, gates: RolloutGates | unde
   const left = [...counts.values()].reduce((a, c) => a + c.pending + c.installing + c.rollingBack, 0);
   if (ringRows.every((r) => r.state === 'passed') && left === 0) await setRolloutState(d, rollout, 'completed', null);
   return issued;
+}
+
+/**
+ * Notes that `ring` waits for approvals and, when the note changes, reports
+ * it (approval.needed), once per ring and approval count: a second approver
+ * is asked for too.
+ */
+async function awaitApproval(d: TickDeps, rollout: Rollout, ring: RolloutRing, approvals: number): Promise<void> {
+  const note = `awaiting approval (${approvals} of ${ring.approvalsNeeded})`;
+  if (ring.note === note) return;
+  await setNote(d, rollout, ring, note);
+  await d.events.emit(
+    d.tx,
+    { type: 'approval.needed', data: { rolloutId: rollout.id, rolloutName: rollout.name, ring: ring.ringName, approvals, needed: ring.approvalsNeeded } },
+    { dedupeKey: `approval.needed:${rollout.id}:${ring.ringId}:${approvals}`, at: new Date(d.realNow) },
+  );
 }
 
 async function countApprovals(tx: Tx, rolloutId: string, ringId: string): Promise<number> {
@@ -554,6 +570,14 @@ async function markMissedDeadlines(d: TickDeps, rollout: Rollout): Promise<void>
     await auditMany(d.tx, new Date(d.realNow), [
       { actor: 'system', action: 'rollout.deadline_missed', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, deadline: ring.deadlineAt.toISOString(), hosts: missed.map((m) => m.hostId) } },
     ]);
+    await d.events.emit(
+      d.tx,
+      {
+        type: 'deadline.missed',
+        data: { source: 'rollout', deadline: ring.deadlineAt.toISOString(), hostIds: missed.map((m) => m.hostId), patchIds: cohortPatchIds(rollout.content), rolloutId: rollout.id, rolloutName: rollout.name, ring: ring.ringName, tier: null },
+      },
+      { at: new Date(d.realNow) },
+    );
     d.log.warn({ rolloutId: rollout.id, ring: ring.ringName, hosts: missed.length }, 'hosts missed their patch deadline');
   }
 }

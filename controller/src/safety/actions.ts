@@ -18,6 +18,7 @@ import { audit } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
 import { cancelCommands } from '../commands/command-store';
 import type { Tx } from '../db/index';
+import type { EventSink } from '../events/ports';
 import type { IncidentEvent, RingHealthPolicy, RolloutContent } from '../db/schema/index';
 import { blockPendingHosts, createBlocks } from './blocks';
 import { cohortPatchIds, type ClassCohort } from './cohorts';
@@ -44,6 +45,8 @@ export interface TripContext {
   /** Health policy of each ring (by ring id). */
   health: ReadonlyMap<string, RingHealthPolicy>;
   log: Logger;
+  /** Each new block is reported here (patch.blocked). */
+  events: EventSink;
 }
 
 export interface TripOutcome {
@@ -129,8 +132,8 @@ export async function actOnTrip(c: TripContext, cohort: ClassCohort, verdict: Ga
   await audit(tx, at, { actor: 'system', action: 'safety.gate_tripped', targetType: 'rollout', targetId: c.rollout.id, details: { incidentId, hostClass: cls, scope: describeClass(cls), gates, summary, verdicts: verdict.verdicts } });
 
   const reason = `incident ${incidentId}: ${summary}`;
-  const blockIds = await createBlocks(tx, { patchIds, hostClass: cls, reason, incidentId, rolloutId: c.rollout.id }, c.realNow);
-  if (fleetWide) blockIds.push(...(await createBlocks(tx, { patchIds, hostClass: null, reason: `evidence spans classes; ${reason}`, incidentId, rolloutId: c.rollout.id }, c.realNow)));
+  const blockIds = await createBlocks(tx, { patchIds, hostClass: cls, reason, incidentId, rolloutId: c.rollout.id }, c.realNow, c.events);
+  if (fleetWide) blockIds.push(...(await createBlocks(tx, { patchIds, hostClass: null, reason: `evidence spans classes; ${reason}`, incidentId, rolloutId: c.rollout.id }, c.realNow, c.events)));
   const blocked = await blockPendingHosts(tx, c.rollout.id, patchIds, new Date(c.now));
   // Installs of the class not yet accepted by their agents are recalled; accepted ones finish and are judged like the rest.
   const queued = hosts.filter((h) => h.state === 'installing' && h.command_id).map((h) => h.command_id as string);

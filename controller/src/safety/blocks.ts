@@ -18,6 +18,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../audit/audit';
 import type { Db, Tx } from '../db/index';
+import type { EventSink } from '../events/ports';
 import { apiTokens, patchBlocks } from '../db/schema/index';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { Principal } from '../keys/api-tokens';
@@ -74,11 +75,12 @@ export async function activeBlocks(db: Db | Tx, patchIds: readonly string[]): Pr
     .where(and(inArray(patchBlocks.patchId, [...patchIds]), eq(patchBlocks.state, 'active')));
 }
 
-/** Blocks `patchIds` for `hostClass` (null: fleet-wide), skipping a patch already blocked there; returns the new block ids. */
+/** Blocks `patchIds` for `hostClass` (null: fleet-wide), skipping a patch already blocked there; reports each new block to `events`; returns the new block ids. */
 export async function createBlocks(
   tx: Tx,
   input: { patchIds: readonly string[]; hostClass: string | null; reason: string; incidentId: string; rolloutId: string },
   realNow: number,
+  events: EventSink,
 ): Promise<string[]> {
   const existing = await activeBlocks(tx, input.patchIds);
   const todo = input.patchIds.filter((p) => !existing.some((b) => b.patchId === p && b.hostClass === input.hostClass));
@@ -98,6 +100,8 @@ export async function createBlocks(
   await tx.insert(patchBlocks).values(rows);
   for (const r of rows) {
     await audit(tx, at, { actor: 'system', action: 'block.create', targetType: 'block', targetId: r.id, details: { patchId: r.patchId, hostClass: r.hostClass, scope: describeClass(r.hostClass), incidentId: r.incidentId, rolloutId: r.rolloutId, reason: r.reason } });
+    const data = { blockId: r.id, patchId: r.patchId, hostClass: r.hostClass, scope: describeClass(r.hostClass), fleetWide: r.hostClass === null, incidentId: input.incidentId, rolloutId: input.rolloutId, reason: r.reason };
+    await events.emit(tx, { type: 'patch.blocked', data }, { at });
   }
   return rows.map((r) => r.id);
 }

@@ -17,6 +17,7 @@
 import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/index';
+import type { EventSink } from '../events/ports';
 import { resultRows } from '../catalog/rows/sync-rows';
 import { DEFAULT_RING_HEALTH, type RingHealthPolicy, type RolloutContent } from '../db/schema/index';
 import { decisionsFor, refreshScores } from '../reliability/decision-service';
@@ -57,6 +58,8 @@ export interface GateDeps {
   speed: number;
   log: Logger;
   safety: SafetyPorts;
+  /** Blocks are reported here (patch.blocked). */
+  events: EventSink;
 }
 
 export interface ClassGate {
@@ -106,7 +109,7 @@ export async function runGates(d: GateDeps, rollout: { id: string; name: string;
   const outcomeTrips = tripped.filter((t) => tripsOnOutcome(t.verdict.verdicts));
   const installerBroken = outcomeTrips.length > 0 && outcomeTrips.length + (await outcomeBlockedClasses(d.tx, blocks)) >= 2;
   const fleetActor = rest === undefined && installerBroken ? outcomeTrips[0] : undefined;
-  const trip = { tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log };
+  const trip = { tx: d.tx, rollout, now: d.now, realNow: d.realNow, speed: d.speed, health, log: d.log, events: d.events };
   for (const t of tripped) {
     out.incidents.push((await actOnTrip(trip, t.cohort, t.verdict, t === fleetActor)).incidentId);
     blocked.add(t.cohort.hostClass);

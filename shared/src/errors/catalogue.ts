@@ -180,6 +180,9 @@ export const Errors = defineErrors({
   // Health gates, blocks and incidents (planner-safety)
   /** Lifting a block that is no longer active (already lifted). */
   BLOCK_STATE: { code: 'PF_ERR_BLOCK_STATE', status: 409, retryable: false, message: 'the block is not active' },
+  // Integrations: webhooks and syslog (webhooks-syslog)
+  /** A webhook URL that is not an absolute http:// or https:// URL, carries user:password, or is too long. */
+  WEBHOOK_URL: { code: 'PF_ERR_WEBHOOK_URL', status: 400, retryable: false, message: 'webhook URL must be an absolute http:// or https:// URL without credentials' },
   // Advisory feed parsers
   /** The data is not in the format we know: syntax, a missing part, a value out of range. Retrying the same file cannot help. */
   FEED_PARSE: { code: 'PF_ERR_FEED_PARSE', status: 400, retryable: false, message: 'advisory feed data is malformed' },

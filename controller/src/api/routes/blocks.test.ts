@@ -6,6 +6,7 @@ import { ManualClock } from '@patchfleet/shared';
 import type { Db } from '../../db/index';
 import { auditLog, hosts, incidents, rolloutHosts, rollouts } from '../../db/schema/index';
 import { createApiToken } from '../../keys/api-tokens';
+import { discardEvents } from '../../events/ports';
 import { createBlocks } from '../../safety/blocks';
 import { openIncident } from '../../safety/incidents';
 import { errorOf, openRouteKit, type Method, type RouteKit } from './route-kit.test-support';
@@ -38,8 +39,8 @@ describe('blocks and incidents API', () => {
     await db.insert(rolloutHosts).values({ rolloutId: 'ro_1', hostId: 'w1', ringId: 'rg_test', state: 'blocked', stateAt: now });
     await db.transaction(async (tx) => {
       incidentId = await openIncident(tx, { patchId: 'pkg:x=2.0', rolloutId: 'ro_1', hostClass: WEB, gate: 'probe-failure', summary: 'pkg:x=2.0 harmed hosts', evidence: { n: 1 }, rollbackPolicy: 'harmed', harmedHosts: ['w1'], timeline: [{ at: now.toISOString(), event: 'tripped' }] }, now);
-      classBlock = (await createBlocks(tx, { patchIds: ['pkg:x=2.0'], hostClass: WEB, reason: 'tripped', incidentId, rolloutId: 'ro_1' }, T0))[0] ?? '';
-      fleetBlock = (await createBlocks(tx, { patchIds: ['pkg:x=2.0'], hostClass: null, reason: 'spans classes', incidentId, rolloutId: 'ro_1' }, T0))[0] ?? '';
+      classBlock = (await createBlocks(tx, { patchIds: ['pkg:x=2.0'], hostClass: WEB, reason: 'tripped', incidentId, rolloutId: 'ro_1' }, T0, discardEvents))[0] ?? '';
+      fleetBlock = (await createBlocks(tx, { patchIds: ['pkg:x=2.0'], hostClass: null, reason: 'spans classes', incidentId, rolloutId: 'ro_1' }, T0, discardEvents))[0] ?? '';
     });
   });
 

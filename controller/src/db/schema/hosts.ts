@@ -19,6 +19,8 @@ export const hosts = pgTable(
     hwSerial: text('hw_serial').notNull().default(''),
     /** Every IPv4/IPv6 address the host reported, for search. */
     addresses: text('addresses').array().notNull().default(sql`'{}'::text[]`),
+    /** Users logged in at the last inventory (HostFacts.users, distinct, at most 64), for search. */
+    loginUsers: text('login_users').array().notNull().default(sql`'{}'::text[]`),
     labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
     facts: jsonb('facts').$type<Record<string, unknown>>(),
     status: text('status', { enum: ['active', 'revoked'] }).notNull().default('active'),

@@ -18,6 +18,7 @@ import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
 import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
 import { hostHealthRoutes } from './api/routes/host-health';
+import { hostOverviewRoutes } from './api/routes/host-overview';
 import { kpiRoutes } from './api/routes/kpis';
 import { patchRoutes } from './api/routes/patches';
 import { mitigationRoutes } from './api/routes/mitigations';
@@ -78,6 +79,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   enrollmentTokenRoutes(app, ctx);
   hostRoutes(app, ctx);
   hostHealthRoutes(app, ctx);
+  hostOverviewRoutes(app, ctx);
   kpiRoutes(app, ctx);
   probeRoutes(app, ctx);
   patchRoutes(app, ctx);

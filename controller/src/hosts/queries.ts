@@ -103,23 +103,39 @@ export function hostSearchCondition(q: string): SQL {
   const prefix = `${likeEscape(q)}%`;
   const eqAt = q.indexOf('=');
   const label = eqAt > 0 ? sql`hosts.labels ->> ${q.slice(0, eqAt)} = ${q.slice(eqAt + 1)}` : sql`exists (select 1 from jsonb_each_text(hosts.labels) l where lower(l.value) = lower(${q}))`;
-  return or(
-    ilike(hosts.hostname, like),
-    ilike(hosts.fqdn, like),
-    ilike(hosts.hwSerial, like),
-    eq(hosts.id, q),
-    sql`exists (select 1 from unnest(hosts.addresses) a where a = ${q} or a like ${prefix})`,
-    sql`exists (select 1 from unnest(hosts.login_users) u where u ilike ${prefix} or u ilike ${`%\\\\${prefix}`})`,
-    label,
+  // Every match below contains q, case aside: one LIKE over the narrow host_search (kept by a trigger) picks the few rows the rest look at.
+  const anyField = sql`hosts.id in (select hs.host_id from host_search hs where hs.text like lower(${like}))`;
+  return and(
+    anyField,
+    or(
+      ilike(hosts.hostname, like),
+      ilike(hosts.fqdn, like),
+      ilike(hosts.hwSerial, like),
+      eq(hosts.id, q),
+      sql`exists (select 1 from unnest(hosts.addresses) a where a = ${q} or a like ${prefix})`,
+      sql`exists (select 1 from unnest(hosts.login_users) u where u ilike ${prefix} or u ilike ${`%\\\\${prefix}`})`,
+      label,
+    ),
   ) as SQL;
 }
 
-/** Searches hosts (see hostSearchCondition), sorted by hostname; `total` counts every match. */
+/** Exact matches (id, hostname, an address, the serial) sort before partial ones. */
+function exactFirst(q: string): SQL {
+  return sql`(hosts.id = ${q} or lower(hosts.hostname) = lower(${q}) or ${q} = any(hosts.addresses) or lower(hosts.hw_serial) = lower(${q})) desc`;
+}
+
+/** Searches hosts (see hostSearchCondition), exact matches first, then by hostname; `total` counts every match. */
 export async function searchHosts(db: Db, opts: { q?: string | undefined; limit: number; offset: number; now: Date; staleMs: number }): Promise<{ items: HostSummary[]; total: number }> {
   const q = opts.q?.trim();
   const where = q ? hostSearchCondition(q) : undefined;
   const [rows, totals] = await Promise.all([
-    db.select(summaryColumns(opts.now, opts.staleMs)).from(hosts).where(where).orderBy(asc(hosts.hostname), asc(hosts.id)).limit(opts.limit).offset(opts.offset),
+    db
+      .select(summaryColumns(opts.now, opts.staleMs))
+      .from(hosts)
+      .where(where)
+      .orderBy(...(q ? [exactFirst(q)] : []), asc(hosts.hostname), asc(hosts.id))
+      .limit(opts.limit)
+      .offset(opts.offset),
     db.select({ n: count() }).from(hosts).where(where),
   ]);
   return { items: rows.map((r) => toSummary(r as SummaryRow)), total: Number(totals[0]?.n ?? 0) };

@@ -64,10 +64,17 @@ export function commandEvents(commands: readonly CommandRow[]): TimelineEvent[] 
 export async function auditEvents(db: Db, hostId: string, commandIds: readonly string[], rolloutIds: readonly string[]): Promise<TimelineEvent[]> {
   const ids = (list: readonly string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(list)}::jsonb))`;
   const rows = resultRows<{ at: unknown; actor: string; action: string; target_type: string; target_id: string; details: unknown }>(
-    await db.execute(sql`select at, actor, action, target_type, target_id, details from audit_log
-      where (target_type = 'host' and target_id = ${hostId})
-        or (target_type = 'command' and target_id in ${ids(commandIds)} and action <> 'command.issue')
-        or (target_type = 'rollout' and target_id in ${ids(rolloutIds)} and details -> 'hosts' ? ${hostId})
+    // Three branches, each on audit_log_target_idx and limited, then merged: one OR'd filter let the planner walk the whole log by time.
+    await db.execute(sql`select * from (
+        (select id, at, actor, action, target_type, target_id, details from audit_log
+          where target_type = 'host' and target_id = ${hostId} order by at desc limit ${AUDIT_LIMIT})
+        union all
+        (select id, at, actor, action, target_type, target_id, details from audit_log
+          where target_type = 'command' and target_id in ${ids(commandIds)} and action <> 'command.issue' order by at desc limit ${AUDIT_LIMIT})
+        union all
+        (select id, at, actor, action, target_type, target_id, details from audit_log
+          where target_type = 'rollout' and target_id in ${ids(rolloutIds)} and details -> 'hosts' ? ${hostId} order by at desc limit ${AUDIT_LIMIT})
+      ) a
       order by at desc, id desc
       limit ${AUDIT_LIMIT}`),
   );

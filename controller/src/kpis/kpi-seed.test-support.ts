@@ -5,7 +5,7 @@
  * and the previous one [Nov 9 12:00, Nov 16 12:00).
  */
 import type { Db } from '../db/index';
-import { auditLog, catalogKbs, catalogUsns, hostPatchState, hostSessions, hosts, patchBlocks, rolloutHosts, rollouts } from '../db/schema/index';
+import { auditLog, catalogKbs, catalogUsns, hostPatchState, hostPatchSummary, hostSessions, hosts, patchBlocks, rolloutHosts, rollouts } from '../db/schema/index';
 
 export const T0 = Date.parse('2026-11-23T12:00:00Z');
 const d = (iso: string) => new Date(iso);
@@ -42,6 +42,17 @@ export async function seedKpiFleet(db: Db): Promise<void> {
     missing('h7', 'USN-2-1', 'medium', '2026-12-10T12:00:00Z'),
     missing('h8', 'USN-9-9', 'high', '2026-11-27T12:00:00Z'),
     missing('h9', 'KB5072033', 'critical', '2026-11-12T17:00:00Z'),
+  ]);
+  // What assess/host-state.ts writes beside those rows: the missing count and the earliest deadline.
+  const summary = (hostId: string, missingCount: number, firstDueBy: string | null) => ({ hostId, missing: missingCount, firstDueBy: firstDueBy === null ? null : d(firstDueBy), assessedAt: at });
+  await db.insert(hostPatchSummary).values([
+    summary('h1', 0, null),
+    summary('h2', 0, null),
+    summary('h3', 1, '2026-11-17T12:00:00Z'),
+    summary('h6', 1, '2026-11-12T17:00:00Z'),
+    summary('h7', 1, '2026-12-10T12:00:00Z'),
+    summary('h8', 1, '2026-11-27T12:00:00Z'),
+    summary('h9', 1, '2026-11-12T17:00:00Z'),
   ]);
 
   const rollout = (id: string, releasedAt: string) => ({ id, name: id, content: { patches: [], packages: [] }, state: 'active' as const, releasedAt: d(releasedAt), createdBy: 'system', createdAt: OCT1, updatedAt: OCT1 });

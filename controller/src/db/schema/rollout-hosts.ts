@@ -59,5 +59,11 @@ export const rolloutHosts = pgTable(
     tier: text('tier', { enum: ['critical', 'high', 'medium', 'low'] }),
     dueBy: timestamp('due_by', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [primaryKey({ columns: [t.rolloutId, t.hostId] }), index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state)],
+  (t) => [
+    primaryKey({ columns: [t.rolloutId, t.hostId] }),
+    index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state),
+    // A host's rollouts (its page, the SLA history of the KPIs) and the installs of a period (the KPIs).
+    index('rollout_hosts_host_idx').on(t.hostId, t.stateAt),
+    index('rollout_hosts_installed_idx').on(t.installedAt),
+  ],
 );

@@ -130,6 +130,8 @@ async function main(): Promise<void> {
         log(`${s.name.padEnd(20)} p50 ${f.p50} ms  p95 ${f.p95} ms  max ${f.max} ms  (${f.n} requests, ${bench.kind}, ${hosts} hosts)`);
       }
       report.figures = figures;
+      // The machine is shared: the load at the end says how much of it the figures had.
+      report.loadavgAfter = loadavg().map((l) => Math.round(l * 100) / 100);
       report.goalMet = bench.kind === 'postgres' ? Object.values(figures).every((f) => f.p95 <= 100) : null;
     } finally {
       await app.close();

@@ -346,14 +346,15 @@ describe('controller REST API', () => {
 
   describe('hosts', () => {
     let seq = 0;
-    async function hostWith(hostname: string, ipv4: string[], serial = 'SN-X'): Promise<string> {
-      const { token } = await createEnrollToken();
+    async function hostWith(hostname: string, ipv4: string[], serial = 'SN-X', extra: { users?: string[]; labels?: Record<string, string> } = {}): Promise<string> {
+      const { token } = await createEnrollToken(extra.labels ? { labels: extra.labels } : {});
       const { agentId } = (await enroll(token, hostname)).json() as { agentId: string };
       const facts = sampleHost({
         hostname,
         fqdn: `${hostname}.corp.test`,
         hardware: { vendor: 'Dell Inc.', model: 'PowerEdge R650', serial },
         network: [{ iface: 'eth0', mac: '52:54:00:00:00:01', ipv4, ipv6: [], internal: false }],
+        ...(extra.users ? { users: extra.users.map((user) => ({ user })) } : {}),
       });
       await applyReport(db, agentId, { seq: ++seq, kind: 'full', baseSeq: undefined, collectedAt: T0, host: facts, packages: samplePackages(3), removed: [], lastFrameId: 'f' }, new Date(clock.now()));
       return agentId;
@@ -369,8 +370,8 @@ describe('controller REST API', () => {
     let ids: Record<string, string>;
     beforeAll(async () => {
       ids = {
-        a: await hostWith('srch-alpha-db', ['10.77.1.10'], 'SERIAL-AAA'),
-        b: await hostWith('srch-beta-web', ['10.77.1.20', '192.168.5.5']),
+        a: await hostWith('srch-alpha-db', ['10.77.1.10'], 'SERIAL-AAA', { users: ['CORP\\Zelda.Quux', 'root'], labels: { site: 'lyon', role: 'db' } }),
+        b: await hostWith('srch-beta-web', ['10.77.1.20', '192.168.5.5'], 'SN-X', { users: ['zed'], labels: { site: 'paris' } }),
         c: await hostWith('srch-gamma-web', ['10.78.0.1']),
         d: await hostWith('srch_delta', ['172.16.0.9']),
       };
@@ -393,6 +394,19 @@ describe('controller REST API', () => {
       expect((await search('q=serial-aaa')).items.map((h) => h.id)).toEqual([ids.a]);
       expect((await search('q=srch-gamma-web.corp')).items.map((h) => h.id)).toEqual([ids.c]);
       expect((await search(`q=${ids.d}`)).items.map((h) => h.id)).toEqual([ids.d]);
+    });
+
+    it('finds hosts by a logged-in user (prefix, also after a Windows domain) and by label (key=value or a value)', async () => {
+      expect((await search('q=zelda')).items.map((h) => h.id)).toEqual([ids.a]);
+      expect((await search('q=CORP%5Czelda')).items.map((h) => h.id)).toEqual([ids.a]);
+      expect((await search('q=ze')).items.map((h) => h.id)).toEqual([ids.a, ids.b]);
+      expect((await search('q=quux')).total).toBe(0);
+      expect((await search('q=site%3Dlyon')).items.map((h) => h.id)).toEqual([ids.a]);
+      expect((await search('q=site%3DLyon')).total).toBe(0);
+      expect((await search('q=PARIS')).items.map((h) => h.id)).toEqual([ids.b]);
+      expect((await search('q=role%3Dweb')).total).toBe(0);
+      const page = await search('q=zelda');
+      expect(page.items[0]).toMatchObject({ users: ['CORP\\Zelda.Quux', 'root'], labels: { site: 'lyon', role: 'db' } });
     });
 
     it('treats LIKE wildcards in the query literally', async () => {

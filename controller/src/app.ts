@@ -21,6 +21,8 @@ import { enrollmentTokenRoutes } from './api/routes/enrollment-tokens';
 import { healthRoutes } from './api/routes/health';
 import { hostRoutes } from './api/routes/hosts';
 import { hostHealthRoutes } from './api/routes/host-health';
+import { hostOverviewRoutes } from './api/routes/host-overview';
+import { kpiRoutes } from './api/routes/kpis';
 import { patchRoutes } from './api/routes/patches';
 import { mitigationRoutes } from './api/routes/mitigations';
 import { reliabilityRoutes } from './api/routes/reliability';
@@ -94,6 +96,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
       enrollmentTokenRoutes(api, ctx);
       hostRoutes(api, ctx);
       hostHealthRoutes(api, ctx);
+      hostOverviewRoutes(api, ctx);
+      kpiRoutes(api, ctx);
       probeRoutes(api, ctx);
       patchRoutes(api, ctx);
       reliabilityRoutes(api, ctx);

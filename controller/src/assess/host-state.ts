@@ -4,12 +4,13 @@
  * job at a time in the background, so a burst of reports or an import never
  * piles up concurrent assessments.
  *
- * Owns the table `host_patch_state` (assess/patch-views.ts reads it for the API).
+ * Owns the tables `host_patch_state` (assess/patch-views.ts reads it for the
+ * API) and `host_patch_summary` (one row per assessed host, for kpis/).
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { trackWork, type TimerHandle } from '@patchfleet/shared';
 import type { ControllerContext } from '../context';
-import { catalogImports, hostPatchState, hosts, installedPackages } from '../db/schema/index';
+import { catalogImports, hostPatchState, hostPatchSummary, hosts, installedPackages } from '../db/schema/index';
 import type { Db } from '../db/index';
 import { CATALOG_CHANGED_CHANNEL } from '../catalog/import-log';
 import { loadCatalog } from '../catalog/store';
@@ -58,9 +59,17 @@ export async function assessStoredHost(db: Db, hostId: string, prepared: Prepare
     })),
     ...result.installed.map((id) => ({ hostId, patchId: id, kind: (id.startsWith('KB') ? 'kb' : 'usn') as 'kb' | 'usn', status: 'installed' as const, assessedAt: at })),
   ];
+  const firstDue = result.missing.reduce<number | null>((a, m) => {
+    const due = Date.parse(m.priority.dueBy);
+    return a === null || due < a ? due : a;
+  }, null);
+  const summary = { missing: result.missing.length, firstDueBy: firstDue === null ? null : new Date(firstDue), assessedAt: at };
   await db.transaction(async (tx) => {
     await tx.delete(hostPatchState).where(eq(hostPatchState.hostId, hostId));
     for (let i = 0; i < rows.length; i += BATCH) await tx.insert(hostPatchState).values(rows.slice(i, i + BATCH));
+    // No rows, no summary: a host the assessment says nothing about is unknown, not within SLA.
+    if (rows.length === 0) await tx.delete(hostPatchSummary).where(eq(hostPatchSummary.hostId, hostId));
+    else await tx.insert(hostPatchSummary).values({ hostId, ...summary }).onConflictDoUpdate({ target: hostPatchSummary.hostId, set: summary });
   });
   return result;
 }

@@ -17,6 +17,8 @@ export interface HostSummary {
   os: { platform: string; id: string; name: string; version: string; kernel: string; arch: string };
   hardware: { vendor: string; model: string; serial: string };
   addresses: string[];
+  /** Users logged in at the last inventory. */
+  users: string[];
   labels: Record<string, string>;
   status: string;
   packageCount: number;
@@ -59,6 +61,7 @@ const summaryColumns = (now: Date, staleMs: number) => ({
   hwModel: hosts.hwModel,
   hwSerial: hosts.hwSerial,
   addresses: hosts.addresses,
+  loginUsers: hosts.loginUsers,
   labels: hosts.labels,
   status: hosts.status,
   packageCount: hosts.packageCount,
@@ -77,6 +80,7 @@ function toSummary(r: SummaryRow): HostSummary {
     os: { platform: r.osPlatform as string, id: r.osId as string, name: r.osName as string, version: r.osVersion as string, kernel: r.kernel as string, arch: r.arch as string },
     hardware: { vendor: r.hwVendor as string, model: r.hwModel as string, serial: r.hwSerial as string },
     addresses: (r.addresses as string[]) ?? [],
+    users: (r.loginUsers as string[]) ?? [],
     labels: (r.labels as Record<string, string>) ?? {},
     status: r.status as string,
     packageCount: r.packageCount as number,
@@ -88,24 +92,50 @@ function toSummary(r: SummaryRow): HostSummary {
 }
 
 /**
- * Searches hosts by hostname, FQDN, serial (substring, case-insensitive),
- * address (exact or prefix, e.g. "10.1.2.") or id.
+ * What a search string matches: hostname, FQDN, serial (substring,
+ * case-insensitive), address (exact or prefix, e.g. "10.1.2."), id, a user
+ * logged in at the last inventory (case-insensitive prefix, also after a
+ * Windows domain: "alice" finds "CORP\alice"), or a label: `key=value`
+ * exactly, or any label's value (case-insensitive, e.g. "web").
  */
-export async function searchHosts(db: Db, opts: { q?: string | undefined; limit: number; offset: number; now: Date; staleMs: number }): Promise<{ items: HostSummary[]; total: number }> {
-  let where: SQL | undefined;
-  const q = opts.q?.trim();
-  if (q) {
-    const like = `%${likeEscape(q)}%`;
-    where = or(
+export function hostSearchCondition(q: string): SQL {
+  const like = `%${likeEscape(q)}%`;
+  const prefix = `${likeEscape(q)}%`;
+  const eqAt = q.indexOf('=');
+  const label = eqAt > 0 ? sql`hosts.labels ->> ${q.slice(0, eqAt)} = ${q.slice(eqAt + 1)}` : sql`exists (select 1 from jsonb_each_text(hosts.labels) l where lower(l.value) = lower(${q}))`;
+  // Every match below contains q, case aside: one LIKE over the narrow host_search (kept by a trigger) picks the few rows the rest look at.
+  const anyField = sql`hosts.id in (select hs.host_id from host_search hs where hs.text like lower(${like}))`;
+  return and(
+    anyField,
+    or(
       ilike(hosts.hostname, like),
       ilike(hosts.fqdn, like),
       ilike(hosts.hwSerial, like),
       eq(hosts.id, q),
-      sql`exists (select 1 from unnest(hosts.addresses) a where a = ${q} or a like ${`${likeEscape(q)}%`})`,
-    );
-  }
+      sql`exists (select 1 from unnest(hosts.addresses) a where a = ${q} or a like ${prefix})`,
+      sql`exists (select 1 from unnest(hosts.login_users) u where u ilike ${prefix} or u ilike ${`%\\\\${prefix}`})`,
+      label,
+    ),
+  ) as SQL;
+}
+
+/** Exact matches (id, hostname, an address, the serial) sort before partial ones. */
+function exactFirst(q: string): SQL {
+  return sql`(hosts.id = ${q} or lower(hosts.hostname) = lower(${q}) or ${q} = any(hosts.addresses) or lower(hosts.hw_serial) = lower(${q})) desc`;
+}
+
+/** Searches hosts (see hostSearchCondition), exact matches first, then by hostname; `total` counts every match. */
+export async function searchHosts(db: Db, opts: { q?: string | undefined; limit: number; offset: number; now: Date; staleMs: number }): Promise<{ items: HostSummary[]; total: number }> {
+  const q = opts.q?.trim();
+  const where = q ? hostSearchCondition(q) : undefined;
   const [rows, totals] = await Promise.all([
-    db.select(summaryColumns(opts.now, opts.staleMs)).from(hosts).where(where).orderBy(asc(hosts.hostname), asc(hosts.id)).limit(opts.limit).offset(opts.offset),
+    db
+      .select(summaryColumns(opts.now, opts.staleMs))
+      .from(hosts)
+      .where(where)
+      .orderBy(...(q ? [exactFirst(q)] : []), asc(hosts.hostname), asc(hosts.id))
+      .limit(opts.limit)
+      .offset(opts.offset),
     db.select({ n: count() }).from(hosts).where(where),
   ]);
   return { items: rows.map((r) => toSummary(r as SummaryRow)), total: Number(totals[0]?.n ?? 0) };

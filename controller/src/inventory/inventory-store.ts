@@ -52,6 +52,7 @@ function hostColumns(facts: HostFacts) {
     hwModel: facts.hardware.model,
     hwSerial: facts.hardware.serial,
     addresses: [...addresses].slice(0, 256),
+    loginUsers: [...new Set(facts.users.map((u) => u.user))].slice(0, 64),
     facts: facts as unknown as Record<string, unknown>,
   };
 }

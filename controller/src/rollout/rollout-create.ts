@@ -8,7 +8,7 @@ import { audit } from '../audit/audit';
 import type { Tx } from '../db/index';
 import { ringAssignments, rolloutHosts, rolloutRings, rollouts } from '../db/schema/index';
 import { listRings, runAssignment, type RingView } from './ring-store';
-import { packageTargets, patchReleaseDate, patchTargets, type HostTarget } from './targets';
+import { moreUrgent, packageTargets, patchReleaseDate, patchTargets, type HostTarget } from './targets';
 import { expediteReasons } from './expedite-rule';
 import { activeBlocks, blockPendingHosts } from '../safety/blocks';
 import { cohortPatchIds } from '../safety/cohorts';
@@ -112,6 +112,8 @@ export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { no
     stateAt: now,
     packages: t.packages,
     kb: t.kb,
+    tier: t.tier,
+    dueBy: t.dueBy,
   }));
   for (let i = 0; i < hostRows.length; i += 1000) await tx.insert(rolloutHosts).values(hostRows.slice(i, i + 1000));
   // Hosts of a class an active block covers for any patch of this content never get it (state 'blocked').
@@ -135,8 +137,10 @@ function mergeTargets(targets: readonly HostTarget[]): HostTarget[] {
   const byHost = new Map<string, HostTarget>();
   for (const t of targets) {
     const m = byHost.get(t.hostId);
-    if (!m) byHost.set(t.hostId, { hostId: t.hostId, packages: [...t.packages], kb: t.kb });
+    if (!m) byHost.set(t.hostId, { ...t, packages: [...t.packages] });
     else {
+      m.tier = moreUrgent(m.tier, t.tier);
+      if (t.dueBy && (m.dueBy === null || t.dueBy < m.dueBy)) m.dueBy = t.dueBy;
       for (const p of t.packages) {
         const have = m.packages.find((x) => x.name === p.name);
         // A patch and an explicit version for one package: the higher version fixes both.

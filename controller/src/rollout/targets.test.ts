@@ -6,6 +6,9 @@ import { hostPatchState, hosts, installedPackages } from '../db/schema/index';
 import { packageTargets, patchTargets } from './targets';
 
 const T0 = Date.UTC(2026, 0, 5);
+/** The 'usn' host misses a high patch due first and a critical one due a day later: it rides as critical, due at the earlier date. */
+const TIER_USN = 'critical';
+const DUE_USN = new Date(Date.UTC(2026, 0, 10));
 let tdb: TestDatabase;
 let db: Db;
 
@@ -29,22 +32,29 @@ beforeAll(async () => {
     pkg('multi', '2.0', 'dpkg', 'curl'),
   ]);
   const at = new Date(T0);
-  const usn = (hostId: string, patchId: string, packages: { name: string; installed: string; fixed: string }[], extra: { status?: 'missing' | 'installed'; requires?: string } = {}) => ({
+  const usn = (hostId: string, patchId: string, packages: { name: string; installed: string; fixed: string }[], extra: { status?: 'missing' | 'installed'; requires?: string; tier?: 'critical' | 'high'; dueBy?: Date } = {}) => ({
     hostId,
     patchId,
     kind: 'usn' as const,
     status: extra.status ?? ('missing' as const),
     packages,
     requires: extra.requires ?? null,
+    tier: extra.tier ?? null,
+    dueBy: extra.dueBy ?? null,
     assessedAt: at,
   });
   const kb = (hostId: string, patchId: string, status: 'missing' | 'installed' = 'missing') => ({ hostId, patchId, kind: 'kb' as const, status, assessedAt: at });
   await db.insert(hostPatchState).values([
-    usn('usn', 'USN-1-1', [{ name: 'openssl', installed: '1.0~rc1', fixed: '1.0' }]),
-    usn('usn', 'USN-2-1', [
-      { name: 'openssl', installed: '1.0~rc1', fixed: '1.0-1' },
-      { name: 'libssl3', installed: '1.0~rc1', fixed: '1.0-1' },
-    ]),
+    usn('usn', 'USN-1-1', [{ name: 'openssl', installed: '1.0~rc1', fixed: '1.0' }], { tier: 'high', dueBy: DUE_USN }),
+    usn(
+      'usn',
+      'USN-2-1',
+      [
+        { name: 'openssl', installed: '1.0~rc1', fixed: '1.0-1' },
+        { name: 'libssl3', installed: '1.0~rc1', fixed: '1.0-1' },
+      ],
+      { tier: TIER_USN, dueBy: new Date(DUE_USN.getTime() + 86_400_000) },
+    ),
     usn('pro', 'USN-1-1', [{ name: 'openssl', installed: '0.9', fixed: '1.0' }], { requires: 'ubuntu-pro' }),
     usn('installed', 'USN-1-1', [{ name: 'openssl', installed: '1.0', fixed: '1.0' }], { status: 'installed' }),
     usn('revoked', 'USN-1-1', [{ name: 'openssl', installed: '0.9', fixed: '1.0' }]),
@@ -64,7 +74,7 @@ describe('packageTargets', () => {
   it('takes active dpkg hosts holding an older version (dpkg ordering), not equal, newer, revoked or rpm ones', async () => {
     const out = await packageTargets(db, [{ name: 'openssl', version: '1.0' }]);
     expect(out.map((t) => t.hostId)).toEqual(['multi', 'older', 'rc']);
-    expect(out[0]).toEqual({ hostId: 'multi', packages: [{ name: 'openssl', version: '1.0' }], kb: null });
+    expect(out[0]).toEqual({ hostId: 'multi', packages: [{ name: 'openssl', version: '1.0' }], kb: null, tier: null, dueBy: null });
     expect(await packageTargets(db, [])).toEqual([]);
   });
 
@@ -92,6 +102,8 @@ describe('patchTargets', () => {
           { name: 'libssl3', version: '1.0-1' },
         ],
         kb: null,
+        tier: TIER_USN,
+        dueBy: DUE_USN,
       },
     ]);
     expect(await patchTargets(db, [])).toEqual([]);
@@ -100,8 +112,8 @@ describe('patchTargets', () => {
   it('gives a Windows host the newest missing KB, by number', async () => {
     const out = await patchTargets(db, ['KB5072033', 'KB5068861', 'KB890830', 'KB10000001']);
     expect(out).toEqual([
-      { hostId: 'mixed', packages: [], kb: 'KB5072033' },
-      { hostId: 'win', packages: [], kb: 'KB5072033' },
+      { hostId: 'mixed', packages: [], kb: 'KB5072033', tier: null, dueBy: null },
+      { hostId: 'win', packages: [], kb: 'KB5072033', tier: null, dueBy: null },
     ]);
   });
 });

@@ -9,12 +9,17 @@ import { compareDebVersions } from '@patchfleet/shared/debversion';
 import type { PackageVersion } from '@patchfleet/shared/protocol';
 import type { Db, Tx } from '../db/index';
 import { catalogUsns, hostPatchState, hosts, installedPackages } from '../db/schema/index';
+import { TIERS, type Tier } from '../scoring/sla';
 
 /** One host's share of a rollout. */
 export interface HostTarget {
   hostId: string;
   packages: PackageVersion[];
   kb: string | null;
+  /** Most urgent priority tier among the missing patches the host gets (null: explicit package versions, no catalog priority). */
+  tier: Tier | null;
+  /** Earliest deadline among those patches (null as for `tier`). */
+  dueBy: Date | null;
 }
 
 /** Hosts with an older dpkg version of any named package; each gets the named versions of the packages it has. */
@@ -34,7 +39,7 @@ export async function packageTargets(db: Db | Tx, wanted: readonly PackageVersio
     if (!list.some((p) => p.name === r.name)) list.push({ name: r.name, version: target });
     byHost.set(r.hostId, list);
   }
-  return [...byHost].sort(([a], [b]) => a.localeCompare(b)).map(([hostId, packages]) => ({ hostId, packages, kb: null }));
+  return [...byHost].sort(([a], [b]) => a.localeCompare(b)).map(([hostId, packages]) => ({ hostId, packages, kb: null, tier: null, dueBy: null }));
 }
 
 /**
@@ -46,7 +51,15 @@ export async function packageTargets(db: Db | Tx, wanted: readonly PackageVersio
 export async function patchTargets(db: Db | Tx, patchIds: readonly string[]): Promise<HostTarget[]> {
   if (patchIds.length === 0) return [];
   const rows = await db
-    .select({ hostId: hostPatchState.hostId, patchId: hostPatchState.patchId, kind: hostPatchState.kind, packages: hostPatchState.packages, requires: hostPatchState.requires })
+    .select({
+      hostId: hostPatchState.hostId,
+      patchId: hostPatchState.patchId,
+      kind: hostPatchState.kind,
+      packages: hostPatchState.packages,
+      requires: hostPatchState.requires,
+      tier: hostPatchState.tier,
+      dueBy: hostPatchState.dueBy,
+    })
     .from(hostPatchState)
     .innerJoin(hosts, eq(hosts.id, hostPatchState.hostId))
     .where(and(inArray(hostPatchState.patchId, [...patchIds]), eq(hostPatchState.status, 'missing'), eq(hosts.status, 'active')));
@@ -54,7 +67,9 @@ export async function patchTargets(db: Db | Tx, patchIds: readonly string[]): Pr
   for (const r of rows) {
     // A fix that needs Ubuntu Pro cannot be fetched by a host without it.
     if (r.requires) continue;
-    const t = byHost.get(r.hostId) ?? { hostId: r.hostId, packages: [], kb: null };
+    const t = byHost.get(r.hostId) ?? { hostId: r.hostId, packages: [], kb: null, tier: null, dueBy: null };
+    t.tier = moreUrgent(t.tier, r.tier);
+    if (r.dueBy && (t.dueBy === null || r.dueBy < t.dueBy)) t.dueBy = r.dueBy;
     if (r.kind === 'kb') {
       // By number: KB890830 is older than KB5072033 although it sorts after it as text.
       if (t.kb === null || kbNumber(r.patchId) > kbNumber(t.kb)) t.kb = r.patchId;
@@ -71,6 +86,13 @@ export async function patchTargets(db: Db | Tx, patchIds: readonly string[]): Pr
 }
 
 const kbNumber = (kb: string): number => Number(kb.replace(/^KB/i, ''));
+
+/** The more urgent of two tiers (null: none known). */
+export function moreUrgent(a: Tier | null, b: Tier | null): Tier | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return TIERS.indexOf(a) <= TIERS.indexOf(b) ? a : b;
+}
 
 /** Earliest publication date among the USNs named (KBs carry no exact date in the catalog): the day deferrals count from. */
 export async function patchReleaseDate(db: Db | Tx, patchIds: readonly string[]): Promise<Date | undefined> {

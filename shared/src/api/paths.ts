@@ -279,7 +279,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search hosts by hostname, FQDN, serial, address or id */
+        /** Search hosts by hostname, FQDN, serial, address, id, logged-in user or label (key=value, or a value) */
         get: {
             parameters: {
                 query?: {
@@ -317,6 +317,8 @@ export interface paths {
                                     serial: string;
                                 };
                                 addresses: string[];
+                                /** @description users logged in at the last inventory */
+                                users: string[];
                                 labels: {
                                     [key: string]: string;
                                 };
@@ -469,6 +471,8 @@ export interface paths {
                                 serial: string;
                             };
                             addresses: string[];
+                            /** @description users logged in at the last inventory */
+                            users: string[];
                             labels: {
                                 [key: string]: string;
                             };
@@ -741,6 +745,544 @@ export interface paths {
                                 unexpectedShutdowns: number;
                                 probeFailures: number;
                                 probeRuns: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A host page in one call: the host, its ring, its patch state grouped, recent commands and a timeline of changes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            host: {
+                                id: string;
+                                hostname: string;
+                                fqdn: string | null;
+                                os: {
+                                    platform: string;
+                                    id: string;
+                                    name: string;
+                                    version: string;
+                                    kernel: string;
+                                    arch: string;
+                                };
+                                hardware: {
+                                    vendor: string;
+                                    model: string;
+                                    serial: string;
+                                };
+                                addresses: string[];
+                                users: string[];
+                                labels: {
+                                    [key: string]: string;
+                                };
+                                status: string;
+                                packageCount: number;
+                                /** Format: date-time */
+                                enrolledAt: string;
+                                lastSeenAt: string | null;
+                                lastReportAt: string | null;
+                                online: boolean;
+                                sessions: {
+                                    id: string;
+                                    controllerId: string;
+                                    remoteAddress: string;
+                                    agentVersion: string;
+                                    /** Format: date-time */
+                                    connectedAt: string;
+                                    /** Format: date-time */
+                                    lastSeenAt: string;
+                                    disconnectedAt: string | null;
+                                    closeReason: string | null;
+                                }[];
+                            };
+                            ring: {
+                                id: string;
+                                name: string;
+                                reason: string;
+                                /** Format: date-time */
+                                assignedAt: string;
+                            } | null;
+                            patches: {
+                                assessedAt: string | null;
+                                coverage: {
+                                    covered: boolean;
+                                    source: string | null;
+                                    reason: string | null;
+                                } | null;
+                                missing: {
+                                    id: string;
+                                    kind: string;
+                                    title: string;
+                                    cveCount: number;
+                                    requires: string | null;
+                                    priority: {
+                                        score: number | null;
+                                        tier: string | null;
+                                        dueBy: string | null;
+                                        reasons: string[];
+                                    };
+                                    overdue: boolean;
+                                    mitigation: {
+                                        state: string;
+                                        mitigationId: string;
+                                        owner: string;
+                                        expiresAt: string;
+                                        description: string;
+                                    } | null;
+                                }[];
+                                mitigated: {
+                                    id: string;
+                                    kind: string;
+                                    title: string;
+                                    cveCount: number;
+                                    requires: string | null;
+                                    priority: {
+                                        score: number | null;
+                                        tier: string | null;
+                                        dueBy: string | null;
+                                        reasons: string[];
+                                    };
+                                    overdue: boolean;
+                                    mitigation: {
+                                        state: string;
+                                        mitigationId: string;
+                                        owner: string;
+                                        expiresAt: string;
+                                        description: string;
+                                    } | null;
+                                }[];
+                                installed: string[];
+                                inProgress: {
+                                    rolloutId: string;
+                                    rolloutName: string;
+                                    rolloutState: string;
+                                    ringId: string;
+                                    ringName: string | null;
+                                    patches: string[];
+                                    packages: {
+                                        name: string;
+                                        version: string;
+                                    }[];
+                                    kb: string | null;
+                                    state: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    installedAt: string | null;
+                                    errorCode: string | null;
+                                    tier: string | null;
+                                    dueBy: string | null;
+                                    bootState: string;
+                                    rebootDueBy: string | null;
+                                    deadlineMissedAt: string | null;
+                                    /** Format: date-time */
+                                    rolloutCreatedAt: string;
+                                    installCommandId: string | null;
+                                    commandId: string | null;
+                                }[];
+                                failed: {
+                                    rolloutId: string;
+                                    rolloutName: string;
+                                    rolloutState: string;
+                                    ringId: string;
+                                    ringName: string | null;
+                                    patches: string[];
+                                    packages: {
+                                        name: string;
+                                        version: string;
+                                    }[];
+                                    kb: string | null;
+                                    state: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    installedAt: string | null;
+                                    errorCode: string | null;
+                                    tier: string | null;
+                                    dueBy: string | null;
+                                    bootState: string;
+                                    rebootDueBy: string | null;
+                                    deadlineMissedAt: string | null;
+                                    /** Format: date-time */
+                                    rolloutCreatedAt: string;
+                                    installCommandId: string | null;
+                                    commandId: string | null;
+                                }[];
+                                rolledBack: {
+                                    rolloutId: string;
+                                    rolloutName: string;
+                                    rolloutState: string;
+                                    ringId: string;
+                                    ringName: string | null;
+                                    patches: string[];
+                                    packages: {
+                                        name: string;
+                                        version: string;
+                                    }[];
+                                    kb: string | null;
+                                    state: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    installedAt: string | null;
+                                    errorCode: string | null;
+                                    tier: string | null;
+                                    dueBy: string | null;
+                                    bootState: string;
+                                    rebootDueBy: string | null;
+                                    deadlineMissedAt: string | null;
+                                    /** Format: date-time */
+                                    rolloutCreatedAt: string;
+                                    installCommandId: string | null;
+                                    commandId: string | null;
+                                }[];
+                                blocked: {
+                                    rolloutId: string;
+                                    rolloutName: string;
+                                    rolloutState: string;
+                                    ringId: string;
+                                    ringName: string | null;
+                                    patches: string[];
+                                    packages: {
+                                        name: string;
+                                        version: string;
+                                    }[];
+                                    kb: string | null;
+                                    state: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    installedAt: string | null;
+                                    errorCode: string | null;
+                                    tier: string | null;
+                                    dueBy: string | null;
+                                    bootState: string;
+                                    rebootDueBy: string | null;
+                                    deadlineMissedAt: string | null;
+                                    /** Format: date-time */
+                                    rolloutCreatedAt: string;
+                                    installCommandId: string | null;
+                                    commandId: string | null;
+                                }[];
+                                pendingReboot: {
+                                    reported: {
+                                        required: boolean;
+                                        reasons: string[];
+                                    } | null;
+                                    rollouts: {
+                                        rolloutId: string;
+                                        rolloutName: string;
+                                        rolloutState: string;
+                                        ringId: string;
+                                        ringName: string | null;
+                                        patches: string[];
+                                        packages: {
+                                            name: string;
+                                            version: string;
+                                        }[];
+                                        kb: string | null;
+                                        state: string;
+                                        /** Format: date-time */
+                                        since: string;
+                                        installedAt: string | null;
+                                        errorCode: string | null;
+                                        tier: string | null;
+                                        dueBy: string | null;
+                                        bootState: string;
+                                        rebootDueBy: string | null;
+                                        deadlineMissedAt: string | null;
+                                        /** Format: date-time */
+                                        rolloutCreatedAt: string;
+                                        installCommandId: string | null;
+                                        commandId: string | null;
+                                    }[];
+                                };
+                            };
+                            summary: {
+                                missing: number;
+                                overdue: number;
+                                mitigated: number;
+                                installed: number;
+                                inProgress: number;
+                                failed: number;
+                                rolledBack: number;
+                                blocked: number;
+                                pendingReboot: number;
+                                rebootReported: boolean;
+                                byTier: {
+                                    critical: number;
+                                    high: number;
+                                    medium: number;
+                                    low: number;
+                                };
+                            };
+                            commands: {
+                                id: string;
+                                action: string;
+                                target: string;
+                                state: string;
+                                /** Format: date-time */
+                                issuedAt: string;
+                                finishedAt: string | null;
+                                rolloutId: string | null;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                createdBy: string;
+                            }[];
+                            timeline: {
+                                /** Format: date-time */
+                                at: string;
+                                source: "rollout" | "command" | "audit";
+                                event: string;
+                                summary: string;
+                                rolloutId?: string;
+                                commandId?: string;
+                                actor?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fleet KPIs over the last `days` days, each with the same figure for the days before (definitions in the README) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description length of the period in days */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description now, by the controller clock
+                             */
+                            at: string;
+                            days: number;
+                            period: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                            };
+                            previousPeriod: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                            };
+                            /** @description mean days from release (or the host enrollment, if later) to install, over the installs of the period, by the tier the host was taken into the rollout with */
+                            mttp: {
+                                critical: {
+                                    current: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                    previous: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                };
+                                high: {
+                                    current: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                    previous: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                };
+                                medium: {
+                                    current: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                    previous: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                };
+                                low: {
+                                    current: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                    previous: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                };
+                                all: {
+                                    current: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                    previous: {
+                                        meanDays: number | null;
+                                        installs: number;
+                                    };
+                                };
+                            };
+                            withinSla: {
+                                /** @description assessed active hosts with no missing patch past its deadline, at the end of each period */
+                                current: {
+                                    share: number | null;
+                                    within: number;
+                                    hosts: number;
+                                };
+                                /** @description assessed active hosts with no missing patch past its deadline, at the end of each period */
+                                previous: {
+                                    share: number | null;
+                                    within: number;
+                                    hosts: number;
+                                };
+                            };
+                            exposure: {
+                                /** @description days critical/high patches were missing, summed over hosts, accrued within each period */
+                                current: {
+                                    hostDays: number;
+                                };
+                                /** @description days critical/high patches were missing, summed over hosts, accrued within each period */
+                                previous: {
+                                    hostDays: number;
+                                };
+                            };
+                            installs: {
+                                /** @description rollout install outcomes of each period */
+                                current: {
+                                    successRate: number | null;
+                                    succeeded: number;
+                                    failed: number;
+                                    rollbackRate: number | null;
+                                    rolledBack: number;
+                                };
+                                /** @description rollout install outcomes of each period */
+                                previous: {
+                                    successRate: number | null;
+                                    succeeded: number;
+                                    failed: number;
+                                    rollbackRate: number | null;
+                                    rolledBack: number;
+                                };
+                            };
+                            stops: {
+                                /** @description rollouts halted and patch blocks created in each period */
+                                current: {
+                                    halts: number;
+                                    blocks: number;
+                                    fleetWideBlocks: number;
+                                };
+                                /** @description rollouts halted and patch blocks created in each period */
+                                previous: {
+                                    halts: number;
+                                    blocks: number;
+                                    fleetWideBlocks: number;
+                                };
+                            };
+                            staleHosts: {
+                                /** @description active hosts not seen for 7 days, at the end of each period */
+                                current: {
+                                    count: number;
+                                    hosts: number;
+                                };
+                                /** @description active hosts not seen for 7 days, at the end of each period */
+                                previous: {
+                                    count: number;
+                                    hosts: number;
+                                };
                             };
                         };
                     };

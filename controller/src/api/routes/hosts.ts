@@ -14,6 +14,7 @@ const HostSummary = Type.Object({
   os: Type.Object({ platform: Type.String(), id: Type.String(), name: Type.String(), version: Type.String(), kernel: Type.String(), arch: Type.String() }),
   hardware: Type.Object({ vendor: Type.String(), model: Type.String(), serial: Type.String() }),
   addresses: Type.Array(Type.String()),
+  users: Type.Array(Type.String(), { description: 'users logged in at the last inventory' }),
   labels: Labels,
   status: Type.String(),
   packageCount: Type.Integer(),
@@ -43,7 +44,7 @@ export function hostRoutes(app: ApiInstance, ctx: ControllerContext): void {
     {
       config: { auth: 'helpdesk' },
       schema: {
-        summary: 'Search hosts by hostname, FQDN, serial, address or id',
+        summary: 'Search hosts by hostname, FQDN, serial, address, id, logged-in user or label (key=value, or a value)',
         tags: ['hosts'],
         querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 255 })), ...Paging }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(HostSummary), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }), '4xx': ErrorResponse },

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { EVENT_TYPES } from '../../events/types';
-import { DELIVERY_STATES, listDeliveries, type DeliveryState } from '../../webhooks/delivery-store';
+import { DELIVERY_STATES, listDeliveries } from '../../webhooks/delivery-store';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../webhooks/url';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks } from '../../webhooks/webhook-store';
 import { actorOf } from '../auth';

@@ -22,5 +22,5 @@ export const auditLog = pgTable(
      */
     xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
   },
-  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_target_idx').on(t.targetType, t.targetId), index('audit_log_xid_idx').on(t.xid, t.id)],
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_target_idx').on(t.targetType, t.targetId), index('audit_log_xid_idx').on(t.xid, t.id), index('audit_log_action_at_idx').on(t.action, t.at)],
 );

@@ -16,6 +16,8 @@ export * from './catalog-kev';
 export * from './catalog-epss';
 export * from './catalog-imports';
 export * from './host-patch-state';
+export * from './host-patch-summary';
+export * from './host-search';
 export * from './rings';
 export * from './ring-pins';
 export * from './ring-rules';

@@ -50,6 +50,20 @@ export const rolloutHosts = pgTable(
     bootState: text('boot_state', { enum: ['none', 'expected', 'back', 'failed'] }).notNull().default('none'),
     rebootDueBy: timestamp('reboot_due_by', { withTimezone: true, mode: 'date' }),
     deadlineMissedAt: timestamp('deadline_missed_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Most urgent priority tier and earliest deadline of the patches the host
+     * was missing when the rollout took it (host_patch_state at creation;
+     * null for explicit package versions). host_patch_state forgets both once
+     * the patch is installed; the KPIs (kpis/) read them from here.
+     */
+    tier: text('tier', { enum: ['critical', 'high', 'medium', 'low'] }),
+    dueBy: timestamp('due_by', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [primaryKey({ columns: [t.rolloutId, t.hostId] }), index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state)],
+  (t) => [
+    primaryKey({ columns: [t.rolloutId, t.hostId] }),
+    index('rollout_hosts_ring_state_idx').on(t.rolloutId, t.ringId, t.state),
+    // A host's rollouts (its page, the SLA history of the KPIs) and the installs of a period (the KPIs).
+    index('rollout_hosts_host_idx').on(t.hostId, t.stateAt),
+    index('rollout_hosts_installed_idx').on(t.installedAt),
+  ],
 );

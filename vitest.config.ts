@@ -16,7 +16,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'default', include: ['{agent,controller,shared}/src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**', ...LONG_TESTS] },
+        test: { name: 'default', include: ['{agent,controller,shared,dashboard}/src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**', ...LONG_TESTS] },
       },
       { extends: true, test: { name: 'long', include: LONG_TESTS } },
     ],

@@ -5,6 +5,8 @@
  */
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
+export { matchPath } from './match-path';
+
 const NAVIGATED = 'pf:navigated';
 
 function subscribe(onChange: () => void): () => void {
@@ -32,21 +34,6 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   else window.history.pushState(null, '', to);
   window.dispatchEvent(new Event(NAVIGATED));
   window.scrollTo(0, 0);
-}
-
-/** `/hosts/:id` against `/hosts/abc` -> `{ id: 'abc' }`; null when it does not match. */
-export function matchPath(pattern: string, path: string): Record<string, string> | null {
-  const want = pattern.split('/').filter(Boolean);
-  const got = path.split('/').filter(Boolean);
-  if (want.length !== got.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i] as string;
-    const g = got[i] as string;
-    if (w.startsWith(':')) params[w.slice(1)] = decodeURIComponent(g);
-    else if (w !== g) return null;
-  }
-  return params;
 }
 
 /** An ordinary link (it opens in a new tab with a modifier key) that navigates inside the app on a plain click. */

@@ -4,6 +4,7 @@
  * the web dashboard at /.
  */
 import { randomBytes } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { registerAuth } from './api/auth';
@@ -27,6 +28,8 @@ import { ringRoutes } from './api/routes/rings';
 import { blockRoutes } from './api/routes/blocks';
 import { incidentRoutes } from './api/routes/incidents';
 import { apiTokenRoutes } from './api/routes/api-tokens';
+import { authRoutes } from './api/routes/auth';
+import { userRoutes } from './api/routes/users';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
 import type { CommandService } from './commands/command-service';
@@ -66,8 +69,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Patchfleet controller API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'pf_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
   registerErrorHandling(app);
@@ -75,6 +78,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   const refusals = opts.refusals ?? new RefusalAudit(ctx.db, ctx.clock, ctx.log, { windowMs: ctx.config.refusalAuditSec * 1000 });
   app.addHook('onClose', async () => refusals.close());
   await registerRateLimits(app, ctx, { refusals, onAuthenticated: opts.onAuthenticated });
+  await app.register(cookie);
   registerAuth(app, ctx);
   registerInputGuard(app);
   healthRoutes(app, ctx);
@@ -92,6 +96,8 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   blockRoutes(app, ctx);
   incidentRoutes(app, ctx);
   apiTokenRoutes(app, ctx);
+  authRoutes(app, ctx);
+  userRoutes(app, ctx);
   if (opts.commands) commandRoutes(app, ctx, opts.commands);
   if (opts.rollouts) rolloutRoutes(app, ctx, opts.rollouts);
   app.get('/api/v1/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -26,6 +26,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isPfError(err)) {
       if (err.status >= 500) req.log.error({ err, code: err.code }, 'request failed');
       else req.log.info({ code: err.code, msg: err.message }, 'request refused');
+      const wait = err.details?.retryAfterSec;
+      if (typeof wait === 'number' && Number.isFinite(wait) && wait > 0) void reply.header('retry-after', String(Math.ceil(wait)));
       return sendError(reply, err, err.message);
     }
     if (err.validation) {

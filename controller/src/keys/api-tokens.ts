@@ -18,10 +18,13 @@ import type { Db, Tx } from '../db/index';
 import { personForNewToken } from './people';
 
 export interface Principal {
+  /** How the request proved who it is: an API token, or a user's sign-in session (dashboard). */
+  via: 'token' | 'session';
+  /** The credential: the API token's id (at_...) or the session's id (ss_...). */
   tokenId: string;
   name: string;
   role: Role;
-  /** The person behind the token (people.id): two-person rules count these. */
+  /** The person behind the token or session (people.id): two-person rules count these. */
   personId: string;
   personName: string;
 }
@@ -66,7 +69,9 @@ export async function createBootstrapToken(tx: Tx, now: Date): Promise<{ id: str
   let [registrar] = await tx.select({ id: people.id }).from(people).where(eq(people.registrar, true)).limit(1);
   if (!registrar) {
     registrar = { id: `pn_${randomBytes(6).toString('hex')}` };
-    await tx.insert(people).values({ id: registrar.id, name: 'bootstrap admin', registrar: true, registeredBy: null, createdAt: now });
+    // The registrar is also the first user (keys/users.ts ensureFirstUser gives it a password): `admin` unless that name is taken.
+    const [taken] = await tx.select({ id: people.id }).from(people).where(eq(people.name, 'admin')).limit(1);
+    await tx.insert(people).values({ id: registrar.id, name: taken ? 'bootstrap admin' : 'admin', registrar: true, registeredBy: null, createdAt: now, role: 'admin' });
   }
   const made = await insertToken(tx, { name: 'bootstrap admin', role: 'admin', now, expiresAt: null, personId: registrar.id, createdBy: null });
   return { ...made, personId: registrar.id };
@@ -126,7 +131,7 @@ export async function lookupApiToken(db: Db, token: string, now: Date): Promise<
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return { refused: 'expired' };
   // A token without a person (none should remain after migration 0006) is its own person.
   const personId = row.personId ?? `token:${row.tokenId}`;
-  return { live: { tokenId: row.tokenId, name: row.name, role: row.role, lastUsedAt: row.lastUsedAt, personId, personName: row.personName ?? row.name } };
+  return { live: { via: 'token', tokenId: row.tokenId, name: row.name, role: row.role, lastUsedAt: row.lastUsedAt, personId, personName: row.personName ?? row.name } };
 }
 
 /** Records that a token was used at `at` (callers keep this coarse: one write a minute, not one a request). */

@@ -1,12 +1,13 @@
 /**
- * The people behind API tokens (until user accounts exist) and who counts as
- * a second person for two-person rules.
+ * The people behind API tokens and who counts as a second person for
+ * two-person rules. User accounts (keys/users.ts) are people of their own.
  *
  * - A token minted by token T belongs to T's person: one person holding an
  *   admin token can mint as many tokens as they like, all of them "them".
  * - Only the registrar (the bootstrap admin's person: whoever installed the
- *   controller and holds bootstrap.json) registers new people, with
- *   `api-token create --person NAME`; everyone else gets refused.
+ *   controller and holds bootstrap.json) registers new token-only people
+ *   (service accounts), with `api-token create --person NAME`; everyone else
+ *   gets refused, and nobody mints a token in a user account's name.
  * - Two approvals count as two people only when the persons differ and
  *   neither registered the other: the registrar cannot make up a person and
  *   approve beside it. (The registrar registering two made-up people is the
@@ -30,6 +31,8 @@ export async function personForNewToken(tx: Tx, creator: Principal, name: string
     throw new PfError(Errors.FORBIDDEN, `only the bootstrap admin registers people; a token minted by ${creator.personName} belongs to ${creator.personName}`);
   }
   const [existing] = await tx.select().from(people).where(eq(people.name, name)).limit(1);
+  // A user account is a person of its own: a token in their name would let one admin approve as two.
+  if (existing?.role) throw new PfError(Errors.FORBIDDEN, `${name} is a user account; users mint their own tokens`);
   if (existing) return { id: existing.id, name: existing.name, registered: false };
   const id = `pn_${randomBytes(6).toString('hex')}`;
   await tx.insert(people).values({ id, name, registrar: false, registeredBy: me.id, createdAt: now });

@@ -70,8 +70,9 @@ export async function changeRolloutState(tx: Tx, id: string, op: keyof typeof AL
 }
 
 /**
- * Records an admin's approval of a ring. Approvals count people, not tokens:
- * the same token twice is ALREADY_APPROVED; another token of the same person
+ * Records an admin's approval of a ring. Approvals count people, not tokens
+ * or sessions: the same token (or session) twice is ALREADY_APPROVED; another
+ * credential of the same person
  * (minted by them, or a person the earlier approver registered or was
  * registered by) is SAME_PERSON (keys/people.ts).
  */
@@ -84,7 +85,7 @@ export async function approveRing(tx: Tx, id: string, ringIdOrName: string, prin
     .limit(1);
   if (!ring) throw new PfError(Errors.NOT_FOUND, `rollout ${id} has no ring ${ringIdOrName}`);
   const existing = await tx
-    .select({ approverTokenId: rolloutApprovals.approverTokenId, approverName: rolloutApprovals.approverName, personId: apiTokens.personId })
+    .select({ approverTokenId: rolloutApprovals.approverTokenId, approverName: rolloutApprovals.approverName, personId: sql<string | null>`coalesce(${rolloutApprovals.approverPersonId}, ${apiTokens.personId})` })
     .from(rolloutApprovals)
     .leftJoin(apiTokens, eq(apiTokens.id, rolloutApprovals.approverTokenId))
     .where(and(eq(rolloutApprovals.rolloutId, id), eq(rolloutApprovals.ringId, ring.ringId)));
@@ -94,14 +95,14 @@ export async function approveRing(tx: Tx, id: string, ringIdOrName: string, prin
   }
   for (const a of existing) {
     if (await samePersonForApproval(tx, a.personId ?? `token:${a.approverTokenId}`, principal.personId)) {
-      throw new PfError(Errors.SAME_PERSON, `ring ${ring.ringName} of ${id} was approved by ${a.approverName} (${principal.personName === a.approverName ? 'the same token holder' : 'the same person'}); token ${principal.name} belongs to ${principal.personName}: the next approval must come from another person`);
+      throw new PfError(Errors.SAME_PERSON, `ring ${ring.ringName} of ${id} was approved by ${a.approverName} (${principal.personName === a.approverName ? 'the same token holder' : 'the same person'}); ${principal.via === 'session' ? 'user' : 'token'} ${principal.name} ${principal.via === 'session' ? 'is' : 'belongs to'} ${principal.personName}: the next approval must come from another person`);
     }
   }
   if (!['active', 'paused', 'halted'].includes(rollout.state)) throw new PfError(Errors.ROLLOUT_STATE, `rollout ${id} is ${rollout.state}: nothing left to approve`);
   if (ring.state !== 'waiting' && ring.state !== 'scheduled') throw new PfError(Errors.ROLLOUT_STATE, `ring ${ring.ringName} of ${id} is ${ring.state}: approvals are for rings that have not started`);
   if (existing.length >= ring.approvalsNeeded) throw new PfError(Errors.APPROVAL_NOT_NEEDED, `ring ${ring.ringName} of ${id} needs ${ring.approvalsNeeded} approval(s) and has ${existing.length}`);
   const at = new Date(ctx.realNow);
-  await tx.insert(rolloutApprovals).values({ rolloutId: id, ringId: ring.ringId, approverTokenId: principal.tokenId, approverName: principal.name, comment: ctx.comment ?? null, at });
+  await tx.insert(rolloutApprovals).values({ rolloutId: id, ringId: ring.ringId, approverTokenId: principal.tokenId, approverName: principal.name, approverPersonId: principal.personId, comment: ctx.comment ?? null, at });
   await audit(tx, at, { actor: ctx.actor, action: 'rollout.approve', targetType: 'rollout', targetId: id, details: { ring: ring.ringName, approver: principal.name, person: principal.personName, approvals: existing.length + 1, needed: ring.approvalsNeeded, comment: ctx.comment ?? null }, requestId: ctx.requestId });
   return { approvals: existing.length + 1, needed: ring.approvalsNeeded };
 }

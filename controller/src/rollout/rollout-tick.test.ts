@@ -463,7 +463,7 @@ describe('tickRollouts: approvals', () => {
     expect(await kit.ring(id, 'Broad')).toMatchObject({ state: 'scheduled', note: 'awaiting approval (0 of 2)' });
 
     const approve = (tokenId: string, at: number) =>
-      kit.db.transaction((tx) => approveRing(tx, id, 'Broad', { tokenId, name: tokenId, role: 'admin', personId: `token:${tokenId}`, personName: tokenId }, { actor: `token:${tokenId}`, realNow: at }));
+      kit.db.transaction((tx) => approveRing(tx, id, 'Broad', { via: 'token', tokenId, name: tokenId, role: 'admin', personId: `token:${tokenId}`, personName: tokenId }, { actor: `token:${tokenId}`, realNow: at }));
     expect(await approve('tk_alice', T0 + MIN)).toEqual({ approvals: 1, needed: 2 });
     expect(await kit.tick(T0 + 2 * MIN, ['b1'])).toEqual([]);
     expect((await kit.ring(id, 'Broad')).note).toBe('awaiting approval (1 of 2)');
@@ -488,11 +488,11 @@ describe('tickRollouts: approvals', () => {
     expect((await kit.ring(expedited, 'Test')).note).toBe('awaiting approval (0 of 2)');
 
     // Once the ring has started, approving it again is refused: the same admin hears "already approved", another "not in a state".
-    await kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { tokenId: 'tk_a', name: 'alice', role: 'admin', personId: 'token:tk_a', personName: 'alice' }, { actor: 'token:tk_a', realNow: T0 + MIN }));
+    await kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { via: 'token', tokenId: 'tk_a', name: 'alice', role: 'admin', personId: 'token:tk_a', personName: 'alice' }, { actor: 'token:tk_a', realNow: T0 + MIN }));
     await kit.tick(T0 + 2 * MIN, ['t1']);
     expect((await kit.ring(normal, 'Test')).state).toBe('installing');
     const again = (by: { tokenId: string; name: string }) =>
-      kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { ...by, role: 'admin', personId: `token:${by.tokenId}`, personName: by.name }, { actor: `token:${by.tokenId}`, realNow: T0 + 3 * MIN })).then(
+      kit.db.transaction((tx) => approveRing(tx, normal, 'Test', { via: 'token', ...by, role: 'admin', personId: `token:${by.tokenId}`, personName: by.name }, { actor: `token:${by.tokenId}`, realNow: T0 + 3 * MIN })).then(
         () => 'accepted',
         (err: { code?: string }) => err.code,
       );

@@ -34,8 +34,8 @@ export const Errors = defineErrors({
   UNKNOWN_COMMAND: { code: 'PF_ERR_UNKNOWN_COMMAND', status: 404, retryable: false, message: 'no such command for this agent' },
   // Controller: REST API, CLI, catalog, rollouts, commands
   VALIDATION: { code: 'PF_ERR_VALIDATION', status: 400, retryable: false, message: 'request is not valid' },
-  UNAUTHORIZED: { code: 'PF_ERR_UNAUTHORIZED', status: 401, retryable: false, message: 'missing or invalid API token' },
-  FORBIDDEN: { code: 'PF_ERR_FORBIDDEN', status: 403, retryable: false, message: 'this token may not do that' },
+  UNAUTHORIZED: { code: 'PF_ERR_UNAUTHORIZED', status: 401, retryable: false, message: 'not signed in: missing or invalid API token or session' },
+  FORBIDDEN: { code: 'PF_ERR_FORBIDDEN', status: 403, retryable: false, message: 'this token or user may not do that' },
   NOT_FOUND: { code: 'PF_ERR_NOT_FOUND', status: 404, retryable: false, message: 'not found' },
   ROUTE_NOT_FOUND: { code: 'PF_ERR_ROUTE_NOT_FOUND', status: 404, retryable: false, message: 'no such route' },
   PAYLOAD_TOO_LARGE: { code: 'PF_ERR_PAYLOAD_TOO_LARGE', status: 413, retryable: false, message: 'request body too large' },
@@ -58,6 +58,15 @@ export const Errors = defineErrors({
   APPROVAL_NOT_NEEDED: { code: 'PF_ERR_APPROVAL_NOT_NEEDED', status: 409, retryable: false, message: 'this ring needs no (more) approval' },
   /** An approval from the person (see api_tokens.person) who already approved, or who registered or was registered by an earlier approver. */
   SAME_PERSON: { code: 'PF_ERR_SAME_PERSON', status: 409, retryable: false, message: 'this approval comes from the same person as an earlier one; a second approval must come from another person' },
+  /** A new password is too short, too long or blank (keys/passwords.ts states the limits). */
+  WEAK_PASSWORD: { code: 'PF_ERR_WEAK_PASSWORD', status: 400, retryable: false, message: 'the password does not meet the password policy' },
+  /** Too many failed sign-ins for this user: wait until the time the error gives (Retry-After). */
+  SIGN_IN_LOCKED: { code: 'PF_ERR_SIGN_IN_LOCKED', status: 429, retryable: true, message: 'too many failed sign-ins; try again later' },
+  /** A write authenticated by a sign-in cookie without the session's x-csrf-token header. */
+  CSRF: { code: 'PF_ERR_CSRF', status: 403, retryable: false, message: 'missing or wrong x-csrf-token header for a signed-in write' },
+  USER_NAME_TAKEN: { code: 'PF_ERR_USER_NAME_TAKEN', status: 409, retryable: false, message: 'a user or person with this name already exists' },
+  /** Demoting, disabling or removing the last admin user who can sign in. */
+  LAST_ADMIN: { code: 'PF_ERR_LAST_ADMIN', status: 409, retryable: false, message: 'this is the last admin user who can sign in' },
   /** Leaving out earlier rings or backdating the release needs `expedite` (admins only). */
   EXPEDITE_REQUIRED: { code: 'PF_ERR_EXPEDITE_REQUIRED', status: 403, retryable: false, message: 'skipping earlier rings or backdating the release is expediting: admins only, with expedite' },
   /** An Ed25519 public key of small order, outside the prime-order subgroup, not on the curve or not canonically encoded. */

@@ -30,3 +30,4 @@ export * from './people';
 export * from './health-samples';
 export * from './safety';
 export * from './reliability';
+export * from './user-sessions';

@@ -1,7 +1,7 @@
 import { pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { rollouts } from './rollouts';
 
-/** An admin's approval of one ring of one rollout; one per admin token, so two approvals mean two people. */
+/** An admin's approval of one ring of one rollout; one per credential (API token or sign-in session); two-person rules compare approverPersonId. */
 export const rolloutApprovals = pgTable(
   'rollout_approvals',
   {
@@ -9,6 +9,8 @@ export const rolloutApprovals = pgTable(
     ringId: text('ring_id').notNull(),
     approverTokenId: text('approver_token_id').notNull(),
     approverName: text('approver_name').notNull(),
+    /** The person (people.id) who approved: a user signed in, or the person behind the token. Null for approvals before accounts. */
+    approverPersonId: text('approver_person_id'),
     comment: text('comment'),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
   },

@@ -15,7 +15,10 @@ export interface SessionUser {
 
 export interface SessionBody {
   user: SessionUser;
-  csrfToken: string;
+  /** session: signed in with a password (the cookie); token: an API token sent by something else. */
+  via?: 'session' | 'token';
+  /** A session's CSRF token, sent as x-csrf-token on every write. */
+  csrfToken?: string;
 }
 
 export interface Page<T> {

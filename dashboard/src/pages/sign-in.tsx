@@ -8,7 +8,6 @@ function message(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 401) return 'That name and password do not match an account.';
     if (err.status === 429) return `Too many attempts: sign-in is locked for a while. ${err.message}`;
-    if (err.status === 404) return 'This controller does not offer password sign-in yet (no /api/v1/auth routes).';
     return `Sign-in failed: ${err.message} (${err.code})`;
   }
   return `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -28,6 +28,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/rollouts/:id', role: 'helpdesk', page: lazy(() => import('./pages/rollout')) },
   { path: '/rings', nav: 'Rings', role: 'helpdesk', page: lazy(() => import('./pages/rings')) },
   { path: '/rings/:id', role: 'helpdesk', page: lazy(() => import('./pages/ring')) },
+  { path: '/users', nav: 'Users', role: 'admin', page: lazy(() => import('./pages/users')) },
   { path: '/audit', nav: 'Audit', role: 'admin', page: lazy(() => import('./pages/audit')) },
   { path: '/account', role: 'helpdesk', page: lazy(() => import('./pages/account')) },
 ];

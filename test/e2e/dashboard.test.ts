@@ -183,9 +183,11 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     const nav = page.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Hosts', 'Patches', 'Rollouts', 'Rings']);
 
-    await page.goto(`${controller.url}/audit`);
-    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
-    await check(page, 'audit-refused-helpdesk');
+    for (const adminPage of ['audit', 'users']) {
+      await page.goto(`${controller.url}/${adminPage}`);
+      await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    }
+    await check(page, 'users-refused-helpdesk');
 
     await page.goto(`${controller.url}/rollouts/${rolloutId}`);
     await page.getByRole('heading', { name: 'Rings' }).waitFor();
@@ -278,6 +280,19 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     await row.waitFor();
     expect(await row.textContent()).toContain(`user:${boot.adminUser ?? 'admin'}`);
     await check(page, 'audit');
+
+    // Admins add people from the Users page.
+    await nav.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('cell', { name: PEOPLE.helpdesk.name, exact: true }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('uma-new');
+    await page.getByLabel('Role', { exact: true }).selectOption('operator');
+    await page.getByLabel(/Initial password/).fill('uma-initial-pass-4410');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Added uma-new as operator.').waitFor();
+    await page.getByRole('cell', { name: 'uma-new', exact: true }).waitFor();
+    await check(page, 'users');
+    const listed = await api<{ items: { name: string; role: string }[] }>(boot, 'GET', '/api/v1/users');
+    expect(listed.body.items.find((u) => u.name === 'uma-new')).toMatchObject({ role: 'operator' });
     await context.close();
   });
 });

@@ -1,6 +1,6 @@
 /** Every API call the dashboard makes, typed: pages call these, never fetch. */
 import { get, patch, post } from './client';
-import type { AuditEntry, HostDetail, HostHealth, HostPatches, HostSummary, Page, PatchDetail, PatchListItem, Reliability, Ring, Rollout, RolloutSummary, SessionBody, MaintenanceWindow } from './types';
+import type { AuditEntry, HostDetail, HostHealth, HostPatches, HostSummary, MaintenanceWindow, Page, PatchDetail, PatchListItem, Reliability, Ring, Role, Rollout, RolloutSummary, SessionBody, UserAccount } from './types';
 
 const V1 = '/api/v1';
 
@@ -43,4 +43,10 @@ export const rings = {
 
 export const auditLog = {
   list: (before?: number, limit = 50) => get<{ items: AuditEntry[] }>(`${V1}/audit`, { before, limit }),
+};
+
+export const users = {
+  list: () => get<{ items: UserAccount[] }>(`${V1}/users`),
+  create: (name: string, role: Role, password: string) => post<UserAccount>(`${V1}/users`, { name, role, password }),
+  update: (id: string, change: { role?: Role; disabled?: boolean }) => patch<UserAccount>(`${V1}/users/${encodeURIComponent(id)}`, change),
 };

@@ -195,3 +195,15 @@ export interface AuditEntry {
   details: unknown;
   requestId: string | null;
 }
+
+/** A user account (`/api/v1/users`, admins). */
+export interface UserAccount {
+  id: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  signIn: ('password' | 'oidc')[];
+  lockedUntil: string | null;
+  createdAt: string;
+  createdBy: string | null;
+}

@@ -16,6 +16,7 @@ import { registerIncidents } from './cli/incidents';
 import { registerRollout } from './cli/rollout';
 import { registerApiToken, registerHostRevoke } from './cli/api-token';
 import { registerServe } from './cli/serve';
+import { registerUsers } from './cli/users';
 import { registerSimulate } from './cli/simulate';
 import { PROTOCOL_VERSION } from '@patchfleet/shared';
 
@@ -42,6 +43,7 @@ registerBlocks(program);
 registerIncidents(program);
 registerRollout(program);
 registerApiToken(program);
+registerUsers(program);
 registerAudit(program);
 registerPatches(program);
 registerMitigations(program);

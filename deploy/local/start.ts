@@ -122,7 +122,7 @@ function startController(): Promise<ChildProcess> {
 }
 
 const controller = await startController();
-const boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as { url: string; adminToken: string; caFingerprint: string };
+const boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as { url: string; adminToken: string; caFingerprint: string; adminUser?: string; adminPassword?: string };
 if (!existsSync(join(stateDir, 'identity.json'))) {
   say('enrolling a local agent');
   const token = run(controllerCli, ['enroll-token', 'create', '--data-dir', dataDir, '--uses', '1', '--ttl', '10m', '--labels', 'env=local', '--description', 'pnpm start']);
@@ -132,11 +132,20 @@ const agent = spawn(process.execPath, [...tsx, agentCli, 'run', '--state-dir', s
 await offerSampleCatalog();
 const patchState = await localPatchState();
 
+/** The first user's sign-in: the initial password while it is unchanged, else where it went. */
+function signInLine(): string {
+  if (!boot.adminUser) return 'no user yet (bootstrap.json has none)';
+  if (boot.adminPassword) return `user ${boot.adminUser}, initial password ${boot.adminPassword}   (change it: Account in the dashboard)`;
+  return `user ${boot.adminUser} (its password was changed; an admin resets it with: pnpm patchfleet users reset-password ${boot.adminUser} --data-dir ${dataDir})`;
+}
+
 process.stdout.write(`
 Patchfleet is running.
   controller   ${boot.url}   (data: ${dataDir})
   agent        this machine   (state: ${stateDir})
   patches      this machine: ${patchState}
+  dashboard    ${boot.url}/   (self-signed certificate: accept it in the browser, or trust ${join(dataDir, 'tls/cert.pem')})
+  sign in      ${signInLine()}
   admin token  in ${join(dataDir, 'bootstrap.json')}
 
 Call the API (the certificate is self-signed; curl checks it against the file):

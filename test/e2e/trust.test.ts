@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, type Bootstrap } from '../support/api';
+import { api, signIn, type Bootstrap } from '../support/api';
 import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
 
@@ -89,6 +89,42 @@ describe('two-person rule', () => {
     expect(aliceSecond.person).toBe('alice');
     const rollout = (await api<{ rings: { ring: string; approvals: { by: string[]; needed: number } }[] }>(boot, 'GET', `/api/v1/rollouts/${rolloutId}`)).body;
     expect(rollout.rings.find((r) => r.ring === 'Test')?.approvals).toMatchObject({ needed: 2, by: ['bootstrap admin'] });
+    await api(boot, 'POST', `/api/v1/rollouts/${rolloutId}/cancel`, {});
+  });
+});
+
+describe('two-person rule with user accounts', () => {
+  it('counts two signed-in users as two people, and two sessions of one user as one', { timeout: 120_000 }, async () => {
+    expect(boot.adminUser).toBeTruthy();
+    expect(boot.adminPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const pkgs = await api<{ items: { name: string; version: string }[] }>(boot, 'GET', `/api/v1/hosts/${agentId}/packages?limit=1`);
+    const pkg = pkgs.body.items[0] as { name: string; version: string };
+    expect((await api(boot, 'PATCH', '/api/v1/rings/Test', { approvalRequired: true })).status).toBe(200);
+    expect((await api(boot, 'PUT', `/api/v1/hosts/${agentId}/ring`, { ring: 'Test' })).status).toBe(200);
+    const started = await cli(['rollout', 'start', '--package', `${pkg.name}=${pkg.version}+pf2`, '--ring', 'Test', '--expedite', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const rolloutId = (JSON.parse(started.stdout) as { id: string }).id;
+
+    // A second admin user, made with the CLI; the password goes in on stdin, never on the command line.
+    const made = await runCli('controller', ['users', 'create', 'carol', '--role', 'admin', '--password-stdin', '--data-dir', dataDir], { input: 'carol admin password\n' });
+    expect(made.code, made.stderr).toBe(0);
+    const listed = await cli(['users', 'list', '--json']);
+    expect((JSON.parse(listed.stdout) as { items: { name: string; role: string }[] }).items.map((u) => [u.name, u.role])).toEqual(expect.arrayContaining([[boot.adminUser, 'admin'], ['carol', 'admin']]));
+
+    const adminOne = await signIn(boot, boot.adminUser!, boot.adminPassword!);
+    const adminTwo = await signIn(boot, boot.adminUser!, boot.adminPassword!);
+    const carol = await signIn(boot, 'carol', 'carol admin password');
+    const first = await adminOne.call<{ approvals: number }>('POST', `/api/v1/rollouts/${rolloutId}/approve`, { ring: 'Test' });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    // Another session of the same user is the same person; so is the bootstrap token, which is that user's.
+    const again = await adminTwo.call<{ error: { code: string } }>('POST', `/api/v1/rollouts/${rolloutId}/approve`, { ring: 'Test' });
+    expect(again.body.error.code).toBe('PF_ERR_SAME_PERSON');
+    const byToken = await api<{ error: { code: string } }>(boot, 'POST', `/api/v1/rollouts/${rolloutId}/approve`, { ring: 'Test' });
+    expect(byToken.body.error.code).toBe('PF_ERR_SAME_PERSON');
+    const second = await carol.call<{ approvals: number; needed: number }>('POST', `/api/v1/rollouts/${rolloutId}/approve`, { ring: 'Test' });
+    expect({ status: second.status, approvals: second.body.approvals }).toEqual({ status: 200, approvals: 2 });
+    const audit = await api<{ items: { action: string; actor: string }[] }>(boot, 'GET', '/api/v1/audit?action=rollout.approve&limit=5');
+    expect(audit.body.items.slice(0, 2).map((e) => e.actor)).toEqual(['user:carol', `user:${boot.adminUser}`]);
     await api(boot, 'POST', `/api/v1/rollouts/${rolloutId}/cancel`, {});
   });
 });

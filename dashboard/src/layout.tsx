@@ -1,5 +1,5 @@
 /** The frame around every page: a skip link, the banner with navigation and the user, the main landmark. */
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { Link, useLocation } from './router';
 import { ROUTES } from './routes';
 import { useSession } from './session';
@@ -8,6 +8,13 @@ export function Layout({ children }: { children: ReactNode }) {
   const { user, can, signOut } = useSession();
   const { path } = useLocation();
   const section = `/${path.split('/')[1] ?? ''}`;
+  // After moving to another page, focus goes to its content (as a page load would put it at the top), not a stale link.
+  const main = useRef<HTMLElement>(null);
+  const shown = useRef<string | null>(null);
+  useEffect(() => {
+    if (shown.current !== null && shown.current !== path) main.current?.focus();
+    shown.current = path;
+  }, [path]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -39,7 +46,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </div>
         ) : null}
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         {children}
       </main>
     </>

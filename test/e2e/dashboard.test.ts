@@ -149,9 +149,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     await expect.poll(() => page.getByText('Hosts', { exact: true }).first().isVisible()).toBe(true);
     await check(page, 'overview-helpdesk');
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts' }).click();
-    await page.getByLabel('Find a host').fill(HOST_IP);
-    await page.getByLabel('Find a host').press('Enter');
+    // By keyboard: the first Tab reaches the skip link, which leads past the navigation to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Skip to content');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts' }).press('Enter');
+    await page.getByLabel('Find a host').waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).toBe('main');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(HOST_IP);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `1 host matching “${HOST_IP}”` }).waitFor();
     expect(page.url()).toContain(`/hosts?q=${encodeURIComponent(HOST_IP)}`);
     await check(page, 'hosts-search');

@@ -90,6 +90,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     expect(await agent.c.next()).toMatchObject({ type: 'ack', seq: 1 });
     await waitFor(async () => ((await api<{ missing?: unknown[] }>(boot, 'GET', `/api/v1/hosts/${agent.agentId}/patches`)).body.missing?.length ?? 0) > 0, 'the host to be assessed', 30_000);
 
+    // Ring Fast needs an approval, so the rollout page has a ring to approve.
+    expect((await api(boot, 'PATCH', '/api/v1/rings/rg_fast', { approvalRequired: true })).status).toBe(200);
     const rollout = await api<{ id: string }>(boot, 'POST', '/api/v1/rollouts', { name: 'sudo fix', patches: ['USN-7604-1'] });
     expect(rollout.status, JSON.stringify(rollout.body)).toBe(201);
     rolloutId = rollout.body.id;
@@ -233,6 +235,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     await page.getByRole('link', { name: 'sudo fix' }).click();
     await page.getByRole('heading', { name: 'Steer this rollout' }).waitFor();
     expect(await page.getByRole('button', { name: 'Roll back' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
     await check(page, 'rollout-operator');
     await page.getByLabel(/Reason/).fill('dashboard test: pause');
     await page.getByRole('button', { name: 'Pause' }).click();
@@ -272,6 +275,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     await page.getByRole('link', { name: 'sudo fix' }).click();
     await page.getByRole('button', { name: 'Roll back' }).waitFor();
     await check(page, 'rollout-admin');
+    await page.getByRole('button', { name: 'Approve ring Fast' }).click();
+    await expect.poll(async () => (await api<{ rings: { ring: string; approvals: { by: string[] } }[] }>(boot, 'GET', `/api/v1/rollouts/${rolloutId}`)).body.rings.find((r) => r.ring === 'Fast')?.approvals.by).toEqual([boot.adminUser ?? 'admin']);
+    await page.getByText(`(${boot.adminUser ?? 'admin'})`).first().waitFor();
 
     await page.getByRole('link', { name: /\(admin\)/ }).click();
     await page.getByRole('heading', { name: 'Change your password' }).waitFor();

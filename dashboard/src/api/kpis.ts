@@ -15,6 +15,8 @@ export interface Figure {
 
 export interface FleetFigures {
   source: 'kpis' | 'derived';
+  /** The period the figures cover, in days (the KPI report's). */
+  days?: number;
   figures: Figure[];
 }
 
@@ -36,6 +38,49 @@ export function figuresOf(body: unknown, path: string[] = []): Figure[] {
   if (typeof body === 'number') return [{ label: labelOf(path), value: show(body, path.join('.')) }];
   if (body === null || typeof body !== 'object' || Array.isArray(body) || path.length > 2) return [];
   return Object.entries(body as Record<string, unknown>).flatMap(([k, v]) => figuresOf(v, [...path, k]));
+}
+
+type Trend<T> = { current: T; previous: T };
+
+/** `GET /api/v1/kpis` as it is being built (each figure for the period and the one before). */
+export interface KpiReport {
+  days: number;
+  mttp: Record<'critical' | 'high' | 'medium' | 'low' | 'all', Trend<{ meanDays: number | null; installs: number }>>;
+  withinSla: Trend<{ share: number | null; within: number; hosts: number }>;
+  exposure: Trend<{ hostDays: number }>;
+  installs: Trend<{ successRate: number | null; succeeded: number; failed: number; rollbackRate: number | null; rolledBack: number }>;
+  stops: Trend<{ halts: number; blocks: number; fleetWideBlocks: number }>;
+  staleHosts: Trend<{ count: number; hosts: number }>;
+}
+
+function isKpiReport(body: unknown): body is KpiReport {
+  const b = body as Partial<KpiReport> | null;
+  return typeof b?.days === 'number' && !!b.mttp?.all && !!b.withinSla && !!b.exposure && !!b.installs && !!b.stops && !!b.staleHosts;
+}
+
+const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
+const days = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} d`);
+
+/** The report's figures in words, each with the previous period beside it. */
+export function kpiFigures(k: KpiReport): Figure[] {
+  const before = `previous ${k.days} days`;
+  const mttp = (tier: keyof KpiReport['mttp'], label: string): Figure => ({
+    label,
+    value: days(k.mttp[tier].current.meanDays),
+    hint: `${k.mttp[tier].current.installs} installs; ${before}: ${days(k.mttp[tier].previous.meanDays)}`,
+  });
+  const i = k.installs;
+  return [
+    mttp('critical', 'Time to patch, critical'),
+    mttp('high', 'Time to patch, high'),
+    mttp('all', 'Time to patch, all'),
+    { label: 'Hosts within SLA', value: pct(k.withinSla.current.share), hint: `${k.withinSla.current.within} of ${k.withinSla.current.hosts}; ${before}: ${pct(k.withinSla.previous.share)}` },
+    { label: 'Exposure (critical and high)', value: `${k.exposure.current.hostDays.toFixed(1)} host-days`, hint: `${before}: ${k.exposure.previous.hostDays.toFixed(1)}` },
+    { label: 'Install success', value: pct(i.current.successRate), hint: `${i.current.succeeded} succeeded, ${i.current.failed} failed; ${before}: ${pct(i.previous.successRate)}` },
+    { label: 'Rollbacks', value: pct(i.current.rollbackRate), hint: `${i.current.rolledBack} rolled back; ${before}: ${pct(i.previous.rollbackRate)}` },
+    { label: 'Halts and blocks', value: `${k.stops.current.halts} / ${k.stops.current.blocks}`, hint: `${k.stops.current.fleetWideBlocks} fleet-wide blocks; ${before}: ${k.stops.previous.halts} / ${k.stops.previous.blocks}` },
+    { label: 'Hosts not seen for a week', value: String(k.staleHosts.current.count), hint: `of ${k.staleHosts.current.hosts}; ${before}: ${k.staleHosts.previous.count}` },
+  ];
 }
 
 async function derived(): Promise<FleetFigures> {
@@ -61,7 +106,8 @@ async function derived(): Promise<FleetFigures> {
 /** The fleet's figures: /api/v1/kpis when the controller has it, else what the host, patch and rollout lists give. */
 export async function fleetFigures(): Promise<FleetFigures> {
   try {
-    return { source: 'kpis', figures: figuresOf(await get<unknown>('/api/v1/kpis')) };
+    const body = await get<unknown>('/api/v1/kpis');
+    return isKpiReport(body) ? { source: 'kpis', days: body.days, figures: kpiFigures(body) } : { source: 'kpis', figures: figuresOf(body) };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return derived();
     throw err;

@@ -28,6 +28,7 @@ export default function Overview() {
                 ))}
               </dl>
               {f.source === 'derived' ? <p className="muted small">Counted from the host, patch and rollout lists; this controller has no KPI report yet.</p> : null}
+              {f.days ? <p className="muted small">Over the last {f.days} days.</p> : null}
             </>
           )}
         </QueryView>

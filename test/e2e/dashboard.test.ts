@@ -244,6 +244,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     expect((await api<{ state: string }>(boot, 'GET', `/api/v1/rollouts/${rolloutId}`)).body.state).toBe('active');
+    await page.getByText('Hosts of this rollout').click();
+    await page.getByRole('link', { name: agent.agentId }).waitFor();
+    await check(page, 'rollout-hosts');
     await context.close();
   });
 

@@ -1,6 +1,6 @@
 /** Every API call the dashboard makes, typed: pages call these, never fetch. */
 import { get, patch, post } from './client';
-import type { AuditEntry, HostDetail, HostHealth, HostPatches, HostSummary, MaintenanceWindow, Page, PatchDetail, PatchListItem, Reliability, Ring, Role, Rollout, RolloutSummary, SessionBody, UserAccount } from './types';
+import type { AuditEntry, HostDetail, HostHealth, HostPatches, HostSummary, MaintenanceWindow, Page, PatchDetail, PatchListItem, Reliability, Ring, Role, Rollout, RolloutHost, RolloutSummary, SessionBody, UserAccount } from './types';
 
 const V1 = '/api/v1';
 
@@ -31,6 +31,7 @@ export type RolloutAction = keyof typeof ROLLOUT_ACTIONS;
 export const rollouts = {
   list: () => get<{ items: RolloutSummary[] }>(`${V1}/rollouts`),
   get: (id: string) => get<Rollout>(`${V1}/rollouts/${encodeURIComponent(id)}`),
+  hosts: (id: string) => get<{ items: RolloutHost[] }>(`${V1}/rollouts/${encodeURIComponent(id)}/hosts`),
   act: (id: string, action: RolloutAction, reason?: string) => post<Rollout>(`${V1}/rollouts/${encodeURIComponent(id)}/${action}`, reason ? { reason } : {}),
   approve: (id: string, ring: string) => post<{ rollout: Rollout }>(`${V1}/rollouts/${encodeURIComponent(id)}/approve`, { ring }),
 };

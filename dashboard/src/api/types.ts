@@ -207,3 +207,17 @@ export interface UserAccount {
   createdAt: string;
   createdBy: string | null;
 }
+
+/** One host of a rollout (`/api/v1/rollouts/:id/hosts`). */
+export interface RolloutHost {
+  hostId: string;
+  ring: string;
+  state: string;
+  wave: number | null;
+  attempts: number;
+  errorCode: string | null;
+  installedAt: string | null;
+  rebootRequired: boolean;
+  bootState: string;
+  deadlineMissedAt: string | null;
+}

@@ -146,6 +146,63 @@ function Rings({ r }: { r: Rollout }) {
   );
 }
 
+/** Every host of the rollout with how far it got, behind a disclosure (a rollout can hold thousands). */
+function Hosts({ id }: { id: string }) {
+  const [open, setOpen] = useState(false);
+  const hosts = useQuery({ queryKey: ['rollout-hosts', id], queryFn: () => rollouts.hosts(id), enabled: open, refetchInterval: open ? 15_000 : false });
+  return (
+    <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Hosts of this rollout</summary>
+      {open ? (
+        <QueryView query={hosts} what="its hosts">
+          {(h) =>
+            h.items.length === 0 ? (
+              <p className="muted">No hosts.</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Host</th>
+                      <th scope="col">Ring</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Attempts</th>
+                      <th scope="col">Installed</th>
+                      <th scope="col">Error</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {h.items.map((x) => (
+                      <tr key={x.hostId}>
+                        <td>
+                          <Link to={`/hosts/${x.hostId}`} className="mono">
+                            {x.hostId}
+                          </Link>
+                        </td>
+                        <td>{x.ring}</td>
+                        <td>
+                          <Badge value={x.state} />
+                          {x.deadlineMissedAt ? <span className="small"> deadline missed</span> : null}
+                        </td>
+                        <td className="num">{x.attempts}</td>
+                        <td>
+                          <Time at={x.installedAt} />
+                          {x.rebootRequired ? <span className="small"> (reboot: {x.bootState})</span> : null}
+                        </td>
+                        <td className="mono small">{x.errorCode ?? ''}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </QueryView>
+      ) : null}
+    </details>
+  );
+}
+
 export default function RolloutPage({ params }: PageProps) {
   const id = params.id ?? '';
   const rollout = useQuery({ queryKey: ['rollout', id], queryFn: () => rollouts.get(id), refetchInterval: 10_000 });
@@ -173,6 +230,7 @@ export default function RolloutPage({ params }: PageProps) {
                 <h2 id="rings-h">Rings</h2>
                 <Rings r={r} />
               </section>
+              <Hosts id={r.id} />
               {r.incidents.length ? (
                 <section aria-labelledby="incidents-h">
                   <h2 id="incidents-h">Incidents</h2>

@@ -77,7 +77,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardOptio
       return page(reply, file, IMMUTABLE);
     });
 
-    const app = async (req: FastifyRequest, reply: FastifyReply) => {
+    const serveApp = async (req: FastifyRequest, reply: FastifyReply) => {
       const rest = (req.params as { '*'?: string })['*'] ?? '';
       // Unknown API paths answer the API's JSON 404, not the app.
       if (rest === 'api' || rest.startsWith('api/')) return reply.callNotFound();
@@ -85,7 +85,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardOptio
       const file = rest ? fileIn(dir, rest) : undefined;
       return page(reply, file ?? 'index.html', REVALIDATE);
     };
-    scope.get('/', { config: { auth: 'public' }, schema: { hide: true } }, app);
-    scope.get('/*', { config: { auth: 'public' }, schema: { hide: true } }, app);
+    scope.get('/', { config: { auth: 'public' }, schema: { hide: true } }, serveApp);
+    scope.get('/*', { config: { auth: 'public' }, schema: { hide: true } }, serveApp);
   });
 }

@@ -172,6 +172,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('web dashboard in Chrom
     expect(rows.join('\n')).toContain('USN-7604-1');
     expect(rows.join('\n')).toContain('USN-6756-1');
     expect(await page.getByText(HOST_IP).first().isVisible()).toBe(true);
+    // Who is signed in to the host (sampleHost's user), for the caller on the phone.
+    expect(await page.getByText('ops', { exact: true }).isVisible()).toBe(true);
     await check(page, 'host');
     await page.setViewportSize({ width: 390, height: 844 });
     await check(page, 'host-phone');

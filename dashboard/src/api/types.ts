@@ -45,6 +45,8 @@ export interface HostSummary {
 
 export interface HostDetail extends HostSummary {
   fqdn: string | null;
+  /** The agent's last full report of the host (shared/src/protocol's HostFacts), as far as the page reads it. */
+  facts: { users?: { user: string; host?: string }[]; pendingReboot?: { required: boolean; reasons: string[] } } | null;
 }
 
 /** A reliability decision as the patch lists annotate it. */

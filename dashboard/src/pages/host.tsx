@@ -10,6 +10,8 @@ import type { PageProps } from '../routes';
 
 function Facts({ h }: { h: HostDetail }) {
   const labels = Object.entries(h.labels);
+  const users = [...new Set((h.facts?.users ?? []).map((u) => u.user))];
+  const reboot = h.facts?.pendingReboot;
   return (
     <dl className="facts">
       <dt>State</dt>
@@ -28,6 +30,10 @@ function Facts({ h }: { h: HostDetail }) {
       <dd>
         {h.hardware.vendor} {h.hardware.model}, serial {h.hardware.serial || '—'}
       </dd>
+      <dt>Signed-in users</dt>
+      <dd>{users.length ? users.join(', ') : '—'}</dd>
+      <dt>Pending reboot</dt>
+      <dd>{reboot ? (reboot.required ? `yes${reboot.reasons.length ? ` (${reboot.reasons.join(', ')})` : ''}` : 'no') : '—'}</dd>
       <dt>Packages</dt>
       <dd>{h.packageCount.toLocaleString()}</dd>
       <dt>Labels</dt>

@@ -6,12 +6,13 @@ import tseslint from 'typescript-eslint';
 
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const PACKAGES = ['agent', 'controller', 'shared', 'test', 'deploy'];
-/** Which workspace packages each may name; the agent never imports the controller and the reverse. */
+const PACKAGES = ['agent', 'controller', 'shared', 'test', 'deploy', 'dashboard'];
+/** Which workspace packages each may name; the agent never imports the controller and the reverse; the dashboard (a browser app) speaks to the controller only over HTTP. */
 const MAY_NOT_IMPORT = {
   agent: ['@patchfleet/controller'],
   controller: ['@patchfleet/agent'],
   shared: ['@patchfleet/agent', '@patchfleet/controller'],
+  dashboard: ['@patchfleet/agent', '@patchfleet/controller', '@patchfleet/shared', '@patchfleet/test'],
 };
 
 const packageOf = (file) => {

@@ -1,6 +1,7 @@
 /**
  * Fastify assembly: one plugin-like registration per area, the error
- * envelope, authentication on every route, OpenAPI at /api/v1/openapi.json.
+ * envelope, authentication on every route, OpenAPI at /api/v1/openapi.json,
+ * the web dashboard at /.
  */
 import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
@@ -43,6 +44,8 @@ import { webhookRoutes } from './api/routes/webhooks';
 import type { CommandService } from './commands/command-service';
 import type { RolloutService } from './rollout/rollout-service';
 import type { ControllerContext } from './context';
+import { dashboardRoutes } from './ui/dashboard-routes';
+import { dashboardDistDir } from './ui/dashboard-dir';
 
 export interface AppOptions {
   tls?: { cert: string; key: string } | undefined;
@@ -55,6 +58,8 @@ export interface AppOptions {
   refusals?: RefusalAudit | undefined;
   /** Told of each request that carried a valid API token (its connection stops counting as unauthenticated). */
   onAuthenticated?: ((req: FastifyRequest) => void) | undefined;
+  /** The built dashboard to serve at / (default: the dashboard package's dist/). */
+  dashboardDir?: string | undefined;
 }
 
 export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promise<FastifyInstance> {
@@ -120,5 +125,6 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
     { prefix: API_PREFIX },
   );
   if (opts.metrics) metricsRoutes(app, opts.metrics);
+  await dashboardRoutes(app, { dir: opts.dashboardDir ?? dashboardDistDir() });
   return app;
 }

@@ -123,6 +123,15 @@ function startController(): Promise<ChildProcess> {
   });
 }
 
+/** `pnpm install && pnpm start` shows the dashboard too: it is built here when dashboard/dist is missing (`pnpm build` rebuilds it). */
+function ensureDashboardBuilt(): void {
+  if (existsSync(join(root, 'dashboard/dist/index.html'))) return;
+  say('building the dashboard (once; pnpm build rebuilds it)');
+  const r = spawnSync('pnpm', ['--filter', '@patchfleet/dashboard', 'build'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) say(`the dashboard did not build (the controller's / says so): ${(r.stderr || r.stdout || String(r.error)).trim().slice(-2000)}`);
+}
+
+ensureDashboardBuilt();
 const controller = await startController();
 const boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as { url: string; adminToken: string; caFingerprint: string; adminUser?: string; adminPassword?: string };
 if (!existsSync(join(stateDir, 'identity.json'))) {

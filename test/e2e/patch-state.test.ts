@@ -8,44 +8,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authChallengePayload, canonicalBytes, makeFrame, nodeEd25519, type Package } from '@patchfleet/shared';
+import { makeFrame } from '@patchfleet/shared';
+import { agentSession, ubuntuPackages } from '../support/agent-session';
 import { api, type Bootstrap } from '../support/api';
 import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { sampleHost } from '../support/inventory';
 import { ADVISORIES } from '../support/advisories';
 import { runCli, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
-import { connectRaw, type RawClient } from '../support/ws-client';
-
-const INPUTS = new URL('../fixtures/assess/', import.meta.url);
 
 let dir: string;
 let dbUrl: string | undefined;
 let dropDb: () => Promise<void>;
 let controller: ControllerProcess;
 let boot: Bootstrap;
-
-function ubuntuPackages(): Package[] {
-  return readFileSync(new URL('dpkg-ubuntu-24.04-small.tsv', INPUTS), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [bin, version, sourceName, sourceVersion] = line.split('\t') as [string, string, string, string];
-      const [name, arch = 'amd64'] = bin.split(':') as [string, string?];
-      return { name, version, sourceName, sourceVersion, arch, manager: 'dpkg' as const };
-    });
-}
-
-async function session(stateDir: string): Promise<{ c: RawClient; agentId: string }> {
-  const id = JSON.parse(readFileSync(join(stateDir, 'identity.json'), 'utf8')) as { agentId: string; secretKey: string };
-  const c = await connectRaw(boot.url, boot.caFingerprint);
-  c.send(makeFrame('hello', { agentId: id.agentId, agentVersion: 'test', platform: 'linux', capabilities: [] }, Date.now()));
-  const ch = await c.next();
-  if (ch.type !== 'challenge') throw new Error(`expected challenge, got ${ch.type}`);
-  c.send(makeFrame('auth', { agentId: id.agentId, sessionId: ch.sessionId, signature: nodeEd25519.sign(canonicalBytes(authChallengePayload(id.agentId, ch.sessionId, ch.nonce)), id.secretKey) }, Date.now()));
-  const welcome = await c.next();
-  if (welcome.type !== 'welcome') throw new Error(`expected welcome, got ${JSON.stringify(welcome)}`);
-  return { c, agentId: id.agentId };
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pf-state-'));
@@ -73,7 +48,7 @@ describe('per-host patch state', () => {
     const token = (await api<{ token: string }>(boot, 'POST', '/api/v1/enrollment-tokens', { labels: { criticality: 'high' } })).body.token;
     const stateDir = join(dir, 'agent');
     expect((await runCli('agent', ['enroll', '--server', boot.url.replace('https:', 'wss:'), '--token', token, '--ca-fingerprint', boot.caFingerprint, '--state-dir', stateDir])).code).toBe(0);
-    const { c, agentId } = await session(stateDir);
+    const { c, agentId } = await agentSession(boot, stateDir);
     const host = sampleHost({ hostname: 'ubuntu-web-1', os: { platform: 'linux', id: 'ubuntu', name: 'Ubuntu 24.04.1 LTS', version: '24.04', codename: 'noble', kernel: '6.8.0-41-generic', arch: 'x86_64' } });
     const packages = ubuntuPackages();
     c.send(makeFrame('inventory', { seq: 1, kind: 'full', part: 0, parts: 1, packageCount: packages.length, collectedAt: Date.now(), host, packages }, Date.now()));

@@ -30,13 +30,19 @@ describe('package boundaries', () => {
     expect(await boundaryMessages('shared/src/x.ts', "export { a } from '@patchfleet/controller/src/db/index';\n")).toHaveLength(1);
   });
 
+  it('lets the dashboard import the typed API client of shared, and nothing else of shared', async () => {
+    expect(await boundaryMessages('dashboard/src/api/x.ts', "export { TypedApi } from '@patchfleet/shared/api';\n")).toEqual([]);
+    expect(await boundaryMessages('dashboard/src/api/x.ts', "export { a } from '@patchfleet/shared/crypto';\n")).toEqual(['the dashboard package may not import @patchfleet/shared/crypto']);
+    expect(await boundaryMessages('dashboard/src/api/x.ts', "export { a } from '@patchfleet/shared';\n")).toHaveLength(1);
+  });
+
   it('allows imports inside a package and by package name', async () => {
     expect(await boundaryMessages('controller/src/assess/x.ts', "export { a } from '../catalog/store';\nexport { b } from '@patchfleet/shared/windows';\n")).toEqual([]);
     expect(await boundaryMessages('test/e2e/x.ts', "export { a } from '@patchfleet/controller/src/db/index';\nexport { b } from '@patchfleet/agent/src/cli';\n")).toEqual([]);
   });
 
   it('holds for every file in the tree', async () => {
-    const results = await eslint.lintFiles(['agent', 'controller', 'shared', 'test', 'deploy']);
+    const results = await eslint.lintFiles(['agent', 'controller', 'shared', 'test', 'deploy', 'dashboard/src']);
     const broken = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'patchfleet/boundaries').map((m) => `${r.filePath}:${m.line} ${m.message}`));
     expect(broken).toEqual([]);
   }, 120_000);

@@ -13,6 +13,9 @@ import { auditMany } from '../audit/audit';
 import { resultRows } from '../catalog/rows/sync-rows';
 import type { Db, Tx } from '../db/index';
 import { COMMAND_STATES, commands, type CommandState } from '../db/schema/index';
+
+/** The states a command can be in (the API's enum). */
+export { COMMAND_STATES } from '../db/schema/index';
 import { signCommand, signedCommandOf } from './signing';
 
 export type CommandRow = typeof commands.$inferSelect;

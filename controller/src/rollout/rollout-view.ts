@@ -4,6 +4,9 @@ import { PfError, Errors } from '@patchfleet/shared/errors';
 import type { Db } from '../db/index';
 import { hosts, ROLLOUT_STATES, rolloutApprovals, rolloutHosts, rolloutRings, rollouts, type RolloutContent, type RolloutState } from '../db/schema/index';
 import { resultRows } from '../catalog/rows/sync-rows';
+
+/** The states a rollout can be in (the API's enum). */
+export { ROLLOUT_STATES } from '../db/schema/index';
 import { hostClassSql } from '../safety/host-class';
 import { incidentsOfRollout } from '../safety/incidents';
 
@@ -49,7 +52,7 @@ export interface RolloutView {
   id: string;
   name: string;
   content: RolloutContent;
-  state: string;
+  state: RolloutState;
   stateReason: string | null;
   expedite: boolean;
   releasedAt: string;

@@ -1,27 +1,38 @@
-/** Every API call the dashboard makes, typed: pages call these, never fetch. */
-import { get, patch, post } from './client';
-import type { AuditEntry, HostDetail, HostHealth, HostPatches, HostSummary, MaintenanceWindow, Page, PatchDetail, PatchListItem, Reliability, Ring, Role, Rollout, RolloutHost, RolloutSummary, SessionBody, UserAccount } from './types';
+/**
+ * Every API call the dashboard makes, through the one typed client shared
+ * with the CLI (`TypedApi`, @patchfleet/shared/api): paths, parameters,
+ * bodies and answers are the controller's route schemas. Pages call these,
+ * never fetch.
+ */
+import { TypedApi } from '@patchfleet/shared/api';
+import { request } from './client';
+import type { MaintenanceWindow, Role } from './types';
 
-const V1 = '/api/v1';
+/** Over the dashboard's fetch: session cookie, CSRF header on writes, 401 ends the session. */
+const api = new TypedApi(async (method, url, body) => ({ status: 200, body: await request<unknown>(method, url, body ?? (method === 'GET' ? undefined : {})) }));
+/** The same, for the session check and sign-in, whose 401 only means "not signed in". */
+const quiet = new TypedApi(async (method, url, body) => ({ status: 200, body: await request<unknown>(method, url, body, { quiet401: true }) }));
 
 export const auth = {
-  me: () => get<SessionBody>(`${V1}/auth/me`, undefined, { quiet401: true }),
-  signIn: (name: string, password: string) => post<SessionBody>(`${V1}/auth/sign-in`, { name, password }, { quiet401: true }),
-  signOut: () => post<unknown>(`${V1}/auth/sign-out`),
-  changePassword: (current: string, next: string) => post<unknown>(`${V1}/auth/password`, { current, next }),
+  me: () => quiet.call('get', '/api/v1/auth/me'),
+  signIn: (name: string, password: string) => quiet.call('post', '/api/v1/auth/sign-in', { body: { name, password } }),
+  signOut: () => api.call('post', '/api/v1/auth/sign-out'),
+  changePassword: (current: string, next: string) => api.call('post', '/api/v1/auth/password', { body: { current, next } }),
+  oidc: () => quiet.call('get', '/api/v1/auth/oidc'),
 };
 
 export const hosts = {
-  search: (q: string, limit = 50, offset = 0) => get<Page<HostSummary>>(`${V1}/hosts`, { q, limit, offset }),
-  get: (id: string) => get<HostDetail>(`${V1}/hosts/${encodeURIComponent(id)}`),
-  patches: (id: string) => get<HostPatches>(`${V1}/hosts/${encodeURIComponent(id)}/patches`),
-  health: (id: string) => get<HostHealth>(`${V1}/hosts/${encodeURIComponent(id)}/health`, { resolution: 'hour' }),
+  search: (q: string, limit = 50, offset = 0) => api.call('get', '/api/v1/hosts', { query: { q: q || undefined, limit, offset } }),
+  get: (id: string) => api.call('get', '/api/v1/hosts/{id}', { params: { id } }),
+  patches: (id: string) => api.call('get', '/api/v1/hosts/{id}/patches', { params: { id } }),
+  health: (id: string) => api.call('get', '/api/v1/hosts/{id}/health', { params: { id }, query: { resolution: 'hour' } }),
+  overview: (id: string) => api.call('get', '/api/v1/hosts/{id}/overview', { params: { id } }),
 };
 
 export const patches = {
-  list: (q: string, affected: boolean, limit = 50) => get<Page<PatchListItem>>(`${V1}/patches`, { q, affected: affected || undefined, limit }),
-  get: (id: string) => get<PatchDetail>(`${V1}/patches/${encodeURIComponent(id)}`),
-  reliability: (id: string) => get<Reliability>(`${V1}/patches/${encodeURIComponent(id)}/reliability`),
+  list: (q: string, affected: boolean, limit = 50) => api.call('get', '/api/v1/patches', { query: { q: q || undefined, affected: affected || undefined, limit } }),
+  get: (id: string) => api.call('get', '/api/v1/patches/{id}', { params: { id } }),
+  reliability: (id: string) => api.call('get', '/api/v1/patches/{id}/reliability', { params: { id } }),
 };
 
 /** Rollout actions and the least role each needs (controller/src/api/routes/rollouts.ts). */
@@ -29,25 +40,29 @@ export const ROLLOUT_ACTIONS = { pause: 'operator', resume: 'operator', cancel: 
 export type RolloutAction = keyof typeof ROLLOUT_ACTIONS;
 
 export const rollouts = {
-  list: () => get<{ items: RolloutSummary[] }>(`${V1}/rollouts`),
-  get: (id: string) => get<Rollout>(`${V1}/rollouts/${encodeURIComponent(id)}`),
-  hosts: (id: string) => get<{ items: RolloutHost[] }>(`${V1}/rollouts/${encodeURIComponent(id)}/hosts`),
-  act: (id: string, action: RolloutAction, reason?: string) => post<Rollout>(`${V1}/rollouts/${encodeURIComponent(id)}/${action}`, reason ? { reason } : {}),
-  approve: (id: string, ring: string) => post<{ rollout: Rollout }>(`${V1}/rollouts/${encodeURIComponent(id)}/approve`, { ring }),
+  list: () => api.call('get', '/api/v1/rollouts'),
+  get: (id: string) => api.call('get', '/api/v1/rollouts/{id}', { params: { id } }),
+  hosts: (id: string) => api.call('get', '/api/v1/rollouts/{id}/hosts', { params: { id } }),
+  act: (id: string, action: RolloutAction, reason?: string) => api.call('post', `/api/v1/rollouts/{id}/${action}`, { params: { id }, body: reason ? { reason } : {} }),
+  approve: (id: string, ring: string) => api.call('post', '/api/v1/rollouts/{id}/approve', { params: { id }, body: { ring } }),
 };
 
 export const rings = {
-  list: () => get<{ items: Ring[] }>(`${V1}/rings`),
-  get: (id: string) => get<Ring>(`${V1}/rings/${encodeURIComponent(id)}`),
-  setWindows: (id: string, windows: MaintenanceWindow[]) => patch<Ring>(`${V1}/rings/${encodeURIComponent(id)}`, { windows }),
+  list: () => api.call('get', '/api/v1/rings'),
+  get: (id: string) => api.call('get', '/api/v1/rings/{id}', { params: { id } }),
+  setWindows: (id: string, windows: MaintenanceWindow[]) => api.call('patch', '/api/v1/rings/{id}', { params: { id }, body: { windows } }),
 };
 
 export const auditLog = {
-  list: (before?: number, limit = 50) => get<{ items: AuditEntry[] }>(`${V1}/audit`, { before, limit }),
+  list: (before?: number, limit = 50) => api.call('get', '/api/v1/audit', { query: { before, limit } }),
 };
 
 export const users = {
-  list: () => get<{ items: UserAccount[] }>(`${V1}/users`),
-  create: (name: string, role: Role, password: string) => post<UserAccount>(`${V1}/users`, { name, role, password }),
-  update: (id: string, change: { role?: Role; disabled?: boolean }) => patch<UserAccount>(`${V1}/users/${encodeURIComponent(id)}`, change),
+  list: () => api.call('get', '/api/v1/users'),
+  create: (name: string, role: Role, password: string) => api.call('post', '/api/v1/users', { body: { name, role, password } }),
+  update: (id: string, change: { role?: Role; disabled?: boolean }) => api.call('patch', '/api/v1/users/{id}', { params: { id }, body: change }),
+};
+
+export const fleet = {
+  kpis: (days: number) => api.call('get', '/api/v1/kpis', { query: { days } }),
 };

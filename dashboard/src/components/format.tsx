@@ -19,8 +19,10 @@ const TONE: Record<string, string> = {
 };
 
 /** A state word in a coloured pill; the word itself carries the meaning (colour is only a hint). */
-export function Badge({ value }: { value: string }) {
-  return <span className={`badge tone-${TONE[value] ?? 'muted'}`}>{value}</span>;
+export function Badge({ value }: { value: string | null }) {
+  // A missing value (a patch with no priority tier yet) shows as "none".
+  const shown = value ?? 'none';
+  return <span className={`badge tone-${TONE[shown] ?? 'muted'}`}>{shown}</span>;
 }
 
 /** `done` of `total` as a bar with its numbers in text, read out as a progressbar. */

@@ -8,7 +8,7 @@ import { QueryView } from '../components/query-state';
 import { Link } from '../router';
 
 export default function Overview() {
-  const figures = useQuery({ queryKey: ['fleet-figures'], queryFn: fleetFigures });
+  const figures = useQuery({ queryKey: ['fleet-figures'], queryFn: () => fleetFigures() });
   const recent = useQuery({ queryKey: ['rollouts'], queryFn: rollouts.list });
   return (
     <>
@@ -27,8 +27,7 @@ export default function Overview() {
                   </div>
                 ))}
               </dl>
-              {f.source === 'derived' ? <p className="muted small">Counted from the host, patch and rollout lists; this controller has no KPI report yet.</p> : null}
-              {f.days ? <p className="muted small">Over the last {f.days} days.</p> : null}
+              <p className="muted small">Over the last {f.days} days, each against the {f.days} days before.</p>
             </>
           )}
         </QueryView>

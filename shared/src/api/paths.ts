@@ -485,12 +485,32 @@ export interface paths {
                             online: boolean;
                         } & {
                             fqdn: string | null;
-                            facts: {
+                            facts: ({
+                                users?: {
+                                    user: string;
+                                    tty?: string;
+                                    host?: string;
+                                    loginAt?: string;
+                                }[];
+                                pendingReboot?: {
+                                    required: boolean;
+                                    reasons: string[];
+                                };
+                            } & {
                                 [key: string]: unknown;
-                            } | null;
+                            }) | null;
                             lastSeq: number;
                             sessions: {
-                                [key: string]: unknown;
+                                id: string;
+                                controllerId: string;
+                                remoteAddress: string;
+                                agentVersion: string;
+                                /** Format: date-time */
+                                connectedAt: string;
+                                /** Format: date-time */
+                                lastSeenAt: string;
+                                disconnectedAt: string | null;
+                                closeReason: string | null;
                             }[];
                         };
                     };
@@ -5364,7 +5384,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                [key: string]: unknown;
+                                id: string;
+                                hostId: string;
+                                /** @enum {string} */
+                                state: "queued" | "sent" | "acknowledged" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
                             }[];
                         };
                     };
@@ -5422,7 +5445,33 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            hostId: string;
+                            /** @description install, rollback, reboot, ... */
+                            action: string;
+                            target: string;
+                            /** @description the signed parameters (shared/src/protocol CommandParams) */
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "queued" | "sent" | "acknowledged" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
+                            /** Format: date-time */
+                            issuedAt: string;
+                            /** Format: date-time */
+                            notAfter: string;
+                            sentAt: string | null;
+                            acknowledgedAt: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            deliveries: number;
+                            rolloutId: string | null;
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            errorCode: string | null;
+                            errorMessage: string | null;
+                            createdBy: string;
                         };
                     };
                 };
@@ -5482,7 +5531,33 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                [key: string]: unknown;
+                                id: string;
+                                hostId: string;
+                                /** @description install, rollback, reboot, ... */
+                                action: string;
+                                target: string;
+                                /** @description the signed parameters (shared/src/protocol CommandParams) */
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                state: "queued" | "sent" | "acknowledged" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
+                                /** Format: date-time */
+                                issuedAt: string;
+                                /** Format: date-time */
+                                notAfter: string;
+                                sentAt: string | null;
+                                acknowledgedAt: string | null;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                deliveries: number;
+                                rolloutId: string | null;
+                                result: {
+                                    [key: string]: unknown;
+                                } | null;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                createdBy: string;
                             }[];
                         };
                     };
@@ -5541,7 +5616,29 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                [key: string]: unknown;
+                                id: string;
+                                name: string;
+                                content: {
+                                    patches: string[];
+                                    packages: {
+                                        name: string;
+                                        version: string;
+                                    }[];
+                                };
+                                /** @enum {string} */
+                                state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                                stateReason: string | null;
+                                expedite: boolean;
+                                /** Format: date-time */
+                                releasedAt: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                hosts: {
+                                    [key: string]: number;
+                                };
                             }[];
                         };
                     };
@@ -5585,7 +5682,66 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            name: string;
+                            content: {
+                                patches: string[];
+                                packages: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                            };
+                            /** @enum {string} */
+                            state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                            stateReason: string | null;
+                            expedite: boolean;
+                            /** Format: date-time */
+                            releasedAt: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            hosts: {
+                                [key: string]: number;
+                            };
+                            rings: {
+                                ring: string;
+                                ringId: string;
+                                position: number;
+                                /** @description waiting, scheduled, installing, soaking, completed, halted, cancelled */
+                                state: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                eligibleAt: string;
+                                /** Format: date-time */
+                                deadlineAt: string;
+                                soakUntil: string | null;
+                                wave: number;
+                                approvals: {
+                                    needed: number;
+                                    by: string[];
+                                };
+                                hosts: {
+                                    [key: string]: number;
+                                };
+                                deadlineMissed: number;
+                                gate: {
+                                    /** @enum {string} */
+                                    state: "not-started" | "watching" | "passed" | "stopped";
+                                    trippedClasses: string[];
+                                };
+                            }[];
+                            incidents: {
+                                id: string;
+                                gate: string;
+                                hostClass: string | null;
+                                scope: string;
+                                state: string;
+                                summary: string;
+                                /** Format: date-time */
+                                openedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -5642,7 +5798,66 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            name: string;
+                            content: {
+                                patches: string[];
+                                packages: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                            };
+                            /** @enum {string} */
+                            state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                            stateReason: string | null;
+                            expedite: boolean;
+                            /** Format: date-time */
+                            releasedAt: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            hosts: {
+                                [key: string]: number;
+                            };
+                            rings: {
+                                ring: string;
+                                ringId: string;
+                                position: number;
+                                /** @description waiting, scheduled, installing, soaking, completed, halted, cancelled */
+                                state: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                eligibleAt: string;
+                                /** Format: date-time */
+                                deadlineAt: string;
+                                soakUntil: string | null;
+                                wave: number;
+                                approvals: {
+                                    needed: number;
+                                    by: string[];
+                                };
+                                hosts: {
+                                    [key: string]: number;
+                                };
+                                deadlineMissed: number;
+                                gate: {
+                                    /** @enum {string} */
+                                    state: "not-started" | "watching" | "passed" | "stopped";
+                                    trippedClasses: string[];
+                                };
+                            }[];
+                            incidents: {
+                                id: string;
+                                gate: string;
+                                hostClass: string | null;
+                                scope: string;
+                                state: string;
+                                summary: string;
+                                /** Format: date-time */
+                                openedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -5702,7 +5917,30 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                [key: string]: unknown;
+                                hostId: string;
+                                hostname: string;
+                                ring: string;
+                                state: string;
+                                wave: number | null;
+                                attempts: number;
+                                commandId: string | null;
+                                packages: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                                kb: string | null;
+                                replaced: {
+                                    name: string;
+                                    from: string | null;
+                                    to: string | null;
+                                }[] | null;
+                                rebootRequired: boolean;
+                                errorCode: string | null;
+                                deadlineMissedAt: string | null;
+                                installedAt: string | null;
+                                /** @description none, expected, back, failed */
+                                bootState: string;
+                                rebootDueBy: string | null;
                             }[];
                         };
                     };
@@ -5770,7 +6008,66 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            name: string;
+                            content: {
+                                patches: string[];
+                                packages: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                            };
+                            /** @enum {string} */
+                            state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                            stateReason: string | null;
+                            expedite: boolean;
+                            /** Format: date-time */
+                            releasedAt: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            hosts: {
+                                [key: string]: number;
+                            };
+                            rings: {
+                                ring: string;
+                                ringId: string;
+                                position: number;
+                                /** @description waiting, scheduled, installing, soaking, completed, halted, cancelled */
+                                state: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                eligibleAt: string;
+                                /** Format: date-time */
+                                deadlineAt: string;
+                                soakUntil: string | null;
+                                wave: number;
+                                approvals: {
+                                    needed: number;
+                                    by: string[];
+                                };
+                                hosts: {
+                                    [key: string]: number;
+                                };
+                                deadlineMissed: number;
+                                gate: {
+                                    /** @enum {string} */
+                                    state: "not-started" | "watching" | "passed" | "stopped";
+                                    trippedClasses: string[];
+                                };
+                            }[];
+                            incidents: {
+                                id: string;
+                                gate: string;
+                                hostClass: string | null;
+                                scope: string;
+                                state: string;
+                                summary: string;
+                                /** Format: date-time */
+                                openedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -5835,7 +6132,66 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            name: string;
+                            content: {
+                                patches: string[];
+                                packages: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                            };
+                            /** @enum {string} */
+                            state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                            stateReason: string | null;
+                            expedite: boolean;
+                            /** Format: date-time */
+                            releasedAt: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            hosts: {
+                                [key: string]: number;
+                            };
+                            rings: {
+                                ring: string;
+                                ringId: string;
+                                position: number;
+                                /** @description waiting, scheduled, installing, soaking, completed, halted, cancelled */
+                                state: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                eligibleAt: string;
+                                /** Format: date-time */
+                                deadlineAt: string;
+                                soakUntil: string | null;
+                                wave: number;
+                                approvals: {
+                                    needed: number;
+                                    by: string[];
+                                };
+                                hosts: {
+                                    [key: string]: number;
+                                };
+                                deadlineMissed: number;
+                                gate: {
+                                    /** @enum {string} */
+                                    state: "not-started" | "watching" | "passed" | "stopped";
+                                    trippedClasses: string[];
+                                };
+                            }[];
+                            incidents: {
+                                id: string;
+                                gate: string;
+                                hostClass: string | null;
+                                scope: string;
+                                state: string;
+                                summary: string;
+                                /** Format: date-time */
+                                openedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -5900,7 +6256,66 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            name: string;
+                            content: {
+                                patches: string[];
+                                packages: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                            };
+                            /** @enum {string} */
+                            state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                            stateReason: string | null;
+                            expedite: boolean;
+                            /** Format: date-time */
+                            releasedAt: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            hosts: {
+                                [key: string]: number;
+                            };
+                            rings: {
+                                ring: string;
+                                ringId: string;
+                                position: number;
+                                /** @description waiting, scheduled, installing, soaking, completed, halted, cancelled */
+                                state: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                eligibleAt: string;
+                                /** Format: date-time */
+                                deadlineAt: string;
+                                soakUntil: string | null;
+                                wave: number;
+                                approvals: {
+                                    needed: number;
+                                    by: string[];
+                                };
+                                hosts: {
+                                    [key: string]: number;
+                                };
+                                deadlineMissed: number;
+                                gate: {
+                                    /** @enum {string} */
+                                    state: "not-started" | "watching" | "passed" | "stopped";
+                                    trippedClasses: string[];
+                                };
+                            }[];
+                            incidents: {
+                                id: string;
+                                gate: string;
+                                hostClass: string | null;
+                                scope: string;
+                                state: string;
+                                summary: string;
+                                /** Format: date-time */
+                                openedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -5965,7 +6380,66 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            name: string;
+                            content: {
+                                patches: string[];
+                                packages: {
+                                    name: string;
+                                    version: string;
+                                }[];
+                            };
+                            /** @enum {string} */
+                            state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                            stateReason: string | null;
+                            expedite: boolean;
+                            /** Format: date-time */
+                            releasedAt: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            hosts: {
+                                [key: string]: number;
+                            };
+                            rings: {
+                                ring: string;
+                                ringId: string;
+                                position: number;
+                                /** @description waiting, scheduled, installing, soaking, completed, halted, cancelled */
+                                state: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                eligibleAt: string;
+                                /** Format: date-time */
+                                deadlineAt: string;
+                                soakUntil: string | null;
+                                wave: number;
+                                approvals: {
+                                    needed: number;
+                                    by: string[];
+                                };
+                                hosts: {
+                                    [key: string]: number;
+                                };
+                                deadlineMissed: number;
+                                gate: {
+                                    /** @enum {string} */
+                                    state: "not-started" | "watching" | "passed" | "stopped";
+                                    trippedClasses: string[];
+                                };
+                            }[];
+                            incidents: {
+                                id: string;
+                                gate: string;
+                                hostClass: string | null;
+                                scope: string;
+                                state: string;
+                                summary: string;
+                                /** Format: date-time */
+                                openedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -6031,7 +6505,70 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            approvals: number;
+                            needed: number;
+                            rollout: {
+                                id: string;
+                                name: string;
+                                content: {
+                                    patches: string[];
+                                    packages: {
+                                        name: string;
+                                        version: string;
+                                    }[];
+                                };
+                                /** @enum {string} */
+                                state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
+                                stateReason: string | null;
+                                expedite: boolean;
+                                /** Format: date-time */
+                                releasedAt: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                hosts: {
+                                    [key: string]: number;
+                                };
+                                rings: {
+                                    ring: string;
+                                    ringId: string;
+                                    position: number;
+                                    /** @description waiting, scheduled, installing, soaking, completed, halted, cancelled */
+                                    state: string;
+                                    note: string | null;
+                                    /** Format: date-time */
+                                    eligibleAt: string;
+                                    /** Format: date-time */
+                                    deadlineAt: string;
+                                    soakUntil: string | null;
+                                    wave: number;
+                                    approvals: {
+                                        needed: number;
+                                        by: string[];
+                                    };
+                                    hosts: {
+                                        [key: string]: number;
+                                    };
+                                    deadlineMissed: number;
+                                    gate: {
+                                        /** @enum {string} */
+                                        state: "not-started" | "watching" | "passed" | "stopped";
+                                        trippedClasses: string[];
+                                    };
+                                }[];
+                                incidents: {
+                                    id: string;
+                                    gate: string;
+                                    hostClass: string | null;
+                                    scope: string;
+                                    state: string;
+                                    summary: string;
+                                    /** Format: date-time */
+                                    openedAt: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -6087,7 +6624,14 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                [key: string]: unknown;
+                                id: string;
+                                ring: string | null;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                reason: string;
+                                createdBy: string;
                             }[];
                         };
                     };
@@ -6124,7 +6668,14 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            id: string;
+                            ring: string | null;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            reason: string;
+                            createdBy: string;
                         };
                     };
                 };
@@ -6184,7 +6735,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            deleted: string;
                         };
                     };
                 };

@@ -2,12 +2,12 @@ import { Type } from '@sinclair/typebox';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { CommandParamsSchema } from '@patchfleet/shared/protocol';
 import type { CommandService } from '../../commands/command-service';
-import { getCommand, hostCommands, type CommandRow } from '../../commands/command-store';
+import { COMMAND_STATES, getCommand, hostCommands, type CommandRow } from '../../commands/command-store';
 import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { unknownHostIds } from '../../hosts/queries';
 import { actorOf } from '../auth';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, FreeObject, OneOf } from '../schemas';
 
 const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
 const IssueBody = Type.Object(
@@ -20,7 +20,29 @@ const IssueBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const AnyObject = Type.Object({}, { additionalProperties: true });
+const Time = Type.String({ format: 'date-time' });
+const MaybeTime = Type.Union([Time, Type.Null()]);
+/** A command as the API shows it (commandView). */
+const CommandSchema = Type.Object({
+  id: Type.String(),
+  hostId: Type.String(),
+  action: Type.String({ description: 'install, rollback, reboot, ...' }),
+  target: Type.String(),
+  params: FreeObject('the signed parameters (shared/src/protocol CommandParams)'),
+  state: OneOf(COMMAND_STATES),
+  issuedAt: Time,
+  notAfter: Time,
+  sentAt: MaybeTime,
+  acknowledgedAt: MaybeTime,
+  startedAt: MaybeTime,
+  finishedAt: MaybeTime,
+  deliveries: Type.Integer(),
+  rolloutId: Type.Union([Type.String(), Type.Null()]),
+  result: Type.Union([FreeObject("the agent's result (shared/src/protocol CommandResult)"), Type.Null()]),
+  errorCode: Type.Union([Type.String(), Type.Null()]),
+  errorMessage: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.String(),
+});
 
 /** What the API shows of a command (the signature stays inside). */
 export function commandView(r: CommandRow) {
@@ -50,7 +72,7 @@ export function commandView(r: CommandRow) {
 export function commandRoutes(app: ApiInstance, ctx: ControllerContext, service: CommandService): void {
   app.post(
     '/commands',
-    { config: { auth: 'admin' }, schema: { summary: 'Issue one signed command to each of the given hosts', tags: ['commands'], body: IssueBody, response: { 201: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
+    { config: { auth: 'admin' }, schema: { summary: 'Issue one signed command to each of the given hosts', tags: ['commands'], body: IssueBody, response: { 201: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), hostId: Type.String(), state: OneOf(COMMAND_STATES) })) }), '4xx': ErrorResponse } } },
     async (req, reply) => {
       const body = req.body;
       const unique = [...new Set(body.hostIds)];
@@ -67,7 +89,7 @@ export function commandRoutes(app: ApiInstance, ctx: ControllerContext, service:
 
   app.get(
     '/commands/:id',
-    { config: { auth: 'helpdesk' }, schema: { summary: 'One command and where it stands', tags: ['commands'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    { config: { auth: 'helpdesk' }, schema: { summary: 'One command and where it stands', tags: ['commands'], params: IdParam, response: { 200: CommandSchema, '4xx': ErrorResponse } } },
     async (req) => {
       const { id } = req.params;
       const row = await getCommand(ctx.db, id);
@@ -78,7 +100,7 @@ export function commandRoutes(app: ApiInstance, ctx: ControllerContext, service:
 
   app.get(
     '/hosts/:id/commands',
-    { config: { auth: 'helpdesk' }, schema: { summary: "A host's commands, newest first", tags: ['commands'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
+    { config: { auth: 'helpdesk' }, schema: { summary: "A host's commands, newest first", tags: ['commands'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(CommandSchema) }), '4xx': ErrorResponse } } },
     async (req) => {
       const { id } = req.params;
       const rows = await hostCommands(ctx.db, id, 200);

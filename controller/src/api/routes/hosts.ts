@@ -28,9 +28,29 @@ const HostDetail = Type.Intersect([
   HostSummary,
   Type.Object({
     fqdn: Type.Union([Type.String(), Type.Null()]),
-    facts: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+    facts: Type.Union([
+      Type.Object(
+        {
+          users: Type.Optional(Type.Array(Type.Object({ user: Type.String(), tty: Type.Optional(Type.String()), host: Type.Optional(Type.String()), loginAt: Type.Optional(Type.String()) }))),
+          pendingReboot: Type.Optional(Type.Object({ required: Type.Boolean(), reasons: Type.Array(Type.String()) })),
+        },
+        { additionalProperties: true, description: "the agent's last full report of the host (shared/src/protocol HostFacts); every field is sent" },
+      ),
+      Type.Null(),
+    ]),
     lastSeq: Type.Integer(),
-    sessions: Type.Array(Type.Object({}, { additionalProperties: true })),
+    sessions: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        controllerId: Type.String(),
+        remoteAddress: Type.String(),
+        agentVersion: Type.String(),
+        connectedAt: Type.String({ format: 'date-time' }),
+        lastSeenAt: Type.String({ format: 'date-time' }),
+        disconnectedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+        closeReason: Type.Union([Type.String(), Type.Null()]),
+      }),
+    ),
   }),
 ]);
 

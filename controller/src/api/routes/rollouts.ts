@@ -4,11 +4,11 @@ import type { ApiInstance } from '../plugin';
 import type { RolloutService } from '../../rollout/rollout-service';
 import { approveRing, addFreeze, changeRolloutState, deleteFreeze, listFreezes } from '../../rollout/rollout-control';
 import { createRollout } from '../../rollout/rollout-create';
-import { getRollout, getRolloutHosts, listRollouts } from '../../rollout/rollout-view';
+import { getRollout, getRolloutHosts, listRollouts, ROLLOUT_STATES } from '../../rollout/rollout-view';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { findRing } from '../../rollout/ring-store';
 import { actorOf } from '../auth';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, OneOf } from '../schemas';
 
 const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
 const PatchId = Type.String({ pattern: '^(USN-[0-9]+-[0-9]+|KB[0-9]{6,8})$' });
@@ -38,7 +38,60 @@ const Freeze = Type.Object(
   },
   { additionalProperties: false },
 );
-const AnyObject = Type.Object({}, { additionalProperties: true });
+/** Host counts by rollout host state (pending, installing, installed, failed, ...). */
+const HostCounts = Type.Record(Type.String(), Type.Integer());
+const RolloutSummarySchema = {
+  id: Type.String(),
+  name: Type.String(),
+  content: Type.Object({ patches: Type.Array(Type.String()), packages: Type.Array(Type.Object({ name: Type.String(), version: Type.String() })) }),
+  state: OneOf(ROLLOUT_STATES),
+  stateReason: Type.Union([Type.String(), Type.Null()]),
+  expedite: Type.Boolean(),
+  releasedAt: Type.String({ format: 'date-time' }),
+  createdBy: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  hosts: HostCounts,
+};
+const RolloutRingSchema = Type.Object({
+  ring: Type.String(),
+  ringId: Type.String(),
+  position: Type.Integer(),
+  state: Type.String({ description: 'waiting, scheduled, installing, soaking, completed, halted, cancelled' }),
+  note: Type.Union([Type.String(), Type.Null()]),
+  eligibleAt: Type.String({ format: 'date-time' }),
+  deadlineAt: Type.String({ format: 'date-time' }),
+  soakUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  wave: Type.Integer(),
+  approvals: Type.Object({ needed: Type.Integer(), by: Type.Array(Type.String()) }),
+  hosts: HostCounts,
+  deadlineMissed: Type.Integer(),
+  gate: Type.Object({ state: OneOf(['not-started', 'watching', 'passed', 'stopped']), trippedClasses: Type.Array(Type.String()) }),
+});
+const RolloutSchema = Type.Object({
+  ...RolloutSummarySchema,
+  rings: Type.Array(RolloutRingSchema),
+  incidents: Type.Array(Type.Object({ id: Type.String(), gate: Type.String(), hostClass: Type.Union([Type.String(), Type.Null()]), scope: Type.String(), state: Type.String(), summary: Type.String(), openedAt: Type.String({ format: 'date-time' }) })),
+});
+const RolloutHostSchema = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
+  ring: Type.String(),
+  state: Type.String(),
+  wave: Type.Union([Type.Integer(), Type.Null()]),
+  attempts: Type.Integer(),
+  commandId: Type.Union([Type.String(), Type.Null()]),
+  packages: Type.Array(Type.Object({ name: Type.String(), version: Type.String() })),
+  kb: Type.Union([Type.String(), Type.Null()]),
+  replaced: Type.Union([Type.Array(Type.Object({ name: Type.String(), from: Type.Union([Type.String(), Type.Null()]), to: Type.Union([Type.String(), Type.Null()]) })), Type.Null()]),
+  rebootRequired: Type.Boolean(),
+  errorCode: Type.Union([Type.String(), Type.Null()]),
+  deadlineMissedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  installedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  bootState: Type.String({ description: 'none, expected, back, failed' }),
+  rebootDueBy: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+const FreezeSchema = Type.Object({ id: Type.String(), ring: Type.Union([Type.String(), Type.Null()]), startsAt: Type.String({ format: 'date-time' }), endsAt: Type.String({ format: 'date-time' }), reason: Type.String(), createdBy: Type.String() });
 
 /** Rollouts (operators start and steer them; admins approve, expedite and roll back) and change freezes (admins). */
 export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts: RolloutService): void {
@@ -46,7 +99,7 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
 
   app.post(
     '/rollouts',
-    { config: { auth: 'operator' }, schema: { summary: 'Start a rollout of patches or package versions through the rings', tags: ['rollout'], body: StartBody, response: { 201: AnyObject, '4xx': ErrorResponse } } },
+    { config: { auth: 'operator' }, schema: { summary: 'Start a rollout of patches or package versions through the rings', tags: ['rollout'], body: StartBody, response: { 201: RolloutSchema, '4xx': ErrorResponse } } },
     async (req, reply) => {
       const body = req.body;
       if (body.expedite && req.principal?.role !== 'admin') throw new PfError(Errors.FORBIDDEN, 'expediting a rollout needs the admin role');
@@ -64,19 +117,19 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
 
   app.get(
     '/rollouts',
-    { config: { auth: 'helpdesk' }, schema: { summary: 'Recent rollouts with host counts by state', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(AnyObject) }) } } },
+    { config: { auth: 'helpdesk' }, schema: { summary: 'Recent rollouts with host counts by state', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(Type.Object(RolloutSummarySchema)) }) } } },
     async () => ({ items: await listRollouts(ctx.db) }),
   );
 
   app.get(
     '/rollouts/:id',
-    { config: { auth: 'helpdesk' }, schema: { summary: 'A rollout: state, rings (state, window notes, approvals, deadlines) and host counts', tags: ['rollout'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    { config: { auth: 'helpdesk' }, schema: { summary: 'A rollout: state, rings (state, window notes, approvals, deadlines) and host counts', tags: ['rollout'], params: IdParam, response: { 200: RolloutSchema, '4xx': ErrorResponse } } },
     async (req) => getRollout(ctx.db, req.params.id),
   );
 
   app.get(
     '/rollouts/:id/hosts',
-    { config: { auth: 'helpdesk' }, schema: { summary: 'Every host of a rollout with its state, command and recorded versions', tags: ['rollout'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(AnyObject) }), '4xx': ErrorResponse } } },
+    { config: { auth: 'helpdesk' }, schema: { summary: 'Every host of a rollout with its state, command and recorded versions', tags: ['rollout'], params: IdParam, response: { 200: Type.Object({ items: Type.Array(RolloutHostSchema) }), '4xx': ErrorResponse } } },
     async (req) => {
       const { id } = req.params;
       await getRollout(ctx.db, id); // 404 for an unknown id rather than an empty list
@@ -87,7 +140,7 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
   for (const op of ['pause', 'resume', 'cancel', 'rollback'] as const) {
     app.post(
       `/rollouts/:id/${op}`,
-      { config: { auth: op === 'rollback' ? 'admin' : 'operator' }, schema: { summary: `${op[0]?.toUpperCase()}${op.slice(1)} a rollout`, tags: ['rollout'], params: IdParam, body: Type.Optional(Reason), response: { 200: AnyObject, '4xx': ErrorResponse } } },
+      { config: { auth: op === 'rollback' ? 'admin' : 'operator' }, schema: { summary: `${op[0]?.toUpperCase()}${op.slice(1)} a rollout`, tags: ['rollout'], params: IdParam, body: Type.Optional(Reason), response: { 200: RolloutSchema, '4xx': ErrorResponse } } },
       async (req) => {
         const { id } = req.params;
         const reason = req.body.reason;
@@ -100,7 +153,7 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
 
   app.post(
     '/rollouts/:id/approve',
-    { config: { auth: 'admin' }, schema: { summary: "Approve a ring of a rollout (two different admins where policy needs two)", tags: ['rollout'], params: IdParam, body: Approve, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    { config: { auth: 'admin' }, schema: { summary: "Approve a ring of a rollout (two different admins where policy needs two)", tags: ['rollout'], params: IdParam, body: Approve, response: { 200: Type.Object({ approvals: Type.Integer(), needed: Type.Integer(), rollout: RolloutSchema }), '4xx': ErrorResponse } } },
     async (req) => {
       const { id } = req.params;
       const body = req.body;
@@ -114,13 +167,13 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
 
   app.get(
     '/freezes',
-    { config: { auth: 'helpdesk' }, schema: { summary: 'Change freezes', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(AnyObject) }) } } },
+    { config: { auth: 'helpdesk' }, schema: { summary: 'Change freezes', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(FreezeSchema) }) } } },
     async () => ({ items: await listFreezes(ctx.db) }),
   );
 
   app.post(
     '/freezes',
-    { config: { auth: 'admin' }, schema: { summary: 'Add a change freeze (no ring starts installing inside it)', tags: ['rollout'], body: Freeze, response: { 201: AnyObject, '4xx': ErrorResponse } } },
+    { config: { auth: 'admin' }, schema: { summary: 'Add a change freeze (no ring starts installing inside it)', tags: ['rollout'], body: Freeze, response: { 201: FreezeSchema, '4xx': ErrorResponse } } },
     async (req, reply) => {
       const body = req.body;
       let ringId: string | null = null;
@@ -136,7 +189,7 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
 
   app.delete(
     '/freezes/:id',
-    { config: { auth: 'admin' }, schema: { summary: 'Remove a change freeze', tags: ['rollout'], params: IdParam, response: { 200: AnyObject, '4xx': ErrorResponse } } },
+    { config: { auth: 'admin' }, schema: { summary: 'Remove a change freeze', tags: ['rollout'], params: IdParam, response: { 200: Type.Object({ deleted: Type.String() }), '4xx': ErrorResponse } } },
     async (req) => {
       const { id } = req.params;
       await ctx.db.transaction((tx) => deleteFreeze(tx, id, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now() }));

@@ -19,7 +19,7 @@ const hours = (h: number): string => (Number.isFinite(h) ? `${h} h` : 'never');
 const print = (line: string): void => void process.stdout.write(`[gates] ${line}\n`);
 
 describe('gates, Monte-Carlo (seeded)', () => {
-  it('no effect: 10,000 cohorts with all five count signals, 5..5,000 patched against 5..50,000 unpatched, 0.005..0.2 events per host-day each, checked hourly for 21 days: cohort false trips <= 1 %', () => {
+  it('no effect: 10,000 cohorts with all five count signals, 5..5,000 patched against 5..50,000 unpatched, 0.005..0.2 events per host-day each, checked hourly for 21 days: cohort false trips <= 1 %', { timeout: 120_000 }, () => {
     // The shares are the union bound's: they must sum to 1 for the cohort to hold alpha.
     expect(COUNT_SIGNALS.reduce((sum, s) => sum + COUNT_ALPHA_SHARES[s], 0)).toBeCloseTo(1, 12);
     const r = mc.noEffect({ runs: runs(10_000), seed: 102, alpha: ALPHA });

@@ -174,6 +174,21 @@ describe('web dashboard in Chromium', () => {
     expect(await page.getByText(HOST_IP).first().isVisible()).toBe(true);
     // Who is signed in to the host (sampleHost's user), for the caller on the phone.
     expect(await page.getByText('ops', { exact: true }).isVisible()).toBe(true);
+    // Its ring and its timeline of changes (GET /hosts/{id}/overview): the enrollment, and the rollout that took it in.
+    const state = page.getByRole('region', { name: 'Patch state' });
+    await state.getByRole('link', { name: 'First', exact: true }).waitFor();
+    expect(await state.textContent()).toMatch(/Ring First \(auto, since .+\)/);
+    const timeline = page.getByRole('region', { name: 'Timeline' }).getByRole('list', { name: `Changes on ${HOSTNAME}, newest first` });
+    await timeline.waitFor();
+    const changes = await timeline.getByRole('listitem').allTextContents();
+    expect(changes.at(-1), 'the oldest change is its enrollment').toMatch(/agent\.enroll by enroll-token:/);
+    expect(changes.join('\n')).toContain('taken into rollout sudo fix (ring First');
+    // Each missing patch says why it has its priority, behind a disclosure the keyboard opens.
+    const why = missing.getByRole('row').filter({ hasText: 'USN-7604-1' }).getByText('Why this priority');
+    await why.focus();
+    await page.keyboard.press('Enter');
+    expect(await missing.getByRole('row').filter({ hasText: 'USN-7604-1' }).getByRole('listitem').first().isVisible()).toBe(true);
+    expect(await page.getByRole('table', { name: /in rollouts/ }).getByRole('link', { name: 'sudo fix' }).isVisible()).toBe(true);
     await check(page, 'host');
     await page.setViewportSize({ width: 390, height: 844 });
     await check(page, 'host-phone');

@@ -18,10 +18,10 @@ export function staleKeys(kind: HintKind, id: string): QueryKey[] {
     case 'rollout':
       return [['rollouts'], ['rollout', id], ['rollout-hosts', id]];
     case 'host':
-      return [['host', id], ['host-patches', id], ['host-health', id], ['hosts']];
+      return [['host', id], ['host-overview', id], ['host-patches', id], ['host-health', id], ['hosts']];
     case 'block':
       // A block changes what patch, host and rollout pages show; which ones, the hint does not say.
-      return [['patch'], ['patches'], ['host-patches'], ['rollout']];
+      return [['patch'], ['patches'], ['host-overview'], ['host-patches'], ['rollout']];
   }
 }
 

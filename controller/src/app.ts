@@ -38,6 +38,8 @@ import { OidcClient, oidcSettingsOf } from './oidc/client';
 import { userRoutes } from './api/routes/users';
 import { commandRoutes } from './api/routes/commands';
 import { rolloutRoutes } from './api/routes/rollouts';
+import { liveRoutes } from './api/routes/live';
+import { LiveHub } from './live/live-hub';
 import { metricsRoutes } from './api/routes/metrics';
 import type { ControllerMetrics } from './metrics/controller-metrics';
 import { webhookRoutes } from './api/routes/webhooks';
@@ -58,6 +60,8 @@ export interface AppOptions {
   refusals?: RefusalAudit | undefined;
   /** Told of each request that carried a valid API token (its connection stops counting as unauthenticated). */
   onAuthenticated?: ((req: FastifyRequest) => void) | undefined;
+  /** This replica's live-update streams (made here when not given; ended when the app closes). */
+  live?: LiveHub | undefined;
   /** The built dashboard to serve at / (default: the dashboard package's dist/). */
   dashboardDir?: string | undefined;
 }
@@ -93,6 +97,9 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
   registerAuth(app, ctx);
   registerInputGuard(app);
   healthRoutes(app, ctx);
+  // Live-update streams end before the server closes: an open stream would keep server.close() waiting.
+  const live = opts.live ?? new LiveHub(ctx.bus);
+  app.addHook('preClose', async () => live.close());
   // Every API route is a plugin under one prefix, typed by its TypeBox schemas (api/plugin.ts).
   await app.register(
     async (plugin) => {
@@ -118,6 +125,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
       oidcRoutes(api, ctx, oidc ? new OidcClient(oidc) : undefined);
       userRoutes(api, ctx);
       webhookRoutes(api, ctx);
+      liveRoutes(api, live);
       if (opts.commands) commandRoutes(api, ctx, opts.commands);
       if (opts.rollouts) rolloutRoutes(api, ctx, opts.rollouts);
       api.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -1,12 +1,14 @@
 /**
  * Who is signed in. The session itself is the controller's HttpOnly cookie;
  * the app keeps the user and role (what to show) and hands the CSRF token to
- * the API client (every write sends it).
+ * the API client (every write sends it). While signed in, the live-update
+ * stream keeps the cached pages fresh (api/live.ts).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, onSignedOut, setCsrfToken } from './api/client';
 import { auth } from './api/endpoints';
+import { startLiveUpdates } from './api/live';
 import type { Role, SessionBody, SessionUser } from './api/types';
 
 const RANK: Record<Role, number> = { helpdesk: 0, operator: 1, admin: 2 };
@@ -52,6 +54,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       stop();
     };
   }, [accept]);
+
+  // Live updates while signed in (api/live.ts); a new user gets a new stream, sign-out closes it.
+  const signedInAs = user?.name;
+  useEffect(() => (signedInAs === undefined ? undefined : startLiveUpdates(queries)), [signedInAs, queries]);
 
   const value = useMemo<SessionState>(
     () => ({

@@ -4,6 +4,7 @@ import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { getBlock, liftBlock, listBlocks } from '../../safety/blocks';
 import { actorOf } from '../auth';
+import { announceHint } from '../../live/hints';
 import { ErrorResponse } from '../schemas';
 
 const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
@@ -69,6 +70,7 @@ export function blockRoutes(app: ApiInstance, ctx: ControllerContext): void {
       if (!req.principal) throw new PfError(Errors.UNAUTHORIZED);
       const principal = req.principal;
       const out = await ctx.db.transaction((tx) => liftBlock(tx, id, principal, reason, { actor: actorOf(req), realNow: ctx.clock.now(), requestId: req.id }));
+      await announceHint(ctx.bus, req.log, { kind: 'block', id });
       return reply.code(out.outcome === 'lifted' ? 200 : 202).send(out);
     },
   );

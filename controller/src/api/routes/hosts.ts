@@ -7,6 +7,7 @@ import { resolveHost } from '../../hosts/resolve';
 import { ErrorResponse, Labels, OneOf, Paging } from '../schemas';
 import { revokeHost, REVOCATION_CHANNEL } from '../../enrollment/revoke-host';
 import { actorOf } from '../auth';
+import { announceHint } from '../../live/hints';
 
 const HostSummary = Type.Object({
   id: Type.String(),
@@ -157,6 +158,7 @@ export function hostRoutes(app: ApiInstance, ctx: ControllerContext): void {
       const done = await ctx.db.transaction((tx) => revokeHost(tx, id, { now: ctx.clock.now(), actor: actorOf(req), reason, requestId: req.id }));
       // After the commit: the replica holding the socket closes it; a lost notice still leaves the agent refused at its next handshake.
       await ctx.bus.publish(REVOCATION_CHANNEL, id);
+      await announceHint(ctx.bus, req.log, { kind: 'host', id });
       return { revoked: id, ...done };
     },
   );

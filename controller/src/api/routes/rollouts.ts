@@ -8,6 +8,7 @@ import { getRollout, getRolloutHosts, listRollouts, ROLLOUT_STATES } from '../..
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { findRing } from '../../rollout/ring-store';
 import { actorOf } from '../auth';
+import { announceHint } from '../../live/hints';
 import { ErrorResponse, OneOf } from '../schemas';
 
 const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
@@ -110,6 +111,7 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
           { now: rolloutNow(), realNow: ctx.clock.now(), actor: actorOf(req), requestId: req.id },
         ),
       );
+      await announceHint(ctx.bus, req.log, { kind: 'rollout', id });
       rollouts.kick();
       return reply.code(201).send(await getRollout(ctx.db, id));
     },
@@ -145,6 +147,7 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
         const { id } = req.params;
         const reason = req.body.reason;
         await ctx.db.transaction((tx) => changeRolloutState(tx, id, op, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now(), reason }));
+        await announceHint(ctx.bus, req.log, { kind: 'rollout', id });
         rollouts.kick();
         return getRollout(ctx.db, id);
       },
@@ -160,6 +163,7 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
       if (!req.principal) throw new PfError(Errors.UNAUTHORIZED);
       const principal = req.principal;
       const result = await ctx.db.transaction((tx) => approveRing(tx, id, body.ring, principal, { actor: actorOf(req), requestId: req.id, realNow: ctx.clock.now(), comment: body.comment }));
+      await announceHint(ctx.bus, req.log, { kind: 'rollout', id });
       rollouts.kick();
       return { ...result, rollout: await getRollout(ctx.db, id) };
     },

@@ -1,5 +1,7 @@
-/** Sign-in: name and password against /api/v1/auth/sign-in; the controller sets the session cookie. */
+/** Sign-in: name and password against /api/v1/auth/sign-in (the controller sets the session cookie), or single sign-on when the controller offers it. */
+import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { auth } from '../api/endpoints';
 import { ApiError } from '../api/client';
 import { PageTitle } from '../components/page-title';
 import { useSession } from '../session';
@@ -19,6 +21,8 @@ export function SignIn() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Single sign-on, when the controller has an identity provider configured (GET /auth/oidc).
+  const sso = useQuery({ queryKey: ['oidc'], queryFn: auth.oidc, retry: false });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -58,6 +62,12 @@ export function SignIn() {
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
+        {sso.data?.enabled ? (
+          <p className="sso">
+            {/* A full-page navigation: the controller redirects to the identity provider and, signed in, back to /. */}
+            <a href="/api/v1/auth/oidc/start">Sign in with {sso.data.name ?? 'single sign-on'}</a>
+          </p>
+        ) : null}
       </div>
     </main>
   );

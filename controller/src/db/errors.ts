@@ -60,6 +60,11 @@ function chain(err: unknown): unknown[] {
   return out;
 }
 
+/** True when a thrown error (or one of its causes, however the driver wrapped it) carries this SQLSTATE. */
+export function hasSqlState(err: unknown, sqlState: string): boolean {
+  return chain(err).some((e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === sqlState);
+}
+
 /** Classifies a thrown error from drizzle, postgres.js or PGlite; undefined when it is none of ours to map. */
 export function classifyDbError(err: unknown): { kind: DbErrorKind; sqlState?: string; reason: string } | undefined {
   for (const e of chain(err)) {

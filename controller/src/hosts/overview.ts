@@ -11,7 +11,7 @@ import { ringAssignments, rings } from '../db/schema/index';
 import { hostCoverage, type PatchCoverage } from '../assess/coverage';
 import { hostPatchRows } from '../assess/patch-views';
 import { hostCommands, type CommandRow } from '../commands/command-store';
-import { hostMitigations, type HostMitigation } from '../reliability/patch-annotations';
+import { hostMitigations, isOverdue, type HostMitigation } from '../reliability/patch-annotations';
 import { getHost, type HostDetail } from './queries';
 import { hostRollouts, type HostRolloutEntry } from './rollout-history';
 import { auditEvents, commandEvents, mergeTimeline, rolloutEvents, type TimelineEvent } from './timeline';
@@ -98,8 +98,7 @@ export async function hostOverview(db: Db, id: string, opts: { now: Date; staleM
       cveCount: r.cves.length,
       requires: r.requires,
       priority: { score: r.score, tier: r.tier, dueBy: r.dueBy?.toISOString() ?? null, reasons: r.reasons },
-      // As GET /hosts/:id/patches: an active mitigation stands in for the deadline until it expires.
-      overdue: mitigation?.state === 'mitigation expired' || (mitigation === null && r.dueBy !== null && r.dueBy.getTime() < now),
+      overdue: isOverdue(r.dueBy, mitigation, now),
       mitigation,
     };
   });

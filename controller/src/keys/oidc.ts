@@ -23,6 +23,7 @@ import type { OidcIdentity } from '../oidc/client';
 import { claimValues, roleFromClaims, type RoleMap } from '../oidc/role-map';
 import { endSessionsOf, startSession } from './sessions';
 import { keepAnAdmin, type SignedIn, type SignInMeta } from './users';
+import { hasSqlState } from '../db/errors';
 
 /** How claims become users and roles (from the oidc settings). */
 export interface OidcPolicy {
@@ -137,11 +138,8 @@ export async function signInWithOidc(db: Db, identity: OidcIdentity, policy: Oid
   throw outcome.error;
 }
 
-/** True for PostgreSQL's unique_violation (23505), however the driver wrapped it. */
-function isUniqueViolation(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if ((e as { code?: unknown }).code === '23505') return true;
-  return false;
-}
+/** True for PostgreSQL's unique_violation. */
+const isUniqueViolation = (err: unknown): boolean => hasSqlState(err, '23505');
 
 /** Audits a refused single sign-on (auth.sign-in-failed, method oidc): a bad flow, a provider error, or a user refused above. */
 export async function auditOidcFailure(db: Db, at: Date, reason: string, meta: SignInMeta, who: { personId?: string | null; name?: string; issuer?: string; subject?: string; error?: string } = {}): Promise<void> {

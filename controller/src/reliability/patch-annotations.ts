@@ -28,6 +28,14 @@ export interface HostMitigation {
   description: string;
 }
 
+/**
+ * Whether a missing patch is overdue on a host: an active mitigation stands in
+ * for the deadline until it expires; an expired one is overdue.
+ */
+export function isOverdue(dueBy: Date | null, mitigation: HostMitigation | null, now: number): boolean {
+  return mitigation?.state === 'mitigation expired' || (mitigation === null && dueBy !== null && dueBy.getTime() < now);
+}
+
 function asHostMitigation(m: MitigationView): HostMitigation {
   return { state: m.state === 'active' ? 'mitigated, not patched' : 'mitigation expired', mitigationId: m.id, owner: m.owner, expiresAt: m.expiresAt, description: m.description };
 }

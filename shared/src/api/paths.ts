@@ -826,7 +826,6 @@ export interface paths {
                             host: {
                                 id: string;
                                 hostname: string;
-                                fqdn: string | null;
                                 os: {
                                     platform: string;
                                     id: string;
@@ -841,6 +840,7 @@ export interface paths {
                                     serial: string;
                                 };
                                 addresses: string[];
+                                /** @description users logged in at the last inventory */
                                 users: string[];
                                 labels: {
                                     [key: string]: string;
@@ -852,6 +852,7 @@ export interface paths {
                                 lastSeenAt: string | null;
                                 lastReportAt: string | null;
                                 online: boolean;
+                                fqdn: string | null;
                                 sessions: {
                                     id: string;
                                     controllerId: string;
@@ -893,9 +894,11 @@ export interface paths {
                                     };
                                     overdue: boolean;
                                     mitigation: {
-                                        state: string;
+                                        /** @enum {string} */
+                                        state: "mitigated, not patched" | "mitigation expired";
                                         mitigationId: string;
                                         owner: string;
+                                        /** Format: date-time */
                                         expiresAt: string;
                                         description: string;
                                     } | null;
@@ -914,9 +917,11 @@ export interface paths {
                                     };
                                     overdue: boolean;
                                     mitigation: {
-                                        state: string;
+                                        /** @enum {string} */
+                                        state: "mitigated, not patched" | "mitigation expired";
                                         mitigationId: string;
                                         owner: string;
+                                        /** Format: date-time */
                                         expiresAt: string;
                                         description: string;
                                     } | null;

@@ -5,32 +5,15 @@ import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { hostOverview } from '../../hosts/overview';
 import { onlineStaleMs } from '../../hosts/queries';
-import { ErrorResponse, Labels } from '../schemas';
+import { HostMitigation, HostSession, HostSummary } from '../host-schemas';
+import { ErrorResponse } from '../schemas';
 
 const Str = Type.String();
 const NullStr = Type.Union([Type.String(), Type.Null()]);
 const When = Type.String({ format: 'date-time' });
 const NullWhen = Type.Union([When, Type.Null()]);
 
-const Session = Type.Object({ id: Str, controllerId: Str, remoteAddress: Str, agentVersion: Str, connectedAt: When, lastSeenAt: When, disconnectedAt: NullWhen, closeReason: NullStr });
-const Host = Type.Object({
-  id: Str,
-  hostname: Str,
-  fqdn: NullStr,
-  os: Type.Object({ platform: Str, id: Str, name: Str, version: Str, kernel: Str, arch: Str }),
-  hardware: Type.Object({ vendor: Str, model: Str, serial: Str }),
-  addresses: Type.Array(Str),
-  users: Type.Array(Str),
-  labels: Labels,
-  status: Str,
-  packageCount: Type.Integer(),
-  enrolledAt: When,
-  lastSeenAt: NullWhen,
-  lastReportAt: NullWhen,
-  online: Type.Boolean(),
-  sessions: Type.Array(Session),
-});
-const Mitigation = Type.Union([Type.Object({ state: Str, mitigationId: Str, owner: Str, expiresAt: Str, description: Str }), Type.Null()]);
+const Host = Type.Object({ ...HostSummary.properties, fqdn: NullStr, sessions: Type.Array(HostSession) });
 const Missing = Type.Object({
   id: Str,
   kind: Str,
@@ -39,7 +22,7 @@ const Missing = Type.Object({
   requires: NullStr,
   priority: Type.Object({ score: Type.Union([Type.Integer(), Type.Null()]), tier: NullStr, dueBy: NullWhen, reasons: Type.Array(Str) }),
   overdue: Type.Boolean(),
-  mitigation: Mitigation,
+  mitigation: Type.Union([HostMitigation, Type.Null()]),
 });
 const RolloutEntry = Type.Object({
   rolloutId: Str,

@@ -4,26 +4,12 @@ import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { getHost, hostExists, listHostPackages, onlineStaleMs, searchHosts } from '../../hosts/queries';
 import { resolveHost } from '../../hosts/resolve';
-import { ErrorResponse, Labels, OneOf, Paging } from '../schemas';
+import { HostSession, HostSummary } from '../host-schemas';
+import { ErrorResponse, OneOf, Paging } from '../schemas';
 import { revokeHost, REVOCATION_CHANNEL } from '../../enrollment/revoke-host';
 import { actorOf } from '../auth';
 import { announceHint } from '../../live/hints';
 
-const HostSummary = Type.Object({
-  id: Type.String(),
-  hostname: Type.String(),
-  os: Type.Object({ platform: Type.String(), id: Type.String(), name: Type.String(), version: Type.String(), kernel: Type.String(), arch: Type.String() }),
-  hardware: Type.Object({ vendor: Type.String(), model: Type.String(), serial: Type.String() }),
-  addresses: Type.Array(Type.String()),
-  users: Type.Array(Type.String(), { description: 'users logged in at the last inventory' }),
-  labels: Labels,
-  status: Type.String(),
-  packageCount: Type.Integer(),
-  enrolledAt: Type.String({ format: 'date-time' }),
-  lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastReportAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  online: Type.Boolean(),
-});
 
 const HostDetail = Type.Intersect([
   HostSummary,
@@ -40,18 +26,7 @@ const HostDetail = Type.Intersect([
       Type.Null(),
     ]),
     lastSeq: Type.Integer(),
-    sessions: Type.Array(
-      Type.Object({
-        id: Type.String(),
-        controllerId: Type.String(),
-        remoteAddress: Type.String(),
-        agentVersion: Type.String(),
-        connectedAt: Type.String({ format: 'date-time' }),
-        lastSeenAt: Type.String({ format: 'date-time' }),
-        disconnectedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-        closeReason: Type.Union([Type.String(), Type.Null()]),
-      }),
-    ),
+    sessions: Type.Array(HostSession),
   }),
 ]);
 

@@ -11,8 +11,9 @@ import { catalogPatch } from '../../catalog/patches';
 import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { hostName } from '../../hosts/queries';
-import { decisionSummaries, hostMitigations, patchMitigations } from '../../reliability/patch-annotations';
+import { decisionSummaries, hostMitigations, isOverdue, patchMitigations } from '../../reliability/patch-annotations';
 import { DECISIONS } from '../../reliability/decision-types';
+import { HostMitigation } from '../host-schemas';
 import { ErrorResponse, OneOf, Paging } from '../schemas';
 
 const Tier = Type.Union([OneOf(['critical', 'high', 'medium', 'low']), Type.Null()]);
@@ -24,14 +25,6 @@ const Decision = Type.Object({
   confidence: Type.Number({ minimum: 0, maximum: 1 }),
   cautious: Type.Boolean({ description: 'low confidence: smaller waves and a longer soak' }),
   reasons: Type.Array(Type.String()),
-});
-/** An accepted mitigation standing in for a patch on one host. */
-const HostMitigationSchema = Type.Object({
-  state: OneOf(['mitigated, not patched', 'mitigation expired']),
-  mitigationId: Type.String(),
-  owner: Type.String(),
-  expiresAt: Type.String({ format: 'date-time' }),
-  description: Type.String(),
 });
 const Coverage = Type.Object({
   covered: Type.Boolean({ description: 'an imported feed covers the host: an empty missing list means nothing is missing' }),
@@ -48,7 +41,7 @@ const MissingPatch = Type.Object({
   priority: Type.Object({ score: Type.Union([Type.Number(), Type.Null()]), tier: Tier, dueBy: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]), reasons: Type.Array(Type.String()) }),
   state: OneOf(['missing', 'mitigated, not patched']),
   overdue: Type.Boolean(),
-  mitigation: Type.Union([HostMitigationSchema, Type.Null()]),
+  mitigation: Type.Union([HostMitigation, Type.Null()]),
   decision: Type.Union([Decision, Type.Null()]),
 });
 const HostPatches = Type.Object({
@@ -81,7 +74,7 @@ const PatchHost = Type.Object({
   packages: Type.Array(FixedPackage),
   requires: Type.Union([Type.String(), Type.Null()]),
   state: OneOf(['missing', 'mitigated, not patched']),
-  mitigation: Type.Union([HostMitigationSchema, Type.Null()]),
+  mitigation: Type.Union([HostMitigation, Type.Null()]),
 });
 const PatchPageCommon = {
   id: Type.String(),
@@ -136,8 +129,7 @@ export function patchRoutes(app: ApiInstance, ctx: ControllerContext): void {
         .filter((r) => r.status === 'missing')
         .map((r) => {
           const mitigation = mitigated.get(r.patchId) ?? null;
-          // An active mitigation stands in for the deadline until it expires; an expired one is overdue.
-          const overdue = mitigation?.state === 'mitigation expired' || (mitigation === null && r.dueBy !== null && r.dueBy.getTime() < now);
+          const overdue = isOverdue(r.dueBy, mitigation, now);
           return {
             id: r.patchId,
             kind: r.kind,

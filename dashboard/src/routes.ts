@@ -25,6 +25,8 @@ export const ROUTES: RouteDef[] = [
   { path: '/patches', nav: 'Patches', role: 'helpdesk', page: lazy(() => import('./pages/patches')) },
   { path: '/patches/:id', role: 'helpdesk', page: lazy(() => import('./pages/patch')) },
   { path: '/rollouts', nav: 'Rollouts', role: 'helpdesk', page: lazy(() => import('./pages/rollouts')) },
+  // Before /rollouts/:id, which would take "new" for an id.
+  { path: '/rollouts/new', role: 'operator', page: lazy(() => import('./pages/rollout-new')) },
   { path: '/rollouts/:id', role: 'helpdesk', page: lazy(() => import('./pages/rollout')) },
   { path: '/rings', nav: 'Rings', role: 'helpdesk', page: lazy(() => import('./pages/rings')) },
   { path: '/rings/:id', role: 'helpdesk', page: lazy(() => import('./pages/ring')) },

@@ -6,7 +6,7 @@
  */
 import { TypedApi } from '@patchfleet/shared/api';
 import { request } from './client';
-import type { MaintenanceWindow, Role } from './types';
+import type { MaintenanceWindow, Role, StartRolloutBody } from './types';
 
 /** Over the dashboard's fetch: session cookie, CSRF header on writes, 401 ends the session. */
 const api = new TypedApi(async (method, url, body) => ({ status: 200, body: await request<unknown>(method, url, body ?? (method === 'GET' ? undefined : {})) }));
@@ -39,12 +39,17 @@ export const patches = {
 export const ROLLOUT_ACTIONS = { pause: 'operator', resume: 'operator', cancel: 'operator', rollback: 'admin' } as const;
 export type RolloutAction = keyof typeof ROLLOUT_ACTIONS;
 
+/** Starting a rollout needs an operator; expediting it an admin (controller/src/api/routes/rollouts.ts). */
+export const START_ROLLOUT_ROLE = 'operator' as const;
+export const EXPEDITE_ROLE = 'admin' as const;
+
 export const rollouts = {
   list: () => api.call('get', '/api/v1/rollouts'),
+  start: (body: StartRolloutBody) => api.call('post', '/api/v1/rollouts', { body }),
   get: (id: string) => api.call('get', '/api/v1/rollouts/{id}', { params: { id } }),
   hosts: (id: string) => api.call('get', '/api/v1/rollouts/{id}/hosts', { params: { id } }),
   act: (id: string, action: RolloutAction, reason?: string) => api.call('post', `/api/v1/rollouts/{id}/${action}`, { params: { id }, body: reason ? { reason } : {} }),
-  approve: (id: string, ring: string) => api.call('post', '/api/v1/rollouts/{id}/approve', { params: { id }, body: { ring } }),
+  approve: (id: string, ring: string, comment?: string) => api.call('post', '/api/v1/rollouts/{id}/approve', { params: { id }, body: comment ? { ring, comment } : { ring } }),
 };
 
 export const rings = {

@@ -38,6 +38,7 @@ export type Rollout = ResponseOf<'/api/v1/rollouts/{id}', 'get'>;
 export type RolloutState = Rollout['state'];
 export type RolloutRing = Rollout['rings'][number];
 export type RolloutHost = Item<ResponseOf<'/api/v1/rollouts/{id}/hosts', 'get'>>;
+export type StartRolloutBody = BodyOf<'/api/v1/rollouts', 'post'>;
 
 export type Ring = ResponseOf<'/api/v1/rings/{id}', 'get'>;
 export type MaintenanceWindow = NonNullable<BodyOf<'/api/v1/rings/{id}', 'patch'>['windows']>[number];

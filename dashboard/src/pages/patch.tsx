@@ -1,22 +1,26 @@
 /** One patch: what it fixes, its reliability score and decision with reasons, and the hosts that miss it. */
 import { useQuery } from '@tanstack/react-query';
-import { patches } from '../api/endpoints';
+import { patches, START_ROLLOUT_ROLE } from '../api/endpoints';
 import { Badge, Time } from '../components/format';
 import { PageTitle } from '../components/page-title';
 import { QueryView } from '../components/query-state';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
+import { useSession } from '../session';
 
 export default function Patch({ params }: PageProps) {
   const id = params.id ?? '';
   const patch = useQuery({ queryKey: ['patch', id], queryFn: () => patches.get(id) });
   const rel = useQuery({ queryKey: ['reliability', id], queryFn: () => patches.reliability(id) });
+  const { can } = useSession();
   return (
     <>
       <p className="crumbs">
         <Link to="/patches">Patches</Link> /
       </p>
-      <PageTitle title={id}>{id}</PageTitle>
+      <PageTitle title={id} actions={can(START_ROLLOUT_ROLE) ? <Link to={`/rollouts/new?patch=${encodeURIComponent(id)}`}>Start a rollout of {id}</Link> : undefined}>
+        {id}
+      </PageTitle>
       <QueryView query={patch} what="the patch">
         {(p) => (
           <>

@@ -1,18 +1,22 @@
 /** Rollouts: the latest, newest first, with their state and how far their hosts got. */
 import { useQuery } from '@tanstack/react-query';
-import { rollouts } from '../api/endpoints';
+import { rollouts, START_ROLLOUT_ROLE } from '../api/endpoints';
 import { Badge, Progress, Time } from '../components/format';
 import { countsText, progressOf } from '../components/host-counts';
 import { PageTitle } from '../components/page-title';
 import { QueryView } from '../components/query-state';
 import { Link } from '../router';
+import { useSession } from '../session';
 
 export default function Rollouts() {
   const list = useQuery({ queryKey: ['rollouts'], queryFn: rollouts.list, refetchInterval: 15_000 });
+  const { can } = useSession();
   return (
     <>
-      <PageTitle title="Rollouts">Rollouts</PageTitle>
-      <p className="muted small">Operators start rollouts from the CLI or the API (POST /api/v1/rollouts); this list refreshes every 15 seconds.</p>
+      <PageTitle title="Rollouts" actions={can(START_ROLLOUT_ROLE) ? <Link to="/rollouts/new">Start a rollout</Link> : undefined}>
+        Rollouts
+      </PageTitle>
+      <p className="muted small">Operators and admins start rollouts here, from a patch&apos;s page, the CLI or the API; this list refreshes when they change and every 15 seconds.</p>
       <QueryView query={list} what="rollouts">
         {(r) =>
           r.items.length === 0 ? (

@@ -1,8 +1,10 @@
 /**
- * One rollout, ring by ring: state, window note, approvals, gate, host
- * progress. Its controls appear only for the roles the API allows them
- * (pause, resume, cancel: operator; approve, roll back: admin) and only in
- * the states where they apply.
+ * One rollout, ring by ring: state, window note, waves, approvals, gate,
+ * host progress, and why it halted. Its controls appear only for the roles
+ * the API allows them (pause, resume, cancel: operator; approve, roll back:
+ * admin) and only in the states where they apply; an admin who approved a
+ * ring is told a second admin must approve, not offered the button again
+ * (the API refuses a second approval by the same person anyway).
  */
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -78,11 +80,14 @@ function Controls({ r }: { r: Rollout }) {
 }
 
 function Rings({ r }: { r: Rollout }) {
-  const { can } = useSession();
+  const { can, user } = useSession();
   const queries = useQueryClient();
   const approve = useMutation({
     mutationFn: (ring: string) => rollouts.approve(r.id, ring),
-    onSuccess: (res) => queries.setQueryData(['rollout', r.id], res.rollout),
+    onSuccess: (res) => {
+      queries.setQueryData(['rollout', r.id], res.rollout);
+      void queries.invalidateQueries({ queryKey: ['rollouts'] });
+    },
   });
   return (
     <ol className="rings">
@@ -113,6 +118,8 @@ function Rings({ r }: { r: Rollout }) {
                   </dd>
                 </>
               ) : null}
+              <dt>Waves</dt>
+              <dd>{ring.wave === 0 ? 'none ordered yet' : `${ring.wave} ordered`}</dd>
               <dt>Health gate</dt>
               <dd>
                 {ring.gate.state}
@@ -130,13 +137,22 @@ function Rings({ r }: { r: Rollout }) {
             </dl>
             {ring.note ? <p className="small muted">{ring.note}</p> : null}
             {can('admin') && needsApproval(r, ring) ? (
-              <button type="button" disabled={approve.isPending} onClick={() => approve.mutate(ring.ring)}>
-                Approve ring {ring.ring}
-              </button>
+              user && ring.approvals.by.includes(user.name) ? (
+                <p className="small approved">You approved ring {ring.ring}; the next approval must come from another admin.</p>
+              ) : (
+                <button type="button" disabled={approve.isPending} onClick={() => approve.mutate(ring.ring)}>
+                  Approve ring {ring.ring}
+                </button>
+              )
             ) : null}
           </li>
         );
       })}
+      {approve.isSuccess && approve.variables ? (
+        <li className="note note-good" role="status">
+          Approved ring {approve.variables}: {approve.data.approvals} of {approve.data.needed} approvals{approve.data.approvals < approve.data.needed ? ', waiting for another admin' : ', the ring may start'}.
+        </li>
+      ) : null}
       {approve.error ? (
         <li className="note note-error" role="alert">
           {approve.error instanceof ApiError ? `${approve.error.message} (${approve.error.code})` : String(approve.error)}
@@ -165,6 +181,7 @@ function Hosts({ id }: { id: string }) {
                     <tr>
                       <th scope="col">Host</th>
                       <th scope="col">Ring</th>
+                      <th scope="col">Wave</th>
                       <th scope="col">State</th>
                       <th scope="col">Attempts</th>
                       <th scope="col">Installed</th>
@@ -180,6 +197,7 @@ function Hosts({ id }: { id: string }) {
                           </Link>
                         </td>
                         <td>{x.ring}</td>
+                        <td className="num">{x.wave ?? '—'}</td>
                         <td>
                           <Badge value={x.state} />
                           {x.deadlineMissedAt ? <span className="small"> deadline missed</span> : null}
@@ -221,6 +239,11 @@ export default function RolloutPage({ params }: PageProps) {
               <p>
                 <Badge value={r.state} /> {r.stateReason ? <span>{r.stateReason}</span> : null} {r.expedite ? <Badge value="expedited" /> : null}
               </p>
+              {r.state === 'halted' ? (
+                <p className="note note-error" role="status">
+                  Halted{r.stateReason ? `: ${r.stateReason}` : ''}. Nothing new is ordered until someone resumes it; resuming retries the halted ring&apos;s failed hosts.
+                </p>
+              ) : null}
               <p className="small">
                 Started <Time at={r.createdAt} /> by {r.createdBy}. Carries {[...r.content.patches, ...r.content.packages.map((x) => `${x.name} ${x.version}`)].join(', ') || 'nothing listed'}.
               </p>

@@ -90,75 +90,80 @@ function Rings({ r }: { r: Rollout }) {
     },
   });
   return (
-    <ol className="rings">
-      {r.rings.map((ring) => {
-        const p = progressOf(ring.hosts);
-        return (
-          <li key={ring.ringId} className="ring-card">
-            <h3>
-              {ring.position + 1}. {ring.ring} <Badge value={ring.state} />
-            </h3>
-            <Progress done={p.finished} total={p.total} label={`Ring ${ring.ring}: hosts finished`} />
-            <p className="small">{countsText(ring.hosts)}</p>
-            <dl className="facts small">
-              <dt>Eligible</dt>
-              <dd>
-                <Time at={ring.eligibleAt} />
-              </dd>
-              <dt>Deadline</dt>
-              <dd>
-                <Time at={ring.deadlineAt} />
-                {ring.deadlineMissed ? ` (${ring.deadlineMissed} hosts missed it)` : ''}
-              </dd>
-              {ring.soakUntil ? (
-                <>
-                  <dt>Soaks until</dt>
-                  <dd>
-                    <Time at={ring.soakUntil} />
-                  </dd>
-                </>
+    <>
+      <ol className="rings">
+        {r.rings.map((ring) => {
+          const p = progressOf(ring.hosts);
+          return (
+            <li key={ring.ringId} className="ring-card">
+              <h3>
+                {ring.position + 1}. {ring.ring} <Badge value={ring.state} />
+              </h3>
+              <Progress done={p.finished} total={p.total} label={`Ring ${ring.ring}: hosts finished`} />
+              <p className="small">{countsText(ring.hosts)}</p>
+              <dl className="facts small">
+                <dt>Eligible</dt>
+                <dd>
+                  <Time at={ring.eligibleAt} />
+                </dd>
+                <dt>Deadline</dt>
+                <dd>
+                  <Time at={ring.deadlineAt} />
+                  {ring.deadlineMissed ? ` (${ring.deadlineMissed} hosts missed it)` : ''}
+                </dd>
+                {ring.soakUntil ? (
+                  <>
+                    <dt>Soaks until</dt>
+                    <dd>
+                      <Time at={ring.soakUntil} />
+                    </dd>
+                  </>
+                ) : null}
+                <dt>Waves</dt>
+                <dd>{ring.wave === 0 ? 'none ordered yet' : `${ring.wave} ordered`}</dd>
+                <dt>Health gate</dt>
+                <dd>
+                  {ring.gate.state}
+                  {ring.gate.trippedClasses.length ? `; tripped for ${ring.gate.trippedClasses.join(', ')}` : ''}
+                </dd>
+                {ring.approvals.needed > 0 ? (
+                  <>
+                    <dt>Approvals</dt>
+                    <dd>
+                      {ring.approvals.by.length} of {ring.approvals.needed}
+                      {ring.approvals.by.length ? ` (${ring.approvals.by.join(', ')})` : ''}
+                    </dd>
+                  </>
+                ) : null}
+              </dl>
+              {ring.note ? <p className="small muted">{ring.note}</p> : null}
+              {can('admin') && needsApproval(r, ring) ? (
+                user && ring.approvals.by.includes(user.name) ? (
+                  <p className="small approved">You approved ring {ring.ring}; the next approval must come from another admin.</p>
+                ) : (
+                  <button type="button" disabled={approve.isPending} onClick={() => approve.mutate(ring.ring)}>
+                    Approve ring {ring.ring}
+                  </button>
+                )
               ) : null}
-              <dt>Waves</dt>
-              <dd>{ring.wave === 0 ? 'none ordered yet' : `${ring.wave} ordered`}</dd>
-              <dt>Health gate</dt>
-              <dd>
-                {ring.gate.state}
-                {ring.gate.trippedClasses.length ? `; tripped for ${ring.gate.trippedClasses.join(', ')}` : ''}
-              </dd>
-              {ring.approvals.needed > 0 ? (
-                <>
-                  <dt>Approvals</dt>
-                  <dd>
-                    {ring.approvals.by.length} of {ring.approvals.needed}
-                    {ring.approvals.by.length ? ` (${ring.approvals.by.join(', ')})` : ''}
-                  </dd>
-                </>
-              ) : null}
-            </dl>
-            {ring.note ? <p className="small muted">{ring.note}</p> : null}
-            {can('admin') && needsApproval(r, ring) ? (
-              user && ring.approvals.by.includes(user.name) ? (
-                <p className="small approved">You approved ring {ring.ring}; the next approval must come from another admin.</p>
-              ) : (
-                <button type="button" disabled={approve.isPending} onClick={() => approve.mutate(ring.ring)}>
-                  Approve ring {ring.ring}
-                </button>
-              )
-            ) : null}
-          </li>
-        );
-      })}
-      {approve.isSuccess && approve.variables ? (
-        <li className="note note-good" role="status">
-          Approved ring {approve.variables}: {approve.data.approvals} of {approve.data.needed} approvals{approve.data.approvals < approve.data.needed ? ', waiting for another admin' : ', the ring may start'}.
-        </li>
-      ) : null}
-      {approve.error ? (
-        <li className="note note-error" role="alert">
-          {approve.error instanceof ApiError ? `${approve.error.message} (${approve.error.code})` : String(approve.error)}
-        </li>
-      ) : null}
-    </ol>
+            </li>
+          );
+        })}
+      </ol>
+      {/* Outside the list: an <ol> holds only list items, and these are announcements, not rings. */}
+      <div aria-live="polite">
+        {approve.isSuccess && approve.variables ? (
+          <p className="note note-good">
+            Approved ring {approve.variables}: {approve.data.approvals} of {approve.data.needed} approvals{approve.data.approvals < approve.data.needed ? ', waiting for another admin' : ', the ring may start'}.
+          </p>
+        ) : null}
+        {approve.error ? (
+          <p className="note note-error" role="alert">
+            {approve.error instanceof ApiError ? `${approve.error.message} (${approve.error.code})` : String(approve.error)}
+          </p>
+        ) : null}
+      </div>
+    </>
   );
 }
 

@@ -1,11 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * End-to-end tests too slow for the default suite (the dashboard's browser test takes about 90 s) (`pnpm test`, the project "default", kept under 15
+ * End-to-end tests too slow for the default suite (the dashboard's browser tests take about 90 s each) (`pnpm test`, the project "default", kept under 15
  * minutes on a 2-core machine): `pnpm test:long` runs them (the project "long"), and `.ci/run` runs both
  * on both databases.
  */
-const LONG_TESTS = ['test/e2e/health-gate.test.ts', 'test/e2e/health-delivery.test.ts', 'test/fuzz/rest.fuzz.test.ts', 'test/sim/demo-e2e.test.ts', 'test/e2e/dashboard.test.ts'];
+const LONG_TESTS = ['test/e2e/health-gate.test.ts', 'test/e2e/health-delivery.test.ts', 'test/fuzz/rest.fuzz.test.ts', 'test/sim/demo-e2e.test.ts', 'test/e2e/dashboard.test.ts', 'test/e2e/dashboard-rollouts.test.ts'];
 
 export default defineConfig({
   test: {

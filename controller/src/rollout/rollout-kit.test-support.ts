@@ -50,6 +50,8 @@ export class RolloutKit {
   /** Watch cadence of tickRollouts (as the RolloutService gives it); undefined: every round judges. */
   watchEveryMs: number | undefined;
   readonly watchJudged = new Map<string, number>();
+  /** The rollouts the last tick() changed (what the service announces as live hints). */
+  changed = new Set<string>();
 
   private constructor(
     readonly tdb: TestDatabase,
@@ -120,7 +122,9 @@ export class RolloutKit {
       create: (tx, specs, actor) => createCommands(tx, specs, { now, secretKey: this.keys.secretKey, actor }),
     };
     const watch = this.watchEveryMs === undefined ? undefined : { everyMs: this.watchEveryMs, lastJudged: this.watchJudged, judged: new Map<string, number>() };
-    const issued = await this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, events: this.events, log: this.log, safety: this.safety, watch }));
+    this.changed = new Set<string>();
+    const changed = this.changed;
+    const issued = await this.db.transaction((tx) => tickRollouts({ tx, now, realNow: now, speed: 1, staleMs: STALE_MS, commands: fake, events: this.events, log: this.log, safety: this.safety, watch, changed }));
     for (const [id, at] of watch?.judged ?? []) this.watchJudged.set(id, at);
     return issued;
   }

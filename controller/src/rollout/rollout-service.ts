@@ -1,7 +1,8 @@
 /**
  * Runs the rollout planner every `rolloutTickSec` seconds (node-cron) on
  * whichever replica gets the job lock, and announces the commands a round
- * created once its transaction has committed. In simulation mode the rounds
+ * created, and the rollouts it changed (live hints for the dashboard), once
+ * its transaction has committed. In simulation mode the rounds
  * follow the stepped virtual clock instead (every `simulationTickSec`, default
  * `rolloutTickSec`, of virtual time), and the clock waits for each round.
  */
@@ -15,6 +16,7 @@ import type { RolloutClock } from './rollout-clock';
 import { tickRollouts, WATCH_JUDGE_EVERY_MS } from './rollout-tick';
 import { onlineStaleMs } from '../hosts/queries';
 import type { SafetyPorts } from '../safety/gates';
+import { announceHint } from '../live/hints';
 
 export class RolloutService {
   private task: ScheduledTask | undefined;
@@ -79,6 +81,7 @@ export class RolloutService {
   /** One round, for tests: resolves once it has run (or found another replica leading). */
   async round(): Promise<boolean> {
     const judged = new Map<string, number>();
+    const changed = new Set<string>();
     const outcome = await runAsLeader(this.ctx.db, JobLocks.rolloutTick, (tx) =>
       tickRollouts({
         tx,
@@ -91,11 +94,14 @@ export class RolloutService {
         log: this.ctx.log,
         watch: { everyMs: WATCH_JUDGE_EVERY_MS, lastJudged: this.watchJudged, judged },
         safety: this.safety,
+        changed,
       }),
     );
     // Only a committed round's watch judgments count (a failed round judges again next time).
     if (outcome.ran) for (const [id, at] of judged) this.watchJudged.set(id, at);
     if (outcome.ran && outcome.value.length > 0) await this.commands.announce(outcome.value);
+    // A round that failed rolled back: its changes never happened, so nothing to announce.
+    if (outcome.ran) for (const id of changed) await announceHint(this.ctx.bus, this.ctx.log, { kind: 'rollout', id });
     return outcome.ran;
   }
 }

@@ -644,3 +644,22 @@ describe('tickRollouts: rollback', () => {
     expect((await kit.commandsOf('b')).filter((c) => c.action === 'rollback')).toHaveLength(2);
   });
 });
+
+describe('tickRollouts: what a round changed (live hints)', () => {
+  it('names a rollout when the round orders installs or folds in an agent result, and none when nothing moved', async () => {
+    await kit.addHosts(['t1'], 'Test');
+    const id = await kit.start(T0);
+    expect(await kit.tick(T0, ['t1'])).toEqual(['t1']);
+    expect([...kit.changed]).toEqual([id]);
+
+    // The install runs: nothing for the planner to change, nothing to announce.
+    await kit.tick(T0 + MIN, ['t1']);
+    expect([...kit.changed]).toEqual([]);
+
+    // The agent's result arrives; the next round folds it in and the ring soaks.
+    await kit.finish('t1', T0 + 2 * MIN, 'succeeded');
+    await kit.tick(T0 + 3 * MIN, ['t1']);
+    expect((await kit.ring(id, 'Test')).state).toBe('soaking');
+    expect([...kit.changed]).toEqual([id]);
+  });
+});

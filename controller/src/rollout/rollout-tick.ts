@@ -77,6 +77,14 @@ export interface TickDeps {
    * it every round judges.
    */
   watch?: { everyMs: number; lastJudged: ReadonlyMap<string, number>; judged: Map<string, number> } | undefined;
+  /**
+   * Gets the ids of the rollouts this round changed (a ring's state or note,
+   * the rollout's state, host states folded from agent results, commands
+   * ordered, deadlines missed), so the caller can announce them to the
+   * dashboard once the round committed. Changes made elsewhere (host
+   * rollbacks of a tripped gate) are left to the dashboard's slow poll.
+   */
+  changed?: Set<string> | undefined;
 }
 
 /**
@@ -99,6 +107,7 @@ export async function tickRollouts(d: TickDeps): Promise<string[]> {
   await expireCommands(d.tx, d.realNow, RUN_ALLOWANCE_MS);
   const live = await d.tx.select().from(rollouts).where(inArray(rollouts.state, ['active', 'paused', 'rolling-back']));
   for (const rollout of live) {
+    const before = issued.length;
     issued.push(...(await reconcile(d, rollout)));
     await checkReboots(d, rollout);
     const gates = rollout.state === 'active' || rollout.state === 'paused' ? await gatesOf(d, rollout) : undefined;
@@ -107,14 +116,17 @@ export async function tickRollouts(d: TickDeps): Promise<string[]> {
     if (rollout.state === 'rolling-back') issued.push(...(await rollBack(d, rollout)));
     await syncIncidentRollbacks(d, rollout);
     await markMissedDeadlines(d, rollout);
+    if (issued.length > before) d.changed?.add(rollout.id);
   }
   // A completed rollout is still watched while its installs are younger than their ring's watch: the gates judge its patched hosts, a trip blocks the class and rolls its harmed hosts back.
   for (const rollout of await watchedCompleted(d)) {
+    const before = issued.length;
     issued.push(...(await reconcile(d, rollout)));
     await checkReboots(d, rollout);
     await gatesOf(d, rollout);
     issued.push(...(await orderHostRollbacks(d, rollout)));
     await syncIncidentRollbacks(d, rollout);
+    if (issued.length > before) d.changed?.add(rollout.id);
   }
   return issued;
 }
@@ -151,6 +163,7 @@ async function foldLateResults(d: TickDeps, rollout: Rollout): Promise<void> {
       where rh.rollout_id = ${rollout.id} and rh.state in ('pending', 'failed')
         and c.state in ('succeeded', 'acknowledged', 'running')`),
   );
+  if (rows.length > 0) d.changed?.add(rollout.id);
   const at = new Date(d.now);
   for (const r of rows) {
     const done = r.state === 'succeeded';
@@ -179,6 +192,7 @@ async function reconcile(d: TickDeps, rollout: Rollout): Promise<string[]> {
         and c.state in ('succeeded', 'failed', 'timed_out', 'cancelled')`),
   );
   if (rows.length === 0) return [];
+  d.changed?.add(rollout.id);
   const at = new Date(d.now);
   const ringPolicies = new Map((await d.tx.select().from(rings)).map((r) => [r.id, r]));
   const reboots: CommandSpec[] = [];
@@ -263,6 +277,7 @@ async function setRingState(d: TickDeps, rollout: Rollout, ring: RolloutRing, st
     .where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
   ring.state = state;
   Object.assign(ring, extra);
+  d.changed?.add(rollout.id);
   await audit(d.tx, new Date(d.realNow), { actor: 'system', action: `rollout.ring.${state}`, targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, at: at.toISOString(), ...details } });
   d.log.info({ rolloutId: rollout.id, ring: ring.ringName, state }, 'rollout ring state');
 }
@@ -270,12 +285,14 @@ async function setRingState(d: TickDeps, rollout: Rollout, ring: RolloutRing, st
 async function setNote(d: TickDeps, rollout: Rollout, ring: RolloutRing, note: string | null): Promise<void> {
   if (ring.note === note) return;
   ring.note = note;
+  d.changed?.add(rollout.id);
   await d.tx.update(rolloutRings).set({ note }).where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
 }
 
 async function setRolloutState(d: TickDeps, rollout: Rollout, state: Rollout['state'], reason: string | null, actor = 'system'): Promise<void> {
   await d.tx.update(rollouts).set({ state, stateReason: reason, updatedAt: new Date(d.realNow) }).where(eq(rollouts.id, rollout.id));
   rollout.state = state;
+  d.changed?.add(rollout.id);
   await audit(d.tx, new Date(d.realNow), { actor, action: `rollout.${state}`, targetType: 'rollout', targetId: rollout.id, details: { reason } });
   d.log.info({ rolloutId: rollout.id, state, reason }, 'rollout state');
 }
@@ -567,6 +584,7 @@ async function markMissedDeadlines(d: TickDeps, rollout: Rollout): Promise<void>
       .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), eq(rolloutHosts.state, 'pending'), isNull(rolloutHosts.deadlineMissedAt)))
       .returning({ hostId: rolloutHosts.hostId });
     if (missed.length === 0) continue;
+    d.changed?.add(rollout.id);
     await auditMany(d.tx, new Date(d.realNow), [
       { actor: 'system', action: 'rollout.deadline_missed', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, deadline: ring.deadlineAt.toISOString(), hosts: missed.map((m) => m.hostId) } },
     ]);

@@ -232,8 +232,8 @@ describe('rollouts in the web dashboard', () => {
     expect(released).toMatchObject({ wave: 1, approvals: { needed: 2, by: [ADA.name, BOB.name] }, hosts: { installing: 1 } });
     const hostsAfter = (await api<{ items: { state: string; wave: number | null; commandId: string | null }[] }>(boot, 'GET', `/api/v1/rollouts/${rolloutId}/hosts`)).body.items;
     expect(hostsAfter).toEqual([expect.objectContaining({ state: 'installing', wave: 1, commandId: expect.stringMatching(/.+/) })]);
-    // The page follows (live hint or its poll): First installing, one wave ordered.
-    await expect.poll(async () => (await bobFirst.textContent()) ?? '', { timeout: 30_000 }).toMatch(/installing/);
+    // The page follows within seconds, well before its 30-second poll: the planner round that released the ring sent a live hint.
+    await expect.poll(async () => (await bobFirst.textContent()) ?? '', { timeout: 15_000 }).toMatch(/installing/);
     expect(await bobFirst.textContent()).toContain('1 ordered');
     await check(bob.page, 'rollout-released');
     await ada.context.close();

@@ -4,8 +4,11 @@
  * marks the cached queries showing that thing stale, and TanStack Query
  * refetches the ones on screen. A stream the controller refused or lost is
  * reopened with a growing delay; after a gap every query is refetched, since
- * hints sent meanwhile were missed. Pages keep a slow poll as a fallback for
- * changes the controller does not announce (planner rounds, agent results).
+ * hints sent meanwhile were missed. Rollouts are announced on API changes and
+ * after each planner round that moved them (which is also when agents'
+ * results reach a rollout); pages keep a slow poll as a fallback for changes
+ * the controller does not announce (host health, a gate's host rollbacks)
+ * and for lost hints.
  */
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 

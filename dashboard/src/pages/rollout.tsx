@@ -228,7 +228,8 @@ function Hosts({ id }: { id: string }) {
 
 export default function RolloutPage({ params }: PageProps) {
   const id = params.id ?? '';
-  const rollout = useQuery({ queryKey: ['rollout', id], queryFn: () => rollouts.get(id), refetchInterval: 10_000 });
+  // Live hints (api/live.ts) refresh it when the API or the planner changes it; the poll only covers lost hints.
+  const rollout = useQuery({ queryKey: ['rollout', id], queryFn: () => rollouts.get(id), refetchInterval: 30_000 });
   const name = rollout.data?.name ?? id;
   return (
     <>

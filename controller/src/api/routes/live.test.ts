@@ -1,6 +1,6 @@
 /**
  * GET /api/v1/events over a real socket: a signed-in browser's stream hears
- * a rollout being paused, a caller without credentials is refused, the
+ * a rollout being paused and a planner round completing one, a caller without credentials is refused, the
  * limits hold, and streams end (timers and bus subscription released) when
  * the client goes away or the app closes.
  */
@@ -131,6 +131,20 @@ describe('GET /api/v1/events (live updates)', () => {
     await c.until(/event: rollout\ndata: \{"id":"ro_live1"\}\n\n/);
     // Hints only: the stream never carries the rollout itself.
     expect(c.text()).not.toContain('looking');
+    c.close();
+    await waitFor(() => hub.size === 0, 'the stream to be dropped');
+  });
+
+  it('tells a signed-in browser that a planner round changed a rollout, and only that one', async () => {
+    const c = await connect({ cookie });
+    await c.until(/: connected\n\n/);
+    // An active rollout with nothing left to do: the next round completes it.
+    const at = new Date(T0);
+    await kit.db.insert(rollouts).values({ id: 'ro_live2', name: 'live test 2', content: { patches: [], packages: [] }, state: 'active', releasedAt: at, createdBy: 'test', createdAt: at, updatedAt: at });
+    expect(await service.round()).toBe(true);
+    await c.until(/event: rollout\ndata: \{"id":"ro_live2"\}\n\n/);
+    // ro_live1 (paused, nothing moved) is not announced.
+    expect(c.text()).not.toContain('ro_live1');
     c.close();
     await waitFor(() => hub.size === 0, 'the stream to be dropped');
   });

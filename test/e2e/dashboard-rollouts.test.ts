@@ -1,6 +1,7 @@
 /**
  * Rollouts through the web dashboard, in a real browser (Debian's Chromium
- * through playwright-core) against a real controller process: an admin
+ * through playwright-core) against a real controller process: the help desk
+ * is offered no start form, an operator one without expediting; an admin
  * starts an expedited rollout from a patch's page with the start form (a
  * refusal first, shown with its code), on a ring whose policy asks for
  * approval, so it needs two admins; the first admin's approval alone does not
@@ -30,6 +31,8 @@ const NAME = 'sudo, two admins';
 /** Two admins, so the two-person rule has two people (made through the API with the bootstrap token). */
 const ADA = { name: 'ada-admin', role: 'admin', password: 'admin-pass-91f2c6d8e0' } as const;
 const BOB = { name: 'bob-admin', role: 'admin', password: 'admin-pass-0b7e4c21a9' } as const;
+const OSCAR = { name: 'oscar-operator', role: 'operator', password: 'operator-pass-3b8d0f17' } as const;
+const HELEN = { name: 'helen-helpdesk', role: 'helpdesk', password: 'helpdesk-pass-7c1e9a42' } as const;
 
 interface RingBody {
   ring: string;
@@ -115,7 +118,7 @@ describe('rollouts in the web dashboard', () => {
 
     // Ring policy: First asks for approval; an expedited rollout then needs two admins there (rollout-create.ts approvalsNeeded).
     expect((await api(boot, 'PATCH', '/api/v1/rings/rg_first', { approvalRequired: true })).status).toBe(200);
-    for (const p of [ADA, BOB]) {
+    for (const p of [ADA, BOB, OSCAR, HELEN]) {
       const made = await api(boot, 'POST', '/api/v1/users', p);
       expect(made.status, `create ${p.name}: ${JSON.stringify(made.body)}`).toBe(201);
     }
@@ -129,6 +132,37 @@ describe('rollouts in the web dashboard', () => {
     await controller?.stop();
     await dropDb?.();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('offers the start form to operators without expediting, and none to the help desk', { timeout: 60_000 }, async () => {
+    const context = await newPersonContext(browser);
+    const page = await context.newPage();
+    await signIn(page, HELEN);
+    await page.goto(`${controller.url}/patches/${PATCH}`);
+    await page.getByRole('heading', { name: 'Hosts missing it' }).waitFor();
+    expect(await page.getByRole('link', { name: /^Start a rollout/ }).count()).toBe(0);
+    await page.goto(`${controller.url}/rollouts`);
+    await page.getByText('No rollouts yet.').waitFor();
+    expect(await page.getByRole('link', { name: /^Start a rollout/ }).count()).toBe(0);
+    await page.goto(`${controller.url}/rollouts/new?patch=${PATCH}`);
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Patchfleet' }).waitFor();
+
+    await signIn(page, OSCAR);
+    await page.goto(`${controller.url}/rollouts`);
+    await page.getByRole('link', { name: 'Start a rollout' }).click();
+    await page.getByRole('heading', { name: 'Start a rollout', level: 1 }).waitFor();
+    expect(await page.getByLabel('Patches').inputValue()).toBe('');
+    await page.getByText('Only admins expedite a rollout.').waitFor();
+    expect(await page.getByLabel('Expedite').count()).toBe(0);
+    // A slip is caught before any request: nothing reaches the controller.
+    await page.getByLabel('Patches').fill('CVE-2024-3094');
+    await page.getByRole('button', { name: 'Start rollout' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not a patch id (USN-1234-5 or KB5034441): CVE-2024-3094');
+    await check(page, 'rollout-new-operator');
+    expect((await api<{ items: unknown[] }>(boot, 'GET', '/api/v1/rollouts')).body.items).toEqual([]);
+    await context.close();
   });
 
   it("lets an admin start an expedited rollout from a patch's page, after showing the API's refusal", { timeout: 90_000 }, async () => {

@@ -44,7 +44,8 @@ export async function changeRolloutState(tx: Tx, id: string, op: keyof typeof AL
   const at = new Date(ctx.realNow);
   await tx.update(rollouts).set({ state: TARGET[op], stateReason: ctx.reason ?? null, updatedAt: at }).where(eq(rollouts.id, id));
   if (op === 'cancel' || op === 'rollback') await cancelCommands(tx, { rolloutId: id }, ctx.realNow, ctx.actor);
-  if (op === 'cancel') {
+  // A rollout cancelled or rolled back goes no further: its unfinished rings end cancelled (passed and halted rings keep their record).
+  if (op === 'cancel' || op === 'rollback') {
     await tx
       .update(rolloutRings)
       .set({ state: 'cancelled', stateAt: at })

@@ -580,6 +580,8 @@ describe('tickRollouts: rollback', () => {
 
     await kit.db.transaction((tx) => changeRolloutState(tx, id, 'rollback', { actor: 'token:tk_admin', realNow: T0 + 3 * MIN, reason: 'bad patch' }));
     expect((await kit.rollout(id)).state).toBe('rolling-back');
+    // The ring was soaking; rolled back, it goes no further.
+    expect((await kit.ring(id, 'Test')).state).toBe('cancelled');
     expect((await kit.tick(T0 + 4 * MIN, ['a', 'b'])).sort()).toEqual(['a', 'b']);
     const rbA = (await kit.commandsOf('a')).find((c) => c.action === 'rollback');
     const rbB = (await kit.commandsOf('b')).find((c) => c.action === 'rollback');

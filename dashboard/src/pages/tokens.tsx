@@ -165,9 +165,7 @@ function TokenRow({ t, showOwner }: { t: ApiToken; showOwner: boolean }) {
       <td className="small">
         <Time at={t.createdAt} />
       </td>
-      <td className="small">
-        <Time at={t.expiresAt} />
-      </td>
+      <td className="small">{t.expiresAt ? <Time at={t.expiresAt} /> : 'never'}</td>
       <td className="small">
         <Time at={t.lastUsedAt} />
       </td>

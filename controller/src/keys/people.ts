@@ -10,10 +10,11 @@
  *   dashboard's Tokens page, and mint further tokens for the service accounts
  *   they registered. A token-only admin person cannot register anyone, and
  *   nobody mints a token in a user account's name.
- * - Two approvals count as two people only when the persons differ, neither
- *   registered the other, and one admin did not register both: an admin
- *   cannot make up service accounts and approve beside them or with two of
- *   them. Every registration is audited.
+ * - Two approvals count as two people only when the persons differ and
+ *   neither registered the other: an admin cannot make up a service account
+ *   and approve beside it. (An admin registering two service accounts and
+ *   approving as both is the limit of this rule, as is an admin creating a
+ *   second admin user; every registration is audited.)
  *
  * Owns the table `people` (with api-tokens.ts, which creates the bootstrap
  * admin's person); keys/ is the only writer.
@@ -45,13 +46,11 @@ export async function personForNewToken(tx: Tx, creator: Principal, name: string
 
 /**
  * True when approvals by persons `a` and `b` come from one person as far as
- * two-person rules go: the same person, one registered the other, or one
- * admin registered both.
+ * two-person rules go: the same person, or one registered the other.
  */
 export async function samePersonForApproval(db: Db | Tx, a: string, b: string): Promise<boolean> {
   if (a === b) return true;
   const rows = await db.select({ id: people.id, registeredBy: people.registeredBy }).from(people).where(inArray(people.id, [a, b]));
   const by = new Map(rows.map((r) => [r.id, r.registeredBy]));
-  const [ra, rb] = [by.get(a), by.get(b)];
-  return ra === b || rb === a || (ra !== undefined && ra !== null && ra === rb);
+  return by.get(a) === b || by.get(b) === a;
 }

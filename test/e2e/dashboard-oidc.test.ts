@@ -230,6 +230,9 @@ describe('dashboard single sign-on and API tokens in Chromium', () => {
     const audit = await api<{ items: { action: string; actor: string }[] }>(boot, 'GET', '/api/v1/audit?limit=200');
     expect(audit.body.items.filter((e) => e.action.startsWith('api-token.')).map((e) => `${e.action} ${e.actor}`)).toEqual(expect.arrayContaining(['api-token.create user:hal', 'api-token.revoke user:hal']));
     expect(JSON.stringify(audit.body)).not.toContain(secret);
+    // Nor in the controller's logs.
+    expect(controller.output()).toContain('api-tokens');
+    expect(controller.output()).not.toContain(secret);
     await context.close();
   });
 });

@@ -31,6 +31,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/rings', nav: 'Rings', role: 'helpdesk', page: lazy(() => import('./pages/rings')) },
   { path: '/rings/:id', role: 'helpdesk', page: lazy(() => import('./pages/ring')) },
   { path: '/users', nav: 'Users', role: 'admin', page: lazy(() => import('./pages/users')) },
+  { path: '/tokens', nav: 'Tokens', role: 'helpdesk', page: lazy(() => import('./pages/tokens')) },
   { path: '/audit', nav: 'Audit', role: 'admin', page: lazy(() => import('./pages/audit')) },
   { path: '/account', role: 'helpdesk', page: lazy(() => import('./pages/account')) },
 ];

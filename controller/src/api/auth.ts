@@ -50,7 +50,8 @@ export function clearSessionCookie(reply: FastifyReply): void {
 async function tokenPrincipal(ctx: ControllerContext, token: string, now: number): Promise<Principal> {
   const lookup = await lookupApiToken(ctx.db, token, new Date(now));
   if ('refused' in lookup) {
-    throw new PfError(Errors.UNAUTHORIZED, lookup.refused === 'unknown' ? 'API token is not valid' : `API token has ${lookup.refused === 'expired' ? 'expired' : 'been revoked'}`);
+    const why = { unknown: 'is not valid', expired: 'has expired', revoked: 'has been revoked', disabled: 'belongs to a disabled user' }[lookup.refused];
+    throw new PfError(Errors.UNAUTHORIZED, `API token ${why}`);
   }
   const found = lookup.live;
   if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

@@ -11,16 +11,18 @@ interface TokenRow {
   createdAt: string;
   expiresAt: string | null;
   createdBy: string | null;
+  lastUsedAt: string | null;
+  state: string;
 }
 
 /** `patchfleet api-token create|list|revoke`. */
 export function registerApiToken(program: Command): void {
-  const tokens = program.command('api-token').description('API tokens for people and scripts (admins)');
+  const tokens = program.command('api-token').description('API tokens for people and scripts: your own; admins see and revoke everyone\'s');
   connection(tokens.command('create').description('create an API token and print its secret once'))
     .requiredOption('--name <name>', 'who or what uses it')
     .option('--role <role>', 'admin, operator or helpdesk', 'helpdesk')
-    .option('--expires <duration>', 'lifetime: 90d (default), 12h, 2w, ... or never')
-    .option('--person <name>', 'register (or name) the person it belongs to; bootstrap admin only. Default: your own person')
+    .option('--expires <duration>', 'lifetime: 90d (default), 12h, 2w, ... at most 365d')
+    .option('--person <name>', 'a service account it belongs to, registered when new (admin users only). Default: your own person')
     .action(
       action(async (opts: ConnOpts & { name: string; role: string; expires?: string; person?: string }) => {
         const body = { name: opts.name, role: opts.role, ...(opts.expires ? { expires: opts.expires } : {}), ...(opts.person ? { person: opts.person } : {}) };
@@ -33,16 +35,20 @@ export function registerApiToken(program: Command): void {
       }),
     );
 
-  connection(tokens.command('list').description('live API tokens (never their secrets)')).action(
-    action(async (opts: ConnOpts) => {
-      const page = await new ApiClient(resolveClientOptions(opts)).call<{ items: TokenRow[] }>('GET', '/api/v1/api-tokens');
-      if (opts.json) return printJson(page);
-      printTable(
-        ['ID', 'NAME', 'ROLE', 'PERSON', 'CREATED', 'EXPIRES'],
-        page.items.map((t) => [t.id, t.name, t.role, t.person, t.createdAt, t.expiresAt ?? 'never']),
-      );
-    }),
-  );
+  connection(tokens.command('list').description("live API tokens, never their secrets (an admin's: everyone's)"))
+    .option('--all', 'revoked and expired tokens too, newest first')
+    .option('--mine', 'only your own (admins)')
+    .action(
+      action(async (opts: ConnOpts & { all?: boolean; mine?: boolean }) => {
+        const query = new URLSearchParams({ ...(opts.all ? { include: 'all' } : {}), ...(opts.mine ? { mine: 'true' } : {}) }).toString();
+        const page = await new ApiClient(resolveClientOptions(opts)).call<{ items: TokenRow[] }>('GET', `/api/v1/api-tokens${query ? `?${query}` : ''}`);
+        if (opts.json) return printJson(page);
+        printTable(
+          ['ID', 'NAME', 'ROLE', 'PERSON', 'CREATED', 'EXPIRES', 'LAST USED', 'STATE'],
+          page.items.map((t) => [t.id, t.name, t.role, t.person, t.createdAt, t.expiresAt ?? 'never', t.lastUsedAt ?? '-', t.state]),
+        );
+      }),
+    );
 
   connection(tokens.command('revoke').description('revoke an API token for good').argument('<id>', 'token id (at_...)')).action(
     action(async (id: string, opts: ConnOpts) => {

@@ -6,7 +6,7 @@
  * Nothing outside keys/ writes them.
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { hashToken, randomToken } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../audit/audit';
@@ -31,6 +31,8 @@ export interface Principal {
 
 /** API tokens expire after this unless `expires` says otherwise. */
 export const DEFAULT_TOKEN_TTL_SEC = 90 * 86_400;
+/** The longest lifetime a minted token may have: every token expires (only the bootstrap token, made on the controller, does not). */
+export const MAX_TOKEN_TTL_SEC = 365 * 86_400;
 
 const ROLE_RANK: Record<Role, number> = { helpdesk: 0, operator: 1, admin: 2 };
 
@@ -80,21 +82,23 @@ export async function createBootstrapToken(tx: Tx, now: Date): Promise<{ id: str
 export interface MintInput {
   name: string;
   role: Role;
-  /** Seconds until expiry; null: never. */
-  ttlSec: number | null;
+  /** Seconds until expiry, at most MAX_TOKEN_TTL_SEC. */
+  ttlSec: number;
   /** Register (registrar only) or name a person; default the creator's own person. */
   person?: string | undefined;
 }
 
 /**
  * Mints a token on behalf of `creator`. The new token belongs to the
- * creator's person unless `person` names another, which only the registrar
- * may do; no token gets a higher role than its creator's.
+ * creator's person unless `person` names a service account (admins only,
+ * keys/people.ts); no token gets a higher role than its creator's, and every
+ * token expires within MAX_TOKEN_TTL_SEC.
  */
-export async function mintApiToken(tx: Tx, creator: Principal, input: MintInput, now: Date): Promise<{ id: string; token: string; personId: string; personName: string; expiresAt: Date | null; registered: boolean }> {
-  if (!roleAllows(creator.role, input.role)) throw new PfError(Errors.FORBIDDEN, `a ${creator.role} token cannot mint a ${input.role} token`);
+export async function mintApiToken(tx: Tx, creator: Principal, input: MintInput, now: Date): Promise<{ id: string; token: string; personId: string; personName: string; expiresAt: Date; registered: boolean }> {
+  if (!roleAllows(creator.role, input.role)) throw new PfError(Errors.TOKEN_ROLE_TOO_HIGH, `${creator.personName} (${creator.role}) cannot mint a ${input.role} token`);
+  if (!Number.isSafeInteger(input.ttlSec) || input.ttlSec <= 0 || input.ttlSec > MAX_TOKEN_TTL_SEC) throw new PfError(Errors.VALIDATION, `a token's lifetime is between 1 second and ${MAX_TOKEN_TTL_SEC / 86_400} days`);
   const person = await personForNewToken(tx, creator, input.person, now);
-  const expiresAt = input.ttlSec === null ? null : new Date(now.getTime() + input.ttlSec * 1000);
+  const expiresAt = new Date(now.getTime() + input.ttlSec * 1000);
   const made = await insertToken(tx, { name: input.name, role: input.role, now, expiresAt, personId: person.id, createdBy: creator.tokenId });
   return { ...made, personId: person.id, personName: person.name, expiresAt, registered: person.registered };
 }
@@ -110,18 +114,22 @@ export async function createApiTokenAudited(db: Db, creator: Principal, input: M
   return db.transaction(async (tx) => {
     const t = await mintApiToken(tx, creator, input, at);
     if (t.registered) await audit(tx, at, { actor: by.actor, action: 'person.register', targetType: 'person', targetId: t.personId, details: { name: t.personName }, requestId: by.requestId });
-    await audit(tx, at, { actor: by.actor, action: 'api-token.create', targetType: 'api-token', targetId: t.id, details: { name: input.name, role: input.role, person: t.personName, expiresAt: t.expiresAt?.toISOString() ?? null }, requestId: by.requestId });
+    await audit(tx, at, { actor: by.actor, action: 'api-token.create', targetType: 'api-token', targetId: t.id, details: { name: input.name, role: input.role, person: t.personName, expiresAt: t.expiresAt.toISOString() }, requestId: by.requestId });
     return t;
   });
 }
 
 /** A token's state as authentication sees it. */
-export type TokenLookup = { live: Principal & { lastUsedAt: Date | null } } | { refused: 'unknown' | 'revoked' | 'expired' };
+export type TokenLookup = { live: Principal & { lastUsedAt: Date | null } } | { refused: 'unknown' | 'revoked' | 'expired' | 'disabled' };
 
-/** Finds the token with this secret and says whether it may be used at `now`. */
+/**
+ * Finds the token with this secret and says whether it may be used at `now`.
+ * A user's token never acts above the user's present role (a demoted user's
+ * old tokens are demoted with them) and stops working while the user is disabled.
+ */
 export async function lookupApiToken(db: Db, token: string, now: Date): Promise<TokenLookup> {
   const [row] = await db
-    .select({ tokenId: apiTokens.id, name: apiTokens.name, role: apiTokens.role, lastUsedAt: apiTokens.lastUsedAt, revokedAt: apiTokens.revokedAt, expiresAt: apiTokens.expiresAt, personId: apiTokens.personId, personName: people.name })
+    .select({ tokenId: apiTokens.id, name: apiTokens.name, role: apiTokens.role, lastUsedAt: apiTokens.lastUsedAt, revokedAt: apiTokens.revokedAt, expiresAt: apiTokens.expiresAt, personId: apiTokens.personId, personName: people.name, userRole: people.role, disabledAt: people.disabledAt })
     .from(apiTokens)
     .leftJoin(people, eq(people.id, apiTokens.personId))
     .where(eq(apiTokens.tokenHash, hashToken(token)))
@@ -129,9 +137,11 @@ export async function lookupApiToken(db: Db, token: string, now: Date): Promise<
   if (!row) return { refused: 'unknown' };
   if (row.revokedAt) return { refused: 'revoked' };
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return { refused: 'expired' };
+  if (row.disabledAt) return { refused: 'disabled' };
+  const role = row.userRole && !roleAllows(row.userRole, row.role) ? row.userRole : row.role;
   // A token without a person (none should remain after migration 0006) is its own person.
   const personId = row.personId ?? `token:${row.tokenId}`;
-  return { live: { via: 'token', tokenId: row.tokenId, name: row.name, role: row.role, lastUsedAt: row.lastUsedAt, personId, personName: row.personName ?? row.name } };
+  return { live: { via: 'token', tokenId: row.tokenId, name: row.name, role, lastUsedAt: row.lastUsedAt, personId, personName: row.personName ?? row.name } };
 }
 
 /** Records that a token was used at `at` (callers keep this coarse: one write a minute, not one a request). */
@@ -139,26 +149,59 @@ export async function touchApiToken(db: Db, tokenId: string, at: Date): Promise<
   await db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, tokenId));
 }
 
-/** A live token as the API lists it (never its secret). */
+/** A token as the API lists it: never its secret or hash. */
 export interface ApiTokenView {
   id: string;
   name: string;
   role: Role;
+  /** The person it belongs to (a user, or a service account). */
   person: string;
+  personId: string | null;
+  /** A user account's token, or a service account's (a person without a role of their own). */
+  owner: 'user' | 'service';
   createdAt: string;
   expiresAt: string | null;
   createdBy: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  state: 'live' | 'expired' | 'revoked';
 }
 
-/** Live tokens (not revoked, not expired at `now`), oldest first. */
-export async function listLiveApiTokens(db: Db, now: Date): Promise<ApiTokenView[]> {
+/** Which tokens listApiTokens returns. */
+export interface TokenFilter {
+  /** Only this person's tokens; undefined: everyone's. */
+  personId?: string | undefined;
+  /** Only live tokens (the default), or revoked and expired ones too (newest first then). */
+  include?: 'live' | 'all';
+}
+
+/** Tokens, live ones oldest first (as `api-token list` shows them), or all of them newest first. */
+export async function listApiTokens(db: Db, now: Date, filter: TokenFilter = {}): Promise<ApiTokenView[]> {
+  const all = filter.include === 'all';
+  const where: SQL[] = [];
+  if (!all) where.push(liveTokenWhere(now) as SQL);
+  if (filter.personId !== undefined) where.push(eq(apiTokens.personId, filter.personId));
   const rows = await db
-    .select({ t: apiTokens, person: people.name })
+    .select({ t: apiTokens, person: people.name, userRole: people.role })
     .from(apiTokens)
     .leftJoin(people, eq(people.id, apiTokens.personId))
-    .where(liveTokenWhere(now))
-    .orderBy(apiTokens.createdAt);
-  return rows.map(({ t, person }) => ({ id: t.id, name: t.name, role: t.role, person: person ?? t.name, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt?.toISOString() ?? null, createdBy: t.createdBy }));
+    .where(and(...where))
+    .orderBy(all ? desc(apiTokens.createdAt) : apiTokens.createdAt)
+    .limit(all ? 500 : 10_000);
+  return rows.map(({ t, person, userRole }) => ({
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    person: person ?? t.name,
+    personId: t.personId,
+    owner: userRole ? 'user' : 'service',
+    createdAt: t.createdAt.toISOString(),
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+    createdBy: t.createdBy,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+    state: t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt.getTime() <= now.getTime() ? 'expired' : 'live',
+  }));
 }
 
 /** Finds the live token with this secret. */
@@ -177,9 +220,10 @@ export function liveTokenWhere(now: Date) {
  * it nobody could administer the controller (the bootstrap token is not
  * minted again once it has been revoked).
  */
-export async function revokeApiToken(tx: Tx, id: string, now: Date): Promise<{ id: string; name: string; role: Role; personId: string | null }> {
+export async function revokeApiToken(tx: Tx, id: string, now: Date, by?: Principal): Promise<{ id: string; name: string; role: Role; personId: string | null }> {
   const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id)).limit(1);
   if (!row) throw new PfError(Errors.NOT_FOUND, `API token ${id} not found`);
+  if (by && by.role !== 'admin' && row.personId !== by.personId) throw new PfError(Errors.TOKEN_NOT_YOURS, `API token ${id} belongs to someone else; only admins revoke other people's tokens`);
   if (row.revokedAt) throw new PfError(Errors.NOT_FOUND, `API token ${id} is already revoked`);
   if (row.role === 'admin') {
     const [other] = await tx
@@ -192,10 +236,10 @@ export async function revokeApiToken(tx: Tx, id: string, now: Date): Promise<{ i
   return { id: row.id, name: row.name, role: row.role, personId: row.personId };
 }
 
-/** revokeApiToken in its own transaction, with its audit record. */
-export async function revokeApiTokenAudited(db: Db, id: string, at: Date, by: AuditedBy): Promise<void> {
+/** revokeApiToken in its own transaction, with its audit record; `principal`: who revokes (a non-admin only their own tokens). */
+export async function revokeApiTokenAudited(db: Db, id: string, at: Date, by: AuditedBy, principal?: Principal): Promise<void> {
   await db.transaction(async (tx) => {
-    const row = await revokeApiToken(tx, id, at);
+    const row = await revokeApiToken(tx, id, at, principal);
     await audit(tx, at, { actor: by.actor, action: 'api-token.revoke', targetType: 'api-token', targetId: id, details: { name: row.name, role: row.role, person: row.personId }, requestId: by.requestId });
   });
 }

@@ -4,14 +4,17 @@
  *
  * - A token minted by token T belongs to T's person: one person holding an
  *   admin token can mint as many tokens as they like, all of them "them".
- * - Only the registrar (the bootstrap admin's person: whoever installed the
- *   controller and holds bootstrap.json) registers new token-only people
- *   (service accounts), with `api-token create --person NAME`; everyone else
- *   gets refused, and nobody mints a token in a user account's name.
+ * - Admin users and the registrar (the bootstrap admin's person: whoever
+ *   installed the controller and holds bootstrap.json) register named service
+ *   accounts (token-only people), with `api-token create --person NAME` or the
+ *   dashboard's Tokens page, and mint further tokens for the service accounts
+ *   they registered. A token-only admin person cannot register anyone, and
+ *   nobody mints a token in a user account's name.
  * - Two approvals count as two people only when the persons differ and
- *   neither registered the other: the registrar cannot make up a person and
- *   approve beside it. (The registrar registering two made-up people is the
- *   limit of this interim rule; every registration is audited.)
+ *   neither registered the other: an admin cannot make up a service account
+ *   and approve beside it. (An admin registering two service accounts and
+ *   approving as both is the limit of this rule, as is an admin creating a
+ *   second admin user; every registration is audited.)
  *
  * Owns the table `people` (with api-tokens.ts, which creates the bootstrap
  * admin's person); keys/ is the only writer.
@@ -27,12 +30,14 @@ import type { Principal } from './api-tokens';
 export async function personForNewToken(tx: Tx, creator: Principal, name: string | undefined, now: Date): Promise<{ id: string; name: string; registered: boolean }> {
   if (name === undefined || name === creator.personName) return { id: creator.personId, name: creator.personName, registered: false };
   const [me] = await tx.select().from(people).where(eq(people.id, creator.personId)).limit(1);
-  if (!me?.registrar) {
-    throw new PfError(Errors.FORBIDDEN, `only the bootstrap admin registers people; a token minted by ${creator.personName} belongs to ${creator.personName}`);
+  if (creator.role !== 'admin' || !(me?.registrar || me?.role === 'admin')) {
+    throw new PfError(Errors.FORBIDDEN, `only admin users register service accounts; a token minted by ${creator.personName} belongs to ${creator.personName}`);
   }
   const [existing] = await tx.select().from(people).where(eq(people.name, name)).limit(1);
   // A user account is a person of its own: a token in their name would let one admin approve as two.
   if (existing?.role) throw new PfError(Errors.FORBIDDEN, `${name} is a user account; users mint their own tokens`);
+  // Another admin's service account would count as a second person beside this admin.
+  if (existing && existing.registeredBy !== me.id) throw new PfError(Errors.FORBIDDEN, `service account ${name} was registered by another admin; only they mint its tokens`);
   if (existing) return { id: existing.id, name: existing.name, registered: false };
   const id = `pn_${randomBytes(6).toString('hex')}`;
   await tx.insert(people).values({ id, name, registrar: false, registeredBy: me.id, createdAt: now });

@@ -6,7 +6,7 @@
  */
 import { TypedApi } from '@patchfleet/shared/api';
 import { request } from './client';
-import type { MaintenanceWindow, Role, StartRolloutBody } from './types';
+import type { MaintenanceWindow, NewToken, Role, StartRolloutBody } from './types';
 
 /** Over the dashboard's fetch: session cookie, CSRF header on writes, 401 ends the session. */
 const api = new TypedApi(async (method, url, body) => ({ status: 200, body: await request<unknown>(method, url, body ?? (method === 'GET' ? undefined : {})) }));
@@ -66,6 +66,13 @@ export const users = {
   list: () => api.call('get', '/api/v1/users'),
   create: (name: string, role: Role, password: string) => api.call('post', '/api/v1/users', { body: { name, role, password } }),
   update: (id: string, change: { role?: Role; disabled?: boolean }) => api.call('patch', '/api/v1/users/{id}', { params: { id }, body: change }),
+};
+
+export const apiTokens = {
+  /** Own tokens for everyone; everyone's for an admin unless `mine`. */
+  list: (all: boolean, mine: boolean) => api.call('get', '/api/v1/api-tokens', { query: { include: all ? 'all' : 'live', mine: mine || undefined } }),
+  mint: (token: NewToken) => api.call('post', '/api/v1/api-tokens', { body: token }),
+  revoke: (id: string) => api.call('post', '/api/v1/api-tokens/{id}/revoke', { params: { id } }),
 };
 
 export const fleet = {

@@ -45,3 +45,7 @@ export type MaintenanceWindow = NonNullable<BodyOf<'/api/v1/rings/{id}', 'patch'
 
 export type AuditEntry = Item<ResponseOf<'/api/v1/audit', 'get'>>;
 export type UserAccount = ResponseOf<'/api/v1/users/{id}', 'get'>;
+
+export type ApiToken = Item<ResponseOf<'/api/v1/api-tokens', 'get'>>;
+export type MintedToken = ResponseOf<'/api/v1/api-tokens', 'post'>;
+export type NewToken = BodyOf<'/api/v1/api-tokens', 'post'>;

@@ -12,6 +12,7 @@ const TONE: Record<string, string> = {
   active: 'info', installing: 'info', soaking: 'info', scheduled: 'muted', waiting: 'muted', pending: 'muted',
   paused: 'warn', halted: 'bad', cancelled: 'muted', completed: 'good', passed: 'good', succeeded: 'good',
   failed: 'bad', 'rolling-back': 'warn', 'rolled-back': 'warn', 'rollback-failed': 'bad', blocked: 'bad', skipped: 'muted',
+  live: 'good', expired: 'muted', revoked: 'bad',
   online: 'good', offline: 'muted', overdue: 'bad', expedited: 'warn', disabled: 'bad', locked: 'warn',
   // priority tiers and decisions
   critical: 'bad', high: 'warn', medium: 'info', low: 'muted',

@@ -4224,10 +4224,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live API tokens (not revoked, not expired; never their secrets) */
+        /** API tokens, never their secrets: a non-admin's own, an admin's everyone's (live only unless include=all) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description only the caller's own tokens (always so for non-admins) */
+                    mine?: boolean;
+                    /** @description live tokens (default), or revoked and expired ones too, newest first */
+                    include?: "live" | "all";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -4244,19 +4249,47 @@ export interface paths {
                             items: {
                                 id: string;
                                 name: string;
-                                role: string;
+                                /** @enum {string} */
+                                role: "admin" | "operator" | "helpdesk";
+                                /** @description the user or service account the token belongs to */
                                 person: string;
+                                personId: string | null;
+                                owner: "user" | "service";
+                                /** Format: date-time */
                                 createdAt: string;
                                 expiresAt: string | null;
                                 createdBy: string | null;
+                                /** @description to the minute */
+                                lastUsedAt: string | null;
+                                revokedAt: string | null;
+                                state: "live" | "expired" | "revoked";
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };
             };
         };
         put?: never;
-        /** Create an API token (the secret is returned once); it belongs to the creator's person unless the bootstrap admin registers another */
+        /** Mint an API token (the secret is returned once): yours, with a role no higher than yours; admins may name a service account */
         post: {
             parameters: {
                 query?: never;
@@ -4267,12 +4300,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description what the token is for (a label) */
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "operator" | "helpdesk";
-                        /** @description lifetime: 90d (default), 12h, 2w, or never */
+                        /** @description lifetime: 90d (default), 12h, 2w; at most 365d */
                         expires?: string;
-                        /** @description register or name a token-only person, a service account (bootstrap admin only); default: the creator's own person */
+                        /** @description a named service account to mint for, registered when new (admin users only); default: the minter's own person */
                         person?: string;
                     };
                 };
@@ -4287,9 +4321,11 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            role: string;
+                            /** @enum {string} */
+                            role: "admin" | "operator" | "helpdesk";
                             person: string;
-                            expiresAt: string | null;
+                            /** Format: date-time */
+                            expiresAt: string;
                             token: string;
                         };
                     };
@@ -4330,7 +4366,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke an API token for good (refused for the last live admin token) */
+        /** Revoke an API token for good: your own, or anyone's as an admin (refused for the last live admin token) */
         post: {
             parameters: {
                 query?: never;

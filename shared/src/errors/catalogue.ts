@@ -67,6 +67,10 @@ export const Errors = defineErrors({
   /** A write authenticated by a sign-in cookie without the session's x-csrf-token header. */
   CSRF: { code: 'PF_ERR_CSRF', status: 403, retryable: false, message: 'missing or wrong x-csrf-token header for a signed-in write' },
   USER_NAME_TAKEN: { code: 'PF_ERR_USER_NAME_TAKEN', status: 409, retryable: false, message: 'a user or person with this name already exists' },
+  /** Minting an API token with a role above the minter's own (a help-desk user asking for an operator or admin token). */
+  TOKEN_ROLE_TOO_HIGH: { code: 'PF_ERR_TOKEN_ROLE_TOO_HIGH', status: 403, retryable: false, message: "an API token's role cannot be higher than its minter's role" },
+  /** Revoking an API token of another person without being an admin. */
+  TOKEN_NOT_YOURS: { code: 'PF_ERR_TOKEN_NOT_YOURS', status: 403, retryable: false, message: 'only admins revoke API tokens of other people' },
   /** Demoting, disabling or removing the last admin user who can sign in. */
   LAST_ADMIN: { code: 'PF_ERR_LAST_ADMIN', status: 409, retryable: false, message: 'this is the last admin user who can sign in' },
   /** Single sign-on is not configured on this controller (no oidcIssuer): sign in with a password. */

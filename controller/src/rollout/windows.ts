@@ -98,9 +98,10 @@ export function nextWindowStart(windows: readonly MaintenanceWindow[], after: nu
   return best;
 }
 
-/** One upcoming opening of a ring's windows: which window (index in the list), when it opens and closes. */
+/** One upcoming opening of a ring's windows: which window (its index and itself), when it opens and closes. */
 export interface WindowOpening extends WindowSpan {
   window: number;
+  of: MaintenanceWindow;
 }
 
 /**
@@ -115,7 +116,7 @@ export function nextOpenings(windows: readonly MaintenanceWindow[], after: numbe
   const all: WindowOpening[] = [];
   windows.forEach((w, i) => {
     for (let t = nextWindowStart([w], after), n = 0; t !== undefined && n < count; t = nextWindowStart([w], t), n++) {
-      all.push({ window: i, start: t, end: t + w.durationMin * MINUTE_MS });
+      all.push({ window: i, of: w, start: t, end: t + w.durationMin * MINUTE_MS });
     }
   });
   return all.sort((a, b) => a.start - b.start || a.window - b.window).slice(0, count);

@@ -157,7 +157,7 @@ export function ringRoutes(app: ApiInstance, ctx: ControllerContext, planNow: ()
         at: iso(at),
         alwaysOpen: isAlwaysOpen(ring.windows),
         openNow: open ? { start: iso(open.start), end: iso(open.end) } : null,
-        openings: nextOpenings(ring.windows, at, count).map((o) => ({ window: o.window, cron: ring.windows[o.window]?.cron ?? '', timeZone: ring.windows[o.window]?.timeZone ?? '', start: iso(o.start), end: iso(o.end) })),
+        openings: nextOpenings(ring.windows, at, count).map((o) => ({ window: o.window, cron: o.of.cron, timeZone: o.of.timeZone, start: iso(o.start), end: iso(o.end) })),
       };
     },
   );

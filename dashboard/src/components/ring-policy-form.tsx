@@ -35,7 +35,9 @@ export function RingPolicyForm({ ring }: { ring: Ring }) {
   const queries = useQueryClient();
   const [f, setF] = useState(() => formOf(ring));
   const [saved, setSaved] = useState(false);
-  useEffect(() => setF(formOf(ring)), [ring]);
+  // Reset to the stored policy only when it changes, not on every refetch of the ring (which would undo typing).
+  const stored = JSON.stringify(formOf(ring));
+  useEffect(() => setF(formOf(ring)), [stored]);
   const save = useMutation({
     mutationFn: (change: RingChange) => rings.update(ring.id, change),
     onSuccess: (next) => {

@@ -116,7 +116,9 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
       mitigationRoutes(api, ctx);
       auditRoutes(api, ctx);
       catalogRoutes(api, ctx);
-      ringRoutes(api, ctx);
+      const rollouts = opts.rollouts;
+      // Read when asked (the planner's clock, virtual under `rolloutClock`), not at registration.
+      ringRoutes(api, ctx, rollouts ? () => rollouts.rolloutClock.clock.now() : undefined);
       blockRoutes(api, ctx);
       incidentRoutes(api, ctx);
       apiTokenRoutes(api, ctx);

@@ -30,8 +30,10 @@ export const ROUTES: RouteDef[] = [
   { path: '/rollouts/:id', role: 'helpdesk', page: lazy(() => import('./pages/rollout')) },
   { path: '/rings', nav: 'Rings', role: 'helpdesk', page: lazy(() => import('./pages/rings')) },
   { path: '/rings/:id', role: 'helpdesk', page: lazy(() => import('./pages/ring')) },
+  { path: '/freezes', nav: 'Freezes', role: 'helpdesk', page: lazy(() => import('./pages/freezes')) },
   { path: '/users', nav: 'Users', role: 'admin', page: lazy(() => import('./pages/users')) },
   { path: '/tokens', nav: 'Tokens', role: 'helpdesk', page: lazy(() => import('./pages/tokens')) },
   { path: '/audit', nav: 'Audit', role: 'admin', page: lazy(() => import('./pages/audit')) },
+  { path: '/settings', nav: 'Settings', role: 'admin', page: lazy(() => import('./pages/settings')) },
   { path: '/account', role: 'helpdesk', page: lazy(() => import('./pages/account')) },
 ];

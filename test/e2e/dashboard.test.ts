@@ -207,7 +207,7 @@ describe('web dashboard in Chromium', () => {
     const { context, page } = await openBrowser();
     await signIn(page, PEOPLE.helpdesk.name, PEOPLE.helpdesk.password);
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Hosts', 'Patches', 'Rollouts', 'Rings', 'Tokens']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Hosts', 'Patches', 'Rollouts', 'Rings', 'Freezes', 'Tokens']);
 
     for (const adminPage of ['audit', 'users']) {
       await page.goto(`${controller.url}/${adminPage}`);

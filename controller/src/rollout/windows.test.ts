@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPfError } from '@patchfleet/shared/errors';
 import type { MaintenanceWindow } from '../db/schema/index';
-import { isAlwaysOpen, nextWindowStart, openWindowAt } from './windows';
+import { isAlwaysOpen, nextOpenings, nextWindowStart, openWindowAt } from './windows';
 
 // Expected instants around DST changes were checked independently of this
 // module and of cron-parser with the system tz database, e.g.
@@ -220,5 +220,23 @@ describe('maintenance windows', () => {
         expect(nextWindowStart([win], t), `${win.cron} next after ${new Date(t).toISOString()}`).toBe(all.find((s) => s > t));
       }
     }
+  });
+
+  it("lists the next openings of several windows in order, in each window's own zone, across a DST change", () => {
+    const wins = [w('0 3 * * 6', 'Europe/Paris', 180), w('30 22 * * *', 'UTC', 30)];
+    const after = ms('2025-10-23T12:00:00Z'); // a Thursday; Paris leaves summer time on Sunday 26 October
+    const got = nextOpenings(wins, after, 5).map((o) => [o.window, iso(o.start), iso(o.end)]);
+    expect(got).toEqual([
+      [1, '2025-10-23T22:30:00.000Z', '2025-10-23T23:00:00.000Z'],
+      [1, '2025-10-24T22:30:00.000Z', '2025-10-24T23:00:00.000Z'],
+      [0, '2025-10-25T01:00:00.000Z', '2025-10-25T04:00:00.000Z'], // 03:00 CEST
+      [1, '2025-10-25T22:30:00.000Z', '2025-10-25T23:00:00.000Z'],
+      [1, '2025-10-26T22:30:00.000Z', '2025-10-26T23:00:00.000Z'],
+    ]);
+    expect(nextOpenings([wins[0]!], ms('2025-10-25T04:00:00Z'), 1).map((o) => iso(o.start))).toEqual(['2025-11-01T02:00:00.000Z']); // 03:00 CET
+    // The same instants the planner asks for, one after another.
+    expect(nextOpenings(wins, after, 8).map((o) => o.start)).toEqual(starts(wins, after + 1, ms('2025-11-10T00:00:00Z')).slice(0, 8));
+    expect(nextOpenings([], after, 5)).toEqual([]);
+    expectValidation(() => nextOpenings([wins[0]!, w('0 2 * * *', 'Mars/Olympus', 60)], after, 5), /windows\[1\]\.timeZone/);
   });
 });

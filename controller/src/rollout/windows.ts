@@ -98,6 +98,30 @@ export function nextWindowStart(windows: readonly MaintenanceWindow[], after: nu
   return best;
 }
 
+/** One upcoming opening of a ring's windows: which window (its index and itself), when it opens and closes. */
+export interface WindowOpening extends WindowSpan {
+  window: number;
+  of: MaintenanceWindow;
+}
+
+/**
+ * The next `count` openings of `windows` strictly after `after`, earliest
+ * first (ties: lower window index first), each window walked with the
+ * planner's own `nextWindowStart`, so a preview never disagrees with what
+ * the planner will do. Empty for an empty list (always open) and beyond
+ * the horizon. Throws PfError VALIDATION for a bad window.
+ */
+export function nextOpenings(windows: readonly MaintenanceWindow[], after: number, count: number): WindowOpening[] {
+  nextWindowStart(windows, after); // validates the whole list, naming `windows[i]` in its message
+  const all: WindowOpening[] = [];
+  windows.forEach((w, i) => {
+    for (let t = nextWindowStart([w], after), n = 0; t !== undefined && n < count; t = nextWindowStart([w], t), n++) {
+      all.push({ window: i, of: w, start: t, end: t + w.durationMin * MINUTE_MS });
+    }
+  });
+  return all.sort((a, b) => a.start - b.start || a.window - b.window).slice(0, count);
+}
+
 /** Validates one window and returns its cached parse; messages name `windows[i].field` like `validateWindows`. */
 function parsedWindow(w: MaintenanceWindow, i: number): ParsedCron {
   if (!Number.isInteger(w.durationMin) || w.durationMin < 1) {

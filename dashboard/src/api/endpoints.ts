@@ -6,7 +6,7 @@
  */
 import { TypedApi } from '@patchfleet/shared/api';
 import { request } from './client';
-import type { MaintenanceWindow, NewToken, Role, StartRolloutBody } from './types';
+import type { AuditQuery, FreezeInput, MaintenanceWindow, NewToken, ProbeInput, ProbeChange, RingChange, RingRule, Role, StartRolloutBody } from './types';
 
 /** Over the dashboard's fetch: session cookie, CSRF header on writes, 401 ends the session. */
 const api = new TypedApi(async (method, url, body) => ({ status: 200, body: await request<unknown>(method, url, body ?? (method === 'GET' ? undefined : {})) }));
@@ -56,10 +56,35 @@ export const rings = {
   list: () => api.call('get', '/api/v1/rings'),
   get: (id: string) => api.call('get', '/api/v1/rings/{id}', { params: { id } }),
   setWindows: (id: string, windows: MaintenanceWindow[]) => api.call('patch', '/api/v1/rings/{id}', { params: { id }, body: { windows } }),
+  update: (id: string, change: RingChange) => api.call('patch', '/api/v1/rings/{id}', { params: { id }, body: change }),
+  nextWindows: (id: string, count = 5) => api.call('get', '/api/v1/rings/{id}/next-windows', { params: { id }, query: { count } }),
+};
+
+export const ringRules = {
+  list: () => api.call('get', '/api/v1/ring-rules'),
+  /** Replaces every rule (the API has no per-rule write): pass the whole list. */
+  replace: (items: RingRule[]) => api.call('put', '/api/v1/ring-rules', { body: { items } }),
+};
+
+export const freezes = {
+  list: () => api.call('get', '/api/v1/freezes'),
+  create: (freeze: FreezeInput) => api.call('post', '/api/v1/freezes', { body: freeze }),
+  remove: (id: string) => api.call('delete', '/api/v1/freezes/{id}', { params: { id } }),
 };
 
 export const auditLog = {
-  list: (before?: number, limit = 50) => api.call('get', '/api/v1/audit', { query: { before, limit } }),
+  list: (filter: AuditQuery, before?: number, limit = 50) => api.call('get', '/api/v1/audit', { query: { ...filter, before, limit } }),
+};
+
+export const probes = {
+  list: () => api.call('get', '/api/v1/probes'),
+  create: (probe: ProbeInput) => api.call('post', '/api/v1/probes', { body: probe }),
+  update: (id: string, change: ProbeChange) => api.call('patch', '/api/v1/probes/{id}', { params: { id }, body: change }),
+  remove: (id: string) => api.call('delete', '/api/v1/probes/{id}', { params: { id } }),
+};
+
+export const catalog = {
+  status: () => api.call('get', '/api/v1/catalog/status'),
 };
 
 export const users = {

@@ -5,7 +5,7 @@
  * hand: a route whose schema changes breaks the page that reads it at
  * compile time.
  */
-import type { BodyOf, ResponseOf } from '@patchfleet/shared/api';
+import type { BodyOf, paths, ResponseOf } from '@patchfleet/shared/api';
 
 type Item<T> = T extends { items: Array<infer I> } ? I : never;
 
@@ -41,9 +41,24 @@ export type RolloutHost = Item<ResponseOf<'/api/v1/rollouts/{id}/hosts', 'get'>>
 export type StartRolloutBody = BodyOf<'/api/v1/rollouts', 'post'>;
 
 export type Ring = ResponseOf<'/api/v1/rings/{id}', 'get'>;
-export type MaintenanceWindow = NonNullable<BodyOf<'/api/v1/rings/{id}', 'patch'>['windows']>[number];
+export type RingChange = BodyOf<'/api/v1/rings/{id}', 'patch'>;
+export type MaintenanceWindow = NonNullable<RingChange['windows']>[number];
+export type RebootPolicy = NonNullable<RingChange['reboot']>;
+export type NextWindows = ResponseOf<'/api/v1/rings/{id}/next-windows', 'get'>;
+export type RingRule = Item<ResponseOf<'/api/v1/ring-rules', 'get'>>;
+export type RuleMatch = RingRule['match'];
+
+export type Freeze = Item<ResponseOf<'/api/v1/freezes', 'get'>>;
+export type FreezeInput = BodyOf<'/api/v1/freezes', 'post'>;
 
 export type AuditEntry = Item<ResponseOf<'/api/v1/audit', 'get'>>;
+/** GET /audit's filters (paging aside). */
+export type AuditQuery = Omit<NonNullable<paths['/api/v1/audit']['get']['parameters']['query']>, 'before' | 'limit'>;
+
+export type Probe = Item<ResponseOf<'/api/v1/probes', 'get'>>;
+export type ProbeInput = BodyOf<'/api/v1/probes', 'post'>;
+export type ProbeChange = BodyOf<'/api/v1/probes/{id}', 'patch'>;
+export type CatalogStatus = ResponseOf<'/api/v1/catalog/status', 'get'>;
 export type UserAccount = ResponseOf<'/api/v1/users/{id}', 'get'>;
 
 export type ApiToken = Item<ResponseOf<'/api/v1/api-tokens', 'get'>>;

@@ -1,4 +1,8 @@
-/** One ring: its settings, and for admins a form to change its maintenance windows (PATCH /api/v1/rings/:id). */
+/**
+ * One ring: its settings, the next openings of its windows and the rules that
+ * send hosts to it; for admins, forms to change its windows, its approval,
+ * reboot and timing policy (PATCH /api/v1/rings/:id) and its rules.
+ */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '../api/client';
@@ -7,6 +11,9 @@ import type { MaintenanceWindow, Ring } from '../api/types';
 import { Time } from '../components/format';
 import { PageTitle } from '../components/page-title';
 import { QueryView } from '../components/query-state';
+import { NextOpenings, nextWindowsKey } from '../components/next-openings';
+import { approvalText, RingPolicyForm } from '../components/ring-policy-form';
+import { RingRulesPanel } from '../components/ring-rules-panel';
 import { windowsText } from '../components/windows';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
@@ -24,6 +31,7 @@ function WindowsForm({ ring }: { ring: Ring }) {
     onSuccess: (next) => {
       queries.setQueryData(['ring', ring.id], next);
       void queries.invalidateQueries({ queryKey: ['rings'] });
+      void queries.invalidateQueries({ queryKey: nextWindowsKey(ring.id) });
       setSaved(true);
     },
   });
@@ -109,13 +117,26 @@ export default function RingPage({ params }: PageProps) {
               <dt>Windows</dt>
               <dd>{windowsText(r.windows)}</dd>
               <dt>Approval</dt>
-              <dd>{r.approvalRequired ? 'required' : 'not required'}</dd>
+              <dd>{approvalText(r)}</dd>
+              <dt>Reboot</dt>
+              <dd>
+                {r.reboot.policy}, within {r.reboot.deadlineHours} h
+              </dd>
               <dt>Changed</dt>
               <dd>
                 <Time at={r.updatedAt} />
               </dd>
             </dl>
-            {can('admin') ? <WindowsForm ring={r} /> : <p className="muted small">Only admins change rings.</p>}
+            <NextOpenings ringId={r.id} />
+            {can('admin') ? (
+              <>
+                <WindowsForm ring={r} />
+                <RingPolicyForm ring={r} />
+              </>
+            ) : (
+              <p className="muted small">Only admins change rings.</p>
+            )}
+            <RingRulesPanel ringId={r.id} ringName={r.name} canEdit={can('admin')} />
           </>
         )}
       </QueryView>

@@ -39,7 +39,7 @@ export default function Rings() {
                       {ring.deferralDays} / {ring.deadlineDays} / {ring.graceDays}
                     </td>
                     <td>{windowsText(ring.windows)}</td>
-                    <td>{ring.approvalRequired ? 'required' : 'no'}</td>
+                    <td>{ring.approvalRequired ? `${ring.approvals.rollout} ${ring.approvals.rollout === 1 ? 'person' : 'people'}` : 'no'}</td>
                   </tr>
                 ))}
               </tbody>

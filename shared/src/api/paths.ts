@@ -2588,7 +2588,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the audit log, newest first (page with `before`) */
+        /** Read the audit log, newest first (page with `before`); every filter given must match (since <= at < until) */
         get: {
             parameters: {
                 query?: {
@@ -2598,6 +2598,10 @@ export interface paths {
                     targetType?: string;
                     targetId?: string;
                     action?: string;
+                    /** @description exactly as recorded, e.g. user:ada */
+                    actor?: string;
+                    since?: string;
+                    until?: string;
                 };
                 header?: never;
                 path?: never;
@@ -3004,6 +3008,11 @@ export interface paths {
                                     /** @description hours the gates keep judging a host after its install, whatever the ring or rollout state (0: only while the ring installs or soaks) */
                                     watchHours: number;
                                 };
+                                /** @description distinct people who must approve this ring in a rollout (and in an expedited one), as the planner counts them from approvalRequired and the ring size */
+                                approvals: {
+                                    rollout: number;
+                                    expedited: number;
+                                };
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -3110,6 +3119,11 @@ export interface paths {
                                 /** @description hours the gates keep judging a host after its install, whatever the ring or rollout state (0: only while the ring installs or soaks) */
                                 watchHours: number;
                             };
+                            /** @description distinct people who must approve this ring in a rollout (and in an expedited one), as the planner counts them from approvalRequired and the ring size */
+                            approvals: {
+                                rollout: number;
+                                expedited: number;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3207,6 +3221,11 @@ export interface paths {
                                 /** @description hours the gates keep judging a host after its install, whatever the ring or rollout state (0: only while the ring installs or soaks) */
                                 watchHours: number;
                             };
+                            /** @description distinct people who must approve this ring in a rollout (and in an expedited one), as the planner counts them from approvalRequired and the ring size */
+                            approvals: {
+                                rollout: number;
+                                expedited: number;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3292,6 +3311,11 @@ export interface paths {
                                 alpha: number;
                                 /** @description hours the gates keep judging a host after its install, whatever the ring or rollout state (0: only while the ring installs or soaks) */
                                 watchHours: number;
+                            };
+                            /** @description distinct people who must approve this ring in a rollout (and in an expedited one), as the planner counts them from approvalRequired and the ring size */
+                            approvals: {
+                                rollout: number;
+                                expedited: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -3420,6 +3444,11 @@ export interface paths {
                                 /** @description hours the gates keep judging a host after its install, whatever the ring or rollout state (0: only while the ring installs or soaks) */
                                 watchHours: number;
                             };
+                            /** @description distinct people who must approve this ring in a rollout (and in an expedited one), as the planner counts them from approvalRequired and the ring size */
+                            approvals: {
+                                rollout: number;
+                                expedited: number;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3448,6 +3477,91 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/rings/{id}/next-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The next openings of a ring's maintenance windows, as the rollout planner computes them */
+        get: {
+            parameters: {
+                query?: {
+                    count?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description the rollout clock now (the time the planner reads)
+                             */
+                            at: string;
+                            /** @description no windows: installs may start at any time */
+                            alwaysOpen: boolean;
+                            /** @description the window occurrence open now, if any */
+                            openNow: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            } | null;
+                            /** @description the next openings after `at`, earliest first */
+                            openings: {
+                                /** @description index in the ring's windows */
+                                window: number;
+                                cron: string;
+                                timeZone: string;
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/hosts/{id}/ring": {

@@ -22,13 +22,21 @@ const AuditEntry = Type.Object({
 /** The export's body: application/x-ndjson, one AuditEntry per line (sent as a stream). */
 const JsonLines = Type.Unsafe<Readable>({ type: 'string', description: 'application/x-ndjson: one audit entry (as GET /audit items) per line, oldest first' });
 
+/** `since` and `until` of a query as dates; refused when since is after until. */
+function timeRange(q: { since?: string | undefined; until?: string | undefined }): { since: Date | undefined; until: Date | undefined } {
+  const since = q.since ? new Date(q.since) : undefined;
+  const until = q.until ? new Date(q.until) : undefined;
+  if (since && until && since > until) throw new PfError(Errors.VALIDATION, 'querystring/since must not be after until');
+  return { since, until };
+}
+
 export function auditRoutes(app: ApiInstance, ctx: ControllerContext): void {
   app.get(
     '/audit',
     {
       config: { auth: 'admin' },
       schema: {
-        summary: 'Read the audit log, newest first (page with `before`)',
+        summary: 'Read the audit log, newest first (page with `before`); every filter given must match (since <= at < until)',
         tags: ['audit'],
         querystring: Type.Object(
           {
@@ -37,6 +45,9 @@ export function auditRoutes(app: ApiInstance, ctx: ControllerContext): void {
             targetType: Type.Optional(Type.String({ maxLength: 64 })),
             targetId: Type.Optional(Type.String({ maxLength: 128 })),
             action: Type.Optional(Type.String({ maxLength: 64 })),
+            actor: Type.Optional(Type.String({ maxLength: 200, description: 'exactly as recorded, e.g. user:ada' })),
+            since: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
+            until: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
           },
           { additionalProperties: false },
         ),
@@ -44,8 +55,9 @@ export function auditRoutes(app: ApiInstance, ctx: ControllerContext): void {
       },
     },
     async (req) => {
-      const { limit = 100, before, targetType, targetId, action } = req.query;
-      return { items: await listAuditEntries(ctx.db, { limit, before, targetType, targetId, action }) };
+      const { limit = 100, before, targetType, targetId, action, actor } = req.query;
+      const { since, until } = timeRange(req.query);
+      return { items: await listAuditEntries(ctx.db, { limit, before, targetType, targetId, action, actor, since, until }) };
     },
   );
 
@@ -68,10 +80,7 @@ export function auditRoutes(app: ApiInstance, ctx: ControllerContext): void {
       },
     },
     async (req, reply) => {
-      const q = req.query;
-      const since = q.since ? new Date(q.since) : undefined;
-      const until = q.until ? new Date(q.until) : undefined;
-      if (since && until && since > until) throw new PfError(Errors.VALIDATION, 'querystring/since must not be after until');
+      const { since, until } = timeRange(req.query);
       const now = new Date(ctx.clock.now());
       // Recorded before the first byte: an export of the audit log is itself a security event.
       await audit(ctx.db, now, { actor: actorOf(req), action: 'audit.export', targetType: 'audit-log', targetId: 'audit_log', details: { since: since?.toISOString() ?? null, until: until?.toISOString() ?? null }, requestId: req.id });

@@ -145,4 +145,41 @@ describe('rings API', () => {
     expect((await call('DELETE', '/api/v1/hosts/h_000/ring', tokens.admin)).statusCode).toBe(404);
     expect((await call('POST', '/api/v1/rings/assign', tokens.admin)).json()).toMatchObject({ reasons: { pin: 0, rule: 1, auto: 59 } });
   });
+
+  it("previews the next openings of a ring's windows on the planner's clock, for every role, and the approvals its policy implies", async () => {
+    type Next = { at: string; alwaysOpen: boolean; openNow: { start: string; end: string } | null; openings: { window: number; cron: string; timeZone: string; start: string; end: string }[] };
+    const none = await call('GET', '/api/v1/rings/Broad/next-windows', tokens.helpdesk);
+    expect(none.statusCode).toBe(200);
+    expect(none.json()).toEqual({ at: '2026-11-23T12:00:00.000Z', alwaysOpen: true, openNow: null, openings: [] });
+    const windows = [
+      { cron: '0 3 * * 6', timeZone: 'Europe/Paris', durationMin: 180 },
+      { cron: '0 11 * * 1-5', timeZone: 'UTC', durationMin: 120 },
+    ];
+    expect((await call('PATCH', '/api/v1/rings/Broad', tokens.admin, { windows })).statusCode).toBe(200);
+    const next = (await call('GET', '/api/v1/rings/Broad/next-windows?count=4', tokens.helpdesk)).json() as Next;
+    // Monday 2026-11-23 12:00Z: the weekday window opened at 11:00 and is open; Paris is on CET (UTC+1).
+    expect(next.alwaysOpen).toBe(false);
+    expect(next.openNow).toEqual({ start: '2026-11-23T11:00:00.000Z', end: '2026-11-23T13:00:00.000Z' });
+    expect(next.openings.map((o) => [o.window, o.timeZone, o.start, o.end])).toEqual([
+      [1, 'UTC', '2026-11-24T11:00:00.000Z', '2026-11-24T13:00:00.000Z'],
+      [1, 'UTC', '2026-11-25T11:00:00.000Z', '2026-11-25T13:00:00.000Z'],
+      [1, 'UTC', '2026-11-26T11:00:00.000Z', '2026-11-26T13:00:00.000Z'],
+      [1, 'UTC', '2026-11-27T11:00:00.000Z', '2026-11-27T13:00:00.000Z'],
+    ]);
+    const five = (await call('GET', '/api/v1/rings/rg_broad/next-windows', tokens.operator)).json() as Next;
+    expect(five.openings.map((o) => o.start).at(-1)).toBe('2026-11-28T02:00:00.000Z'); // Saturday 03:00 CET
+    expect(five.openings).toHaveLength(5);
+    expect((await call('GET', '/api/v1/rings/Broad/next-windows?count=0', tokens.admin)).statusCode).toBe(400);
+    expect((await call('GET', '/api/v1/rings/Nope/next-windows', tokens.admin)).statusCode).toBe(404);
+    await call('PATCH', '/api/v1/rings/Broad', tokens.admin, { windows: [] });
+
+    // Approvals: none unless required; then two people for a fleet-wide ring or an expedited rollout.
+    expect((await call('GET', '/api/v1/rings/Broad', tokens.helpdesk)).json()).toMatchObject({ approvalRequired: false, approvals: { rollout: 0, expedited: 0 } });
+    expect((await call('PATCH', '/api/v1/rings/Broad', tokens.admin, { approvalRequired: true })).json()).toMatchObject({ approvals: { rollout: 2, expedited: 2 } });
+    expect((await call('PATCH', '/api/v1/rings/First', tokens.admin, { approvalRequired: true })).json()).toMatchObject({ approvals: { rollout: 1, expedited: 2 } });
+    const listed = (await call('GET', '/api/v1/rings', tokens.helpdesk)).json() as { items: { name: string; approvals: { rollout: number } }[] };
+    expect(listed.items.map((r) => [r.name, r.approvals.rollout])).toEqual([['Test', 0], ['First', 1], ['Fast', 0], ['Broad', 2]]);
+    await call('PATCH', '/api/v1/rings/Broad', tokens.admin, { approvalRequired: false });
+    await call('PATCH', '/api/v1/rings/First', tokens.admin, { approvalRequired: false });
+  });
 });

@@ -3,7 +3,9 @@ import { PfError, Errors } from '@patchfleet/shared/errors';
 import { audit } from '../../audit/audit';
 import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
-import { createRing, deleteRing, findRing, listRings, listRules, pinHost, replaceRules, runAssignment, unpinHost, updateRing } from '../../rollout/ring-store';
+import { createRing, deleteRing, findRing, listRings, listRules, pinHost, replaceRules, runAssignment, unpinHost, updateRing, type RingView as StoredRing } from '../../rollout/ring-store';
+import { approvalsNeeded } from '../../rollout/rollout-create';
+import { isAlwaysOpen, nextOpenings, openWindowAt } from '../../rollout/windows';
 import { actorOf } from '../auth';
 import { ErrorResponse, Labels } from '../schemas';
 
@@ -49,7 +51,31 @@ const HealthInput = Type.Partial(RingSettings.health, { additionalProperties: fa
 
 const optional = (props: Record<string, TSchema>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)]));
 
-const RingView = Type.Object({ id: Type.String(), ...RingSettings, name: Type.String(), createdAt: Type.String({ format: 'date-time' }), updatedAt: Type.String({ format: 'date-time' }) });
+const RingView = Type.Object({
+  id: Type.String(),
+  ...RingSettings,
+  name: Type.String(),
+  approvals: Type.Object(
+    { rollout: Type.Integer(), expedited: Type.Integer() },
+    { description: 'distinct people who must approve this ring in a rollout (and in an expedited one), as the planner counts them from approvalRequired and the ring size' },
+  ),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+/** A ring as the API shows it: its settings and the approvals they imply. */
+const viewOf = (ring: StoredRing) => ({ ...ring, approvals: { rollout: approvalsNeeded(ring, false), expedited: approvalsNeeded(ring, true) } });
+
+const Instant = Type.String({ format: 'date-time' });
+const NextWindows = Type.Object({
+  at: Type.String({ format: 'date-time', description: 'the rollout clock now (the time the planner reads)' }),
+  alwaysOpen: Type.Boolean({ description: 'no windows: installs may start at any time' }),
+  openNow: Type.Union([Type.Object({ start: Instant, end: Instant }), Type.Null()], { description: 'the window occurrence open now, if any' }),
+  openings: Type.Array(
+    Type.Object({ window: Type.Integer({ description: 'index in the ring\'s windows' }), cron: Type.String(), timeZone: Type.String(), start: Instant, end: Instant }),
+    { description: 'the next openings after `at`, earliest first' },
+  ),
+});
 
 const RuleMatch = Type.Object(
   {
@@ -65,14 +91,17 @@ const Rule = Type.Object({ match: RuleMatch, ringId: Type.String({ minLength: 1,
 
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** Rings, host pins, assignment rules and the assignment run. Admins change; operators and helpdesk read. */
-export function ringRoutes(app: ApiInstance, ctx: ControllerContext): void {
+/**
+ * Rings, host pins, assignment rules and the assignment run. Admins change; operators and helpdesk read.
+ * `planNow` reads the clock the rollout planner reads (a virtual one under `rolloutClock`); absent: `ctx.clock`.
+ */
+export function ringRoutes(app: ApiInstance, ctx: ControllerContext, planNow: () => number = () => ctx.clock.now()): void {
   const now = () => new Date(ctx.clock.now());
 
   app.get(
     '/rings',
     { config: { auth: 'helpdesk' }, schema: { summary: 'List rings in release order', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(RingView) }) } } },
-    async () => ({ items: await listRings(ctx.db) }),
+    async () => ({ items: (await listRings(ctx.db)).map(viewOf) }),
   );
 
   app.post(
@@ -89,7 +118,7 @@ export function ringRoutes(app: ApiInstance, ctx: ControllerContext): void {
         await audit(tx, at, { actor: actorOf(req), action: 'ring.create', targetType: 'ring', targetId: made.id, details: { ...body }, requestId: req.id });
         return made;
       });
-      return reply.code(201).send(ring);
+      return reply.code(201).send(viewOf(ring));
     },
   );
 
@@ -100,7 +129,36 @@ export function ringRoutes(app: ApiInstance, ctx: ControllerContext): void {
       const { id } = req.params;
       const ring = await findRing(ctx.db, id);
       if (!ring) throw new PfError(Errors.NOT_FOUND, `ring ${id} not found`);
-      return ring;
+      return viewOf(ring);
+    },
+  );
+
+  app.get(
+    '/rings/:id/next-windows',
+    {
+      config: { auth: 'helpdesk' },
+      schema: {
+        summary: "The next openings of a ring's maintenance windows, as the rollout planner computes them",
+        tags: ['rollout'],
+        params: IdParam,
+        querystring: Type.Object({ count: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })) }, { additionalProperties: false }),
+        response: { 200: NextWindows, '4xx': ErrorResponse },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const { count = 5 } = req.query;
+      const ring = await findRing(ctx.db, id);
+      if (!ring) throw new PfError(Errors.NOT_FOUND, `ring ${id} not found`);
+      const at = planNow();
+      const iso = (t: number) => new Date(t).toISOString();
+      const open = openWindowAt(ring.windows, at);
+      return {
+        at: iso(at),
+        alwaysOpen: isAlwaysOpen(ring.windows),
+        openNow: open ? { start: iso(open.start), end: iso(open.end) } : null,
+        openings: nextOpenings(ring.windows, at, count).map((o) => ({ window: o.window, cron: o.of.cron, timeZone: o.of.timeZone, start: iso(o.start), end: iso(o.end) })),
+      };
     },
   );
 
@@ -117,7 +175,7 @@ export function ringRoutes(app: ApiInstance, ctx: ControllerContext): void {
       return ctx.db.transaction(async (tx) => {
         const ring = await updateRing(tx, id, body, at);
         await audit(tx, at, { actor: actorOf(req), action: 'ring.update', targetType: 'ring', targetId: ring.id, details: { ...body }, requestId: req.id });
-        return ring;
+        return viewOf(ring);
       });
     },
   );
@@ -131,7 +189,7 @@ export function ringRoutes(app: ApiInstance, ctx: ControllerContext): void {
       return ctx.db.transaction(async (tx) => {
         const ring = await deleteRing(tx, id);
         await audit(tx, at, { actor: actorOf(req), action: 'ring.delete', targetType: 'ring', targetId: ring.id, details: { name: ring.name }, requestId: req.id });
-        return ring;
+        return viewOf(ring);
       });
     },
   );

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * minutes on a 2-core machine): `pnpm test:long` runs them (the project "long"), and `.ci/run` runs both
  * on both databases.
  */
-const LONG_TESTS = ['test/e2e/health-gate.test.ts', 'test/e2e/health-delivery.test.ts', 'test/fuzz/rest.fuzz.test.ts', 'test/sim/demo-e2e.test.ts', 'test/e2e/dashboard.test.ts'];
+const LONG_TESTS = ['test/e2e/health-gate.test.ts', 'test/e2e/health-delivery.test.ts', 'test/fuzz/rest.fuzz.test.ts', 'test/sim/demo-e2e.test.ts', 'test/e2e/dashboard.test.ts', 'test/e2e/dashboard-patches.test.ts'];
 
 export default defineConfig({
   test: {

@@ -5688,7 +5688,10 @@ export interface paths {
         /** Recent rollouts with host counts by state */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description only rollouts carrying this catalog patch (its page shows their halts) */
+                    patch?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5727,6 +5730,25 @@ export interface paths {
                                     [key: string]: number;
                                 };
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };

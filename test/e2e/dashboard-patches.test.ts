@@ -2,13 +2,17 @@
  * The patch and host pages in a real browser (Debian's Chromium through
  * playwright-core) against a real controller process. An Ubuntu host reports
  * its packages (it misses USN-7604-1) and its health over the agent protocol
- * (crashes and a service failure in the last hours); an admin imports two
- * known issues naming USN-7604-1 through the API, each import rescoring it,
- * so its reliability has a history of three scores; a rollout takes the host
- * in and an admin sends it a reboot command (its changes).
+ * (crashes and a service failure in the last hours). Its reliability gets a
+ * history the real way: the first read scores USN-7604-1 from its prior; an
+ * admin imports a known issue naming it (rescored); pinned to ring Test, the
+ * host gets the install of an expedited rollout and reports it failed, which
+ * halts the rollout; a second known-issue import rescores the patch with that
+ * outcome, so its host class gets a score (one host tried, one harmed). An
+ * admin also sends the host a reboot command.
  *
- * The patch page draws the history (the chart's points and its table carry
- * the API's scores), the cohorts and the health gates; the host page shows
+ * The patch page draws the history per class (the chart's points and its
+ * table carry the API's scores; the class selector narrows both), the cohort
+ * and the halted rollout; the host page shows
  * each missing patch's reliability and its health beside its changes on the
  * same hours. Both pages pass axe-core (serious or critical violations fail)
  * and are photographed into test-artifacts/screenshots/.
@@ -33,7 +37,7 @@ const HOSTNAME = 'dash-rel-1';
 const HELPDESK = { name: 'hugo-helpdesk', role: 'helpdesk', password: 'helpdesk-pass-2f7a91c3' } as const;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-/** Two known issues, imported one after the other: each moves the score (a history entry each). */
+/** Two known issues, imported one before and one after the failed install: each rescores the patch (a history entry each). */
 const KNOWN_ISSUES = [
   { patchId: PATCH, status: 'reported', symptom: 'sudo -l prints a warning about the host name on some hosts', scope: 'Ubuntu 24.04' },
   { patchId: PATCH, status: 'confirmed', symptom: 'sudo refuses rules with a chroot directive after the update', scope: 'Ubuntu 24.04 LTS' },
@@ -43,7 +47,7 @@ interface ReliabilityBody {
   score: number;
   decision: string;
   history: { hostClass: string; score: number; at: string }[];
-  classes: unknown[];
+  classes: { hostClass: string; label: string; score: number; trials: number; harmed: number }[];
 }
 interface OverviewBody {
   patches: { missing: { id: string; decision: { decision: string; score: number | null } | null }[] };
@@ -66,6 +70,13 @@ async function nextOf(c: RawClient, type: Message['type']): Promise<Message> {
     if (m.type === type) return m;
   }
   throw new Error(`no ${type} frame in ten`);
+}
+
+/** Imports KNOWN_ISSUES[i] as an admin through the API; the import rescores the patch. */
+async function importKnownIssue(i: number): Promise<void> {
+  const res = await api<{ rescored: string[] }>(boot, 'POST', '/api/v1/catalog/known-issues', { name: `issues-${i}.jsonl`, content: JSON.stringify(KNOWN_ISSUES[i]) });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  expect(res.body.rescored).toEqual([PATCH]);
 }
 
 async function check(page: Page, name: string): Promise<void> {
@@ -99,7 +110,7 @@ describe('patch and host pages in Chromium', () => {
     const stateDir = join(dir, 'agent');
     const enrolled = await runCli('agent', ['enroll', '--server', boot.url.replace('https:', 'wss:'), '--token', token, '--ca-fingerprint', boot.caFingerprint, '--state-dir', stateDir]);
     expect(enrolled.code, enrolled.stderr).toBe(0);
-    agent = await agentSession(boot, stateDir, [Capabilities.Health]);
+    agent = await agentSession(boot, stateDir, [Capabilities.Health, Capabilities.Commands]);
     const packages = ubuntuPackages();
     agent.c.send(makeFrame('inventory', { seq: 1, kind: 'full', part: 0, parts: 1, packageCount: packages.length, collectedAt: Date.now(), host: sampleHost({ hostname: HOSTNAME }), packages }, Date.now()));
     expect(await nextOf(agent.c, 'ack')).toMatchObject({ seq: 1 });
@@ -122,16 +133,24 @@ describe('patch and host pages in Chromium', () => {
     agent.c.send(makeFrame('health', { epoch: 'ep-dash', samples }, Date.now()));
     expect(await nextOf(agent.c, 'healthAck')).toMatchObject({ seq: samples.length });
 
-    // Reliability history: the first read scores the patch from its prior; each known-issues import rescores it.
+    // Reliability history: the first read scores the patch from its prior; the first known-issues import rescores it.
     expect((await api<ReliabilityBody>(boot, 'GET', `/api/v1/patches/${PATCH}/reliability`)).status).toBe(200);
-    for (const [i, issue] of KNOWN_ISSUES.entries()) {
-      const res = await api<{ rescored: string[] }>(boot, 'POST', '/api/v1/catalog/known-issues', { name: `issues-${i}.jsonl`, content: JSON.stringify(issue) });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      expect(res.body.rescored).toEqual([PATCH]);
-    }
-    // Its changes: a rollout takes it in, an admin sends it a reboot.
-    const rollout = await api<{ id: string }>(boot, 'POST', '/api/v1/rollouts', { name: 'sudo fix', patches: [PATCH] });
+    await importKnownIssue(0);
+    // Pinned to ring Test, the host gets the expedited rollout's install and reports it failed: the rollout halts.
+    expect((await api(boot, 'PUT', `/api/v1/hosts/${agent.agentId}/ring`, { ring: 'Test' })).status).toBe(200);
+    const rollout = await api<{ id: string }>(boot, 'POST', '/api/v1/rollouts', { name: 'sudo fix', patches: [PATCH], expedite: true });
     expect(rollout.status, JSON.stringify(rollout.body)).toBe(201);
+    const install = await nextOf(agent.c, 'command');
+    if (install.type !== 'command') throw new Error('expected a command frame');
+    expect(install.command).toMatchObject({ action: 'install', target: 'sudo fix' });
+    const commandId = install.command.commandId;
+    for (const state of ['acknowledged', 'running'] as const) agent.c.send(makeFrame('commandStatus', { commandId, state, at: Date.now() }, Date.now()));
+    agent.c.send(makeFrame('commandStatus', { commandId, state: 'failed', at: Date.now(), error: { code: 'PF_ERR_INSTALL_VERIFY_FAILED', message: 'sudo not at the fixed version after apt-get' } }, Date.now()));
+    expect(await nextOf(agent.c, 'commandReceipt')).toMatchObject({ commandId });
+    await waitFor(async () => (await api<{ state: string }>(boot, 'GET', `/api/v1/rollouts/${rollout.body.id}`)).body.state === 'halted', 'the rollout to halt', 60_000);
+    // The second import rescores the patch with the failed install: its class gets a score.
+    await importKnownIssue(1);
+    // And an admin sends the host a reboot.
     const reboot = await api(boot, 'POST', '/api/v1/commands', { hostIds: [agent.agentId], action: 'reboot', target: 'kernel', params: { reason: 'dashboard test', delaySec: 60 }, ttlSec: 3600 });
     expect(reboot.status, JSON.stringify(reboot.body)).toBe(201);
 
@@ -147,45 +166,64 @@ describe('patch and host pages in Chromium', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("draws a patch's reliability history with its table, its cohorts and its gates", { timeout: 120_000 }, async () => {
+  it("draws a patch's reliability history per class with its table, its cohort and its halted rollout", { timeout: 120_000 }, async () => {
     const rel = (await api<ReliabilityBody>(boot, 'GET', `/api/v1/patches/${PATCH}/reliability`)).body;
     const whole = rel.history.filter((h) => h.hostClass === '');
     expect(whole, 'the prior, then one score per import').toHaveLength(3);
     expect(whole[2]!.score).toBeLessThan(whole[0]!.score);
+    // One class: the host's, with its one failed install.
+    expect(rel.classes).toEqual([expect.objectContaining({ trials: 1, harmed: 1 })]);
+    const cls = rel.classes[0]!;
+    const classHistory = rel.history.filter((h) => h.hostClass === cls.hostClass);
+    expect(classHistory.length).toBeGreaterThan(0);
 
     const context = await newPersonContext(browser);
     const page = await context.newPage();
     await signIn(page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patches' }).click();
-    // The patches list: hosts missing it and its top priority.
+    // The patches list: hosts missing it and having it, and its decision.
     const listRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: PATCH, exact: true }) });
     await listRow.waitFor();
-    expect((await listRow.getByRole('cell').allTextContents()).slice(1, 3)).toEqual(['1', '0']);
+    const listCells = await listRow.getByRole('cell').allTextContents();
+    expect(listCells.slice(1, 3)).toEqual(['1', '0']);
+    expect(listCells[5]).toBe(`${rel.decision} ${rel.score}`);
     await check(page, 'patches-list');
 
     await page.getByRole('link', { name: PATCH, exact: true }).click();
     const chart = page.getByRole('img', { name: `Reliability score of ${PATCH} over time` });
     await chart.waitFor();
-    // The chart's points are the API's scores, oldest first; its description says where the line went.
-    const points = chart.locator('g[data-series="Whole patch"] circle');
-    expect(await points.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))).toEqual(whole.map((h) => h.score));
-    expect(await points.evaluateAll((els) => els.map((e) => e.getAttribute('data-at')))).toEqual(whole.map((h) => new Date(h.at).toISOString()));
-    expect(await chart.locator('desc').textContent()).toBe(`Whole patch: from ${whole[0]!.score} to ${whole[2]!.score} over 3 changes.`);
+    // The chart's points are the API's scores, oldest first, a line per class; its description says where each went.
+    const pointsOf = (label: string) => chart.locator(`g[data-series="${label}"] circle`).evaluateAll((els) => els.map((e) => [e.getAttribute('data-at'), Number(e.getAttribute('data-value'))]));
+    const asPoints = (list: ReliabilityBody['history']) => list.map((h) => [new Date(h.at).toISOString(), h.score]);
+    expect(await pointsOf('Whole patch')).toEqual(asPoints(whole));
+    expect(await pointsOf(cls.label)).toEqual(asPoints(classHistory));
+    expect(await chart.locator('desc').textContent()).toContain(`Whole patch: from ${whole[0]!.score} to ${whole[2]!.score} over 3 changes.`);
     // The text alternative: every change, newest first, with the same scores.
     const table = page.getByRole('table', { name: `Reliability score changes of ${PATCH}, newest first` });
-    const rows = table.getByRole('row');
-    expect(await rows.count()).toBe(4);
-    const scores = await table.locator('tbody tr td:nth-child(3)').allTextContents();
-    expect(scores.map(Number)).toEqual([...whole].reverse().map((h) => h.score));
-    expect(await table.locator('tbody tr').first().textContent()).toContain('Whole patch');
+    const scoreCells = () => table.locator('tbody tr td:nth-child(3)').allTextContents();
+    const allChanges = [...rel.history].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+    expect((await scoreCells()).map(Number).sort()).toEqual(allChanges.map((h) => h.score).sort());
+    expect(await table.locator('tbody tr').count()).toBe(rel.history.length);
+    // The selector narrows chart and table to one class.
+    await page.getByLabel('Show').selectOption({ label: cls.label });
+    await expect.poll(() => chart.locator('g[data-series]').count()).toBe(1);
+    expect(await pointsOf(cls.label)).toEqual(asPoints(classHistory));
+    expect((await scoreCells()).map(Number)).toEqual([...classHistory].reverse().map((h) => h.score));
+    await page.getByLabel('Show').selectOption({ label: 'Every class' });
+    await expect.poll(() => chart.locator('g[data-series]').count()).toBe(2);
     // The decision with its reasons, the confirmed issue among them.
     const relSection = page.getByRole('region', { name: 'Reliability', exact: true });
     expect(await relSection.textContent()).toContain(`score ${rel.score}`);
     expect(await relSection.getByRole('listitem').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(KNOWN_ISSUES[1]!.symptom)]));
     expect(await relSection.locator('.badge').first().textContent()).toBe(rel.decision);
-    // No host has installed it yet (no cohort), and no gate has tripped.
-    expect(await page.getByRole('region', { name: 'Cohorts by host class' }).textContent()).toContain('No host class has an outcome yet');
-    expect(await page.getByRole('region', { name: 'Health gates' }).textContent()).toContain('No health gate has tripped on this patch.');
+    // The cohort: the host's class, one host tried and harmed, with its score.
+    const cohort = page.getByRole('table', { name: /^Host classes of/ }).getByRole('row').filter({ hasText: cls.label });
+    expect((await cohort.getByRole('cell').allTextContents()).slice(1, 4)).toEqual(['1', '1', String(cls.score)]);
+    // The rollout carrying it, halted by its failure; no gate tripped (no block, no incident).
+    const gates = page.getByRole('region', { name: 'Rollouts and health gates' });
+    const carrier = gates.getByRole('row').filter({ has: page.getByRole('link', { name: 'sudo fix' }) });
+    expect(await carrier.textContent()).toMatch(/halted\s*ring Test: 1 of 1 hosts failed/);
+    expect(await gates.textContent()).toContain('No health gate has tripped on this patch.');
     await check(page, 'patch-reliability');
     await page.setViewportSize({ width: 390, height: 844 });
     await check(page, 'patch-reliability-phone');
@@ -214,13 +252,14 @@ describe('patch and host pages in Chromium', () => {
     const crashPoints = await chart.locator('g[data-series="Crashes (app and kernel)"] circle').evaluateAll((els) => els.map((e) => [e.getAttribute('data-at'), Number(e.getAttribute('data-value'))]));
     expect(crashPoints).toEqual([...crashesByHour.entries()]);
     const marked = await chart.locator('.chart-markers title').allTextContents();
-    expect(marked).toEqual(expect.arrayContaining([expect.stringContaining('taken into rollout sudo fix'), expect.stringMatching(/reboot kernel/)]));
+    expect(marked).toEqual(expect.arrayContaining([expect.stringContaining('taken into rollout sudo fix (ring Test'), expect.stringMatching(/^install sudo fix failed \(PF_ERR_INSTALL_VERIFY_FAILED/), expect.stringMatching(/reboot kernel/)]));
     expect(await chart.locator('desc').textContent()).toMatch(/^5 health samples: 3 crashes, 1 service failures, 0 unexpected shutdowns, 0 probe failures; \d+ changes marked/);
     // Its text alternative: the same hours with their counts, the changes and health events in them.
     const table = page.getByRole('table', { name: `Health and changes of ${HOSTNAME} by hour, newest first` });
     const text = (await table.getByRole('row').allTextContents()).join('\n');
     expect(text).toContain('taken into rollout sudo fix');
     expect(text).toMatch(/reboot kernel/);
+    expect(text).toContain('install sudo fix failed (PF_ERR_INSTALL_VERIFY_FAILED: sudo not at the fixed version after apt-get)');
     expect(text).toContain('app-crash: nginx — signal 11');
     const crashCells = await table.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(crashCells.filter((c) => c !== '—').map(Number).sort()).toEqual([...crashesByHour.values()].sort());

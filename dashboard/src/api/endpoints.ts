@@ -48,6 +48,8 @@ export type RolloutAction = keyof typeof ROLLOUT_ACTIONS;
 
 export const rollouts = {
   list: () => api.call('get', '/api/v1/rollouts'),
+  /** The rollouts carrying one patch: its page shows their state and why they halted. */
+  ofPatch: (patch: string) => api.call('get', '/api/v1/rollouts', { query: { patch } }),
   get: (id: string) => api.call('get', '/api/v1/rollouts/{id}', { params: { id } }),
   hosts: (id: string) => api.call('get', '/api/v1/rollouts/{id}/hosts', { params: { id } }),
   act: (id: string, action: RolloutAction, reason?: string) => api.call('post', `/api/v1/rollouts/{id}/${action}`, { params: { id }, body: reason ? { reason } : {} }),

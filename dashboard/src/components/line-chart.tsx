@@ -69,7 +69,7 @@ export function LineChart({ title, description, series, markers = [], yMax, rang
             </g>
           ))}
           {timeTicks(from, to).map((t) => (
-            <text key={`t${t}`} x={x(t)} y={H - 8} textAnchor="middle">
+            <text key={`t${t}`} x={x(t)} y={H - 8} textAnchor={x(t) > W - PAD.right - 40 ? 'end' : x(t) < PAD.left + 40 ? 'start' : 'middle'}>
               {timeLabel(t, to - from)}
             </text>
           ))}

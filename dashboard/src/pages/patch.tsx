@@ -1,14 +1,16 @@
 /**
  * One patch: what it fixes, its reliability score and decision with reasons,
  * the score's history by host class (a chart and its table), the cohorts
- * (each class's hosts, score and confidence), the health gates that tripped
- * on it (blocks and incidents), and the hosts that miss it.
+ * (each class's hosts, score and confidence), the safety stops that concern
+ * it (the rollouts carrying it with their state and halt reason, its blocks
+ * and incidents from tripped health gates), and the hosts that miss it.
  */
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { patches, safety } from '../api/endpoints';
-import type { Incident, PatchBlock, Reliability } from '../api/types';
+import { patches, rollouts, safety } from '../api/endpoints';
+import type { Incident, PatchBlock, Reliability, RolloutSummary } from '../api/types';
 import { Badge, Time } from '../components/format';
+import { countsText } from '../components/host-counts';
 import { LineChart } from '../components/line-chart';
 import { ALL_CLASSES, classOptions, historyRows, historySeries, historySummary } from '../components/reliability-history';
 import { PageTitle } from '../components/page-title';
@@ -105,10 +107,43 @@ function Cohorts({ r }: { r: Reliability }) {
   );
 }
 
-function Gates({ blocks, incidents }: { blocks: PatchBlock[]; incidents: Incident[] }) {
-  if (blocks.length === 0 && incidents.length === 0) return <p className="muted">No health gate has tripped on this patch.</p>;
+function Gates({ blocks, incidents, carriers }: { blocks: PatchBlock[]; incidents: Incident[]; carriers: RolloutSummary[] }) {
   return (
     <>
+      {carriers.length ? (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Rollouts carrying this patch, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Rollout</th>
+                <th scope="col">State</th>
+                <th scope="col">Hosts</th>
+              </tr>
+            </thead>
+            <tbody>
+              {carriers.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link to={`/rollouts/${r.id}`}>{r.name}</Link>
+                    <div className="small muted">
+                      started <Time at={r.createdAt} />
+                    </div>
+                  </td>
+                  <td>
+                    <Badge value={r.state} />
+                    {r.stateReason ? <div className="small">{r.stateReason}</div> : null}
+                  </td>
+                  <td className="small">{countsText(r.hosts)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="muted">No rollout carries this patch.</p>
+      )}
+      {blocks.length === 0 && incidents.length === 0 ? <p className="muted">No health gate has tripped on this patch.</p> : null}
       {blocks.length ? (
         <div className="table-wrap">
           <table>
@@ -172,7 +207,8 @@ export default function Patch({ params }: PageProps) {
   const rel = useQuery({ queryKey: ['reliability', id], queryFn: () => patches.reliability(id) });
   const blocks = useQuery({ queryKey: ['blocks', id], queryFn: () => safety.blocks(id) });
   const incidents = useQuery({ queryKey: ['incidents', id], queryFn: () => safety.incidents(id) });
-  const gates = blocks.data && incidents.data ? { blocks: blocks.data.items, incidents: incidents.data.items } : undefined;
+  const carriers = useQuery({ queryKey: ['rollouts', 'patch', id], queryFn: () => rollouts.ofPatch(id) });
+  const gates = blocks.data && incidents.data && carriers.data ? { blocks: blocks.data.items, incidents: incidents.data.items, carriers: carriers.data.items } : undefined;
   return (
     <>
       <p className="crumbs">
@@ -232,9 +268,9 @@ export default function Patch({ params }: PageProps) {
         </QueryView>
       </section>
       <section aria-labelledby="gates-h">
-        <h2 id="gates-h">Health gates</h2>
-        <QueryView query={{ data: gates, error: blocks.error ?? incidents.error, isPending: blocks.isPending || incidents.isPending }} what="its blocks and incidents">
-          {(g) => <Gates blocks={g.blocks} incidents={g.incidents} />}
+        <h2 id="gates-h">Rollouts and health gates</h2>
+        <QueryView query={{ data: gates, error: blocks.error ?? incidents.error ?? carriers.error, isPending: blocks.isPending || incidents.isPending || carriers.isPending }} what="its rollouts, blocks and incidents">
+          {(g) => <Gates blocks={g.blocks} incidents={g.incidents} carriers={g.carriers} />}
         </QueryView>
       </section>
       <QueryView query={patch} what="the hosts missing it">

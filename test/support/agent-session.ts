@@ -9,11 +9,11 @@ import { authChallengePayload, canonicalBytes, makeFrame, nodeEd25519, type Pack
 import type { Bootstrap } from './api';
 import { connectRaw, type RawClient } from './ws-client';
 
-/** Opens an authenticated session for the agent enrolled into `stateDir` (its identity.json). */
-export async function agentSession(boot: Bootstrap, stateDir: string): Promise<{ c: RawClient; agentId: string }> {
+/** Opens an authenticated session for the agent enrolled into `stateDir` (its identity.json), announcing `capabilities` (none by default). */
+export async function agentSession(boot: Bootstrap, stateDir: string, capabilities: string[] = []): Promise<{ c: RawClient; agentId: string }> {
   const id = JSON.parse(readFileSync(join(stateDir, 'identity.json'), 'utf8')) as { agentId: string; secretKey: string };
   const c = await connectRaw(boot.url, boot.caFingerprint);
-  c.send(makeFrame('hello', { agentId: id.agentId, agentVersion: 'test', platform: 'linux', capabilities: [] }, Date.now()));
+  c.send(makeFrame('hello', { agentId: id.agentId, agentVersion: 'test', platform: 'linux', capabilities }, Date.now()));
   const ch = await c.next();
   if (ch.type !== 'challenge') throw new Error(`expected challenge, got ${ch.type}`);
   c.send(makeFrame('auth', { agentId: id.agentId, sessionId: ch.sessionId, signature: nodeEd25519.sign(canonicalBytes(authChallengePayload(id.agentId, ch.sessionId, ch.nonce)), id.secretKey) }, Date.now()));

@@ -1,6 +1,16 @@
-/** The schemas of a host that several routes answer with (hosts.ts, host-overview.ts, patches.ts). */
+/** The schemas of a host (and of a patch's decision) that several routes answer with (hosts.ts, host-overview.ts, patches.ts). */
 import { Type } from '@sinclair/typebox';
+import { DECISIONS } from '../reliability/decision-types';
 import { Labels, OneOf } from './schemas';
+
+/** The reliability decision on a patch (reliability/decide.ts), on each missing patch of a host and on the patch list. */
+export const PatchDecision = Type.Object({
+  decision: OneOf(DECISIONS),
+  score: Type.Union([Type.Number(), Type.Null()], { description: 'reliability score 0-100; null: never scored' }),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  cautious: Type.Boolean({ description: 'low confidence: smaller waves and a longer soak' }),
+  reasons: Type.Array(Type.String()),
+});
 
 /** A host as lists show it. */
 export const HostSummary = Type.Object({

@@ -11,7 +11,7 @@ import { ringAssignments, rings } from '../db/schema/index';
 import { hostCoverage, type PatchCoverage } from '../assess/coverage';
 import { hostPatchRows } from '../assess/patch-views';
 import { hostCommands, type CommandRow } from '../commands/command-store';
-import { hostMitigations, isOverdue, type HostMitigation } from '../reliability/patch-annotations';
+import { decisionSummaries, hostMitigations, isOverdue, type DecisionSummary, type HostMitigation } from '../reliability/patch-annotations';
 import { getHost, type HostDetail } from './queries';
 import { hostRollouts, type HostRolloutEntry } from './rollout-history';
 import { auditEvents, commandEvents, mergeTimeline, rolloutEvents, type TimelineEvent } from './timeline';
@@ -30,6 +30,8 @@ export interface MissingPatch {
   /** The deadline has passed (or the mitigation standing in for it expired). */
   overdue: boolean;
   mitigation: HostMitigation | null;
+  /** The patch's reliability score and decision (the same for every host), so the page needs no call per patch. */
+  decision: DecisionSummary | null;
 }
 
 export interface HostOverview {
@@ -84,8 +86,10 @@ export async function hostOverview(db: Db, id: string, opts: { now: Date; staleM
     hostCoverage(db, id),
   ]);
   const missingRows = patchRows.filter((r) => r.status === 'missing');
-  const [mitigations, audits] = await Promise.all([
-    hostMitigations(db, id, missingRows.map((r) => r.patchId), opts.now),
+  const missingIds = missingRows.map((r) => r.patchId);
+  const [mitigations, decisions, audits] = await Promise.all([
+    hostMitigations(db, id, missingIds, opts.now),
+    decisionSummaries(db, missingIds, opts.now),
     auditEvents(db, id, commands.map((c) => c.id), [...new Set(rollouts.all.map((r) => r.rolloutId))]),
   ]);
   const now = opts.now.getTime();
@@ -100,6 +104,7 @@ export async function hostOverview(db: Db, id: string, opts: { now: Date; staleM
       priority: { score: r.score, tier: r.tier, dueBy: r.dueBy?.toISOString() ?? null, reasons: r.reasons },
       overdue: isOverdue(r.dueBy, mitigation, now),
       mitigation,
+      decision: decisions.get(r.patchId) ?? null,
     };
   });
   const tierCount = (tier: string): number => missingAll.filter((m) => m.priority.tier === tier).length;

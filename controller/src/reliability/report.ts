@@ -19,8 +19,17 @@ export interface ClassReliability {
   score: number;
   confidence: number;
   pHarm: number;
+  /** Hosts of the class with an outcome (install finished one way or the other), and those harmed (model.ts ClassOutcomes). */
+  trials: number;
+  harmed: number;
   reasons: string[];
   computedAt: string;
+}
+
+/** A count from a score's stored evidence (jsonb), 0 when absent. */
+function evidenceCount(evidence: Record<string, unknown>, key: string): number {
+  const v = evidence[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 export interface ReliabilityReport {
@@ -63,7 +72,7 @@ export async function reliabilityReport(db: Db, patchId: string, now: Date): Pro
       classes: scores
         .filter((s) => s.hostClass !== '')
         .sort((a, b) => a.score - b.score || a.hostClass.localeCompare(b.hostClass))
-        .map((s) => ({ hostClass: s.hostClass, label: classLabel(s.hostClass), score: s.score, confidence: s.confidence, pHarm: s.pHarm, reasons: s.reasons, computedAt: s.computedAt.toISOString() })),
+        .map((s) => ({ hostClass: s.hostClass, label: classLabel(s.hostClass), score: s.score, confidence: s.confidence, pHarm: s.pHarm, trials: Math.round(evidenceCount(s.evidence, 'trials')), harmed: Math.round(evidenceCount(s.evidence, 'harmed')), reasons: s.reasons, computedAt: s.computedAt.toISOString() })),
       history: history.map((h) => ({ hostClass: h.hostClass, score: h.score, confidence: h.confidence, at: h.at.toISOString(), reasons: h.reasons })),
       computedAt: whole?.computedAt.toISOString() ?? null,
     };

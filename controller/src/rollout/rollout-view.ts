@@ -86,8 +86,14 @@ export interface RolloutHostView {
   rebootDueBy: string | null;
 }
 
-export async function listRollouts(db: Db, limit = 50): Promise<Omit<RolloutView, 'rings' | 'incidents'>[]> {
-  const rows = await db.select().from(rollouts).orderBy(desc(rollouts.createdAt)).limit(limit);
+/** The newest rollouts (those carrying catalog patch `patch`, when given) with host counts by state. */
+export async function listRollouts(db: Db, limit = 50, patch?: string): Promise<Omit<RolloutView, 'rings' | 'incidents'>[]> {
+  const rows = await db
+    .select()
+    .from(rollouts)
+    .where(patch === undefined ? undefined : sql`(${rollouts.content} -> 'patches') @> jsonb_build_array(${patch}::text)`)
+    .orderBy(desc(rollouts.createdAt))
+    .limit(limit);
   const counts = await hostCounts(db, undefined);
   return rows.map((r) => ({ ...base(r), hosts: counts.get(r.id) ?? {} }));
 }

@@ -125,11 +125,11 @@ export async function blockPendingHosts(tx: Tx, rolloutId: string, patchIds: rea
   return rows.map((r) => r.host_id);
 }
 
-export async function listBlocks(db: Db | Tx, filter: { state?: 'active' | 'lifted' | undefined; limit?: number } = {}): Promise<BlockView[]> {
+export async function listBlocks(db: Db | Tx, filter: { state?: 'active' | 'lifted' | undefined; patchId?: string | undefined; limit?: number } = {}): Promise<BlockView[]> {
   const rows = await db
     .select()
     .from(patchBlocks)
-    .where(filter.state ? eq(patchBlocks.state, filter.state) : undefined)
+    .where(and(filter.state ? eq(patchBlocks.state, filter.state) : undefined, filter.patchId ? eq(patchBlocks.patchId, filter.patchId) : undefined))
     .orderBy(desc(patchBlocks.createdAt), patchBlocks.id)
     .limit(filter.limit ?? 500);
   return rows.map(view);

@@ -25,7 +25,8 @@ export const hosts = {
   search: (q: string, limit = 50, offset = 0) => api.call('get', '/api/v1/hosts', { query: { q: q || undefined, limit, offset } }),
   get: (id: string) => api.call('get', '/api/v1/hosts/{id}', { params: { id } }),
   patches: (id: string) => api.call('get', '/api/v1/hosts/{id}/patches', { params: { id } }),
-  health: (id: string) => api.call('get', '/api/v1/hosts/{id}/health', { params: { id }, query: { resolution: 'hour' } }),
+  /** The last 24 hours of samples as sent (raw): the hourly roll-up lags by up to its 5-minute round, and the help desk asks about now. */
+  health: (id: string) => api.call('get', '/api/v1/hosts/{id}/health', { params: { id }, query: { resolution: 'raw' } }),
   overview: (id: string) => api.call('get', '/api/v1/hosts/{id}/overview', { params: { id } }),
 };
 
@@ -33,6 +34,12 @@ export const patches = {
   list: (q: string, affected: boolean, limit = 50) => api.call('get', '/api/v1/patches', { query: { q: q || undefined, affected: affected || undefined, limit } }),
   get: (id: string) => api.call('get', '/api/v1/patches/{id}', { params: { id } }),
   reliability: (id: string) => api.call('get', '/api/v1/patches/{id}/reliability', { params: { id } }),
+};
+
+/** What tripped health gates did to a patch: its blocks (per class or fleet-wide) and the incidents holding the evidence. */
+export const safety = {
+  blocks: (patch: string) => api.call('get', '/api/v1/blocks', { query: { patch } }),
+  incidents: (patch: string) => api.call('get', '/api/v1/incidents', { query: { patch } }),
 };
 
 /** Rollout actions and the least role each needs (controller/src/api/routes/rollouts.ts). */
@@ -46,6 +53,8 @@ export const EXPEDITE_ROLE = 'admin' as const;
 export const rollouts = {
   list: () => api.call('get', '/api/v1/rollouts'),
   start: (body: StartRolloutBody) => api.call('post', '/api/v1/rollouts', { body }),
+  /** The rollouts carrying one patch: its page shows their state and why they halted. */
+  ofPatch: (patch: string) => api.call('get', '/api/v1/rollouts', { query: { patch } }),
   get: (id: string) => api.call('get', '/api/v1/rollouts/{id}', { params: { id } }),
   hosts: (id: string) => api.call('get', '/api/v1/rollouts/{id}/hosts', { params: { id } }),
   act: (id: string, action: RolloutAction, reason?: string) => api.call('post', `/api/v1/rollouts/{id}/${action}`, { params: { id }, body: reason ? { reason } : {} }),

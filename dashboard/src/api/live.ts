@@ -23,8 +23,8 @@ export function staleKeys(kind: HintKind, id: string): QueryKey[] {
     case 'host':
       return [['host', id], ['host-overview', id], ['host-patches', id], ['host-health', id], ['hosts']];
     case 'block':
-      // A block changes what patch, host and rollout pages show; which ones, the hint does not say.
-      return [['patch'], ['patches'], ['host-overview'], ['host-patches'], ['rollout']];
+      // A block changes what patch, host and rollout pages show (a patch's gates, decision and score too); which ones, the hint does not say.
+      return [['patch'], ['patches'], ['blocks'], ['incidents'], ['reliability'], ['host-overview'], ['host-patches'], ['rollout']];
   }
 }
 

@@ -32,6 +32,8 @@ export type Kpis = ResponseOf<'/api/v1/kpis', 'get'>;
 export type PatchListItem = Item<ResponseOf<'/api/v1/patches', 'get'>>;
 export type PatchDetail = ResponseOf<'/api/v1/patches/{id}', 'get'>;
 export type Reliability = ResponseOf<'/api/v1/patches/{id}/reliability', 'get'>;
+export type PatchBlock = Item<ResponseOf<'/api/v1/blocks', 'get'>>;
+export type Incident = Item<ResponseOf<'/api/v1/incidents', 'get'>>;
 
 export type RolloutSummary = Item<ResponseOf<'/api/v1/rollouts', 'get'>>;
 export type Rollout = ResponseOf<'/api/v1/rollouts/{id}', 'get'>;

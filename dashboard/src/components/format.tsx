@@ -17,6 +17,8 @@ const TONE: Record<string, string> = {
   // priority tiers and decisions
   critical: 'bad', high: 'warn', medium: 'info', low: 'muted',
   'deploy-now': 'good', stage: 'info', hold: 'warn', block: 'bad',
+  // health gates: incidents and blocks
+  open: 'bad', resolved: 'good', lifted: 'muted',
 };
 
 /** A state word in a coloured pill; the word itself carries the meaning (colour is only a hint). */

@@ -2,14 +2,18 @@
  * One host for the help desk: who and what it is, its ring and whole patch
  * state (missing with priority, deadline and reasons; mitigated; installed;
  * its rollouts in progress, failed, rolled back, blocked or waiting for a
- * reboot), its recent commands, and its timeline of changes beside its
- * health. The patch state, ring, commands and timeline come from one call,
- * GET /hosts/{id}/overview; the facts and health from their own.
+ * reboot) with each missing patch's reliability, its recent commands, and
+ * its timeline of changes beside its health (one chart with a table on the
+ * same hours). The patch state, reliability, ring, commands and timeline
+ * come from one call, GET /hosts/{id}/overview; the facts and health from
+ * their own.
  */
 import { useQuery } from '@tanstack/react-query';
 import { hosts } from '../api/endpoints';
 import type { HostDetail, HostHealth, HostOverview } from '../api/types';
 import { Badge, Time } from '../components/format';
+import { changeMarkers, HEALTH_LINES, healthSeries, timelineRows } from '../components/host-timeline';
+import { LineChart } from '../components/line-chart';
 import { PageTitle } from '../components/page-title';
 import { QueryView } from '../components/query-state';
 import { Link } from '../router';
@@ -105,6 +109,7 @@ function MissingTable({ rows, caption }: { rows: MissingRow[]; caption: string }
             <th scope="col">Patch</th>
             <th scope="col">Priority</th>
             <th scope="col">Due by</th>
+            <th scope="col">Reliability</th>
           </tr>
         </thead>
         <tbody>
@@ -138,6 +143,16 @@ function MissingTable({ rows, caption }: { rows: MissingRow[]; caption: string }
                     {m.mitigation.state} until <Time at={m.mitigation.expiresAt} />: {m.mitigation.description} ({m.mitigation.owner})
                   </div>
                 ) : null}
+              </td>
+              <td>
+                {m.decision ? (
+                  <>
+                    <Badge value={m.decision.decision} /> <span className="small">score {m.decision.score ?? 'none yet'}</span>
+                    {m.decision.cautious ? <div className="small muted">cautious: low confidence</div> : null}
+                  </>
+                ) : (
+                  <span className="muted">not scored</span>
+                )}
               </td>
             </tr>
           ))}
@@ -231,6 +246,65 @@ function Timeline({ o }: { o: Overview }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** Health counts by interval as lines, the host's changes as marks on the same hours, and the table of both. */
+function HealthBesideChanges({ h, o }: { h: HostHealth; o: Overview }) {
+  const from = Date.parse(h.from);
+  const to = Date.parse(h.to);
+  const series = healthSeries(h.series);
+  const markers = changeMarkers(o.timeline, from, to);
+  const rows = timelineRows(h, o.timeline);
+  const t = h.totals;
+  const description = `${t.samples} health samples: ${t.appCrashes + t.kernelCrashes} crashes, ${t.serviceFailures} service failures, ${t.unexpectedShutdowns} unexpected shutdowns, ${t.probeFailures} probe failures; ${markers.length} changes marked. The table below lists the same hours.`;
+  return (
+    <>
+      <LineChart title={`Health and changes of ${o.host.hostname}, last 24 hours`} description={description} series={series} markers={markers} range={[from, to]} unit="events" />
+      {rows.length === 0 ? (
+        <p className="muted">No health sample and no change in these hours.</p>
+      ) : (
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Health and changes by hour, scrolls sideways">
+          <table>
+            <caption className="visually-hidden">Health and changes of {o.host.hostname} by hour, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Hour from</th>
+                {HEALTH_LINES.map((l) => (
+                  <th scope="col" key={l.key}>{l.label}</th>
+                ))}
+                <th scope="col">Changes and health events</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.start}>
+                  <td><Time at={r.start} /></td>
+                  {r.counts.map((c, i) => (
+                    <td className="num" key={HEALTH_LINES[i]!.key}>{c ?? '—'}</td>
+                  ))}
+                  <td className="small">
+                    <ul className="plain-list">
+                      {r.changes.map((c, i) => (
+                        <li key={`c${i}`}>
+                          <Time at={c.at} /> {c.summary}
+                        </li>
+                      ))}
+                      {r.events.map((e, i) => (
+                        <li key={`e${i}`}>
+                          <Time at={e.at} /> {e.kind}: {e.subject}
+                          {e.message ? ` — ${e.message}` : ''}
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
   );
 }
 
@@ -340,6 +414,16 @@ export default function Host({ params }: PageProps) {
             <p className="small">{overview.data.patches.installed.join(', ')}</p>
           </details>
         ) : null}
+      </section>
+      <section aria-labelledby="beside-h">
+        <h2 id="beside-h">Health beside changes, last 24 hours</h2>
+        {health.data && overview.data ? (
+          <HealthBesideChanges h={health.data} o={overview.data} />
+        ) : (
+          <QueryView query={health.data ? overview : health} what="its health and changes">
+            {() => null}
+          </QueryView>
+        )}
       </section>
       <div className="columns">
         <section aria-labelledby="health-h">

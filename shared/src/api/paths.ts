@@ -902,6 +902,17 @@ export interface paths {
                                         expiresAt: string;
                                         description: string;
                                     } | null;
+                                    /** @description the patch's reliability score and decision; null: not scored */
+                                    decision: {
+                                        /** @enum {string} */
+                                        decision: "deploy-now" | "stage" | "hold" | "block";
+                                        /** @description reliability score 0-100; null: never scored */
+                                        score: number | null;
+                                        confidence: number;
+                                        /** @description low confidence: smaller waves and a longer soak */
+                                        cautious: boolean;
+                                        reasons: string[];
+                                    } | null;
                                 }[];
                                 mitigated: {
                                     id: string;
@@ -924,6 +935,17 @@ export interface paths {
                                         /** Format: date-time */
                                         expiresAt: string;
                                         description: string;
+                                    } | null;
+                                    /** @description the patch's reliability score and decision; null: not scored */
+                                    decision: {
+                                        /** @enum {string} */
+                                        decision: "deploy-now" | "stage" | "hold" | "block";
+                                        /** @description reliability score 0-100; null: never scored */
+                                        score: number | null;
+                                        confidence: number;
+                                        /** @description low confidence: smaller waves and a longer soak */
+                                        cautious: boolean;
+                                        reasons: string[];
                                     } | null;
                                 }[];
                                 installed: string[];
@@ -2215,6 +2237,10 @@ export interface paths {
                                 score: number;
                                 confidence: number;
                                 pHarm: number;
+                                /** @description hosts of the class with an install outcome */
+                                trials: number;
+                                /** @description of those, hosts harmed (install failed, rolled back, not back after reboot, health regression) */
+                                harmed: number;
                                 reasons: string[];
                                 /** Format: date-time */
                                 computedAt: string;
@@ -3876,6 +3902,8 @@ export interface paths {
             parameters: {
                 query?: {
                     state?: "active" | "lifted";
+                    /** @description only blocks of this patch */
+                    patch?: string;
                     limit?: number;
                 };
                 header?: never;
@@ -5810,7 +5838,10 @@ export interface paths {
         /** Recent rollouts with host counts by state */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description only rollouts carrying this catalog patch (its page shows their halts) */
+                    patch?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5849,6 +5880,25 @@ export interface paths {
                                     [key: string]: number;
                                 };
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };

@@ -58,6 +58,10 @@ describe('blocks and incidents API', () => {
     expect((await call('GET', `/api/v1/blocks/${classBlock}`, tokens.helpdesk)).json()).toMatchObject({ id: classBlock, state: 'active', incidentId });
     expect((await call('GET', '/api/v1/blocks/bk_nope', tokens.helpdesk)).statusCode).toBe(404);
     expect((await call('GET', '/api/v1/blocks?state=gone', tokens.helpdesk)).statusCode).toBe(400);
+    // One patch's blocks, for its page.
+    const ofPatch = (patch: string) => call('GET', `/api/v1/blocks?patch=${encodeURIComponent(patch)}`, tokens.helpdesk).then((r) => (r.json() as { items: { id: string }[] }).items.map((b) => b.id).sort());
+    expect(await ofPatch('pkg:x=2.0')).toEqual([classBlock, fleetBlock].sort());
+    expect(await ofPatch('USN-7604-1')).toEqual([]);
     const inc = await call('GET', `/api/v1/incidents/${incidentId}`, tokens.helpdesk);
     expect(inc.json()).toMatchObject({ id: incidentId, gate: 'probe-failure', state: 'open', harmedHosts: ['w1'], scope: 'ubuntu 24.04, model R650, role web' });
     expect(((await call('GET', '/api/v1/incidents?state=open', tokens.helpdesk)).json() as { items: unknown[] }).items).toHaveLength(1);

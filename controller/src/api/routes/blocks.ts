@@ -36,13 +36,20 @@ export function blockRoutes(app: ApiInstance, ctx: ControllerContext): void {
       schema: {
         summary: 'Patch blocks, newest first',
         tags: ['safety'],
-        querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('lifted')])), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('lifted')])),
+            patch: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'only blocks of this patch' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ items: Type.Array(BlockView) }), '4xx': ErrorResponse },
       },
     },
     async (req) => {
       const q = req.query;
-      return { items: await listBlocks(ctx.db, { state: q.state, limit: q.limit ?? 500 }) };
+      return { items: await listBlocks(ctx.db, { state: q.state, patchId: q.patch, limit: q.limit ?? 500 }) };
     },
   );
 

@@ -13,7 +13,7 @@ interface Overview {
   host: { id: string; users: string[]; labels: Record<string, string> };
   ring: { name: string; reason: string } | null;
   patches: {
-    missing: { id: string; overdue: boolean; priority: { tier: string } }[];
+    missing: { id: string; overdue: boolean; priority: { tier: string }; decision: { decision: string; score: number | null; reasons: string[] } | null }[];
     mitigated: { id: string; mitigation: { mitigationId: string } }[];
     installed: string[];
     inProgress: { rolloutId: string; ringName: string | null }[];
@@ -120,6 +120,17 @@ describe('GET /api/v1/hosts/:id/overview', () => {
     expect(o.patches.blocked.map((e) => e.rolloutId)).toEqual(['ro_blk']);
     expect(o.patches.pendingReboot).toEqual({ reported: { required: true, reasons: ['/var/run/reboot-required'] }, rollouts: [expect.objectContaining({ rolloutId: 'ro_boot' })] });
     expect(o.summary).toEqual({ missing: 2, overdue: 1, mitigated: 1, installed: 1, inProgress: 1, failed: 1, rolledBack: 1, blocked: 1, pendingReboot: 1, rebootReported: true, byTier: { critical: 2, high: 1, medium: 0, low: 0 } });
+  });
+
+  it('gives each missing patch its reliability score and decision, as the patch list shows them', async () => {
+    const o = (await get('w1')).json() as Overview;
+    const list = (await kit.call('GET', '/api/v1/patches?affected=true', tokens.helpdesk)).json() as { items: { id: string; decision: unknown }[] };
+    for (const m of o.patches.missing) {
+      expect(m.decision, m.id).toMatchObject({ decision: expect.stringMatching(/^(deploy-now|stage|hold|block)$/), reasons: expect.arrayContaining([expect.any(String)]) });
+      const listed = list.items.find((i) => i.id === m.id);
+      if (listed) expect(m.decision).toEqual(listed.decision);
+    }
+    expect(o.patches.missing.map((m) => m.decision?.score)).toEqual([expect.any(Number), expect.any(Number)]);
   });
 
   it("lists the host's own commands and a timeline of its changes, newest first, without other hosts' entries", async () => {

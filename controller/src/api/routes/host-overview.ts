@@ -5,7 +5,7 @@ import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { hostOverview } from '../../hosts/overview';
 import { onlineStaleMs } from '../../hosts/queries';
-import { HostMitigation, HostSession, HostSummary } from '../host-schemas';
+import { HostMitigation, HostSession, HostSummary, PatchDecision } from '../host-schemas';
 import { ErrorResponse } from '../schemas';
 
 const Str = Type.String();
@@ -23,6 +23,7 @@ const Missing = Type.Object({
   priority: Type.Object({ score: Type.Union([Type.Integer(), Type.Null()]), tier: NullStr, dueBy: NullWhen, reasons: Type.Array(Str) }),
   overdue: Type.Boolean(),
   mitigation: Type.Union([HostMitigation, Type.Null()]),
+  decision: Type.Union([PatchDecision, Type.Null()], { description: "the patch's reliability score and decision; null: not scored" }),
 });
 const RolloutEntry = Type.Object({
   rolloutId: Str,

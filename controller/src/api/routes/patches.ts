@@ -12,20 +12,11 @@ import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
 import { hostName } from '../../hosts/queries';
 import { decisionSummaries, hostMitigations, isOverdue, patchMitigations } from '../../reliability/patch-annotations';
-import { DECISIONS } from '../../reliability/decision-types';
-import { HostMitigation } from '../host-schemas';
+import { HostMitigation, PatchDecision } from '../host-schemas';
 import { ErrorResponse, OneOf, Paging } from '../schemas';
 
 const Tier = Type.Union([OneOf(['critical', 'high', 'medium', 'low']), Type.Null()]);
 const FixedPackage = Type.Object({ name: Type.String(), installed: Type.String(), fixed: Type.String() });
-/** The reliability decision on a patch (reliability/decide.ts). */
-const Decision = Type.Object({
-  decision: OneOf(DECISIONS),
-  score: Type.Union([Type.Number(), Type.Null()], { description: 'reliability score 0-100; null: never scored' }),
-  confidence: Type.Number({ minimum: 0, maximum: 1 }),
-  cautious: Type.Boolean({ description: 'low confidence: smaller waves and a longer soak' }),
-  reasons: Type.Array(Type.String()),
-});
 const Coverage = Type.Object({
   covered: Type.Boolean({ description: 'an imported feed covers the host: an empty missing list means nothing is missing' }),
   source: Type.Union([OneOf(['usn', 'msrc']), Type.Null()]),
@@ -42,7 +33,7 @@ const MissingPatch = Type.Object({
   state: OneOf(['missing', 'mitigated, not patched']),
   overdue: Type.Boolean(),
   mitigation: Type.Union([HostMitigation, Type.Null()]),
-  decision: Type.Union([Decision, Type.Null()]),
+  decision: Type.Union([PatchDecision, Type.Null()]),
 });
 const HostPatches = Type.Object({
   hostId: Type.String(),
@@ -63,7 +54,7 @@ const PatchListEntry = Type.Object({
   installedHosts: Type.Integer(),
   maxScore: Type.Union([Type.Number(), Type.Null()]),
   earliestDue: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  decision: Type.Union([Decision, Type.Null()]),
+  decision: Type.Union([PatchDecision, Type.Null()]),
 });
 const PatchHost = Type.Object({
   hostId: Type.String(),
@@ -79,7 +70,7 @@ const PatchHost = Type.Object({
 const PatchPageCommon = {
   id: Type.String(),
   cves: Type.Array(Type.String()),
-  decision: Type.Union([Decision, Type.Null()]),
+  decision: Type.Union([PatchDecision, Type.Null()]),
   affectedHosts: Type.Integer(),
   installedHosts: Type.Integer(),
   hosts: Type.Array(PatchHost),

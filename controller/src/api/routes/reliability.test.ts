@@ -10,7 +10,8 @@ import { readCvrfFile } from '../../catalog/feeds/msrc-cvrf';
 import { importKnownIssues } from '../../catalog/known-issues';
 import { saveCatalogFeeds } from '../../catalog/store';
 import type { Db } from '../../db/index';
-import { auditLog, catalogKbs, hostPatchState, hosts } from '../../db/schema/index';
+import { auditLog, catalogKbs, hostPatchState, hosts, rolloutHosts, rollouts } from '../../db/schema/index';
+import { refreshScores } from '../../reliability/score-service';
 import { errorOf, openRouteKit, roleTokens, type Method, type RouteKit } from './route-kit.test-support';
 
 const T0 = Date.parse('2025-09-20T12:00:00Z');
@@ -151,5 +152,19 @@ describe('reliability and mitigations API', () => {
     expect([again.statusCode, code(again).code]).toEqual([409, Errors.MITIGATION_REVOKED.code]);
     expect(code(await call('DELETE', '/api/v1/mitigations/mit_none', tokens.admin))).toMatchObject({ code: Errors.NOT_FOUND.code });
     expect(await db.select().from(auditLog).where(eq(auditLog.action, 'mitigation.revoke'))).toHaveLength(1);
+  });
+
+  it("counts each class's hosts with an outcome and those harmed", async () => {
+    const now = new Date(T0);
+    await db.insert(rollouts).values({ id: 'ro_rel', name: 'calm', content: { patches: [calm], packages: [] }, state: 'active', releasedAt: now, createdBy: 'system', createdAt: now, updatedAt: now });
+    await db.insert(rolloutHosts).values([
+      { rolloutId: 'ro_rel', hostId: 'h_ber', ringId: 'rg_test', state: 'failed', stateAt: now },
+      { rolloutId: 'ro_rel', hostId: 'h_par', ringId: 'rg_test', state: 'succeeded', stateAt: now, installedAt: now },
+    ]);
+    await db.transaction((tx) => refreshScores(tx, [calm], now));
+    const body = (await call('GET', `/api/v1/patches/${calm}/reliability`, tokens.helpdesk)).json() as { classes: { trials: number; harmed: number; label: string }[] };
+    expect(body.classes.length).toBeGreaterThan(0);
+    expect(body.classes.reduce((n, c) => n + c.trials, 0)).toBe(2);
+    expect(body.classes.reduce((n, c) => n + c.harmed, 0)).toBe(1);
   });
 });

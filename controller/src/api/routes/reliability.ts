@@ -17,6 +17,8 @@ const ClassView = Type.Object({
   score: Type.Integer(),
   confidence: Type.Number(),
   pHarm: Type.Number(),
+  trials: Type.Integer({ description: 'hosts of the class with an install outcome' }),
+  harmed: Type.Integer({ description: 'of those, hosts harmed (install failed, rolled back, not back after reboot, health regression)' }),
   reasons: Type.Array(Type.String()),
   computedAt: Type.String({ format: 'date-time' }),
 });

@@ -119,8 +119,16 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
 
   app.get(
     '/rollouts',
-    { config: { auth: 'helpdesk' }, schema: { summary: 'Recent rollouts with host counts by state', tags: ['rollout'], response: { 200: Type.Object({ items: Type.Array(Type.Object(RolloutSummarySchema)) }) } } },
-    async () => ({ items: await listRollouts(ctx.db) }),
+    {
+      config: { auth: 'helpdesk' },
+      schema: {
+        summary: 'Recent rollouts with host counts by state',
+        tags: ['rollout'],
+        querystring: Type.Object({ patch: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only rollouts carrying this catalog patch (its page shows their halts)' })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(Type.Object(RolloutSummarySchema)) }), '4xx': ErrorResponse },
+      },
+    },
+    async (req) => ({ items: await listRollouts(ctx.db, 50, req.query.patch) }),
   );
 
   app.get(

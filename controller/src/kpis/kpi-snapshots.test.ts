@@ -9,7 +9,7 @@ import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db
 import { auditLog, patchBlocks } from '../db/schema/index';
 import { fleetKpis } from './fleet-kpis';
 import { KPI_EXPECTED, seedKpiFleet, T0 } from './kpi-seed.test-support';
-import { KPI_SNAPSHOT_MS, KpiSnapshots } from './kpi-snapshots';
+import { KPI_KEEP_WARM_MS, KPI_SNAPSHOT_MS, KpiSnapshots } from './kpi-snapshots';
 import { MAX_KPI_DAYS } from './period';
 
 let tdb: TestDatabase;
@@ -71,5 +71,38 @@ describe('KPI snapshots', () => {
     const later = await s.get(7);
     expect(later.at).toEqual(new Date(T0 + 6 * KPI_SNAPSHOT_MS));
     expect(later).toEqual(await fleetKpis(tdb.database.db, { nowMs: T0 + 6 * KPI_SNAPSHOT_MS, days: 7 }));
+  });
+
+  it('recompute each minute the period lengths asked for in the last 10 minutes, until stopped', async () => {
+    const clock = new ManualClock(T0 + 30_000);
+    const computed: string[] = [];
+    const running: Promise<unknown>[] = [];
+    const count: typeof fleetKpis = (db, o) => {
+      computed.push(`${o.days}d@${(o.nowMs - T0) / KPI_SNAPSHOT_MS}`);
+      const k = fleetKpis(db, o);
+      running.push(k);
+      return k;
+    };
+    const s = new KpiSnapshots(tdb.database.db, clock, undefined, count);
+    await s.get(7);
+    await s.get(30);
+    expect(computed).toEqual(['7d@0', '30d@0']);
+    clock.advance(30_000); // T0 + 1 min: the timer computes both, unasked
+    expect(computed).toEqual(['7d@0', '30d@0', '7d@1', '30d@1']);
+    await servedAt(s, 7, T0 + KPI_SNAPSHOT_MS);
+    expect(computed).toHaveLength(4);
+    // 7 days was asked at T0 + 1 min, 30 days at T0: the 30-day one goes cold 10 minutes after.
+    for (let m = 2; m <= 12; m++) clock.advance(KPI_SNAPSHOT_MS);
+    expect(computed.filter((c) => c.startsWith('30d')).at(-1)).toBe(`30d@${KPI_KEEP_WARM_MS / KPI_SNAPSHOT_MS}`);
+    expect(computed.filter((c) => c.startsWith('7d')).at(-1)).toBe(`7d@${KPI_KEEP_WARM_MS / KPI_SNAPSHOT_MS + 1}`);
+    const n = computed.length;
+    clock.advance(5 * KPI_SNAPSHOT_MS);
+    expect(computed, 'nothing asked for 10 minutes: no timer').toHaveLength(n);
+    await s.get(7);
+    s.stop();
+    clock.advance(5 * KPI_SNAPSHOT_MS);
+    expect(computed).toHaveLength(n + 1);
+    // The background computations end before the database closes, and each one succeeded.
+    expect((await Promise.allSettled(running)).filter((r) => r.status === 'rejected')).toEqual([]);
   });
 });

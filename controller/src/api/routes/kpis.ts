@@ -36,6 +36,7 @@ const iso = (i: Interval) => ({ from: i.from.toISOString(), to: i.to.toISOString
 
 export function kpiRoutes(app: ApiInstance, ctx: ControllerContext): void {
   const snapshots = new KpiSnapshots(ctx.db, ctx.clock, (err) => ctx.log.warn({ err }, 'fleet KPI snapshot failed'));
+  app.addHook('onClose', async () => snapshots.stop());
   app.get(
     '/kpis',
     {

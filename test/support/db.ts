@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
-import { MIGRATIONS_DIR, openDatabase, wrapPglite, type Database } from '@patchfleet/controller/src/db/index';
+import { MIGRATIONS_DIR, openDatabase, PGLITE_EXTENSIONS, wrapPglite, type Database } from '@patchfleet/controller/src/db/index';
 
 // Making a PGlite cluster (initdb) and migrating it costs seconds; loading a
 // dump of a migrated one costs a fraction. Vitest isolates test files, so the
@@ -32,7 +32,7 @@ function migratedTemplate(): Promise<Blob> {
   template ??= (async () => {
     const file = templateFile();
     if (existsSync(file)) return new Blob([readFileSync(file)]);
-    const client = await PGlite.create('memory://');
+    const client = await PGlite.create('memory://', { extensions: PGLITE_EXTENSIONS });
     const db = await wrapPglite(client, 'memory://template');
     const blob = await client.dumpDataDir('none');
     await db.close();
@@ -59,7 +59,7 @@ function migratedDataDir(): Promise<string> {
     // Made aside and renamed: parallel workers never copy a half-written directory.
     const partial = `${ready}.${process.pid}.${randomBytes(4).toString('hex')}`;
     mkdirSync(partial, { recursive: true, mode: 0o700 });
-    const client = await PGlite.create(partial, { loadDataDir: await migratedTemplate() });
+    const client = await PGlite.create(partial, { extensions: PGLITE_EXTENSIONS, loadDataDir: await migratedTemplate() });
     await client.close();
     try {
       renameSync(partial, ready);
@@ -116,7 +116,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   const pg = await createTestDatabaseUrl();
   const database = pg.url
     ? await openDatabase({ databaseUrl: pg.url, dataDir })
-    : await wrapPglite(await PGlite.create({ loadDataDir: await migratedTemplate() }), 'memory://test', false);
+    : await wrapPglite(await PGlite.create({ extensions: PGLITE_EXTENSIONS, loadDataDir: await migratedTemplate() }), 'memory://test', false);
   return {
     database,
     url: pg.url,

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -20,6 +21,14 @@ import { localBus, postgresBus, type Bus } from '../bus/bus';
 import { acquireDataDirLock } from './data-dir-lock';
 import { timePgliteStatements } from './pglite-stats';
 import { countPgliteUse, poolApplicationName, postgresPoolStats, POSTGRES_POOL_MAX, type PoolStats } from './pool-stats';
+
+/**
+ * The contrib modules every embedded database loads, wherever it is opened
+ * (here, the test support's templates): pg_trgm backs host search's index
+ * (migration 0016). A data directory whose index uses it cannot be read by
+ * a PGlite that lacks it.
+ */
+export const PGLITE_EXTENSIONS = { pg_trgm };
 
 export type Schema = typeof schema;
 /** The one database type the rest of the controller sees, whichever driver is behind it. */
@@ -92,7 +101,10 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
   const lock = acquireDataDirLock(opts.dataDir, new Date());
   let client: PGlite;
   try {
-    client = await PGlite.create(dir, opts.embeddedCacheMb === undefined ? {} : { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.embeddedCacheMb}MB`] });
+    client = await PGlite.create(dir, {
+      extensions: PGLITE_EXTENSIONS,
+      ...(opts.embeddedCacheMb === undefined ? {} : { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.embeddedCacheMb}MB`] }),
+    });
   } catch (err) {
     lock.release();
     throw new PfError(Errors.DATABASE_UNAVAILABLE, `cannot open the embedded database in ${dir}: ${(err as Error).message}`, undefined, { cause: err });

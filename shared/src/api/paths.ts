@@ -1193,7 +1193,7 @@ export interface paths {
                         "application/json": {
                             /**
                              * Format: date-time
-                             * @description now, by the controller clock
+                             * @description the instant the figures are for: the start of the current clock minute by the controller clock, or of the previous one while the current is computed (figures are computed once a minute per `days` and shared by that minute's requests)
                              */
                             at: string;
                             days: number;

@@ -8,9 +8,10 @@ import { errorOf, openRouteKit, roleTokens, type RouteKit } from './route-kit.te
 describe('GET /api/v1/kpis', () => {
   let kit: RouteKit;
   let tokens: { admin: string; operator: string; helpdesk: string };
+  const clock = new ManualClock(T0);
 
   beforeAll(async () => {
-    kit = await openRouteKit(new ManualClock(T0));
+    kit = await openRouteKit(clock);
     tokens = await roleTokens(kit.db, new Date(T0));
     await seedKpiFleet(kit.db);
   });
@@ -42,6 +43,14 @@ describe('GET /api/v1/kpis', () => {
       expect(errorOf(res).code).toBe('PF_ERR_VALIDATION');
     }
     expect((await kit.call('GET', '/api/v1/kpis?other=1', tokens.helpdesk)).statusCode).toBe(400);
+  });
+
+  it('answers for the start of the clock minute, computed once a minute and shared (kpis/kpi-snapshots.ts)', async () => {
+    const first = (await kit.call('GET', '/api/v1/kpis?days=3', tokens.helpdesk)).json() as Record<string, unknown>;
+    clock.advance(45_000);
+    const again = (await kit.call('GET', '/api/v1/kpis?days=3', tokens.helpdesk)).json() as Record<string, unknown>;
+    expect(again).toEqual(first);
+    expect(again).toMatchObject({ at: '2026-11-23T12:00:00.000Z', period: { to: '2026-11-23T12:00:00.000Z' } });
   });
 
   it('needs a token', async () => {

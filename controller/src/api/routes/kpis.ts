@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ControllerContext } from '../../context';
 import type { ApiInstance } from '../plugin';
-import { fleetKpis } from '../../kpis/fleet-kpis';
+import { KpiSnapshots } from '../../kpis/kpi-snapshots';
 import { DEFAULT_KPI_DAYS, MAX_KPI_DAYS, type Interval } from '../../kpis/period';
 import { ErrorResponse } from '../schemas';
 
@@ -12,7 +12,10 @@ const Mttp = trend(Type.Object({ meanDays: Rate, installs: Type.Integer() }));
 const Period = Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) });
 
 const KpiResponse = Type.Object({
-  at: Type.String({ format: 'date-time', description: 'now, by the controller clock' }),
+  at: Type.String({
+    format: 'date-time',
+    description: 'the instant the figures are for: the start of the current clock minute by the controller clock, or of the previous one while the current is computed (figures are computed once a minute per `days` and shared by that minute\'s requests)',
+  }),
   days: Type.Integer(),
   period: Period,
   previousPeriod: Period,
@@ -32,6 +35,8 @@ const KpiResponse = Type.Object({
 const iso = (i: Interval) => ({ from: i.from.toISOString(), to: i.to.toISOString() });
 
 export function kpiRoutes(app: ApiInstance, ctx: ControllerContext): void {
+  const snapshots = new KpiSnapshots(ctx.db, ctx.clock, (err) => ctx.log.warn({ err }, 'fleet KPI snapshot failed'));
+  app.addHook('onClose', async () => snapshots.stop());
   app.get(
     '/kpis',
     {
@@ -48,7 +53,7 @@ export function kpiRoutes(app: ApiInstance, ctx: ControllerContext): void {
     },
     async (req) => {
       const { days = DEFAULT_KPI_DAYS } = req.query;
-      const k = await fleetKpis(ctx.db, { nowMs: ctx.clock.now(), days });
+      const k = await snapshots.get(days);
       return { ...k, at: k.at.toISOString(), period: iso(k.period), previousPeriod: iso(k.previousPeriod) };
     },
   );

@@ -273,7 +273,7 @@ describe('dashboard policy pages in Chromium', () => {
     const { context, page } = await openBrowser();
     await signIn(page, PEOPLE.helpdesk.name, PEOPLE.helpdesk.password);
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Hosts', 'Patches', 'Rollouts', 'Rings', 'Freezes']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Hosts', 'Patches', 'Rollouts', 'Rings', 'Freezes', 'Tokens']);
 
     await page.goto(`${controller.url}/rings/rg_broad`);
     await page.getByText('Only admins change rings.').waitFor();

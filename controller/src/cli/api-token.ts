@@ -1,19 +1,8 @@
 import type { Command } from 'commander';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
 import { connection, type ConnOpts } from './enroll-token';
+import { oneOf } from './flags';
 import { action, printJson, printTable } from './output';
-
-interface TokenRow {
-  id: string;
-  name: string;
-  role: string;
-  person: string;
-  createdAt: string;
-  expiresAt: string | null;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  state: string;
-}
 
 /** `patchfleet api-token create|list|revoke`. */
 export function registerApiToken(program: Command): void {
@@ -25,8 +14,8 @@ export function registerApiToken(program: Command): void {
     .option('--person <name>', 'a service account it belongs to, registered when new (admin users only). Default: your own person')
     .action(
       action(async (opts: ConnOpts & { name: string; role: string; expires?: string; person?: string }) => {
-        const body = { name: opts.name, role: opts.role, ...(opts.expires ? { expires: opts.expires } : {}), ...(opts.person ? { person: opts.person } : {}) };
-        const t = await new ApiClient(resolveClientOptions(opts)).call<{ id: string; name: string; role: string; person: string; expiresAt: string | null; token: string }>('POST', '/api/v1/api-tokens', body);
+        const body = { name: opts.name, role: oneOf('--role', opts.role, ['admin', 'operator', 'helpdesk']), ...(opts.expires ? { expires: opts.expires } : {}), ...(opts.person ? { person: opts.person } : {}) };
+        const t = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/api-tokens', { body });
         if (opts.json) printJson(t);
         else {
           process.stdout.write(`${t.token}\n`);
@@ -40,8 +29,7 @@ export function registerApiToken(program: Command): void {
     .option('--mine', 'only your own (admins)')
     .action(
       action(async (opts: ConnOpts & { all?: boolean; mine?: boolean }) => {
-        const query = new URLSearchParams({ ...(opts.all ? { include: 'all' } : {}), ...(opts.mine ? { mine: 'true' } : {}) }).toString();
-        const page = await new ApiClient(resolveClientOptions(opts)).call<{ items: TokenRow[] }>('GET', `/api/v1/api-tokens${query ? `?${query}` : ''}`);
+        const page = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/api-tokens', { query: { include: opts.all ? 'all' : undefined, mine: opts.mine ? true : undefined } });
         if (opts.json) return printJson(page);
         printTable(
           ['ID', 'NAME', 'ROLE', 'PERSON', 'CREATED', 'EXPIRES', 'LAST USED', 'STATE'],
@@ -52,7 +40,7 @@ export function registerApiToken(program: Command): void {
 
   connection(tokens.command('revoke').description('revoke an API token for good').argument('<id>', 'token id (at_...)')).action(
     action(async (id: string, opts: ConnOpts) => {
-      const res = await new ApiClient(resolveClientOptions(opts)).call<{ revoked: string }>('POST', `/api/v1/api-tokens/${encodeURIComponent(id)}/revoke`);
+      const res = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/api-tokens/{id}/revoke', { params: { id } });
       if (opts.json) printJson(res);
       else process.stdout.write(`revoked ${res.revoked}\n`);
     }),
@@ -65,7 +53,7 @@ export function registerHostRevoke(hosts: Command): void {
     .option('--reason <text>', 'why (kept in the audit log)')
     .action(
       action(async (id: string, opts: ConnOpts & { reason?: string }) => {
-        const res = await new ApiClient(resolveClientOptions(opts)).call<{ revoked: string; hostname: string; cancelledCommands: number }>('POST', `/api/v1/hosts/${encodeURIComponent(id)}/revoke`, opts.reason ? { reason: opts.reason } : {});
+        const res = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/hosts/{id}/revoke', { params: { id }, body: opts.reason ? { reason: opts.reason } : {} });
         if (opts.json) printJson(res);
         else process.stdout.write(`revoked ${res.revoked} (${res.hostname}); ${res.cancelledCommands} unsent command(s) cancelled\n`);
       }),

@@ -12,15 +12,6 @@ import { ApiClient, resolveClientOptions } from '../client/api-client';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
 
-interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-}
-
 export function registerAudit(program: Command): void {
   const group = program.command('audit').description('read and export the audit log (admin)');
 
@@ -33,12 +24,14 @@ export function registerAudit(program: Command): void {
     .action(
       action(async (opts: ConnOpts & { action?: string; targetType?: string; targetId?: string; before?: string; limit: string }) => {
         const client = new ApiClient(resolveClientOptions(opts));
-        const qs = new URLSearchParams({ limit: opts.limit });
-        if (opts.action) qs.set('action', opts.action);
-        if (opts.targetType) qs.set('targetType', opts.targetType);
-        if (opts.targetId) qs.set('targetId', opts.targetId);
-        if (opts.before) qs.set('before', opts.before);
-        const page = await client.call<{ items: AuditEntry[] }>('GET', `/api/v1/audit?${qs}`);
+        const query = {
+          limit: Number(opts.limit),
+          ...(opts.action ? { action: opts.action } : {}),
+          ...(opts.targetType ? { targetType: opts.targetType } : {}),
+          ...(opts.targetId ? { targetId: opts.targetId } : {}),
+          ...(opts.before ? { before: Number(opts.before) } : {}),
+        };
+        const page = await client.api.call('get', '/api/v1/audit', { query });
         if (opts.json) return printJson(page);
         printTable(
           ['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET'],

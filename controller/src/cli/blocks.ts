@@ -1,9 +1,8 @@
 /** `patchfleet blocks list|lift`: patch blocks set by tripped health gates, through the API. */
 import type { Command } from 'commander';
-import { PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { BlockView, LiftOutcome } from '../safety/blocks';
 import { connection, type ConnOpts } from './enroll-token';
+import { oneOf } from './flags';
 import { action, printJson, printTable } from './output';
 
 export function registerBlocks(program: Command): void {
@@ -14,9 +13,8 @@ export function registerBlocks(program: Command): void {
     .option('--all', 'active and lifted')
     .action(
       action(async (opts: ConnOpts & { state: string; all?: boolean }) => {
-        if (!opts.all && opts.state !== 'active' && opts.state !== 'lifted') throw new PfError(Errors.VALIDATION, `--state must be active or lifted, got "${opts.state}"`);
-        const qs = opts.all ? '' : `?state=${opts.state}`;
-        const { items } = await new ApiClient(resolveClientOptions(opts)).call<{ items: BlockView[] }>('GET', `/api/v1/blocks${qs}`);
+        const query = opts.all ? {} : { state: oneOf('--state', opts.state, ['active', 'lifted']) };
+        const { items } = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/blocks', { query });
         if (opts.json) return printJson(items);
         printTable(
           ['ID', 'PATCH', 'SCOPE', 'STATE', 'SINCE', 'INCIDENT', 'LIFT'],
@@ -29,7 +27,7 @@ export function registerBlocks(program: Command): void {
     .requiredOption('--reason <text>', 'why the block can go (audited, on the incident timeline)')
     .action(
       action(async (id: string, opts: ConnOpts & { reason: string }) => {
-        const out = await new ApiClient(resolveClientOptions(opts)).call<LiftOutcome>('POST', `/api/v1/blocks/${encodeURIComponent(id)}/lift`, { reason: opts.reason });
+        const out = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/blocks/{id}/lift', { params: { id }, body: { reason: opts.reason } });
         if (opts.json) return printJson(out);
         if (out.outcome === 'awaiting-second-person') process.stdout.write(`lift of fleet-wide block ${id} recorded; a second admin (another person) must lift it too\n`);
         else process.stdout.write(`lifted block ${id} (${out.block.patchId}, ${out.block.scope}); ${out.unblockedHosts} host(s) back to pending\n`);

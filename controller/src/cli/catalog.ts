@@ -140,7 +140,7 @@ export function registerCatalog(program: Command): void {
 
   withDatabase(group.command('status').description('rows per catalog table and the last import of each feed')).action(
     action(async (opts: DbOpts) => {
-      if (opts.server !== undefined) return printStatus(await new ApiClient(resolveClientOptions(opts)).call<CatalogStatus>('GET', '/api/v1/catalog/status'), opts.json);
+      if (opts.server !== undefined) return printStatus(await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/catalog/status'), opts.json);
       const database = await openCatalogDatabase(opts);
       try {
         printStatus(await catalogStatus(database.db), opts.json);
@@ -161,7 +161,7 @@ async function importKnownIssuesFile(opts: DbOpts, path: string): Promise<void> 
     } catch (err) {
       throw feedIoError(path, err);
     }
-    result = await new ApiClient(resolveClientOptions(opts)).call<KnownIssuesImportResult>('POST', '/api/v1/catalog/known-issues', { name: basename(path), content });
+    result = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/catalog/known-issues', { body: { name: basename(path), content } });
   } else {
     const database = await openCatalogDatabase(opts);
     try {

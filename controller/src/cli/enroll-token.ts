@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { EnrollmentTokenView } from '../enrollment/tokens';
 import { action, printJson, printTable } from './output';
 
 /** Parses `k=v,k2=v2` into labels. */
@@ -41,11 +40,13 @@ export function registerEnrollToken(program: Command): void {
         const uses = Number(opts.uses);
         if (!Number.isInteger(uses) || uses < 1) throw new PfError(Errors.VALIDATION, `--uses must be a positive whole number, got "${opts.uses}"`);
         const client = new ApiClient(resolveClientOptions(opts));
-        const created = await client.call<EnrollmentTokenView & { token: string }>('POST', '/api/v1/enrollment-tokens', {
-          uses,
-          ttl: opts.ttl,
-          labels: opts.labels ? parseLabels(opts.labels) : {},
-          description: opts.description ?? '',
+        const created = await client.api.call('post', '/api/v1/enrollment-tokens', {
+          body: {
+            uses,
+            ttl: opts.ttl,
+            labels: opts.labels ? parseLabels(opts.labels) : {},
+            description: opts.description ?? '',
+          },
         });
         if (opts.json) printJson(created);
         else process.stdout.write(`${created.token}\n`);
@@ -55,7 +56,7 @@ export function registerEnrollToken(program: Command): void {
   connection(group.command('list').description('list enrollment tokens')).action(
     action(async (opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const { items } = await client.call<{ items: EnrollmentTokenView[] }>('GET', '/api/v1/enrollment-tokens');
+      const { items } = await client.api.call('get', '/api/v1/enrollment-tokens');
       if (opts.json) return printJson(items);
       printTable(
         ['ID', 'STATE', 'USES', 'EXPIRES', 'LABELS', 'DESCRIPTION'],
@@ -67,7 +68,7 @@ export function registerEnrollToken(program: Command): void {
   connection(group.command('revoke').description('revoke an enrollment token').argument('<id>', 'token id (et_...)')).action(
     action(async (id: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const view = await client.call<EnrollmentTokenView>('POST', `/api/v1/enrollment-tokens/${encodeURIComponent(id)}/revoke`);
+      const view = await client.api.call('post', '/api/v1/enrollment-tokens/{id}/revoke', { params: { id } });
       if (opts.json) printJson(view);
       else process.stdout.write(`revoked ${view.id}\n`);
     }),

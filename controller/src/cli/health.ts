@@ -1,13 +1,17 @@
 /** `patchfleet health config` and `patchfleet hosts health HOST`: health settings and one host's health through the API. */
 import type { Command } from 'commander';
+import type { BodyOf, ResponseOf } from '@patchfleet/shared/api';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { HostHealthView } from '../health/host-health';
-import type { HealthSettings } from '../health/settings';
 import { parseDurationSec } from '../time/duration';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
 import { resolveHostArg } from './host-arg';
+
+/** What GET /api/v1/hosts/:id/health answers. */
+type HostHealth = ResponseOf<'/api/v1/hosts/{id}/health', 'get'>;
+/** The body of PUT /api/v1/settings/health: the settings to change. */
+type HealthSettingsChange = BodyOf<'/api/v1/settings/health', 'put'>;
 
 /** "5m" for 300, "1h30m" stays "5400s": the shortest exact unit. */
 export function formatDuration(sec: number): string {
@@ -16,8 +20,8 @@ export function formatDuration(sec: number): string {
 }
 
 /** The body of PUT /api/v1/settings/health from the flags; PF_ERR_VALIDATION when nothing or nonsense is given. */
-export function settingsFromFlags(f: { interval?: string; retentionDays?: string }): Partial<HealthSettings> {
-  const out: Partial<HealthSettings> = {};
+export function settingsFromFlags(f: { interval?: string; retentionDays?: string }): HealthSettingsChange {
+  const out: HealthSettingsChange = {};
   if (f.interval !== undefined) out.intervalSec = parseDurationSec(f.interval);
   if (f.retentionDays !== undefined) {
     const n = Number(f.retentionDays);
@@ -31,7 +35,7 @@ const cell = (n: number | null) => (n === null ? '-' : String(n));
 const hhmm = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 /** The readable form of a host's health (what `hosts health HOST` prints). */
-export function formatHostHealth(v: HostHealthView): string {
+export function formatHostHealth(v: HostHealth): string {
   const lines: string[] = [];
   lines.push(`host:        ${v.host.hostname} (${v.host.id})`);
   lines.push(`boot id:     ${v.host.bootId ?? 'unknown'}${v.host.bootSeenAt ? ` (seen ${v.host.bootSeenAt})` : ''}`);
@@ -43,7 +47,7 @@ export function formatHostHealth(v: HostHealthView): string {
   return lines.join('\n');
 }
 
-function printHostHealth(v: HostHealthView): void {
+function printHostHealth(v: HostHealth): void {
   process.stdout.write(`${formatHostHealth(v)}\n\n`);
   if (v.series.length === 0) {
     process.stdout.write('no samples in this range\n');
@@ -78,7 +82,7 @@ export function registerHealth(program: Command): void {
       action(async (opts: ConnOpts & { interval?: string; retentionDays?: string }) => {
         const client = new ApiClient(resolveClientOptions(opts));
         const change = settingsFromFlags(opts);
-        const settings = Object.keys(change).length > 0 ? await client.call<HealthSettings>('PUT', '/api/v1/settings/health', change) : await client.call<HealthSettings>('GET', '/api/v1/settings/health');
+        const settings = Object.keys(change).length > 0 ? await client.api.call('put', '/api/v1/settings/health', { body: change }) : await client.api.call('get', '/api/v1/settings/health');
         if (opts.json) return printJson(settings);
         process.stdout.write(`interval:       ${formatDuration(settings.intervalSec)}\nretention days: ${settings.retentionDays}\n`);
       }),
@@ -95,8 +99,7 @@ export function registerHostHealth(hosts: Command): void {
         const client = new ApiClient(resolveClientOptions(opts));
         const { id } = await resolveHostArg(client, host);
         const from = new Date(Date.now() - parseDurationSec(opts.since) * 1000).toISOString();
-        const qs = new URLSearchParams({ from, resolution: opts.hourly ? 'hour' : 'raw' });
-        const view = await client.call<HostHealthView>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/health?${qs}`);
+        const view = await client.api.call('get', '/api/v1/hosts/{id}/health', { params: { id }, query: { from, resolution: opts.hourly ? 'hour' : 'raw' } });
         if (opts.json) return printJson(view);
         printHostHealth(view);
       }),

@@ -1,5 +1,8 @@
+import type { ResponseOf } from '@patchfleet/shared/api';
 import type { ApiClient } from '../client/api-client';
-import type { ResolvedHost } from '../hosts/resolve';
+
+/** What GET /api/v1/hosts/resolve answers. */
+export type ResolvedHost = ResponseOf<'/api/v1/hosts/resolve', 'get'>;
 
 /**
  * The one host a person named on the command line (id, hostname, FQDN,
@@ -8,7 +11,7 @@ import type { ResolvedHost } from '../hosts/resolve';
  * PF_ERR_HOST_AMBIGUOUS naming them; none with PF_ERR_NOT_FOUND.
  */
 export function resolveHostArg(client: ApiClient, text: string): Promise<ResolvedHost> {
-  return client.call<ResolvedHost>('GET', `/api/v1/hosts/resolve?${new URLSearchParams({ q: text })}`);
+  return client.api.call('get', '/api/v1/hosts/resolve', { query: { q: text } });
 }
 
 /** `hostname (id)`: how the CLI names a host. */

@@ -1,31 +1,14 @@
 import type { Command } from 'commander';
+import type { ResponseOf } from '@patchfleet/shared/api';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { PatchCoverage } from '../assess/coverage';
-import type { HostDetail, HostSummary } from '../hosts/queries';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
 import { hostLabel, resolveHostArg } from './host-arg';
 
 const HOST_ARG = 'host id, hostname, FQDN, address, serial or unique id prefix';
 
-/** What GET /api/v1/hosts/:id/patches answers, as far as the CLI prints it. */
-interface HostPatches {
-  assessedAt: string | null;
-  coverage?: PatchCoverage;
-  missing: {
-    id: string;
-    title: string;
-    cves: string[];
-    priority: { tier: string; score: number; dueBy: string | null };
-    /** `missing`, or `mitigated, not patched` while an accepted mitigation covers the host. */
-    state?: string;
-    overdue?: boolean;
-    mitigation?: { state: string; expiresAt: string; owner: string } | null;
-    decision?: { decision: string; score: number | null } | null;
-  }[];
-  installed: string[];
-  summary: { missing: number; installed: number; overdue: number; mitigated?: number; byTier: Record<string, number> };
-}
+/** What GET /api/v1/hosts/:id/patches answers. */
+type HostPatches = ResponseOf<'/api/v1/hosts/{id}/patches', 'get'>;
 
 /** One line on a host's patch state that never passes "unknown" off as "fully patched". */
 export function patchStateLine(p: HostPatches): string {
@@ -46,8 +29,7 @@ export function registerHosts(program: Command): void {
     .action(
       action(async (opts: ConnOpts & { search?: string; limit: string; offset: string }) => {
         const client = new ApiClient(resolveClientOptions(opts));
-        const qs = new URLSearchParams({ limit: opts.limit, offset: opts.offset, ...(opts.search ? { q: opts.search } : {}) });
-        const page = await client.call<{ items: HostSummary[]; total: number }>('GET', `/api/v1/hosts?${qs}`);
+        const page = await client.api.call('get', '/api/v1/hosts', { query: { limit: Number(opts.limit), offset: Number(opts.offset), ...(opts.search ? { q: opts.search } : {}) } });
         if (opts.json) return printJson(page);
         printTable(
           ['ID', 'HOSTNAME', 'OS', 'PACKAGES', 'ONLINE', 'LAST SEEN'],
@@ -61,9 +43,9 @@ export function registerHosts(program: Command): void {
     action(async (host: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
       const { id } = await resolveHostArg(client, host);
-      const h = await client.call<HostDetail>('GET', `/api/v1/hosts/${encodeURIComponent(id)}`);
+      const h = await client.api.call('get', '/api/v1/hosts/{id}', { params: { id } });
       if (opts.json) return printJson(h);
-      const patches = await client.call<HostPatches>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/patches`);
+      const patches = await client.api.call('get', '/api/v1/hosts/{id}/patches', { params: { id } });
       process.stdout.write(
         [
           `id:        ${h.id}`,
@@ -84,7 +66,7 @@ export function registerHosts(program: Command): void {
     action(async (host: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
       const resolved = await resolveHostArg(client, host);
-      const p = await client.call<HostPatches>('GET', `/api/v1/hosts/${encodeURIComponent(resolved.id)}/patches`);
+      const p = await client.api.call('get', '/api/v1/hosts/{id}/patches', { params: { id: resolved.id } });
       if (opts.json) return printJson(p);
       process.stdout.write(`host: ${hostLabel(resolved)}\n`);
       if (p.missing.length > 0)
@@ -92,7 +74,7 @@ export function registerHosts(program: Command): void {
           ['ID', 'TIER', 'SCORE', 'DUE', 'STATE', 'DECISION', 'CVES', 'TITLE'],
           p.missing.map((m) => [
             m.id,
-            m.priority.tier,
+            m.priority.tier ?? '-',
             String(m.priority.score),
             m.priority.dueBy?.slice(0, 10) ?? '-',
             // An accepted mitigation stands in for the deadline until its expiry; an expired one is overdue.

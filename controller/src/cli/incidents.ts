@@ -1,8 +1,8 @@
 /** `patchfleet incidents list|show`: what tripped health gates found, through the API. */
 import type { Command } from 'commander';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { IncidentView } from '../safety/incidents';
 import { connection, type ConnOpts } from './enroll-token';
+import { oneOf } from './flags';
 import { action, printJson, printTable } from './output';
 
 export function registerIncidents(program: Command): void {
@@ -13,10 +13,8 @@ export function registerIncidents(program: Command): void {
     .option('--patch <id>', 'only this patch (USN-..., KB..., pkg:NAME=VERSION)')
     .action(
       action(async (opts: ConnOpts & { state?: string; patch?: string }) => {
-        const qs = new URLSearchParams();
-        if (opts.state) qs.set('state', opts.state);
-        if (opts.patch) qs.set('patch', opts.patch);
-        const { items } = await new ApiClient(resolveClientOptions(opts)).call<{ items: IncidentView[] }>('GET', `/api/v1/incidents${qs.size > 0 ? `?${qs}` : ''}`);
+        const query = { ...(opts.state ? { state: oneOf('--state', opts.state, ['open', 'resolved']) } : {}), ...(opts.patch ? { patch: opts.patch } : {}) };
+        const { items } = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/incidents', { query });
         if (opts.json) return printJson(items);
         printTable(
           ['ID', 'OPENED', 'STATE', 'PATCH', 'GATE', 'SCOPE', 'HARMED', 'ROLLED BACK'],
@@ -27,7 +25,7 @@ export function registerIncidents(program: Command): void {
 
   connection(group.command('show').description('one incident with its statistics and timeline').argument('<id>', 'incident id')).action(
     action(async (id: string, opts: ConnOpts) => {
-      const i = await new ApiClient(resolveClientOptions(opts)).call<IncidentView>('GET', `/api/v1/incidents/${encodeURIComponent(id)}`);
+      const i = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/incidents/{id}', { params: { id } });
       if (opts.json) return printJson(i);
       const verdicts = ((i.evidence['verdicts'] ?? []) as { gate: string; tripped: boolean; statistic: number; threshold: number; summary: string }[]).filter((v) => v.tripped);
       const lines = [

@@ -2,12 +2,16 @@
 import type { Command } from 'commander';
 import { systemClock } from '@patchfleet/shared';
 import { PfError, Errors } from '@patchfleet/shared/errors';
+import type { ResponseOf } from '@patchfleet/shared/api';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { MitigationView } from '../reliability/mitigations';
 import { connection, type ConnOpts } from './enroll-token';
+import { oneOf } from './flags';
 import { action, printJson, printTable } from './output';
 
-function scopeText(m: MitigationView): string {
+/** One accepted mitigation as the API answers it. */
+type Mitigation = ResponseOf<'/api/v1/mitigations/{id}', 'delete'>;
+
+function scopeText(m: Pick<Mitigation, 'scope'>): string {
   const parts = [...(m.scope.hostIds ?? []).map((h) => `host ${h}`), ...Object.entries(m.scope.labels ?? {}).map(([k, v]) => `${k}=${v}`)];
   return parts.length > 3 ? `${parts.slice(0, 3).join(', ')} and ${parts.length - 3} more` : parts.join(', ');
 }
@@ -43,8 +47,8 @@ export function registerMitigations(program: Command): void {
     .action(
       action(async (opts: ConnOpts & { state: string; patch?: string }) => {
         const client = new ApiClient(resolveClientOptions(opts));
-        const qs = new URLSearchParams({ state: opts.state, ...(opts.patch ? { patchId: opts.patch } : {}) });
-        const { items } = await client.call<{ items: MitigationView[] }>('GET', `/api/v1/mitigations?${qs}`);
+        const query = { state: oneOf('--state', opts.state, ['active', 'expired', 'revoked', 'all']), ...(opts.patch ? { patchId: opts.patch } : {}) };
+        const { items } = await client.api.call('get', '/api/v1/mitigations', { query });
         if (opts.json) return printJson(items);
         printTable(
           ['ID', 'PATCH', 'STATE', 'EXPIRES', 'OWNER', 'SCOPE', 'DESCRIPTION'],
@@ -56,7 +60,7 @@ export function registerMitigations(program: Command): void {
   connection(group.command('vendor').description("the vendor's workarounds and mitigations for a patch's CVEs (CVRF), and the mitigations accepted for it").argument('<patch>', 'patch id')).action(
     action(async (patch: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const r = await client.call<{ cves: string[]; vendor: { cve: string; type: string; description: string; url: string | null }[]; accepted: MitigationView[] }>('GET', `/api/v1/patches/${encodeURIComponent(patch)}/mitigations`);
+      const r = await client.api.call('get', '/api/v1/patches/{id}/mitigations', { params: { id: patch } });
       if (opts.json) return printJson(r);
       if (r.vendor.length === 0) process.stdout.write(`no vendor workaround or mitigation for the ${r.cves.length} CVEs of ${patch}\n`);
       for (const v of r.vendor) process.stdout.write(`${v.cve} ${v.type}: ${v.description}${v.url ? ` (${v.url})` : ''}\n`);
@@ -77,7 +81,7 @@ export function registerMitigations(program: Command): void {
         const labels = parseLabels(opts.label);
         const scope = { ...(opts.host.length > 0 ? { hostIds: opts.host } : {}), ...(Object.keys(labels).length > 0 ? { labels } : {}) };
         // The controller checks the expiry against its own clock; the CLI only turns "14d" into a date.
-        const m = await client.call<MitigationView>('POST', '/api/v1/mitigations', { patchId: opts.patch, description: opts.description, owner: opts.owner, expiresAt: expiryOf(opts.expires, systemClock.now()), scope });
+        const m = await client.api.call('post', '/api/v1/mitigations', { body: { patchId: opts.patch, description: opts.description, owner: opts.owner, expiresAt: expiryOf(opts.expires, systemClock.now()), scope } });
         if (opts.json) return printJson(m);
         process.stdout.write(`mitigation ${m.id} recorded for ${m.patchId}: ${scopeText(m)} until ${m.expiresAt} (owner ${m.owner})\n`);
       }),
@@ -86,7 +90,7 @@ export function registerMitigations(program: Command): void {
   connection(group.command('revoke').description('revoke an accepted mitigation (admin)').argument('<id>', 'mitigation id')).action(
     action(async (id: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const m = await client.call<MitigationView>('DELETE', `/api/v1/mitigations/${encodeURIComponent(id)}`);
+      const m = await client.api.call('delete', '/api/v1/mitigations/{id}', { params: { id } });
       if (opts.json) return printJson(m);
       process.stdout.write(`mitigation ${m.id} revoked at ${m.revokedAt ?? '-'}\n`);
     }),

@@ -1,9 +1,12 @@
 /** `patchfleet patches reliability ID`: a patch's reliability score, decision and reasons, through the API. */
 import type { Command } from 'commander';
+import type { ResponseOf } from '@patchfleet/shared/api';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { ReliabilityReport } from '../reliability/report';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
+
+/** What GET /api/v1/patches/:id/reliability answers. */
+type ReliabilityReport = ResponseOf<'/api/v1/patches/{id}/reliability', 'get'>;
 
 /** The report for people: the headline, the reasons, the classes, the last changes. */
 export function printReliability(r: ReliabilityReport): void {
@@ -37,7 +40,7 @@ export function registerPatches(program: Command): void {
   connection(group.command('reliability').description("a patch's reliability score, confidence, decision and reasons, per host class and over time").argument('<id>', 'patch id (KB5065426, USN-7545-1)')).action(
     action(async (id: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const r = await client.call<ReliabilityReport>('GET', `/api/v1/patches/${encodeURIComponent(id)}/reliability`);
+      const r = await client.api.call('get', '/api/v1/patches/{id}/reliability', { params: { id } });
       if (opts.json) return printJson(r);
       printReliability(r);
     }),

@@ -1,11 +1,17 @@
 /** `patchfleet probes list|add|remove`: health probes through the API. */
 import type { Command } from 'commander';
+import type { BodyOf, ResponseOf } from '@patchfleet/shared/api';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { ProbeInput, ProbeKind, ProbeView } from '../health/probes';
 import { parseDurationSec } from '../time/duration';
 import { connection, parseLabels, type ConnOpts } from './enroll-token';
+import { oneOf } from './flags';
 import { action, printJson, printTable } from './output';
+
+/** A probe as the API answers it. */
+type ProbeView = ResponseOf<'/api/v1/probes/{id}', 'delete'>;
+/** The body of POST /api/v1/probes. */
+type NewProbe = BodyOf<'/api/v1/probes', 'post'>;
 
 export interface ProbeFlags {
   kind: string;
@@ -41,9 +47,8 @@ export function parseMs(flag: string, text: string): number {
 }
 
 /** The API body for `probes add NAME [ARGV...]` (the server checks what each kind needs). */
-export function probeInputFromFlags(name: string, argv: string[], f: ProbeFlags): ProbeInput & { name: string; kind: ProbeKind } {
-  if (!['http', 'tcp', 'command'].includes(f.kind)) throw new PfError(Errors.VALIDATION, `--kind must be http, tcp or command, got "${f.kind}"`);
-  const body: ProbeInput & { name: string; kind: ProbeKind } = { name, kind: f.kind as ProbeKind };
+export function probeInputFromFlags(name: string, argv: string[], f: ProbeFlags): NewProbe {
+  const body: NewProbe = { name, kind: oneOf('--kind', f.kind, ['http', 'tcp', 'command']) };
   if (f.url !== undefined) body.url = f.url;
   if (f.expectStatus !== undefined) body.expectStatus = int('--expect-status', f.expectStatus);
   if (f.maxLatency !== undefined) body.maxLatencyMs = parseMs('--max-latency', f.maxLatency);
@@ -77,7 +82,7 @@ export function registerProbes(program: Command): void {
   connection(group.command('list').description('list probes')).action(
     action(async (opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const { items } = await client.call<{ items: ProbeView[] }>('GET', '/api/v1/probes');
+      const { items } = await client.api.call('get', '/api/v1/probes');
       if (opts.json) return printJson(items);
       printTable(
         ['ID', 'NAME', 'KIND', 'CHECKS', 'TIMEOUT', 'SCOPE', 'ENABLED'],
@@ -108,7 +113,7 @@ export function registerProbes(program: Command): void {
     .action(
       action(async (name: string, argv: string[], opts: ConnOpts & ProbeFlags) => {
         const client = new ApiClient(resolveClientOptions(opts));
-        const made = await client.call<ProbeView>('POST', '/api/v1/probes', probeInputFromFlags(name, argv, opts));
+        const made = await client.api.call('post', '/api/v1/probes', { body: probeInputFromFlags(name, argv, opts) });
         if (opts.json) printJson(made);
         else process.stdout.write(`added probe ${made.name} (${made.id}): ${probeTarget(made)}; ${scopeText(made)}\n`);
       }),
@@ -117,7 +122,7 @@ export function registerProbes(program: Command): void {
   connection(group.command('remove').description('delete a probe').argument('<probe>', 'probe id or name')).action(
     action(async (probe: string, opts: ConnOpts) => {
       const client = new ApiClient(resolveClientOptions(opts));
-      const gone = await client.call<ProbeView>('DELETE', `/api/v1/probes/${encodeURIComponent(probe)}`);
+      const gone = await client.api.call('delete', '/api/v1/probes/{id}', { params: { id: probe } });
       if (opts.json) printJson(gone);
       else process.stdout.write(`removed probe ${gone.name} (${gone.id})\n`);
     }),

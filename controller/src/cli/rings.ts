@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
+import type { BodyOf, ResponseOf } from '@patchfleet/shared/api';
 import { isPfError, PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { MaintenanceWindow } from '../db/schema/index';
-import type { AssignmentSummary, RingInput, RingView } from '../rollout/ring-store';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
+
+/** A ring as the API answers it. */
+type RingView = ResponseOf<'/api/v1/rings/{id}', 'get'>;
+/** The body of PATCH /api/v1/rings/:id: the settings to change. */
+type RingInput = BodyOf<'/api/v1/rings/{id}', 'patch'>;
+type MaintenanceWindow = NonNullable<RingInput['windows']>[number];
 
 /** Parses `--window "cron;timeZone;minutes"`, e.g. `0 2 * * 6;Europe/Berlin;240`. */
 export function parseWindow(text: string): MaintenanceWindow {
@@ -116,7 +121,7 @@ export function registerRings(program: Command): void {
 
   connection(group.command('list').description('list rings in release order')).action(
     action(async (opts: ConnOpts) => {
-      const { items } = await new ApiClient(resolveClientOptions(opts)).call<{ items: RingView[] }>('GET', '/api/v1/rings');
+      const { items } = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/rings');
       if (opts.json) printJson(items);
       else printRings(items);
     }),
@@ -148,16 +153,15 @@ export function registerRings(program: Command): void {
         // commander turns --no-windows into windows=false.
         const flags: SetOpts = { ...opts, noWindows: opts.windows === false };
         const client = new ApiClient(resolveClientOptions(opts));
-        const path = `/api/v1/rings/${encodeURIComponent(name)}`;
         let current: RingView | undefined;
         try {
-          current = await client.call<RingView>('GET', path);
+          current = await client.api.call('get', '/api/v1/rings/{id}', { params: { id: name } });
         } catch (err) {
           if (!(isPfError(err) && err.code === Errors.NOT_FOUND.code)) throw err;
           current = undefined; // a new ring
         }
         const input = ringInputFromFlags(flags, current);
-        const ring = current ? await client.call<RingView>('PATCH', path, input) : await client.call<RingView>('POST', '/api/v1/rings', { ...input, name });
+        const ring = current ? await client.api.call('patch', '/api/v1/rings/{id}', { params: { id: name }, body: input }) : await client.api.call('post', '/api/v1/rings', { body: { ...input, name } });
         if (opts.json) printJson(ring);
         else process.stdout.write(`${current ? 'updated' : 'created'} ring ${ring.name} (${ring.id})\n`);
       }),
@@ -165,7 +169,7 @@ export function registerRings(program: Command): void {
 
   connection(group.command('delete').description('delete a ring (refused while hosts are pinned to it or rules use it)').argument('<name>', 'ring name or id')).action(
     action(async (name: string, opts: ConnOpts) => {
-      const ring = await new ApiClient(resolveClientOptions(opts)).call<RingView>('DELETE', `/api/v1/rings/${encodeURIComponent(name)}`);
+      const ring = await new ApiClient(resolveClientOptions(opts)).api.call('delete', '/api/v1/rings/{id}', { params: { id: name } });
       if (opts.json) printJson(ring);
       else process.stdout.write(`deleted ring ${ring.name}\n`);
     }),
@@ -179,15 +183,15 @@ export function registerRings(program: Command): void {
       action(async (opts: ConnOpts & { pin?: string; ring?: string; unpin?: string }) => {
         const client = new ApiClient(resolveClientOptions(opts));
         if (opts.pin !== undefined || opts.unpin !== undefined) {
-          if (opts.pin !== undefined && !opts.ring) throw new PfError(Errors.VALIDATION, '--pin needs --ring NAME');
+          const pinTo = opts.pin !== undefined ? opts.ring : undefined;
+          if (opts.pin !== undefined && !pinTo) throw new PfError(Errors.VALIDATION, '--pin needs --ring NAME');
           const hostId = opts.pin ?? opts.unpin ?? '';
-          const path = `/api/v1/hosts/${encodeURIComponent(hostId)}/ring`;
-          const result = opts.pin !== undefined ? await client.call<{ hostId: string; ringName: string }>('PUT', path, { ring: opts.ring }) : await client.call<{ hostId: string }>('DELETE', path);
+          const result = pinTo ? await client.api.call('put', '/api/v1/hosts/{id}/ring', { params: { id: hostId }, body: { ring: pinTo } }) : await client.api.call('delete', '/api/v1/hosts/{id}/ring', { params: { id: hostId } });
           if (opts.json) printJson(result);
           else process.stdout.write(opts.pin !== undefined ? `pinned ${hostId} to ${opts.ring}\n` : `unpinned ${hostId}\n`);
           return;
         }
-        const summary = await client.call<AssignmentSummary>('POST', '/api/v1/rings/assign');
+        const summary = await client.api.call('post', '/api/v1/rings/assign');
         if (opts.json) return printJson(summary);
         printTable(['RING', 'HOSTS'], summary.rings.map((r) => [r.name, String(r.hosts)]));
         process.stdout.write(`${summary.total} hosts: ${summary.reasons.pin} pinned, ${summary.reasons.rule} by rule, ${summary.reasons.auto} automatic\n`);

@@ -1,10 +1,20 @@
 import type { Command } from 'commander';
+import type { ResponseOf } from '@patchfleet/shared/api';
 import { PfError, Errors } from '@patchfleet/shared/errors';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
-import type { RolloutHostView, RolloutView } from '../rollout/rollout-view';
-import type { FreezeView } from '../rollout/rollout-control';
 import { connection, type ConnOpts } from './enroll-token';
 import { action, printJson, printTable } from './output';
+
+/** A rollout as the API answers it. */
+type RolloutView = ResponseOf<'/api/v1/rollouts/{id}', 'get'>;
+
+/** The API path of each rollout control. */
+const CONTROL_PATHS = {
+  pause: '/api/v1/rollouts/{id}/pause',
+  resume: '/api/v1/rollouts/{id}/resume',
+  cancel: '/api/v1/rollouts/{id}/cancel',
+  rollback: '/api/v1/rollouts/{id}/rollback',
+} as const;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -63,7 +73,7 @@ export function registerRollout(program: Command): void {
           ...(opts.expedite ? { expedite: true } : {}),
           ...(opts.releasedAt ? { releasedAt: opts.releasedAt } : {}),
         };
-        const r = await new ApiClient(resolveClientOptions(opts)).call<RolloutView>('POST', '/api/v1/rollouts', body);
+        const r = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/rollouts', { body });
         if (opts.json) printJson(r);
         else printRollout(r);
       }),
@@ -71,7 +81,7 @@ export function registerRollout(program: Command): void {
 
   connection(group.command('list').description('recent rollouts')).action(
     action(async (opts: ConnOpts) => {
-      const { items } = await new ApiClient(resolveClientOptions(opts)).call<{ items: RolloutView[] }>('GET', '/api/v1/rollouts');
+      const { items } = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/rollouts');
       if (opts.json) return printJson(items);
       printTable(['ID', 'STATE', 'NAME', 'HOSTS', 'CREATED'], items.map((r) => [r.id, r.state, r.name, counts(r.hosts), r.createdAt]));
     }),
@@ -82,8 +92,8 @@ export function registerRollout(program: Command): void {
     .action(
       action(async (id: string, opts: ConnOpts & { hosts?: boolean }) => {
         const client = new ApiClient(resolveClientOptions(opts));
-        const r = await client.call<RolloutView>('GET', `/api/v1/rollouts/${encodeURIComponent(id)}`);
-        const hosts = opts.hosts ? (await client.call<{ items: RolloutHostView[] }>('GET', `/api/v1/rollouts/${encodeURIComponent(id)}/hosts`)).items : undefined;
+        const r = await client.api.call('get', '/api/v1/rollouts/{id}', { params: { id } });
+        const hosts = opts.hosts ? (await client.api.call('get', '/api/v1/rollouts/{id}/hosts', { params: { id } })).items : undefined;
         if (opts.json) return printJson(hosts ? { ...r, hostList: hosts } : r);
         printRollout(r);
         if (hosts) {
@@ -102,7 +112,7 @@ export function registerRollout(program: Command): void {
       .option('--reason <text>', 'why (recorded in the audit log)')
       .action(
         action(async (id: string, opts: ConnOpts & { reason?: string }) => {
-          const r = await new ApiClient(resolveClientOptions(opts)).call<RolloutView>('POST', `/api/v1/rollouts/${encodeURIComponent(id)}/${op}`, opts.reason ? { reason: opts.reason } : {});
+          const r = await new ApiClient(resolveClientOptions(opts)).api.call('post', CONTROL_PATHS[op], { params: { id }, body: opts.reason ? { reason: opts.reason } : {} });
           if (opts.json) printJson(r);
           else printRollout(r);
         }),
@@ -114,9 +124,9 @@ export function registerRollout(program: Command): void {
     .option('--comment <text>', 'recorded with the approval')
     .action(
       action(async (id: string, opts: ConnOpts & { ring: string; comment?: string }) => {
-        const res = await new ApiClient(resolveClientOptions(opts)).call<{ approvals: number; needed: number; rollout: RolloutView }>('POST', `/api/v1/rollouts/${encodeURIComponent(id)}/approve`, {
-          ring: opts.ring,
-          ...(opts.comment ? { comment: opts.comment } : {}),
+        const res = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/rollouts/{id}/approve', {
+          params: { id },
+          body: { ring: opts.ring, ...(opts.comment ? { comment: opts.comment } : {}) },
         });
         if (opts.json) return printJson(res);
         process.stdout.write(`approved ring ${opts.ring}: ${res.approvals} of ${res.needed} approval(s)\n`);
@@ -134,11 +144,13 @@ export function registerRollout(program: Command): void {
         for (const [flag, v] of [['--from', opts.from], ['--until', opts.until]] as const) {
           if (Number.isNaN(Date.parse(v))) throw new PfError(Errors.VALIDATION, `${flag} "${v}" is not an ISO 8601 time`);
         }
-        const f = await new ApiClient(resolveClientOptions(opts)).call<FreezeView>('POST', '/api/v1/freezes', {
-          startsAt: new Date(opts.from).toISOString(),
-          endsAt: new Date(opts.until).toISOString(),
-          reason: opts.reason,
-          ...(opts.ring ? { ring: opts.ring } : {}),
+        const f = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/freezes', {
+          body: {
+            startsAt: new Date(opts.from).toISOString(),
+            endsAt: new Date(opts.until).toISOString(),
+            reason: opts.reason,
+            ...(opts.ring ? { ring: opts.ring } : {}),
+          },
         });
         if (opts.json) printJson(f);
         else process.stdout.write(`freeze ${f.id} from ${f.startsAt} until ${f.endsAt}${f.ring ? ` (ring ${opts.ring})` : ' (every ring)'}\n`);
@@ -146,14 +158,14 @@ export function registerRollout(program: Command): void {
     );
   connection(freeze.command('list').description('list change freezes')).action(
     action(async (opts: ConnOpts) => {
-      const { items } = await new ApiClient(resolveClientOptions(opts)).call<{ items: FreezeView[] }>('GET', '/api/v1/freezes');
+      const { items } = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/freezes');
       if (opts.json) return printJson(items);
       printTable(['ID', 'RING', 'FROM', 'UNTIL', 'REASON'], items.map((f) => [f.id, f.ring ?? '(all)', f.startsAt, f.endsAt, f.reason]));
     }),
   );
   connection(freeze.command('delete').description('remove a change freeze').argument('<id>', 'freeze id (fz_...)')).action(
     action(async (id: string, opts: ConnOpts) => {
-      const res = await new ApiClient(resolveClientOptions(opts)).call<{ deleted: string }>('DELETE', `/api/v1/freezes/${encodeURIComponent(id)}`);
+      const res = await new ApiClient(resolveClientOptions(opts)).api.call('delete', '/api/v1/freezes/{id}', { params: { id } });
       if (opts.json) printJson(res);
       else process.stdout.write(`deleted ${res.deleted}\n`);
     }),

@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { ApiClient, resolveClientOptions } from '../client/api-client';
 import { EVENT_TYPES } from '../events/types';
-import type { DeliveryView } from '../webhooks/delivery-store';
-import type { WebhookView } from '../webhooks/webhook-store';
 import { connection, type ConnOpts } from './enroll-token';
+import { oneOf } from './flags';
 import { action, printJson, printTable } from './output';
 
 export function registerWebhooks(program: Command): void {
@@ -15,8 +14,8 @@ export function registerWebhooks(program: Command): void {
     .option('--description <text>', 'what it is for')
     .action(
       action(async (url: string, opts: ConnOpts & { events?: string; description?: string }) => {
-        const events = opts.events?.split(',').map((e) => e.trim()).filter(Boolean);
-        const made = await new ApiClient(resolveClientOptions(opts)).call<WebhookView & { secret: string }>('POST', '/api/v1/webhooks', { url, ...(events ? { events } : {}), ...(opts.description ? { description: opts.description } : {}) });
+        const events = opts.events?.split(',').map((e) => e.trim()).filter(Boolean).map((e) => oneOf('--events', e, EVENT_TYPES));
+        const made = await new ApiClient(resolveClientOptions(opts)).api.call('post', '/api/v1/webhooks', { body: { url, ...(events ? { events } : {}), ...(opts.description ? { description: opts.description } : {}) } });
         if (opts.json) return printJson(made);
         process.stdout.write(`webhook ${made.id} -> ${made.url} (${made.events.join(', ')})\nsecret: ${made.secret}\n(shown once: keep it where the receiver verifies X-Patchfleet-Signature)\n`);
       }),
@@ -24,7 +23,7 @@ export function registerWebhooks(program: Command): void {
 
   connection(group.command('list').description('webhooks, newest first (secrets are never shown again)')).action(
     action(async (opts: ConnOpts) => {
-      const { items } = await new ApiClient(resolveClientOptions(opts)).call<{ items: WebhookView[] }>('GET', '/api/v1/webhooks');
+      const { items } = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/webhooks');
       if (opts.json) return printJson(items);
       printTable(
         ['ID', 'URL', 'EVENTS', 'CREATED', 'DESCRIPTION'],
@@ -35,7 +34,7 @@ export function registerWebhooks(program: Command): void {
 
   connection(group.command('remove').description('delete a webhook, its pending deliveries and its log').argument('<id>', 'webhook id')).action(
     action(async (id: string, opts: ConnOpts) => {
-      const out = await new ApiClient(resolveClientOptions(opts)).call<{ deleted: string }>('DELETE', `/api/v1/webhooks/${encodeURIComponent(id)}`);
+      const out = await new ApiClient(resolveClientOptions(opts)).api.call('delete', '/api/v1/webhooks/{id}', { params: { id } });
       if (opts.json) return printJson(out);
       process.stdout.write(`deleted webhook ${out.deleted}\n`);
     }),
@@ -46,8 +45,8 @@ export function registerWebhooks(program: Command): void {
     .option('--limit <n>', 'at most this many (1-500)', '20')
     .action(
       action(async (id: string, opts: ConnOpts & { state?: string; limit: string }) => {
-        const qs = new URLSearchParams({ limit: opts.limit, ...(opts.state ? { state: opts.state } : {}) });
-        const { items } = await new ApiClient(resolveClientOptions(opts)).call<{ items: DeliveryView[] }>('GET', `/api/v1/webhooks/${encodeURIComponent(id)}/deliveries?${qs.toString()}`);
+        const query = { limit: Number(opts.limit), ...(opts.state ? { state: oneOf('--state', opts.state, ['pending', 'delivered', 'failed']) } : {}) };
+        const { items } = await new ApiClient(resolveClientOptions(opts)).api.call('get', '/api/v1/webhooks/{id}/deliveries', { params: { id }, query });
         if (opts.json) return printJson(items);
         printTable(
           ['DELIVERY', 'EVENT', 'TYPE', 'STATE', 'ATTEMPTS', 'LAST', 'NEXT'],

@@ -88,7 +88,8 @@ export class ApiClient {
     this.api = new TypedApi(async (method, url, body) => ({ status: 200, body: await this.call<unknown>(method, url, body) }));
   }
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One JSON request and its parsed answer: the transport of {@link api}, the only way commands call the API. */
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = new URL(path, `${this.opts.server}/`);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const isHttps = url.protocol === 'https:';

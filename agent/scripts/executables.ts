@@ -30,15 +30,16 @@ const require = createRequire(import.meta.url);
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /**
- * Node options baked into both executables (SEA execArgv), chosen by
- * `pnpm bench:agent` for the idle agent's RSS (README): a 2 MiB semi-space
- * (V8 otherwise grows the young generation to 16 MiB after the first
- * collection and keeps it: -12 MiB) and --jitless (no machine code pages:
- * -11 MiB more; the agent uses no WebAssembly, which jitless turns off, and
- * its hot paths, crypto, zlib and TLS, are native). Not an old-space limit: a
+ * Node options baked into both executables (SEA execArgv), chosen with
+ * `pnpm bench:agent` for the idle agent's RSS (figures in the README): a
+ * 2 MiB semi-space (V8 otherwise grows the young generation to 16 MiB
+ * semi-spaces after the first collection and keeps them), --jitless (no
+ * machine-code pages; the agent uses no WebAssembly, which jitless turns off,
+ * and its heavy work, crypto, zlib and TLS, is native) and
+ * --optimize-for-size. Together about 103 -> 75 MiB. No old-space limit: a
  * large inventory must not crash the agent.
  */
-export const SEA_EXEC_ARGV: string[] = ['--max-semi-space-size=2', '--jitless'];
+export const SEA_EXEC_ARGV: string[] = ['--max-semi-space-size=2', '--jitless', '--optimize-for-size'];
 
 export interface AgentExecutables {
   linux: string;

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:agent [--seconds 120] [--runs 10] [--no-xz] [--json]`
+ * `pnpm bench:agent [--seconds 120] [--runs 10] [--no-xz] [--no-sizes] [--json]`
  *
  * The agent's single executables against their goals: download size (raw,
  * gzip -9, xz -6), start-up time (median wall time of `--version` and of
@@ -22,7 +22,7 @@ import { startControllerProcess, waitFor } from '../support/processes';
 
 const GOALS = { idleRssMiB: 45, idleCpuPct: 0.2, downloadMiB: 40 };
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '120' }, runs: { type: 'string', default: '10' }, 'no-xz': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '120' }, runs: { type: 'string', default: '10' }, 'no-xz': { type: 'boolean', default: false }, 'no-sizes': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 if (!(seconds >= 5) || !(runs >= 1)) {
@@ -63,7 +63,8 @@ try {
   const env = exeEnv(path, { PATCHFLEET_LOG_LEVEL: 'warn' });
   log(`agent executables: Node ${NODE_VERSION}, SEA execArgv ${JSON.stringify(SEA_EXEC_ARGV)}; load average at start ${loadAtStart}`);
 
-  const sizes = [exes.linux, exes.windows].map((file) => {
+  // Compressing 210 MiB takes minutes on a loaded 2-core machine; --no-sizes skips it when only the runtime figures changed.
+  const sizes = (values['no-sizes'] ? [] : [exes.linux, exes.windows]).map((file) => {
     const raw = statSync(file).size;
     const gzip = gzipSync(readFileSync(file), { level: 9 }).length;
     const xz = xzBytes(file);

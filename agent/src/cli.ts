@@ -241,4 +241,5 @@ program
     process.stdout.write(`patchfleet-agent ${AGENT_VERSION} (protocol ${PROTOCOL_VERSION})\n`);
   });
 
-await program.parseAsync(process.argv);
+// No top-level await: the single executable runs this as CommonJS (Node 24's SEA has no ESM entry).
+program.parseAsync(process.argv).catch(fail);

@@ -6,7 +6,16 @@ import { defineConfig } from 'vitest/config';
  * on both databases.
  */
 /** Every browser test of the dashboard (test/e2e/dashboard*.test.ts) is long. */
-const LONG_TESTS = ['test/build/agent-executables.test.ts', 'test/e2e/health-gate.test.ts', 'test/e2e/health-delivery.test.ts', 'test/fuzz/rest.fuzz.test.ts', 'test/sim/demo-e2e.test.ts', 'test/e2e/dashboard*.test.ts'];
+const LONG_TESTS = [
+  'test/build/agent-executables.test.ts',
+  'test/deploy/controller-tree.test.ts',
+  'test/e2e/migrate.test.ts',
+  'test/e2e/health-gate.test.ts',
+  'test/e2e/health-delivery.test.ts',
+  'test/fuzz/rest.fuzz.test.ts',
+  'test/sim/demo-e2e.test.ts',
+  'test/e2e/dashboard*.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -16,6 +16,7 @@ import { registerIncidents } from './cli/incidents';
 import { registerRollout } from './cli/rollout';
 import { registerApiToken, registerHostRevoke } from './cli/api-token';
 import { registerServe } from './cli/serve';
+import { registerMigrate } from './cli/migrate';
 import { registerUsers } from './cli/users';
 import { registerSimulate } from './cli/simulate';
 import { registerWebhooks } from './cli/webhooks';
@@ -31,6 +32,7 @@ const program = new Command('patchfleet')
   });
 
 registerServe(program);
+registerMigrate(program);
 registerEnrollToken(program);
 registerHosts(program);
 // `hosts revoke` lives with the other revocation commands.

@@ -24,7 +24,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestProvider, type TestProvider } from '@patchfleet/controller/src/oidc/test-provider.test-support';
 import { api, type Bootstrap } from '../support/api';
-import { launchChromium, newPersonContext, screenshot, seriousViolations } from '../support/browser';
+import { checkPage } from '../support/dashboard-e2e';
+import { launchChromium, newPersonContext, screenshot } from '../support/browser';
 import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
 import { freePort, startControllerProcess, type ControllerProcess } from '../support/processes';
 
@@ -39,9 +40,7 @@ let browser: Browser;
 
 /** Checks one of the dashboard's pages with axe-core and keeps a screenshot of it. */
 async function check(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await screenshot(page, name);
-  expect(await seriousViolations(page), `axe-core on ${name}`).toEqual([]);
+  await checkPage(page, name);
 }
 
 /**

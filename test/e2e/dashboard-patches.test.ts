@@ -17,19 +17,16 @@
  * same hours. Both pages pass axe-core (serious or critical violations fail)
  * and are photographed into test-artifacts/screenshots/.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Capabilities, makeFrame, type HealthSample, type Message } from '@patchfleet/shared';
-import { ADVISORIES } from '../support/advisories';
 import { agentSession, ubuntuPackages } from '../support/agent-session';
 import { api, type Bootstrap } from '../support/api';
-import { launchChromium, newPersonContext, screenshot, seriousViolations } from '../support/browser';
-import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
+import { checkPage, startDashboardController, type DashboardController, signInThroughForm } from '../support/dashboard-e2e';
+import { launchChromium, newPersonContext } from '../support/browser';
 import { sampleHost } from '../support/inventory';
-import { runCli, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
+import { runCli, waitFor, type ControllerProcess } from '../support/processes';
 import type { RawClient } from '../support/ws-client';
 
 const PATCH = 'USN-7604-1';
@@ -55,7 +52,7 @@ interface OverviewBody {
 }
 
 let dir: string;
-let dropDb: () => Promise<void>;
+let dash: DashboardController | undefined;
 let controller: ControllerProcess;
 let boot: Bootstrap;
 let agent: { c: RawClient; agentId: string };
@@ -80,30 +77,17 @@ async function importKnownIssue(i: number): Promise<void> {
 }
 
 async function check(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await screenshot(page, name);
-  expect(await seriousViolations(page), `axe-core on ${name}`).toEqual([]);
+  await checkPage(page, name);
 }
 
 async function signIn(page: Page): Promise<void> {
-  await page.goto(`${controller.url}/`);
-  await page.getByLabel('Name').fill(HELPDESK.name);
-  await page.getByLabel('Password').fill(HELPDESK.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await signInThroughForm(page, controller.url, HELPDESK.name, HELPDESK.password);
 }
 
 describe('patch and host pages in Chromium', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pf-dashboard-patches-e2e-'));
-    const db = await createTestDatabaseUrl();
-    dropDb = db.drop;
-    const dataDir = join(dir, 'controller');
-    if (db.url === undefined) await seedPgliteDataDir(dataDir);
-    const imported = await runCli('controller', ['catalog', 'import', ...(db.url ? ['--database-url', db.url] : ['--data-dir', dataDir]), '--usn-osv', join(ADVISORIES, 'usn')], { timeoutMs: 120_000 });
-    expect(imported.code, imported.stderr).toBe(0);
-    controller = await startControllerProcess({ dataDir, databaseUrl: db.url });
-    boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
+    dash = await startDashboardController('pf-dashboard-patches-e2e');
+    ({ dir, controller, boot } = dash);
 
     // The host: enrolled by the agent CLI, then spoken for by the test with the health capability.
     const token = (await api<{ token: string }>(boot, 'POST', '/api/v1/enrollment-tokens', {})).body.token;
@@ -161,9 +145,7 @@ describe('patch and host pages in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     agent?.c.close();
-    await controller?.stop();
-    await dropDb?.();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await dash?.close();
   });
 
   it("draws a patch's reliability history per class with its table, its cohort and its halted rollout", { timeout: 120_000 }, async () => {

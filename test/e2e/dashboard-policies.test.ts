@@ -10,16 +10,12 @@
  * its direct writes refused. Every page is checked with axe-core (serious or
  * critical violations fail) and photographed into test-artifacts/screenshots/.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADVISORIES } from '../support/advisories';
 import { api, type Bootstrap } from '../support/api';
-import { launchChromium, newPersonContext, screenshot, seriousViolations } from '../support/browser';
-import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
-import { runCli, startControllerProcess, type ControllerProcess } from '../support/processes';
+import { checkPage, startDashboardController, type DashboardController, signInThroughForm } from '../support/dashboard-e2e';
+import { launchChromium, newPersonContext } from '../support/browser';
+import { type ControllerProcess } from '../support/processes';
 
 const PEOPLE = {
   admin: { name: 'pia-policies', role: 'admin', password: 'admin-pass-policies-6d1f' },
@@ -36,24 +32,17 @@ interface AuditEntry {
   targetId: string;
 }
 
-let dir: string;
-let dropDb: () => Promise<void>;
+let dash: DashboardController | undefined;
 let controller: ControllerProcess;
 let boot: Bootstrap;
 let browser: Browser;
 
 async function check(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await screenshot(page, name);
-  expect(await seriousViolations(page), `axe-core on ${name}`).toEqual([]);
+  await checkPage(page, name);
 }
 
 async function signIn(page: Page, name: string, password: string): Promise<void> {
-  await page.goto(`${controller.url}/`);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await signInThroughForm(page, controller.url, name, password);
 }
 
 async function openBrowser(): Promise<{ context: BrowserContext; page: Page }> {
@@ -72,15 +61,8 @@ function localStart(iso: string, timeZone: string): string {
 
 describe('dashboard policy pages in Chromium', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pf-dashboard-policies-'));
-    const db = await createTestDatabaseUrl();
-    dropDb = db.drop;
-    const dataDir = join(dir, 'controller');
-    if (db.url === undefined) await seedPgliteDataDir(dataDir);
-    const imported = await runCli('controller', ['catalog', 'import', ...(db.url ? ['--database-url', db.url] : ['--data-dir', dataDir]), '--usn-osv', join(ADVISORIES, 'usn')], { timeoutMs: 120_000 });
-    expect(imported.code, imported.stderr).toBe(0);
-    controller = await startControllerProcess({ dataDir, databaseUrl: db.url });
-    boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
+    dash = await startDashboardController('pf-dashboard-policies');
+    ({ controller, boot } = dash);
     for (const p of Object.values(PEOPLE)) {
       const made = await api(boot, 'POST', '/api/v1/users', p);
       expect(made.status, `create ${p.name}: ${JSON.stringify(made.body)}`).toBe(201);
@@ -90,9 +72,7 @@ describe('dashboard policy pages in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await controller?.stop();
-    await dropDb?.();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await dash?.close();
   });
 
   it("lets an admin edit a ring's window and see the next openings follow, set two-person approval and an assignment rule", { timeout: 120_000 }, async () => {

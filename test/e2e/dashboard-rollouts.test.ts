@@ -11,19 +11,16 @@
  * checked on the page and through the API, photographed into
  * test-artifacts/screenshots/ and checked with axe-core.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeFrame } from '@patchfleet/shared';
-import { ADVISORIES } from '../support/advisories';
 import { agentSession, ubuntuPackages } from '../support/agent-session';
 import { api, type Bootstrap } from '../support/api';
-import { launchChromium, newPersonContext, screenshot, seriousViolations } from '../support/browser';
-import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
+import { checkPage, startDashboardController, type DashboardController, signInThroughForm } from '../support/dashboard-e2e';
+import { launchChromium, newPersonContext } from '../support/browser';
 import { sampleHost } from '../support/inventory';
-import { runCli, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
+import { runCli, waitFor, type ControllerProcess } from '../support/processes';
 import type { RawClient } from '../support/ws-client';
 
 const PATCH = 'USN-7604-1';
@@ -54,7 +51,7 @@ interface RolloutBody {
 }
 
 let dir: string;
-let dropDb: () => Promise<void>;
+let dash: DashboardController | undefined;
 let controller: ControllerProcess;
 let boot: Bootstrap;
 let agent: { c: RawClient; agentId: string };
@@ -63,17 +60,11 @@ let browser: Browser;
 let rolloutId = '';
 
 async function check(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await screenshot(page, name);
-  expect(await seriousViolations(page), `axe-core on ${name}`).toEqual([]);
+  await checkPage(page, name);
 }
 
 async function signIn(page: Page, who: { name: string; password: string }): Promise<void> {
-  await page.goto(`${controller.url}/`);
-  await page.getByLabel('Name').fill(who.name);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await signInThroughForm(page, controller.url, who.name, who.password);
 }
 
 /** One person's browser (own cookies), signed in, on the rollout's page. */
@@ -93,15 +84,8 @@ const ringCard = (page: Page, name: string) => page.getByRole('listitem').filter
 
 describe('rollouts in the web dashboard', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pf-dashboard-rollouts-e2e-'));
-    const db = await createTestDatabaseUrl();
-    dropDb = db.drop;
-    const dataDir = join(dir, 'controller');
-    if (db.url === undefined) await seedPgliteDataDir(dataDir);
-    const imported = await runCli('controller', ['catalog', 'import', ...(db.url ? ['--database-url', db.url] : ['--data-dir', dataDir]), '--usn-osv', join(ADVISORIES, 'usn')], { timeoutMs: 120_000 });
-    expect(imported.code, imported.stderr).toBe(0);
-    controller = await startControllerProcess({ dataDir, databaseUrl: db.url });
-    boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
+    dash = await startDashboardController('pf-dashboard-rollouts-e2e');
+    ({ dir, controller, boot } = dash);
 
     // One online Ubuntu host missing the patch.
     const token = (await api<{ token: string }>(boot, 'POST', '/api/v1/enrollment-tokens', {})).body.token;
@@ -129,9 +113,7 @@ describe('rollouts in the web dashboard', () => {
     if (heartbeat) clearInterval(heartbeat);
     await browser?.close();
     agent?.c.close();
-    await controller?.stop();
-    await dropDb?.();
-    rmSync(dir, { recursive: true, force: true });
+    await dash?.close();
   });
 
   it('offers the start form to operators without expediting, and none to the help desk', { timeout: 60_000 }, async () => {

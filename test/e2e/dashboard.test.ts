@@ -9,19 +9,16 @@
  * People are made through the API with the bootstrap admin token; the first
  * admin signs in with the password the controller wrote to bootstrap.json.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeFrame } from '@patchfleet/shared';
-import { ADVISORIES } from '../support/advisories';
 import { agentSession, ubuntuPackages } from '../support/agent-session';
 import { api, type Bootstrap } from '../support/api';
-import { launchChromium, newPersonContext, screenshot, seriousViolations } from '../support/browser';
-import { createTestDatabaseUrl, seedPgliteDataDir } from '../support/db';
+import { checkPage, startDashboardController, type DashboardController, signInThroughForm } from '../support/dashboard-e2e';
+import { launchChromium, newPersonContext } from '../support/browser';
 import { sampleHost } from '../support/inventory';
-import { runCli, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
+import { runCli, waitFor, type ControllerProcess } from '../support/processes';
 import type { RawClient } from '../support/ws-client';
 
 const HOST_IP = '10.61.7.42';
@@ -36,7 +33,7 @@ const PEOPLE = {
 } as const;
 
 let dir: string;
-let dropDb: () => Promise<void>;
+let dash: DashboardController | undefined;
 let controller: ControllerProcess;
 let boot: Bootstrap & { adminUser?: string; adminPassword?: string };
 let agent: { c: RawClient; agentId: string };
@@ -45,18 +42,12 @@ let rolloutId: string;
 
 /** Checks the page with axe-core and keeps a screenshot of it. */
 async function check(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await screenshot(page, name);
-  expect(await seriousViolations(page), `axe-core on ${name}`).toEqual([]);
+  await checkPage(page, name);
 }
 
 /** Signs in through the sign-in form and waits for the overview. */
 async function signIn(page: Page, name: string, password: string): Promise<void> {
-  await page.goto(`${controller.url}/`);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await signInThroughForm(page, controller.url, name, password);
 }
 
 /** A fresh browser context (own cookies: one person's browser) and a page in it. */
@@ -68,15 +59,8 @@ async function openBrowser(): Promise<{ context: BrowserContext; page: Page }> {
 // Skipped without Chromium on a developer's machine; under CI=true a missing browser fails instead.
 describe('web dashboard in Chromium', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pf-dashboard-e2e-'));
-    const db = await createTestDatabaseUrl();
-    dropDb = db.drop;
-    const dataDir = join(dir, 'controller');
-    if (db.url === undefined) await seedPgliteDataDir(dataDir);
-    const imported = await runCli('controller', ['catalog', 'import', ...(db.url ? ['--database-url', db.url] : ['--data-dir', dataDir]), '--usn-osv', join(ADVISORIES, 'usn')], { timeoutMs: 120_000 });
-    expect(imported.code, imported.stderr).toBe(0);
-    controller = await startControllerProcess({ dataDir, databaseUrl: db.url });
-    boot = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as typeof boot;
+    dash = await startDashboardController('pf-dashboard-e2e');
+    ({ dir, controller, boot } = dash);
 
     // One Ubuntu host with a known address and two missing USNs.
     const token = (await api<{ token: string }>(boot, 'POST', '/api/v1/enrollment-tokens', {})).body.token;
@@ -106,9 +90,7 @@ describe('web dashboard in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     agent?.c.close();
-    await controller?.stop();
-    await dropDb?.();
-    rmSync(dir, { recursive: true, force: true });
+    await dash?.close();
   });
 
   it('serves the sign-in page at /, accessible on a laptop and a phone, and refuses a wrong password', { timeout: 60_000 }, async () => {

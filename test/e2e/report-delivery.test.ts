@@ -104,7 +104,8 @@ describe('a late welcome (issue point 1)', () => {
     const tls = join(dir, 'controller', 'tls');
     const identityPath = join(stateDir, 'identity.json');
     const identity = JSON.parse(readFileSync(identityPath, 'utf8')) as { wsUrl: string };
-    proxy = await startWelcomeDelayProxy({ controllerWsUrl: identity.wsUrl, cert: readFileSync(join(tls, 'cert.pem'), 'utf8'), key: readFileSync(join(tls, 'key.pem'), 'utf8'), delayMs: 3000 });
+    // 8 s: long enough for a collection round (1 s apart, 2 s each on a loaded 2-core machine) to queue a report while the welcome is held.
+    proxy = await startWelcomeDelayProxy({ controllerWsUrl: identity.wsUrl, cert: readFileSync(join(tls, 'cert.pem'), 'utf8'), key: readFileSync(join(tls, 'key.pem'), 'utf8'), delayMs: 8000 });
     writeFileSync(identityPath, JSON.stringify({ ...identity, wsUrl: proxy.wsUrl }));
     const p = proxy;
 

@@ -82,11 +82,12 @@ export async function buildMsi(opts: MsiOptions): Promise<string> {
   const out = join(opts.outDir, `patchfleet-agent-${opts.version}-x64.msi`);
   const unsigned = join(stage, 'unsigned.msi');
   try {
-    // wixl reads File/@Source relative to its working directory: the .wxs names these four.
+    // wixl reads File/@Source relative to its working directory: the .wxs names these five.
     place(opts.exe, join(stage, 'patchfleet-agent.exe'));
     copyFileSync(wrapper.exe, join(stage, 'patchfleet-agent-service.exe'));
     copyFileSync(wrapper.exeConfig, join(stage, 'patchfleet-agent-service.exe.config'));
     copyFileSync(join(WINDOWS_DEPLOY_DIR, 'patchfleet-agent-service.xml'), join(stage, 'patchfleet-agent-service.xml'));
+    copyFileSync(join(WINDOWS_DEPLOY_DIR, 'THIRD-PARTY-NOTICES.txt'), join(stage, 'THIRD-PARTY-NOTICES.txt'));
     copyFileSync(join(WINDOWS_DEPLOY_DIR, 'patchfleet-agent.wxs'), join(stage, 'patchfleet-agent.wxs'));
     run('wixl', ['-a', 'x64', '-D', `Version=${opts.version}`, '-o', unsigned, 'patchfleet-agent.wxs'], stage);
     run('msibuild', [unsigned, '-q', `UPDATE \`CustomAction\` SET \`Type\` = ${ENROLL_TYPE | HIDE_TARGET} WHERE \`Action\` = 'Enroll' AND \`Type\` = ${ENROLL_TYPE}`]);

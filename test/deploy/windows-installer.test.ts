@@ -68,7 +68,7 @@ describe('the MSI built by wixl', () => {
     expect(row('Property', 'ALLUSERS')[1]).toBe('1');
   });
 
-  it('installs the agent, the wrapper, its .NET config and its XML into ProgramFiles64Folder\\Patchfleet', () => {
+  it('installs the agent, the wrapper, its .NET config, its XML and the licence notices into ProgramFiles64Folder\\Patchfleet', () => {
     const files = table('File').map((r) => [r[0], r[1], r[2]]);
     expect(files.sort()).toEqual(
       [
@@ -76,6 +76,7 @@ describe('the MSI built by wixl', () => {
         ['ServiceExe', 'Service', 'patchfleet-agent-service.exe'],
         ['ServiceExeConfig', 'Service', 'patchfleet-agent-service.exe.config'],
         ['ServiceXml', 'Service', 'patchfleet-agent-service.xml'],
+        ['Notices', 'Service', 'THIRD-PARTY-NOTICES.txt'],
       ].sort(),
     );
     const dirs = table('Directory');
@@ -90,6 +91,8 @@ describe('the MSI built by wixl', () => {
     expect(sha256(join(x, 'patchfleet-agent.exe'))).toBe(sha256(agentExe));
     expect(sha256(join(x, 'patchfleet-agent-service.exe'))).toBe(WINSW_SHA256);
     expect(readFileSync(join(x, 'patchfleet-agent-service.xml'), 'utf8')).toBe(readFileSync(join(WINDOWS_DEPLOY_DIR, 'patchfleet-agent-service.xml'), 'utf8'));
+    // WinSW's MIT notice travels with it (node-windows does not ship WinSW's licence text).
+    expect(readFileSync(join(x, 'THIRD-PARTY-NOTICES.txt'), 'utf8')).toMatch(/Copyright \(c\) 2010-2016 Kohsuke Kawaguchi[\s\S]*Copyright \(c\) 2012 Corey Butler/);
     // The executable inside still carries its own Authenticode signature.
     expect(verifyExe(join(x, 'patchfleet-agent.exe'), testCa)).toMatch(/Signature verification: ok/);
   });

@@ -169,7 +169,7 @@ describe('the MSI built by wixl', () => {
   });
 
   it('hides ENROLL_TOKEN and bakes no server, fingerprint or token into the Property table', () => {
-    expect(row('Property', 'MsiHiddenProperties')[1].split(';')).toContain('ENROLL_TOKEN');
+    expect(row('Property', 'MsiHiddenProperties')[1]?.split(';')).toContain('ENROLL_TOKEN');
     const names = table('Property').map((r) => r[0]);
     for (const p of ['ENROLL_TOKEN', 'SERVER', 'CA_FINGERPRINT', 'PURGE']) expect(names).not.toContain(p);
     for (const t of execFileSync('msiinfo', ['tables', msi], { encoding: 'utf8' }).split('\n').filter((x) => x && !x.startsWith('_'))) {
@@ -270,7 +270,12 @@ describe('install-agent.ps1 (checked as text: no PowerShell here)', () => {
   const ps = readFileSync(join(WINDOWS_DEPLOY_DIR, 'install-agent.ps1'), 'utf8');
   const body = (fn: string) => {
     const m = new RegExp(`^function ${fn}\\b[^\\n]*\\{\\n([\\s\\S]*?)^\\}`, 'm').exec(ps);
-    if (!m) throw new Error(`no function ${fn} in install-agent.ps1`);
+    if (!m?.[1]) throw new Error(`no function ${fn} in install-agent.ps1`);
+    return m[1];
+  };
+  const group = (re: RegExp, text: string) => {
+    const m = re.exec(text);
+    if (!m?.[1]) throw new Error(`${re} does not match`);
     return m[1];
   };
   /**
@@ -281,17 +286,18 @@ describe('install-agent.ps1 (checked as text: no PowerShell here)', () => {
   const commandLine = (list: string, vars: Record<string, string>) => {
     const items = [...list.matchAll(/'([^']*)'|"((?:[^"`]|`.)*)"|(\$\w+)/g)].map((m) => {
       if (m[1] !== undefined) return m[1];
-      const raw = m[2] ?? m[3];
+      const raw = m[2] ?? m[3] ?? '';
       return raw.replace(/`"/g, '"').replace(/\$(\w+)/g, (_, v: string) => {
-        if (!(v in vars)) throw new Error(`unbound $${v}`);
-        return vars[v];
+        const value = vars[v];
+        if (value === undefined) throw new Error(`unbound $${v}`);
+        return value;
       });
     });
     return items.join(' ');
   };
 
   it('builds exactly this msiexec install command line', () => {
-    const list = /return @\(([^)]*)\)/.exec(body('Get-MsiexecInstallArguments'))![1];
+    const list = group(/return @\(([^)]*)\)/, body('Get-MsiexecInstallArguments'));
     const token = `pfe_${'x'.repeat(43)}`;
     const line = commandLine(list, { Msi: 'C:\\Temp\\pf\\patchfleet-agent-0.1.0-x64.msi', Log: 'C:\\Temp\\pf.log', Server: 'wss://ctl:8443', CaFingerprint: 'ab'.repeat(32), Token: token });
     expect(line).toBe(`/i "C:\\Temp\\pf\\patchfleet-agent-0.1.0-x64.msi" /qn /norestart /l*v "C:\\Temp\\pf.log" SERVER="wss://ctl:8443" CA_FINGERPRINT="${'ab'.repeat(32)}" ENROLL_TOKEN="${token}"`);
@@ -300,7 +306,7 @@ describe('install-agent.ps1 (checked as text: no PowerShell here)', () => {
 
   it('builds exactly this msiexec uninstall command line, PURGE=1 only with -Purge', () => {
     const fn = body('Get-MsiexecUninstallArguments');
-    const list = /\$list = @\(([^)]*)\)/.exec(fn)![1];
+    const list = group(/\$list = @\(([^)]*)\)/, fn);
     const vars = { ProductCode: '{11111111-2222-3333-4444-555555555555}', Log: 'C:\\Temp\\pf.log' };
     expect(commandLine(list, vars)).toBe('/x {11111111-2222-3333-4444-555555555555} /qn /norestart /l*v "C:\\Temp\\pf.log"');
     expect(fn).toContain("if ($Purge) { $list += 'PURGE=1' }");

@@ -149,17 +149,32 @@ describe('the MSI built by wixl', () => {
     expect(n('RemoveExistingProducts')).toBeLessThan(n('InstallInitialize'));
   });
 
+  it('locks the state directory (the private key) to SYSTEM and Administrators before enrolling', () => {
+    const seq = new Map(table('InstallExecuteSequence').map((r) => [r[0], { cond: r[1], n: Number(r[2]) }]));
+    const [, type, source, target] = row('CustomAction', 'SecureStateDir');
+    expect(source).toBe('CmdExe');
+    expect(target).toBe('/d /c mkdir "[CommonAppDataFolder]Patchfleet\\agent" 2>nul & icacls.exe "[CommonAppDataFolder]Patchfleet" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F /Q');
+    const t = Number(type);
+    expect(t & 0x3f).toBe(50);
+    expect(t & 0xc00).toBe(0xc00); // deferred, as SYSTEM
+    expect(t & 0x40).toBe(0); // Return="check": no enrollment into a readable directory
+    expect(seq.get('SecureStateDir')?.cond).toBe('NOT REMOVE~="ALL"');
+    expect(seq.get('SecureStateDir')!.n).toBeGreaterThan(seq.get('InstallFiles')!.n);
+    expect(seq.get('SecureStateDir')!.n).toBeLessThan(seq.get('Enroll')!.n);
+  });
+
   it('keeps ProgramData on uninstall unless PURGE=1, and never on an upgrade', () => {
     const seq = new Map(table('InstallExecuteSequence').map((r) => [r[0], { cond: r[1], n: Number(r[2]) }]));
     const purgeCond = 'REMOVE~="ALL" AND PURGE="1" AND NOT UPGRADINGPRODUCTCODE';
     expect(seq.get('Purge')?.cond).toBe(purgeCond);
-    expect(seq.get('SetPurgeCmd')?.cond).toBe(purgeCond);
-    expect(seq.get('SetPurgeCmd')!.n).toBeLessThan(seq.get('InstallInitialize')!.n);
+    expect(seq.get('SetCmdExe')?.cond).toBe('');
+    expect(seq.get('SetCmdExe')!.n).toBeLessThan(seq.get('InstallInitialize')!.n);
     expect(seq.get('Purge')!.n).toBeGreaterThan(seq.get('RemoveFiles')!.n);
     expect(seq.get('Purge')!.n).toBeLessThan(seq.get('InstallFinalize')!.n);
-    expect(row('CustomAction', 'SetPurgeCmd').slice(2, 4)).toEqual(['PurgeCmd', '[System64Folder]cmd.exe']);
+    expect(row('CustomAction', 'SetCmdExe').slice(2, 4)).toEqual(['CmdExe', '[System64Folder]cmd.exe']);
+    expect(Number(row('CustomAction', 'SetCmdExe')[1]) & 0x3f).toBe(51); // sets a property
     const [, type, source, target] = row('CustomAction', 'Purge');
-    expect(source).toBe('PurgeCmd');
+    expect(source).toBe('CmdExe');
     expect(target).toBe('/d /c rmdir /s /q "[CommonAppDataFolder]Patchfleet"');
     expect(Number(type) & 0x3f).toBe(50); // an executable named by a property
     expect(Number(type) & 0xc00).toBe(0xc00); // deferred, no impersonation

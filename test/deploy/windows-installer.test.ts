@@ -6,9 +6,12 @@
  * PowerShell on Debian), so its msiexec command line is rebuilt from the
  * script's own text and its checks are located in it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -387,5 +390,66 @@ describe('install-agent.ps1 (checked as text: no PowerShell here)', () => {
     expect(ps.startsWith('#Requires -Version 5.1\n')).toBe(true);
     const code = ps.replace(/<#[\s\S]*?#>/g, '').replace(/@'[\s\S]*?'@/g, '');
     expect(code).not.toMatch(/\?\?|\?\.|-SkipCertificateCheck|&&|\|\||\bclean\s*\{/);
+  });
+});
+
+describe('the TLS pin of install-agent.ps1 (its C# compiled with mono mcs and run with mono: not .NET on Windows)', () => {
+  const run = promisify(execFile);
+  let server: Server;
+  let url: string;
+  let fingerprint: string;
+  let pinExe: string;
+  const body = 'MSI bytes\n';
+
+  beforeAll(async () => {
+    const work = join(dir, 'pin');
+    mkdirSync(work);
+    const ps = readFileSync(join(WINDOWS_DEPLOY_DIR, 'install-agent.ps1'), 'utf8');
+    const m = /\n\$PinSource = @'\n([\s\S]*?)\n'@\n/.exec(ps);
+    if (!m?.[1]) throw new Error('no $PinSource here-string in install-agent.ps1');
+    // A harness doing what Save-Msi does: one HttpWebRequest with the callback from PatchfleetPin.For.
+    const harness = `
+public static class PinHarness {
+  public static int Main(string[] args) {
+    System.Net.ServicePointManager.SecurityProtocol |= System.Net.SecurityProtocolType.Tls12;
+    var request = (System.Net.HttpWebRequest)System.Net.WebRequest.Create(args[0]);
+    request.ServerCertificateValidationCallback = PatchfleetPin.For(args[1]);
+    try {
+      using (var response = request.GetResponse())
+      using (var stream = response.GetResponseStream())
+      using (var file = System.IO.File.Create(args[2])) { stream.CopyTo(file); }
+      return 0;
+    } catch (System.Net.WebException e) { System.Console.Error.WriteLine(e.Status); return 3; }
+  }
+}`;
+    writeFileSync(join(work, 'pin.cs'), `${m[1]}\n${harness}`);
+    pinExe = join(work, 'pin.exe');
+    execFileSync('mcs', [`-out:${pinExe}`, join(work, 'pin.cs')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const der = execFileSync('openssl', ['x509', '-in', join(work, 'cert.pem'), '-outform', 'der']);
+    fingerprint = createHash('sha256').update(der).digest('hex');
+    server = createServer({ key: readFileSync(join(work, 'key.pem')), cert: readFileSync(join(work, 'cert.pem')) }, (_req, res) => res.end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/downloads/patchfleet-agent-0.1.0-x64.msi`;
+  }, 120_000);
+
+  afterAll(() => server?.close());
+
+  it('downloads from the controller whose certificate has the pinned SHA-256 (self-signed, in no trust store)', async () => {
+    const out = join(dir, 'pin', 'good.msi');
+    await run('mono', [pinExe, url, fingerprint, out], { timeout: 30_000 });
+    expect(readFileSync(out, 'utf8')).toBe(body);
+  });
+
+  it('refuses a certificate with another fingerprint and writes nothing', async () => {
+    const out = join(dir, 'pin', 'bad.msi');
+    const other = `${fingerprint.slice(0, 63)}${fingerprint.endsWith('0') ? '1' : '0'}`;
+    const err = await run('mono', [pinExe, url, other, out], { timeout: 30_000 }).then(
+      () => null,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(err?.code).toBe(3);
+    expect(err?.stderr).toMatch(/TrustFailure/);
+    expect(existsSync(out)).toBe(false);
   });
 });

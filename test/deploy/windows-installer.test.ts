@@ -1,10 +1,11 @@
 /**
  * The Windows installer (deploy/windows): the MSI is built with wixl from the
- * built, signed agent executable (agent/scripts/msi.ts) and read back with
+ * signed agent executable that `pnpm build` made (agent/scripts/msi.ts) and read back with
  * msitools (msiinfo, msiextract) and osslsigncode; nothing here installs it,
  * since no Windows runs here. install-agent.ps1 cannot run either (no
- * PowerShell on Debian), so its msiexec command line is rebuilt from the
- * script's own text and its checks are located in it.
+ * PowerShell on Debian), so its msiexec command lines are rebuilt from the
+ * script's own text and its checks are located in it; only its C#
+ * certificate pin really runs (under mono).
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,10 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errors } from '@patchfleet/shared/errors';
-import { buildAgentExecutables } from '@patchfleet/agent/scripts/executables';
 import { buildMsi, WINDOWS_DEPLOY_DIR } from '@patchfleet/agent/scripts/msi';
 import { WINSW_SHA256 } from '@patchfleet/agent/scripts/msi/winsw';
-import { verifyExe } from '@patchfleet/agent/scripts/sea/signing';
+import { signingMaterial, verifyExe } from '@patchfleet/agent/scripts/sea/signing';
 import { writeIdentity } from '@patchfleet/agent/src/identity/state-dir';
 
 const repo = join(WINDOWS_DEPLOY_DIR, '..', '..');
@@ -49,10 +49,13 @@ function row(name: string, key: string): string[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pf-msi-'));
-  const exes = await buildAgentExecutables();
-  agentExe = exes.windows;
-  if (!exes.signing.testCa) throw new Error('these tests verify against the test CA: unset PATCHFLEET_SIGN_CERT/KEY');
-  testCa = exes.signing.testCa;
+  // The executable pnpm build made; not buildAgentExecutables(), which agent-executables.test.ts
+  // may be running at the same time in the same dist directory.
+  agentExe = join(repo, 'agent', 'dist', 'bin', 'patchfleet-agent-win-x64.exe');
+  if (!existsSync(agentExe)) throw new Error(`${agentExe} is missing: run pnpm build first`);
+  const signing = signingMaterial(join(repo, 'agent', '.cache'));
+  if (!signing.testCa) throw new Error('these tests verify against the test CA: unset PATCHFLEET_SIGN_CERT/KEY');
+  testCa = signing.testCa;
   msi = await buildMsi({ exe: agentExe, version: '0.1.0', outDir: join(dir, 'out') });
   execFileSync('msiextract', ['-C', join(dir, 'x'), msi], { stdio: 'ignore' });
 }, 600_000);

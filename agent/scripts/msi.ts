@@ -101,7 +101,15 @@ export async function buildMsi(opts: MsiOptions): Promise<string> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    const { values } = parseArgs({ options: { exe: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' } } });
+    // `pnpm ... msi -- --version X` hands the script a leading `--`.
+    const argv = process.argv.slice(2);
+    if (argv[0] === '--') argv.shift();
+    let values: { exe?: string; version?: string; out?: string };
+    try {
+      ({ values } = parseArgs({ args: argv, options: { exe: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' } } }));
+    } catch (err) {
+      throw new PfError(Errors.USAGE, `${(err as Error).message}; usage: msi [--exe FILE] [--version X.Y.Z] [--out DIR]`);
+    }
     const out = await buildMsi({
       exe: resolve(values.exe ?? join(root, 'dist', 'bin', 'patchfleet-agent-win-x64.exe')),
       version: values.version ?? AGENT_VERSION,

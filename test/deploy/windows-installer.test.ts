@@ -231,6 +231,17 @@ describe('the MSI built by wixl', () => {
     }
     expect(existsSync(join(dir, 'bad'))).toBe(false);
   });
+
+  it('has a CLI that says what is wrong with its arguments', () => {
+    const cli = (...args: string[]) => spawnSync('pnpm', ['--silent', '--filter', '@patchfleet/agent', 'msi', ...args], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    const bad = cli('--', '--version', '1.2', '--out', join(dir, 'cli'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('error PF_ERR_USAGE: MSI version must be X.Y.Z');
+    const unknown = cli('--bogus');
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toContain("error PF_ERR_USAGE: Unknown option '--bogus'; usage: msi [--exe FILE] [--version X.Y.Z] [--out DIR]");
+    expect(existsSync(join(dir, 'cli'))).toBe(false);
+  });
 });
 
 describe('the WinSW configuration', () => {

@@ -17,6 +17,7 @@ const LONG_TESTS = [
   'test/fuzz/rest.fuzz.test.ts',
   'test/sim/demo-e2e.test.ts',
   'test/e2e/dashboard*.test.ts',
+  'test/deploy/windows-installer.test.ts',
 ];
 
 export default defineConfig({

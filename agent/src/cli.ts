@@ -75,8 +75,15 @@ program
   .option('--state-dir <dir>', 'where the identity and outbox live', DEFAULT_STATE_DIR)
   .option('--force', 'enroll again even if this state directory is enrolled')
   .option('--failover <urls>', 'other replicas of the same controller (same certificate and command key), comma-separated wss://HOST:PORT; tried in turn when the current one is unreachable or full')
-  .action(async (opts: { server: string; token?: string; caFingerprint: string; stateDir: string; force?: boolean; failover?: string }) => {
+  .option('--if-not-enrolled', 'exit 0 without enrolling when this state directory is already enrolled (installers: a reinstall over kept state)')
+  .action(async (opts: { server: string; token?: string; caFingerprint: string; stateDir: string; force?: boolean; failover?: string; ifNotEnrolled?: boolean }) => {
     try {
+      if (opts.ifNotEnrolled && opts.force) throw new PfError(Errors.USAGE, '--if-not-enrolled and --force contradict each other');
+      if (opts.ifNotEnrolled && existsSync(identityPath(opts.stateDir))) {
+        const id = readIdentity(opts.stateDir);
+        process.stdout.write(`already enrolled as ${id.agentId} with ${id.serverUrl}; nothing to do\n`);
+        return;
+      }
       const token = opts.token ?? process.env.PATCHFLEET_ENROLL_TOKEN;
       if (!token) throw new PfError(Errors.USAGE, 'no enrollment token: pass --token or set PATCHFLEET_ENROLL_TOKEN');
       const identity = await enroll({ server: opts.server, token, caFingerprint: opts.caFingerprint, stateDir: opts.stateDir, force: opts.force === true, ...(opts.failover !== undefined ? { failover: opts.failover } : {}) });

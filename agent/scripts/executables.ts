@@ -38,6 +38,13 @@ export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
  * and its heavy work, crypto, zlib and TLS, is native) and
  * --optimize-for-size. Together about 103 -> 75 MiB. No old-space limit: a
  * large inventory must not crash the agent.
+ *
+ * Tried on top and left out, each side by side with this set on one
+ * controller (idle RssAnon 18.8 MiB with the bundle of then): --single-threaded-gc
+ * with --v8-pool-size=1 (11 -> 8 threads, RssAnon 18.6), --max-lazy (19.1),
+ * useCodeCache (Node reports "Code cache data rejected" at start; 18.8),
+ * MALLOC_ARENA_MAX=2 in the environment (18.8). useSnapshot was not tried.
+ * What did cut it is in the bundle: see asciiOnly below.
  */
 export const SEA_EXEC_ARGV: string[] = ['--max-semi-space-size=2', '--jitless', '--optimize-for-size'];
 
@@ -84,7 +91,7 @@ async function bundleCjs(outfile: string): Promise<void> {
  * template, which the bundle has none of with non-ASCII text).
  */
 export function asciiOnly(code: string): string {
-  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function inject(runtime: string, blob: string, out: string): void {

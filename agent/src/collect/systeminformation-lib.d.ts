@@ -1,13 +1,17 @@
 // The package's declarations cover its index only; these are the files systeminformation.ts imports.
 declare module 'systeminformation/lib/cpu.js' {
-  export function cpu(): Promise<import('systeminformation').Systeminformation.CpuData>;
+  import type { Systeminformation } from 'systeminformation';
+  export function cpu(): Promise<Systeminformation.CpuData>;
 }
 declare module 'systeminformation/lib/filesystem.js' {
-  export function blockDevices(): Promise<import('systeminformation').Systeminformation.BlockDevicesData[]>;
+  import type { Systeminformation } from 'systeminformation';
+  export function blockDevices(): Promise<Systeminformation.BlockDevicesData[]>;
 }
 declare module 'systeminformation/lib/system.js' {
-  export function system(): Promise<import('systeminformation').Systeminformation.SystemData>;
+  import type { Systeminformation } from 'systeminformation';
+  export function system(): Promise<Systeminformation.SystemData>;
 }
 declare module 'systeminformation/lib/users.js' {
-  export function users(): Promise<import('systeminformation').Systeminformation.UserData[]>;
+  import type { Systeminformation } from 'systeminformation';
+  export function users(): Promise<Systeminformation.UserData[]>;
 }

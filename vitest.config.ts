@@ -25,7 +25,7 @@ export default defineConfig({
     // Many tests start real processes (a CLI run is node + tsx: seconds); on a loaded 2-core CI machine
     // several took 25-30 s, and two passed 30 s (stop 25). A hung test still fails, a minute later.
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
     // End-to-end tests start real processes; two cores do not run many at once well.
     maxWorkers: 2,
     projects: [

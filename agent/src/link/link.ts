@@ -60,6 +60,12 @@ export interface LinkOptions {
    * it the agent does not announce the capability.
    */
   health?: HealthPort;
+  /**
+   * Called once, when the controller first acknowledges a report in this
+   * process: the link is up, authenticated, and inventory flows. A new agent
+   * after a self-update confirms on it (agent/src/update).
+   */
+  onHealthy?: () => void;
 }
 
 interface SessionEnd {
@@ -83,6 +89,10 @@ export class AgentLink {
   private lastHostJson = '';
   private wake: (() => void) | undefined;
   private authenticated = false;
+  private healthy = false;
+  private inventoryTimerOn = false;
+  /** Set while suspended (a self-update in progress): the loop waits on it instead of connecting. */
+  private suspension: { gate: Promise<void>; release: () => void } | undefined;
 
   /** Runs signed commands (built from opts.commands with this link's port), if this agent takes commands. */
   readonly commands: CommandPort | undefined;
@@ -120,8 +130,13 @@ export class AgentLink {
    */
   async runLoop(failFast: boolean): Promise<void> {
     while (!this.stopped) {
+      if (this.suspension) {
+        await this.suspension.gate;
+        continue;
+      }
       const end = await this.connectOnce();
       if (this.stopped) break;
+      if (this.suspension) continue; // closed on purpose: no backoff
       if (end.authenticated) this.backoff.reset();
       // An error frame arrives wrapped as SESSION_REFUSED with the controller's code in details.
       const refusedWith = typeof end.error?.details?.code === 'string' ? end.error.details.code : end.error?.code;
@@ -140,8 +155,40 @@ export class AgentLink {
     }
   }
 
+  /**
+   * Closes the session and stops connecting and collecting until
+   * {@link resume} (the update executor, while a new agent process tries
+   * its own session under the same identity). Resolves once the socket closed.
+   */
+  async suspend(): Promise<void> {
+    if (this.suspension) return;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.suspension = { gate, release };
+    this.inventoryTimer?.cancel();
+    this.heartbeatTimer?.cancel();
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'agent updating');
+      });
+    }
+    this.wake?.();
+  }
+
+  /** Connects again after {@link suspend}. */
+  resume(): void {
+    const s = this.suspension;
+    if (!s) return;
+    this.suspension = undefined;
+    if (this.inventoryTimerOn) this.startInventoryTimer();
+    s.release();
+  }
+
   /** Starts periodic inventory collection (run mode). */
   startInventoryTimer(): void {
+    this.inventoryTimerOn = true;
     const tick = () => {
       this.inventoryTimer = this.opts.clock.after(this.opts.inventoryIntervalMs, () => {
         this.queueInventory(false).catch((err: unknown) => this.opts.log.error({ err }, 'inventory collection failed')).finally(tick);
@@ -282,6 +329,10 @@ export class AgentLink {
         return;
       case 'ack':
         this.acked(msg.seq);
+        if (!this.healthy) {
+          this.healthy = true;
+          this.opts.onHealthy?.();
+        }
         return;
       case 'healthAck':
         this.opts.health?.healthAck(msg);

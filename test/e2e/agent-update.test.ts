@@ -55,7 +55,7 @@ async function sessionVersion(): Promise<{ online: boolean; version: string | un
 
 /** Starts an agent-version rollout with the CLI and waits for the host's update-agent command of it to finish. */
 async function rollOut(version: string): Promise<CommandView> {
-  const started = await runCli('controller', ['update-agent', '--version', version, '--ring', 'Test', '--json', '--data-dir', join(dir, 'controller')]);
+  const started = await runCli('controller', ['update-agent', version, '--ring', 'Test', '--json', '--data-dir', join(dir, 'controller')]);
   expect(started.code, started.stderr).toBe(0);
   const rolloutId = (JSON.parse(started.stdout) as { id: string }).id;
   return waitFor(
@@ -126,9 +126,9 @@ describe('agent self-update through a rollout', () => {
     const meta = await api<{ signed: { version: string } }>(boot, 'GET', '/downloads/agent-release.json', undefined, '');
     expect(meta.status).toBe(200);
     expect(meta.body.signed.version).toBe('0.2.0');
-    const traversal = await api<{ code: string }>(boot, 'GET', '/downloads/..%2Fcontroller%2Fbootstrap.json', undefined, '');
+    const traversal = await api<{ error: { code: string } }>(boot, 'GET', '/downloads/..%2Fcontroller%2Fbootstrap.json', undefined, '');
     expect(traversal.status).toBe(404);
-    expect(traversal.body.code).toBe('PF_ERR_NOT_FOUND');
+    expect(traversal.body.error.code).toBe('PF_ERR_NOT_FOUND');
   });
 
   it('refuses a release whose file was changed after signing, and leaves the executable alone', async () => {

@@ -146,7 +146,6 @@ program
       const platform = currentReleasePlatform();
       const canUpdate = runningAsSingleExecutable() && RELEASE_PUBLIC_KEY !== undefined && platform !== undefined && !opts.once;
       let processor: CommandProcessor | undefined;
-      let linkRef: AgentLink | undefined;
       const withUpdate = (executors: CommandExecutors): CommandExecutors =>
         canUpdate && RELEASE_PUBLIC_KEY && platform
           ? {
@@ -163,10 +162,11 @@ program
                 log,
                 suspend: async () => {
                   health?.sampler.stop();
-                  await linkRef?.suspend();
+                  // Called only while a command runs, long after `link` below exists.
+                  await link.suspend();
                 },
                 resume: () => {
-                  linkRef?.resume();
+                  link.resume();
                   health?.sampler.start();
                 },
                 exit: (code) => process.exit(code),
@@ -199,7 +199,6 @@ program
             }
           : {}),
       });
-      linkRef = link;
       if (candidate?.alreadyConfirmed) candidate.confirm(processor);
       const timeoutMs = parseDurationMs(opts.timeout, '--timeout');
       const seq = await link.queueInventory(true);

@@ -1,6 +1,7 @@
 /** Downloads from the controller over HTTPS with its pinned certificate (`GET /downloads/<name>`). */
 import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { get } from 'node:https';
 import { PinnedAgent } from '@patchfleet/shared';
 import { Errors, PfError } from '@patchfleet/shared/errors';
@@ -12,7 +13,7 @@ export interface DownloadSource {
   timeoutMs?: number;
 }
 
-function request(src: DownloadSource, name: string, onResponse: (res: import('node:http').IncomingMessage, done: (err?: Error) => void) => void): Promise<void> {
+function request(src: DownloadSource, name: string, onResponse: (res: IncomingMessage, done: (err?: Error) => void) => void): Promise<void> {
   const url = new URL(`/downloads/${encodeURIComponent(name)}`, src.serverUrl);
   const agent = new PinnedAgent(src.caFingerprint);
   return new Promise<void>((resolve, reject) => {

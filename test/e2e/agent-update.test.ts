@@ -126,6 +126,9 @@ describe('agent self-update through a rollout', () => {
     const meta = await api<{ signed: { version: string } }>(boot, 'GET', '/downloads/agent-release.json', undefined, '');
     expect(meta.status).toBe(200);
     expect(meta.body.signed.version).toBe('0.2.0');
+    const unknown = await runCli('controller', ['update-agent', '9.9.9', '--data-dir', join(dir, 'controller')]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('PF_ERR_RELEASE_NOT_FOUND');
     const traversal = await api<{ error: { code: string } }>(boot, 'GET', '/downloads/..%2Fcontroller%2Fbootstrap.json', undefined, '');
     expect(traversal.status).toBe(404);
     expect(traversal.body.error.code).toBe('PF_ERR_NOT_FOUND');

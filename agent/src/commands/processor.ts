@@ -123,7 +123,8 @@ export class CommandProcessor {
 
     if (!verdict.ok) return this.refuse(command, frame.signature, toCommandError(verdict.error), verdict.signatureValid);
     if (command.action === 'update-agent' && !this.executors.updateAgent) {
-      const message = 'update-agent needs the agent single executable (patchfleet-agent-linux-x64 or -win-x64.exe, built with a pinned release key); this agent runs from the JavaScript bundle or from source';
+      const message =
+        'update-agent needs the agent single executable (patchfleet-agent-linux-x64 or -win-x64.exe, built with a pinned release key) on linux-x64 or win-x64; this agent runs from the JavaScript bundle or from source, or on another platform';
       return this.refuse(command, frame.signature, { code: Errors.COMMAND_UNSUPPORTED.code, message }, true);
     }
 

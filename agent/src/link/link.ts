@@ -191,7 +191,13 @@ export class AgentLink {
     this.inventoryTimerOn = true;
     const tick = () => {
       this.inventoryTimer = this.opts.clock.after(this.opts.inventoryIntervalMs, () => {
-        this.queueInventory(false).catch((err: unknown) => this.opts.log.error({ err }, 'inventory collection failed')).finally(tick);
+        // Suspended: another agent process owns the outbox now; resume() starts the timer again.
+        if (this.suspension) return;
+        this.queueInventory(false)
+          .catch((err: unknown) => this.opts.log.error({ err }, 'inventory collection failed'))
+          .finally(() => {
+            if (!this.suspension) tick();
+          });
       });
     };
     tick();

@@ -126,6 +126,9 @@ describe('agent self-update through a rollout', () => {
     const meta = await api<{ signed: { version: string } }>(boot, 'GET', '/downloads/agent-release.json', undefined, '');
     expect(meta.status).toBe(200);
     expect(meta.body.signed.version).toBe('0.2.0');
+    const listed = await runCli('controller', ['update-agent', '--list', '--json', '--data-dir', join(dir, 'controller')]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { items: { version: string }[] }).items.map((i) => i.version)).toEqual(['0.4.0', '0.3.0', '0.2.0']);
     const unknown = await runCli('controller', ['update-agent', '9.9.9', '--data-dir', join(dir, 'controller')]);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('PF_ERR_RELEASE_NOT_FOUND');

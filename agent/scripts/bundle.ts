@@ -20,6 +20,8 @@ export async function bundleAgent(outDir = `${root}dist`): Promise<{ outfile: st
     entryPoints: [`${root}src/cli.ts`],
     define,
     outfile,
+    // The metafile's input paths are relative to this folder (the agent package) wherever the build runs from; the SBOM reads them.
+    absWorkingDir: root,
     bundle: true,
     platform: 'node',
     target: 'node20',

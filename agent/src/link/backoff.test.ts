@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Backoff } from './backoff';
+import { ControllerRotation, FAILOVER_JITTER_MS, reconnectDelay } from './link';
 
 describe('Backoff', () => {
   it('doubles the cap each attempt up to the maximum (random pinned to its top)', () => {
@@ -47,5 +48,47 @@ describe('Backoff', () => {
     expect(b.next()).toBe(999);
     for (let i = 0; i < 20; i++) b.next();
     expect(b.next()).toBe(59_999);
+  });
+});
+
+describe('reconnectDelay', () => {
+  it('keeps the back-off when the controller named no wait', () => {
+    expect(reconnectDelay(1234, undefined, () => 0.9)).toBe(1234);
+  });
+
+  it("waits at least a full controller's retryAfter, plus up to half of it as jitter", () => {
+    expect(reconnectDelay(500, 60_000, () => 0)).toBe(60_000);
+    expect(reconnectDelay(500, 60_000, () => 0.999)).toBe(89_970);
+    // A longer back-off (many failures before) is kept.
+    expect(reconnectDelay(120_000, 60_000, () => 0)).toBe(120_000);
+  });
+});
+
+describe('ControllerRotation', () => {
+  const A = 'wss://a:8443/api/v1/agent/ws';
+  const B = 'wss://b:8443/api/v1/agent/ws';
+
+  it('with one controller is the plain back-off, honouring a full controller\'s wait', () => {
+    const r = new ControllerRotation([A], new Backoff(1000, 60_000, () => 0.5), () => 0.5);
+    expect([r.next({ authenticated: false }), r.next({ authenticated: false }), r.next({ authenticated: false })]).toEqual([500, 1000, 2000]);
+    expect(r.current).toBe(A);
+    expect(r.next({ authenticated: false, retryAfterMs: 10_000 })).toBe(12_500);
+    expect(r.next({ authenticated: true })).toBe(500);
+  });
+
+  it('moves to the next replica after a short random wait, and backs off only when every replica failed in a row', () => {
+    const r = new ControllerRotation([A, B], new Backoff(1000, 60_000, () => 0.5), () => 0.5);
+    expect(r.current).toBe(A);
+    // A went away after a session: B next, within the failover jitter.
+    expect(r.next({ authenticated: true })).toBe(FAILOVER_JITTER_MS / 2);
+    expect(r.current).toBe(B);
+    // B refuses too: both failed in a row, so the back-off applies before A again.
+    expect(r.next({ authenticated: false })).toBe(FAILOVER_JITTER_MS / 2);
+    expect(r.current).toBe(A);
+    expect(r.next({ authenticated: false })).toBe(500);
+    expect(r.current).toBe(B);
+    // Both full: the second of the round waits the asked time.
+    expect(r.next({ authenticated: false, retryAfterMs: 30_000 })).toBe(FAILOVER_JITTER_MS / 2);
+    expect(r.next({ authenticated: false, retryAfterMs: 30_000 })).toBe(37_500);
   });
 });

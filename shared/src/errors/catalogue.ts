@@ -50,6 +50,7 @@ export const Errors = defineErrors({
   RING_NAME_TAKEN: { code: 'PF_ERR_RING_NAME_TAKEN', status: 409, retryable: false, message: 'a ring with this name already exists' },
   CONFIG: { code: 'PF_ERR_CONFIG', status: 500, retryable: false, message: 'configuration is not valid' },
   DATABASE_UNAVAILABLE: { code: 'PF_ERR_DATABASE_UNAVAILABLE', status: 503, retryable: true, message: 'database unavailable' },
+  CONTROLLER_FULL: { code: 'PF_ERR_CONTROLLER_FULL', status: 503, retryable: true, message: 'this controller holds as many agents as its open-file limit allows; reconnect later or to another controller' },
   TLS: { code: 'PF_ERR_TLS', status: 500, retryable: false, message: 'TLS certificate problem' },
   BAD_INPUT_FILE: { code: 'PF_ERR_BAD_INPUT_FILE', status: 400, retryable: false, message: 'input file is not in the expected format' },
   CATALOG_EMPTY: { code: 'PF_ERR_CATALOG_EMPTY', status: 409, retryable: false, message: 'no catalog has been imported' },
@@ -226,6 +227,13 @@ export const Errors = defineErrors({
   UPDATE_FAILED: { code: 'PF_ERR_UPDATE_FAILED', status: 500, retryable: true, message: 'the agent update could not be carried out' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
+  // Windows installer script (deploy/windows/install-agent.ps1)
+  /** The MSI could not be downloaded: network, HTTP error, or the controller's certificate does not match -CaFingerprint. */
+  INSTALLER_DOWNLOAD: { code: 'PF_ERR_INSTALLER_DOWNLOAD', status: 502, retryable: true, message: 'the agent installer could not be downloaded' },
+  /** The downloaded MSI's SHA-256 differs from the one given, or its Authenticode signature is not valid (or not by the expected signer); nothing was installed. */
+  INSTALLER_INTEGRITY: { code: 'PF_ERR_INSTALLER_INTEGRITY', status: 422, retryable: false, message: 'the agent installer failed its hash or signature check' },
+  /** msiexec exited with a code other than 0 or 3010; its verbose log says why. */
+  INSTALLER_FAILED: { code: 'PF_ERR_INSTALLER_FAILED', status: 500, retryable: false, message: 'msiexec failed' },
 });
 
 /** The name of one entry of the catalogue, e.g. `VALIDATION`. */

@@ -7,14 +7,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildDefines, releaseKey } from './sea/release-key';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function bundleAgent(outDir = `${root}dist`): Promise<{ outfile: string; metafile: string; inputs: string[]; bytes: number }> {
   mkdirSync(outDir, { recursive: true });
   const outfile = `${outDir}/patchfleet-agent.mjs`;
+  // The same pins as the executables (the bundle refuses update-agent, but reports the same version).
+  const define = buildDefines(releaseKey(`${root}.cache`).publicKey, process.env.PATCHFLEET_AGENT_VERSION);
   const result = await build({
     entryPoints: [`${root}src/cli.ts`],
+    define,
     outfile,
     // The metafile's input paths are relative to this folder (the agent package) wherever the build runs from; the SBOM reads them.
     absWorkingDir: root,

@@ -10,6 +10,11 @@
  *    with its signature removed first), flipping the sentinel fuse.
  * 4. The Windows executable is Authenticode-signed (see sea/signing.ts).
  *
+ * The release public key (sea/release-key.ts) and, with
+ * PATCHFLEET_AGENT_VERSION, the version are pinned into the bundle with
+ * esbuild `define`. `platforms: ['linux']` builds the Linux executable only
+ * (tests build a second, newer agent that way into another folder).
+ *
  * A stamp of the inputs skips the work when nothing changed; no network is
  * needed once the Windows runtime is in the cache (agent/.cache).
  */
@@ -20,7 +25,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { AGENT_VERSION_RE } from '@patchfleet/shared/release';
+import { AGENT_VERSION } from '../src/version';
 import { linuxRuntime, NODE_VERSION, windowsRuntime } from './sea/runtimes';
+import { buildDefines, releaseKey, type ReleaseKey } from './sea/release-key';
 import { signExe, signingMaterial, type SigningMaterial } from './sea/signing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -60,17 +68,28 @@ export interface AgentExecutables {
   signing: SigningMaterial;
   /** False when the stamp matched and nothing was rebuilt. */
   rebuilt: boolean;
+  /** The release key pinned into both. */
+  release: ReleaseKey;
+  /** The version they report. */
+  version: string;
 }
 
 export interface BuildOptions {
   distDir?: string;
   cacheDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Which executables to build; default both. With only `linux`, `windows` in the result is ''. */
+  platforms?: readonly ('linux' | 'windows')[];
+  /** Version to report instead of src/version.ts's (default: env PATCHFLEET_AGENT_VERSION). */
+  version?: string;
+  /** Another entry script (tests: an executable that crashes at start); default src/cli.ts. */
+  entry?: string;
 }
 
-async function bundleCjs(outfile: string): Promise<void> {
+async function bundleCjs(outfile: string, entry: string, define: Record<string, string>): Promise<void> {
   await build({
-    entryPoints: [`${root}src/cli.ts`],
+    entryPoints: [entry],
+    define,
     outfile,
     bundle: true,
     platform: 'node',
@@ -119,20 +138,28 @@ export async function buildAgentExecutables(opts: BuildOptions = {}): Promise<Ag
   const linux = join(binDir, 'patchfleet-agent-linux-x64');
   const windows = join(binDir, 'patchfleet-agent-win-x64.exe');
 
+  const env = opts.env ?? process.env;
+  const platforms = opts.platforms ?? ['linux', 'windows'];
+  const versionOverride = opts.version ?? env.PATCHFLEET_AGENT_VERSION;
+  if (versionOverride !== undefined && !AGENT_VERSION_RE.test(versionOverride)) throw new Error(`agent version "${versionOverride}" is not MAJOR.MINOR.PATCH`);
+  const version = versionOverride ?? AGENT_VERSION;
+  const release = releaseKey(cacheDir, env);
   const main = join(work, 'patchfleet-agent.cjs');
-  await bundleCjs(main);
+  await bundleCjs(main, opts.entry ?? `${root}src/cli.ts`, buildDefines(release.publicKey, versionOverride));
   const seaConfig = { main, output: join(work, 'sea-prep.blob'), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv: SEA_EXEC_ARGV };
   const linuxNode = linuxRuntime();
-  const windowsNode = windowsRuntime(cacheDir);
-  const signing = signingMaterial(cacheDir, opts.env);
+  const windowsNode = platforms.includes('windows') ? windowsRuntime(cacheDir) : '';
+  const signing = signingMaterial(cacheDir, env);
 
   const stampFile = join(work, 'stamp');
   const stamp = createHash('sha256')
-    .update(JSON.stringify({ NODE_VERSION, seaConfig, fingerprint: signing.fingerprint }))
+    .update(JSON.stringify({ NODE_VERSION, seaConfig, fingerprint: signing.fingerprint, platforms }))
     .update(readFileSync(main))
     .digest('hex');
-  if (existsSync(linux) && existsSync(windows) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    return { linux, windows, signing, rebuilt: false };
+  const windowsOut = platforms.includes('windows') ? windows : '';
+  const built = (platforms.includes('linux') ? existsSync(linux) : true) && (windowsOut ? existsSync(windows) : true);
+  if (built && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    return { linux: platforms.includes('linux') ? linux : '', windows: windowsOut, signing, rebuilt: false, release, version };
   }
   rmSync(stampFile, { force: true });
   const configFile = join(work, 'sea-config.json');
@@ -140,13 +167,15 @@ export async function buildAgentExecutables(opts: BuildOptions = {}): Promise<Ag
   // The blob must be written by the same Node version as the runtimes it goes into.
   execFileSync(linuxNode, ['--experimental-sea-config', configFile], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
 
-  inject(linuxNode, seaConfig.output, linux);
-  const unsignedExe = join(work, 'patchfleet-agent-win-x64.unsigned.exe');
-  inject(windowsNode, seaConfig.output, unsignedExe);
-  signExe(unsignedExe, windows, signing);
-  rmSync(unsignedExe);
+  if (platforms.includes('linux')) inject(linuxNode, seaConfig.output, linux);
+  if (windowsOut) {
+    const unsignedExe = join(work, 'patchfleet-agent-win-x64.unsigned.exe');
+    inject(windowsNode, seaConfig.output, unsignedExe);
+    signExe(unsignedExe, windows, signing);
+    rmSync(unsignedExe);
+  }
   writeFileSync(stampFile, stamp);
-  return { linux, windows, signing, rebuilt: true };
+  return { linux: platforms.includes('linux') ? linux : '', windows: windowsOut, signing, rebuilt: true, release, version };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -155,6 +184,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const size = (f: string) => `${(readFileSync(f).length / 2 ** 20).toFixed(1)} MiB`;
   process.stderr.write(
     `agent executables (Node ${NODE_VERSION}, ${out.rebuilt ? `built in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'up to date'}):\n` +
-      `  ${out.linux} (${size(out.linux)})\n  ${out.windows} (${size(out.windows)}, signed with ${out.signing.testCa ? 'the TEST certificate' : out.signing.cert})\n`,
+      `  ${out.linux} (${size(out.linux)})\n  ${out.windows} (${size(out.windows)}, signed with ${out.signing.testCa ? 'the TEST certificate' : out.signing.cert})\n` +
+      `  version ${out.version}, release key ${out.release.testKeyFile ? `TEST (${out.release.testKeyFile})` : out.release.publicKey}\n`,
   );
 }

@@ -19,7 +19,10 @@ import { Outbox } from './link/outbox';
 import { createAgentLogger } from './logger';
 import { createAgentHealth } from './health/index';
 import { HealthOutbox } from './health/health-outbox';
-import { AGENT_VERSION } from './version';
+import { AGENT_VERSION, RELEASE_PUBLIC_KEY } from './version';
+import { currentReleasePlatform } from '@patchfleet/shared/release';
+import { updateAgentExecutor } from './update/executor';
+import { UpdateCandidate } from './update/candidate';
 
 const DEFAULT_STATE_DIR = process.platform === 'win32' ? `${process.env.ProgramData ?? 'C:\\ProgramData'}\\Patchfleet\\agent` : '/var/lib/patchfleet-agent';
 
@@ -58,6 +61,14 @@ function executorsFor(opts: { aptConfig?: string; aptTimeout: string; allowReboo
     clock: systemClock,
     onPackagesChanged,
   });
+}
+
+/** True when this process is the agent's single executable (Node SEA); the bundle and the sources are not. */
+function runningAsSingleExecutable(): boolean {
+  const getBuiltin = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (typeof getBuiltin !== 'function') return false;
+  const sea = getBuiltin('node:sea') as { isSea?: () => boolean } | undefined;
+  return sea?.isSea?.() === true;
 }
 
 const program = new Command('patchfleet-agent')
@@ -140,6 +151,39 @@ program
               ...(process.platform === 'win32' ? { boot: () => Promise.resolve({ bootId: lastHost?.bootId ?? '', uptimeSec: Math.floor(uptime()) }) } : {}),
             })
           : undefined;
+      // A new agent after a self-update: on probation until its link is healthy (update/candidate.ts).
+      const candidate = opts.commands ? UpdateCandidate.atStart(opts.stateDir, AGENT_VERSION, log, () => systemClock.now()) : undefined;
+      // Self-update needs the single executable (it replaces process.execPath) and a pinned release key.
+      const platform = currentReleasePlatform();
+      const canUpdate = runningAsSingleExecutable() && RELEASE_PUBLIC_KEY !== undefined && platform !== undefined && !opts.once;
+      let processor: CommandProcessor | undefined;
+      const withUpdate = (executors: CommandExecutors): CommandExecutors =>
+        canUpdate && RELEASE_PUBLIC_KEY && platform
+          ? {
+              ...executors,
+              updateAgent: updateAgentExecutor({
+                stateDir: opts.stateDir,
+                source: { serverUrl: identity.serverUrl, caFingerprint: identity.caFingerprint },
+                releaseKey: RELEASE_PUBLIC_KEY,
+                runningVersion: AGENT_VERSION,
+                platform,
+                exePath: process.execPath,
+                args: process.argv.slice(2),
+                clock: systemClock,
+                log,
+                suspend: async () => {
+                  health?.sampler.stop();
+                  // Called only while a command runs, long after `link` below exists.
+                  await link.suspend();
+                },
+                resume: () => {
+                  link.resume();
+                  health?.sampler.start();
+                },
+                exit: (code) => process.exit(code),
+              }),
+            }
+          : executors;
       // Wired in one direction: the link builds the processor with its own port (statuses out, a report after an install).
       const link = new AgentLink({
         identity,
@@ -149,21 +193,24 @@ program
         collect,
         inventoryIntervalMs: parseDurationMs(opts.interval, '--interval'),
         ...(health ? { health: health.delivery } : {}),
+        ...(candidate ? { onHealthy: () => candidate.confirm(processor) } : {}),
         ...(opts.commands
           ? {
               commands: (port: LinkPort) =>
-                new CommandProcessor({
+                (processor = new CommandProcessor({
                   stateDir: opts.stateDir,
                   agentId: identity.agentId,
                   commandKey: identity.commandKey,
                   clock: systemClock,
                   log,
-                  executors: executorsFor(opts, dpkgRoot, () => port.reportSoon()),
+                  executors: withUpdate(executorsFor(opts, dpkgRoot, () => port.reportSoon())),
                   send: (status) => void port.sendStatus(status),
-                }),
+                  ...(candidate ? { inheritRunning: candidate.pending.commandId, hold: !candidate.alreadyConfirmed } : {}),
+                })),
             }
           : {}),
       });
+      if (candidate?.alreadyConfirmed) candidate.confirm(processor);
       const timeoutMs = parseDurationMs(opts.timeout, '--timeout');
       const seq = await link.queueInventory(true);
       if (opts.once) {

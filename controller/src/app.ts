@@ -47,6 +47,8 @@ import type { CommandService } from './commands/command-service';
 import type { RolloutService } from './rollout/rollout-service';
 import type { ControllerContext } from './context';
 import { dashboardRoutes } from './ui/dashboard-routes';
+import { agentReleaseRoutes, downloadRoutes } from './releases/routes';
+import { releasesDirOf } from './releases/release-store';
 import { dashboardDistDir } from './ui/dashboard-dir';
 
 export interface AppOptions {
@@ -128,6 +130,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
       userRoutes(api, ctx);
       webhookRoutes(api, ctx);
       liveRoutes(api, live);
+      agentReleaseRoutes(api, ctx, releasesDirOf(ctx.config));
       if (opts.commands) commandRoutes(api, ctx, opts.commands);
       if (opts.rollouts) rolloutRoutes(api, ctx, opts.rollouts);
       api.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
@@ -135,6 +138,7 @@ export async function buildApp(ctx: ControllerContext, opts: AppOptions): Promis
     { prefix: API_PREFIX },
   );
   if (opts.metrics) metricsRoutes(app, opts.metrics);
+  downloadRoutes(app, releasesDirOf(ctx.config));
   await dashboardRoutes(app, { dir: opts.dashboardDir ?? dashboardDistDir() });
   return app;
 }

@@ -53,6 +53,8 @@ export const ConfigSchema = Type.Object(
     embeddedCacheMb: Type.Optional(Type.Integer({ minimum: 16, maximum: 2048 })),
     tlsCert: Type.Optional(Type.String({ minLength: 1 })),
     tlsKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Agent executables and their signed metadata, served at /downloads/<name>; default <dataDir>/releases. */
+    releasesDir: Type.Optional(Type.String({ minLength: 1 })),
     /** Plain HTTP/WS, for debugging only. */
     insecure: Type.Boolean(),
     /** Public URL written to bootstrap.json; derived from host and port when absent. */
@@ -200,6 +202,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_EMBEDDED_CACHE_MB: 'embeddedCacheMb',
   PATCHFLEET_TLS_CERT: 'tlsCert',
   PATCHFLEET_TLS_KEY: 'tlsKey',
+  PATCHFLEET_RELEASES_DIR: 'releasesDir',
   PATCHFLEET_PUBLIC_URL: 'publicUrl',
   PATCHFLEET_HEARTBEAT_SEC: 'heartbeatSec',
   PATCHFLEET_LOG_LEVEL: 'logLevel',
@@ -293,6 +296,7 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
   checkOidc(merged as Config);
   checkSyslog(merged as Config);
   merged.dataDir = resolve(String(merged.dataDir));
+  if (merged.releasesDir !== undefined) merged.releasesDir = resolve(String(merged.releasesDir));
   return Object.freeze(merged as Config);
 }
 

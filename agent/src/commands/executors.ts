@@ -21,6 +21,12 @@ export interface CommandExecutors {
   install(command: SignedCommand): Promise<ExecOutcome>;
   rollback(command: SignedCommand): Promise<ExecOutcome>;
   reboot(command: SignedCommand): Promise<ExecOutcome>;
+  /**
+   * Replaces this agent with a signed newer release (agent/src/update). Only
+   * an agent running as its single executable has it; without it the
+   * processor refuses update-agent with PF_ERR_COMMAND_UNSUPPORTED.
+   */
+  updateAgent?(command: SignedCommand): Promise<ExecOutcome>;
 }
 
 /** What every executor result carries (the Linux ExecResult; the Windows one extends it). */

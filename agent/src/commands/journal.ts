@@ -34,6 +34,12 @@ export interface JournalOptions {
   log: Logger;
   /** Defaults to {@link JOURNAL_RETENTION_MS}. */
   retentionMs?: number;
+  /**
+   * Ids left `running` on purpose: an update-agent command the previous
+   * agent process started, which this (new) process finishes once it has
+   * confirmed a healthy session (agent/src/update). Not interrupted.
+   */
+  inheritRunning?: readonly string[];
 }
 
 /** A terminal state. */
@@ -73,7 +79,7 @@ export class Journal {
     const now = journal.clock.now();
     journal.ledger = ExecutedIds.open(journal.dir, now - journal.retentionMs, journal.log);
     journal.load();
-    journal.recoverInterrupted();
+    journal.recoverInterrupted(new Set(opts.inheritRunning ?? []));
     journal.prune();
     return journal;
   }
@@ -247,8 +253,9 @@ export class Journal {
    * whose id is in the ledger died between the two fsyncs of start(). Either
    * may have touched the host: report failed, never re-run.
    */
-  private recoverInterrupted(): void {
+  private recoverInterrupted(inherited: ReadonlySet<string>): void {
     for (const entry of [...this.entries.values()]) {
+      if (entry.state === 'running' && inherited.has(entry.commandId)) continue;
       const interrupted = entry.state === 'running' || (entry.state === 'acknowledged' && this.ledger.has(entry.commandId));
       if (!interrupted) continue;
       const error: CommandError = { code: Errors.COMMAND_INTERRUPTED.code, message: `the agent stopped while ${entry.commandId} was ${entry.state}; it is not run again` };

@@ -32,6 +32,14 @@ export interface CommandProcessorOptions {
   maxClockSkewMs?: number;
   /** How long past `notAfter` receipted records are kept; defaults to 7 days. */
   retentionMs?: number;
+  /** An update-agent command a previous agent process left running for this one to finish (see {@link CommandProcessor.finishInherited}). */
+  inheritRunning?: string;
+  /**
+   * Start held: accepted commands are journaled but none runs until
+   * {@link CommandProcessor.release} (a new agent that may still be reverted
+   * must not start anything the old one could run again).
+   */
+  hold?: boolean;
 }
 
 /** What {@link CommandProcessor.receive} did with a frame. */
@@ -61,6 +69,7 @@ export class CommandProcessor {
   private readonly maxClockSkewMs: number;
   private readonly queue: string[] = [];
   private draining: Promise<void> | undefined;
+  private held: boolean;
 
   /**
    * Opens the journal in `stateDir` (records left `running` become failed
@@ -76,7 +85,14 @@ export class CommandProcessor {
     this.executors = opts.executors;
     this.sendStatus = opts.send;
     this.maxClockSkewMs = opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
-    this.journal = Journal.open({ stateDir: opts.stateDir, clock: opts.clock, log: this.log, ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}) });
+    this.held = opts.hold === true;
+    this.journal = Journal.open({
+      stateDir: opts.stateDir,
+      clock: opts.clock,
+      log: this.log,
+      ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
+      ...(opts.inheritRunning !== undefined ? { inheritRunning: [opts.inheritRunning] } : {}),
+    });
     for (const entry of this.journal.list()) {
       if (entry.state !== 'acknowledged') continue;
       this.log.info({ commandId: entry.commandId, action: entry.command.action }, 'command accepted before a restart: queued');
@@ -106,8 +122,10 @@ export class CommandProcessor {
     if (this.journal.knows(commandId)) return this.replayed(frame, verdict.ok ? undefined : verdict.error);
 
     if (!verdict.ok) return this.refuse(command, frame.signature, toCommandError(verdict.error), verdict.signatureValid);
-    if (command.action === 'update-agent') {
-      return this.refuse(command, frame.signature, { code: Errors.COMMAND_UNSUPPORTED.code, message: `action ${command.action} is not supported by this agent yet` }, true);
+    if (command.action === 'update-agent' && !this.executors.updateAgent) {
+      const message =
+        'update-agent needs the agent single executable (patchfleet-agent-linux-x64 or -win-x64.exe, built with a pinned release key) on linux-x64 or win-x64; this agent runs from the JavaScript bundle or from source, or on another platform';
+      return this.refuse(command, frame.signature, { code: Errors.COMMAND_UNSUPPORTED.code, message }, true);
     }
 
     let entry: JournalEntry;
@@ -164,6 +182,24 @@ export class CommandProcessor {
     }
   }
 
+  /**
+   * Finishes a command a previous agent process started and left running
+   * for this one (update-agent, once the new agent confirmed). Returns false
+   * when the journal holds no such running command.
+   */
+  finishInherited(commandId: string, state: TerminalState, error?: CommandError, result?: CommandResult): boolean {
+    if (this.journal.get(commandId)?.state !== 'running') return false;
+    this.terminal(commandId, state, error, result);
+    return true;
+  }
+
+  /** Lets held commands run (see {@link CommandProcessorOptions.hold}). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (this.queue.length > 0) this.kick();
+  }
+
   /** Resolves once no command is queued or running. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
@@ -208,7 +244,7 @@ export class CommandProcessor {
   }
 
   private kick(): void {
-    if (this.draining) return;
+    if (this.draining || this.held) return;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
       if (this.queue.length > 0) this.kick(); // queued between the loop's end and this callback
@@ -264,6 +300,9 @@ export class CommandProcessor {
           return await this.executors.rollback(command);
         case 'reboot':
           return await this.executors.reboot(command);
+        case 'update-agent':
+          if (this.executors.updateAgent) return await this.executors.updateAgent(command);
+          return { ok: false, error: { code: Errors.COMMAND_UNSUPPORTED.code, message: 'update-agent is not supported by this agent' }, result: {} };
         default:
           return { ok: false, error: { code: Errors.COMMAND_UNSUPPORTED.code, message: `action ${command.action} is not supported` }, result: {} };
       }

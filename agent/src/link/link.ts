@@ -60,6 +60,12 @@ export interface LinkOptions {
    * it the agent does not announce the capability.
    */
   health?: HealthPort;
+  /**
+   * Called once, when the controller first acknowledges a report in this
+   * process: the link is up, authenticated, and inventory flows. A new agent
+   * after a self-update confirms on it (agent/src/update).
+   */
+  onHealthy?: () => void;
 }
 
 interface SessionEnd {
@@ -135,6 +141,10 @@ export class AgentLink {
   private lastHostJson = '';
   private wake: (() => void) | undefined;
   private authenticated = false;
+  private healthy = false;
+  private inventoryTimerOn = false;
+  /** Set while suspended (a self-update in progress): the loop waits on it instead of connecting. */
+  private suspension: { gate: Promise<void>; release: () => void } | undefined;
 
   /** Runs signed commands (built from opts.commands with this link's port), if this agent takes commands. */
   readonly commands: CommandPort | undefined;
@@ -173,9 +183,14 @@ export class AgentLink {
    */
   async runLoop(failFast: boolean): Promise<void> {
     while (!this.stopped) {
+      if (this.suspension) {
+        await this.suspension.gate;
+        continue;
+      }
       const url = this.rotation.current;
       const end = await this.connectOnce(url);
       if (this.stopped) break;
+      if (this.suspension) continue; // closed on purpose (a self-update): no backoff, no rotation
       // An error frame arrives wrapped as SESSION_REFUSED with the controller's code in details.
       const refusedWith = typeof end.error?.details?.code === 'string' ? end.error.details.code : end.error?.code;
       if (end.error && failFast && refusedWith && FATAL_CODES.has(refusedWith)) throw end.error;
@@ -193,11 +208,49 @@ export class AgentLink {
     }
   }
 
+  /**
+   * Closes the session and stops connecting and collecting until
+   * {@link resume} (the update executor, while a new agent process tries
+   * its own session under the same identity). Resolves once the socket closed.
+   */
+  async suspend(): Promise<void> {
+    if (this.suspension) return;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.suspension = { gate, release };
+    this.inventoryTimer?.cancel();
+    this.heartbeatTimer?.cancel();
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'agent updating');
+      });
+    }
+    this.wake?.();
+  }
+
+  /** Connects again after {@link suspend}. */
+  resume(): void {
+    const s = this.suspension;
+    if (!s) return;
+    this.suspension = undefined;
+    if (this.inventoryTimerOn) this.startInventoryTimer();
+    s.release();
+  }
+
   /** Starts periodic inventory collection (run mode). */
   startInventoryTimer(): void {
+    this.inventoryTimerOn = true;
     const tick = () => {
       this.inventoryTimer = this.opts.clock.after(this.opts.inventoryIntervalMs, () => {
-        this.queueInventory(false).catch((err: unknown) => this.opts.log.error({ err }, 'inventory collection failed')).finally(tick);
+        // Suspended: another agent process owns the outbox now; resume() starts the timer again.
+        if (this.suspension) return;
+        this.queueInventory(false)
+          .catch((err: unknown) => this.opts.log.error({ err }, 'inventory collection failed'))
+          .finally(() => {
+            if (!this.suspension) tick();
+          });
       });
     };
     tick();
@@ -340,6 +393,10 @@ export class AgentLink {
         return;
       case 'ack':
         this.acked(msg.seq);
+        if (!this.healthy) {
+          this.healthy = true;
+          this.opts.onHealthy?.();
+        }
         return;
       case 'healthAck':
         this.opts.health?.healthAck(msg);

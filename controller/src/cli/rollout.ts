@@ -54,21 +54,23 @@ export function printRollout(r: RolloutView): void {
 export function registerRollout(program: Command): void {
   const group = program.command('rollout').description('roll patches out ring by ring; steer, approve and roll back');
 
-  connection(group.command('start').description('start a rollout of catalog patches and/or exact package versions'))
+  connection(group.command('start').description('start a rollout of catalog patches and/or exact package versions, or of an agent version'))
     .option('--patch <id>', 'catalog patch (USN-7604-1, KB5072033); repeatable', collect)
     .option('--package <name=version>', 'exact package version; repeatable', collect)
+    .option('--agent-version <version>', 'update agents to this version (its signed agent-release*.json must be in the releases folder); alone, without --patch/--package')
     .option('--ring <name>', 'only these rings; repeatable (default: all)', collect)
     .option('--name <text>', 'a name for the rollout')
     .option('--expedite', 'skip deferral and soak (admins; windows and freezes still hold)')
     .option('--released-at <iso>', 'release date the deferrals count from')
     .action(
-      action(async (opts: ConnOpts & { patch?: string[]; package?: string[]; ring?: string[]; name?: string; expedite?: boolean; releasedAt?: string }) => {
+      action(async (opts: ConnOpts & { patch?: string[]; package?: string[]; agentVersion?: string; ring?: string[]; name?: string; expedite?: boolean; releasedAt?: string }) => {
         const packages = (opts.package ?? []).map(parsePackageSpec);
-        if ((opts.patch ?? []).length === 0 && packages.length === 0) throw new PfError(Errors.VALIDATION, 'give at least one --patch or --package');
+        if ((opts.patch ?? []).length === 0 && packages.length === 0 && !opts.agentVersion) throw new PfError(Errors.VALIDATION, 'give at least one --patch or --package, or --agent-version');
         const body = {
           ...(opts.name ? { name: opts.name } : {}),
           patches: opts.patch ?? [],
           packages,
+          ...(opts.agentVersion ? { agentVersion: opts.agentVersion } : {}),
           ...(opts.ring ? { rings: opts.ring } : {}),
           ...(opts.expedite ? { expedite: true } : {}),
           ...(opts.releasedAt ? { releasedAt: opts.releasedAt } : {}),

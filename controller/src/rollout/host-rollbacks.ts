@@ -14,6 +14,7 @@ import { rolloutHosts, type rollouts } from '../db/schema/index';
 import { openIncidentsOf, recordRollbacks } from '../safety/incidents';
 import type { TickDeps } from './rollout-tick';
 import { resultRows } from '../catalog/rows/sync-rows';
+import { Errors } from '@patchfleet/shared/errors';
 
 const HOUR_MS = 3_600_000;
 type Rollout = typeof rollouts.$inferSelect;
@@ -37,6 +38,16 @@ export async function orderHostRollbacks(d: TickDeps, rollout: Rollout): Promise
  * and by single-host rollbacks after a tripped gate. Returns the hosts given commands.
  */
 export async function orderRollbacks(d: TickDeps, rollout: Rollout, todo: readonly RolloutHostRow[]): Promise<string[]> {
+  if (rollout.content.agentUpdate) {
+    // An updated agent is not put back (agents never downgrade): the host's rollback fails, saying why.
+    if (todo.length > 0) {
+      await d.tx
+        .update(rolloutHosts)
+        .set({ state: 'rollback-failed', stateAt: new Date(d.now), errorCode: Errors.COMMAND_UNSUPPORTED.code })
+        .where(and(eq(rolloutHosts.rolloutId, rollout.id), idIn(rolloutHosts.hostId, todo.map((h) => h.hostId))));
+    }
+    return [];
+  }
   const noop = todo.filter((h) => !h.kb && (h.replaced ?? []).length === 0);
   if (noop.length > 0) {
     await d.tx

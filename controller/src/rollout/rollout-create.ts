@@ -12,6 +12,8 @@ import { moreUrgent, packageTargets, patchReleaseDate, patchTargets, type HostTa
 import { expediteReasons } from './expedite-rule';
 import { activeBlocks, blockPendingHosts } from '../safety/blocks';
 import { cohortPatchIds } from '../safety/cohorts';
+import type { AgentUpdateContent } from '../db/schema/rollouts';
+import { agentTargets } from './agent-targets';
 
 const DAY_MS = 86_400_000;
 
@@ -26,6 +28,8 @@ export interface StartRolloutInput {
   expedite: boolean;
   /** Override of the release date deferrals count from (earlier than the catalog's, or now, is expediting). */
   releasedAt?: Date | undefined;
+  /** An agent release to roll out instead (found in the releases folder by the caller, see releases/release-store.ts); excludes patches and packages. */
+  agentUpdate?: AgentUpdateContent | undefined;
 }
 
 /**
@@ -46,10 +50,15 @@ export function approvalsNeeded(ring: Pick<RingView, 'approvalRequired' | 'perce
  * the wall clock (records).
  */
 export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { now: number; realNow: number; actor: string; requestId?: string }): Promise<string> {
-  if (input.patches.length === 0 && input.packages.length === 0) throw new PfError(Errors.VALIDATION, 'a rollout needs patches or packages');
-  const targets: HostTarget[] = [...(await patchTargets(tx, input.patches)), ...(await packageTargets(tx, input.packages))];
+  const agent = input.agentUpdate;
+  if (agent && (input.patches.length > 0 || input.packages.length > 0)) throw new PfError(Errors.VALIDATION, 'an agent-version rollout carries nothing else: start patches and packages in their own rollout');
+  if (!agent && input.patches.length === 0 && input.packages.length === 0) throw new PfError(Errors.VALIDATION, 'a rollout needs patches, packages or an agent version');
+  const targets: HostTarget[] = agent
+    ? await agentTargets(tx, agent.version, agent.files.map((f) => f.platform))
+    : [...(await patchTargets(tx, input.patches)), ...(await packageTargets(tx, input.packages))];
   const merged = mergeTargets(targets);
-  if (merged.length === 0) throw new PfError(Errors.NOTHING_TO_ROLL_OUT, `no active host needs ${[...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(', ')}`);
+  const what = agent ? `agent ${agent.version} (hosts on ${agent.files.map((f) => f.platform).join(', ')} whose agent reports an older version)` : [...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(', ');
+  if (merged.length === 0) throw new PfError(Errors.NOTHING_TO_ROLL_OUT, `no active host needs ${what}`);
 
   const allRings = await listRings(tx);
   const chosen = input.rings?.length ? allRings.filter((r) => input.rings?.includes(r.name) || input.rings?.includes(r.id)) : allRings;
@@ -76,8 +85,8 @@ export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { no
   const real = new Date(opts.realNow);
   await tx.insert(rollouts).values({
     id,
-    name: input.name ?? [...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(' ').slice(0, 200),
-    content: { patches: input.patches, packages: input.packages },
+    name: input.name ?? (agent ? `patchfleet-agent ${agent.version}` : [...input.patches, ...input.packages.map((p) => `${p.name}=${p.version}`)].join(' ').slice(0, 200)),
+    content: { patches: input.patches, packages: input.packages, ...(agent ? { agentUpdate: agent } : {}) },
     state: 'active',
     expedite: input.expedite,
     releasedAt: released,
@@ -117,14 +126,14 @@ export async function createRollout(tx: Tx, input: StartRolloutInput, opts: { no
   }));
   for (let i = 0; i < hostRows.length; i += 1000) await tx.insert(rolloutHosts).values(hostRows.slice(i, i + 1000));
   // Hosts of a class an active block covers for any patch of this content never get it (state 'blocked').
-  const patchIds = cohortPatchIds({ patches: input.patches, packages: input.packages });
+  const patchIds = cohortPatchIds({ patches: input.patches, packages: input.packages, ...(agent ? { agentUpdate: agent } : {}) });
   const blocked = (await activeBlocks(tx, patchIds)).length > 0 ? await blockPendingHosts(tx, id, patchIds, now) : [];
   await audit(tx, real, {
     actor: opts.actor,
     action: 'rollout.start',
     targetType: 'rollout',
     targetId: id,
-    details: { patches: input.patches, packages: input.packages, expedite: input.expedite, releasedAt: released.toISOString(), rings: chosen.map((r) => r.name), hosts: hostRows.length, blockedHosts: blocked.length },
+    details: { patches: input.patches, packages: input.packages, ...(agent ? { agentVersion: agent.version, manifest: agent.manifest } : {}), expedite: input.expedite, releasedAt: released.toISOString(), rings: chosen.map((r) => r.name), hosts: hostRows.length, blockedHosts: blocked.length },
     requestId: opts.requestId,
   });
   if (input.expedite) {

@@ -48,6 +48,8 @@ import { checkReboots, REBOOT_DELAY_SEC } from './reboot-checks';
 import { classProgress, pickRamped } from './ramp';
 import { ringFailureVerdict } from './ring-failures';
 import { formatPercent } from '../safety/stats/words';
+import { UPDATE_CONFIRM_SEC } from '@patchfleet/shared/protocol';
+import { releasePlatformOf } from './agent-targets';
 
 const HOUR_MS = 3_600_000;
 /** How long an accepted command may run past its notAfter before it counts as lost. */
@@ -496,13 +498,16 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   if (size <= 0) return [];
   // Each pending host with its class (host-class.ts), which the ramp reads, in the same statement.
   const pending = await d.tx
-    .select({ host: rolloutHosts, cls: sql<string>`${hostClassSql('hosts')}` })
+    .select({ host: rolloutHosts, cls: sql<string>`${hostClassSql('hosts')}`, osPlatform: hosts.osPlatform, arch: hosts.arch })
     .from(rolloutHosts)
     .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
     .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), eq(rolloutHosts.state, 'pending')))
     .orderBy(rolloutHosts.hostId);
   const online = await onlineHosts(d, pending.map((p) => p.host.hostId));
-  const candidates = pending.filter((p) => online.has(p.host.hostId));
+  const agentUpdate = rollout.content.agentUpdate;
+  // An agent update needs the host's executable: a host whose platform the release has no file for waits (it was chosen by platform at start).
+  const fileOf = (p: (typeof pending)[number]) => agentUpdate?.files.find((f) => f.platform === releasePlatformOf(p.osPlatform, p.arch));
+  const candidates = pending.filter((p) => online.has(p.host.hostId) && (!agentUpdate || fileOf(p) !== undefined));
   if (candidates.length === 0) {
     await setNote(d, rollout, ring, `${pending.length} host(s) pending, none online`);
     return [];
@@ -510,10 +515,11 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   // The ramp (ramp.ts) applies where the admin left the pace to the controller: no waves, no maintenance
   // windows (a window's installs go out when it opens), not expedited.
   const ramping = ramp && policy.waveSize === 0 && isAlwaysOpen(policy.windows) && !rollout.expedite;
-  let chosen = candidates.slice(0, Number.isFinite(size) ? size : undefined).map((p) => p.host);
+  let picked = candidates.slice(0, Number.isFinite(size) ? size : undefined);
   if (ramping) {
     const pick = pickRamped(candidates, (p) => p.cls, await classProgress(d.tx, rollout.id), size);
-    chosen = pick.chosen.map((p) => p.host);
+    picked = pick.chosen;
+    const chosen = picked;
     if (chosen.length === 0) {
       await setNote(d, rollout, ring, `ramping up: waiting for the results of ${pick.waitingFor.installing} install(s) before more hosts (${pick.waitingFor.finished} finished)`);
       return [];
@@ -522,15 +528,16 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   // Valid until the window closes (in wall-clock time), at least a minute, at most a day when there are no windows.
   const ttlMs = Number.isFinite(windowEnd) ? Math.max(60_000, (windowEnd - d.now) / d.speed) : 24 * HOUR_MS;
   const target = rollout.name.slice(0, 200);
-  const specs: CommandSpec[] = chosen.map((h) => ({
-    hostId: h.hostId,
-    action: 'install',
-    target,
-    params: h.kb ? { kb: h.kb } : { packages: h.packages },
-    ttlMs,
-    rolloutId: rollout.id,
-    ringId: ring.ringId,
-  }));
+  const specs: CommandSpec[] = picked.map((p) => {
+    const h = p.host;
+    const file = fileOf(p);
+    const common = { hostId: h.hostId, target, ttlMs, rolloutId: rollout.id, ringId: ring.ringId };
+    if (agentUpdate && file) {
+      const params = { version: agentUpdate.version, manifest: agentUpdate.manifest, file: file.name, sha256: file.sha256, size: file.size, confirmWithinSec: UPDATE_CONFIRM_SEC.default };
+      return { ...common, action: 'update-agent' as const, params };
+    }
+    return { ...common, action: 'install' as const, params: h.kb ? { kb: h.kb } : { packages: h.packages } };
+  });
   const rows = await d.commands.create(d.tx, specs, `rollout:${rollout.id}`);
   const wave = ring.wave + 1;
   const at = new Date(d.now);
@@ -553,6 +560,12 @@ function commandRecordset(rows: readonly { id: string; hostId: string }[]) {
 
 /** Orders rollbacks to every online host whose install changed something; ends the rollback when none is left. */
 async function rollBack(d: TickDeps, rollout: Rollout): Promise<string[]> {
+  if (rollout.content.agentUpdate) {
+    // Agents never downgrade (a release older than the running agent is refused): rolling back an agent
+    // rollout only stops it. rollout-control has cancelled its unaccepted commands and unfinished rings.
+    await setRolloutState(d, rollout, 'cancelled', 'an agent-version rollout is not rolled back (agents never downgrade): it was stopped instead');
+    return [];
+  }
   const todo = await d.tx.select().from(rolloutHosts).where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.state, 'succeeded')));
   const [busy] = await d.tx
     .select({ n: sql<number>`count(*)::int` })

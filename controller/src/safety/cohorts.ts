@@ -60,7 +60,7 @@ const COLUMN: Record<CountSignal, string> = {
 
 /** The patch ids a rollout's cohorts and blocks are keyed by: its catalog patches, and `pkg:NAME=VERSION` per explicit package. */
 export function cohortPatchIds(content: RolloutContent): string[] {
-  return [...content.patches, ...content.packages.map((p) => `pkg:${p.name}=${p.version}`)];
+  return [...content.patches, ...content.packages.map((p) => `pkg:${p.name}=${p.version}`), ...(content.agentUpdate ? [`agent:${content.agentUpdate.version}`] : [])];
 }
 
 export interface CohortClock {

@@ -5569,6 +5569,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent-releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agent releases in the releases folder (signatures are checked by agents, not here) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dir: string;
+                            items: {
+                                /** @description metadata file, served at /downloads/<manifest> */
+                                manifest: string;
+                                version: string;
+                                /** Format: date-time */
+                                expires: string;
+                                expired: boolean;
+                                files: {
+                                    /** @enum {string} */
+                                    platform: "linux-x64" | "win-x64";
+                                    name: string;
+                                    sha256: string;
+                                    size: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                requestId: string;
+                                retryable: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/commands": {
         parameters: {
             query?: never;
@@ -5606,6 +5678,12 @@ export interface paths {
                             msuPath?: string;
                             reason?: string;
                             delaySec?: number;
+                            version?: string;
+                            manifest?: string;
+                            file?: string;
+                            sha256?: string;
+                            size?: number;
+                            confirmWithinSec?: number;
                         };
                         /** @default 3600 */
                         ttlSec?: number;
@@ -5864,6 +5942,16 @@ export interface paths {
                                         name: string;
                                         version: string;
                                     }[];
+                                    agentUpdate?: {
+                                        version: string;
+                                        manifest: string;
+                                        files: {
+                                            platform: string;
+                                            name: string;
+                                            sha256: string;
+                                            size: number;
+                                        }[];
+                                    };
                                 };
                                 /** @enum {string} */
                                 state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
@@ -5922,6 +6010,8 @@ export interface paths {
                             name: string;
                             version: string;
                         }[];
+                        /** @description roll this agent version out instead (update-agent commands); its signed metadata must be in the releases folder and not expired */
+                        agentVersion?: string;
                         rings?: string[];
                         /** @description skip deferral and soak (admins only); windows and freezes still hold */
                         expedite?: boolean;
@@ -5949,6 +6039,16 @@ export interface paths {
                                     name: string;
                                     version: string;
                                 }[];
+                                agentUpdate?: {
+                                    version: string;
+                                    manifest: string;
+                                    files: {
+                                        platform: string;
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                    }[];
+                                };
                             };
                             /** @enum {string} */
                             state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
@@ -6065,6 +6165,16 @@ export interface paths {
                                     name: string;
                                     version: string;
                                 }[];
+                                agentUpdate?: {
+                                    version: string;
+                                    manifest: string;
+                                    files: {
+                                        platform: string;
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                    }[];
+                                };
                             };
                             /** @enum {string} */
                             state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
@@ -6275,6 +6385,16 @@ export interface paths {
                                     name: string;
                                     version: string;
                                 }[];
+                                agentUpdate?: {
+                                    version: string;
+                                    manifest: string;
+                                    files: {
+                                        platform: string;
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                    }[];
+                                };
                             };
                             /** @enum {string} */
                             state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
@@ -6399,6 +6519,16 @@ export interface paths {
                                     name: string;
                                     version: string;
                                 }[];
+                                agentUpdate?: {
+                                    version: string;
+                                    manifest: string;
+                                    files: {
+                                        platform: string;
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                    }[];
+                                };
                             };
                             /** @enum {string} */
                             state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
@@ -6523,6 +6653,16 @@ export interface paths {
                                     name: string;
                                     version: string;
                                 }[];
+                                agentUpdate?: {
+                                    version: string;
+                                    manifest: string;
+                                    files: {
+                                        platform: string;
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                    }[];
+                                };
                             };
                             /** @enum {string} */
                             state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
@@ -6647,6 +6787,16 @@ export interface paths {
                                     name: string;
                                     version: string;
                                 }[];
+                                agentUpdate?: {
+                                    version: string;
+                                    manifest: string;
+                                    files: {
+                                        platform: string;
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                    }[];
+                                };
                             };
                             /** @enum {string} */
                             state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";
@@ -6775,6 +6925,16 @@ export interface paths {
                                         name: string;
                                         version: string;
                                     }[];
+                                    agentUpdate?: {
+                                        version: string;
+                                        manifest: string;
+                                        files: {
+                                            platform: string;
+                                            name: string;
+                                            sha256: string;
+                                            size: number;
+                                        }[];
+                                    };
                                 };
                                 /** @enum {string} */
                                 state: "active" | "paused" | "halted" | "cancelled" | "completed" | "rolling-back" | "rolled-back";

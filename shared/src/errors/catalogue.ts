@@ -210,6 +210,21 @@ export const Errors = defineErrors({
   SIMULATION_UNSETTLED: { code: 'PF_ERR_SIMULATION_UNSETTLED', status: 500, retryable: false, message: 'simulated clock did not settle' },
   /** `patchfleet simulate` found no fleet simulator: it ships with the source tree (test/sim), not with a controller installed without it. */
   SIMULATOR_UNAVAILABLE: { code: 'PF_ERR_SIMULATOR_UNAVAILABLE', status: 501, retryable: false, message: 'the fleet simulator is not installed here' },
+  // Agent self-update (shared/src/release, agent/src/update)
+  /** Release metadata (agent-release.json) is malformed, has no signature by the pinned release key, or one that does not verify. */
+  RELEASE_SIGNATURE: { code: 'PF_ERR_RELEASE_SIGNATURE', status: 400, retryable: false, message: 'the agent release metadata is not signed by the release key' },
+  /** Release metadata whose `expires` is in the past: stale metadata could be replayed to hold agents on an old release. */
+  RELEASE_EXPIRED: { code: 'PF_ERR_RELEASE_EXPIRED', status: 400, retryable: false, message: 'the agent release metadata has expired' },
+  /** A release whose version is not newer than the running agent's: agents never downgrade. */
+  RELEASE_DOWNGRADE: { code: 'PF_ERR_RELEASE_DOWNGRADE', status: 409, retryable: false, message: 'the agent release is not newer than the running agent' },
+  /** A downloaded release file whose SHA-256 or size differs from the signed metadata, or a platform the metadata has no file for. */
+  RELEASE_HASH: { code: 'PF_ERR_RELEASE_HASH', status: 400, retryable: false, message: 'the agent release file does not match the signed metadata' },
+  /** The controller has no (unexpired) release metadata for the agent version asked for. */
+  RELEASE_NOT_FOUND: { code: 'PF_ERR_RELEASE_NOT_FOUND', status: 404, retryable: false, message: 'no agent release with this version in the releases folder' },
+  /** The new agent did not confirm a healthy session in time (it crashed or hung); the old executable was put back. */
+  UPDATE_REVERTED: { code: 'PF_ERR_UPDATE_REVERTED', status: 500, retryable: false, message: 'the new agent did not reconnect healthy in time; the old one was restored' },
+  /** Downloading, staging or swapping the agent executable failed before the new one started; nothing was changed. */
+  UPDATE_FAILED: { code: 'PF_ERR_UPDATE_FAILED', status: 500, retryable: true, message: 'the agent update could not be carried out' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
   // Windows installer script (deploy/windows/install-agent.ps1)

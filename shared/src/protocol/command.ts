@@ -34,10 +34,16 @@ export const ReplacementSchema = Type.Object(
 );
 export type Replacement = Static<typeof ReplacementSchema>;
 
+/** Seconds a new agent has to confirm a healthy session before the old one puts itself back (update-agent). */
+export const UPDATE_CONFIRM_SEC = { default: 300, min: 10, max: 3600 } as const;
+
 /**
  * Parameters of a command. install: `packages` (apt/dpkg) or `kb` (+ `msuPath`)
  * (Windows). rollback: `replaced` as the install reported it (apt/dpkg) or
- * `kb` (Windows). reboot: `reason`, `delaySec`.
+ * `kb` (Windows). reboot: `reason`, `delaySec`. update-agent: `version`,
+ * `manifest` (the signed metadata's file name), `file`, `sha256` and `size`
+ * of this host's executable (the agent trusts only the signed metadata;
+ * these let it refuse early and name what it expects), `confirmWithinSec`.
  */
 export const CommandParamsSchema = Type.Object(
   {
@@ -47,6 +53,12 @@ export const CommandParamsSchema = Type.Object(
     msuPath: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
     delaySec: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    version: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}\\.[0-9]{1,6}\\.[0-9]{1,6}$' })),
+    manifest: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
+    file: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+    size: Type.Optional(Type.Integer({ minimum: 1 })),
+    confirmWithinSec: Type.Optional(Type.Integer({ minimum: UPDATE_CONFIRM_SEC.min, maximum: UPDATE_CONFIRM_SEC.max })),
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,7 @@ import { findRing } from '../../rollout/ring-store';
 import { actorOf } from '../auth';
 import { announceHint } from '../../live/hints';
 import { ErrorResponse, OneOf } from '../schemas';
+import { findRelease, releasesDirOf } from '../../releases/release-store';
 
 const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
 const PatchId = Type.String({ pattern: '^(USN-[0-9]+-[0-9]+|KB[0-9]{6,8})$' });
@@ -22,6 +23,9 @@ const StartBody = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     patches: Type.Optional(Type.Array(PatchId, { maxItems: 500 })),
     packages: Type.Optional(Type.Array(PackageVersion, { maxItems: 500 })),
+    agentVersion: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,6}\\.[0-9]{1,6}\\.[0-9]{1,6}$', description: 'roll this agent version out instead (update-agent commands); its signed metadata must be in the releases folder and not expired' }),
+    ),
     rings: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 })),
     expedite: Type.Optional(Type.Boolean({ description: 'skip deferral and soak (admins only); windows and freezes still hold' })),
     releasedAt: Type.Optional(Type.String({ format: 'date-time', description: 'release date deferrals count from (default: the advisory date, else now)' })),
@@ -44,7 +48,17 @@ const HostCounts = Type.Record(Type.String(), Type.Integer());
 const RolloutSummarySchema = {
   id: Type.String(),
   name: Type.String(),
-  content: Type.Object({ patches: Type.Array(Type.String()), packages: Type.Array(Type.Object({ name: Type.String(), version: Type.String() })) }),
+  content: Type.Object({
+    patches: Type.Array(Type.String()),
+    packages: Type.Array(Type.Object({ name: Type.String(), version: Type.String() })),
+    agentUpdate: Type.Optional(
+      Type.Object({
+        version: Type.String(),
+        manifest: Type.String(),
+        files: Type.Array(Type.Object({ platform: Type.String(), name: Type.String(), sha256: Type.String(), size: Type.Integer() })),
+      }),
+    ),
+  }),
   state: OneOf(ROLLOUT_STATES),
   stateReason: Type.Union([Type.String(), Type.Null()]),
   expedite: Type.Boolean(),
@@ -104,10 +118,13 @@ export function rolloutRoutes(app: ApiInstance, ctx: ControllerContext, rollouts
     async (req, reply) => {
       const body = req.body;
       if (body.expedite && req.principal?.role !== 'admin') throw new PfError(Errors.FORBIDDEN, 'expediting a rollout needs the admin role');
+      // The release must be there and unexpired now (agents refuse expired metadata); the wall clock, as agents use.
+      const release = body.agentVersion === undefined ? undefined : findRelease(releasesDirOf(ctx.config), body.agentVersion, (ctx.netClock ?? ctx.clock).now());
+      const agentUpdate = release ? { version: release.version, manifest: release.manifest, files: release.files } : undefined;
       const id = await ctx.db.transaction((tx) =>
         createRollout(
           tx,
-          { name: body.name, patches: body.patches ?? [], packages: body.packages ?? [], rings: body.rings, expedite: body.expedite === true, releasedAt: body.releasedAt ? new Date(body.releasedAt) : undefined },
+          { name: body.name, patches: body.patches ?? [], packages: body.packages ?? [], agentUpdate, rings: body.rings, expedite: body.expedite === true, releasedAt: body.releasedAt ? new Date(body.releasedAt) : undefined },
           { now: rolloutNow(), realNow: ctx.clock.now(), actor: actorOf(req), requestId: req.id },
         ),
       );

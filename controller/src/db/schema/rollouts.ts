@@ -1,5 +1,6 @@
 import { boolean, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { PackageVersion } from '@patchfleet/shared/protocol';
+import type { ReleaseFile } from '@patchfleet/shared/release';
 
 /**
  * active: rings advance by policy; paused: nothing new starts (running
@@ -10,10 +11,20 @@ import type { PackageVersion } from '@patchfleet/shared/protocol';
 export const ROLLOUT_STATES = ['active', 'paused', 'halted', 'cancelled', 'completed', 'rolling-back', 'rolled-back'] as const;
 export type RolloutState = (typeof ROLLOUT_STATES)[number];
 
-/** What a rollout installs: catalog advisories (USN ids, KBs) or explicit package versions. */
+/** An agent version a rollout updates agents to (its signed metadata in the releases folder). */
+export interface AgentUpdateContent {
+  version: string;
+  /** The metadata file's name (served at /downloads/<manifest>). */
+  manifest: string;
+  files: ReleaseFile[];
+}
+
+/** What a rollout installs: catalog advisories (USN ids, KBs), explicit package versions, or (alone) an agent version. */
 export interface RolloutContent {
   patches: string[];
   packages: PackageVersion[];
+  /** Set on an agent-version rollout: hosts get `update-agent` commands instead of installs. */
+  agentUpdate?: AgentUpdateContent;
 }
 
 /** A patch (or a set of patches) on its way through the rings. */

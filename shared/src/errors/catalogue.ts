@@ -209,6 +209,13 @@ export const Errors = defineErrors({
   SIMULATION_UNSETTLED: { code: 'PF_ERR_SIMULATION_UNSETTLED', status: 500, retryable: false, message: 'simulated clock did not settle' },
   /** `patchfleet simulate` found no fleet simulator: it ships with the source tree (test/sim), not with a controller installed without it. */
   SIMULATOR_UNAVAILABLE: { code: 'PF_ERR_SIMULATOR_UNAVAILABLE', status: 501, retryable: false, message: 'the fleet simulator is not installed here' },
+  // Agent installers (deploy/install/install-agent.sh, the .deb)
+  /** install-agent.sh downloaded a package whose SHA-256 differs from --sha256: it deletes the file and installs nothing. */
+  INSTALLER_HASH_MISMATCH: { code: 'PF_ERR_INSTALLER_HASH_MISMATCH', status: 422, retryable: false, message: 'downloaded package does not match the expected SHA-256' },
+  /** install-agent.sh could not download the package from the controller (unreachable, or no such file: 404). */
+  INSTALLER_DOWNLOAD_FAILED: { code: 'PF_ERR_INSTALLER_DOWNLOAD_FAILED', status: 502, retryable: true, message: 'could not download the agent package' },
+  /** install-agent.sh: dpkg -i of the verified package failed, e.g. its postinst could not enroll (the agent's own error is printed above it). */
+  INSTALLER_DPKG_FAILED: { code: 'PF_ERR_INSTALLER_DPKG_FAILED', status: 500, retryable: false, message: 'dpkg could not install the agent package' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
 });

@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 /** Every browser test of the dashboard (test/e2e/dashboard*.test.ts) is long. */
 const LONG_TESTS = [
   'test/build/agent-executables.test.ts',
+  'test/deploy/agent-deb.test.ts',
   'test/deploy/controller-tree.test.ts',
   'test/e2e/migrate.test.ts',
   'test/e2e/health-gate.test.ts',

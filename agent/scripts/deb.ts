@@ -13,18 +13,18 @@
  * command for users, hence lib and not bin.
  *
  * dpkg-deb --root-owner-group makes every file root's without fakeroot; gzip
- * rather than dpkg-deb's default xz: the executable is ~120 MB, xz takes
- * minutes on a small machine, and every dpkg since Debian 8 reads gzip.
+ * (level 6) rather than dpkg-deb's default xz: the executable is ~120 MB,
+ * xz takes minutes on a small machine, and every dpkg since Debian 8 reads gzip.
  *
  * CLI: pnpm --filter @patchfleet/agent deb [--exe FILE] [--version V] [--out-dir DIR]
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Errors, PfError } from '@patchfleet/shared/errors';
 import { AGENT_VERSION } from '../src/version';
 
@@ -120,9 +120,9 @@ export async function buildDeb(opts: DebOptions): Promise<string> {
     mkdirSync(opts.outDir, { recursive: true });
     const out = join(opts.outDir, debFileName(opts.version));
     try {
-      execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', stage, out], { stdio: ['ignore', 'ignore', 'pipe'] });
+      await promisify(execFile)('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stage, out]);
     } catch (err) {
-      const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
+      const stderr = (err as { stderr?: string }).stderr ?? '';
       throw new PfError(Errors.INTERNAL, `dpkg-deb --build failed: ${stderr || (err as Error).message}`);
     }
     return out;

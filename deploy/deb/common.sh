@@ -1,4 +1,4 @@
-# Shared by the maintainer scripts (deb.ts pastes it in place of the line "#COMMON#").
+# Shared by the maintainer scripts: agent/scripts/deb.ts pastes it over their COMMON marker line.
 # Paths honour DPKG_ROOT, which dpkg sets to its --root for maintainer scripts ("" on a real host).
 # shellcheck disable=SC2034 # each script uses some of these
 {

@@ -242,6 +242,27 @@ describe('dpkg -i, upgrade, remove and purge in an isolated root', () => {
     expect(takeSystemctlCalls()).toEqual([]);
   });
 
+  it('then enrolls with a token written into agent.env when the scripts run again as dpkg-reconfigure runs them, and deletes it', async () => {
+    const bare = join(dir, 'bare-root');
+    const envFile = join(bare, 'etc/patchfleet/agent.env');
+    const token = await newToken();
+    const conf = readFileSync(envFile, 'utf8')
+      .replace(/^PATCHFLEET_SERVER=$/m, `PATCHFLEET_SERVER=${boot.url}`)
+      .replace(/^PATCHFLEET_CA_FINGERPRINT=$/m, `PATCHFLEET_CA_FINGERPRINT=${boot.caFingerprint}`)
+      .replace(/^#PATCHFLEET_ENROLL_TOKEN=.*$/m, `PATCHFLEET_ENROLL_TOKEN=${token}`);
+    writeFileSync(envFile, conf);
+    expect(readFileSync(envFile, 'utf8')).toContain(`PATCHFLEET_ENROLL_TOKEN=${token}\n`);
+    // dpkg-reconfigure (debconf) runs `prerm upgrade V` then `postinst configure V`, V the installed version.
+    const run = (script: string, args: string[]) => spawnSync(join(bare, `var/lib/dpkg/info/${PKG}.${script}`), args, { env: env({ DPKG_ROOT: bare }), encoding: 'utf8', timeout: 120_000 });
+    expect(run('prerm', ['upgrade', AGENT_VERSION]).status).toBe(0);
+    const r = run('postinst', ['configure', AGENT_VERSION]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(token);
+    expect(identityOf(bare).agentId).toMatch(/\S/);
+    expect(readFileSync(envFile, 'utf8')).not.toContain(token);
+    expect(takeSystemctlCalls()).toEqual(['daemon-reload', 'enable --now patchfleet-agent.service']);
+  });
+
   it('with a token in its environment enrolls with the controller, drops the token, and enables and starts the unit', async () => {
     root = makeRoot('root');
     const token = await newToken();

@@ -22,7 +22,7 @@ import { buildDeb, debFileName } from '@patchfleet/agent/scripts/deb';
 import { AGENT_VERSION } from '@patchfleet/agent/src/version';
 import { PinnedAgent } from '@patchfleet/shared';
 import { api, type Bootstrap } from '../support/api';
-import { noNodePath } from '../support/agent-exe';
+import { noNodePath, runExe } from '../support/agent-exe';
 import { createTestDatabaseUrl } from '../support/db';
 import { installedVersion } from '../support/dpkg';
 import { REPO_ROOT, startControllerProcess, type ControllerProcess } from '../support/processes';
@@ -286,6 +286,12 @@ describe('dpkg -i, upgrade, remove and purge in an isolated root', () => {
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(statSync(join(root, 'var/lib/patchfleet-agent/identity.json')).mode & 0o777).toBe(0o600);
     identityHash = sha256(join(root, 'var/lib/patchfleet-agent/identity.json'));
+    // The unit's ExecStart, re-rooted, with --once: the installed executable connects as that identity and reports.
+    const once = await runExe(join(root, 'usr/lib/patchfleet/patchfleet-agent'), ['run', '--state-dir', join(root, 'var/lib/patchfleet-agent'), '--once', '--no-health'], env(), 120_000);
+    expect(once.code, once.stderr).toBe(0);
+    const reported = await api<{ lastSeq: number; packageCount: number }>(boot, 'GET', `/api/v1/hosts/${agentId}`);
+    expect(reported.body.lastSeq).toBeGreaterThanOrEqual(1);
+    expect(reported.body.packageCount).toBeGreaterThan(0);
   });
 
   it('upgrades to a higher version keeping the identity, ignores a new token, and restarts the unit without re-enabling it', async () => {

@@ -396,7 +396,11 @@ describe('install-agent.sh', () => {
     expect(readFileSync(join(root, 'etc/patchfleet/agent.env'), 'utf8')).not.toMatch(/^PATCHFLEET_ENROLL_TOKEN=/m);
   });
 
-  it('installs by default the version of this source tree', () => {
+  it('installs by default the version of this source tree, and shellcheck accepts it', () => {
     expect(readFileSync(INSTALL_AGENT, 'utf8')).toContain(`default_version="${AGENT_VERSION}"`);
+    const sc = spawnSync('shellcheck', [INSTALL_AGENT], { encoding: 'utf8' });
+    if (sc.error) throw new Error(`shellcheck could not run (.ci/run installs it): ${sc.error.message}`);
+    expect(sc.stdout, 'shellcheck').toBe('');
+    expect(sc.status).toBe(0);
   });
 });

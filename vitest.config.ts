@@ -13,6 +13,7 @@ const LONG_TESTS = [
   'test/e2e/migrate.test.ts',
   'test/e2e/health-gate.test.ts',
   'test/e2e/health-delivery.test.ts',
+  'test/e2e/agent-cap.test.ts',
   'test/fuzz/rest.fuzz.test.ts',
   'test/sim/demo-e2e.test.ts',
   'test/e2e/dashboard*.test.ts',

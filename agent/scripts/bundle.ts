@@ -16,6 +16,8 @@ export async function bundleAgent(outDir = `${root}dist`): Promise<{ outfile: st
   const result = await build({
     entryPoints: [`${root}src/cli.ts`],
     outfile,
+    // The metafile's input paths are relative to this folder (the agent package) wherever the build runs from; the SBOM reads them.
+    absWorkingDir: root,
     bundle: true,
     platform: 'node',
     target: 'node20',

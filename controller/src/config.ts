@@ -111,6 +111,12 @@ export const ConfigSchema = Type.Object(
     maxConnections: Type.Optional(Type.Integer({ minimum: 16, maximum: 10_000_000 })),
     /** File descriptors kept free of connections for the database, files and logs (at most a quarter of the open-file limit). */
     fdReserve: Type.Integer({ minimum: 16, maximum: 100_000 }),
+    /** Agent sessions this process holds; default: the connection cap less the unauthenticated share and `apiConnectionReserve`. Past it agents get PF_ERR_CONTROLLER_FULL. */
+    maxAgents: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    /** Connections kept for API clients out of the agents' share (at most a quarter of the connection cap). */
+    apiConnectionReserve: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    /** Seconds an agent refused with PF_ERR_CONTROLLER_FULL is told to wait before it tries again (it adds up to half of it as jitter). */
+    agentFullRetrySec: Type.Integer({ minimum: 1, maximum: 3600 }),
     /** API requests one source address may make per minute. */
     apiRatePerMin: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     /** Refused authentications (401) per source address and minute; past it the address gets 429 until the minute ends. */
@@ -178,6 +184,8 @@ export const DEFAULTS: Omit<Config, 'dataDir'> = {
   maxConnectionsPerAddress: 32,
   maxUnauthConnections: 2048,
   fdReserve: 256,
+  apiConnectionReserve: 64,
+  agentFullRetrySec: 60,
   apiRatePerMin: 3000,
   authFailuresPerMin: 30,
   enrollRatePerMin: 60,
@@ -205,6 +213,9 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_MAX_UNAUTH_CONNECTIONS: 'maxUnauthConnections',
   PATCHFLEET_MAX_CONNECTIONS: 'maxConnections',
   PATCHFLEET_FD_RESERVE: 'fdReserve',
+  PATCHFLEET_MAX_AGENTS: 'maxAgents',
+  PATCHFLEET_API_CONNECTION_RESERVE: 'apiConnectionReserve',
+  PATCHFLEET_AGENT_FULL_RETRY_SEC: 'agentFullRetrySec',
   PATCHFLEET_API_RATE_PER_MIN: 'apiRatePerMin',
   PATCHFLEET_AUTH_FAILURES_PER_MIN: 'authFailuresPerMin',
   PATCHFLEET_ENROLL_RATE_PER_MIN: 'enrollRatePerMin',
@@ -231,7 +242,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHFLEET_SYSLOG_HOSTNAME: 'syslogHostname',
 };
 const NUMERIC = new Set<keyof Config>(['port', 'embeddedCacheMb', 'heartbeatSec', 'maxFrameBytes', 'maxReportBytes', 'reportTimeoutSec', 'agentFramesPerSec', 'rolloutTickSec', 'auditRetentionDays',
-  'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
+  'connectIdleSec', 'maxConnectionsPerAddress', 'maxUnauthConnections', 'maxConnections', 'fdReserve', 'maxAgents', 'apiConnectionReserve', 'agentFullRetrySec', 'apiRatePerMin', 'authFailuresPerMin', 'enrollRatePerMin', 'refusalAuditSec',
   'simulationTickSec',
 ]);
 /** Settings read from the environment as booleans: 1/true and 0/false (anything else fails validation). */

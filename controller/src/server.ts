@@ -128,13 +128,15 @@ export async function startController(config: Config, deps: { clock?: Clock; log
     const refusals = new RefusalAudit(database.db, clock, log, { windowMs: config.refusalAuditSec * 1000 });
     const fds = fileDescriptors();
     // Socket protection (idle timeout of unauthenticated connections) stays on real time in simulation mode.
-    const guard = new ConnectionGuard(resolveConnectionLimits(config, fds), realClock, log, (address, reason) => refusals.record(address, 'connection.refused', { code: reason }));
+    const limits = resolveConnectionLimits(config, fds);
+    const guard = new ConnectionGuard(limits, realClock, log, (address, reason) => refusals.record(address, 'connection.refused', { code: reason }));
     // The ports, wired once: socket -> gateway -> (guard, host state, commands) -> sessions.
     const sessions = new SessionRegistry();
     // One registry per process (not prom-client's global one): the gateway and the gates count through its ports.
     const metrics = new ControllerMetrics(
       {
         connectedAgents: () => sessions.size,
+        maxAgents: () => limits.maxAgents,
         commandsByState: () => countCommandsByState(database.db),
         rolloutsByState: () => countRolloutsByState(database.db),
         poolStats: () => database.poolStats(),
@@ -157,7 +159,7 @@ export async function startController(config: Config, deps: { clock?: Clock; log
       },
       commandStatus: (session, msg) => commands.onStatus(session, msg),
       healthSamples: (agentId, epoch, samples, at) => healthIngest.store(agentId, epoch, samples, at),
-    }, metrics);
+    }, metrics, { maxAgents: limits.maxAgents, retryAfterSec: config.agentFullRetrySec });
     // Events (halts, blocks, approvals needed, missed deadlines) are written by the planner's transaction into the
     // webhook outbox; the worker, on every replica (deliveries are leased), sends them on wall time.
     const outbox = new WebhookOutbox(realClock);

@@ -6,12 +6,11 @@
  * refused without a token.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authChallengePayload, canonicalBytes, makeFrame, nodeEd25519, PinnedAgent } from '@patchfleet/shared';
-import { api, type Bootstrap } from '../support/api';
+import { authChallengePayload, canonicalBytes, makeFrame, nodeEd25519 } from '@patchfleet/shared';
+import { api, getText, type Bootstrap } from '../support/api';
 import { createTestDatabaseUrl } from '../support/db';
 import { parsePrometheus, sampleValue, type Sample } from '../support/prometheus';
 import { runCli, startAgentProcess, startControllerProcess, waitFor, type ControllerProcess } from '../support/processes';
@@ -24,19 +23,8 @@ let dropDb: () => Promise<void>;
 let dbUrl: string | undefined;
 let helpdesk: string;
 
-/** GET /metrics over the pinned TLS connection; the body as text. */
-function get(path: string, token: string | undefined): Promise<{ status: number; type: string; body: string }> {
-  const agent = new PinnedAgent(boot.caFingerprint);
-  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-    const req = request(new URL(path, boot.url), { agent, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end();
-  }).finally(() => agent.destroy());
-}
+/** GET over the pinned TLS connection; the body as text. */
+const get = (path: string, token: string | undefined) => getText(boot, path, token);
 
 async function scrape(): Promise<Sample[]> {
   const res = await get('/metrics', helpdesk);

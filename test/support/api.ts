@@ -40,6 +40,20 @@ export async function api<T = unknown>(boot: Bootstrap, method: string, path: st
   }
 }
 
+/** A GET whose answer is text (e.g. /metrics), with `token` ('' or undefined for none). */
+export function getText(boot: Bootstrap, path: string, token: string | undefined): Promise<{ status: number; type: string; body: string }> {
+  const agent = new PinnedAgent(boot.caFingerprint);
+  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const req = request(new URL(path, boot.url), { agent, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  }).finally(() => agent.destroy());
+}
+
 /** A signed-in user as a browser would be: the session cookie, and the CSRF header on writes. */
 export interface UserSession {
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;

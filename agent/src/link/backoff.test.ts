@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Backoff } from './backoff';
+import { reconnectDelay } from './link';
 
 describe('Backoff', () => {
   it('doubles the cap each attempt up to the maximum (random pinned to its top)', () => {
@@ -47,5 +48,18 @@ describe('Backoff', () => {
     expect(b.next()).toBe(999);
     for (let i = 0; i < 20; i++) b.next();
     expect(b.next()).toBe(59_999);
+  });
+});
+
+describe('reconnectDelay', () => {
+  it('keeps the back-off when the controller named no wait', () => {
+    expect(reconnectDelay(1234, undefined, () => 0.9)).toBe(1234);
+  });
+
+  it("waits at least a full controller's retryAfter, plus up to half of it as jitter", () => {
+    expect(reconnectDelay(500, 60_000, () => 0)).toBe(60_000);
+    expect(reconnectDelay(500, 60_000, () => 0.999)).toBe(89_970);
+    // A longer back-off (many failures before) is kept.
+    expect(reconnectDelay(120_000, 60_000, () => 0)).toBe(120_000);
   });
 });

@@ -65,6 +65,18 @@ export interface LinkOptions {
 interface SessionEnd {
   authenticated: boolean;
   error?: PfError;
+  /** The controller is full (PF_ERR_CONTROLLER_FULL) and asked for this wait before the next try. */
+  retryAfterMs?: number;
+}
+
+/**
+ * The wait before the next connection: the back-off's, or, when a full
+ * controller named a wait, that wait plus up to half of it again as jitter
+ * (so the refused agents do not all come back in the same second).
+ */
+export function reconnectDelay(backoffMs: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+  if (retryAfterMs === undefined) return backoffMs;
+  return Math.max(backoffMs, retryAfterMs + Math.floor(random() * (retryAfterMs / 2)));
 }
 
 export class AgentLink {
@@ -128,8 +140,8 @@ export class AgentLink {
       if (end.error && failFast && refusedWith && FATAL_CODES.has(refusedWith)) throw end.error;
       // A revoked agent never gets back in: retrying would only knock on the door forever.
       if (end.error && refusedWith === Errors.AGENT_REVOKED.code) throw end.error;
-      const delay = this.backoff.next();
-      this.opts.log.info({ delayMs: delay, code: end.error?.code, reason: end.error?.message }, 'reconnecting after delay');
+      const delay = reconnectDelay(this.backoff.next(), end.retryAfterMs);
+      this.opts.log.info({ delayMs: delay, code: refusedWith ?? end.error?.code, reason: end.error?.message }, 'reconnecting after delay');
       await new Promise<void>((resolve) => {
         const t = this.opts.clock.after(delay, resolve);
         this.wake = () => {
@@ -183,6 +195,7 @@ export class AgentLink {
     return new Promise<SessionEnd>((resolve) => {
       let authenticated = false;
       let error: PfError | undefined;
+      let retryAfterMs: number | undefined;
       const agent = new PinnedAgent(identity.caFingerprint);
       const ws = new WebSocket(identity.wsUrl, { agent, handshakeTimeout: 15_000, maxPayload: 4 * Limits.maxFrameBytes, perMessageDeflate: false });
       this.ws = ws;
@@ -208,6 +221,10 @@ export class AgentLink {
           ws.close(1011, 'agent error');
         }
         if (msg.type === 'error' && FATAL_CODES.has(msg.code)) error = new PfError(Errors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
+        if (msg.type === 'error' && msg.code === Errors.CONTROLLER_FULL.code) {
+          error = new PfError(Errors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
+          retryAfterMs = (msg.retryAfterSec ?? 60) * 1000;
+        }
       });
       ws.on('pong', () => {
         this.lastPong = this.opts.clock.now();
@@ -225,7 +242,7 @@ export class AgentLink {
         this.opts.health?.sessionEnded();
         agent.destroy();
         if (authenticated) log.info({ code, reason: reason.toString('utf8') }, 'session closed');
-        resolve({ authenticated, ...(error ? { error } : {}) });
+        resolve({ authenticated, ...(error ? { error } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
       });
     });
   }

@@ -5,7 +5,9 @@
  * Instead entries are read in (xid, id) order, the writing transaction's id
  * first, and only below the oldest transaction still running
  * (pg_snapshot_xmin): every transaction there has ended, so no entry can
- * appear behind a cursor that moved past it.
+ * appear behind a cursor that moved past it. Transaction ids are per node,
+ * so on a distributed PostgreSQL (Citus) audit_log stays a table local to the
+ * coordinator (README, "Past one database").
  */
 import { sql } from 'drizzle-orm';
 import { resultRows } from '../catalog/rows/sync-rows';

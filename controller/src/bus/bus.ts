@@ -4,6 +4,9 @@
  * there is one process, so an in-process emitter does the same job.
  * Payloads are hints ("look at these hosts"), never the data itself: the
  * database stays the truth, so a lost notification delays, never loses.
+ * NOTIFY is per database node: on a distributed PostgreSQL (Citus) every
+ * replica must listen and publish on the same node (README, "Past one
+ * database").
  */
 import { EventEmitter } from 'node:events';
 import type { Sql } from 'postgres';

@@ -4,9 +4,10 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { ControllerContext } from '../context';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
+import { encodeFrame, makeFrame } from '@patchfleet/shared/protocol';
 import { LastSeenTracker } from './last-seen';
 import type { AgentEvents, SessionRegistry } from './ports';
 import type { AgentLinkMetrics } from '../metrics/ports';
@@ -15,11 +16,22 @@ import { Errors } from '@patchfleet/shared/errors';
 import { REVOCATION_CHANNEL } from '../enrollment/revoke-host';
 import type { Unsubscribe } from '../bus/bus';
 
+/** How many agents this process holds, and what a refused one is told (net/connection-guard.ts sizes it). */
+export interface AgentCapacity {
+  maxAgents: number;
+  retryAfterSec: number;
+}
+
+/** At most one "controller full" warning per this many ms, with the count refused since the last one. */
+const FULL_WARNING_EVERY_MS = 10_000;
+
 export class AgentGateway {
   private readonly wss: WebSocketServer;
   private readonly pending = new Set<AgentSession>();
   readonly tracker: LastSeenTracker;
   private unsubscribeRevocations: Unsubscribe | undefined;
+  private refusedSinceWarning = 0;
+  private lastFullWarningAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -29,6 +41,8 @@ export class AgentGateway {
     private readonly events: AgentEvents,
     /** Handshakes and frames of every session, counted for /metrics (wired in server.ts). */
     private readonly metrics: AgentLinkMetrics,
+    /** Unlimited when not given (tools and unit tests). */
+    private readonly capacity: AgentCapacity = { maxAgents: Number.POSITIVE_INFINITY, retryAfterSec: 60 },
   ) {
     // On a simulated clock the flush is armed by touches instead of running every 5 virtual seconds.
     this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log, undefined, ctx.config.simulation === true);
@@ -70,6 +84,10 @@ export class AgentGateway {
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (this.sessions.size >= this.capacity.maxAgents) {
+          this.refuseFull(ws, req.socket.remoteAddress ?? '');
+          return;
+        }
         const remote = req.socket.remoteAddress ?? '';
         const session = new AgentSession(ws, remote, this.ctx, this.tracker, {
           onAuthenticated: (s) => {
@@ -87,6 +105,34 @@ export class AgentGateway {
         ws.once('close', () => this.pending.delete(session));
       });
     });
+  }
+
+  /**
+   * Past `maxAgents` a new agent connection is told so in a frame
+   * (PF_ERR_CONTROLLER_FULL with `retryAfterSec`) and closed with 1013, before
+   * its handshake costs a key look-up; the agent waits that long (plus
+   * jitter) or tries another controller. Agents whose handshakes are in
+   * flight when the cap is reached may still finish: the cap can be passed
+   * by at most the unauthenticated share, whose descriptors are inside the
+   * connection cap already.
+   */
+  private refuseFull(ws: WebSocket, remote: string): void {
+    const code = Errors.CONTROLLER_FULL.code;
+    const frame = makeFrame('error', { code, message: Errors.CONTROLLER_FULL.message, retryable: true, retryAfterSec: this.capacity.retryAfterSec }, this.ctx.clock.now());
+    ws.send(encodeFrame(frame));
+    this.metrics.frameSent('error');
+    this.metrics.handshake('refused', code);
+    ws.close(CloseCodes.tryAgainLater, code);
+    this.refusedSinceWarning += 1;
+    const now = Date.now();
+    if (now - this.lastFullWarningAt >= FULL_WARNING_EVERY_MS) {
+      this.ctx.log.warn(
+        { code, refused: this.refusedSinceWarning, held: this.sessions.size, maxAgents: this.capacity.maxAgents, remote },
+        'agents refused: this controller holds as many agents as it may (raise LimitNOFILE or PATCHFLEET_MAX_AGENTS, or add a replica)',
+      );
+      this.lastFullWarningAt = now;
+      this.refusedSinceWarning = 0;
+    }
   }
 
   /** Closes every session (agents reconnect elsewhere or later) and flushes last-seen times. */

@@ -5,6 +5,9 @@
  * in that transaction, so a replica killed mid-run leaves nothing half done.
  * PGlite takes the same lock (harmlessly: one process); there, callers keep
  * their own rounds from overlapping (RolloutService runs one at a time).
+ * Advisory locks are per database node: on a distributed PostgreSQL (Citus)
+ * the lock must be taken on the coordinator, and per-tenant jobs would key
+ * it by (job, tenant) (README, "Past one database").
  */
 import { sql } from 'drizzle-orm';
 import { resultRows } from '../catalog/rows/sync-rows';

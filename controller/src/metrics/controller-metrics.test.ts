@@ -9,6 +9,7 @@ const silent = createLogger({ level: 'silent' });
 function sources(over: Partial<MetricsSources> = {}): MetricsSources {
   return {
     connectedAgents: () => 3,
+    maxAgents: () => 1000,
     commandsByState: async () => ({ queued: 2, sent: 0, succeeded: 5 }),
     rolloutsByState: async () => ({ active: 1, completed: 4 }),
     poolStats: async (): Promise<PoolStats> => ({ driver: 'pglite', max: 1, connections: { active: 1, idle: 0 }, waiting: 2 }),
@@ -36,6 +37,7 @@ describe('ControllerMetrics', () => {
     m.gateEvaluated('install-failure', 'tripped');
     let s = await scrape(m);
     expect(sampleValue(s, 'patchfleet_agents_connected')).toBe(3);
+    expect(sampleValue(s, 'patchfleet_agents_max')).toBe(1000);
     expect(sampleValue(s, 'patchfleet_agent_handshakes_total', { outcome: 'accepted' })).toBe(2);
     expect(sampleValue(s, 'patchfleet_agent_handshakes_total', { outcome: 'refused', code: 'PF_ERR_AUTH_FAILED' })).toBe(1);
     expect(sampleValue(s, 'patchfleet_agent_handshakes_total', { outcome: 'abandoned' })).toBe(1);

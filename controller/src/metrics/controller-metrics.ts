@@ -16,6 +16,8 @@ import type { AgentLinkMetrics, GateMetrics, HandshakeOutcome } from './ports';
 export interface MetricsSources {
   /** Agents authenticated on this process now. */
   connectedAgents(): number;
+  /** Agent sessions this process may hold (its cap; net/connection-guard.ts). */
+  maxAgents(): number;
   /** Commands in the database by state, every state present (zero when none). */
   commandsByState(): Promise<Record<string, number>>;
   /** Rollouts in the database by state, every state present. */
@@ -56,6 +58,14 @@ export class ControllerMetrics implements AgentLinkMetrics, GateMetrics {
       registers,
       collect() {
         this.set(sources.connectedAgents());
+      },
+    });
+    new Gauge({
+      name: 'patchfleet_agents_max',
+      help: 'Agent sessions this controller process may hold (from its open-file limit or PATCHFLEET_MAX_AGENTS); past it agents are refused with PF_ERR_CONTROLLER_FULL',
+      registers,
+      collect() {
+        this.set(sources.maxAgents());
       },
     });
     this.byState('patchfleet_commands', 'Commands in the database by state (the whole database: every replica reports the same)', 'commands', () => sources.commandsByState());

@@ -30,6 +30,8 @@ export interface ConnectionLimits {
   unauthenticated: number;
   /** All connections, authenticated or not (net.Server maxConnections). */
   maxConnections: number;
+  /** Agent sessions held at once; past it an agent is refused with PF_ERR_CONTROLLER_FULL (gateway/gateway.ts). */
+  maxAgents: number;
 }
 
 /** The soft RLIMIT_NOFILE of this process and how many descriptors it has open now (Linux /proc), or undefined elsewhere. */
@@ -53,11 +55,17 @@ export function fileDescriptors(): { limit: number; inUse: number } | undefined 
 export function resolveConnectionLimits(config: Config, fds: { limit: number; inUse: number } | undefined): ConnectionLimits {
   const fromFds = fds === undefined ? Number.POSITIVE_INFINITY : fds.limit - fds.inUse - Math.min(config.fdReserve, Math.floor(fds.limit / 4));
   const maxConnections = Math.max(16, Math.min(config.maxConnections ?? Number.POSITIVE_INFINITY, fromFds, 10_000_000));
+  const unauthenticated = Math.max(1, Math.min(config.maxUnauthConnections, Math.floor(maxConnections / 2)));
+  // Agents get what is left after the unauthenticated share and a reserve for API clients, so a full
+  // controller still answers the API (and refuses agents with a frame, not a reset at accept).
+  const apiReserve = Math.min(config.apiConnectionReserve, Math.floor(maxConnections / 4));
+  const maxAgents = Math.max(1, Math.min(config.maxAgents ?? Number.POSITIVE_INFINITY, maxConnections - unauthenticated - apiReserve));
   return {
     idleMs: config.connectIdleSec * 1000,
     perAddress: config.maxConnectionsPerAddress,
-    unauthenticated: Math.max(1, Math.min(config.maxUnauthConnections, Math.floor(maxConnections / 2))),
+    unauthenticated,
     maxConnections,
+    maxAgents,
   };
 }
 

@@ -50,6 +50,7 @@ export const Errors = defineErrors({
   RING_NAME_TAKEN: { code: 'PF_ERR_RING_NAME_TAKEN', status: 409, retryable: false, message: 'a ring with this name already exists' },
   CONFIG: { code: 'PF_ERR_CONFIG', status: 500, retryable: false, message: 'configuration is not valid' },
   DATABASE_UNAVAILABLE: { code: 'PF_ERR_DATABASE_UNAVAILABLE', status: 503, retryable: true, message: 'database unavailable' },
+  CONTROLLER_FULL: { code: 'PF_ERR_CONTROLLER_FULL', status: 503, retryable: true, message: 'this controller holds as many agents as its open-file limit allows; reconnect later or to another controller' },
   TLS: { code: 'PF_ERR_TLS', status: 500, retryable: false, message: 'TLS certificate problem' },
   BAD_INPUT_FILE: { code: 'PF_ERR_BAD_INPUT_FILE', status: 400, retryable: false, message: 'input file is not in the expected format' },
   CATALOG_EMPTY: { code: 'PF_ERR_CATALOG_EMPTY', status: 409, retryable: false, message: 'no catalog has been imported' },

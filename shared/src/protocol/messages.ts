@@ -110,6 +110,8 @@ export const ErrorSchema = frame('error', {
   message: Type.String({ maxLength: 1024 }),
   retryable: Type.Boolean(),
   replyTo: Type.Optional(Id),
+  /** Seconds to wait before reconnecting (PF_ERR_CONTROLLER_FULL); the agent adds jitter. */
+  retryAfterSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 });
 
 /**

@@ -30,6 +30,8 @@
  *   capability; older frames are unchanged and still accepted.
  */
 export const PROTOCOL_VERSION = 4;
+// Optional fields added without a bump: `error.retryAfterSec` (2026-12-07), sent with PF_ERR_CONTROLLER_FULL
+// when a controller holds as many agents as it can; an agent that does not know it falls back on its back-off.
 
 /** Oldest protocol version this build still speaks. */
 export const MIN_PROTOCOL_VERSION = 1;

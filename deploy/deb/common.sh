@@ -17,3 +17,10 @@ say() { echo "patchfleet-agent: $*" >&2; }
 systemd_running() {
   command -v systemctl >/dev/null 2>&1 && [ -d "$root/run/systemd/system" ]
 }
+
+# True when this script runs inside the agent's own unit (the agent is running apt/dpkg on this
+# package): restarting or stopping the unit now would kill that very dpkg run half-way.
+# shellcheck disable=SC2317 # postrm does not need it
+in_agent_unit() {
+  grep -q '/patchfleet-agent\.service' /proc/self/cgroup 2>/dev/null
+}

@@ -91,7 +91,12 @@ status="$(curl --silent --show-error --proto '=https' -k --pinnedpubkey "sha256/
 
 # 3. Its hash.
 got="$(sha256sum "$work/$name" | cut -d' ' -f1)"
-[[ "$got" == "$sha256" ]] || die 6 PF_ERR_INSTALLER_HASH_MISMATCH "$name has SHA-256 $got, not the expected $sha256; nothing was installed"
+if [[ "$got" != "$sha256" ]]; then
+  # A controller without the /downloads route answers 200 with its dashboard page: say so.
+  hint=""
+  [[ "$(head -c 21 "$work/$name")" == $'!<arch>\ndebian-binary' ]] || hint=" (the answer is not a Debian package: does this controller serve /downloads?)"
+  die 6 PF_ERR_INSTALLER_HASH_MISMATCH "$name has SHA-256 $got, not the expected $sha256$hint; nothing was installed"
+fi
 
 # 4. Install; the postinst enrolls with the token from the environment (never a command line).
 dpkg_args=()

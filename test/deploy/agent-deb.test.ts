@@ -9,13 +9,14 @@
  * on PATH records its calls. The root's dpkg database holds the host's libc6, libstdc++6 and
  * libgcc-s1 (the package's Depends), as a real host's would. Long: it packs ~120 MB twice.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAgentExecutables } from '@patchfleet/agent/scripts/executables';
 import { buildDeb, debFileName } from '@patchfleet/agent/scripts/deb';
@@ -40,7 +41,7 @@ let controller: ControllerProcess;
 let boot: Bootstrap;
 let dropDb: () => Promise<void>;
 let path: string;
-let front: Server;
+let front: Server | undefined;
 let frontUrl: string;
 
 const systemctlLog = () => join(dir, 'systemctl.log');
@@ -90,9 +91,10 @@ function identityOf(root: string): { agentId: string; serverUrl: string } {
 }
 
 /**
- * The controller as install-agent.sh meets it: its own certificate and key, GET /downloads/NAME
- * serving a file of `releases` (404 otherwise, the contract of the controller's route), and every
- * other request passed to the controller process (enrollment).
+ * The controller as install-agent.sh meets it, for a controller without GET /downloads/:name (that
+ * route came from another branch): its own certificate and key, GET /downloads/NAME serving a file of
+ * `releases` (404 otherwise, the route's contract), and every other request passed to the
+ * controller process (enrollment). With the route, the tests use the controller itself.
  */
 function startFront(releases: string): Promise<Server> {
   const tls = join(dir, 'controller', 'tls');
@@ -131,11 +133,30 @@ beforeAll(async () => {
   path = `${standin}:${noNodePath(join(dir, 'bin'))}`;
   const db = await createTestDatabaseUrl();
   dropDb = db.drop;
-  controller = await startControllerProcess({ dataDir: join(dir, 'controller'), databaseUrl: db.url });
+  // PATCHFLEET_RELEASES_DIR: the folder the controller's GET /downloads/:name serves (a controller without the route ignores it).
+  controller = await startControllerProcess({ dataDir: join(dir, 'controller'), databaseUrl: db.url, env: { PATCHFLEET_RELEASES_DIR: join(dir, 'releases') } });
   boot = JSON.parse(readFileSync(join(dir, 'controller', 'bootstrap.json'), 'utf8')) as Bootstrap;
-  front = await startFront(join(dir, 'releases'));
-  frontUrl = `https://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  // The route answers 404 for a file it does not have; without it the dashboard's fallback answers 200 with HTML.
+  if ((await statusOf(`${boot.url}/downloads/${debFileName('0.0.0-none')}`)) === 404) {
+    frontUrl = boot.url;
+  } else {
+    front = await startFront(join(dir, 'releases'));
+    frontUrl = `https://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  }
 }, 600_000);
+
+/** The status of a GET, pinned to the controller's certificate, without reading the body. */
+function statusOf(url: string): Promise<number> {
+  const agent = new PinnedAgent(boot.caFingerprint);
+  return new Promise<number>((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  }).finally(() => agent.destroy());
+}
 
 afterAll(async () => {
   front?.close();
@@ -362,6 +383,7 @@ describe('install-agent.sh', () => {
     expect(r.status, r.output).toBe(6);
     expect(r.output).toContain('error PF_ERR_INSTALLER_HASH_MISMATCH');
     expect(r.output).toContain(sha256(deb));
+    expect(r.output).not.toContain('not a Debian package');
     expect(installedVersion(PKG, root)).toBeUndefined();
     expect(existsSync(join(root, 'usr/lib/patchfleet'))).toBe(false);
   });
@@ -380,6 +402,14 @@ describe('install-agent.sh', () => {
     expect(usage.status).toBe(2);
     expect(usage.output).toContain('error PF_ERR_USAGE');
     expect(installedVersion(PKG, root)).toBeUndefined();
+  });
+
+  it('downloads from the controller\'s address the very file of the releases folder', async () => {
+    const fetched = join(dir, 'fetched.deb');
+    // Asynchronous: the stand-in, when there is one, answers from this process.
+    await promisify(execFile)('curl', ['-sSfk', '-o', fetched, `${frontUrl}/downloads/${debFileName(AGENT_VERSION)}`]);
+    expect(sha256(fetched)).toBe(sha256(deb));
+    expect(await statusOf(`${frontUrl}/downloads/${debFileName('9.9.9')}`)).toBe(404);
   });
 
   it('with the right hash downloads, installs and enrolls through the controller, and starts the unit', async () => {

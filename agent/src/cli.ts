@@ -6,7 +6,7 @@ import { uptime } from 'node:os';
 import { HEALTH_INTERVAL, PROTOCOL_VERSION, systemClock } from '@patchfleet/shared';
 import { collectInventory } from './collect/index';
 import { Errors, isPfError, PfError } from '@patchfleet/shared/errors';
-import { enroll } from './identity/enroll';
+import { enroll, failoverUrls } from './identity/enroll';
 import { identityPath, readIdentity } from './identity/state-dir';
 import { AgentLink } from './link/link';
 import type { LinkPort } from './link/ports';
@@ -74,11 +74,19 @@ program
   .requiredOption('--ca-fingerprint <hex>', 'SHA-256 of the controller certificate (bootstrap.json caFingerprint)')
   .option('--state-dir <dir>', 'where the identity and outbox live', DEFAULT_STATE_DIR)
   .option('--force', 'enroll again even if this state directory is enrolled')
-  .action(async (opts: { server: string; token?: string; caFingerprint: string; stateDir: string; force?: boolean }) => {
+  .option('--failover <urls>', 'other replicas of the same controller (same certificate and command key), comma-separated wss://HOST:PORT; tried in turn when the current one is unreachable or full')
+  .option('--if-not-enrolled', 'exit 0 without enrolling when this state directory is already enrolled (installers: a reinstall over kept state)')
+  .action(async (opts: { server: string; token?: string; caFingerprint: string; stateDir: string; force?: boolean; failover?: string; ifNotEnrolled?: boolean }) => {
     try {
+      if (opts.ifNotEnrolled && opts.force) throw new PfError(Errors.USAGE, '--if-not-enrolled and --force contradict each other');
+      if (opts.ifNotEnrolled && existsSync(identityPath(opts.stateDir))) {
+        const id = readIdentity(opts.stateDir);
+        process.stdout.write(`already enrolled as ${id.agentId} with ${id.serverUrl}; nothing to do\n`);
+        return;
+      }
       const token = opts.token ?? process.env.PATCHFLEET_ENROLL_TOKEN;
       if (!token) throw new PfError(Errors.USAGE, 'no enrollment token: pass --token or set PATCHFLEET_ENROLL_TOKEN');
-      const identity = await enroll({ server: opts.server, token, caFingerprint: opts.caFingerprint, stateDir: opts.stateDir, force: opts.force === true });
+      const identity = await enroll({ server: opts.server, token, caFingerprint: opts.caFingerprint, stateDir: opts.stateDir, force: opts.force === true, ...(opts.failover !== undefined ? { failover: opts.failover } : {}) });
       process.stdout.write(`enrolled as ${identity.agentId} with ${identity.serverUrl}\nidentity: ${identityPath(opts.stateDir)}\n`);
     } catch (err) {
       fail(err);
@@ -99,10 +107,13 @@ program
   .option('--no-commands', 'report only; do not accept commands')
   .option('--health-interval <duration>', 'how often to close a health sample until the controller sends its own interval (healthConfig, stored in the state directory, wins)', '5m')
   .option('--no-health', 'do not sample health (crashes, failed services, unexpected shutdowns, probes) nor announce health/1')
-  .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string; dpkgRoot?: string; aptConfig?: string; aptTimeout: string; allowReboot?: boolean; commands: boolean; healthInterval: string; health: boolean }) => {
+  .option('--failover <urls>', 'replicas to fail over to for this run, comma-separated wss://HOST:PORT, instead of those given at enrollment (default: PATCHFLEET_FAILOVER)')
+  .action(async (opts: { stateDir: string; once?: boolean; interval: string; timeout: string; dpkgRoot?: string; aptConfig?: string; aptTimeout: string; allowReboot?: boolean; commands: boolean; healthInterval: string; health: boolean; failover?: string }) => {
     try {
       const log = createAgentLogger();
-      const identity = readIdentity(opts.stateDir);
+      const enrolled = readIdentity(opts.stateDir);
+      const failoverList = opts.failover ?? process.env.PATCHFLEET_FAILOVER;
+      const identity = failoverList === undefined ? enrolled : { ...enrolled, failoverUrls: failoverUrls(failoverList, enrolled.wsUrl) };
       const outbox = new Outbox(opts.stateDir);
       const dpkgRoot = opts.dpkgRoot ? await initDpkgRoot(opts.dpkgRoot) : undefined;
       const healthIntervalSec = Math.round(parseDurationMs(opts.healthInterval, '--health-interval') / 1000);

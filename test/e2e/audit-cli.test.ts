@@ -50,7 +50,7 @@ describe('patchfleet audit', () => {
     expect(items[0]!.id).toBeGreaterThan(items[2]!.id);
   });
 
-  it('exports every entry as JSON lines, oldest first, to a 0600 file, and audits the export', async () => {
+  it('exports every entry as JSON lines, oldest first, to a 0600 file, and audits the export', { timeout: 120_000 }, async () => {
     const out = join(dir, 'audit.jsonl');
     const res = await cli(['audit', 'export', '--out', out]);
     expect(res.code, res.stderr).toBe(0);

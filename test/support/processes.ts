@@ -73,7 +73,8 @@ export function startControllerProcess(opts: {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`controller did not start in time:\n${out}`));
-    }, 60_000);
+      // Seconds on an idle machine; a CI machine at load 10-19 once needed more than 60 s (health-gate, 14:16 UTC 2026-12-07).
+    }, 120_000);
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
       out += d.toString();

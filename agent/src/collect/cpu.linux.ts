@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import * as si from 'systeminformation';
+import * as si from './systeminformation';
 import type { HostFacts } from '@patchfleet/shared/protocol';
 import { clip } from './clip';
 import { withTimeout, type WarnFn } from './with-timeout';

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import * as si from 'systeminformation';
+import * as si from './systeminformation';
 import type { HostFacts } from '@patchfleet/shared/protocol';
 import { clip } from './clip';
 import { readOptionalText } from './optional-file';

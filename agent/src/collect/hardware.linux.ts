@@ -1,4 +1,4 @@
-import * as si from 'systeminformation';
+import * as si from './systeminformation';
 import type { HostFacts } from '@patchfleet/shared/protocol';
 import { clip } from './clip';
 import { readOptionalText } from './optional-file';

@@ -20,6 +20,25 @@ export interface EnrollOptions {
   /** Re-enroll even if an identity exists. */
   force?: boolean;
   timeoutMs?: number;
+  /** Other replicas' URLs, comma-separated (see Identity.failoverUrls). */
+  failover?: string;
+}
+
+/** The agent endpoints of `--failover`'s comma-separated replica URLs (wss:// or https://), without duplicates of `primary`. */
+export function failoverUrls(list: string | undefined, primary: string): string[] {
+  if (list === undefined || list.trim() === '') return [];
+  const out: string[] = [];
+  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let wss: string;
+    try {
+      wss = controllerUrls(item).wss;
+    } catch (err) {
+      throw new PfError(Errors.USAGE, `--failover: ${(err as Error).message.replace(/^--server /, '')}`);
+    }
+    if (wss !== primary && !out.includes(wss)) out.push(wss);
+  }
+  if (out.length > 16) throw new PfError(Errors.USAGE, '--failover takes at most 16 controller URLs');
+  return out;
 }
 
 /** Turns the --server value into the https base URL and the wss endpoint URL. */
@@ -66,6 +85,8 @@ export async function enroll(opts: EnrollOptions): Promise<Identity> {
   const fingerprint = normalizeFingerprint(opts.caFingerprint);
   if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw new PfError(Errors.USAGE, '--ca-fingerprint must be the 64 hex digits of a SHA-256');
   const urls = controllerUrls(opts.server);
+  // Checked before anything is sent: a typo must not cost the token.
+  const failover = failoverUrls(opts.failover, urls.wss);
   const keys = nodeEd25519.generateKeyPair();
   const agent = new PinnedAgent(fingerprint);
   let res: { status: number; json: unknown };
@@ -90,6 +111,7 @@ export async function enroll(opts: EnrollOptions): Promise<Identity> {
   const identity: Identity = {
     agentId: body.agentId,
     wsUrl: controllerUrls(opts.server, body.wsPath).wss,
+    ...(failover.length > 0 ? { failoverUrls: failover } : {}),
     serverUrl: urls.https,
     caFingerprint: fingerprint,
     commandKey: body.commandKey,

@@ -12,6 +12,12 @@ export interface Identity {
   agentId: string;
   /** wss:// URL of the controller's agent endpoint */
   wsUrl: string;
+  /**
+   * wss:// URLs of other replicas of the same controller (same certificate and
+   * command key, one database), tried in turn when the current one is
+   * unreachable, gone or full.
+   */
+  failoverUrls?: string[];
   /** https:// base URL of the controller */
   serverUrl: string;
   /** pinned SHA-256 (hex) of the controller's TLS certificate */
@@ -44,6 +50,9 @@ export function readIdentity(stateDir: string): Identity {
     const id = JSON.parse(readFileSync(path, 'utf8')) as Identity;
     for (const field of ['agentId', 'wsUrl', 'caFingerprint', 'commandKey', 'publicKey', 'secretKey'] as const) {
       if (typeof id[field] !== 'string' || !id[field]) throw new Error(`field ${field} is missing`);
+    }
+    if (id.failoverUrls !== undefined && (!Array.isArray(id.failoverUrls) || !id.failoverUrls.every((u) => typeof u === 'string' && u.startsWith('wss://')))) {
+      throw new Error('field failoverUrls must be a list of wss:// URLs');
     }
     return { ...id, caFingerprint: normalizeFingerprint(id.caFingerprint) };
   } catch (err) {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Backoff } from './backoff';
-import { reconnectDelay } from './link';
+import { ControllerRotation, FAILOVER_JITTER_MS, reconnectDelay } from './link';
 
 describe('Backoff', () => {
   it('doubles the cap each attempt up to the maximum (random pinned to its top)', () => {
@@ -61,5 +61,34 @@ describe('reconnectDelay', () => {
     expect(reconnectDelay(500, 60_000, () => 0.999)).toBe(89_970);
     // A longer back-off (many failures before) is kept.
     expect(reconnectDelay(120_000, 60_000, () => 0)).toBe(120_000);
+  });
+});
+
+describe('ControllerRotation', () => {
+  const A = 'wss://a:8443/api/v1/agent/ws';
+  const B = 'wss://b:8443/api/v1/agent/ws';
+
+  it('with one controller is the plain back-off, honouring a full controller\'s wait', () => {
+    const r = new ControllerRotation([A], new Backoff(1000, 60_000, () => 0.5), () => 0.5);
+    expect([r.next({ authenticated: false }), r.next({ authenticated: false }), r.next({ authenticated: false })]).toEqual([500, 1000, 2000]);
+    expect(r.current).toBe(A);
+    expect(r.next({ authenticated: false, retryAfterMs: 10_000 })).toBe(12_500);
+    expect(r.next({ authenticated: true })).toBe(500);
+  });
+
+  it('moves to the next replica after a short random wait, and backs off only when every replica failed in a row', () => {
+    const r = new ControllerRotation([A, B], new Backoff(1000, 60_000, () => 0.5), () => 0.5);
+    expect(r.current).toBe(A);
+    // A went away after a session: B next, within the failover jitter.
+    expect(r.next({ authenticated: true })).toBe(FAILOVER_JITTER_MS / 2);
+    expect(r.current).toBe(B);
+    // B refuses too: both failed in a row, so the back-off applies before A again.
+    expect(r.next({ authenticated: false })).toBe(FAILOVER_JITTER_MS / 2);
+    expect(r.current).toBe(A);
+    expect(r.next({ authenticated: false })).toBe(500);
+    expect(r.current).toBe(B);
+    // Both full: the second of the round waits the asked time.
+    expect(r.next({ authenticated: false, retryAfterMs: 30_000 })).toBe(FAILOVER_JITTER_MS / 2);
+    expect(r.next({ authenticated: false, retryAfterMs: 30_000 })).toBe(37_500);
   });
 });

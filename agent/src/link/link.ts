@@ -79,6 +79,46 @@ export function reconnectDelay(backoffMs: number, retryAfterMs: number | undefin
   return Math.max(backoffMs, retryAfterMs + Math.floor(random() * (retryAfterMs / 2)));
 }
 
+/** Longest wait before trying the next replica after one failed or went away (random from 0: no synchronized storm). */
+export const FAILOVER_JITTER_MS = 2_000;
+
+/**
+ * Which controller to try next and after how long. With one URL this is the
+ * plain back-off. With replicas, a session that ended or failed moves on to
+ * the next URL after a short random wait, and only when every URL has failed
+ * in a row does the back-off (or a full controller's retryAfter) apply
+ * before the next round.
+ */
+export class ControllerRotation {
+  private index = 0;
+  private failedInRow = 0;
+
+  constructor(
+    readonly urls: readonly string[],
+    private readonly backoff: Backoff,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  get current(): string {
+    return this.urls[this.index] as string;
+  }
+
+  /** After a session on `current` ended: the delay before the next try (and `current` moved on when there are replicas). */
+  next(end: { authenticated: boolean; retryAfterMs?: number | undefined }): number {
+    if (end.authenticated) {
+      this.backoff.reset();
+      this.failedInRow = 0;
+    } else {
+      this.failedInRow += 1;
+    }
+    if (this.urls.length === 1) return reconnectDelay(this.backoff.next(), end.retryAfterMs, this.random);
+    this.index = (this.index + 1) % this.urls.length;
+    if (this.failedInRow < this.urls.length) return Math.floor(this.random() * FAILOVER_JITTER_MS);
+    this.failedInRow = 0;
+    return reconnectDelay(this.backoff.next(), end.retryAfterMs, this.random);
+  }
+}
+
 export class AgentLink {
   private ws: WebSocket | undefined;
   private stopped = false;
@@ -90,7 +130,7 @@ export class AgentLink {
   private heartbeatTimer: TimerHandle | undefined;
   private inventoryTimer: TimerHandle | undefined;
   private lastPong = 0;
-  private readonly backoff = new Backoff();
+  private readonly rotation: ControllerRotation;
   private readonly ackWaiters = new Map<number, { resolve: () => void; reject: (err: PfError) => void }>();
   private lastHostJson = '';
   private wake: (() => void) | undefined;
@@ -100,6 +140,7 @@ export class AgentLink {
   readonly commands: CommandPort | undefined;
 
   constructor(private readonly opts: LinkOptions) {
+    this.rotation = new ControllerRotation([...new Set([opts.identity.wsUrl, ...(opts.identity.failoverUrls ?? [])])], new Backoff());
     this.commands = opts.commands?.({
       sendStatus: (status) => this.send('commandStatus', status),
       reportSoon: () => void this.queueInventory(false).catch((err: unknown) => opts.log.error({ err }, 'inventory collection failed')),
@@ -132,16 +173,16 @@ export class AgentLink {
    */
   async runLoop(failFast: boolean): Promise<void> {
     while (!this.stopped) {
-      const end = await this.connectOnce();
+      const url = this.rotation.current;
+      const end = await this.connectOnce(url);
       if (this.stopped) break;
-      if (end.authenticated) this.backoff.reset();
       // An error frame arrives wrapped as SESSION_REFUSED with the controller's code in details.
       const refusedWith = typeof end.error?.details?.code === 'string' ? end.error.details.code : end.error?.code;
       if (end.error && failFast && refusedWith && FATAL_CODES.has(refusedWith)) throw end.error;
       // A revoked agent never gets back in: retrying would only knock on the door forever.
       if (end.error && refusedWith === Errors.AGENT_REVOKED.code) throw end.error;
-      const delay = reconnectDelay(this.backoff.next(), end.retryAfterMs);
-      this.opts.log.info({ delayMs: delay, code: refusedWith ?? end.error?.code, reason: end.error?.message }, 'reconnecting after delay');
+      const delay = this.rotation.next(end);
+      this.opts.log.info({ delayMs: delay, code: refusedWith ?? end.error?.code, reason: end.error?.message, ...(this.rotation.urls.length > 1 ? { from: url, next: this.rotation.current } : {}) }, 'reconnecting after delay');
       await new Promise<void>((resolve) => {
         const t = this.opts.clock.after(delay, resolve);
         this.wake = () => {
@@ -190,14 +231,14 @@ export class AgentLink {
     return frame.id;
   }
 
-  private connectOnce(): Promise<SessionEnd> {
+  private connectOnce(url: string): Promise<SessionEnd> {
     const { identity, log } = this.opts;
     return new Promise<SessionEnd>((resolve) => {
       let authenticated = false;
       let error: PfError | undefined;
       let retryAfterMs: number | undefined;
       const agent = new PinnedAgent(identity.caFingerprint);
-      const ws = new WebSocket(identity.wsUrl, { agent, handshakeTimeout: 15_000, maxPayload: 4 * Limits.maxFrameBytes, perMessageDeflate: false });
+      const ws = new WebSocket(url, { agent, handshakeTimeout: 15_000, maxPayload: 4 * Limits.maxFrameBytes, perMessageDeflate: false });
       this.ws = ws;
       ws.on('open', () => {
         const capabilities: string[] = [Capabilities.InventoryDelta, Capabilities.InventoryChunked];
@@ -231,7 +272,7 @@ export class AgentLink {
       });
       ws.on('error', (err) => {
         if (isPfError(err)) error = err;
-        else error ??= new PfError(Errors.CONNECT_FAILED, `cannot reach ${identity.wsUrl}: ${err.message}`);
+        else error ??= new PfError(Errors.CONNECT_FAILED, `cannot reach ${url}: ${err.message}`);
         log.warn({ code: error.code, err: error.message }, 'connection failed');
       });
       ws.on('close', (code, reason) => {

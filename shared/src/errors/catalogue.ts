@@ -219,6 +219,13 @@ export const Errors = defineErrors({
   INSTALLER_DPKG_FAILED: { code: 'PF_ERR_INSTALLER_DPKG_FAILED', status: 500, retryable: false, message: 'dpkg could not install the agent package' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
+  // Windows installer script (deploy/windows/install-agent.ps1)
+  /** The MSI could not be downloaded: network, HTTP error, or the controller's certificate does not match -CaFingerprint. */
+  INSTALLER_DOWNLOAD: { code: 'PF_ERR_INSTALLER_DOWNLOAD', status: 502, retryable: true, message: 'the agent installer could not be downloaded' },
+  /** The downloaded MSI's SHA-256 differs from the one given, or its Authenticode signature is not valid (or not by the expected signer); nothing was installed. */
+  INSTALLER_INTEGRITY: { code: 'PF_ERR_INSTALLER_INTEGRITY', status: 422, retryable: false, message: 'the agent installer failed its hash or signature check' },
+  /** msiexec exited with a code other than 0 or 3010; its verbose log says why. */
+  INSTALLER_FAILED: { code: 'PF_ERR_INSTALLER_FAILED', status: 500, retryable: false, message: 'msiexec failed' },
 });
 
 /** The name of one entry of the catalogue, e.g. `VALIDATION`. */

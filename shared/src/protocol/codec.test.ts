@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { sampleHost, samplePackages } from '@patchfleet/test/support/inventory';
 import { isPfError, type PfError } from '../errors';
-import { decodeFrame, encodeFrame, frameId, makeFrame } from './codec';
+import { decodeFrame, encodeFrame, frameId, makeFrame, validatorOf } from './codec';
 import { type Body, type Message, type MessageType } from './messages';
 import { Limits, PROTOCOL_VERSION } from './version';
 
@@ -83,6 +83,12 @@ describe('makeFrame / encodeFrame / decodeFrame', () => {
     const decoded = decodeFrame(encodeFrame(frame as Message));
     expect(decoded).toEqual(frame);
     expect(decodeFrame(Buffer.from(encodeFrame(frame as Message)))).toEqual(frame);
+  });
+
+  it('compiles a type\'s validator on first use and keeps it', () => {
+    const first = validatorOf('ack');
+    expect(validatorOf('ack')).toBe(first);
+    expect(validatorOf('heartbeat')).not.toBe(first);
   });
 
   it('accepts frames without their optional fields', () => {

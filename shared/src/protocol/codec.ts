@@ -4,10 +4,23 @@ import { PfError, Errors } from '../errors';
 import { MessageSchemas, type Body, type Message, type MessageOf, type MessageType } from './messages';
 import { Limits, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-const validators = Object.fromEntries(
-  Object.entries(MessageSchemas).map(([type, schema]) => [type, ajv.compile(schema)]),
-) as Record<MessageType, ValidateFunction>;
+/**
+ * Each frame type's validator, compiled when a frame of that type first
+ * arrives: an agent receives a handful of the types (compiling all of them,
+ * the inventory ones the largest, cost it about 0.3 MiB of generated source
+ * and its bytecode, kept for the life of the process).
+ */
+let ajv: Ajv | undefined;
+const validators = new Map<MessageType, ValidateFunction>();
+export function validatorOf(type: MessageType): ValidateFunction {
+  let validate = validators.get(type);
+  if (!validate) {
+    ajv ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+    validate = ajv.compile(MessageSchemas[type]);
+    validators.set(type, validate);
+  }
+  return validate;
+}
 
 const isMessageType = (t: unknown): t is MessageType => typeof t === 'string' && Object.hasOwn(MessageSchemas, t);
 
@@ -51,7 +64,7 @@ export function decodeFrame(data: string | Buffer, maxBytes: number = Limits.max
   if (typeof v !== 'number' || !Number.isInteger(v) || v < MIN_PROTOCOL_VERSION || v > PROTOCOL_VERSION) {
     throw new PfError(Errors.UNSUPPORTED_VERSION, `protocol version ${String(v).slice(0, 20)} not supported (supported ${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
   }
-  const validate = validators[type];
+  const validate = validatorOf(type);
   if (!validate(parsed)) {
     const e = validate.errors?.[0];
     // ajv reports an unexpected property at its parent's path; name the property itself.

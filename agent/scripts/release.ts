@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Errors, PfError, isPfError } from '@patchfleet/shared/errors';
 import { bundleAgent } from './bundle';
 import { buildAgentExecutables } from './executables';
+import { buildDeb } from './deb';
 import { buildMsi } from './msi';
 import { agentSbom, sbomProblems } from './sbom';
 
@@ -70,8 +71,9 @@ export async function buildRelease(opts: ReleaseOptions = {}): Promise<Release> 
   copyFileSync(exes.linux, linux);
   copyFileSync(exes.windows, windows);
 
-  say('[2/5] Windows installer (MSI)');
+  say('[2/5] installers: Windows (MSI) and Debian (.deb)');
   await buildMsi({ exe: exes.windows, version, outDir: dir, ...(opts.env ? { env: opts.env } : {}) });
+  await buildDeb({ exe: exes.linux, version, outDir: dir });
 
   say('[3/5] SBOM');
   const sbom = agentSbom({ version, metafile: bundle.metafile });

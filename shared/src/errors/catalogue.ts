@@ -227,13 +227,13 @@ export const Errors = defineErrors({
   UPDATE_FAILED: { code: 'PF_ERR_UPDATE_FAILED', status: 500, retryable: true, message: 'the agent update could not be carried out' },
   // Debian versions
   BAD_VERSION: { code: 'PF_ERR_BAD_VERSION', status: 400, retryable: false, message: 'not a valid Debian package version' },
-  // Windows installer script (deploy/windows/install-agent.ps1)
-  /** The MSI could not be downloaded: network, HTTP error, or the controller's certificate does not match -CaFingerprint. */
+  // Agent installers: deploy/install/install-agent.sh (the .deb) and deploy/windows/install-agent.ps1 (the MSI)
+  /** The package or MSI could not be downloaded: network, HTTP error (404: no such release), or the controller's certificate does not match the fingerprint. */
   INSTALLER_DOWNLOAD: { code: 'PF_ERR_INSTALLER_DOWNLOAD', status: 502, retryable: true, message: 'the agent installer could not be downloaded' },
-  /** The downloaded MSI's SHA-256 differs from the one given, or its Authenticode signature is not valid (or not by the expected signer); nothing was installed. */
+  /** The downloaded package's SHA-256 differs from the one given, or (MSI) its Authenticode signature is not valid or not by the expected signer; nothing was installed. */
   INSTALLER_INTEGRITY: { code: 'PF_ERR_INSTALLER_INTEGRITY', status: 422, retryable: false, message: 'the agent installer failed its hash or signature check' },
-  /** msiexec exited with a code other than 0 or 3010; its verbose log says why. */
-  INSTALLER_FAILED: { code: 'PF_ERR_INSTALLER_FAILED', status: 500, retryable: false, message: 'msiexec failed' },
+  /** dpkg -i of the verified package failed (e.g. its postinst could not enroll; the agent's own error is printed above), or msiexec exited with a code other than 0 or 3010 (its verbose log says why). */
+  INSTALLER_FAILED: { code: 'PF_ERR_INSTALLER_FAILED', status: 500, retryable: false, message: 'the agent installer (dpkg or msiexec) failed' },
 });
 
 /** The name of one entry of the catalogue, e.g. `VALIDATION`. */

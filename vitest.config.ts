@@ -10,6 +10,7 @@ const LONG_TESTS = [
   'test/build/agent-executables.test.ts',
   'test/e2e/agent-update.test.ts',
   'test/deploy/agent-deb.test.ts',
+  'test/build/release.test.ts',
   'test/deploy/controller-tree.test.ts',
   'test/e2e/migrate.test.ts',
   'test/e2e/health-gate.test.ts',

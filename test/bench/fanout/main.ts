@@ -160,14 +160,21 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   say(`issuing one signed command to each of ${opts.agents} agents`);
   const hostIds = identities.map((i) => i.agentId);
   const loadAverage1m = Math.round(loadavg()[0] as number * 100) / 100;
-  const cpuBefore = [cpuSeconds(controllerPid), ...r.pool.pids.map((pid) => cpuSeconds(pid))];
+  // Every replica's CPU counts as the controller's (replica 2 delivers to its agents too).
+  const controllerPids = r.controllers.map((c) => c.child.pid as number);
+  const cpuNow = (pool: AgentPool) => {
+    const each = controllerPids.map((pid) => cpuSeconds(pid));
+    const controllers = each.some((x) => x === undefined) ? undefined : each.reduce<number>((a, b) => a + (b as number), 0);
+    return [controllers, ...pool.pids.map((pid) => cpuSeconds(pid))];
+  };
+  const cpuBefore = cpuNow(r.pool);
   const t0 = epochMs();
   const issued = await admin.call<{ items: { id: string; hostId: string }[] }>('POST', '/api/v1/commands', { hostIds, action: 'reboot', target: 'bench', params: { reason: 'bench', delaySec: 60 }, ttlSec: 3600 });
   const issueRequestMs = epochMs() - t0;
   say(`  POST answered after ${Math.round(issueRequestMs)} ms; waiting for the acknowledgements`);
   const timings = await r.pool.timings(180_000);
   // CPU the fan-out cost each side (the workers' is read after their last acknowledgement was confirmed).
-  const cpuAfter = [cpuSeconds(controllerPid), ...r.pool.pids.map((pid) => cpuSeconds(pid))];
+  const cpuAfter = cpuNow(r.pool);
   const cpuUsed = cpuAfter.map((a, i) => (a === undefined || cpuBefore[i] === undefined ? undefined : a - (cpuBefore[i] as number)));
   const figures = fanoutFigures(timings, t0, opts.agents);
 

@@ -42,7 +42,7 @@ export interface FanoutReport {
   /** A sample of the controller's rows; `issuedAtToAckMs` from each command's own issuedAt to its acknowledgement. */
   controllerCheck: { sampled: number; acknowledged: number; issuedAtToAckMs: Latency };
   problems: { count: number; first: string[] };
-  /** CPU seconds used from just before the POST until every acknowledgement was confirmed (null where /proc is missing). */
+  /** CPU seconds used from just before the POST until every acknowledgement was confirmed (null where /proc is missing); `controller` sums the replicas. */
   fanoutCpuSeconds: { controller: number | null; agents: number | null };
   controllerPeakRssMiB: number | null;
   benchPeakRssMiB: number | null;
@@ -209,7 +209,7 @@ export function formatTable(r: FanoutReport): string {
     ['issuedAt -> ack (sample)', lat(r.controllerCheck.issuedAtToAckMs)],
     ...storm,
     ['problems', r.problems.count === 0 ? 'none' : `${r.problems.count}: ${r.problems.first.join('; ')}`],
-    ['CPU during the fan-out', `controller ${r.fanoutCpuSeconds.controller ?? '?'} s, agents ${r.fanoutCpuSeconds.agents ?? '?'} s${r.workers === 0 ? ' (the bench process)' : ''}`],
+    ['CPU during the fan-out', `controller${two ? 's' : ''} ${r.fanoutCpuSeconds.controller ?? '?'} s, agents ${r.fanoutCpuSeconds.agents ?? '?'} s${r.workers === 0 ? ' (the bench process)' : ''}`],
     ['controller peak RSS', `${r.controllerPeakRssMiB ?? '?'} MiB`],
     ['bench peak RSS', `${r.benchPeakRssMiB ?? '?'} MiB${r.workerPeakRssMiB.length ? ` (+ workers ${r.workerPeakRssMiB.map((m) => `${m ?? '?'} MiB`).join(', ')})` : ''}`],
     ['node / cpus / load', `${r.node} / ${r.cpus} / ${r.loadAverage1m}`],

@@ -38,7 +38,7 @@ export function localPool(identities: readonly SimIdentity[]): AgentPool {
     },
     timings: async (timeoutMs) => (fleet ? fleet.timings(timeoutMs) : []),
     mark: async (url) => (fleet ? fleet.mark(url) : 0),
-    storm: async (killAt, timeoutMs) => (fleet ? fleet.storm(killAt, timeoutMs) : { agents: [], othersLost: 0 }),
+    storm: async (killAt, timeoutMs) => (fleet ? fleet.storm(killAt, timeoutMs) : { agents: [], othersLost: 0, endedBeforeKill: 0 }),
     async close() {
       fleet?.close();
       return [];
@@ -129,7 +129,7 @@ export function workerPool(identities: readonly SimIdentity[], count: number, cp
     },
     async storm(killAt, timeoutMs) {
       const all = await Promise.all(workers.map((w) => w.request({ type: 'storm', killAt, timeoutMs }, 'stormed')));
-      return { agents: all.flatMap((m) => m.result.agents), othersLost: all.reduce((a, m) => a + m.result.othersLost, 0) };
+      return { agents: all.flatMap((m) => m.result.agents), othersLost: all.reduce((a, m) => a + m.result.othersLost, 0), endedBeforeKill: all.reduce((a, m) => a + m.result.endedBeforeKill, 0) };
     },
     async timings(timeoutMs) {
       const all = await Promise.all(workers.map((w) => w.request({ type: 'collect', timeoutMs }, 'timings')));

@@ -43,6 +43,8 @@ export interface StormResult {
   agents: StormAgent[];
   /** Agents that were on other replicas and lost their session after the kill (should be 0). */
   othersLost: number;
+  /** Sessions (of any agent) that ended before the kill: the agent failed over by itself, unasked (should be 0). */
+  endedBeforeKill: number;
 }
 
 /** Agents per loopback source address (about 28,000 ephemeral ports each; the rest is headroom for sockets in TIME_WAIT). */
@@ -154,6 +156,7 @@ export class Fleet {
         return { agentId: agent.timing.agentId, ...(lost?.endedAt !== undefined ? { lostAt: lost.endedAt } : {}), ...(back !== undefined ? { backAt: back } : {}), attempts: agent.failoverAttempts - attemptsBefore };
       }),
       othersLost: this.agents.filter((a) => !markedSet.has(a) && a.sessions.some((s) => s.endedAt !== undefined && s.endedAt >= killAt)).length,
+      endedBeforeKill: this.agents.reduce((n, a) => n + a.sessions.filter((s) => s.endedAt !== undefined && s.endedAt < killAt).length, 0),
     };
   }
 

@@ -264,9 +264,9 @@ async function main(): Promise<number> {
   try {
     const report = await run(opts, resources);
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatTable(report)}\n`);
-    const stormOk = report.storm === null || (report.storm.failed === 0 && report.storm.agents > 0);
+    const stormOk = report.storm === null || (report.storm.failed === 0 && report.storm.agents > 0 && report.storm.othersLost === 0 && report.storm.endedBeforeKill === 0);
     const ok = report.recorded === report.agents && report.controllerCheck.acknowledged === report.controllerCheck.sampled && stormOk;
-    if (!ok) say(stormOk ? 'not every agent had its acknowledgement stored: see "problems"' : 'not every agent of the killed replica came back: see "storm"');
+    if (!ok) say(stormOk ? 'not every agent had its acknowledgement stored: see "problems"' : 'the storm went wrong (agents not back, or sessions lost that should not have been): see "storm"');
     return ok ? 0 : 1;
   } catch (err) {
     say(`failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -55,7 +55,7 @@ describe('bench:fanout --controllers 2', () => {
       [2, 20],
     ]);
     const storm = report.storm;
-    expect(storm).toMatchObject({ agents: 20, back: 20, failed: 0, othersLost: 0 });
+    expect(storm).toMatchObject({ agents: 20, back: 20, failed: 0, othersLost: 0, endedBeforeKill: 0 });
     // The failover wait is 0-2 s of jitter, not the back-off; the rest is a handshake on a loaded machine.
     expect(storm?.allBackSeconds).toBeGreaterThan(0);
     expect(storm?.allBackSeconds).toBeLessThan(20);

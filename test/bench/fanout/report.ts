@@ -75,6 +75,8 @@ export interface StormFigures {
   agentsRetried: number;
   /** Agents of replica 1 that lost their session during the storm (should be 0). */
   othersLost: number;
+  /** Sessions that ended before the kill, on either replica (should be 0). */
+  endedBeforeKill: number;
   /** CPU replica 1 used from the kill until every agent was back (or the wait ended), and that over the wall time. */
   controller1CpuSeconds: number | null;
   controller1CpuPercent: number | null;
@@ -107,6 +109,7 @@ export function stormFigures(result: StormResult, killAt: number, waitMs: number
     attempts: result.agents.reduce((a, x) => a + x.attempts, 0),
     agentsRetried: result.agents.filter((a) => a.attempts > 1).length,
     othersLost: result.othersLost,
+    endedBeforeKill: result.endedBeforeKill,
     controller1CpuSeconds: cpu.seconds === undefined ? null : r2(cpu.seconds),
     controller1CpuPercent: cpu.seconds === undefined || cpu.wallMs <= 0 ? null : Math.round((cpu.seconds / (cpu.wallMs / 1000)) * 100),
     waitSeconds: r2(waitMs / 1000),
@@ -186,7 +189,7 @@ export function formatTable(r: FanoutReport): string {
         ['  kill -> session lost', lat(s.lostMs)],
         ['  kill -> back on replica 1', lat(s.backMs)],
         ['  connection attempts', `${s.attempts} (${s.agentsRetried} agents needed more than one)`],
-        ['  replica 1 agents disturbed', String(s.othersLost)],
+        ['  replica 1 agents disturbed', `${s.othersLost} (sessions lost before the kill: ${s.endedBeforeKill})`],
         ['  replica 1 CPU in the storm', s.controller1CpuSeconds === null ? '?' : `${s.controller1CpuSeconds} s (${s.controller1CpuPercent}% of one core)`],
         ...(s.failedAgents.length ? [['  failed', s.failedAgents.join('; ')] as [string, string]] : []),
       ]

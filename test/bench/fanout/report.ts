@@ -67,6 +67,8 @@ export interface StormFigures {
   /** Agents back per second: overall (back / seconds to the last one back) and the busiest 1 s bucket after the kill. */
   perSecond: number;
   peakPerSecond: number;
+  /** Agents back in each second after the kill (index 0: the first second), up to the last one back. */
+  backEachSecond: number[];
   /** Per agent: from the kill to noticing the session was gone, and to being authenticated on replica 1. */
   lostMs: Latency;
   backMs: Latency;
@@ -104,6 +106,7 @@ export function stormFigures(result: StormResult, killAt: number, waitMs: number
     allBackSeconds: failed.length === 0 && back.length > 0 ? r2(last / 1000) : null,
     perSecond: last > 0 ? Math.round(back.length / (last / 1000)) : 0,
     peakPerSecond: Math.max(0, ...buckets.values()),
+    backEachSecond: Array.from({ length: back.length ? Math.floor(last / 1000) + 1 : 0 }, (_, i) => buckets.get(i) ?? 0),
     lostMs: latencySummary(lost),
     backMs: latencySummary(back),
     attempts: result.agents.reduce((a, x) => a + x.attempts, 0),
@@ -186,6 +189,7 @@ export function formatTable(r: FanoutReport): string {
         ['storm: replica 2 SIGKILLed', `${s.agents} agents on it; ${s.back} back on replica 1, ${s.failed} failed (waited up to ${s.waitSeconds} s)`],
         ['  all back after', s.allBackSeconds === null ? 'not all came back' : `${s.allBackSeconds} s`],
         ['  agents back per second', `${s.perSecond} overall, peak ${s.peakPerSecond} in one 1 s bucket`],
+        ['  back in each second', s.backEachSecond.join(' ')],
         ['  kill -> session lost', lat(s.lostMs)],
         ['  kill -> back on replica 1', lat(s.backMs)],
         ['  connection attempts', `${s.attempts} (${s.agentsRetried} agents needed more than one)`],

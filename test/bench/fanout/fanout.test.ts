@@ -86,14 +86,14 @@ describe('bench:fanout reconnect storm figures', () => {
       { agentId: 'c', lostAt: k + 15, backAt: k + 950, attempts: 1 },
       { agentId: 'd', lostAt: k + 20, backAt: k + 2_000, attempts: 3 },
     ];
-    const all = stormFigures({ agents, othersLost: 0, endedBeforeKill: 0 }, k, 180_000, { seconds: 1, wallMs: 2_000 });
-    expect(all).toMatchObject({ agents: 4, back: 4, failed: 0, allBackSeconds: 2, perSecond: 2, peakPerSecond: 3, attempts: 6, agentsRetried: 1, controller1CpuSeconds: 1, controller1CpuPercent: 50 });
+    const all = stormFigures({ agents, othersLost: 0, endedBeforeKill: 0 }, k, 180_000, { seconds: 1, agentsSeconds: 0.5, wallMs: 2_000 });
+    expect(all).toMatchObject({ agents: 4, back: 4, failed: 0, allBackSeconds: 2, perSecond: 2, peakPerSecond: 3, attempts: 6, agentsRetried: 1, controller1CpuSeconds: 1, controller1CpuPercent: 50, agentsCpuSeconds: 0.5 });
     expect(all.backMs.max).toBe(2_000);
     expect(all.backEachSecond).toEqual([3, 0, 1]);
     expect(all.lostMs.max).toBe(20);
 
     const some = stormFigures({ agents: [...agents, { agentId: 'e', lostAt: k + 9, attempts: 7 }], othersLost: 2, endedBeforeKill: 3 }, k, 180_000, { seconds: undefined, wallMs: 180_000 });
-    expect(some).toMatchObject({ agents: 5, back: 4, failed: 1, allBackSeconds: null, othersLost: 2, endedBeforeKill: 3, controller1CpuSeconds: null });
+    expect(some).toMatchObject({ agents: 5, back: 4, failed: 1, allBackSeconds: null, othersLost: 2, endedBeforeKill: 3, controller1CpuSeconds: null, agentsCpuSeconds: null });
     expect(some.failedAgents).toEqual(['e: not back after 7 attempts']);
 
     const none = stormFigures({ agents: [{ agentId: 'f', attempts: 0 }], othersLost: 0, endedBeforeKill: 0 }, k, 1_000, { seconds: 0, wallMs: 1_000 });

@@ -200,14 +200,22 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     const victim = r.controllers[1] as ControllerProcess;
     const onVictim = await r.pool.mark(wssUrls[1] as string);
     say(`reconnect storm: SIGKILL replica 2 (${onVictim} agents on it); waiting up to ${STORM_WAIT_MS / 1000} s for them on replica 1`);
+    const pool = r.pool;
+    const agentsCpu = () => pool.pids.map((pid) => cpuSeconds(pid)).reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a + b), 0);
     const cpu0 = cpuSeconds(controllerPid);
+    const agents0 = agentsCpu();
     const killAt = epochMs();
     const gone = victim.stop('SIGKILL');
-    const result = await r.pool.storm(killAt, STORM_WAIT_MS);
+    const result = await pool.storm(killAt, STORM_WAIT_MS);
     const wallMs = epochMs() - killAt;
     const cpu1 = cpuSeconds(controllerPid);
+    const agents1 = agentsCpu();
     await gone;
-    storm = stormFigures(result, killAt, STORM_WAIT_MS, { seconds: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, wallMs });
+    storm = stormFigures(result, killAt, STORM_WAIT_MS, {
+      seconds: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+      agentsSeconds: agents0 === undefined || agents1 === undefined ? undefined : agents1 - agents0,
+      wallMs,
+    });
     say(`  ${storm.back} of ${storm.agents} back on replica 1${storm.allBackSeconds === null ? '' : ` after ${storm.allBackSeconds} s`}`);
   }
 

@@ -82,13 +82,15 @@ export interface StormFigures {
   /** CPU replica 1 used from the kill until every agent was back (or the wait ended), and that over the wall time. */
   controller1CpuSeconds: number | null;
   controller1CpuPercent: number | null;
+  /** CPU the processes holding the agents used over the same time (their TLS handshakes and signatures). */
+  agentsCpuSeconds: number | null;
   /** How long the bench waited at most. */
   waitSeconds: number;
   failedAgents: string[];
 }
 
 /** The storm's figures from the agents' reports; `cpuSeconds` is replica 1's CPU over `wallMs` from the kill. */
-export function stormFigures(result: StormResult, killAt: number, waitMs: number, cpu: { seconds: number | undefined; wallMs: number }): StormFigures {
+export function stormFigures(result: StormResult, killAt: number, waitMs: number, cpu: { seconds: number | undefined; agentsSeconds?: number | undefined; wallMs: number }): StormFigures {
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const back = result.agents.flatMap((a) => (a.backAt === undefined ? [] : [a.backAt - killAt]));
   const lost = result.agents.flatMap((a) => (a.lostAt === undefined ? [] : [a.lostAt - killAt]));
@@ -115,6 +117,7 @@ export function stormFigures(result: StormResult, killAt: number, waitMs: number
     endedBeforeKill: result.endedBeforeKill,
     controller1CpuSeconds: cpu.seconds === undefined ? null : r2(cpu.seconds),
     controller1CpuPercent: cpu.seconds === undefined || cpu.wallMs <= 0 ? null : Math.round((cpu.seconds / (cpu.wallMs / 1000)) * 100),
+    agentsCpuSeconds: cpu.agentsSeconds === undefined ? null : r2(cpu.agentsSeconds),
     waitSeconds: r2(waitMs / 1000),
     failedAgents: failed.slice(0, 5).map((a) => `${a.agentId}: ${a.lostAt === undefined ? 'never saw its session end' : 'not back'} after ${a.attempts} attempts`),
   };
@@ -194,7 +197,7 @@ export function formatTable(r: FanoutReport): string {
         ['  kill -> back on replica 1', lat(s.backMs)],
         ['  connection attempts', `${s.attempts} (${s.agentsRetried} agents needed more than one)`],
         ['  replica 1 agents disturbed', `${s.othersLost} (sessions lost before the kill: ${s.endedBeforeKill})`],
-        ['  replica 1 CPU in the storm', s.controller1CpuSeconds === null ? '?' : `${s.controller1CpuSeconds} s (${s.controller1CpuPercent}% of one core)`],
+        ['  replica 1 CPU in the storm', s.controller1CpuSeconds === null ? '?' : `${s.controller1CpuSeconds} s (${s.controller1CpuPercent}% of one core); agents ${s.agentsCpuSeconds ?? '?'} s`],
         ...(s.failedAgents.length ? [['  failed', s.failedAgents.join('; ')] as [string, string]] : []),
       ]
     : [];

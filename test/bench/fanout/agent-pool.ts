@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SimIdentity } from './enroll';
-import { Fleet, type ConnectStats, type FleetTarget } from './fleet';
+import { Fleet, type ConnectStats, type FleetTarget, type StormResult } from './fleet';
 import type { FromWorker, ToWorker } from './ipc';
 import type { AgentTiming } from './sim-agent';
 
@@ -16,6 +16,10 @@ export interface AgentPool {
   /** Connects every agent; `progress` gets the running total. */
   connect(target: FleetTarget, concurrency: number, progress: (connected: number) => void): Promise<ConnectStats>;
   timings(timeoutMs: number): Promise<AgentTiming[]>;
+  /** Remembers the agents whose session is on `url` (about to be killed); resolves with how many. */
+  mark(url: string): Promise<number>;
+  /** After the kill: waits for the marked agents to be back elsewhere (at most `timeoutMs`). */
+  storm(killAt: number, timeoutMs: number): Promise<StormResult>;
   /** Closes the sockets; returns the peak RSS of each worker process (none in-process). */
   close(): Promise<(number | undefined)[]>;
   /** Kills worker processes at once (failure path). */
@@ -33,6 +37,8 @@ export function localPool(identities: readonly SimIdentity[]): AgentPool {
       return fleet.connect(concurrency, progress);
     },
     timings: async (timeoutMs) => (fleet ? fleet.timings(timeoutMs) : []),
+    mark: async (url) => (fleet ? fleet.mark(url) : 0),
+    storm: async (killAt, timeoutMs) => (fleet ? fleet.storm(killAt, timeoutMs) : { agents: [], othersLost: 0, endedBeforeKill: 0 }),
     async close() {
       fleet?.close();
       return [];
@@ -104,11 +110,26 @@ export function workerPool(identities: readonly SimIdentity[], count: number, cp
       progressTotal = progress;
       const lanes = Math.max(1, Math.ceil(concurrency / count));
       const all = await Promise.all(workers.map((w, i) => w.request({ type: 'connect', target, identities: shares[i] as SimIdentity[], concurrency: lanes }, 'connected')));
+      const perReplica = target.wssUrls.map((_, r) => {
+        const parts = all.map((m) => m.stats.perReplica[r]).filter((p) => p !== undefined && p.connected > 0) as ConnectStats['perReplica'];
+        return parts.length === 0
+          ? { connected: 0, firstStartAt: 0, lastWelcomeAt: 0 }
+          : { connected: parts.reduce((a, p) => a + p.connected, 0), firstStartAt: Math.min(...parts.map((p) => p.firstStartAt)), lastWelcomeAt: Math.max(...parts.map((p) => p.lastWelcomeAt)) };
+      });
       return {
         connected: all.reduce((a, m) => a + m.stats.connected, 0),
         firstStartAt: Math.min(...all.map((m) => m.stats.firstStartAt)),
         lastWelcomeAt: Math.max(...all.map((m) => m.stats.lastWelcomeAt)),
+        perReplica,
       };
+    },
+    async mark(url) {
+      const all = await Promise.all(workers.map((w) => w.request({ type: 'mark', url }, 'marked')));
+      return all.reduce((a, m) => a + m.count, 0);
+    },
+    async storm(killAt, timeoutMs) {
+      const all = await Promise.all(workers.map((w) => w.request({ type: 'storm', killAt, timeoutMs }, 'stormed')));
+      return { agents: all.flatMap((m) => m.result.agents), othersLost: all.reduce((a, m) => a + m.result.othersLost, 0), endedBeforeKill: all.reduce((a, m) => a + m.result.endedBeforeKill, 0) };
     },
     async timings(timeoutMs) {
       const all = await Promise.all(workers.map((w) => w.request({ type: 'collect', timeoutMs }, 'timings')));

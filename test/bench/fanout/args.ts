@@ -16,14 +16,22 @@ export interface FanoutOptions {
   workers: number;
   /** When set, the controller and the agent worker processes write V8 CPU profiles into this directory. */
   cpuProfDir: string | undefined;
+  /** Controller replicas: 1, or 2 on one PostgreSQL database (failover and the reconnect storm). */
+  controllers: 1 | 2;
 }
 
 /** A usage mistake: the message is for the person at the terminal. */
 export class UsageError extends Error {}
 
-export const USAGE = `usage: pnpm bench:fanout [--agents N] [--database-url postgres://...] [--json] [--concurrency N] [--workers N] [--cpu-prof-dir DIR]
+/** The local test server, used for a throwaway database when two replicas need PostgreSQL and no URL is given. */
+export const LOCAL_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export const USAGE = `usage: pnpm bench:fanout [--agents N] [--controllers 1|2] [--database-url postgres://...] [--json] [--concurrency N] [--workers N] [--cpu-prof-dir DIR]
   --agents N          simulated agents to enroll, connect and command (default 1000)
-  --database-url URL  run the controller on PostgreSQL (default: DATABASE_URL, else embedded PGlite)
+  --controllers N     controller replicas (default 1); 2 runs them on one PostgreSQL database, spreads the agents
+                      over both, then SIGKILLs replica 2 and measures how fast its agents are back on replica 1
+  --database-url URL  run the controller on PostgreSQL (default: DATABASE_URL, else embedded PGlite;
+                      with --controllers 2: DATABASE_URL, else ${LOCAL_POSTGRES_URL})
   --json              print one JSON object on stdout instead of a table
   --concurrency N     enrollments / handshakes in flight (default 200)
   --workers N         processes holding the agents, 0 = the bench process itself (default 2)
@@ -53,6 +61,7 @@ export function parseFanoutArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
         concurrency: { type: 'string', default: '200' },
         workers: { type: 'string', default: '2' },
         'cpu-prof-dir': { type: 'string' },
+        controllers: { type: 'string', default: '1' },
       },
     }));
   } catch (err) {
@@ -63,9 +72,18 @@ export function parseFanoutArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   const agents = wholeNumber('agents', values.agents, 1, 20_000);
   const concurrency = wholeNumber('concurrency', values.concurrency, 1, 5_000);
   const workers = wholeNumber('workers', values.workers, 0, 16);
-  const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
+  if (values.controllers !== '1' && values.controllers !== '2') {
+    throw new UsageError(`--controllers must be 1 or 2, got "${values.controllers}"`);
+  }
+  const controllers = values.controllers === '2' ? 2 : 1;
+  let databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
+  if (controllers === 2 && databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Replicas share one database through PostgreSQL (LISTEN/NOTIFY, advisory locks); PGlite belongs to one process.
+    throw new UsageError(`--controllers 2 needs PostgreSQL, not "${databaseUrl.slice(0, 40)}": two replicas cannot share an embedded PGlite database; give --database-url postgres://... or leave it out for ${LOCAL_POSTGRES_URL}`);
+  }
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new UsageError(`--database-url must start with postgres:// or postgresql://, got "${databaseUrl.slice(0, 40)}"`);
   }
-  return { agents, databaseUrl, json: values.json, concurrency, workers, cpuProfDir: values['cpu-prof-dir'] };
+  if (controllers === 2) databaseUrl ??= LOCAL_POSTGRES_URL;
+  return { agents, databaseUrl, json: values.json, concurrency, workers, cpuProfDir: values['cpu-prof-dir'], controllers };
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseFanoutArgs, UsageError } from './args';
+import { LOCAL_POSTGRES_URL, parseFanoutArgs, UsageError } from './args';
+import { sourceAddresses } from './fleet';
 import { latencySummary } from './stats';
 
 describe('bench:fanout flags', () => {
   it('takes defaults, the flags given and DATABASE_URL', () => {
-    expect(parseFanoutArgs([], {})).toEqual({ agents: 1000, databaseUrl: undefined, json: false, concurrency: 200, workers: 2, cpuProfDir: undefined });
+    expect(parseFanoutArgs([], {})).toEqual({ agents: 1000, databaseUrl: undefined, json: false, concurrency: 200, workers: 2, cpuProfDir: undefined, controllers: 1 });
     expect(parseFanoutArgs(['--agents', '10000', '--json', '--workers', '0'], { DATABASE_URL: 'postgres://postgres@127.0.0.1/test' })).toMatchObject({
       agents: 10000,
       json: true,
@@ -20,12 +21,30 @@ describe('bench:fanout flags', () => {
     [['--workers', '-1'], '--workers'],
     [['--database-url', 'mysql://x'], '--database-url must start with postgres://'],
     [['--bogus'], 'bogus'],
+    [['--controllers', '3'], '--controllers must be 1 or 2, got "3"'],
+    [['--controllers', '0'], '--controllers must be 1 or 2'],
+    [['--controllers', 'two'], '--controllers must be 1 or 2'],
+    [['--controllers', '2', '--database-url', 'pglite'], '--controllers 2 needs PostgreSQL'],
+    [['--controllers', '2', '--database-url', ''], 'two replicas cannot share an embedded PGlite database'],
   ])('refuses %j with a usage error naming the flag', (argv, message) => {
     expect(() => parseFanoutArgs(argv, {})).toThrow(UsageError);
     expect(() => parseFanoutArgs(argv, {})).toThrow(message);
   });
 
-  it('summarises latencies as p50 / p95 / max', () => {
+  it('--controllers 2 runs on PostgreSQL: the URL given, else DATABASE_URL, else the local server', () => {
+    expect(parseFanoutArgs(['--controllers', '2'], {})).toMatchObject({ controllers: 2, databaseUrl: LOCAL_POSTGRES_URL });
+    expect(parseFanoutArgs(['--controllers', '2'], { DATABASE_URL: 'postgres://pg.example/x' })).toMatchObject({ controllers: 2, databaseUrl: 'postgres://pg.example/x' });
+    expect(parseFanoutArgs(['--controllers', '2', '--database-url', 'postgresql://db/y'], {})).toMatchObject({ controllers: 2, databaseUrl: 'postgresql://db/y' });
+    expect(parseFanoutArgs(['--controllers', '1'], {})).toMatchObject({ controllers: 1, databaseUrl: undefined });
+  });
+
+  it('binds enough loopback source addresses, from 127.0.0.2, at least two', () => {
+    expect(sourceAddresses(1)).toEqual(['127.0.0.2', '127.0.0.3']);
+    expect(sourceAddresses(20_000)).toEqual(['127.0.0.2', '127.0.0.3']);
+    expect(sourceAddresses(20_001)).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+  });
+
+  it('summarises latencies as p50 / p95 / p99 / max', () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1);
     const s = latencySummary(values);
     expect(s.max).toBe(100);
@@ -33,6 +52,7 @@ describe('bench:fanout flags', () => {
     expect(s.p50).toBeLessThanOrEqual(51);
     expect(s.p95).toBeGreaterThanOrEqual(95);
     expect(s.p95).toBeLessThanOrEqual(96);
+    expect(s.p99).toBe(99);
   });
 });
 
@@ -53,6 +73,47 @@ describe('bench:fanout figures', () => {
     expect(f.recorded).toBe(2);
     expect(f.problems.count).toBe(1);
     expect(f.problems.first[0]).toBe('c: command received but not acknowledged');
+  });
+});
+
+describe('bench:fanout reconnect storm figures', () => {
+  it('counts from the kill: rate overall and in the busiest second, time until all are back, failures', async () => {
+    const { stormFigures, commandPerReplica } = await import('./report');
+    const k = 5_000_000;
+    const agents = [
+      { agentId: 'a', lostAt: k + 10, backAt: k + 200, attempts: 1 },
+      { agentId: 'b', lostAt: k + 12, backAt: k + 900, attempts: 1 },
+      { agentId: 'c', lostAt: k + 15, backAt: k + 950, attempts: 1 },
+      { agentId: 'd', lostAt: k + 20, backAt: k + 2_000, attempts: 3 },
+    ];
+    const all = stormFigures({ agents, othersLost: 0, endedBeforeKill: 0 }, k, 180_000, { seconds: 1, agentsSeconds: 0.5, wallMs: 2_000 });
+    expect(all).toMatchObject({ agents: 4, back: 4, failed: 0, allBackSeconds: 2, perSecond: 2, peakPerSecond: 3, attempts: 6, agentsRetried: 1, controller1CpuSeconds: 1, controller1CpuPercent: 50, agentsCpuSeconds: 0.5 });
+    expect(all.backMs.max).toBe(2_000);
+    expect(all.backEachSecond).toEqual([3, 0, 1]);
+    expect(all.lostMs.max).toBe(20);
+
+    const some = stormFigures({ agents: [...agents, { agentId: 'e', lostAt: k + 9, attempts: 7 }], othersLost: 2, endedBeforeKill: 3 }, k, 180_000, { seconds: undefined, wallMs: 180_000 });
+    expect(some).toMatchObject({ agents: 5, back: 4, failed: 1, allBackSeconds: null, othersLost: 2, endedBeforeKill: 3, controller1CpuSeconds: null, agentsCpuSeconds: null });
+    expect(some.failedAgents).toEqual(['e: not back after 7 attempts']);
+
+    const none = stormFigures({ agents: [{ agentId: 'f', attempts: 0 }], othersLost: 0, endedBeforeKill: 0 }, k, 1_000, { seconds: 0, wallMs: 1_000 });
+    expect(none).toMatchObject({ back: 0, failed: 1, allBackSeconds: null, perSecond: 0, peakPerSecond: 0, backEachSecond: [] });
+    expect(none.failedAgents).toEqual(['f: never saw its session end after 0 attempts']);
+
+    const t0 = 1_000;
+    const perReplica = commandPerReplica(
+      [
+        { agentId: 'x', replica: 0, ackSentAt: t0 + 100, recordedAt: t0 + 150 },
+        { agentId: 'y', replica: 1, ackSentAt: t0 + 300, recordedAt: t0 + 400 },
+        { agentId: 'z', replica: 1, ackSentAt: t0 + 500 },
+      ],
+      t0,
+      2,
+    );
+    expect(perReplica.map((r) => [r.replica, r.agents, r.issueToAckMs.max, r.issueToRecordedMs.max])).toEqual([
+      [1, 1, 100, 150],
+      [2, 2, 500, 400],
+    ]);
   });
 });
 

@@ -6,7 +6,7 @@
 import { PinnedAgent } from '@patchfleet/shared';
 import type { SimIdentity } from './enroll';
 import { mapLimited } from './limit';
-import { SimAgent, type AgentTiming } from './sim-agent';
+import { SimAgent, type AgentTiming, type SimLink } from './sim-agent';
 import { epochMs } from './stats';
 
 /** How the connect phase went in one process (epoch ms). */
@@ -14,13 +14,46 @@ export interface ConnectStats {
   connected: number;
   firstStartAt: number;
   lastWelcomeAt: number;
+  /** The same per controller replica (index as in FleetTarget.wssUrls); a replica no agent started on has connected 0. */
+  perReplica: { connected: number; firstStartAt: number; lastWelcomeAt: number }[];
 }
 
-/** What a fleet needs to reach the controller. */
+/** What a fleet needs to reach the controllers. */
 export interface FleetTarget {
-  wssUrl: string;
+  /** One URL per replica, all pinned to the same certificate and command key. Agent i starts on replica i mod n. */
+  wssUrls: string[];
   fingerprint: string;
   commandKey: string;
+  /** Loopback source addresses to bind, spread over the agents (none: the system's choice). */
+  sourceAddresses: string[];
+}
+
+/** Agents of one process whose session was on the replica about to be killed. */
+export interface StormAgent {
+  agentId: string;
+  /** The session on the killed replica ended (epoch ms). */
+  lostAt?: number;
+  /** Authenticated again, on another replica, after the kill (epoch ms). */
+  backAt?: number;
+  /** Connection attempts from the kill until back (or until the wait ran out). */
+  attempts: number;
+}
+
+export interface StormResult {
+  agents: StormAgent[];
+  /** Agents that were on other replicas and lost their session after the kill (should be 0). */
+  othersLost: number;
+  /** Sessions (of any agent) that ended before the kill: the agent failed over by itself, unasked (should be 0). */
+  endedBeforeKill: number;
+}
+
+/** Agents per loopback source address (about 28,000 ephemeral ports each; the rest is headroom for sockets in TIME_WAIT). */
+const AGENTS_PER_SOURCE_ADDRESS = 10_000;
+
+/** 127.0.0.2 ... : enough source addresses that no one of them runs out of ephemeral ports. */
+export function sourceAddresses(agents: number): string[] {
+  const count = Math.max(2, Math.ceil(agents / AGENTS_PER_SOURCE_ADDRESS));
+  return Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
 }
 
 /** Turns "too many open files" into advice; other errors pass through. */
@@ -48,8 +81,17 @@ export class Fleet {
     this.unsettled = identities.length;
     this.settled = new Promise<void>((resolve) => (this.allSettled = resolve));
     if (this.unsettled === 0) this.allSettled();
-    this.agents = identities.map((id) => {
-      const a = new SimAgent(id, target.commandKey);
+    const replicaOf = new Map(target.wssUrls.map((u, i) => [u, i]));
+    const n = target.wssUrls.length;
+    this.agents = identities.map((id, i) => {
+      // Start on replica i mod n, the others after it in order (each agent's own failover list).
+      const home = i % n;
+      const link: SimLink = {
+        urls: [...target.wssUrls.slice(home), ...target.wssUrls.slice(0, home)],
+        replicaOf,
+        localAddress: target.sourceAddresses.length ? target.sourceAddresses[Math.floor(i / n) % target.sourceAddresses.length] : undefined,
+      };
+      const a = new SimAgent(id, target.commandKey, link, this.tls);
       a.whenSettled(() => {
         this.unsettled -= 1;
         if (this.unsettled === 0) this.allSettled();
@@ -61,17 +103,23 @@ export class Fleet {
   async connect(concurrency: number, progress: (n: number) => void = () => undefined): Promise<ConnectStats> {
     const firstStartAt = epochMs();
     let connected = 0;
+    const n = this.target.wssUrls.length;
+    const perReplica = this.target.wssUrls.map(() => ({ connected: 0, firstStartAt: 0, lastWelcomeAt: 0 }));
     const step = Math.max(1, Math.floor(this.agents.length / 10));
     try {
-      await mapLimited(this.agents, concurrency, async (a) => {
-        await a.connect(this.target.wssUrl, this.tls);
+      await mapLimited(this.agents, concurrency, async (a, i) => {
+        const r = perReplica[i % n] as ConnectStats['perReplica'][number];
+        if (r.firstStartAt === 0) r.firstStartAt = epochMs();
+        await a.connect();
+        r.connected += 1;
+        r.lastWelcomeAt = epochMs();
         connected += 1;
         if (connected % step === 0) progress(connected);
       });
     } catch (err) {
       throw explainSocketError(err);
     }
-    return { connected, firstStartAt, lastWelcomeAt: epochMs() };
+    return { connected, firstStartAt, lastWelcomeAt: epochMs(), perReplica };
   }
 
   /** Resolves with every agent's timing when all are settled or after `timeoutMs` (the rest unsettled). */
@@ -80,6 +128,36 @@ export class Fleet {
     await Promise.race([this.settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
     return this.agents.map((a) => a.timing);
+  }
+
+  private marked: { agent: SimAgent; attemptsBefore: number }[] = [];
+  private killedUrl = '';
+
+  /** Before a replica is killed: remembers the agents whose session is on `url`; returns how many. */
+  mark(url: string): number {
+    this.killedUrl = url;
+    this.marked = this.agents.filter((a) => a.session?.url === url).map((agent) => ({ agent, attemptsBefore: agent.failoverAttempts }));
+    return this.marked.length;
+  }
+
+  /**
+   * After the kill at `killAt` (epoch ms): waits (polling every 50 ms, at most `timeoutMs`) until every
+   * marked agent is authenticated again on another replica, then reports each one.
+   */
+  async storm(killAt: number, timeoutMs: number): Promise<StormResult> {
+    const backAt = (a: SimAgent) => a.sessions.find((s) => s.welcomedAt >= killAt && s.url !== this.killedUrl)?.welcomedAt;
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline && this.marked.some(({ agent }) => backAt(agent) === undefined)) await new Promise((r) => setTimeout(r, 50));
+    const markedSet = new Set(this.marked.map((m) => m.agent));
+    return {
+      agents: this.marked.map(({ agent, attemptsBefore }) => {
+        const lost = agent.sessions.find((s) => s.url === this.killedUrl && s.welcomedAt < killAt);
+        const back = backAt(agent);
+        return { agentId: agent.timing.agentId, ...(lost?.endedAt !== undefined ? { lostAt: lost.endedAt } : {}), ...(back !== undefined ? { backAt: back } : {}), attempts: agent.failoverAttempts - attemptsBefore };
+      }),
+      othersLost: this.agents.filter((a) => !markedSet.has(a) && a.sessions.some((s) => s.endedAt !== undefined && s.endedAt >= killAt)).length,
+      endedBeforeKill: this.agents.reduce((n, a) => n + a.sessions.filter((s) => s.endedAt !== undefined && s.endedAt < killAt).length, 0),
+    };
   }
 
   close(): void {

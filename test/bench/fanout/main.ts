@@ -1,26 +1,36 @@
 /**
- * `pnpm bench:fanout --agents 10000 [--json] [--database-url URL] [--concurrency N] [--workers N]`
+ * `pnpm bench:fanout --agents 10000 [--controllers 1|2] [--json] [--database-url URL] [--concurrency N] [--workers N]`
  *
  * Starts one real controller process, enrolls N simulated agents (each its
  * own Ed25519 key pair), connects them over real TLS WebSockets with the real
  * handshake, issues one signed reboot command to every one of them through
  * the admin API, and measures per agent the time from just before that POST
  * to the acknowledgement (sent by the agent, and stored by the controller).
+ *
+ * With `--controllers 2`: two replicas on one fresh PostgreSQL database
+ * (replica 2 gets replica 1's certificate and command key, as in
+ * test/e2e/replicas.test.ts), half the agents start on each and have the
+ * other as failover, bound to several loopback source addresses
+ * (127.0.0.2, ...) so that ephemeral ports do not run out. The command
+ * goes through replica 1's API to agents on both. Then replica 2 is
+ * SIGKILLed and the bench measures the reconnect storm: from the kill to
+ * each of its agents authenticated again on replica 1.
  * Progress goes to stderr; the report to stdout. Everything it started is
  * stopped and the temporary data directory removed, also on failure.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { startControllerProcess, type ControllerProcess } from '../../support/processes';
 import { localPool, workerPool, type AgentPool } from './agent-pool';
+import { sourceAddresses } from './fleet';
 import { parseFanoutArgs, USAGE, UsageError, type FanoutOptions } from './args';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { createEnrollmentToken, enrollAgents } from './enroll';
 import { PinnedClient } from './http';
-import { cpuSplit, fanoutFigures, formatTable, type FanoutReport } from './report';
+import { commandPerReplica, cpuSplit, fanoutFigures, formatTable, stormFigures, type FanoutReport } from './report';
 import { cpuSeconds, epochMs, latencySummary, openFilesLimit, peakRssBytes, toMiB } from './stats';
 
 interface Bootstrap {
@@ -30,11 +40,24 @@ interface Bootstrap {
   commandKey: string;
 }
 
+/**
+ * The controller's per-source-address edge limits (32 unauthenticated connections, 60 enrollments and
+ * 3,000 requests a minute per address) assume one address per host; here thousands of agents share
+ * one to a few loopback addresses, so the bench lifts those per-address limits (only those: the total
+ * caps, maxUnauthConnections and maxAgents, keep their defaults and shape the storm as in production).
+ */
+const BENCH_EDGE_LIMITS: NodeJS.ProcessEnv = {
+  PATCHFLEET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+  PATCHFLEET_ENROLL_RATE_PER_MIN: '1000000',
+  PATCHFLEET_API_RATE_PER_MIN: '1000000',
+};
 const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('./cpu-profile.ts', import.meta.url));
 const say = (line: string) => process.stderr.write(`[bench:fanout] ${line}\n`);
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long the bench waits at most for the agents of a killed replica to be back. */
+const STORM_WAIT_MS = 180_000;
 /** Random sample of `k` items (partial Fisher-Yates on a copy). */
 function sample<T>(items: readonly T[], k: number): T[] {
   const a = [...items];
@@ -50,12 +73,13 @@ function sample<T>(items: readonly T[], k: number): T[] {
 interface Resources {
   dataDir?: string;
   database?: BenchDatabase;
-  controller?: ControllerProcess;
+  controllers: ControllerProcess[];
   pool?: AgentPool;
   clients: PinnedClient[];
 }
 
 async function stopController(c: ControllerProcess): Promise<void> {
+  if (c.child.exitCode !== null || c.child.signalCode !== null) return; // already gone ('exit' was emitted)
   // A clean stop lets --cpu-prof write its profile; a stuck one is killed.
   const kill = setTimeout(() => c.child.kill('SIGKILL'), 15_000);
   await c.stop('SIGTERM');
@@ -72,7 +96,7 @@ async function cleanup(r: Resources): Promise<void> {
     }
     r.pool.kill();
   }
-  if (r.controller) await stopController(r.controller);
+  await Promise.all(r.controllers.map((c) => stopController(c)));
   if (r.database) {
     try {
       await r.database.drop();
@@ -91,15 +115,27 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   }
   r.dataDir = mkdtempSync(join(tmpdir(), 'pf-bench-fanout-'));
   r.database = await prepareDatabase(opts.databaseUrl);
-  say(`starting the controller (${r.database.kind})`);
-  const env: NodeJS.ProcessEnv = { PATCHFLEET_LOG_LEVEL: 'warn' };
+  say(`starting ${opts.controllers === 1 ? 'the controller' : `${opts.controllers} controller replicas`} (${r.database.kind})`);
+  const env: NodeJS.ProcessEnv = { PATCHFLEET_LOG_LEVEL: 'warn', ...BENCH_EDGE_LIMITS };
   if (opts.cpuProfDir) {
     env.PF_BENCH_CPU_PROF_DIR = resolve(opts.cpuProfDir);
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx --import ${JSON.stringify(CPU_PROFILE_PRELOAD)}`.trim();
   }
-  r.controller = await startControllerProcess({ dataDir: r.dataDir, databaseUrl: r.database.url, env });
-  const controllerPid = r.controller.child.pid as number;
-  const boot = JSON.parse(readFileSync(join(r.dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
+  const dataDirs = opts.controllers === 1 ? [r.dataDir] : [join(r.dataDir, 'controller-1'), join(r.dataDir, 'controller-2')];
+  const boots: Bootstrap[] = [];
+  for (const [i, dir] of dataDirs.entries()) {
+    if (i > 0) {
+      // A replica shares what agents pin: the certificate and the command key (copied from replica 1).
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      cpSync(join(dataDirs[0] as string, 'tls'), join(dir, 'tls'), { recursive: true });
+      cpSync(join(dataDirs[0] as string, 'keys'), join(dir, 'keys'), { recursive: true });
+    }
+    r.controllers.push(await startControllerProcess({ dataDir: dir, databaseUrl: r.database.url, env }));
+    boots.push(JSON.parse(readFileSync(join(dir, 'bootstrap.json'), 'utf8')) as Bootstrap);
+  }
+  const controllerPid = r.controllers[0]?.child.pid as number;
+  const boot = boots[0] as Bootstrap;
+  if (boots.some((b) => b.caFingerprint !== boot.caFingerprint || b.commandKey !== boot.commandKey)) throw new Error('the replicas do not share the certificate and command key');
   const admin = new PinnedClient(boot.url, boot.caFingerprint, boot.adminToken, 8);
   const enrollClient = new PinnedClient(boot.url, boot.caFingerprint, undefined, opts.concurrency);
   r.clients.push(admin, enrollClient);
@@ -113,7 +149,9 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
 
   say(`connecting ${opts.agents} agents over WSS (${opts.workers === 0 ? 'in this process' : `${opts.workers} worker processes`})`);
   r.pool = opts.workers === 0 ? localPool(identities) : workerPool(identities, opts.workers, opts.cpuProfDir ? resolve(opts.cpuProfDir) : undefined);
-  const target = { wssUrl: `${boot.url.replace(/^https:/, 'wss:')}${AGENT_WS_PATH}`, fingerprint: boot.caFingerprint, commandKey: boot.commandKey };
+  const wssUrls = boots.map((b) => `${b.url.replace(/^https:/, 'wss:')}${AGENT_WS_PATH}`);
+  const sources = opts.controllers > 1 ? sourceAddresses(opts.agents) : [];
+  const target = { wssUrls, fingerprint: boot.caFingerprint, commandKey: boot.commandKey, sourceAddresses: sources };
   const connect = await r.pool.connect(target, opts.concurrency, (n) => say(`  authenticated ${n}/${opts.agents}`));
   const connectMs = connect.lastWelcomeAt - connect.firstStartAt;
   // Let the controller finish what each welcome set off (a queued-commands look-up per agent) before timing.
@@ -122,14 +160,21 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   say(`issuing one signed command to each of ${opts.agents} agents`);
   const hostIds = identities.map((i) => i.agentId);
   const loadAverage1m = Math.round(loadavg()[0] as number * 100) / 100;
-  const cpuBefore = [cpuSeconds(controllerPid), ...r.pool.pids.map((pid) => cpuSeconds(pid))];
+  // Every replica's CPU counts as the controller's (replica 2 delivers to its agents too).
+  const controllerPids = r.controllers.map((c) => c.child.pid as number);
+  const cpuNow = (pool: AgentPool) => {
+    const each = controllerPids.map((pid) => cpuSeconds(pid));
+    const controllers = each.some((x) => x === undefined) ? undefined : each.reduce<number>((a, b) => a + (b as number), 0);
+    return [controllers, ...pool.pids.map((pid) => cpuSeconds(pid))];
+  };
+  const cpuBefore = cpuNow(r.pool);
   const t0 = epochMs();
   const issued = await admin.call<{ items: { id: string; hostId: string }[] }>('POST', '/api/v1/commands', { hostIds, action: 'reboot', target: 'bench', params: { reason: 'bench', delaySec: 60 }, ttlSec: 3600 });
   const issueRequestMs = epochMs() - t0;
   say(`  POST answered after ${Math.round(issueRequestMs)} ms; waiting for the acknowledgements`);
   const timings = await r.pool.timings(180_000);
   // CPU the fan-out cost each side (the workers' is read after their last acknowledgement was confirmed).
-  const cpuAfter = [cpuSeconds(controllerPid), ...r.pool.pids.map((pid) => cpuSeconds(pid))];
+  const cpuAfter = cpuNow(r.pool);
   const cpuUsed = cpuAfter.map((a, i) => (a === undefined || cpuBefore[i] === undefined ? undefined : a - (cpuBefore[i] as number)));
   const figures = fanoutFigures(timings, t0, opts.agents);
 
@@ -150,6 +195,30 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     }
   }
 
+  let storm: FanoutReport['storm'] = null;
+  if (opts.controllers > 1) {
+    const victim = r.controllers[1] as ControllerProcess;
+    const onVictim = await r.pool.mark(wssUrls[1] as string);
+    say(`reconnect storm: SIGKILL replica 2 (${onVictim} agents on it); waiting up to ${STORM_WAIT_MS / 1000} s for them on replica 1`);
+    const pool = r.pool;
+    const agentsCpu = () => pool.pids.map((pid) => cpuSeconds(pid)).reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a + b), 0);
+    const cpu0 = cpuSeconds(controllerPid);
+    const agents0 = agentsCpu();
+    const killAt = epochMs();
+    const gone = victim.stop('SIGKILL');
+    const result = await pool.storm(killAt, STORM_WAIT_MS);
+    const wallMs = epochMs() - killAt;
+    const cpu1 = cpuSeconds(controllerPid);
+    const agents1 = agentsCpu();
+    await gone;
+    storm = stormFigures(result, killAt, STORM_WAIT_MS, {
+      seconds: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+      agentsSeconds: agents0 === undefined || agents1 === undefined ? undefined : agents1 - agents0,
+      wallMs,
+    });
+    say(`  ${storm.back} of ${storm.agents} back on replica 1${storm.allBackSeconds === null ? '' : ` after ${storm.allBackSeconds} s`}`);
+  }
+
   const controllerPeak = peakRssBytes(controllerPid);
   const workerPeaks = await r.pool.close();
   r.pool = undefined;
@@ -160,6 +229,14 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     concurrency: opts.concurrency,
     enroll: { seconds: seconds(enrollMs), perSecond: Math.round(opts.agents / (enrollMs / 1000)) },
     connect: { connected: connect.connected, seconds: seconds(connectMs), perSecond: Math.round(connect.connected / (connectMs / 1000)) },
+    controllers: opts.controllers,
+    sourceAddresses: sources,
+    connectPerReplica: connect.perReplica.map((c, i) => {
+      const ms = c.lastWelcomeAt - c.firstStartAt;
+      return { replica: i + 1, connected: c.connected, seconds: seconds(ms), perSecond: ms > 0 ? Math.round(c.connected / (ms / 1000)) : 0 };
+    }),
+    commandPerReplica: opts.controllers > 1 ? commandPerReplica(timings, t0, opts.controllers) : [],
+    storm,
     issueRequestMs: Math.round(issueRequestMs),
     ...figures,
     controllerCheck: { sampled: picked.length, acknowledged, issuedAtToAckMs: latencySummary(perCommand) },
@@ -182,7 +259,7 @@ async function main(): Promise<number> {
     process.stderr.write(`error PF_ERR_USAGE: ${err.message}\n${USAGE}\n`);
     return 2;
   }
-  const resources: Resources = { clients: [] };
+  const resources: Resources = { clients: [], controllers: [] };
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
@@ -195,13 +272,16 @@ async function main(): Promise<number> {
   try {
     const report = await run(opts, resources);
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatTable(report)}\n`);
-    const ok = report.recorded === report.agents && report.controllerCheck.acknowledged === report.controllerCheck.sampled;
-    if (!ok) say('not every agent had its acknowledgement stored: see "problems"');
+    const stormOk = report.storm === null || (report.storm.failed === 0 && report.storm.agents > 0 && report.storm.othersLost === 0 && report.storm.endedBeforeKill === 0);
+    const ok = report.recorded === report.agents && report.controllerCheck.acknowledged === report.controllerCheck.sampled && stormOk;
+    if (!ok) say(stormOk ? 'not every agent had its acknowledgement stored: see "problems"' : 'the storm went wrong (agents not back, or sessions lost that should not have been): see "storm"');
     return ok ? 0 : 1;
   } catch (err) {
     say(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    const out = resources.controller?.output();
-    if (out) say(`controller output (last 3000 characters):\n${out.slice(-3000)}`);
+    for (const [i, c] of resources.controllers.entries()) {
+      const out = c.output();
+      if (out) say(`controller ${i + 1} output (last 3000 characters):\n${out.slice(-3000)}`);
+    }
     return 1;
   } finally {
     if (!interrupted) await cleanup(resources);

@@ -9,11 +9,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
-/** p50 / p95 / max of a list of milliseconds, rounded to 0.1 ms. */
-export function latencySummary(values: readonly number[]): { p50: number; p95: number; max: number } {
+/** p50 / p95 / p99 / max of a list of milliseconds, rounded to 0.1 ms. */
+export function latencySummary(values: readonly number[]): { p50: number; p95: number; p99: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
-  return { p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), max: r(sorted.at(-1) ?? Number.NaN) };
+  return { p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), p99: r(percentile(sorted, 99)), max: r(sorted.at(-1) ?? Number.NaN) };
 }
 
 /** A file under /proc, or undefined where it is not there (not Linux, or the process is gone). */

@@ -26,6 +26,10 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'collect':
       return tell({ type: 'timings', timings: fleet ? await fleet.timings(msg.timeoutMs) : [] });
+    case 'mark':
+      return tell({ type: 'marked', count: fleet ? fleet.mark(msg.url) : 0 });
+    case 'storm':
+      return tell({ type: 'stormed', result: fleet ? await fleet.storm(msg.killAt, msg.timeoutMs) : { agents: [], othersLost: 0, endedBeforeKill: 0 } });
     case 'close':
       fleet?.close();
       await tell({ type: 'closed', peakRssBytes: peakRssBytes() });

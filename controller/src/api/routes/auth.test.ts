@@ -70,7 +70,11 @@ describe('accounts: sign-in sessions, CSRF, back-off, roles', () => {
     const without = await browse(b, 'POST', '/api/v1/auth/password', { current: 'operator password 1', next: 'operator password 2' }, '');
     expect(without.statusCode).toBe(403);
     expect(errorOf(without).code).toBe('PF_ERR_CSRF');
-    const wrong = await browse(b, 'POST', '/api/v1/auth/password', { current: 'operator password 1', next: 'operator password 2' }, `${b.csrf.slice(0, -1)}A`);
+    // One character changed (never to itself: a token ending in "A" made this "wrong" token the right one, 1 run in 64).
+    const wrongToken = `${b.csrf.slice(0, -1)}${b.csrf.endsWith('A') ? 'B' : 'A'}`;
+    expect(wrongToken).not.toBe(b.csrf);
+    const wrong = await browse(b, 'POST', '/api/v1/auth/password', { current: 'operator password 1', next: 'operator password 2' }, wrongToken);
+    expect(wrong.statusCode).toBe(403);
     expect(errorOf(wrong).code).toBe('PF_ERR_CSRF');
     const ok = await browse(b, 'POST', '/api/v1/auth/password', { current: 'operator password 1', next: 'operator password 2' });
     expect(ok.statusCode, ok.body).toBe(200);

@@ -15,7 +15,7 @@
  * in SHA256SUMS); a controller serves it as its releases directory.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,7 +144,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     }
     const release = await buildRelease(opts);
     process.stdout.write(`${release.dir}\n`);
-    if (!existsSync(join(release.dir, 'SHA256SUMS'))) process.exit(1);
   } catch (err) {
     process.stderr.write(`error ${isPfError(err) ? err.code : Errors.INTERNAL.code}: ${(err as Error).message}\n`);
     process.exit(isPfError(err) && err.code === Errors.USAGE.code ? 2 : 1);

@@ -314,11 +314,9 @@ export class AgentLink {
           log.error({ err }, 'failed to handle controller frame');
           ws.close(1011, 'agent error');
         }
-        if (msg.type === 'error' && FATAL_CODES.has(msg.code)) error = new PfError(Errors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
-        if (msg.type === 'error' && msg.code === Errors.CONTROLLER_FULL.code) {
-          error = new PfError(Errors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
-          retryAfterMs = (msg.retryAfterSec ?? 60) * 1000;
-        }
+        const full = msg.type === 'error' && msg.code === Errors.CONTROLLER_FULL.code;
+        if (msg.type === 'error' && (full || FATAL_CODES.has(msg.code))) error = new PfError(Errors.SESSION_REFUSED, `controller refused the session: ${msg.code}: ${msg.message}`, { code: msg.code });
+        if (full && msg.type === 'error') retryAfterMs = (msg.retryAfterSec ?? 60) * 1000;
       });
       ws.on('pong', () => {
         this.lastPong = this.opts.clock.now();

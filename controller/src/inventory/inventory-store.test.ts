@@ -227,6 +227,21 @@ describe('applyReport', () => {
     expect(await packagesOf(hostId)).toEqual(sorted(second.slice(1_500)));
   });
 
+  it('stores, replaces and removes more packages than one statement carries (10,000 rows a statement)', async () => {
+    const hostId = await newHost();
+    const first = samplePackages(10_050);
+    expect(await applyReport(db, hostId, full(1, first), T0)).toMatchObject({ applied: true, packageCount: 10_050, added: 10_050 });
+    expect(await packagesOf(hostId)).toEqual(sorted(first));
+    // every package upgraded: 10,050 updates through the upsert, in two statements
+    const second = first.map((p) => ({ ...p, version: `${p.version}.1` }));
+    expect(await applyReport(db, hostId, full(2, second), T0)).toEqual({ applied: true, packageCount: 10_050, added: 0, removed: 0, changed: 10_050 });
+    expect(await packagesOf(hostId)).toEqual(sorted(second));
+    // 10,020 removed at once by a full report, in two statements
+    const third = second.slice(10_020);
+    expect(await applyReport(db, hostId, full(3, third), T0)).toEqual({ applied: true, packageCount: 30, added: 0, removed: 10_020, changed: 0 });
+    expect(await packagesOf(hostId)).toEqual(sorted(third));
+  });
+
   it('refuses a report for a host that does not exist', async () => {
     expect(await codeOf(applyReport(db, randomUUID(), full(1, samplePackages(1)), T0))).toBe('PF_ERR_UNKNOWN_AGENT');
   });

@@ -9,7 +9,9 @@
  * that comes from another outbox epoch: its numbering is not the one stored
  * (a state directory started afresh next to a copied identity.json restarts
  * at 1), and dropping it would keep a stale package set for good. Package
- * writes are batched.
+ * writes and deletions go as one statement each (a JSON parameter expanded
+ * by jsonb_to_recordset; see upsertPackages), same SQL on PGlite and
+ * PostgreSQL.
  */
 import { eq, sql } from 'drizzle-orm';
 import { packageKey, PfError, Errors, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
@@ -17,7 +19,8 @@ import { hosts, installedPackages, inventorySnapshots } from '../db/schema/index
 import type { Db, Tx } from '../db/index';
 import type { Report } from '../gateway/report-assembler';
 
-const BATCH = 1000;
+/** Rows per statement: one statement for a report of up to this many package writes (or deletions). */
+const BATCH = 10_000;
 
 export interface ApplyResult {
   applied: boolean;
@@ -57,15 +60,20 @@ function hostColumns(facts: HostFacts) {
   };
 }
 
+/**
+ * Package rows travel as one JSON parameter per statement, expanded by
+ * `jsonb_to_recordset` on the server: drizzle built a 1,000-row
+ * `INSERT ... VALUES` with 7,000 parameters per batch, and that building took
+ * most of the controller's time for a report (issue 14). Up to BATCH rows a
+ * statement, so a whole 1,500-package report is one upsert and its
+ * removals one delete, inside the report's one transaction.
+ */
 async function upsertPackages(tx: Tx, hostId: string, packages: Package[]): Promise<void> {
   for (const batch of chunks(packages, BATCH)) {
-    await tx
-      .insert(installedPackages)
-      .values(batch.map((p) => ({ hostId, manager: p.manager, name: p.name, arch: p.arch, version: p.version, sourceName: p.sourceName, sourceVersion: p.sourceVersion })))
-      .onConflictDoUpdate({
-        target: [installedPackages.hostId, installedPackages.manager, installedPackages.name, installedPackages.arch],
-        set: { version: sql`excluded.version`, sourceName: sql`excluded.source_name`, sourceVersion: sql`excluded.source_version` },
-      });
+    const rows = JSON.stringify(batch.map((p) => ({ m: p.manager, n: p.name, a: p.arch, v: p.version, s: p.sourceName, sv: p.sourceVersion })));
+    await tx.execute(sql`insert into ${installedPackages} (host_id, manager, name, arch, version, source_name, source_version)
+      select ${hostId}, r.m, r.n, r.a, r.v, r.s, r.sv from jsonb_to_recordset(${rows}::jsonb) as r(m text, n text, a text, v text, s text, sv text)
+      on conflict (host_id, manager, name, arch) do update set version = excluded.version, source_name = excluded.source_name, source_version = excluded.source_version`);
   }
 }
 
@@ -73,9 +81,9 @@ async function deletePackages(tx: Tx, hostId: string, keys: PackageKey[]): Promi
   for (const batch of chunks(keys, BATCH)) {
     // The keys travel as one JSON parameter: a row-value IN list of a thousand
     // tuples nests too deep for PGlite (it aborts) and costs 3 parameters a key.
-    const rows = JSON.stringify(batch.map((k) => ({ manager: k.manager, name: k.name, arch: k.arch })));
-    await tx.execute(sql`delete from ${installedPackages} using jsonb_to_recordset(${rows}::jsonb) as d(manager text, name text, arch text)
-      where ${installedPackages.hostId} = ${hostId} and ${installedPackages.manager} = d.manager and ${installedPackages.name} = d.name and ${installedPackages.arch} = d.arch`);
+    const rows = JSON.stringify(batch.map((k) => ({ m: k.manager, n: k.name, a: k.arch })));
+    await tx.execute(sql`delete from ${installedPackages} p using jsonb_to_recordset(${rows}::jsonb) as d(m text, n text, a text)
+      where p.host_id = ${hostId} and p.manager = d.m and p.name = d.n and p.arch = d.a`);
   }
 }
 

@@ -159,9 +159,10 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 /**
  * Two rounds: `first` (every agent's first full report: all rows new) and
  * `again` (a full report per agent with a few packages upgraded, removed and
- * added: the rest unchanged, as a daily collection). Returns both rounds.
+ * added: the rest unchanged, as a daily collection). Returns both rounds
+ * and the hosts' ids (agent i has hostIds[i]).
  */
-export async function runIngest(db: Db, opts: IngestOptions): Promise<RoundResult[]> {
+export async function runIngest(db: Db, opts: IngestOptions): Promise<{ hostIds: string[]; rounds: RoundResult[] }> {
   const sources = loadHostSources();
   const seed = opts.seed ?? 1;
   const block = opts.block ?? 100;
@@ -202,5 +203,5 @@ export async function runIngest(db: Db, opts: IngestOptions): Promise<RoundResul
     }
     results.push(r);
   }
-  return results;
+  return { hostIds: ids, rounds: results };
 }

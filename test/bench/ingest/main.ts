@@ -92,7 +92,7 @@ const load = () => +loadavg()[0]!.toFixed(2);
 const loadBefore = load();
 try {
   say(`${agents} agents, ~${packages} packages each, concurrency ${concurrency}, ${database.kind}; load ${loadBefore}`);
-  const rounds = await runIngest(database.db, {
+  const { rounds } = await runIngest(database.db, {
     agents,
     packages,
     concurrency,

@@ -87,6 +87,21 @@ async function deletePackages(tx: Tx, hostId: string, keys: PackageKey[]): Promi
   }
 }
 
+/**
+ * The host's stored packages, read as one JSON text (json_agg) and parsed
+ * here: a daily full report reads back every row of its host, and mapping
+ * 1,500 rows field by field through the driver and drizzle cost more than
+ * the rest of such a report.
+ */
+async function storedPackages(tx: Tx, hostId: string): Promise<Package[]> {
+  const result = await tx.execute(sql`select coalesce(json_agg(json_build_array(p.manager, p.name, p.arch, p.version, p.source_name, p.source_version)), '[]')::text as rows
+    from ${installedPackages} p where p.host_id = ${hostId}`);
+  // postgres.js gives an array of rows, PGlite an object with `rows`.
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { rows: string }[];
+  const tuples = JSON.parse(rows[0]?.rows ?? '[]') as [Package['manager'], string, string, string, string, string][];
+  return tuples.map(([manager, name, arch, version, sourceName, sourceVersion]) => ({ manager, name, arch, version, sourceName, sourceVersion }));
+}
+
 function assertUnique(packages: Package[], seq: number): void {
   const seen = new Set<string>();
   for (const p of packages) {
@@ -120,10 +135,7 @@ export async function applyReport(db: Db, hostId: string, report: Report, now: D
       throw new PfError(Errors.RESYNC_REQUIRED, `delta ${report.seq} belongs to an outbox numbering the controller does not hold; send a full report`);
     }
 
-    const existing = await tx
-      .select({ manager: installedPackages.manager, name: installedPackages.name, arch: installedPackages.arch, version: installedPackages.version, sourceName: installedPackages.sourceName, sourceVersion: installedPackages.sourceVersion })
-      .from(installedPackages)
-      .where(eq(installedPackages.hostId, hostId));
+    const existing = await storedPackages(tx, hostId);
     const current = new Map(existing.map((p) => [packageKey(p), p]));
     // A resent full report holds exactly what it stored; one that differs is a new numbering (older agents send no epoch).
     if (report.seq <= host.lastSeq && !otherEpoch && sameSet(current, report.packages)) return duplicate;

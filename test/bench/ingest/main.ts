@@ -13,7 +13,7 @@
  * hosts to it).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -117,6 +117,8 @@ try {
     rowsPerControllerCpuSecond: Math.round(r.packageRows / (r.storeCpuMs / 1000)),
     serverCpuSeconds: r.serverCpuMs === null ? null : +(r.serverCpuMs / 1000).toFixed(2),
     serverCpuMsPer1000Rows: r.serverCpuMs === null ? null : +((r.serverCpuMs / r.packageRows) * 1000).toFixed(2),
+    // Controller and server together: what the two need of a core per 1,000 rows (on PGlite, the controller alone).
+    totalCpuMsPer1000Rows: +(((r.storeCpuMs + (r.serverCpuMs ?? 0)) / r.packageRows) * 1000).toFixed(2),
     agentSidePrepareCpuSeconds: +(r.prepareCpuMs / 1000).toFixed(2),
   });
   const out = {
@@ -127,6 +129,7 @@ try {
     first: figures(rounds[0]!),
     again: figures(rounds[1]!),
     node: process.version,
+    cpus: availableParallelism(),
     loadAverage1m: { before: loadBefore, after: load() },
   };
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -137,7 +140,10 @@ try {
       lines.push(`  ${f.packageRows} package rows in ${f.reports} reports (${f.frames} frames) in ${f.seconds} s: ${f.rowsPerSecond} rows/s, ${f.reportsPerSecond} reports/s`);
       lines.push(`  written: ${f.added} added, ${f.changed} changed, ${f.removed} removed`);
       lines.push(`  controller CPU ${f.controllerCpuSeconds} s: ${f.controllerCpuMsPer1000Rows} ms per 1,000 rows (${f.rowsPerControllerCpuSecond} rows per CPU-second)`);
-      if (f.serverCpuSeconds !== null) lines.push(`  PostgreSQL server CPU ${f.serverCpuSeconds} s: ${f.serverCpuMsPer1000Rows} ms per 1,000 rows`);
+      if (f.serverCpuSeconds !== null) {
+        lines.push(`  PostgreSQL server CPU ${f.serverCpuSeconds} s: ${f.serverCpuMsPer1000Rows} ms per 1,000 rows`);
+        lines.push(`  together ${f.totalCpuMsPer1000Rows} ms of CPU per 1,000 rows (${Math.round(1_000_000 / f.totalCpuMsPer1000Rows)} rows per CPU-second)`);
+      }
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   }

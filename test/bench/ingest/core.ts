@@ -49,10 +49,10 @@ export interface RoundResult {
   reports: number;
   /** Package rows the reports carried. */
   packageRows: number;
-  /** Package rows written (inserted or updated) and deleted, from applyReport's counts. */
-  added: number;
-  changed: number;
-  removed: number;
+  /** Package rows written (inserted or updated) and deleted, from applyReport's counts (null end to end: the ack does not say). */
+  added: number | null;
+  changed: number | null;
+  removed: number | null;
   frames: number;
   /** Wall time and process CPU time spent storing (agent-side preparation excluded). */
   storeMs: number;
@@ -65,7 +65,8 @@ export interface RoundResult {
 
 const MAX_REPORT_BYTES = 8 * 2 ** 20;
 
-function hostFacts(index: number): HostFacts {
+/** Host facts of agent `index` (part 0 of its report carries them). */
+export function hostFacts(index: number): HostFacts {
   const name = `bench-${String(index).padStart(6, '0')}`;
   return {
     hostname: name,
@@ -191,9 +192,9 @@ export async function runIngest(db: Db, opts: IngestOptions): Promise<{ hostIds:
         r.reports += 1;
         r.packageRows += rep.packages;
         r.frames += rep.frames.length;
-        r.added += res.added;
-        r.changed += res.changed;
-        r.removed += res.removed;
+        r.added = (r.added ?? 0) + res.added;
+        r.changed = (r.changed ?? 0) + res.changed;
+        r.removed = (r.removed ?? 0) + res.removed;
       });
       r.storeMs += performance.now() - t;
       const c = process.cpuUsage(cpu);

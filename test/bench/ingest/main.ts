@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:ingest --agents N [--packages 1500] [--concurrency 8] [--database-url URL] [--json] [--seed N]`
+ * `pnpm bench:ingest --agents N [--packages 1500] [--concurrency 8] [--database-url URL] [--json] [--seed N] [--e2e]`
  *
  * Stores every agent's full inventory report the way the controller does
  * (core.ts: the real agent's chunking and encoding, the session's decoding
@@ -10,7 +10,8 @@
  * report (every row new), then a second full report with about 7 % of the
  * packages changed. PGlite in a temporary directory by default; PostgreSQL
  * with --database-url (an empty database: the bench migrates it and adds
- * hosts to it).
+ * hosts to it). With --e2e the reports go to a real controller process
+ * over TLS WebSockets instead (e2e.ts); its CPU is read from /proc.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { openDatabase } from '@patchfleet/controller/src/db/index';
 import { runIngest, type RoundResult } from './core';
+import { runIngestE2e } from './e2e';
 
 function usage(message: string): never {
   process.stderr.write(`error PF_ERR_USAGE: ${message}\n`);
@@ -35,6 +37,7 @@ try {
       'database-url': { type: 'string' },
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      e2e: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -69,8 +72,11 @@ function procCpuMs(pid: number): number {
   }
 }
 
-const tempDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'pf-bench-ingest-'));
-const database = await openDatabase({ databaseUrl, dataDir: tempDir ?? '' });
+const e2e = values.e2e;
+const kind = databaseUrl ? 'postgres' : 'pglite';
+// End to end, the controller process opens (and migrates) the database itself.
+const tempDir = databaseUrl || e2e ? undefined : mkdtempSync(join(tmpdir(), 'pf-bench-ingest-'));
+const database = e2e ? undefined : await openDatabase({ databaseUrl, dataDir: tempDir ?? '' });
 let monitor: postgres.Sql | undefined;
 let serverCpuMs: (() => Promise<number>) | undefined;
 if (databaseUrl) {
@@ -91,17 +97,18 @@ if (databaseUrl) {
 const load = () => +loadavg()[0]!.toFixed(2);
 const loadBefore = load();
 try {
-  say(`${agents} agents, ~${packages} packages each, concurrency ${concurrency}, ${database.kind}; load ${loadBefore}`);
-  const { rounds } = await runIngest(database.db, {
+  say(`${agents} agents, ~${packages} packages each, concurrency ${concurrency}, ${kind}, ${e2e ? 'end to end through a controller process' : 'in process'}; load ${loadBefore}`);
+  const common = {
     agents,
     packages,
     concurrency,
     seed,
     ...(serverCpuMs ? { serverCpuMs } : {}),
-    progress: (done, total, round) => {
+    progress: (done: number, total: number, round: string) => {
       if (done === total || done % 1000 === 0) say(`${round}: ${done}/${total} reports stored`);
     },
-  });
+  };
+  const rounds = database ? (await runIngest(database.db, common)).rounds : await runIngestE2e({ ...common, databaseUrl, say });
   const figures = (r: RoundResult) => ({
     reports: r.reports,
     packageRows: r.packageRows,
@@ -122,7 +129,8 @@ try {
     agentSidePrepareCpuSeconds: +(r.prepareCpuMs / 1000).toFixed(2),
   });
   const out = {
-    database: database.kind,
+    database: kind,
+    mode: e2e ? 'end-to-end' : 'in-process',
     agents,
     packagesPerHost: packages,
     concurrency,
@@ -134,11 +142,11 @@ try {
   };
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else {
-    const lines = [`database ${out.database}, ${agents} agents, ~${packages} packages each, concurrency ${concurrency}, load ${out.loadAverage1m.before} -> ${out.loadAverage1m.after}`];
+    const lines = [`database ${out.database} (${out.mode}), ${agents} agents, ~${packages} packages each, concurrency ${concurrency}, load ${out.loadAverage1m.before} -> ${out.loadAverage1m.after}`];
     for (const [name, f] of [['first full report', out.first], ['second full report (~7 % changed)', out.again]] as const) {
       lines.push(`${name}:`);
       lines.push(`  ${f.packageRows} package rows in ${f.reports} reports (${f.frames} frames) in ${f.seconds} s: ${f.rowsPerSecond} rows/s, ${f.reportsPerSecond} reports/s`);
-      lines.push(`  written: ${f.added} added, ${f.changed} changed, ${f.removed} removed`);
+      if (f.added !== null) lines.push(`  written: ${f.added} added, ${f.changed} changed, ${f.removed} removed`);
       lines.push(`  controller CPU ${f.controllerCpuSeconds} s: ${f.controllerCpuMsPer1000Rows} ms per 1,000 rows (${f.rowsPerControllerCpuSecond} rows per CPU-second)`);
       if (f.serverCpuSeconds !== null) {
         lines.push(`  PostgreSQL server CPU ${f.serverCpuSeconds} s: ${f.serverCpuMsPer1000Rows} ms per 1,000 rows`);
@@ -149,6 +157,6 @@ try {
   }
 } finally {
   await monitor?.end({ timeout: 1 });
-  await database.close();
+  await database?.close();
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
 }

@@ -242,6 +242,21 @@ describe('applyReport', () => {
     expect(await packagesOf(hostId)).toEqual(sorted(third));
   });
 
+  it('stores text that JSON escapes exactly as sent (quotes, backslashes, non-ASCII, an empty source version)', async () => {
+    const hostId = await newHost();
+    const odd: Package[] = [
+      { ...samplePackage(1), name: 'q"uote\\back', version: '1:2.0~rc1+dfsg-1', sourceVersion: '' },
+      { ...samplePackage(2), name: 'unicodé-日本-🙂', sourceName: "it's", version: 'tab\tnewline\n' },
+      { ...samplePackage(3), name: '{"m":"x"}', arch: 'all' },
+    ];
+    expect(await applyReport(db, hostId, full(1, odd), T0)).toMatchObject({ applied: true, added: 3 });
+    expect(await packagesOf(hostId)).toEqual(sorted(odd));
+    // read back as stored, the same set counts as unchanged, and a delta removes by those keys
+    expect(await applyReport(db, hostId, full(1, odd), T0)).toMatchObject({ applied: false });
+    expect(await applyReport(db, hostId, delta(2, 1, [], odd.slice(0, 2).map(keyOf)), T0)).toMatchObject({ applied: true, removed: 2, packageCount: 1 });
+    expect(await packagesOf(hostId)).toEqual([odd[2]]);
+  });
+
   it('refuses a report for a host that does not exist', async () => {
     expect(await codeOf(applyReport(db, randomUUID(), full(1, samplePackages(1)), T0))).toBe('PF_ERR_UNKNOWN_AGENT');
   });

@@ -17,6 +17,7 @@ import { eq, sql } from 'drizzle-orm';
 import { packageKey, PfError, Errors, type HostFacts, type Package, type PackageKey } from '@patchfleet/shared';
 import { hosts, installedPackages, inventorySnapshots } from '../db/schema/index';
 import type { Db, Tx } from '../db/index';
+import { resultRows } from '../catalog/rows/sync-rows';
 import type { Report } from '../gateway/report-assembler';
 
 /** Rows per statement: one statement for a report of up to this many package writes (or deletions). */
@@ -96,8 +97,7 @@ async function deletePackages(tx: Tx, hostId: string, keys: PackageKey[]): Promi
 async function storedPackages(tx: Tx, hostId: string): Promise<Package[]> {
   const result = await tx.execute(sql`select coalesce(json_agg(json_build_array(p.manager, p.name, p.arch, p.version, p.source_name, p.source_version)), '[]')::text as rows
     from ${installedPackages} p where p.host_id = ${hostId}`);
-  // postgres.js gives an array of rows, PGlite an object with `rows`.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { rows: string }[];
+  const rows = resultRows<{ rows: string }>(result);
   const tuples = JSON.parse(rows[0]?.rows ?? '[]') as [Package['manager'], string, string, string, string, string][];
   return tuples.map(([manager, name, arch, version, sourceName, sourceVersion]) => ({ manager, name, arch, version, sourceName, sourceVersion }));
 }

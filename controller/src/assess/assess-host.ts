@@ -8,18 +8,19 @@ import type { HostFacts } from '@patchfleet/shared';
 import { assessUbuntu, assessWindows, prepareUbuntuIndex, prepareWindowsIndex, type UbuntuIndex, type UbuntuInstalledPackage, type WindowsHost, type WindowsIndex } from '../catalog/applicability/index';
 import type { Catalog, CveInfo } from '../catalog/model';
 import type { HostRisk } from '../scoring/host-risk';
-import { scorePriority, type Priority } from '../scoring/priority';
+import { PriorityMemo, type Priority } from '../scoring/priority';
 import type { SlaConfig } from '../scoring/sla';
 
-/** A catalog with its applicability indexes built once. */
+/** A catalog with its applicability indexes built once, and the priorities scored so far. */
 export interface PreparedCatalog {
   catalog: Catalog;
   ubuntu: UbuntuIndex;
   windows: WindowsIndex;
+  priorities: PriorityMemo;
 }
 
 export function prepareCatalog(catalog: Catalog): PreparedCatalog {
-  return { catalog, ubuntu: prepareUbuntuIndex(catalog), windows: prepareWindowsIndex(catalog) };
+  return { catalog, ubuntu: prepareUbuntuIndex(catalog), windows: prepareWindowsIndex(catalog), priorities: new PriorityMemo((id) => cveInfo(id, catalog)) };
 }
 
 export type HostInput =
@@ -67,8 +68,21 @@ export function patchTuesday(month: string): string | null {
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1 + offset + 7, 17)).toISOString();
 }
 
-function cveInfos(ids: readonly string[], catalog: Catalog): CveInfo[] {
-  return ids.map((id) => catalog.cves.get(id) ?? { id, cvssScore: null, cvssVector: null, severity: null, exploited: null, publiclyDisclosed: null, epss: null, kev: null });
+/** What the catalog knows of a CVE; one it does not know scores as unknown. */
+function cveInfo(id: string, catalog: Catalog): CveInfo {
+  return catalog.cves.get(id) ?? { id, cvssScore: null, cvssVector: null, severity: null, exploited: null, publiclyDisclosed: null, epss: null, kev: null };
+}
+
+/**
+ * CVEs of all findings, counted once each. A finding's list holds each CVE
+ * once (assessUbuntu and assessWindows de-duplicate them), so one finding
+ * needs no set; a cumulative update lists hundreds.
+ */
+function distinctCves(missing: readonly MissingPatch[]): number {
+  if (missing.length === 1) return missing[0]!.cves.length;
+  const seen = new Set<string>();
+  for (const m of missing) for (const cve of m.cves) seen.add(cve);
+  return seen.size;
 }
 
 /** Maps what an agent reports (or what `assess` was given) to applicability input. */
@@ -94,49 +108,69 @@ export function hostInputFromInventory(facts: Pick<HostFacts, 'os'> & { windows?
 }
 
 export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { now: number; risk: HostRisk; sla?: SlaConfig }): HostAssessment {
-  const { catalog } = prepared;
-  const priorityOf = (cves: readonly string[], releasedAt: string | null) =>
-    scorePriority({ cves: cveInfos(cves, catalog), host: opts.risk, releasedAt, now: opts.now, ...(opts.sla ? { sla: opts.sla } : {}) });
+  const { priorities } = prepared;
+  // Deadlines as numbers beside the findings: the overdue count compares them without parsing each `dueBy`.
+  const dueByMs = new Map<MissingPatch, number>();
+  const withPriority = <T extends Omit<MissingPatch, 'priority'>>(finding: T, cves: readonly string[], releasedAt: string | null): T & { priority: Priority } => {
+    const scored = priorities.score(cves, opts.risk, releasedAt, opts.now, opts.sla);
+    const m = { ...finding, priority: scored.priority };
+    dueByMs.set(m, scored.dueByMs);
+    return m;
+  };
   let missing: MissingPatch[] = [];
   let installed: string[] = [];
   let note: string | undefined;
   if (input.kind === 'ubuntu') {
     const result = assessUbuntu({ release: input.release, packages: input.packages }, prepared.ubuntu);
     installed = result.installed;
-    missing = result.missing.map((f) => ({
-      id: f.id,
-      kind: 'usn' as const,
-      title: f.title,
-      cves: f.cves,
-      packages: f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed })),
-      ...(f.requires ? { requires: f.requires } : {}),
-      releasedAt: f.published || null,
-      priority: priorityOf(f.cves, f.published || null),
-    }));
+    missing = result.missing.map((f) =>
+      withPriority(
+        {
+          id: f.id,
+          kind: 'usn' as const,
+          title: f.title,
+          cves: f.cves,
+          packages: f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed })),
+          ...(f.requires ? { requires: f.requires } : {}),
+          releasedAt: f.published || null,
+        },
+        f.cves,
+        f.published || null,
+      ),
+    );
   } else if (input.kind === 'windows') {
     const result = assessWindows(input.host, prepared.windows);
     installed = result.installed;
     if (result.products.length === 0) note = `no Windows product known for build ${input.host.build} (${input.host.installationType ?? 'unknown type'})`;
     missing = result.missing.map((f) => {
       const releasedAt = f.month ? patchTuesday(f.month) : null;
-      return {
-        id: f.id,
-        kind: 'kb' as const,
-        title: f.title ?? f.id,
-        cves: f.cves,
-        covers: f.covers,
-        restartRequired: f.restartRequired,
-        hotpatch: f.hotpatch,
+      return withPriority(
+        {
+          id: f.id,
+          kind: 'kb' as const,
+          title: f.title ?? f.id,
+          cves: f.cves,
+          covers: f.covers,
+          restartRequired: f.restartRequired,
+          hotpatch: f.hotpatch,
+          releasedAt,
+        },
+        f.cves,
         releasedAt,
-        priority: priorityOf(f.cves, releasedAt),
-      };
+      );
     });
   } else {
     note = input.reason;
   }
   missing.sort((a, b) => b.priority.score - a.priority.score || a.priority.dueBy.localeCompare(b.priority.dueBy) || a.id.localeCompare(b.id));
   const byTier = { critical: 0, high: 0, medium: 0, low: 0 };
-  for (const m of missing) byTier[m.priority.tier] += 1;
+  let requiresPro = 0;
+  let overdue = 0;
+  for (const m of missing) {
+    byTier[m.priority.tier] += 1;
+    if (m.requires === 'ubuntu-pro') requiresPro += 1;
+    if (dueByMs.get(m)! < opts.now) overdue += 1;
+  }
   return {
     missing,
     installed,
@@ -145,9 +179,9 @@ export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { 
       missing: missing.length,
       installed: installed.length,
       byTier,
-      requiresPro: missing.filter((m) => m.requires === 'ubuntu-pro').length,
-      overdue: missing.filter((m) => Date.parse(m.priority.dueBy) < opts.now).length,
-      cves: new Set(missing.flatMap((m) => m.cves)).size,
+      requiresPro,
+      overdue,
+      cves: distinctCves(missing),
       ...(note ? { note } : {}),
     },
   };

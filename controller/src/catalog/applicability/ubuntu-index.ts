@@ -37,12 +37,13 @@ export interface UbuntuFixTarget {
   /** Position of the USN by publication, newest first. */
   newestRank: number;
   /**
-   * Memo of the last comparison: the installed version (an object from the
-   * index's version cache, so identity means equal text) and whether it was
-   * below the fix. Hosts of a fleet mostly run the same versions.
+   * Memo of comparisons with the fix: installed version (an object from the
+   * index's version cache, so identity means equal text) -> below the fix.
+   * Hosts of a fleet mostly run the same few versions of a package. Made on
+   * the first comparison (a catalog has many targets no host touches);
+   * bounded: emptied when full.
    */
-  lastInstalled: DebVersion | null;
-  lastBelow: boolean;
+  below: Map<DebVersion, boolean> | null;
 }
 
 /** A fix left out of the index because its versions are not Debian versions. */
@@ -163,8 +164,7 @@ export function prepareUbuntuIndex(catalog: Pick<Catalog, 'usns'>): UbuntuIndex 
         cves,
         idRank: idRank.get(usn)!,
         newestRank: newestRank.get(usn)!,
-        lastInstalled: null,
-        lastBelow: false,
+        below: null,
       });
       if (fix.binaries.length === 0) {
         push(release.bySource, fix.sourcePackage, target(fix.fixedVersion, fixedSource, true));

@@ -100,6 +100,9 @@ interface HostPass {
 
 const indexes = new WeakMap<object, UbuntuIndex>();
 
+/** Installed versions whose comparison with one fix is remembered (`UbuntuFixTarget.below`). */
+const VERSIONS_PER_TARGET_KEPT = 64;
+
 /**
  * The index of a catalog, built on first use and kept while the catalog object lives.
  * Catalogs are treated as immutable: after an import, pass the new catalog object.
@@ -226,11 +229,14 @@ function judge(pass: HostPass, pkg: UbuntuInstalledPackage, target: UbuntuFixTar
     pass.states[rank] = null;
     pass.touched.push(rank);
   }
-  if (target.lastInstalled !== installed) {
-    target.lastInstalled = installed;
-    target.lastBelow = compareParsedDebVersions(installed, target.fixedParsed) < 0;
+  const memo = (target.below ??= new Map());
+  let below = memo.get(installed);
+  if (below === undefined) {
+    below = compareParsedDebVersions(installed, target.fixedParsed) < 0;
+    if (memo.size >= VERSIONS_PER_TARGET_KEPT) memo.clear();
+    memo.set(installed, below);
   }
-  if (!target.lastBelow) return;
+  if (!below) return;
   let state = pass.states[rank];
   if (state === null || state === undefined) {
     state = { target, packages: [], cves: target.cves, standard: null, pro: null };

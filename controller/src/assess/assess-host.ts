@@ -109,13 +109,12 @@ export function hostInputFromInventory(facts: Pick<HostFacts, 'os'> & { windows?
 
 export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { now: number; risk: HostRisk; sla?: SlaConfig }): HostAssessment {
   const { priorities } = prepared;
-  // Deadlines as numbers beside the findings: the overdue count compares them without parsing each `dueBy`.
-  const dueByMs = new Map<MissingPatch, number>();
-  const withPriority = <T extends Omit<MissingPatch, 'priority'>>(finding: T, cves: readonly string[], releasedAt: string | null): T & { priority: Priority } => {
+  let overdue = 0;
+  const priorityOf = (cves: readonly string[], releasedAt: string | null): Priority => {
     const scored = priorities.score(cves, opts.risk, releasedAt, opts.now, opts.sla);
-    const m = { ...finding, priority: scored.priority };
-    dueByMs.set(m, scored.dueByMs);
-    return m;
+    // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
+    if (scored.dueByMs < opts.now) overdue += 1;
+    return scored.priority;
   };
   let missing: MissingPatch[] = [];
   let installed: string[] = [];
@@ -123,41 +122,23 @@ export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { 
   if (input.kind === 'ubuntu') {
     const result = assessUbuntu({ release: input.release, packages: input.packages }, prepared.ubuntu);
     installed = result.installed;
-    missing = result.missing.map((f) =>
-      withPriority(
-        {
-          id: f.id,
-          kind: 'usn' as const,
-          title: f.title,
-          cves: f.cves,
-          packages: f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed })),
-          ...(f.requires ? { requires: f.requires } : {}),
-          releasedAt: f.published || null,
-        },
-        f.cves,
-        f.published || null,
-      ),
-    );
+    missing = result.missing.map((f): MissingPatch => {
+      const packages = f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed }));
+      const releasedAt = f.published || null;
+      const priority = priorityOf(f.cves, releasedAt);
+      // Two literals rather than a spread of the optional field: one shape each, same key order as ever.
+      return f.requires
+        ? { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, requires: f.requires, releasedAt, priority }
+        : { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, releasedAt, priority };
+    });
   } else if (input.kind === 'windows') {
     const result = assessWindows(input.host, prepared.windows);
     installed = result.installed;
     if (result.products.length === 0) note = `no Windows product known for build ${input.host.build} (${input.host.installationType ?? 'unknown type'})`;
-    missing = result.missing.map((f) => {
+    missing = result.missing.map((f): MissingPatch => {
       const releasedAt = f.month ? patchTuesday(f.month) : null;
-      return withPriority(
-        {
-          id: f.id,
-          kind: 'kb' as const,
-          title: f.title ?? f.id,
-          cves: f.cves,
-          covers: f.covers,
-          restartRequired: f.restartRequired,
-          hotpatch: f.hotpatch,
-          releasedAt,
-        },
-        f.cves,
-        releasedAt,
-      );
+      const priority = priorityOf(f.cves, releasedAt);
+      return { id: f.id, kind: 'kb', title: f.title ?? f.id, cves: f.cves, covers: f.covers, restartRequired: f.restartRequired, hotpatch: f.hotpatch, releasedAt, priority };
     });
   } else {
     note = input.reason;
@@ -165,11 +146,9 @@ export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { 
   missing.sort((a, b) => b.priority.score - a.priority.score || a.priority.dueBy.localeCompare(b.priority.dueBy) || a.id.localeCompare(b.id));
   const byTier = { critical: 0, high: 0, medium: 0, low: 0 };
   let requiresPro = 0;
-  let overdue = 0;
   for (const m of missing) {
     byTier[m.priority.tier] += 1;
     if (m.requires === 'ubuntu-pro') requiresPro += 1;
-    if (dueByMs.get(m)! < opts.now) overdue += 1;
   }
   return {
     missing,

@@ -79,6 +79,7 @@ function cveInfo(id: string, catalog: Catalog): CveInfo {
  * needs no set; a cumulative update lists hundreds.
  */
 function distinctCves(missing: readonly MissingPatch[]): number {
+  if (missing.length === 0) return 0;
   if (missing.length === 1) return missing[0]!.cves.length;
   const seen = new Set<string>();
   for (const m of missing) for (const cve of m.cves) seen.add(cve);
@@ -143,7 +144,8 @@ export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { 
   } else {
     note = input.reason;
   }
-  missing.sort((a, b) => b.priority.score - a.priority.score || a.priority.dueBy.localeCompare(b.priority.dueBy) || a.id.localeCompare(b.id));
+  // Nothing to order in fewer than two (and no empty array met by the inlined sort).
+  if (missing.length > 1) missing.sort((a, b) => b.priority.score - a.priority.score || a.priority.dueBy.localeCompare(b.priority.dueBy) || a.id.localeCompare(b.id));
   const byTier = { critical: 0, high: 0, medium: 0, low: 0 };
   let requiresPro = 0;
   for (const m of missing) {

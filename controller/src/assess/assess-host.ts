@@ -8,18 +8,19 @@ import type { HostFacts } from '@patchfleet/shared';
 import { assessUbuntu, assessWindows, prepareUbuntuIndex, prepareWindowsIndex, type UbuntuIndex, type UbuntuInstalledPackage, type WindowsHost, type WindowsIndex } from '../catalog/applicability/index';
 import type { Catalog, CveInfo } from '../catalog/model';
 import type { HostRisk } from '../scoring/host-risk';
-import { scorePriority, type Priority } from '../scoring/priority';
+import { PriorityMemo, type Priority } from '../scoring/priority';
 import type { SlaConfig } from '../scoring/sla';
 
-/** A catalog with its applicability indexes built once. */
+/** A catalog with its applicability indexes built once, and the priorities scored so far. */
 export interface PreparedCatalog {
   catalog: Catalog;
   ubuntu: UbuntuIndex;
   windows: WindowsIndex;
+  priorities: PriorityMemo;
 }
 
 export function prepareCatalog(catalog: Catalog): PreparedCatalog {
-  return { catalog, ubuntu: prepareUbuntuIndex(catalog), windows: prepareWindowsIndex(catalog) };
+  return { catalog, ubuntu: prepareUbuntuIndex(catalog), windows: prepareWindowsIndex(catalog), priorities: new PriorityMemo((id) => cveInfo(id, catalog)) };
 }
 
 export type HostInput =
@@ -67,8 +68,22 @@ export function patchTuesday(month: string): string | null {
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1 + offset + 7, 17)).toISOString();
 }
 
-function cveInfos(ids: readonly string[], catalog: Catalog): CveInfo[] {
-  return ids.map((id) => catalog.cves.get(id) ?? { id, cvssScore: null, cvssVector: null, severity: null, exploited: null, publiclyDisclosed: null, epss: null, kev: null });
+/** What the catalog knows of a CVE; one it does not know scores as unknown. */
+function cveInfo(id: string, catalog: Catalog): CveInfo {
+  return catalog.cves.get(id) ?? { id, cvssScore: null, cvssVector: null, severity: null, exploited: null, publiclyDisclosed: null, epss: null, kev: null };
+}
+
+/**
+ * CVEs of all findings, counted once each. A finding's list holds each CVE
+ * once (assessUbuntu and assessWindows de-duplicate them), so one finding
+ * needs no set; a cumulative update lists hundreds.
+ */
+function distinctCves(missing: readonly MissingPatch[]): number {
+  if (missing.length === 0) return 0;
+  if (missing.length === 1) return missing[0]!.cves.length;
+  const seen = new Set<string>();
+  for (const m of missing) for (const cve of m.cves) seen.add(cve);
+  return seen.size;
 }
 
 /** Maps what an agent reports (or what `assess` was given) to applicability input. */
@@ -94,49 +109,49 @@ export function hostInputFromInventory(facts: Pick<HostFacts, 'os'> & { windows?
 }
 
 export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { now: number; risk: HostRisk; sla?: SlaConfig }): HostAssessment {
-  const { catalog } = prepared;
-  const priorityOf = (cves: readonly string[], releasedAt: string | null) =>
-    scorePriority({ cves: cveInfos(cves, catalog), host: opts.risk, releasedAt, now: opts.now, ...(opts.sla ? { sla: opts.sla } : {}) });
+  const { priorities } = prepared;
+  let overdue = 0;
+  const priorityOf = (cves: readonly string[], releasedAt: string | null): Priority => {
+    const scored = priorities.score(cves, opts.risk, releasedAt, opts.now, opts.sla);
+    // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
+    if (scored.dueByMs < opts.now) overdue += 1;
+    return scored.priority;
+  };
   let missing: MissingPatch[] = [];
   let installed: string[] = [];
   let note: string | undefined;
   if (input.kind === 'ubuntu') {
     const result = assessUbuntu({ release: input.release, packages: input.packages }, prepared.ubuntu);
     installed = result.installed;
-    missing = result.missing.map((f) => ({
-      id: f.id,
-      kind: 'usn' as const,
-      title: f.title,
-      cves: f.cves,
-      packages: f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed })),
-      ...(f.requires ? { requires: f.requires } : {}),
-      releasedAt: f.published || null,
-      priority: priorityOf(f.cves, f.published || null),
-    }));
+    missing = result.missing.map((f): MissingPatch => {
+      const packages = f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed }));
+      const releasedAt = f.published || null;
+      const priority = priorityOf(f.cves, releasedAt);
+      // Two literals rather than a spread of the optional field: one shape each, same key order as ever.
+      return f.requires
+        ? { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, requires: f.requires, releasedAt, priority }
+        : { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, releasedAt, priority };
+    });
   } else if (input.kind === 'windows') {
     const result = assessWindows(input.host, prepared.windows);
     installed = result.installed;
     if (result.products.length === 0) note = `no Windows product known for build ${input.host.build} (${input.host.installationType ?? 'unknown type'})`;
-    missing = result.missing.map((f) => {
+    missing = result.missing.map((f): MissingPatch => {
       const releasedAt = f.month ? patchTuesday(f.month) : null;
-      return {
-        id: f.id,
-        kind: 'kb' as const,
-        title: f.title ?? f.id,
-        cves: f.cves,
-        covers: f.covers,
-        restartRequired: f.restartRequired,
-        hotpatch: f.hotpatch,
-        releasedAt,
-        priority: priorityOf(f.cves, releasedAt),
-      };
+      const priority = priorityOf(f.cves, releasedAt);
+      return { id: f.id, kind: 'kb', title: f.title ?? f.id, cves: f.cves, covers: f.covers, restartRequired: f.restartRequired, hotpatch: f.hotpatch, releasedAt, priority };
     });
   } else {
     note = input.reason;
   }
-  missing.sort((a, b) => b.priority.score - a.priority.score || a.priority.dueBy.localeCompare(b.priority.dueBy) || a.id.localeCompare(b.id));
+  // Nothing to order in fewer than two (and no empty array met by the inlined sort).
+  if (missing.length > 1) missing.sort((a, b) => b.priority.score - a.priority.score || a.priority.dueBy.localeCompare(b.priority.dueBy) || a.id.localeCompare(b.id));
   const byTier = { critical: 0, high: 0, medium: 0, low: 0 };
-  for (const m of missing) byTier[m.priority.tier] += 1;
+  let requiresPro = 0;
+  for (const m of missing) {
+    byTier[m.priority.tier] += 1;
+    if (m.requires === 'ubuntu-pro') requiresPro += 1;
+  }
   return {
     missing,
     installed,
@@ -145,9 +160,9 @@ export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { 
       missing: missing.length,
       installed: installed.length,
       byTier,
-      requiresPro: missing.filter((m) => m.requires === 'ubuntu-pro').length,
-      overdue: missing.filter((m) => Date.parse(m.priority.dueBy) < opts.now).length,
-      cves: new Set(missing.flatMap((m) => m.cves)).size,
+      requiresPro,
+      overdue,
+      cves: distinctCves(missing),
       ...(note ? { note } : {}),
     },
   };

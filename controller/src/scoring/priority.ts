@@ -65,6 +65,18 @@ export interface Priority {
 
 /** Scores one advisory for one host; see the model above. */
 export function scorePriority(input: PriorityInput): Priority {
+  const scored = scoreBeforeNow(input);
+  if (scored.dueMs < input.now) scored.priority.reasons.push(overdueReason(scored.dueMs));
+  return scored.priority;
+}
+
+/**
+ * Everything of `scorePriority` but the one reason that compares the deadline
+ * with `now` (the deadline itself depends on `now` only when the release date
+ * is unknown). `dueMs` is the deadline before rounding to the millisecond,
+ * as the overdue check compares it.
+ */
+function scoreBeforeNow(input: PriorityInput): { priority: Priority; dueMs: number } {
   const { host, now } = input;
   const sla = input.sla ?? DEFAULT_SLA;
   const threats = input.cves.map(cveThreat);
@@ -97,8 +109,99 @@ export function scorePriority(input: PriorityInput): Priority {
   reasons.push(`host criticality ${host.criticality}`);
   reasons.push(`score ${score}: ${tier} tier (${tierRange(tier)})`);
   reasons.push(deadline.reason);
-  if (deadline.dueMs < now) reasons.push(`overdue since ${isoDay(deadline.dueMs)}`);
-  return { score, tier, dueBy: deadline.dueBy, reasons };
+  return { priority: { score, tier, dueBy: deadline.dueBy, reasons }, dueMs: deadline.dueMs };
+}
+
+function overdueReason(dueMs: number): string {
+  return `overdue since ${isoDay(dueMs)}`;
+}
+
+/** One memo entry: a priority without the overdue reason, and what the overdue check needs. */
+interface MemoEntry {
+  /** The CVE ids it was scored for (a copy). */
+  cveIds: readonly string[];
+  score: number;
+  tier: Tier;
+  dueBy: string;
+  reasons: readonly string[];
+  /** The deadline as `scorePriority` compares it with `now`. */
+  dueMs: number;
+  /** `Date.parse(dueBy)`: the deadline as stored, whole milliseconds. */
+  dueByMs: number;
+  overdue: string;
+}
+
+/** Entries kept: distinct (CVE list, release date, host risk, SLA) combinations; a catalog gives far fewer. */
+const PRIORITIES_KEPT = 20_000;
+/** Entries under one key (lists of the same length, ends and middle): more means the key is poor, not the lists many. */
+const ENTRIES_PER_KEY = 8;
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Memo of `scorePriority` for one catalog: hosts of a fleet miss the same
+ * advisories with the same CVEs, so each combination is scored once.
+ *
+ * Answers equal `scorePriority`'s: an entry is used only for the same CVE
+ * ids in the same order (compared one by one), the same release date or,
+ * when it is unknown, the same `now`, the same criticality and exposure and
+ * the same SLA, which is everything the score, the deadline and the reasons
+ * depend on; the one reason that otherwise depends on `now` (overdue) is
+ * added per call. The map's key holds all of that but the CVE list, of which
+ * it holds the length, both ends and the middle (a key of every id would cost
+ * more than the scoring it saves for a cumulative update's hundreds of CVEs).
+ * The CVE facts come from `cveInfo`, which must give the same answer for an
+ * id as long as the memo lives (a catalog is immutable: one memo per
+ * catalog). Bounded: emptied when full.
+ */
+export class PriorityMemo {
+  private readonly entries = new Map<string, MemoEntry[]>();
+  private size = 0;
+
+  constructor(
+    private readonly cveInfo: (id: string) => CveInfo,
+    private readonly limit = PRIORITIES_KEPT,
+  ) {}
+
+  /** `scorePriority` of the advisory's CVEs (by id); `dueByMs` is `Date.parse(priority.dueBy)`. */
+  score(cveIds: readonly string[], host: HostRisk, releasedAt: string | null, now: number, sla: SlaConfig = DEFAULT_SLA): { priority: Priority; dueByMs: number } {
+    const n = cveIds.length;
+    // Numbers print distinctly and the release date's length keeps texts from running into each other;
+    // the ids in the key are only a hint, the list is compared in full.
+    const when = releasedAt === null ? `now ${now}` : `at ${releasedAt.length} ${releasedAt}`;
+    const key = `${host.criticality} ${host.internetFacing ? 1 : 0} ${sla.critical} ${sla.high} ${sla.medium} ${sla.low} ${when} ${n} ${n === 0 ? '' : `${cveIds[0]} ${cveIds[n >> 1]} ${cveIds[n - 1]}`}`;
+    let bucket = this.entries.get(key);
+    let entry: MemoEntry | undefined;
+    if (bucket !== undefined)
+      for (const e of bucket)
+        if (sameIds(e.cveIds, cveIds)) {
+          entry = e;
+          break;
+        }
+    if (entry === undefined) {
+      const { priority, dueMs } = scoreBeforeNow({ cves: cveIds.map(this.cveInfo), host, releasedAt, now, sla });
+      entry = { cveIds: cveIds.slice(), ...priority, dueMs, dueByMs: Date.parse(priority.dueBy), overdue: overdueReason(dueMs) };
+      if (this.size >= this.limit) {
+        this.entries.clear();
+        this.size = 0;
+        bucket = undefined;
+      }
+      if (bucket === undefined) this.entries.set(key, (bucket = []));
+      if (bucket.length >= ENTRIES_PER_KEY) {
+        bucket.shift();
+        this.size--;
+      }
+      bucket.push(entry);
+      this.size++;
+    }
+    const reasons = entry.reasons.slice();
+    if (entry.dueMs < now) reasons.push(entry.overdue);
+    return { priority: { score: entry.score, tier: entry.tier, dueBy: entry.dueBy, reasons }, dueByMs: entry.dueByMs };
+  }
 }
 
 /** Tier of a 0-100 score. */

@@ -37,13 +37,19 @@ export interface UbuntuFixTarget {
   /** Position of the USN by publication, newest first. */
   newestRank: number;
   /**
-   * Memo of the last comparison: the installed version (an object from the
-   * index's version cache, so identity means equal text) and whether it was
-   * below the fix. Hosts of a fleet mostly run the same versions.
+   * Memo of verdicts: installed version text (the binary's, or the source's
+   * when `bySource`) -> below the fix, at or above it, or not a Debian
+   * version. Hosts of a fleet mostly run the same few versions of a package,
+   * so most judgements are one lookup, without parsing or comparing. Made on
+   * first use (a catalog has many targets no host touches); bounded: emptied
+   * when full.
    */
-  lastInstalled: DebVersion | null;
-  lastBelow: boolean;
+  verdicts: Map<string, Verdict> | null;
 }
+
+/** What an installed version is, judged against one fix. */
+export const VERDICT = Object.freeze({ AT_OR_ABOVE: 0, BELOW: 1, UNJUDGED: 2 } as const);
+export type Verdict = (typeof VERDICT)[keyof typeof VERDICT];
 
 /** A fix left out of the index because its versions are not Debian versions. */
 export interface UbuntuIndexProblem {
@@ -163,8 +169,7 @@ export function prepareUbuntuIndex(catalog: Pick<Catalog, 'usns'>): UbuntuIndex 
         cves,
         idRank: idRank.get(usn)!,
         newestRank: newestRank.get(usn)!,
-        lastInstalled: null,
-        lastBelow: false,
+        verdicts: null,
       });
       if (fix.binaries.length === 0) {
         push(release.bySource, fix.sourcePackage, target(fix.fixedVersion, fixedSource, true));

@@ -7,7 +7,7 @@ import { compareCveIds } from '../feeds/formats';
 import type { Catalog } from '../model';
 import type { DebVersionCache } from './deb-version-cache';
 import { ubuntuReleaseEcosystems } from './ubuntu-ecosystems';
-import { type UbuntuFixTarget, type UbuntuIndex, prepareUbuntuIndex } from './ubuntu-index';
+import { type UbuntuFixTarget, type UbuntuIndex, VERDICT, prepareUbuntuIndex } from './ubuntu-index';
 
 export { ubuntuEcosystems, ubuntuReleaseEcosystems, isUbuntuLts } from './ubuntu-ecosystems';
 
@@ -92,13 +92,17 @@ interface HostPass {
   /** `idRank`s of the notices this host touched. */
   touched: number[];
   versions: DebVersionCache;
-  /** Versions of the current package, parsed on first need: most packages match no fix. */
+  /** Versions of the current package, parsed on first need: most packages match no fix, and most comparisons are remembered. */
   binary: DebVersion | null | undefined;
   source: DebVersion | null | undefined;
   unjudged: boolean;
 }
 
 const indexes = new WeakMap<object, UbuntuIndex>();
+
+/** Installed versions whose verdict against one fix is remembered (`UbuntuFixTarget.verdicts`). */
+const VERSIONS_PER_TARGET_KEPT = 64;
+const { AT_OR_ABOVE, BELOW, UNJUDGED } = VERDICT;
 
 /**
  * The index of a catalog, built on first use and kept while the catalog object lives.
@@ -215,8 +219,16 @@ export function assessUbuntu(host: UbuntuHost, catalog: Pick<Catalog, 'usns'> | 
 
 /** Judges one installed package against one fix target, recording the outcome for its notice. */
 function judge(pass: HostPass, pkg: UbuntuInstalledPackage, target: UbuntuFixTarget): void {
-  const installed = target.bySource ? (pass.source ??= pass.versions.get(pkg.sourceVersion)) : (pass.binary ??= pass.versions.get(pkg.version));
-  if (installed === null) {
+  const text = target.bySource ? pkg.sourceVersion : pkg.version;
+  const memo = (target.verdicts ??= new Map());
+  let verdict = memo.get(text);
+  if (verdict === undefined) {
+    const installed = target.bySource ? (pass.source ??= pass.versions.get(text)) : (pass.binary ??= pass.versions.get(text));
+    verdict = installed === null ? UNJUDGED : compareParsedDebVersions(installed, target.fixedParsed) < 0 ? BELOW : AT_OR_ABOVE;
+    if (memo.size >= VERSIONS_PER_TARGET_KEPT) memo.clear();
+    memo.set(text, verdict);
+  }
+  if (verdict === UNJUDGED) {
     pass.unjudged = true;
     return;
   }
@@ -226,11 +238,7 @@ function judge(pass: HostPass, pkg: UbuntuInstalledPackage, target: UbuntuFixTar
     pass.states[rank] = null;
     pass.touched.push(rank);
   }
-  if (target.lastInstalled !== installed) {
-    target.lastInstalled = installed;
-    target.lastBelow = compareParsedDebVersions(installed, target.fixedParsed) < 0;
-  }
-  if (!target.lastBelow) return;
+  if (verdict !== BELOW) return;
   let state = pass.states[rank];
   if (state === null || state === undefined) {
     state = { target, packages: [], cves: target.cves, standard: null, pro: null };

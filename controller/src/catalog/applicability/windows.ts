@@ -129,7 +129,14 @@ export function assessWindows(host: WindowsHost, catalog: Pick<Catalog, 'kbs'> |
 
   // Installed directly, then everything those supersede. A KB already marked through a newer
   // one needs no walk of its own: what it supersedes, the newer one supersedes too.
-  const hotfixes = new Set(host.hotfixes.map((h) => normalizeKbId(h)).filter((h): h is string => h !== null));
+  // Loops rather than map/filter/sort here and below: the lists come from several producers
+  // (agent reports, files, tests) in different array representations, and each new one met
+  // by an inlined array builtin threw away the optimised code of this whole function.
+  const hotfixes = new Set<string>();
+  for (const h of host.hotfixes) {
+    const id = normalizeKbId(h);
+    if (id !== null) hotfixes.add(id);
+  }
   const installed = new Set<string>();
   const markInstalled = (id: string): void => {
     if (installed.has(id)) return;
@@ -183,7 +190,7 @@ export function assessWindows(host: WindowsHost, catalog: Pick<Catalog, 'kbs'> |
       covers: sortedKbIds([...below].map((c) => c.id)),
     };
   });
-  findings.sort((a, b) => ((b.month ?? '') < (a.month ?? '') ? -1 : (b.month ?? '') > (a.month ?? '') ? 1 : compareKbIds(b.id, a.id)));
+  if (findings.length > 1) findings.sort((a, b) => ((b.month ?? '') < (a.month ?? '') ? -1 : (b.month ?? '') > (a.month ?? '') ? 1 : compareKbIds(b.id, a.id)));
 
   const installedApplicable = [...candidates.keys()].filter((id) => installed.has(id));
   // A listed KB the catalog knows only as superseded by one of the host's KBs (its own month's
@@ -294,6 +301,7 @@ function cveUnion(index: WindowsIndex, kbs: Iterable<Candidate>): string[] {
 
 /** KB ids in number order, each id's number read once. */
 function sortedKbIds(ids: string[]): string[] {
+  if (ids.length < 2) return ids.slice();
   return ids
     .map((id) => ({ id, n: Number(id.slice(2)) }))
     .sort((a, b) => a.n - b.n || a.id.localeCompare(b.id))

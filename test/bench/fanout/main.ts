@@ -156,10 +156,14 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   const controllersCpu = () => r.controllers.map((c) => cpuSeconds(c.child.pid as number)).reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a + b), 0);
   const connectCpuBefore = controllersCpu();
   const connectRssBefore = rssBytes(controllerPid);
+  // The profile clock (CLOCK_MONOTONIC, µs) at both ends of the connect phase, for profile-top.ts --from/--to.
+  const profileClock = () => (process.hrtime.bigint() / 1000n).toString();
+  const connectFrom = profileClock();
   const connect = await r.pool.connect(target, opts.concurrency, (n) => say(`  authenticated ${n}/${opts.agents}`));
   const connectMs = connect.lastWelcomeAt - connect.firstStartAt;
   // Let the controller finish what each welcome set off (a queued-commands look-up per agent) before timing.
   await sleep(2_000);
+  if (opts.cpuProfDir) say(`  connect phase on the CPU profiles' clock: --from ${connectFrom} --to ${profileClock()} (test/bench/fanout/profile-top.ts)`);
   const handshakeCpuMs = perAgentCpuMs(connectCpuBefore, controllersCpu(), connect.connected);
   const controllerRssPerAgentKiB = perAgentRssKiB(connectRssBefore, rssBytes(controllerPid), connect.perReplica[0]?.connected ?? connect.connected);
   say(`  controller CPU per handshake ${handshakeCpuMs ?? '?'} ms, RSS per agent ${controllerRssPerAgentKiB ?? '?'} KiB`);

@@ -169,32 +169,6 @@ describe('PinnedAgent', () => {
     }
   });
 
-  it('keeps the pin on every connection of one agent (one shared TLS context), and honours TLS options a caller gives', async () => {
-    const protocolOf = (agent: PinnedAgent, extra: Record<string, unknown> = {}) =>
-      new Promise<string | null>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: httpsPort, path: '/', agent, ...extra }, (res) => {
-          const protocol = (res.socket as TLSSocket).getProtocol();
-          res.resume();
-          res.on('end', () => resolve(protocol));
-        });
-        req.on('error', reject);
-        req.end();
-      });
-    const agent = new PinnedAgent(serverCert.fingerprint, { keepAlive: false });
-    const wrong = new PinnedAgent(otherCert.fingerprint, { keepAlive: false });
-    try {
-      expect(await protocolOf(agent)).toBe('TLSv1.3');
-      expect(await protocolOf(agent)).toBe('TLSv1.3');
-      // A caller's own context option gets a context of its own, not the shared one.
-      expect(await protocolOf(agent, { maxVersion: 'TLSv1.2' })).toBe('TLSv1.2');
-      // The shared context changes nothing about the pin: the second connection is refused as the first.
-      for (let i = 0; i < 2; i += 1) expect((await failure(protocolOf(wrong)) as Error & { code: string }).code).toBe('PF_ERR_TLS_PIN_MISMATCH');
-    } finally {
-      agent.destroy();
-      wrong.destroy();
-    }
-  });
-
   it('passes connection errors through unchanged', async () => {
     const closed = createTlsServer();
     closed.listen(0, '127.0.0.1');

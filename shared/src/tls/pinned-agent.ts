@@ -8,7 +8,7 @@
  */
 import { Agent, type AgentOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { connect, createSecureContext, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
 import { Errors, PfError } from '../errors';
 
@@ -23,17 +23,8 @@ export function peerFingerprint(socket: TLSSocket): string | undefined {
   return cert ? certFingerprint(cert.raw) : undefined;
 }
 
-/** Connection options that shape a TLS context: when a caller gives any of them, its connection gets a context of its own. */
-const CONTEXT_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'ecdhCurve', 'sigalgs', 'minVersion', 'maxVersion', 'secureProtocol', 'secureOptions', 'crl', 'honorCipherOrder', 'privateKeyEngine', 'privateKeyIdentifier', 'clientCertEngine', 'dhparam', 'secureContext'] as const;
-
 export class PinnedAgent extends Agent {
   readonly fingerprint: string;
-  /**
-   * One TLS context for every connection of this agent: tls.connect would
-   * otherwise build (and load the root store into) a fresh one per
-   * connection, about a third of a millisecond of CPU each.
-   */
-  private context: SecureContext | undefined;
 
   constructor(fingerprint: string, options: AgentOptions = {}) {
     super({ ...options, rejectUnauthorized: false });
@@ -42,9 +33,7 @@ export class PinnedAgent extends Agent {
 
   // Callback form of Agent#createConnection: the socket is handed over only once the pin holds.
   override createConnection(options: ConnectionOptions, callback?: (err: Error | null, socket: Duplex) => void): Duplex {
-    const own = CONTEXT_OPTIONS.some((k) => (options as Record<string, unknown>)[k] !== undefined);
-    if (!own) this.context ??= createSecureContext();
-    const socket = connect({ ...options, ...(own ? {} : { secureContext: this.context }), rejectUnauthorized: false });
+    const socket = connect({ ...options, rejectUnauthorized: false });
     let done = false;
     const finish = (err: Error | null): void => {
       if (done) return;

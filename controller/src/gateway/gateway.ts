@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ControllerContext } from '../context';
 import { AGENT_WS_PATH } from '@patchfleet/shared';
 import { encodeFrame, makeFrame } from '@patchfleet/shared/protocol';
+import { HandshakeStore } from './handshake-store';
 import { LastSeenTracker } from './last-seen';
 import type { AgentEvents, SessionRegistry } from './ports';
 import type { AgentLinkMetrics } from '../metrics/ports';
@@ -29,6 +30,8 @@ export class AgentGateway {
   private readonly wss: WebSocketServer;
   private readonly pending = new Set<AgentSession>();
   readonly tracker: LastSeenTracker;
+  /** Batched key look-ups and session rows of every handshake of this process. */
+  readonly handshakes: HandshakeStore;
   private unsubscribeRevocations: Unsubscribe | undefined;
   private refusedSinceWarning = 0;
   private lastFullWarningAt = Number.NEGATIVE_INFINITY;
@@ -46,6 +49,7 @@ export class AgentGateway {
   ) {
     // On a simulated clock the flush is armed by touches instead of running every 5 virtual seconds.
     this.tracker = new LastSeenTracker(ctx.db, ctx.clock, ctx.log, undefined, ctx.config.simulation === true);
+    this.handshakes = new HandshakeStore(ctx.db, ctx.clock, ctx.netClock ?? ctx.clock);
     this.wss = new WebSocketServer({
       noServer: true,
       // ws closes with 1009 above this; below it our decoder answers oversize frames with PF_ERR_FRAME_TOO_LARGE.
@@ -56,10 +60,18 @@ export class AgentGateway {
 
   /**
    * Ends a revoked agent's session on this process at once: an error frame
-   * PF_ERR_AGENT_REVOKED (agents stop retrying on it), then close 4403.
-   * Returns whether this process held the agent.
+   * PF_ERR_AGENT_REVOKED (agents stop retrying on it), then close 4403; the
+   * same for its handshakes in flight. Returns whether this process held the
+   * agent (authenticated).
    */
   disconnectRevoked(agentId: string): boolean {
+    // A handshake of this agent still in flight may have read the host before the revocation committed: end it too.
+    for (const p of this.pending) {
+      if (p.agentId === agentId) {
+        p.send('error', { code: Errors.AGENT_REVOKED.code, message: Errors.AGENT_REVOKED.message, retryable: false });
+        p.close(CloseCodes.revoked, Errors.AGENT_REVOKED.code);
+      }
+    }
     const s = this.sessions.get(agentId);
     if (!s) return false;
     s.send('error', { code: Errors.AGENT_REVOKED.code, message: Errors.AGENT_REVOKED.message, retryable: false });
@@ -89,7 +101,7 @@ export class AgentGateway {
           return;
         }
         const remote = req.socket.remoteAddress ?? '';
-        const session = new AgentSession(ws, remote, this.ctx, this.tracker, {
+        const session = new AgentSession(ws, remote, this.ctx, this.tracker, this.handshakes, {
           onAuthenticated: (s) => {
             this.pending.delete(s);
             this.events.socketAuthenticated(req.socket);

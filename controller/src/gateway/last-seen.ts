@@ -3,7 +3,7 @@
  * instead the latest time per host and per session is kept in memory and
  * flushed in two multi-row statements every few seconds.
  *
- * Writes `host_sessions.last_seen_at` (gateway/session.ts owns
+ * Writes `host_sessions.last_seen_at` (gateway/handshake-store.ts owns
  * `host_sessions`), `hosts.last_seen_at` (enrollment/ owns `hosts`), and
  * `hosts.boot_id` / `boot_seen_at` (the boot id last reported in a
  * heartbeat or health sample, and when: reboot checks read it).

@@ -5,7 +5,6 @@
  * and refusals before authentication close the socket.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
 import {
   authChallengePayload,
@@ -28,12 +27,12 @@ import {
   type MessageType,
   type TimerHandle,
 } from '@patchfleet/shared';
-import { agentKeys, hostSessions, hosts } from '../db/schema/index';
 import type { AgentLinkMetrics, HandshakeOutcome } from '../metrics/ports';
 import type { ControllerContext } from '../context';
 import { classifyDbError } from '../db/errors';
 import { applyReport } from '../inventory/inventory-store';
 import { checkHealthSamples, newestBoot } from '../health/sample-store';
+import type { HandshakeStore } from './handshake-store';
 import { recordBoot, type LastSeenTracker } from './last-seen';
 import { TokenBucket } from './rate-limit';
 import { ReportAssembler } from './report-assembler';
@@ -88,6 +87,8 @@ export class AgentSession {
   private badFrames = 0;
   private rateLimitedFrames = 0;
   private sessionRowWritten = false;
+  /** close() was called: a handshake still in the database must not make this session ready. */
+  private closeRequested = false;
   /** The boot id last written for this agent: the host row is written only when it changes. */
   private bootId: string | undefined;
   /** Whether this connection's handshake outcome was counted (once per connection). */
@@ -98,6 +99,8 @@ export class AgentSession {
     readonly remoteAddress: string,
     private readonly ctx: ControllerContext,
     private readonly tracker: LastSeenTracker,
+    /** Key look-ups and session rows, batched with the other handshakes in flight. */
+    private readonly store: HandshakeStore,
     private readonly hooks: SessionHooks,
     /** Handshakes and frames, counted for /metrics. */
     private readonly metrics: AgentLinkMetrics,
@@ -123,6 +126,11 @@ export class AgentSession {
     ws.on('error', (err) => this.ctx.log.info({ err: err.message, sessionId: this.sessionId, agentId: this.agentId }, 'agent socket error'));
   }
 
+  /** Closed, or closing at our request: work that resumes after a database round trip stops here. */
+  private get ending(): boolean {
+    return this.closeRequested || this.state === 'closed';
+  }
+
   get authenticated(): boolean {
     return this.state === 'ready';
   }
@@ -142,6 +150,7 @@ export class AgentSession {
 
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
+    this.closeRequested = true;
     this.ws.close(code, reason);
   }
 
@@ -234,12 +243,9 @@ export class AgentSession {
     if (msg.agentId !== this.agentId || msg.sessionId !== this.sessionId || !nonce) {
       return this.refuse(Errors.AUTH_FAILED, 'auth does not answer this session\'s challenge', { close: CloseCodes.authFailed, replyTo: msg.id });
     }
-    const [row] = await this.ctx.db
-      .select({ publicKey: agentKeys.publicKey, status: hosts.status, lastSeq: hosts.lastSeq, reportEpoch: hosts.reportEpoch })
-      .from(agentKeys)
-      .innerJoin(hosts, eq(hosts.id, agentKeys.hostId))
-      .where(and(eq(agentKeys.hostId, msg.agentId), isNull(agentKeys.revokedAt)))
-      .limit(1);
+    // Read in one statement with the other handshakes in flight; the status is never cached (revocation, every replica).
+    const row = await this.store.lookUp(msg.agentId);
+    if (this.ending) return; // revoked or shut down meanwhile
     if (!row) return this.refuse(Errors.UNKNOWN_AGENT, `agent ${msg.agentId} is not enrolled here`, { close: CloseCodes.authFailed, replyTo: msg.id });
     if (row.status !== 'active') return this.refuse(Errors.AGENT_REVOKED, undefined, { close: CloseCodes.revoked, replyTo: msg.id });
     const payload = canonicalBytes(authChallengePayload(msg.agentId, this.sessionId, nonce));
@@ -248,16 +254,10 @@ export class AgentSession {
     }
     this.handshakeTimer?.cancel();
     const now = new Date(this.ctx.clock.now());
-    await this.ctx.db.insert(hostSessions).values({
-      id: this.sessionId,
-      hostId: msg.agentId,
-      controllerId: this.ctx.controllerId,
-      remoteAddress: this.remoteAddress,
-      agentVersion: this.agentVersion,
-      connectedAt: now,
-      lastSeenAt: now,
-    });
+    await this.store.startSession({ sessionId: this.sessionId, hostId: msg.agentId, controllerId: this.ctx.controllerId, remoteAddress: this.remoteAddress, agentVersion: this.agentVersion, at: now });
     this.sessionRowWritten = true;
+    // Closed while the row was written (revoked, replaced, shut down, or the agent left): onClose records the end; never ready.
+    if (this.ending) return;
     this.state = 'ready';
     this.handshakeEnded('accepted');
     this.hooks.onAuthenticated(this);
@@ -394,13 +394,12 @@ export class AgentSession {
     this.reportTimer?.cancel();
     this.assembler.discard();
     if (wasReady) this.hooks.onClosed(this);
-    if (!this.sessionRowWritten) return;
+    const at = new Date(this.ctx.clock.now());
     try {
-      await this.queue; // let an in-flight report finish before the session is marked closed
-      await this.ctx.db
-        .update(hostSessions)
-        .set({ disconnectedAt: new Date(this.ctx.clock.now()), closeReason: `${code}${reason ? ` ${reason}` : ''}`.slice(0, 200) })
-        .where(eq(hostSessions.id, this.sessionId));
+      // Let an in-flight report, or the handshake writing the session row, finish before the session is marked closed.
+      await this.queue;
+      if (!this.sessionRowWritten) return;
+      await this.store.endSession({ sessionId: this.sessionId, at, reason: `${code}${reason ? ` ${reason}` : ''}`.slice(0, 200) });
     } catch (err) {
       this.ctx.log.warn({ err, sessionId: this.sessionId }, 'could not record session end');
     }

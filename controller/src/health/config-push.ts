@@ -13,6 +13,7 @@ import type { ControllerContext } from '../context';
 import type { Db } from '../db/index';
 import { hosts, ringAssignments } from '../db/schema/index';
 import { idIn } from '../commands/command-store';
+import { MicroBatch } from '../gateway/micro-batch';
 import type { SessionRegistry } from '../gateway/ports';
 import { listProbes, probesForHost, type ProbeView } from './probes';
 import { getHealthSettings } from './settings';
@@ -46,13 +47,27 @@ export class HealthConfigPush {
   private pushing: Promise<void> = Promise.resolve();
   /** healthConfig frames this process wrote to agents' sockets since it started (a simulator reads it after each step). */
   framesSent = 0;
+  /**
+   * Agents welcomed together (the handshakes of one batch, a reconnect storm) get one push: its three
+   * look-ups (settings, probes, the hosts' labels and rings) once for all, not once per agent.
+   */
+  private readonly welcomed: MicroBatch<string, void>;
 
   constructor(
     private readonly ctx: ControllerContext,
     private readonly sessions: SessionRegistry,
     /** The command signing key (base64 Ed25519 secret), as for commands. */
     private readonly secretKey: string,
-  ) {}
+  ) {
+    this.welcomed = new MicroBatch({
+      clock: ctx.clock,
+      label: 'health config (agents welcomed)',
+      run: async (ids) => {
+        await this.push([...new Set(ids)]);
+        return ids.map(() => undefined);
+      },
+    });
+  }
 
   async start(): Promise<void> {
     this.unsubscribe = await this.ctx.bus.subscribe(HEALTH_CONFIG_CHANNEL, () => {
@@ -73,7 +88,7 @@ export class HealthConfigPush {
   async sendTo(agentId: string): Promise<void> {
     const s = this.sessions.get(agentId);
     if (!s?.supports(Capabilities.Health)) return;
-    await this.push([agentId]);
+    await this.welcomed.add(agentId);
   }
 
   /** To every agent of this process that speaks health/1. */

@@ -3,7 +3,7 @@
  * the one definition of "online" (used by the API and the rollout planner).
  *
  * Tables written elsewhere but read here: `hosts` (written by enrollment/ and
- * inventory/), `host_sessions` (gateway/session.ts), `installed_packages`
+ * inventory/), `host_sessions` (gateway/handshake-store.ts), `installed_packages`
  * (inventory/).
  */
 import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';

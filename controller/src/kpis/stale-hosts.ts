@@ -1,5 +1,5 @@
 /**
- * Hosts not seen for a week, from host_sessions (gateway/session.ts, kept
+ * Hosts not seen for a week, from host_sessions (gateway/handshake-store.ts, kept
  * whole): one statement.
  */
 import { sql } from 'drizzle-orm';

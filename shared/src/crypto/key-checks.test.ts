@@ -81,3 +81,41 @@ describe('the forged signature against an all-zero key', () => {
     expect(naclEd25519.verify(msg, high.toString('base64'), publicKey)).toBe(false);
   });
 });
+
+describe('curve-point decoding', () => {
+  // Reference by Euler's criterion, independent of the square-root chain: y encodes a point iff (y^2-1)/(dy^2+1) is a square (or 0).
+  const P = 2n ** 255n - 19n;
+  const powRef = (b: bigint, e: bigint): bigint => {
+    let r = 1n;
+    let x = ((b % P) + P) % P;
+    for (let k = e; k > 0n; k >>= 1n) {
+      if (k & 1n) r = (r * x) % P;
+      x = (x * x) % P;
+    }
+    return r;
+  };
+  const D = (((-121665n * powRef(121666n, P - 2n)) % P) + P) % P;
+  const onCurve = (bytes: Uint8Array): boolean => {
+    let y = 0n;
+    for (let i = 31; i >= 0; i -= 1) y = (y << 8n) | BigInt(bytes[i] as number);
+    y &= (1n << 255n) - 1n;
+    const x2 = (((y * y - 1n) % P + P) % P) * powRef((D * y * y + 1n) % P, P - 2n) % P;
+    return x2 === 0n || powRef(x2, (P - 1n) / 2n) === 1n;
+  };
+
+  it('tells curve points from other 32-byte strings as Euler\'s criterion does', () => {
+    let points = 0;
+    for (let i = 0; i < 200; i += 1) {
+      const bytes = new Uint8Array(Buffer.from(Array.from({ length: 32 }, (_, j) => (i * 131 + j * 71 + ((i * j) % 251)) & 0xff)));
+      bytes[31] = (bytes[31] as number) & 0x7f; // keep y below 2^255 (and so, here, below p)
+      const problem = publicKeyProblem(bytes, { subgroup: false });
+      if (onCurve(bytes)) {
+        points += 1;
+        expect(problem).not.toBe('is not a point on the curve');
+      } else expect(problem).toBe('is not a point on the curve');
+    }
+    // About half of all y values are points: both branches ran.
+    expect(points).toBeGreaterThan(50);
+    expect(points).toBeLessThan(150);
+  });
+});

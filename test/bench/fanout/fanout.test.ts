@@ -138,3 +138,14 @@ describe('bench:fanout CPU figures', () => {
     expect(cpuSplit([undefined])).toEqual({ controller: null, agents: null });
   });
 });
+
+describe('bench:fanout connect-phase figures', () => {
+  it('divides the controller CPU and RSS growth of the connect phase by the agents connected', async () => {
+    const { perAgentCpuMs, perAgentRssKiB } = await import('./report');
+    expect(perAgentCpuMs(10, 12.5, 1000)).toBe(2.5);
+    expect(perAgentCpuMs(undefined, 12.5, 1000)).toBeNull();
+    expect(perAgentCpuMs(10, 12.5, 0)).toBeNull();
+    expect(perAgentRssKiB(100 * 2 ** 20, 130 * 2 ** 20, 1024)).toBe(30);
+    expect(perAgentRssKiB(100, undefined, 10)).toBeNull();
+  });
+});

@@ -30,8 +30,8 @@ import { parseFanoutArgs, USAGE, UsageError, type FanoutOptions } from './args';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { createEnrollmentToken, enrollAgents } from './enroll';
 import { PinnedClient } from './http';
-import { commandPerReplica, cpuSplit, fanoutFigures, formatTable, stormFigures, type FanoutReport } from './report';
-import { cpuSeconds, epochMs, latencySummary, openFilesLimit, peakRssBytes, toMiB } from './stats';
+import { commandPerReplica, cpuSplit, fanoutFigures, formatTable, perAgentCpuMs, perAgentRssKiB, stormFigures, type FanoutReport } from './report';
+import { cpuSeconds, epochMs, latencySummary, openFilesLimit, peakRssBytes, rssBytes, toMiB } from './stats';
 
 interface Bootstrap {
   url: string;
@@ -152,10 +152,21 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   const wssUrls = boots.map((b) => `${b.url.replace(/^https:/, 'wss:')}${AGENT_WS_PATH}`);
   const sources = opts.controllers > 1 ? sourceAddresses(opts.agents) : [];
   const target = { wssUrls, fingerprint: boot.caFingerprint, commandKey: boot.commandKey, sourceAddresses: sources };
+  // The controllers' CPU and replica 1's RSS around the connect phase: what the handshakes cost the controller.
+  const controllersCpu = () => r.controllers.map((c) => cpuSeconds(c.child.pid as number)).reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a + b), 0);
+  const connectCpuBefore = controllersCpu();
+  const connectRssBefore = rssBytes(controllerPid);
+  // The profile clock (CLOCK_MONOTONIC, µs) at both ends of the connect phase, for profile-top.ts --from/--to.
+  const profileClock = () => (process.hrtime.bigint() / 1000n).toString();
+  const connectFrom = profileClock();
   const connect = await r.pool.connect(target, opts.concurrency, (n) => say(`  authenticated ${n}/${opts.agents}`));
   const connectMs = connect.lastWelcomeAt - connect.firstStartAt;
   // Let the controller finish what each welcome set off (a queued-commands look-up per agent) before timing.
   await sleep(2_000);
+  if (opts.cpuProfDir) say(`  connect phase on the CPU profiles' clock: --from ${connectFrom} --to ${profileClock()} (test/bench/fanout/profile-top.ts)`);
+  const handshakeCpuMs = perAgentCpuMs(connectCpuBefore, controllersCpu(), connect.connected);
+  const controllerRssPerAgentKiB = perAgentRssKiB(connectRssBefore, rssBytes(controllerPid), connect.perReplica[0]?.connected ?? connect.connected);
+  say(`  controller CPU per handshake ${handshakeCpuMs ?? '?'} ms, RSS per agent ${controllerRssPerAgentKiB ?? '?'} KiB`);
 
   say(`issuing one signed command to each of ${opts.agents} agents`);
   const hostIds = identities.map((i) => i.agentId);
@@ -229,6 +240,8 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     concurrency: opts.concurrency,
     enroll: { seconds: seconds(enrollMs), perSecond: Math.round(opts.agents / (enrollMs / 1000)) },
     connect: { connected: connect.connected, seconds: seconds(connectMs), perSecond: Math.round(connect.connected / (connectMs / 1000)) },
+    handshakeCpuMs,
+    controllerRssPerAgentKiB,
     controllers: opts.controllers,
     sourceAddresses: sources,
     connectPerReplica: connect.perReplica.map((c, i) => {

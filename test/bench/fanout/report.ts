@@ -11,6 +11,14 @@ export interface FanoutReport {
   enroll: { seconds: number; perSecond: number };
   /** Wall clock from the first connect to the last welcome. */
   connect: { connected: number; seconds: number; perSecond: number };
+  /**
+   * Controller CPU per handshake: the controllers' CPU (utime + stime, summed over replicas) from just before
+   * the first connect until the connect phase settled (last welcome + 2 s for what the welcomes set off), over
+   * the agents connected; null where /proc is missing.
+   */
+  handshakeCpuMs: number | null;
+  /** Controller RSS after every agent connected (and settled) minus RSS just before connecting, over the agents connected (replica 1). */
+  controllerRssPerAgentKiB: number | null;
   /** Controller replicas (2: on one PostgreSQL database, agents spread over both). */
   controllers: number;
   /** Loopback source addresses the agents bound (empty: the system's choice). */
@@ -160,6 +168,18 @@ export function fanoutFigures(timings: readonly AgentTiming[], t0: number, count
   };
 }
 
+/** Controller CPU (seconds, before and after the connect phase) per agent connected, in ms; null when unknown. */
+export function perAgentCpuMs(before: number | undefined, after: number | undefined, agents: number): number | null {
+  if (before === undefined || after === undefined || agents <= 0) return null;
+  return Math.round(((after - before) * 1000 * 1000) / agents) / 1000;
+}
+
+/** Controller RSS growth (bytes) per agent connected, in KiB; null when unknown. */
+export function perAgentRssKiB(before: number | undefined, after: number | undefined, agents: number): number | null {
+  if (before === undefined || after === undefined || agents <= 0) return null;
+  return Math.round(((after - before) / 1024 / agents) * 10) / 10;
+}
+
 /** Splits per-process CPU seconds (controller first, then the agents' processes) into the report's two figures. */
 export function cpuSplit(used: readonly (number | undefined)[]): FanoutReport['fanoutCpuSeconds'] {
   const r = (x: number) => Math.round(x * 100) / 100;
@@ -205,6 +225,8 @@ export function formatTable(r: FanoutReport): string {
     ['agents', `${r.agents} (${r.database}, ${r.workers === 0 ? 'in the bench process' : `${r.workers} worker processes`}, concurrency ${r.concurrency})`],
     ['enroll', `${r.enroll.seconds} s (${r.enroll.perSecond}/s)`],
     ['connect + authenticate', `${r.connect.connected} in ${r.connect.seconds} s (${r.connect.perSecond}/s)`],
+    ['controller CPU per handshake', r.handshakeCpuMs === null ? '?' : `${r.handshakeCpuMs} ms (handshakeCpuMs)`],
+    ['controller RSS per agent', r.controllerRssPerAgentKiB === null ? '?' : `${r.controllerRssPerAgentKiB} KiB (controllerRssPerAgentKiB)`],
     ...perReplica,
     ['command issuedAt -> ack sent', lat(r.commandIssuedToAckMs)],
     ['command issuedAt -> ack stored', lat(r.commandIssuedToRecordedMs)],

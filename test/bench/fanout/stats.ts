@@ -37,6 +37,17 @@ export function peakRssBytes(pid: number | 'self' = 'self'): number | undefined 
   return m?.[1] ? Number(m[1]) * 1024 : undefined;
 }
 
+/**
+ * Resident set size of a live process now, in bytes (`VmRSS` in
+ * /proc/<pid>/status), or undefined where /proc is not there.
+ */
+export function rssBytes(pid: number | 'self' = 'self'): number | undefined {
+  const text = procText(`${pid}/status`);
+  if (text === undefined) return undefined;
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+  return m?.[1] ? Number(m[1]) * 1024 : undefined;
+}
+
 let clockTicks: number | undefined;
 
 /**

@@ -17,7 +17,7 @@ import { PfError } from '@patchfleet/shared/errors';
 
 export const COMMANDS_CHANNEL = 'pf_commands';
 
-/** Commands signed, committed and sent together by {@link CommandService.issue}. */
+/** Commands signed, committed and sent together by {@link CommandService.issue}; at most 5,000 so that one statement stores a chunk with its audit rows (storeCommands). */
 export const ISSUE_CHUNK = 250;
 
 /** Most status reports written in one statement (one JSON parameter holds them). */
@@ -78,37 +78,26 @@ export class CommandService {
 
   /**
    * Creates and delivers commands outside any other transaction, in chunks
-   * of {@link ISSUE_CHUNK}: each chunk is stored (one statement, commands
-   * and audit rows together) and sent before the next is stored, so the
-   * first agents work while the controller writes the rest; the next chunk
-   * is signed while the previous one's statement is in flight. A failure
+   * of {@link ISSUE_CHUNK}: each chunk is signed, stored (one statement,
+   * commands and audit rows together) and sent before the next is signed,
+   * so the first agents work while the controller signs the rest. A failure
    * part-way leaves the earlier chunks issued (and audited); the error names
    * how many were.
    */
   async issue(specs: readonly CommandSpec[], actor: string, requestId?: string): Promise<CommandRow[]> {
     const out: CommandRow[] = [];
-    const failed = (err: unknown) =>
-      out.length === 0 ? err : new PfError(Errors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });
-    let next: { local: Set<string>; prepared: PreparedCommands } | undefined = specs.length > 0 ? this.prepareChunk(specs.slice(0, ISSUE_CHUNK), actor, requestId) : undefined;
-    for (let i = 0; next; i += ISSUE_CHUNK) {
-      const { local, prepared } = next;
+    for (let i = 0; i < specs.length; i += ISSUE_CHUNK) {
       // Agents connected here get their command straight from the stored rows (no second read),
       // stored as sent by the insert itself; the others are announced to every replica.
-      const storing = storeCommands(this.ctx.db, prepared);
-      next = undefined;
-      let prepareError: unknown;
-      if (i + ISSUE_CHUNK < specs.length) {
-        try {
-          next = this.prepareChunk(specs.slice(i + ISSUE_CHUNK, i + 2 * ISSUE_CHUNK), actor, requestId);
-        } catch (err) {
-          prepareError = err; // after this chunk is sent: its rows may already be stored as sent
-        }
-      }
+      let local: Set<string>;
       let rows: CommandRow[];
       try {
-        rows = await storing;
+        let prepared: PreparedCommands;
+        ({ local, prepared } = this.prepareChunk(specs.slice(i, i + ISSUE_CHUNK), actor, requestId));
+        rows = await storeCommands(this.ctx.db, prepared);
       } catch (err) {
-        throw failed(err);
+        if (out.length === 0) throw err;
+        throw new PfError(Errors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });
       }
       out.push(...rows);
       const unsent = this.write(rows.filter((r) => local.has(r.hostId)));
@@ -116,10 +105,9 @@ export class CommandService {
       await unmarkSent(this.ctx.db, unsent.map((r) => r.id));
       const unsentIds = new Set(unsent.map((r) => r.id));
       await this.announce(rows.filter((r) => !local.has(r.hostId) || unsentIds.has(r.id)).map((r) => r.hostId));
-      if (prepareError !== undefined) throw failed(prepareError);
       // PGlite answers in the same thread, so without this the whole order would be issued before
       // one socket is read: let the acknowledgements of the chunks sent so far in and be stored.
-      if (next) await ioTurn();
+      if (i + ISSUE_CHUNK < specs.length) await ioTurn();
     }
     return out;
   }

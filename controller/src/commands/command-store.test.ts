@@ -5,7 +5,7 @@ import { commandSigningPayload, makeFrame, nodeEd25519, verifyCanonical, type Co
 import { openTestDatabase, type TestDatabase } from '@patchfleet/test/support/db';
 import type { Db } from '../db/index';
 import { auditLog, commands, hosts } from '../db/schema/index';
-import { applyAgentStatus, applyAgentStatuses, cancelCommands, createCommands, deliverableCommands, expireCommands, markSent, unmarkSent, type CommandRow, type CommandSpec } from './command-store';
+import { applyAgentStatus, applyAgentStatuses, cancelCommands, createCommands, deliverableCommands, expireCommands, markSent, prepareCommands, storeCommands, unmarkSent, type CommandRow, type CommandSpec } from './command-store';
 import { signedCommandOf } from './signing';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
@@ -64,7 +64,24 @@ describe('createCommands', () => {
     expect(verifyCanonical(commandSigningPayload(signedCommandOf(stored)), stored.signature, keys.publicKey)).toBe(true);
     const issued = await db.select().from(auditLog).where(eq(auditLog.action, 'command.issue'));
     expect(issued.map((a) => a.targetId).sort()).toEqual(rows.map((r) => r.id).sort());
-    expect(issued.every((a) => a.actor === 'token:tk_ops' && a.requestId === 'req-1')).toBe(true);
+    expect(issued.every((a) => a.actor === 'token:tk_ops' && a.requestId === 'req-1' && a.at.getTime() === T0)).toBe(true);
+    // The audit row's details, written by the same statement as the command.
+    const second = issued.find((a) => a.targetId === rows[1]?.id);
+    expect(second?.details).toEqual({ hostId: 'h2', action: 'reboot', target: 'openssl', rolloutId: 'ro_1', notAfter: new Date(T0 + HOUR).toISOString() });
+    expect(issued.find((a) => a.targetId === rows[0]?.id)?.details).toEqual({ hostId: 'h1', action: 'install', target: 'openssl', rolloutId: null, notAfter: new Date(T0 + 10 * MIN).toISOString() });
+  });
+
+  it('stores a prepared batch and its audit rows in one statement: a refused batch leaves neither', async () => {
+    // h3 does not exist: the foreign key refuses the batch, outside any transaction of the caller's.
+    const refused = prepareCommands([spec(), spec({ hostId: 'h3' })], { now: T0, secretKey: keys.secretKey, actor: 'token:tk_ops' });
+    await expect(storeCommands(db, refused)).rejects.toThrow();
+    expect(await db.select().from(commands)).toEqual([]);
+    expect(await db.select().from(auditLog).where(eq(auditLog.action, 'command.issue'))).toEqual([]);
+    const ok = prepareCommands([spec(), spec({ hostId: 'h2' })], { now: T0, secretKey: keys.secretKey, actor: 'token:tk_ops' });
+    const rows = await storeCommands(db, ok);
+    expect((await db.select().from(commands)).map((r) => r.id).sort()).toEqual(rows.map((r) => r.id).sort());
+    expect((await db.select().from(auditLog).where(eq(auditLog.action, 'command.issue'))).map((a) => a.requestId)).toEqual([null, null]);
+    for (const r of rows) expect(verifyCanonical(commandSigningPayload(signedCommandOf(await row(r.id))), r.signature, keys.publicKey)).toBe(true);
   });
 });
 
@@ -170,8 +187,12 @@ describe('applyAgentStatus', () => {
     );
     expect(outcomes.map((o) => o.kind)).toEqual(['updated', 'unknown', 'updated', 'updated', 'stale']);
     expect(outcomes[0]).toMatchObject({ terminal: false, row: { id: a.id, state: 'acknowledged', acknowledgedAt: new Date(T0 + 1000), stateAt: new Date(T0 + 2000), startedAt: null, errorCode: null } });
-    expect(await row(a.id)).toMatchObject({ sentAt: new Date(T0 + 500), deliveries: 1 });
-    expect(await row(a.id)).toMatchObject({ state: 'acknowledged', acknowledgedAt: new Date(T0 + 1000) });
+    // The acknowledgement path builds its outcome without reading the row back: it must be the stored row's columns.
+    const stored = await row(a.id);
+    const { id, hostId, state, stateAt, acknowledgedAt, startedAt, finishedAt, result, errorCode, errorMessage, rolloutId } = stored;
+    expect(outcomes[0]).toEqual({ kind: 'updated', terminal: false, row: { id, hostId, state, stateAt, acknowledgedAt, startedAt, finishedAt, result, errorCode, errorMessage, rolloutId } });
+    expect(stored).toMatchObject({ sentAt: new Date(T0 + 500), deliveries: 1, hostId: 'h1' });
+    expect(stored).toMatchObject({ state: 'acknowledged', acknowledgedAt: new Date(T0 + 1000) });
     expect(await row(b.id)).toMatchObject({ state: 'running', acknowledgedAt: new Date(T0 + 1100), startedAt: new Date(T0 + 1200) });
     expect((await row(c.id)).state).toBe('queued');
     expect((await row(d.id)).state).toBe('running');

@@ -16,7 +16,7 @@ import { COMMAND_STATES, commands, type CommandState } from '../db/schema/index'
 
 /** The states a command can be in (the API's enum). */
 export { COMMAND_STATES } from '../db/schema/index';
-import { signCommand, signedCommandOf } from './signing';
+import { signCommands } from './signing';
 
 export type CommandRow = typeof commands.$inferSelect;
 
@@ -64,64 +64,113 @@ export interface CreateOptions {
   sendingTo?: ReadonlySet<string>;
 }
 
-/** Inserts signed commands in state `queued` (or `sent`, see {@link CreateOptions.sendingTo}) and audits each. Call inside the transaction that decides them. */
-export async function createCommands(db: Db | Tx, specs: readonly CommandSpec[], opts: CreateOptions): Promise<CommandRow[]> {
+/** Commands signed and ready to store ({@link prepareCommands}); nothing is written yet. */
+export interface PreparedCommands {
+  rows: CommandRow[];
+  actor: string;
+  requestId: string | undefined;
+}
+
+/** Most commands (and their audit rows) written by one statement: one JSON parameter holds them. */
+const INSERT_BATCH = 5000;
+
+/**
+ * Builds and signs the rows of new commands, in state `queued` (or `sent`,
+ * see {@link CreateOptions.sendingTo}); {@link storeCommands} writes them. The
+ * split lets a caller sign the next batch while the previous one is being
+ * written.
+ */
+export function prepareCommands(specs: readonly CommandSpec[], opts: CreateOptions): PreparedCommands {
   const now = new Date(opts.now);
   const ids = newCommandIds(specs.length);
-  const rows = specs.map((spec, i) => {
-    const sending = opts.sendingTo?.has(spec.hostId) === true;
-    const fields = {
-      id: ids[i] as string,
-      hostId: spec.hostId,
-      action: spec.action,
-      target: spec.target,
-      params: spec.params,
-      issuedAt: now,
-      notAfter: new Date(opts.now + spec.ttlMs),
-    };
+  const fields = specs.map((spec, i) => ({
+    id: ids[i] as string,
+    hostId: spec.hostId,
+    action: spec.action,
+    target: spec.target,
+    params: spec.params,
+    issuedAt: now,
+    notAfter: new Date(opts.now + spec.ttlMs),
+  }));
+  const signatures = signCommands(fields, opts.secretKey);
+  const rows = fields.map((f, i): CommandRow => {
+    const sending = opts.sendingTo?.has(f.hostId) === true;
+    const spec = specs[i] as CommandSpec;
     return {
-      ...fields,
-      signature: signCommand(signedCommandOf(fields), opts.secretKey),
-      state: sending ? ('sent' as const) : ('queued' as const),
+      id: f.id,
+      hostId: f.hostId,
+      action: f.action,
+      target: f.target,
+      params: f.params,
+      issuedAt: f.issuedAt,
+      notAfter: f.notAfter,
+      signature: signatures[i] as string,
+      state: sending ? 'sent' : 'queued',
       stateAt: now,
       sentAt: sending ? now : null,
+      acknowledgedAt: null,
+      startedAt: null,
+      finishedAt: null,
       deliveries: sending ? 1 : 0,
       rolloutId: spec.rolloutId ?? null,
       ringId: spec.ringId ?? null,
+      result: null,
+      errorCode: null,
+      errorMessage: null,
       createdBy: opts.actor,
     };
   });
-  // One statement per 5,000 commands with one JSON parameter: a wave of 10,000 is two statements, not 70,000 bind values.
-  for (let i = 0; i < rows.length; i += 5000) {
-    const batch = rows.slice(i, i + 5000).map((r) => ({ ...r, issuedAt: r.issuedAt.toISOString(), notAfter: r.notAfter.toISOString(), stateAt: r.stateAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
+  return { rows, actor: opts.actor, requestId: opts.requestId };
+}
+
+/**
+ * Writes prepared commands and their `command.issue` audit rows: one
+ * statement per {@link INSERT_BATCH} commands (a CTE inserting both from one
+ * JSON parameter), so a batch and its audit rows commit or fail together
+ * even outside a transaction. More than one batch needs the caller's
+ * transaction to be all or nothing.
+ */
+export async function storeCommands(db: Db | Tx, prepared: PreparedCommands): Promise<CommandRow[]> {
+  const { rows } = prepared;
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    const at = (rows[i] as CommandRow).issuedAt.toISOString();
+    // Times as ISO text: the audit details keep notAfter exactly as toISOString writes it.
+    const batch = rows.slice(i, i + INSERT_BATCH).map((r) => ({
+      id: r.id,
+      hostId: r.hostId,
+      action: r.action,
+      target: r.target,
+      params: r.params,
+      issuedAt: r.issuedAt.toISOString(),
+      notAfter: r.notAfter.toISOString(),
+      signature: r.signature,
+      state: r.state,
+      sentAt: r.sentAt?.toISOString() ?? null,
+      deliveries: r.deliveries,
+      rolloutId: r.rolloutId,
+      ringId: r.ringId,
+    }));
     await db.execute(sql`
-      insert into commands (id, host_id, action, target, params, issued_at, not_after, signature, state, state_at, sent_at, deliveries, rollout_id, ring_id, created_by)
-      select v.id, v."hostId", v.action, v.target, v.params, v."issuedAt", v."notAfter", v.signature, v.state, v."stateAt", v."sentAt", v.deliveries, v."rolloutId", v."ringId", v."createdBy"
-      from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as v(id text, "hostId" text, action text, target text, params jsonb, "issuedAt" timestamptz,
-        "notAfter" timestamptz, signature text, state text, "stateAt" timestamptz, "sentAt" timestamptz, deliveries integer, "rolloutId" text, "ringId" text, "createdBy" text)`);
+      with v as (
+        select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as r(id text, "hostId" text, action text, target text, params jsonb, "issuedAt" text,
+          "notAfter" text, signature text, state text, "sentAt" timestamptz, deliveries integer, "rolloutId" text, "ringId" text)
+      ), inserted as (
+        insert into commands (id, host_id, action, target, params, issued_at, not_after, signature, state, state_at, sent_at, deliveries, rollout_id, ring_id, created_by)
+        select v.id, v."hostId", v.action, v.target, v.params, v."issuedAt"::timestamptz, v."notAfter"::timestamptz, v.signature, v.state, v."issuedAt"::timestamptz, v."sentAt",
+          v.deliveries, v."rolloutId", v."ringId", ${prepared.actor}::text
+        from v
+      )
+      insert into audit_log (at, actor, action, target_type, target_id, details, request_id)
+      select ${at}::timestamptz, ${prepared.actor}::text, 'command.issue', 'command', v.id,
+        jsonb_build_object('hostId', v."hostId", 'action', v.action, 'target', v.target, 'rolloutId', v."rolloutId", 'notAfter', v."notAfter"), ${prepared.requestId ?? null}::text
+      from v`);
   }
-  const out: CommandRow[] = rows.map((r) => ({
-    ...r,
-    acknowledgedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    result: null,
-    errorCode: null,
-    errorMessage: null,
-  }));
-  await auditMany(
-    db,
-    now,
-    rows.map((r) => ({
-      actor: opts.actor,
-      action: 'command.issue',
-      targetType: 'command',
-      targetId: r.id,
-      details: { hostId: r.hostId, action: r.action, target: r.target, rolloutId: r.rolloutId, notAfter: r.notAfter.toISOString() },
-      requestId: opts.requestId,
-    })),
-  );
-  return out;
+  return rows;
+}
+
+/** Inserts signed commands in state `queued` (or `sent`, see {@link CreateOptions.sendingTo}) and audits each. Call inside the transaction that decides them. */
+export async function createCommands(db: Db | Tx, specs: readonly CommandSpec[], opts: CreateOptions): Promise<CommandRow[]> {
+  return storeCommands(db, prepareCommands(specs, opts));
 }
 
 /** One command by id, or undefined. */
@@ -160,23 +209,8 @@ export async function markSent(db: Db, ids: readonly string[], now: number): Pro
     .where(idIn(commands.id, ids));
 }
 
-/** The columns a status outcome carries on the acknowledgement path (the general path has the whole row). */
-const statusColumns = {
-  id: commands.id,
-  hostId: commands.hostId,
-  state: commands.state,
-  stateAt: commands.stateAt,
-  acknowledgedAt: commands.acknowledgedAt,
-  startedAt: commands.startedAt,
-  finishedAt: commands.finishedAt,
-  result: commands.result,
-  errorCode: commands.errorCode,
-  errorMessage: commands.errorMessage,
-  rolloutId: commands.rolloutId,
-};
-
-/** What a status outcome tells of the command's row. */
-export type StatusRow = Pick<CommandRow, keyof typeof statusColumns>;
+/** What a status outcome tells of the command's row (the acknowledgement path builds it; the general path has the whole row). */
+export type StatusRow = Pick<CommandRow, 'id' | 'hostId' | 'state' | 'stateAt' | 'acknowledgedAt' | 'startedAt' | 'finishedAt' | 'result' | 'errorCode' | 'errorMessage' | 'rolloutId'>;
 
 /** Takes back {@link CreateOptions.sendingTo} for commands whose socket was gone: `sent` -> `queued`, no delivery. */
 export async function unmarkSent(db: Db, ids: readonly string[]): Promise<void> {
@@ -263,13 +297,28 @@ async function applyAcknowledgements(db: Db, round: readonly { report: AgentStat
   const acks = round.filter(({ report }) => report.frame.state === 'acknowledged');
   if (acks.length === 0) return round;
   const values = JSON.stringify(acks.map(({ report }) => ({ id: report.frame.commandId, agent: report.agentId, at: new Date(report.frame.at).toISOString() })));
-  // Only the columns an outcome carries: parsing thousands of whole rows (params, signature, every time) back costs more than the update.
-  const written: StatusRow[] = await db
-    .update(commands)
-    .set({ state: 'acknowledged', stateAt: sql`${new Date(now).toISOString()}::timestamptz`, acknowledgedAt: sql`v.at` })
-    .from(sql`jsonb_to_recordset(${values}::jsonb) as v(id text, agent text, at timestamptz)`)
-    .where(and(sql`${commands.id} = v.id`, sql`${commands.hostId} = v.agent`, inArray(commands.state, ['queued', 'sent'])))
-    .returning(statusColumns);
+  const at = new Date(now);
+  // Raw SQL returning only what a queued or sent row does not already tell (every other column of the outcome
+  // is known: no result, no start or finish, no error before acceptance), so no row is built or parsed twice.
+  const res = await db.execute(sql`update commands c set state = 'acknowledged', state_at = ${at.toISOString()}::timestamptz, acknowledged_at = v.at
+      from jsonb_to_recordset(${values}::jsonb) as v(id text, agent text, at timestamptz)
+      where c.id = v.id and c.host_id = v.agent and c.state in ('queued', 'sent')
+      returning c.id, c.rollout_id as "rolloutId", c.error_code as "errorCode", c.error_message as "errorMessage"`);
+  const reportOf = new Map(acks.map(({ report }) => [report.frame.commandId, report]));
+  const written: StatusRow[] = resultRows<{ id: string; rolloutId: string | null; errorCode: string | null; errorMessage: string | null }>(res).map((r) => ({
+    id: r.id,
+    // The statement matched the row on the reporting agent and the reported time.
+    hostId: reportOf.get(r.id)?.agentId as string,
+    state: 'acknowledged',
+    stateAt: at,
+    acknowledgedAt: new Date(reportOf.get(r.id)?.frame.at as number),
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    errorCode: r.errorCode,
+    errorMessage: r.errorMessage,
+    rolloutId: r.rolloutId,
+  }));
   const byId = new Map(written.map((r) => [r.id, r]));
   const rest: { report: AgentStatusReport; index: number }[] = [];
   for (const item of round) {

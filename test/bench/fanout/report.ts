@@ -52,6 +52,8 @@ export interface FanoutReport {
   problems: { count: number; first: string[] };
   /** CPU seconds used from just before the POST until every acknowledgement was confirmed (null where /proc is missing); `controller` sums the replicas. */
   fanoutCpuSeconds: { controller: number | null; agents: number | null };
+  /** Controller CPU per command: `fanoutCpuSeconds.controller` over the agents commanded, in ms (null where /proc is missing). */
+  commandCpuMs: number | null;
   controllerPeakRssMiB: number | null;
   benchPeakRssMiB: number | null;
   workerPeakRssMiB: (number | null)[];
@@ -190,6 +192,11 @@ export function cpuSplit(used: readonly (number | undefined)[]): FanoutReport['f
   };
 }
 
+/** Controller CPU milliseconds per command, from the fan-out's controller CPU seconds and the commands issued. */
+export function commandCpuMs(controllerSeconds: number | null, commands: number): number | null {
+  return controllerSeconds === null || commands <= 0 ? null : Math.round((controllerSeconds * 1000 * 1000) / commands) / 1000;
+}
+
 /** A readable two-column table. */
 export function formatTable(r: FanoutReport): string {
   const lat = (l: Latency) => `p50 ${l.p50} ms   p95 ${l.p95} ms   p99 ${l.p99} ms   max ${l.max} ms`;
@@ -242,6 +249,7 @@ export function formatTable(r: FanoutReport): string {
     ...storm,
     ['problems', r.problems.count === 0 ? 'none' : `${r.problems.count}: ${r.problems.first.join('; ')}`],
     ['CPU during the fan-out', `controller${two ? 's' : ''} ${r.fanoutCpuSeconds.controller ?? '?'} s, agents ${r.fanoutCpuSeconds.agents ?? '?'} s${r.workers === 0 ? ' (the bench process)' : ''}`],
+    ['controller CPU per command', r.commandCpuMs === null ? '?' : `${r.commandCpuMs} ms`],
     ['controller peak RSS', `${r.controllerPeakRssMiB ?? '?'} MiB`],
     ['bench peak RSS', `${r.benchPeakRssMiB ?? '?'} MiB${r.workerPeakRssMiB.length ? ` (+ workers ${r.workerPeakRssMiB.map((m) => `${m ?? '?'} MiB`).join(', ')})` : ''}`],
     ['node / cpus / load', `${r.node} / ${r.cpus} / ${r.loadAverage1m}`],

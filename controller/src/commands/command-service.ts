@@ -17,7 +17,7 @@ import { PfError } from '@patchfleet/shared/errors';
 
 export const COMMANDS_CHANNEL = 'pf_commands';
 
-/** Commands signed, committed and sent together by {@link CommandService.issue}; at most 5,000 so that one statement stores a chunk with its audit rows (storeCommands). */
+/** Commands signed, committed and sent together by {@link CommandService.issue}; stored one chunk per transaction (storeCommands). */
 export const ISSUE_CHUNK = 250;
 
 /** Most status reports written in one statement (one JSON parameter holds them). */
@@ -78,8 +78,8 @@ export class CommandService {
 
   /**
    * Creates and delivers commands outside any other transaction, in chunks
-   * of {@link ISSUE_CHUNK}: each chunk is signed, stored (one statement,
-   * commands and audit rows together) and sent before the next is signed,
+   * of {@link ISSUE_CHUNK}: each chunk is signed, stored (commands and
+   * their audit rows in one transaction) and sent before the next is signed,
    * so the first agents work while the controller signs the rest. A failure
    * part-way leaves the earlier chunks issued (and audited); the error names
    * how many were.
@@ -94,7 +94,7 @@ export class CommandService {
       try {
         let prepared: PreparedCommands;
         ({ local, prepared } = this.prepareChunk(specs.slice(i, i + ISSUE_CHUNK), actor, requestId));
-        rows = await storeCommands(this.ctx.db, prepared);
+        rows = await this.ctx.db.transaction((tx) => storeCommands(tx, prepared));
       } catch (err) {
         if (out.length === 0) throw err;
         throw new PfError(Errors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });

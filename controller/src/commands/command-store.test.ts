@@ -65,20 +65,20 @@ describe('createCommands', () => {
     const issued = await db.select().from(auditLog).where(eq(auditLog.action, 'command.issue'));
     expect(issued.map((a) => a.targetId).sort()).toEqual(rows.map((r) => r.id).sort());
     expect(issued.every((a) => a.actor === 'token:tk_ops' && a.requestId === 'req-1' && a.at.getTime() === T0)).toBe(true);
-    // The audit row's details, written by the same statement as the command.
+    // The audit row's details, written in the same transaction as the command.
     const second = issued.find((a) => a.targetId === rows[1]?.id);
     expect(second?.details).toEqual({ hostId: 'h2', action: 'reboot', target: 'openssl', rolloutId: 'ro_1', notAfter: new Date(T0 + HOUR).toISOString() });
     expect(issued.find((a) => a.targetId === rows[0]?.id)?.details).toEqual({ hostId: 'h1', action: 'install', target: 'openssl', rolloutId: null, notAfter: new Date(T0 + 10 * MIN).toISOString() });
   });
 
-  it('stores a prepared batch and its audit rows in one statement: a refused batch leaves neither', async () => {
-    // h3 does not exist: the foreign key refuses the batch, outside any transaction of the caller's.
+  it('stores a prepared batch with its audit rows in one transaction: a refused batch leaves neither', async () => {
+    // h3 does not exist: the foreign key refuses the batch.
     const refused = prepareCommands([spec(), spec({ hostId: 'h3' })], { now: T0, secretKey: keys.secretKey, actor: 'token:tk_ops' });
-    await expect(storeCommands(db, refused)).rejects.toThrow();
+    await expect(db.transaction((tx) => storeCommands(tx, refused))).rejects.toThrow();
     expect(await db.select().from(commands)).toEqual([]);
     expect(await db.select().from(auditLog).where(eq(auditLog.action, 'command.issue'))).toEqual([]);
     const ok = prepareCommands([spec(), spec({ hostId: 'h2' })], { now: T0, secretKey: keys.secretKey, actor: 'token:tk_ops' });
-    const rows = await storeCommands(db, ok);
+    const rows = await db.transaction((tx) => storeCommands(tx, ok));
     expect((await db.select().from(commands)).map((r) => r.id).sort()).toEqual(rows.map((r) => r.id).sort());
     expect((await db.select().from(auditLog).where(eq(auditLog.action, 'command.issue'))).map((a) => a.requestId)).toEqual([null, null]);
     for (const r of rows) expect(verifyCanonical(commandSigningPayload(signedCommandOf(await row(r.id))), r.signature, keys.publicKey)).toBe(true);

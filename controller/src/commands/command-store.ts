@@ -71,7 +71,7 @@ export interface PreparedCommands {
   requestId: string | undefined;
 }
 
-/** Most commands (and their audit rows) written by one statement: one JSON parameter holds them. */
+/** Most commands written by one statement: one JSON parameter holds them. */
 const INSERT_BATCH = 5000;
 
 /**
@@ -124,17 +124,15 @@ export function prepareCommands(specs: readonly CommandSpec[], opts: CreateOptio
 }
 
 /**
- * Writes prepared commands and their `command.issue` audit rows: one
- * statement per {@link INSERT_BATCH} commands (a CTE inserting both from one
- * JSON parameter), so a batch and its audit rows commit or fail together
- * even outside a transaction. More than one batch needs the caller's
- * transaction to be all or nothing.
+ * Writes prepared commands (one statement per {@link INSERT_BATCH}, one JSON
+ * parameter) and their `command.issue` audit rows (through the audit
+ * module, which owns `audit_log`). Pass a transaction so that the commands
+ * and their audit rows commit or fail together.
  */
 export async function storeCommands(db: Db | Tx, prepared: PreparedCommands): Promise<CommandRow[]> {
   const { rows } = prepared;
+  if (rows.length === 0) return rows;
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-    const at = (rows[i] as CommandRow).issuedAt.toISOString();
-    // Times as ISO text: the audit details keep notAfter exactly as toISOString writes it.
     const batch = rows.slice(i, i + INSERT_BATCH).map((r) => ({
       id: r.id,
       hostId: r.hostId,
@@ -151,20 +149,25 @@ export async function storeCommands(db: Db | Tx, prepared: PreparedCommands): Pr
       ringId: r.ringId,
     }));
     await db.execute(sql`
-      with v as (
-        select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as r(id text, "hostId" text, action text, target text, params jsonb, "issuedAt" text,
-          "notAfter" text, signature text, state text, "sentAt" timestamptz, deliveries integer, "rolloutId" text, "ringId" text)
-      ), inserted as (
-        insert into commands (id, host_id, action, target, params, issued_at, not_after, signature, state, state_at, sent_at, deliveries, rollout_id, ring_id, created_by)
-        select v.id, v."hostId", v.action, v.target, v.params, v."issuedAt"::timestamptz, v."notAfter"::timestamptz, v.signature, v.state, v."issuedAt"::timestamptz, v."sentAt",
-          v.deliveries, v."rolloutId", v."ringId", ${prepared.actor}::text
-        from v
-      )
-      insert into audit_log (at, actor, action, target_type, target_id, details, request_id)
-      select ${at}::timestamptz, ${prepared.actor}::text, 'command.issue', 'command', v.id,
-        jsonb_build_object('hostId', v."hostId", 'action', v.action, 'target', v.target, 'rolloutId', v."rolloutId", 'notAfter', v."notAfter"), ${prepared.requestId ?? null}::text
-      from v`);
+      insert into commands (id, host_id, action, target, params, issued_at, not_after, signature, state, state_at, sent_at, deliveries, rollout_id, ring_id, created_by)
+      select v.id, v."hostId", v.action, v.target, v.params, v."issuedAt"::timestamptz, v."notAfter"::timestamptz, v.signature, v.state, v."issuedAt"::timestamptz, v."sentAt",
+        v.deliveries, v."rolloutId", v."ringId", ${prepared.actor}::text
+      from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as v(id text, "hostId" text, action text, target text, params jsonb, "issuedAt" text,
+        "notAfter" text, signature text, state text, "sentAt" timestamptz, deliveries integer, "rolloutId" text, "ringId" text)`);
   }
+  await auditMany(
+    db,
+    (rows[0] as CommandRow).issuedAt,
+    rows.map((r) => ({
+      actor: prepared.actor,
+      action: 'command.issue',
+      targetType: 'command',
+      targetId: r.id,
+      // notAfter as toISOString writes it, as the audit details always kept it.
+      details: { hostId: r.hostId, action: r.action, target: r.target, rolloutId: r.rolloutId, notAfter: r.notAfter.toISOString() },
+      requestId: prepared.requestId,
+    })),
+  );
   return rows;
 }
 

@@ -4,6 +4,7 @@ import type { HostRisk } from './host-risk';
 import { PriorityMemo, scorePriority } from './priority';
 import { DEFAULT_SLA, type SlaConfig } from './sla';
 import { cve, fixtureKev } from './test-cves';
+import { seededUniform } from '../safety/stats/simulation';
 
 // CVEs of every shape the score reads: CVSS or not, vector or not, EPSS, KEV, vendor flags.
 const POOL: CveInfo[] = [];
@@ -50,16 +51,7 @@ const RELEASES = [null, '2025-10-14T17:00:00.000Z', '2025-11-11', '2025-06-01T00
 const NOWS = ['2025-10-15T00:00:00Z', '2025-11-13T23:59:59.999Z', '2025-11-20T10:00:00Z', '2026-03-01T00:00:00Z'].map((d) => Date.parse(d));
 
 /** mulberry32: the same calls on every run. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededUniform;
 
 function expectSame(memo: PriorityMemo, ids: readonly string[], host: HostRisk, releasedAt: string | null, now: number, sla: SlaConfig | undefined): void {
   const want = scorePriority({ cves: ids.map(lookup), host, releasedAt, now, ...(sla ? { sla } : {}) });

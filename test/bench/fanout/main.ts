@@ -32,25 +32,8 @@ import { createEnrollmentToken, enrollAgents } from './enroll';
 import { PinnedClient } from './http';
 import { commandCpuMs, commandPerReplica, cpuSplit, fanoutFigures, formatTable, perAgentCpuMs, perAgentRssKiB, stormFigures, type FanoutReport } from './report';
 import { cpuSeconds, epochMs, latencySummary, openFilesLimit, peakRssBytes, rssBytes, toMiB } from './stats';
+import { BENCH_EDGE_LIMITS, type Bootstrap } from './controller-env';
 
-interface Bootstrap {
-  url: string;
-  adminToken: string;
-  caFingerprint: string;
-  commandKey: string;
-}
-
-/**
- * The controller's per-source-address edge limits (32 unauthenticated connections, 60 enrollments and
- * 3,000 requests a minute per address) assume one address per host; here thousands of agents share
- * one to a few loopback addresses, so the bench lifts those per-address limits (only those: the total
- * caps, maxUnauthConnections and maxAgents, keep their defaults and shape the storm as in production).
- */
-const BENCH_EDGE_LIMITS: NodeJS.ProcessEnv = {
-  PATCHFLEET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
-  PATCHFLEET_ENROLL_RATE_PER_MIN: '1000000',
-  PATCHFLEET_API_RATE_PER_MIN: '1000000',
-};
 const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('./cpu-profile.ts', import.meta.url));
 const say = (line: string) => process.stderr.write(`[bench:fanout] ${line}\n`);
 const seconds = (ms: number) => Math.round(ms / 10) / 100;

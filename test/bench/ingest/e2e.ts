@@ -35,20 +35,7 @@ import { PinnedClient } from '../fanout/http';
 import { cpuSeconds } from '../fanout/stats';
 import { loadHostSources } from '../hosts';
 import { changedPackages, hostFacts, hostPackages, type IngestOptions, type RoundResult } from './core';
-
-interface Bootstrap {
-  url: string;
-  adminToken: string;
-  caFingerprint: string;
-  commandKey: string;
-}
-
-/** As bench:fanout: thousands of agents share one loopback address, so the per-address edge limits are lifted. */
-const BENCH_EDGE_LIMITS: NodeJS.ProcessEnv = {
-  PATCHFLEET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
-  PATCHFLEET_ENROLL_RATE_PER_MIN: '1000000',
-  PATCHFLEET_API_RATE_PER_MIN: '1000000',
-};
+import { BENCH_EDGE_LIMITS, type Bootstrap } from '../fanout/controller-env';
 
 /** One authenticated agent connection that sends reports and waits for their acknowledgement. */
 class ReportingAgent {

@@ -5,19 +5,19 @@
  * (re)connecting agent gets everything still queued for it. Delivery is at
  * least once; the agent's journal makes execution at most once.
  */
-import { Capabilities, Errors, nodeEd25519, trackWork, validatorOf, type CommandStatusFrame } from '@patchfleet/shared';
+import { Capabilities, Errors, trackWork, type CommandStatusFrame } from '@patchfleet/shared';
 import { idPayloads, type Unsubscribe } from '../bus/bus';
 import type { ControllerContext } from '../context';
 import type { Db, Tx } from '../db/index';
 import type { SessionRegistry } from '../gateway/ports';
 import type { AgentSession } from '../gateway/session';
-import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, prepareCommands, storeCommands, unmarkSent, type CommandRow, type CommandSpec, type PreparedCommands, type StatusOutcome } from './command-store';
+import { applyAgentStatus, applyAgentStatuses, createCommands, deliverableCommands, markSent, unmarkSent, type CommandRow, type CommandSpec, type StatusOutcome } from './command-store';
 import { signedCommandOf } from './signing';
 import { PfError } from '@patchfleet/shared/errors';
 
 export const COMMANDS_CHANNEL = 'pf_commands';
 
-/** Commands signed, committed and sent together by {@link CommandService.issue}; stored one chunk per transaction (storeCommands). */
+/** Commands signed, committed and sent together by {@link CommandService.issue}; stored one chunk per transaction (createCommands). */
 export const ISSUE_CHUNK = 250;
 
 /** Most status reports written in one statement (one JSON parameter holds them). */
@@ -52,10 +52,6 @@ export class CommandService {
   ) {}
 
   async start(): Promise<void> {
-    // Now rather than inside the first order: the command key's KeyObject (~0.1 s to build) and the commandStatus
-    // frame validator (compiled when the first such frame arrives, ~0.05 s).
-    nodeEd25519.sign(new Uint8Array(0), this.secretKey);
-    validatorOf('commandStatus');
     this.unsubscribe = await this.ctx.bus.subscribe(COMMANDS_CHANNEL, (payload) => this.deliverSoon(payload.split(',')));
   }
 
@@ -89,12 +85,11 @@ export class CommandService {
     for (let i = 0; i < specs.length; i += ISSUE_CHUNK) {
       // Agents connected here get their command straight from the stored rows (no second read),
       // stored as sent by the insert itself; the others are announced to every replica.
-      let local: Set<string>;
+      const chunk = specs.slice(i, i + ISSUE_CHUNK);
+      const local = new Set(chunk.filter((s) => this.isLocal(s.hostId)).map((s) => s.hostId));
       let rows: CommandRow[];
       try {
-        let prepared: PreparedCommands;
-        ({ local, prepared } = this.prepareChunk(specs.slice(i, i + ISSUE_CHUNK), actor, requestId));
-        rows = await this.ctx.db.transaction((tx) => storeCommands(tx, prepared));
+        rows = await this.ctx.db.transaction((tx) => this.create(tx, chunk, actor, requestId, local));
       } catch (err) {
         if (out.length === 0) throw err;
         throw new PfError(Errors.INTERNAL, `issued ${out.length} of ${specs.length} commands, then failed: ${(err as Error).message}`, { issued: out.map((r) => r.id) }, { cause: err });
@@ -110,13 +105,6 @@ export class CommandService {
       if (i + ISSUE_CHUNK < specs.length) await ioTurn();
     }
     return out;
-  }
-
-  /** Signs one chunk's commands; those to agents connected here are stored as sent. */
-  private prepareChunk(chunk: readonly CommandSpec[], actor: string, requestId: string | undefined): { local: Set<string>; prepared: PreparedCommands } {
-    const local = new Set(chunk.filter((s) => this.isLocal(s.hostId)).map((s) => s.hostId));
-    const prepared = prepareCommands(chunk, { now: this.ctx.clock.now(), secretKey: this.secretKey, actor, ...(requestId ? { requestId } : {}), sendingTo: local });
-    return { local, prepared };
   }
 
   private isLocal(hostId: string): boolean {

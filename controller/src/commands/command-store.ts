@@ -76,9 +76,7 @@ const INSERT_BATCH = 5000;
 
 /**
  * Builds and signs the rows of new commands, in state `queued` (or `sent`,
- * see {@link CreateOptions.sendingTo}); {@link storeCommands} writes them. The
- * split lets a caller sign the next batch while the previous one is being
- * written.
+ * see {@link CreateOptions.sendingTo}); {@link storeCommands} writes them.
  */
 export function prepareCommands(specs: readonly CommandSpec[], opts: CreateOptions): PreparedCommands {
   const now = new Date(opts.now);

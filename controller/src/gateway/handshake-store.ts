@@ -62,25 +62,19 @@ export class HandshakeStore {
   constructor(db: Db, clock: Clock, timer: Clock = clock, windowMs = HANDSHAKE_BATCH_WINDOW_MS) {
     const common = { clock, timer, windowMs, maxBatch: MAX_BATCH };
     this.lookups = new MicroBatch({ ...common, label: 'handshake look-ups', run: (ids) => lookUpAgents(db, ids) });
-    this.starts = new MicroBatch({
-      ...common,
-      label: 'session rows',
-      run: async (rows) => {
-        await insertSessions(db, rows);
-        return rows.map(() => undefined);
-      },
-      // A row the database refuses (its host deleted meanwhile) fails its own handshake only.
-      one: (row) => insertSessions(db, [row]),
-    });
-    this.ends = new MicroBatch({
-      ...common,
-      label: 'session ends',
-      run: async (rows) => {
-        await endSessions(db, rows);
-        return rows.map(() => undefined);
-      },
-      one: (row) => endSessions(db, [row]),
-    });
+    // A row the database refuses (its host deleted meanwhile) fails its own handshake only.
+    const writes = <T>(label: string, write: (db: Db, rows: readonly T[]) => Promise<void>) =>
+      new MicroBatch<T, void>({
+        ...common,
+        label,
+        run: async (rows) => {
+          await write(db, rows);
+          return rows.map(() => undefined);
+        },
+        one: (row) => write(db, [row]),
+      });
+    this.starts = writes('session rows', insertSessions);
+    this.ends = writes('session ends', endSessions);
   }
 
   /** The agent's unrevoked key and its host's state; undefined when it has none (not enrolled here, or its key revoked). */

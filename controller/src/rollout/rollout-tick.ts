@@ -496,14 +496,13 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   const capacity = policy.maxConcurrent > 0 ? policy.maxConcurrent - c.installing : Number.POSITIVE_INFINITY;
   const size = Math.min(capacity, waveSize > 0 ? waveSize : Number.POSITIVE_INFINITY);
   if (size <= 0) return [];
-  // Each pending host with its class (host-class.ts), which the ramp reads, in the same statement; hosts
-  // another rollout changed least recently first (see lastOtherChangeSql).
+  // Each pending host with its class (host-class.ts), which the ramp reads, in the same statement.
   const pending = await d.tx
     .select({ host: rolloutHosts, cls: sql<string>`${hostClassSql('hosts')}`, osPlatform: hosts.osPlatform, arch: hosts.arch })
     .from(rolloutHosts)
     .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
     .where(and(eq(rolloutHosts.rolloutId, rollout.id), eq(rolloutHosts.ringId, ring.ringId), eq(rolloutHosts.state, 'pending')))
-    .orderBy(sql`${lastOtherChangeSql(rollout.id)} asc nulls first`, rolloutHosts.hostId);
+    .orderBy(rolloutHosts.hostId);
   const online = await onlineHosts(d, pending.map((p) => p.host.hostId));
   const agentUpdate = rollout.content.agentUpdate;
   // An agent update needs the host's executable: a host whose platform the release has no file for waits (it was chosen by platform at start).
@@ -551,17 +550,6 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
   ring.wave = wave;
   await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.wave', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, wave, hosts: rows.map((r) => r.hostId), windowEnd: Number.isFinite(windowEnd) ? new Date(windowEnd).toISOString() : null } });
   return rows.map((r) => r.hostId);
-}
-
-/**
- * When another rollout last ordered, finished or undid an install on the pending host (rollout clock; null:
- * never). Waves take the hosts with the oldest (or no) such change first, so that two rollouts running at
- * once give their waves to different hosts where the ring has enough of them: a host that got two patches
- * in the same hours shows either one's harm in both cohorts, and the gates could not tell which patch it
- * was. Only the choice of hosts changes; how many, and when, stay as the ring and the ramp say.
- */
-function lastOtherChangeSql(rolloutId: string) {
-  return sql`(select max(o.state_at) from rollout_hosts o where o.host_id = ${rolloutHosts.hostId} and o.rollout_id <> ${rolloutId} and o.state not in ('pending', 'blocked', 'skipped'))`;
 }
 
 /** (host_id, command_id) of new commands as a row source `v`: a wave of any size is one UPDATE, not one per host. */

@@ -257,19 +257,29 @@ describe('a rollout ring by ring with real apt and dpkg', () => {
       installs.set(agent.name, mine[0] as CommandView);
       expect(mine[0]?.result?.replaced).toEqual([{ name: PKG, from: '1.0', to: '2.0' }]);
     }
-    const minuteOf = (iso: string) => new Date(virtualOf(iso)).getUTCMinutes();
-    const hourOf = (iso: string) => new Date(virtualOf(iso)).getUTCHours();
+    // Each wave's audit entry says when (rollout clock) the round decided it: that instant must be inside the
+    // ring's window. The command's issuedAt is stamped later in the same round (gates, decisions and scores run
+    // in it too; at 600x a loaded machine's 0.7 s is 7 virtual minutes), so it is not what the window bounds.
+    const waves = await api<{ items: { action: string; targetId: string | null; details: { hosts?: string[]; decidedAt?: string; windowEnd?: string | null } }[] }>(boot, 'GET', `/api/v1/audit?action=rollout.wave&limit=500`);
+    expect(waves.status).toBe(200);
+    const decidedAt = (agent: Agent): number => {
+      const entry = waves.body.items.find((e) => e.action === 'rollout.wave' && e.targetId === rolloutId && e.details.hosts?.includes(agent.id));
+      expect(entry?.details.decidedAt, `the wave that ordered host ${agent.name}`).toBeTypeOf('string');
+      return Date.parse(entry?.details.decidedAt as string);
+    };
+    const [da, db, dc] = [decidedAt(a), decidedAt(b), decidedAt(c)];
+    const minute = (ms: number) => new Date(ms).getUTCMinutes();
+    expect(minute(da)).toBeLessThan(20);
+    expect(minute(db)).toBeGreaterThanOrEqual(30);
+    expect(minute(db)).toBeLessThan(50);
+    expect(new Date(dc).getUTCHours() % 2).toBe(0);
+    expect(minute(dc)).toBeLessThan(30);
     const ia = installs.get('A') as CommandView;
     const ib = installs.get('B') as CommandView;
-    const ic = installs.get('C') as CommandView;
-    // A command is stamped when the round that decided it (inside the window) writes it; at 600x a virtual
-    // minute is 0.1 s of that round (gates, decisions and scores run in it too): allow two.
-    const SLACK_MIN = 2;
-    expect(minuteOf(ia.issuedAt)).toBeLessThan(20 + SLACK_MIN);
-    expect(minuteOf(ib.issuedAt)).toBeGreaterThanOrEqual(30);
-    expect(minuteOf(ib.issuedAt)).toBeLessThan(50 + SLACK_MIN);
-    expect(hourOf(ic.issuedAt) % 2).toBe(0);
-    expect(minuteOf(ic.issuedAt)).toBeLessThan(30 + SLACK_MIN);
+    // Each command was issued in (not before) the round that decided it.
+    for (const [cmd, at] of [[ia, da], [ib, db], [installs.get('C') as CommandView, dc]] as const) {
+      expect(virtualOf(cmd.issuedAt)).toBeGreaterThanOrEqual(at - SPEED); // SPEED: one wall-clock millisecond of rounding
+    }
     // Soak of an hour between Test finishing and First starting.
     expect(virtualOf(ib.issuedAt) - virtualOf(ia.finishedAt as string)).toBeGreaterThanOrEqual(HOUR - 2 * SPEED * 1000);
 

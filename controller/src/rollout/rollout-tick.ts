@@ -548,7 +548,7 @@ async function orderWave(d: TickDeps, rollout: Rollout, ring: RolloutRing, polic
     from ${commandRecordset(rows)} where rh.rollout_id = ${rollout.id} and rh.host_id = v.host_id`);
   await d.tx.update(rolloutRings).set({ wave, note: null }).where(and(eq(rolloutRings.rolloutId, rollout.id), eq(rolloutRings.ringId, ring.ringId)));
   ring.wave = wave;
-  await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.wave', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, wave, hosts: rows.map((r) => r.hostId), windowEnd: Number.isFinite(windowEnd) ? new Date(windowEnd).toISOString() : null } });
+  await audit(d.tx, new Date(d.realNow), { actor: 'system', action: 'rollout.wave', targetType: 'rollout', targetId: rollout.id, details: { ring: ring.ringName, wave, hosts: rows.map((r) => r.hostId), decidedAt: at.toISOString(), windowEnd: Number.isFinite(windowEnd) ? new Date(windowEnd).toISOString() : null } });
   return rows.map((r) => r.hostId);
 }
 

@@ -18,6 +18,7 @@ const LONG_TESTS = [
   'test/e2e/agent-cap.test.ts',
   'test/e2e/failover.test.ts',
   'test/bench/fanout/replicas.test.ts',
+  'test/bench/fanout/cap.test.ts',
   'test/fuzz/rest.fuzz.test.ts',
   'test/sim/demo-e2e.test.ts',
   'test/e2e/dashboard*.test.ts',

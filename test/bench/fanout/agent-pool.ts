@@ -13,8 +13,10 @@ import type { AgentTiming } from './sim-agent';
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 export interface AgentPool {
-  /** Connects every agent; `progress` gets the running total. */
-  connect(target: FleetTarget, concurrency: number, progress: (connected: number) => void): Promise<ConnectStats>;
+  /** Connects every agent; `progress` gets the running total; `oneTry`: each tries once, failures counted (Fleet.connect). */
+  connect(target: FleetTarget, concurrency: number, progress: (connected: number) => void, oneTry?: boolean): Promise<ConnectStats>;
+  /** The agents whose session is open now; only they take part in the commands phase (Fleet.keepHeld). */
+  keepHeld(): Promise<string[]>;
   timings(timeoutMs: number): Promise<AgentTiming[]>;
   /** Remembers the agents whose session is on `url` (about to be killed); resolves with how many. */
   mark(url: string): Promise<number>;
@@ -32,10 +34,11 @@ export interface AgentPool {
 export function localPool(identities: readonly SimIdentity[]): AgentPool {
   let fleet: Fleet | undefined;
   return {
-    async connect(target, concurrency, progress) {
+    async connect(target, concurrency, progress, oneTry = false) {
       fleet = new Fleet(identities, target);
-      return fleet.connect(concurrency, progress);
+      return fleet.connect(concurrency, progress, oneTry);
     },
+    keepHeld: async () => (fleet ? fleet.keepHeld() : []),
     timings: async (timeoutMs) => (fleet ? fleet.timings(timeoutMs) : []),
     mark: async (url) => (fleet ? fleet.mark(url) : 0),
     storm: async (killAt, timeoutMs) => (fleet ? fleet.storm(killAt, timeoutMs) : { agents: [], othersLost: 0, endedBeforeKill: 0 }),
@@ -106,10 +109,10 @@ export function workerPool(identities: readonly SimIdentity[], count: number, cp
   let progressTotal: ((n: number) => void) | undefined;
   const shares = workers.map((_, i) => identities.filter((_, j) => j % count === i));
   return {
-    async connect(target, concurrency, progress) {
+    async connect(target, concurrency, progress, oneTry = false) {
       progressTotal = progress;
       const lanes = Math.max(1, Math.ceil(concurrency / count));
-      const all = await Promise.all(workers.map((w, i) => w.request({ type: 'connect', target, identities: shares[i] as SimIdentity[], concurrency: lanes }, 'connected')));
+      const all = await Promise.all(workers.map((w, i) => w.request({ type: 'connect', target, identities: shares[i] as SimIdentity[], concurrency: lanes, oneTry }, 'connected')));
       const perReplica = target.wssUrls.map((_, r) => {
         const parts = all.map((m) => m.stats.perReplica[r]).filter((p) => p !== undefined && p.connected > 0) as ConnectStats['perReplica'];
         return parts.length === 0
@@ -121,7 +124,14 @@ export function workerPool(identities: readonly SimIdentity[], count: number, cp
         firstStartAt: Math.min(...all.map((m) => m.stats.firstStartAt)),
         lastWelcomeAt: Math.max(...all.map((m) => m.stats.lastWelcomeAt)),
         perReplica,
+        refused: all.reduce((a, m) => a + m.stats.refused, 0),
+        otherFailures: all.reduce((a, m) => a + m.stats.otherFailures, 0),
+        failures: all.flatMap((m) => m.stats.failures),
       };
+    },
+    async keepHeld() {
+      const all = await Promise.all(workers.map((w) => w.request({ type: 'keepHeld' }, 'held')));
+      return all.flatMap((m) => m.agentIds);
     },
     async mark(url) {
       const all = await Promise.all(workers.map((w) => w.request({ type: 'mark', url }, 'marked')));

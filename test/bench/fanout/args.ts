@@ -18,6 +18,8 @@ export interface FanoutOptions {
   cpuProfDir: string | undefined;
   /** Controller replicas: 1, or 2 on one PostgreSQL database (failover and the reconnect storm). */
   controllers: 1 | 2;
+  /** PATCHFLEET_MAX_AGENTS for the controller (below `agents`): the agents past it are refused; undefined: the controller's own cap. */
+  maxAgents: number | undefined;
 }
 
 /** A usage mistake: the message is for the person at the terminal. */
@@ -26,7 +28,7 @@ export class UsageError extends Error {}
 /** The local test server, used for a throwaway database when two replicas need PostgreSQL and no URL is given. */
 export const LOCAL_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export const USAGE = `usage: pnpm bench:fanout [--agents N] [--controllers 1|2] [--database-url postgres://...] [--json] [--concurrency N] [--workers N] [--cpu-prof-dir DIR]
+export const USAGE = `usage: pnpm bench:fanout [--agents N] [--controllers 1|2] [--database-url postgres://...] [--json] [--concurrency N] [--workers N] [--cpu-prof-dir DIR] [--max-agents M]
   --agents N          simulated agents to enroll, connect and command (default 1000)
   --controllers N     controller replicas (default 1); 2 runs them on one PostgreSQL database, spreads the agents
                       over both, then SIGKILLs replica 2 and measures how fast its agents are back on replica 1
@@ -35,7 +37,11 @@ export const USAGE = `usage: pnpm bench:fanout [--agents N] [--controllers 1|2] 
   --json              print one JSON object on stdout instead of a table
   --concurrency N     enrollments / handshakes in flight (default 200)
   --workers N         processes holding the agents, 0 = the bench process itself (default 2)
-  --cpu-prof-dir DIR  write CPU profiles of the controller and the agent workers into DIR`;
+  --cpu-prof-dir DIR  write CPU profiles of the controller and the agent workers into DIR
+  --max-agents M      start the controller with PATCHFLEET_MAX_AGENTS=M (M below --agents, one controller): every agent
+                      tries once; one refused with PF_ERR_CONTROLLER_FULL is counted, not retried; the command goes to
+                      the agents held after the connect phase only. Without it the controller's own cap (from its
+                      open-file limit) is printed`;
 
 /** `--flag` as a whole number in [min, max]; a {@link UsageError} naming the flag otherwise. */
 export function wholeNumber(flag: string, raw: string, min: number, max: number): number {
@@ -62,6 +68,7 @@ export function parseFanoutArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
         workers: { type: 'string', default: '2' },
         'cpu-prof-dir': { type: 'string' },
         controllers: { type: 'string', default: '1' },
+        'max-agents': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -85,5 +92,11 @@ export function parseFanoutArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     throw new UsageError(`--database-url must start with postgres:// or postgresql://, got "${databaseUrl.slice(0, 40)}"`);
   }
   if (controllers === 2) databaseUrl ??= LOCAL_POSTGRES_URL;
-  return { agents, databaseUrl, json: values.json, concurrency, workers, cpuProfDir: values['cpu-prof-dir'], controllers };
+  let maxAgents: number | undefined;
+  if (values['max-agents'] !== undefined) {
+    maxAgents = wholeNumber('max-agents', values['max-agents'], 1, 20_000);
+    if (maxAgents >= agents) throw new UsageError(`--max-agents must be below --agents (${agents}), got ${maxAgents}: the agents past the cap are the refusals it measures`);
+    if (controllers === 2) throw new UsageError('--max-agents runs with one controller, not with --controllers 2');
+  }
+  return { agents, databaseUrl, json: values.json, concurrency, workers, cpuProfDir: values['cpu-prof-dir'], controllers, maxAgents };
 }

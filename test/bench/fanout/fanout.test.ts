@@ -38,6 +38,22 @@ describe('bench:fanout flags', () => {
     expect(parseFanoutArgs(['--controllers', '1'], {})).toMatchObject({ controllers: 1, databaseUrl: undefined });
   });
 
+  it('--max-agents: a cap below --agents, one controller; absent by default', () => {
+    expect(parseFanoutArgs([], {}).maxAgents).toBeUndefined();
+    expect(parseFanoutArgs(['--agents', '3000', '--max-agents', '2500'], {})).toMatchObject({ agents: 3000, maxAgents: 2500 });
+    expect(parseFanoutArgs(['--max-agents', '999'], {})).toMatchObject({ agents: 1000, maxAgents: 999 });
+    for (const [argv, message] of [
+      [['--agents', '12', '--max-agents', '12'], '--max-agents must be below --agents (12), got 12'],
+      [['--agents', '12', '--max-agents', '13'], '--max-agents must be below --agents (12), got 13'],
+      [['--max-agents', '0'], '--max-agents must be a whole number from 1 to 20000, got "0"'],
+      [['--max-agents', 'many'], '--max-agents must be a whole number'],
+      [['--max-agents', '10', '--controllers', '2'], '--max-agents runs with one controller'],
+    ] as const) {
+      expect(() => parseFanoutArgs(argv, {})).toThrow(UsageError);
+      expect(() => parseFanoutArgs(argv, {})).toThrow(message);
+    }
+  });
+
   it('binds enough loopback source addresses, from 127.0.0.2, at least two', () => {
     expect(sourceAddresses(1)).toEqual(['127.0.0.2', '127.0.0.3']);
     expect(sourceAddresses(20_000)).toEqual(['127.0.0.2', '127.0.0.3']);
@@ -155,5 +171,24 @@ describe('bench:fanout connect-phase figures', () => {
     expect(perAgentCpuMs(10, 12.5, 0)).toBeNull();
     expect(perAgentRssKiB(100 * 2 ** 20, 130 * 2 ** 20, 1024)).toBe(30);
     expect(perAgentRssKiB(100, undefined, 10)).toBeNull();
+  });
+});
+
+describe('bench:fanout cap figures', () => {
+  it("reads the controller's cap, agents connected and PF_ERR_CONTROLLER_FULL refusals from /metrics", async () => {
+    const { capFigures } = await import('./report');
+    const text = [
+      '# HELP patchfleet_agents_max Agent sessions this controller process may hold',
+      '# TYPE patchfleet_agents_max gauge',
+      'patchfleet_agents_max 2500',
+      'patchfleet_agents_connected 2493',
+      'patchfleet_agent_handshakes_total{outcome="accepted",code=""} 2493',
+      'patchfleet_agent_handshakes_total{outcome="refused",code="PF_ERR_CONTROLLER_FULL"} 507',
+      'patchfleet_agent_handshakes_total{outcome="refused",code="PF_ERR_AUTH_FAILED"} 3',
+    ].join('\n');
+    expect(capFigures(text)).toEqual({ controllerAgentsMax: 2500, controllerAgentsConnected: 2493, controllerRefusals: 507 });
+    // No refusal yet: prom-client has no series for the label set, which counts 0; a missing gauge is unknown.
+    expect(capFigures('patchfleet_agents_max 17000\n')).toEqual({ controllerAgentsMax: 17000, controllerAgentsConnected: null, controllerRefusals: 0 });
+    expect(() => capFigures('not metrics at all')).toThrow('not a Prometheus sample line');
   });
 });

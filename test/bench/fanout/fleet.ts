@@ -6,7 +6,8 @@
 import { nodeEd25519, PinnedAgent } from '@patchfleet/shared';
 import type { SimIdentity } from './enroll';
 import { mapLimited } from './limit';
-import { SimAgent, type AgentTiming, type SimLink } from './sim-agent';
+import { Errors } from '@patchfleet/shared/errors';
+import { ConnectFailure, SimAgent, type AgentTiming, type SimLink } from './sim-agent';
 import { epochMs } from './stats';
 
 /** How the connect phase went in one process (epoch ms). */
@@ -16,7 +17,14 @@ export interface ConnectStats {
   lastWelcomeAt: number;
   /** The same per controller replica (index as in FleetTarget.wssUrls); a replica no agent started on has connected 0. */
   perReplica: { connected: number; firstStartAt: number; lastWelcomeAt: number }[];
+  /** With `oneTry`: agents refused with PF_ERR_CONTROLLER_FULL, and those that failed otherwise (the first few reasons). */
+  refused: number;
+  otherFailures: number;
+  failures: string[];
 }
+
+/** How many failure reasons a connect phase keeps. */
+const FAILURES_KEPT = 5;
 
 /** What a fleet needs to reach the controllers. */
 export interface FleetTarget {
@@ -101,11 +109,20 @@ export class Fleet {
       });
       return a;
     });
+    this.commanded = this.agents;
   }
 
-  async connect(concurrency: number, progress: (n: number) => void = () => undefined): Promise<ConnectStats> {
+  /**
+   * Connects every agent with at most `concurrency` handshakes in flight. By default the first failure
+   * stops the phase and rejects; with `oneTry` each agent tries once and a failure is counted instead
+   * (a refusal with PF_ERR_CONTROLLER_FULL apart from the rest), never retried.
+   */
+  async connect(concurrency: number, progress: (n: number) => void = () => undefined, oneTry = false): Promise<ConnectStats> {
     const firstStartAt = epochMs();
     let connected = 0;
+    let refused = 0;
+    let otherFailures = 0;
+    const failures: string[] = [];
     const n = this.target.wssUrls.length;
     const perReplica = this.target.wssUrls.map(() => ({ connected: 0, firstStartAt: 0, lastWelcomeAt: 0 }));
     const step = Math.max(1, Math.floor(this.agents.length / 10));
@@ -113,7 +130,18 @@ export class Fleet {
       await mapLimited(this.agents, concurrency, async (a, i) => {
         const r = perReplica[i % n] as ConnectStats['perReplica'][number];
         if (r.firstStartAt === 0) r.firstStartAt = epochMs();
-        await a.connect();
+        if (oneTry) {
+          try {
+            await a.connect();
+          } catch (err) {
+            if (err instanceof ConnectFailure && err.code === Errors.CONTROLLER_FULL.code) refused += 1;
+            else {
+              otherFailures += 1;
+              if (failures.length < FAILURES_KEPT) failures.push(explainSocketError(err).message);
+            }
+            return;
+          }
+        } else await a.connect();
         r.connected += 1;
         r.lastWelcomeAt = epochMs();
         connected += 1;
@@ -122,15 +150,30 @@ export class Fleet {
     } catch (err) {
       throw explainSocketError(err);
     }
-    return { connected, firstStartAt, lastWelcomeAt: epochMs(), perReplica };
+    return { connected, firstStartAt, lastWelcomeAt: epochMs(), perReplica, refused, otherFailures, failures };
   }
 
-  /** Resolves with every agent's timing when all are settled or after `timeoutMs` (the rest unsettled). */
+  /** The agents the commands phase waits for: all, or after {@link keepHeld} the ones held then. */
+  private commanded: readonly SimAgent[] = [];
+
+  /**
+   * After a connect phase with refusals: the ids of the agents whose session is open now. Only they
+   * take part in the commands phase; the others are left out (settled, and not in the timings).
+   */
+  keepHeld(): string[] {
+    const held = this.agents.filter((a) => a.session !== undefined);
+    const heldSet = new Set(held);
+    for (const a of this.agents) if (!heldSet.has(a)) a.leaveOut();
+    this.commanded = held;
+    return held.map((a) => a.timing.agentId);
+  }
+
+  /** Resolves with every commanded agent's timing when all are settled or after `timeoutMs` (the rest unsettled). */
   async timings(timeoutMs: number): Promise<AgentTiming[]> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
-    return this.agents.map((a) => a.timing);
+    return this.commanded.map((a) => a.timing);
   }
 
   private marked: { agent: SimAgent; attemptsBefore: number }[] = [];

@@ -18,8 +18,18 @@ export class PinnedClient {
     this.agent = new PinnedAgent(fingerprint, { keepAlive: true, maxSockets });
   }
 
-  /** Sends one request; rejects on a transport error or a non-2xx answer (with the error envelope in the message). */
-  call<T>(method: string, path: string, body?: unknown, opts: { timeoutMs?: number; auth?: boolean } = {}): Promise<T> {
+  /** Sends one request and parses the JSON answer; rejects on a transport error or a non-2xx answer (with the error envelope in the message). */
+  async call<T>(method: string, path: string, body?: unknown, opts: { timeoutMs?: number; auth?: boolean } = {}): Promise<T> {
+    const text = await this.text(method, path, body, opts);
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch (err) {
+      throw new Error(`${method} ${path} answered invalid JSON: ${(err as Error).message}`);
+    }
+  }
+
+  /** Sends one request and returns the answer's body as text (e.g. GET /metrics); rejects as {@link call} does. */
+  text(method: string, path: string, body?: unknown, opts: { timeoutMs?: number; auth?: boolean } = {}): Promise<string> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string | number> = {};
     if (this.token && opts.auth !== false) headers.authorization = `Bearer ${this.token}`;
@@ -27,7 +37,7 @@ export class PinnedClient {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(payload);
     }
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const req = request(new URL(path, this.baseUrl), { method, agent: this.agent, headers, timeout: opts.timeoutMs ?? 120_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -36,11 +46,7 @@ export class PinnedClient {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           if (status < 200 || status >= 300) return reject(new Error(`${method} ${path} answered HTTP ${status}: ${text.slice(0, 500)}`));
-          try {
-            resolve((text ? JSON.parse(text) : undefined) as T);
-          } catch (err) {
-            reject(new Error(`${method} ${path} answered invalid JSON: ${(err as Error).message}`));
-          }
+          resolve(text);
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${path} got no answer in time`)));

@@ -5,7 +5,8 @@ import type { AgentTiming } from './sim-agent';
 
 /** bench -> worker */
 export type ToWorker =
-  | { type: 'connect'; target: FleetTarget; identities: SimIdentity[]; concurrency: number }
+  | { type: 'connect'; target: FleetTarget; identities: SimIdentity[]; concurrency: number; oneTry: boolean }
+  | { type: 'keepHeld' }
   | { type: 'collect'; timeoutMs: number }
   | { type: 'mark'; url: string }
   | { type: 'storm'; killAt: number; timeoutMs: number }
@@ -15,6 +16,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'connected'; stats: ConnectStats }
   | { type: 'progress'; connected: number }
+  | { type: 'held'; agentIds: string[] }
   | { type: 'timings'; timings: AgentTiming[] }
   | { type: 'marked'; count: number }
   | { type: 'stormed'; result: StormResult }

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:fanout --agents 10000 [--controllers 1|2] [--json] [--database-url URL] [--concurrency N] [--workers N]`
+ * `pnpm bench:fanout --agents 10000 [--controllers 1|2] [--json] [--database-url URL] [--concurrency N] [--workers N] [--max-agents M]`
  *
  * Starts one real controller process, enrolls N simulated agents (each its
  * own Ed25519 key pair), connects them over real TLS WebSockets with the real
@@ -15,6 +15,13 @@
  * goes through replica 1's API to agents on both. Then replica 2 is
  * SIGKILLed and the bench measures the reconnect storm: from the kill to
  * each of its agents authenticated again on replica 1.
+ *
+ * With `--max-agents M`: the controller runs with PATCHFLEET_MAX_AGENTS=M,
+ * each agent tries once, the refused ones (PF_ERR_CONTROLLER_FULL) are
+ * counted and left out, and the command goes to the agents held after the
+ * connect phase. Every run reports the agents held and refused, and the
+ * controller's own figures from /metrics (its cap `patchfleet_agents_max`,
+ * its refusals), beside the open-files limit.
  * Progress goes to stderr; the report to stdout. Everything it started is
  * stopped and the temporary data directory removed, also on failure.
  */
@@ -30,7 +37,7 @@ import { parseFanoutArgs, USAGE, UsageError, type FanoutOptions } from './args';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { createEnrollmentToken, enrollAgents } from './enroll';
 import { PinnedClient } from './http';
-import { commandCpuMs, commandPerReplica, cpuSplit, fanoutFigures, formatTable, perAgentCpuMs, perAgentRssKiB, stormFigures, type FanoutReport } from './report';
+import { capFigures, commandCpuMs, commandPerReplica, cpuSplit, fanoutFigures, formatTable, perAgentCpuMs, perAgentRssKiB, stormFigures, type FanoutReport } from './report';
 import { cpuSeconds, epochMs, latencySummary, openFilesLimit, peakRssBytes, rssBytes, toMiB } from './stats';
 import { BENCH_EDGE_LIMITS, type Bootstrap } from './controller-env';
 
@@ -100,6 +107,8 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   r.database = await prepareDatabase(opts.databaseUrl);
   say(`starting ${opts.controllers === 1 ? 'the controller' : `${opts.controllers} controller replicas`} (${r.database.kind})`);
   const env: NodeJS.ProcessEnv = { PATCHFLEET_LOG_LEVEL: 'warn', ...BENCH_EDGE_LIMITS };
+  // Without --max-agents the controller derives its cap from the open-file limit; a PATCHFLEET_MAX_AGENTS of the shell must not set it.
+  env.PATCHFLEET_MAX_AGENTS = opts.maxAgents === undefined ? undefined : String(opts.maxAgents);
   if (opts.cpuProfDir) {
     env.PF_BENCH_CPU_PROF_DIR = resolve(opts.cpuProfDir);
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx --import ${JSON.stringify(CPU_PROFILE_PRELOAD)}`.trim();
@@ -142,7 +151,8 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   // The profile clock (CLOCK_MONOTONIC, µs) at both ends of the connect phase, for profile-top.ts --from/--to.
   const profileClock = () => (process.hrtime.bigint() / 1000n).toString();
   const connectFrom = profileClock();
-  const connect = await r.pool.connect(target, opts.concurrency, (n) => say(`  authenticated ${n}/${opts.agents}`));
+  const capped = opts.maxAgents !== undefined;
+  const connect = await r.pool.connect(target, opts.concurrency, (n) => say(`  authenticated ${n}/${opts.agents}`), capped);
   const connectMs = connect.lastWelcomeAt - connect.firstStartAt;
   // Let the controller finish what each welcome set off (a queued-commands look-up per agent) before timing.
   await sleep(2_000);
@@ -150,9 +160,13 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   const handshakeCpuMs = perAgentCpuMs(connectCpuBefore, controllersCpu(), connect.connected);
   const controllerRssPerAgentKiB = perAgentRssKiB(connectRssBefore, rssBytes(controllerPid), connect.perReplica[0]?.connected ?? connect.connected);
   say(`  controller CPU per handshake ${handshakeCpuMs ?? '?'} ms, RSS per agent ${controllerRssPerAgentKiB ?? '?'} KiB`);
+  // Held: welcomed and still connected now; only these get the command.
+  const hostIds = await r.pool.keepHeld();
+  const cap = capFigures(await admin.text('GET', '/metrics'));
+  say(`  held ${hostIds.length}, refused ${connect.refused}, other failures ${connect.otherFailures}; controller: cap ${cap.controllerAgentsMax ?? '?'}, ${cap.controllerRefusals} refused`);
+  if (hostIds.length === 0) throw new Error('no agent is connected after the connect phase: nothing to command');
 
-  say(`issuing one signed command to each of ${opts.agents} agents`);
-  const hostIds = identities.map((i) => i.agentId);
+  say(`issuing one signed command to each of ${hostIds.length} agents`);
   const loadAverage1m = Math.round(loadavg()[0] as number * 100) / 100;
   // Every replica's CPU counts as the controller's (replica 2 delivers to its agents too).
   const controllerPids = r.controllers.map((c) => c.child.pid as number);
@@ -170,7 +184,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
   // CPU the fan-out cost each side (the workers' is read after their last acknowledgement was confirmed).
   const cpuAfter = cpuNow(r.pool);
   const cpuUsed = cpuAfter.map((a, i) => (a === undefined || cpuBefore[i] === undefined ? undefined : a - (cpuBefore[i] as number)));
-  const figures = fanoutFigures(timings, t0, opts.agents);
+  const figures = fanoutFigures(timings, t0, hostIds.length);
 
   // The controller's own word, for a random sample: it must list this command as acknowledged.
   const commandOf = new Map(issued.items.map((i) => [i.hostId, i.id]));
@@ -225,6 +239,13 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     connect: { connected: connect.connected, seconds: seconds(connectMs), perSecond: Math.round(connect.connected / (connectMs / 1000)) },
     handshakeCpuMs,
     controllerRssPerAgentKiB,
+    openFilesLimit: limit === undefined ? null : limit === Number.POSITIVE_INFINITY ? 'unlimited' : limit,
+    maxAgents: opts.maxAgents ?? null,
+    agentsHeld: hostIds.length,
+    agentsRefused: connect.refused,
+    agentsOtherFailures: connect.otherFailures,
+    otherFailures: connect.failures,
+    ...cap,
     controllers: opts.controllers,
     sourceAddresses: sources,
     connectPerReplica: connect.perReplica.map((c, i) => {
@@ -237,7 +258,7 @@ async function run(opts: FanoutOptions, r: Resources): Promise<FanoutReport> {
     ...figures,
     controllerCheck: { sampled: picked.length, acknowledged, issuedAtToAckMs: latencySummary(perCommand) },
     fanoutCpuSeconds: cpuSplit(cpuUsed),
-    commandCpuMs: commandCpuMs(cpuUsed[0] ?? null, opts.agents),
+    commandCpuMs: commandCpuMs(cpuUsed[0] ?? null, hostIds.length),
     controllerPeakRssMiB: toMiB(controllerPeak),
     benchPeakRssMiB: toMiB(peakRssBytes()),
     workerPeakRssMiB: workerPeaks.map(toMiB),
@@ -270,8 +291,10 @@ async function main(): Promise<number> {
     const report = await run(opts, resources);
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatTable(report)}\n`);
     const stormOk = report.storm === null || (report.storm.failed === 0 && report.storm.agents > 0 && report.storm.othersLost === 0 && report.storm.endedBeforeKill === 0);
-    const ok = report.recorded === report.agents && report.controllerCheck.acknowledged === report.controllerCheck.sampled && stormOk;
-    if (!ok) say(stormOk ? 'not every agent had its acknowledgement stored: see "problems"' : 'the storm went wrong (agents not back, or sessions lost that should not have been): see "storm"');
+    // Refusals are what --max-agents measures, not a failure; any other failure to connect is.
+    const connectOk = report.agentsOtherFailures === 0;
+    const ok = report.recorded === report.agentsHeld && report.controllerCheck.acknowledged === report.controllerCheck.sampled && stormOk && connectOk;
+    if (!ok) say(!connectOk ? 'agents failed to connect other than by a refusal: see "agents held by the process"' : stormOk ? 'not every agent had its acknowledgement stored: see "problems"' : 'the storm went wrong (agents not back, or sessions lost that should not have been): see "storm"');
     return ok ? 0 : 1;
   } catch (err) {
     say(`failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -7,30 +7,9 @@
  * (LONG_TESTS): two controller starts and a storm on a loaded machine.
  * PostgreSQL: DATABASE_URL when set, else the local server (never PGlite).
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../support/processes';
 import type { FanoutReport } from './report';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-function bench(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // SIGTERM lets the bench clean up (controllers, workers, database) before the test gives up.
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runFanoutBench as bench } from './run-bench';
 
 describe('bench:fanout --controllers 2', () => {
   it('refuses a third controller before starting anything (usage error, exit 2)', async () => {

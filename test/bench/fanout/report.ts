@@ -1,4 +1,5 @@
 /** The result of one run: built from the raw timings, printed as JSON or as a table. */
+import { parsePrometheus, sampleValue } from '../../support/prometheus';
 import type { StormResult } from './fleet';
 import type { AgentTiming } from './sim-agent';
 import { latencySummary } from './stats';
@@ -19,6 +20,21 @@ export interface FanoutReport {
   handshakeCpuMs: number | null;
   /** Controller RSS after every agent connected (and settled) minus RSS just before connecting, over the agents connected (replica 1). */
   controllerRssPerAgentKiB: number | null;
+  /** The open-files soft limit of the bench, which the controller inherits (null where /proc is missing). */
+  openFilesLimit: number | 'unlimited' | null;
+  /** --max-agents: the PATCHFLEET_MAX_AGENTS the controller got (null: its own cap, from the open-file limit). */
+  maxAgents: number | null;
+  /** Agents welcomed and still connected after the connect phase (the commands phase goes to these). */
+  agentsHeld: number;
+  /** Agents answered with PF_ERR_CONTROLLER_FULL in the connect phase (each tried once). */
+  agentsRefused: number;
+  /** Agents that failed to connect otherwise (only counted with --max-agents; without it a failure stops the run), and the first reasons. */
+  agentsOtherFailures: number;
+  otherFailures: string[];
+  /** Replica 1's /metrics after the connect phase: `patchfleet_agents_max`, `patchfleet_agents_connected`, and its refusals counted in `patchfleet_agent_handshakes_total{code="PF_ERR_CONTROLLER_FULL"}`. */
+  controllerAgentsMax: number | null;
+  controllerAgentsConnected: number | null;
+  controllerRefusals: number;
   /** Controller replicas (2: on one PostgreSQL database, agents spread over both). */
   controllers: number;
   /** Loopback source addresses the agents bound (empty: the system's choice). */
@@ -170,6 +186,16 @@ export function fanoutFigures(timings: readonly AgentTiming[], t0: number, count
   };
 }
 
+/** The controller's cap figures from its /metrics text (Prometheus exposition); a counter never incremented counts 0. */
+export function capFigures(metricsText: string): Pick<FanoutReport, 'controllerAgentsMax' | 'controllerAgentsConnected' | 'controllerRefusals'> {
+  const samples = parsePrometheus(metricsText);
+  return {
+    controllerAgentsMax: sampleValue(samples, 'patchfleet_agents_max') ?? null,
+    controllerAgentsConnected: sampleValue(samples, 'patchfleet_agents_connected') ?? null,
+    controllerRefusals: sampleValue(samples, 'patchfleet_agent_handshakes_total', { outcome: 'refused', code: 'PF_ERR_CONTROLLER_FULL' }) ?? 0,
+  };
+}
+
 /** Controller CPU (seconds, before and after the connect phase) per agent connected, in ms; null when unknown. */
 export function perAgentCpuMs(before: number | undefined, after: number | undefined, agents: number): number | null {
   if (before === undefined || after === undefined || agents <= 0) return null;
@@ -232,17 +258,21 @@ export function formatTable(r: FanoutReport): string {
     ['agents', `${r.agents} (${r.database}, ${r.workers === 0 ? 'in the bench process' : `${r.workers} worker processes`}, concurrency ${r.concurrency})`],
     ['enroll', `${r.enroll.seconds} s (${r.enroll.perSecond}/s)`],
     ['connect + authenticate', `${r.connect.connected} in ${r.connect.seconds} s (${r.connect.perSecond}/s)`],
+    ['agents held by the process', `${r.agentsHeld} held, ${r.agentsRefused} refused (PF_ERR_CONTROLLER_FULL), ${r.agentsOtherFailures} other failures${r.otherFailures.length ? `: ${r.otherFailures.join('; ')}` : ''}`],
+    ['controller cap', `${r.controllerAgentsMax ?? '?'} (patchfleet_agents_max; ${r.maxAgents === null ? 'its own, from the open-file limit' : `PATCHFLEET_MAX_AGENTS=${r.maxAgents}`}); open-files limit ${r.openFilesLimit ?? '?'}`],
+    ...(r.controllerAgentsMax !== null && r.agentsHeld > r.controllerAgentsMax ? [['  held past the cap', `${r.agentsHeld - r.controllerAgentsMax} (handshakes in flight when the cap was reached may finish)`] as [string, string]] : []),
+    ['controller counts', `${r.controllerAgentsConnected ?? '?'} connected (patchfleet_agents_connected), ${r.controllerRefusals} refused (patchfleet_agent_handshakes_total{code="PF_ERR_CONTROLLER_FULL"})`],
     ['controller CPU per handshake', r.handshakeCpuMs === null ? '?' : `${r.handshakeCpuMs} ms (handshakeCpuMs)`],
     ['controller RSS per agent', r.controllerRssPerAgentKiB === null ? '?' : `${r.controllerRssPerAgentKiB} KiB (controllerRssPerAgentKiB)`],
     ...perReplica,
     ['command issuedAt -> ack sent', lat(r.commandIssuedToAckMs)],
     ['command issuedAt -> ack stored', lat(r.commandIssuedToRecordedMs)],
-    ['POST /api/v1/commands', `${r.issueRequestMs} ms (one request orders all ${r.agents})`],
+    ['POST /api/v1/commands', `${r.issueRequestMs} ms (one request orders all ${r.agentsHeld}${r.agentsHeld === r.agents ? '' : ' held'})`],
     ['POST -> command received', lat(r.issueToReceiveMs)],
     ['POST -> ack sent', lat(r.issueToAckMs)],
     ['POST -> ack stored', lat(r.issueToRecordedMs)],
     ...commandRows,
-    ['acknowledged / stored', `${r.acknowledged} / ${r.recorded} of ${r.agents}`],
+    ['acknowledged / stored', `${r.acknowledged} / ${r.recorded} of ${r.agentsHeld}`],
     ['commands per second', `${r.commandsPerSecond} (acks sent), ${r.recordedPerSecond} (acks stored)`],
     ['controller check', `${r.controllerCheck.acknowledged} of ${r.controllerCheck.sampled} sampled hosts acknowledged`],
     ['issuedAt -> ack (sample)', lat(r.controllerCheck.issuedAtToAckMs)],

@@ -72,11 +72,13 @@ export interface SimLink {
   localAddress?: string | undefined;
 }
 
-/** A connection attempt that failed before `welcome`, with the wait a full controller asked for. */
-class ConnectFailure extends Error {
+/** A connection attempt that failed before `welcome`, with the wait and the code of a full controller's refusal. */
+export class ConnectFailure extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
+    /** The controller's error code, when it answered with an `error` frame. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -152,6 +154,7 @@ export class SimAgent {
           ws.terminate();
           reject(err);
         } else if (!failover) {
+          session.endedAt ??= epochMs();
           this.settle(err.message);
         } else if (!ended) {
           // The session is over (the controller went away or closed it): move on as the real agent does.
@@ -188,8 +191,8 @@ export class SimAgent {
               this.settle();
             } else if (msg.code === Errors.CONTROLLER_FULL.code) {
               // As the real agent: a full controller's retryAfterSec (default 60) sets the wait.
-              fail(new ConnectFailure(`agent ${agentId}: ${url} is full`, (msg.retryAfterSec ?? 60) * 1000));
-            } else fail(new ConnectFailure(`agent ${agentId}: controller error ${msg.code}: ${msg.message}`));
+              fail(new ConnectFailure(`agent ${agentId}: ${url} is full`, (msg.retryAfterSec ?? 60) * 1000, msg.code));
+            } else fail(new ConnectFailure(`agent ${agentId}: controller error ${msg.code}: ${msg.message}`, undefined, msg.code));
             return;
           default:
             return; // heartbeats and the like need no answer here
@@ -211,6 +214,11 @@ export class SimAgent {
     this.send('commandStatus', { commandId: command.commandId, state: 'acknowledged', at: Math.floor(Date.now()) });
     this.timing.ackSentAt = epochMs();
     this.probeId = this.send('ack', { seq: 1, replyTo: frame.id });
+  }
+
+  /** Leaves this agent out of the commands phase (refused, or its session is gone): it counts as settled. */
+  leaveOut(): void {
+    this.settle();
   }
 
   private settle(problem?: string): void {

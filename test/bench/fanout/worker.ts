@@ -21,9 +21,11 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'connect': {
       fleet = new Fleet(msg.identities, msg.target);
-      const stats = await fleet.connect(msg.concurrency, (connected) => void tell({ type: 'progress', connected }));
+      const stats = await fleet.connect(msg.concurrency, (connected) => void tell({ type: 'progress', connected }), msg.oneTry);
       return tell({ type: 'connected', stats });
     }
+    case 'keepHeld':
+      return tell({ type: 'held', agentIds: fleet ? fleet.keepHeld() : [] });
     case 'collect':
       return tell({ type: 'timings', timings: fleet ? await fleet.timings(msg.timeoutMs) : [] });
     case 'mark':

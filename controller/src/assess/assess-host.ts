@@ -124,13 +124,8 @@ export function hostInputFromInventory(facts: Pick<HostFacts, 'os'> & { windows?
 
 export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { now: number; risk: HostRisk; sla?: SlaConfig }): HostAssessment {
   const { priorities } = prepared;
+  // No closure for scoring: one made per call costs more than the call (and tsx names each one).
   let overdue = 0;
-  const priorityOf = (cves: readonly string[], releasedAt: string | null): Priority => {
-    const scored = priorities.score(cves, opts.risk, releasedAt, opts.now, opts.sla);
-    // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
-    if (scored.dueByMs < opts.now) overdue += 1;
-    return scored.priority;
-  };
   const missing: MissingPatch[] = [];
   let installed: string[] = [];
   let note: string | undefined;
@@ -143,7 +138,10 @@ export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { 
       const packages: { name: string; installed: string; fixed: string }[] = [];
       for (const p of f.packages) packages.push({ name: p.name, installed: p.installed, fixed: p.fixed });
       const releasedAt = f.published || null;
-      const priority = priorityOf(f.cves, releasedAt);
+      const scored = priorities.score(f.cves, opts.risk, releasedAt, opts.now, opts.sla);
+      // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
+      if (scored.dueByMs < opts.now) overdue += 1;
+      const priority = scored.priority;
       // Two literals rather than a spread of the optional field: one shape each, same key order as ever.
       missing.push(
         f.requires
@@ -157,7 +155,10 @@ export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { 
     if (result.products.length === 0) note = `no Windows product known for build ${input.host.build} (${input.host.installationType ?? 'unknown type'})`;
     for (const f of result.missing) {
       const releasedAt = f.month ? patchTuesday(f.month) : null;
-      const priority = priorityOf(f.cves, releasedAt);
+      const scored = priorities.score(f.cves, opts.risk, releasedAt, opts.now, opts.sla);
+      // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
+      if (scored.dueByMs < opts.now) overdue += 1;
+      const priority = scored.priority;
       missing.push({ id: f.id, kind: 'kb', title: f.title ?? f.id, cves: f.cves, covers: f.covers, restartRequired: f.restartRequired, hotpatch: f.hotpatch, releasedAt, priority });
     }
   } else {

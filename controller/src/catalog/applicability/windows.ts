@@ -219,7 +219,7 @@ function markUninstallableHotpatches(index: WindowsIndex, missing: ReadonlyMap<s
 
 /** The actionable KBs among the missing ones, each with what it covers, newest first. */
 function findingsOf(index: WindowsIndex, missing: ReadonlyMap<string, Candidate>): WindowsFinding[] {
-  const graph = coverageGraph(index, missing);
+  const graph = new CoverageGraph(index, missing);
   const heads: Candidate[] = [];
   for (const k of missing.values()) if (!graph.isCovered(k)) heads.push(k);
   const reaches = new Map<Candidate, Set<Candidate>>();
@@ -279,77 +279,95 @@ function installedApplicableOf(index: WindowsIndex, candidates: ReadonlyMap<stri
   return sortedKbIds(ids);
 }
 
-/** Which missing KBs make which others unnecessary; see `assessWindows` for the rules. */
-interface CoverageGraph {
-  isCovered(k: Candidate): boolean;
-  /** Every missing KB `head` makes unnecessary, directly or through others. */
-  reach(head: Candidate): Set<Candidate>;
-}
+/**
+ * Which missing KBs make which others unnecessary; see `assessWindows` for the rules.
+ * A class rather than closures: nothing is made per host but the object itself.
+ */
+class CoverageGraph {
+  /** Only the newest hotpatch can be the one to install, and only on its baseline. */
+  private readonly protectedHotpatch: Candidate | null;
+  /** Builds are compared through maxima, so no pair of KBs is ever examined. */
+  private readonly topStandard: number;
+  private readonly chainedStandardRevisions = new Set<number>();
 
-function coverageGraph(index: WindowsIndex, missing: ReadonlyMap<string, Candidate>): CoverageGraph {
-  // Only the newest hotpatch can be the one to install, and only on its baseline; older ones
-  // belong to its chain or to past quarters, and cumulative updates above them cover them.
-  let current: Candidate | null = null;
-  for (const c of missing.values()) if (c.hotpatch && c.revision !== null && (current === null || c.revision > current.revision!)) current = c;
-  const protectedHotpatch = current !== null && current.installable ? current : null;
-  // Builds are compared through maxima, so no pair of KBs is ever examined.
-  let topStandard = -1;
-  const chainedStandardRevisions = new Set<number>();
-  for (const c of missing.values()) {
-    if (c.hotpatch || c.revision === null) continue;
-    if (c.revision > topStandard) topStandard = c.revision;
-    if (c.entry.node.kb.supersedes.length > 0) chainedStandardRevisions.add(c.revision);
+  constructor(
+    private readonly index: WindowsIndex,
+    private readonly missing: ReadonlyMap<string, Candidate>,
+  ) {
+    // Older hotpatches belong to the newest one's chain or to past quarters, and cumulative
+    // updates above them cover them.
+    let current: Candidate | null = null;
+    for (const c of missing.values()) if (c.hotpatch && c.revision !== null && (current === null || c.revision > current.revision!)) current = c;
+    this.protectedHotpatch = current !== null && current.installable ? current : null;
+    let topStandard = -1;
+    for (const c of missing.values()) {
+      if (c.hotpatch || c.revision === null) continue;
+      if (c.revision > topStandard) topStandard = c.revision;
+      if (c.entry.node.kb.supersedes.length > 0) this.chainedStandardRevisions.add(c.revision);
+    }
+    this.topStandard = topStandard;
   }
-  const inChain = (c: Candidate): boolean => c.entry.node.kb.supersedes.length > 0;
 
-  const explicitly = (j: Candidate, k: Candidate): boolean => j !== k && j.entry.node.supersedesAll.has(k.id) && !k.entry.node.supersedesAll.has(j.id);
-  const byBuild = (j: Candidate, k: Candidate): boolean => {
+  isCovered(k: Candidate): boolean {
+    return this.coveredByBuild(k) || this.coveredExplicitly(k);
+  }
+
+  /** Every missing KB `head` makes unnecessary, directly or through others. */
+  reach(head: Candidate): Set<Candidate> {
+    const below = new Set<Candidate>();
+    for (const k of this.missing.values()) {
+      if (explicitly(head, k)) below.add(k);
+      else if (this.byBuild(head, k)) {
+        below.add(k);
+        // What a KB below by build supersedes is below too, builds or not.
+        for (const id of k.entry.node.supersedesAll) {
+          const older = this.missing.get(id);
+          if (older !== undefined && older !== head) below.add(older);
+        }
+      }
+    }
+    return below;
+  }
+
+  private byBuild(j: Candidate, k: Candidate): boolean {
     if (j === k || j.revision === null || k.revision === null || j.revision < k.revision) return false;
-    if (j.hotpatch ? j !== protectedHotpatch || !k.hotpatch : k === protectedHotpatch) return false;
+    if (j.hotpatch ? j !== this.protectedHotpatch || !k.hotpatch : k === this.protectedHotpatch) return false;
     // Same build: a monthly rollup (in a chain) covers the security-only update of its month (in none).
     return j.revision > k.revision || (inChain(j) && !inChain(k) && j.hotpatch === k.hotpatch);
-  };
+  }
 
-  const coveredExplicitly = (k: Candidate): boolean => {
+  private coveredExplicitly(k: Candidate): boolean {
     // Up the supersedence edges, through KBs that do not apply to the host, to the first missing one.
     const seen = new Set<string>();
-    const queue = [...k.entry.node.supersededBy];
+    const queue = k.entry.node.supersededBy.slice();
     while (queue.length > 0) {
       const id = queue.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      const j = missing.get(id);
+      const j = this.missing.get(id);
       if (j !== undefined && explicitly(j, k)) return true;
-      queue.push(...(index.byId.get(id)?.supersededBy ?? []));
+      const node = this.index.byId.get(id);
+      if (node !== undefined) for (const next of node.supersededBy) queue.push(next);
     }
     return false;
-  };
-  const coveredByBuild = (k: Candidate): boolean => {
-    if (k.revision === null) return false;
-    if (k === protectedHotpatch) return false;
-    if (k.hotpatch && protectedHotpatch !== null && byBuild(protectedHotpatch, k)) return true;
-    if (topStandard > k.revision) return true;
-    return !k.hotpatch && !inChain(k) && chainedStandardRevisions.has(k.revision);
-  };
+  }
 
-  return {
-    isCovered: (k) => coveredByBuild(k) || coveredExplicitly(k),
-    reach(head) {
-      const below = new Set<Candidate>();
-      for (const k of missing.values()) {
-        if (explicitly(head, k)) below.add(k);
-        else if (byBuild(head, k)) {
-          below.add(k);
-          // What a KB below by build supersedes is below too, builds or not.
-          for (const id of k.entry.node.supersedesAll) {
-            const older = missing.get(id);
-            if (older !== undefined && older !== head) below.add(older);
-          }
-        }
-      }
-      return below;
-    },
-  };
+  private coveredByBuild(k: Candidate): boolean {
+    if (k.revision === null) return false;
+    const protectedHotpatch = this.protectedHotpatch;
+    if (k === protectedHotpatch) return false;
+    if (k.hotpatch && protectedHotpatch !== null && this.byBuild(protectedHotpatch, k)) return true;
+    if (this.topStandard > k.revision) return true;
+    return !k.hotpatch && !inChain(k) && this.chainedStandardRevisions.has(k.revision);
+  }
+}
+
+function inChain(c: Candidate): boolean {
+  return c.entry.node.kb.supersedes.length > 0;
+}
+
+function explicitly(j: Candidate, k: Candidate): boolean {
+  return j !== k && j.entry.node.supersedesAll.has(k.id) && !k.entry.node.supersedesAll.has(j.id);
 }
 
 /** The CVEs of the given KBs, de-duplicated and sorted, without a Set or a string sort per host. */

@@ -170,7 +170,10 @@ function candidatesOf(index: WindowsIndex, productKeys: readonly string[], hostB
 /** The host's hotfix list normalized, each once. */
 function hotfixIds(list: readonly string[]): Set<string> {
   const hotfixes = new Set<string>();
-  for (const h of list) {
+  // Through a Set (its constructor takes any array representation without an inlined loop):
+  // a loop over the caller's array deoptimised this function, and those it is inlined into,
+  // each time a list in another representation arrived.
+  for (const h of new Set(list)) {
     const id = normalizeKbId(h);
     if (id !== null) hotfixes.add(id);
   }

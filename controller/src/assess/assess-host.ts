@@ -61,6 +61,20 @@ export interface HostAssessment {
 
 /** Second Tuesday of a `YYYY-MM` month: Microsoft's release day for that month's updates. */
 export function patchTuesday(month: string): string | null {
+  let day = patchTuesdays.get(month);
+  if (day === undefined) {
+    day = computePatchTuesday(month);
+    if (patchTuesdays.size >= PATCH_TUESDAYS_KEPT) patchTuesdays.clear();
+    patchTuesdays.set(month, day);
+  }
+  return day;
+}
+
+/** Months kept: a catalog names a few dozen; anything else (bad input) cannot grow the memo further. */
+const PATCH_TUESDAYS_KEPT = 1024;
+const patchTuesdays = new Map<string, string | null>();
+
+function computePatchTuesday(month: string): string | null {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
   if (!m) return null;
   const first = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
@@ -110,37 +124,43 @@ export function hostInputFromInventory(facts: Pick<HostFacts, 'os'> & { windows?
 
 export function assessHost(input: HostInput, prepared: PreparedCatalog, opts: { now: number; risk: HostRisk; sla?: SlaConfig }): HostAssessment {
   const { priorities } = prepared;
+  // No closure for scoring: one made per call costs more than the call (and tsx names each one).
   let overdue = 0;
-  const priorityOf = (cves: readonly string[], releasedAt: string | null): Priority => {
-    const scored = priorities.score(cves, opts.risk, releasedAt, opts.now, opts.sla);
-    // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
-    if (scored.dueByMs < opts.now) overdue += 1;
-    return scored.priority;
-  };
-  let missing: MissingPatch[] = [];
+  const missing: MissingPatch[] = [];
   let installed: string[] = [];
   let note: string | undefined;
   if (input.kind === 'ubuntu') {
     const result = assessUbuntu({ release: input.release, packages: input.packages }, prepared.ubuntu);
     installed = result.installed;
-    missing = result.missing.map((f): MissingPatch => {
-      const packages = f.packages.map((p) => ({ name: p.name, installed: p.installed, fixed: p.fixed }));
+    // Loops that push rather than `map`: arrays built one way keep one representation however
+    // far the code is optimised, so the code reading them is not thrown away for a new one.
+    for (const f of result.missing) {
+      const packages: { name: string; installed: string; fixed: string }[] = [];
+      for (const p of f.packages) packages.push({ name: p.name, installed: p.installed, fixed: p.fixed });
       const releasedAt = f.published || null;
-      const priority = priorityOf(f.cves, releasedAt);
+      const scored = priorities.score(f.cves, opts.risk, releasedAt, opts.now, opts.sla);
+      // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
+      if (scored.dueByMs < opts.now) overdue += 1;
+      const priority = scored.priority;
       // Two literals rather than a spread of the optional field: one shape each, same key order as ever.
-      return f.requires
-        ? { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, requires: f.requires, releasedAt, priority }
-        : { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, releasedAt, priority };
-    });
+      missing.push(
+        f.requires
+          ? { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, requires: f.requires, releasedAt, priority }
+          : { id: f.id, kind: 'usn', title: f.title, cves: f.cves, packages, releasedAt, priority },
+      );
+    }
   } else if (input.kind === 'windows') {
     const result = assessWindows(input.host, prepared.windows);
     installed = result.installed;
     if (result.products.length === 0) note = `no Windows product known for build ${input.host.build} (${input.host.installationType ?? 'unknown type'})`;
-    missing = result.missing.map((f): MissingPatch => {
+    for (const f of result.missing) {
       const releasedAt = f.month ? patchTuesday(f.month) : null;
-      const priority = priorityOf(f.cves, releasedAt);
-      return { id: f.id, kind: 'kb', title: f.title ?? f.id, cves: f.cves, covers: f.covers, restartRequired: f.restartRequired, hotpatch: f.hotpatch, releasedAt, priority };
-    });
+      const scored = priorities.score(f.cves, opts.risk, releasedAt, opts.now, opts.sla);
+      // As stored: `Date.parse(dueBy)`, compared with the time of assessment.
+      if (scored.dueByMs < opts.now) overdue += 1;
+      const priority = scored.priority;
+      missing.push({ id: f.id, kind: 'kb', title: f.title ?? f.id, cves: f.cves, covers: f.covers, restartRequired: f.restartRequired, hotpatch: f.hotpatch, releasedAt, priority });
+    }
   } else {
     note = input.reason;
   }

@@ -121,4 +121,34 @@ describe('PriorityMemo: the answers of scorePriority', () => {
     for (const now of [Math.floor(due), due - 0.005, due, due + 0.005, Math.ceil(due)]) expectSame(memo, ids, HOSTS[7]!, released, now, sla);
     expect(memo.score(ids, HOSTS[7]!, released, due + 0.005, sla).priority.tier).toBe('critical');
   });
+
+  it('compares host risk and SLA by value: objects changed in place or made afresh between calls', () => {
+    const memo = new PriorityMemo(lookup);
+    const ids = ['CVE-2025-62215', IDS[44]!];
+    const host: HostRisk = { criticality: 'low', internetFacing: false };
+    const sla = { critical: 2, high: 7, medium: 30, low: 90 };
+    for (const criticality of ['low', 'critical', 'low', 'high'] as const) {
+      for (const internetFacing of [false, true, false]) {
+        host.criticality = criticality;
+        host.internetFacing = internetFacing;
+        for (const days of [2, 0.5, 2]) {
+          sla.critical = days;
+          expectSame(memo, ids, host, '2025-11-11', NOWS[2]!, sla);
+          expectSame(memo, ids, { ...host }, '2025-11-11', NOWS[2]!, { ...sla });
+        }
+      }
+    }
+  });
+
+  it('tells apart more lists under one release date and first CVE than one bucket keeps', () => {
+    const memo = new PriorityMemo(lookup);
+    // 40 lists starting with the same id, on the same release date (and, for null, the same now).
+    const lists = IDS.slice(1, 41).map((id, k) => (k % 2 === 0 ? [IDS[0]!, id] : [IDS[0]!, id, IDS[(k * 7) % IDS.length]!]));
+    for (let round = 0; round < 2; round++) {
+      for (const ids of lists) {
+        expectSame(memo, ids, HOSTS[5]!, '2025-10-14T17:00:00.000Z', NOWS[1]!, undefined);
+        expectSame(memo, ids, HOSTS[5]!, null, NOWS[1]!, undefined);
+      }
+    }
+  });
 });

@@ -133,13 +133,22 @@ interface MemoEntry {
 
 /** Entries kept: distinct (CVE list, release date, host risk, SLA) combinations; a catalog gives far fewer. */
 const PRIORITIES_KEPT = 20_000;
-/** Entries under one key (lists of the same length, ends and middle): more means the key is poor, not the lists many. */
-const ENTRIES_PER_KEY = 8;
+/** Entries under one key (same release date or time, same first CVE): more means the key is poor, not the lists many. */
+const ENTRIES_PER_KEY = 16;
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The entries of one host risk and SLA: by release date (or, when unknown, by `now`), then by first CVE id. */
+interface MemoContext {
+  criticality: Criticality;
+  internetFacing: boolean;
+  sla: { critical: number; high: number; medium: number; low: number };
+  byRelease: Map<string, Map<string, MemoEntry[]>>;
+  byNow: Map<number, Map<string, MemoEntry[]>>;
 }
 
 /**
@@ -149,17 +158,17 @@ function sameIds(a: readonly string[], b: readonly string[]): boolean {
  * Answers equal `scorePriority`'s: an entry is used only for the same CVE
  * ids in the same order (compared one by one), the same release date or,
  * when it is unknown, the same `now`, the same criticality and exposure and
- * the same SLA, which is everything the score, the deadline and the reasons
- * depend on; the one reason that otherwise depends on `now` (overdue) is
- * added per call. The map's key holds all of that but the CVE list, of which
- * it holds the length, both ends and the middle (a key of every id would cost
- * more than the scoring it saves for a cumulative update's hundreds of CVEs).
+ * the same SLA (compared field by field), which is everything the score, the
+ * deadline and the reasons depend on; the one reason that otherwise depends
+ * on `now` (overdue) is added per call. Entries are found through maps keyed
+ * by the release date (or `now`) and the first CVE id, strings the catalog
+ * hands over as the same objects each time, so a lookup builds no key text.
  * The CVE facts come from `cveInfo`, which must give the same answer for an
  * id as long as the memo lives (a catalog is immutable: one memo per
  * catalog). Bounded: emptied when full.
  */
 export class PriorityMemo {
-  private readonly entries = new Map<string, MemoEntry[]>();
+  private contexts: MemoContext[] = [];
   private size = 0;
 
   constructor(
@@ -169,12 +178,10 @@ export class PriorityMemo {
 
   /** `scorePriority` of the advisory's CVEs (by id); `dueByMs` is `Date.parse(priority.dueBy)`. */
   score(cveIds: readonly string[], host: HostRisk, releasedAt: string | null, now: number, sla: SlaConfig = DEFAULT_SLA): { priority: Priority; dueByMs: number } {
-    const n = cveIds.length;
-    // Numbers print distinctly and the release date's length keeps texts from running into each other;
-    // the ids in the key are only a hint, the list is compared in full.
-    const when = releasedAt === null ? `now ${now}` : `at ${releasedAt.length} ${releasedAt}`;
-    const key = `${host.criticality} ${host.internetFacing ? 1 : 0} ${sla.critical} ${sla.high} ${sla.medium} ${sla.low} ${when} ${n} ${n === 0 ? '' : `${cveIds[0]} ${cveIds[n >> 1]} ${cveIds[n - 1]}`}`;
-    let bucket = this.entries.get(key);
+    const context = this.contextOf(host, sla);
+    const first = cveIds.length === 0 ? '' : cveIds[0]!;
+    let byFirst: Map<string, MemoEntry[]> | undefined = releasedAt === null ? context.byNow.get(now) : context.byRelease.get(releasedAt);
+    let bucket = byFirst?.get(first);
     let entry: MemoEntry | undefined;
     if (bucket !== undefined)
       for (const e of bucket)
@@ -186,11 +193,20 @@ export class PriorityMemo {
       const { priority, dueMs } = scoreBeforeNow({ cves: cveIds.map(this.cveInfo), host, releasedAt, now, sla });
       entry = { cveIds: cveIds.slice(), ...priority, dueMs, dueByMs: Date.parse(priority.dueBy), overdue: overdueReason(dueMs) };
       if (this.size >= this.limit) {
-        this.entries.clear();
+        for (const c of this.contexts) {
+          c.byRelease.clear();
+          c.byNow.clear();
+        }
         this.size = 0;
+        byFirst = undefined;
         bucket = undefined;
       }
-      if (bucket === undefined) this.entries.set(key, (bucket = []));
+      if (byFirst === undefined) {
+        byFirst = new Map();
+        if (releasedAt === null) context.byNow.set(now, byFirst);
+        else context.byRelease.set(releasedAt, byFirst);
+      }
+      if (bucket === undefined) byFirst.set(first, (bucket = []));
       if (bucket.length >= ENTRIES_PER_KEY) {
         bucket.shift();
         this.size--;
@@ -202,6 +218,36 @@ export class PriorityMemo {
     if (entry.dueMs < now) reasons.push(entry.overdue);
     return { priority: { score: entry.score, tier: entry.tier, dueBy: entry.dueBy, reasons }, dueByMs: entry.dueByMs };
   }
+
+  /** The entries for this host risk and SLA: their values compared, so callers may pass fresh objects or change theirs. */
+  private contextOf(host: HostRisk, sla: SlaConfig): MemoContext {
+    const internetFacing = Boolean(host.internetFacing);
+    for (const c of this.contexts) {
+      if (c.criticality === host.criticality && c.internetFacing === internetFacing && sameSla(c.sla, sla)) return c;
+    }
+    // Distinct risks times SLAs are few; a caller cycling through endless SLAs starts over.
+    if (this.contexts.length >= CONTEXTS_KEPT) {
+      this.contexts = [];
+      this.size = 0;
+    }
+    const context: MemoContext = {
+      criticality: host.criticality,
+      internetFacing,
+      sla: { critical: sla.critical, high: sla.high, medium: sla.medium, low: sla.low },
+      byRelease: new Map(),
+      byNow: new Map(),
+    };
+    this.contexts.push(context);
+    return context;
+  }
+}
+
+/** Host risks and SLAs kept apart: 4 criticalities x 2 exposures x a few SLAs. */
+const CONTEXTS_KEPT = 64;
+
+/** Same days per tier; NaN days (which no SLA should hold) never match, so they are scored afresh. */
+function sameSla(a: MemoContext['sla'], b: SlaConfig): boolean {
+  return a.critical === b.critical && a.high === b.high && a.medium === b.medium && a.low === b.low;
 }
 
 /** Tier of a 0-100 score. */

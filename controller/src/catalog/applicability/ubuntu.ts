@@ -201,19 +201,20 @@ export function assessUbuntu(host: UbuntuHost, catalog: Pick<Catalog, 'usns'> | 
     if (state === null || state === undefined) result.installed.push(index.usnsById[rank]!.id);
     else missing.push(state);
   }
-  missing.sort((a, b) => a.target.newestRank - b.target.newestRank);
-  result.missing = missing.map((state): UbuntuFinding => {
+  if (missing.length > 1) missing.sort((a, b) => a.target.newestRank - b.target.newestRank);
+  // A loop that pushes rather than `map`, and two literals rather than a spread of the optional
+  // field (same key order as ever): one array representation and one shape per kind of finding,
+  // so the code reading them is optimised once.
+  for (const state of missing) {
     const { usn } = state.target;
-    return {
-      id: usn.id,
-      title: usn.title,
-      published: usn.published,
-      cves: state.cves instanceof Set ? [...state.cves].sort(compareCveIds) : [...state.cves],
-      packages: state.packages,
-      ...(state.pro === null ? {} : { requires: 'ubuntu-pro' as const }),
-      fixedVia: (state.pro ?? state.standard ?? state.target).fix.ecosystem,
-    };
-  });
+    const cves = state.cves instanceof Set ? [...state.cves].sort(compareCveIds) : state.cves.slice();
+    const fixedVia = (state.pro ?? state.standard ?? state.target).fix.ecosystem;
+    result.missing.push(
+      state.pro === null
+        ? { id: usn.id, title: usn.title, published: usn.published, cves, packages: state.packages, fixedVia }
+        : { id: usn.id, title: usn.title, published: usn.published, cves, packages: state.packages, requires: 'ubuntu-pro', fixedVia },
+    );
+  }
   return result;
 }
 

@@ -42,10 +42,10 @@ export interface WindowsIndex {
   /** Every CVE of the KBs, sorted (`compareCveIds`): a CVE's position is its rank, so unions sort as numbers. */
   readonly cveIds: readonly string[];
   /**
-   * Reusable per-host stamps over `cveIds` for de-duplicating unions without a Set per host.
+   * Reusable per-host stamps over `cveIds` for de-duplicating unions without a Set per host, and room for the ranks of one union.
    * Assessment is synchronous, so one scratch per index is never shared by two hosts at once.
    */
-  readonly scratch: { generation: number; cveStamps: Uint32Array };
+  readonly scratch: { generation: number; cveStamps: Uint32Array; cveRanks: Int32Array };
 }
 
 /** `KB5072033`, `kb5072033` and `5072033` -> `KB5072033`; null for anything else. */
@@ -138,7 +138,7 @@ export function prepareWindowsIndex(catalog: Pick<Catalog, 'kbs'>): WindowsIndex
       seenProducts.add(key);
     }
   }
-  return { kind: 'windows-index', byId, byProduct, baselines: new Map(), cveIds, scratch: { generation: 0, cveStamps: new Uint32Array(cveIds.length) } };
+  return { kind: 'windows-index', byId, byProduct, baselines: new Map(), cveIds, scratch: { generation: 0, cveStamps: new Uint32Array(cveIds.length), cveRanks: new Int32Array(cveIds.length) } };
 }
 
 /**

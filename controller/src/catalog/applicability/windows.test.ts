@@ -3,6 +3,7 @@ import type { Catalog, WindowsKb } from '../model';
 import { fixtureCatalog } from './fixture-catalog';
 import { type WindowsHost, assessWindows } from './windows';
 import { prepareWindowsIndex } from './windows-index';
+import { windowsProductNames } from './windows-product';
 
 let catalog: Catalog;
 
@@ -204,5 +205,49 @@ describe('assessWindows on supersedence that passes through hotpatches', () => {
   it('does not loop or drop KBs on supersedence cycles', () => {
     const cyclic: Pick<Catalog, 'kbs'> = { kbs: [make('KB7', '2025-01', 100, ['KB8'], false, []), make('KB8', '2025-01', 100, ['KB7'], false, [])] };
     expect(assessWindows(host, cyclic).missing.map((f) => f.id).sort()).toEqual(['KB7', 'KB8']);
+  });
+});
+
+describe('assessWindows per-combination memo of products and build', () => {
+  it('answers each build, installation type and architecture as if computed afresh, whatever came before', () => {
+    const combos: Pick<WindowsHost, 'build' | 'installationType' | 'arch'>[] = [
+      { build: '10.0.26100', installationType: 'Client', arch: 'AMD64' },
+      { build: '10.0.26100', installationType: 'Server', arch: 'AMD64' },
+      { build: '10.0.26100', installationType: 'Server Core', arch: 'AMD64' },
+      { build: '10.0.26100', installationType: null, arch: 'AMD64' },
+      { build: '10.0.26100', installationType: '-', arch: 'AMD64' },
+      { build: '10.0.26100', installationType: 'Client', arch: 'ARM64' },
+      // Texts that would run into each other if the key only joined them.
+      { build: '10.0.26100 ', installationType: 'Client', arch: 'AMD64' },
+      { build: '10.0.26100', installationType: 'Client', arch: ' AMD64' },
+      { build: '10.0.17763', installationType: 'Server', arch: 'x86' },
+      { build: '10.0.17763.8146', installationType: 'Server', arch: 'AMD64' },
+      { build: 'not a build', installationType: 'Client', arch: 'AMD64' },
+    ];
+    const answers = combos.map((c) => assessWindows({ ...c, ubr: 4946, hotfixes: [], hotpatchEnrolled: false }, catalog));
+    // Twice, in reverse order: a wrong key would hand one combination another's products or build.
+    for (const [i, c] of [...combos.entries()].reverse()) {
+      const again = assessWindows({ ...c, ubr: 4946, hotfixes: [], hotpatchEnrolled: false }, catalog);
+      expect(again.products).toEqual(windowsProductNames(c));
+      expect(again).toEqual(answers[i]);
+    }
+    expect(new Set(answers.map((a) => JSON.stringify(a.products))).size).toBeGreaterThan(5);
+  });
+
+  it('takes the revision from the UBR per host, not from the combination first seen', () => {
+    const at = (ubr: number | null, build = '10.0.26100') => assessWindows({ build, ubr, installationType: 'Client', arch: 'AMD64', hotfixes: [], hotpatchEnrolled: false }, catalog).installed;
+    const low = at(4349);
+    const high = at(7462);
+    expect(high.length).toBeGreaterThan(low.length);
+    expect(at(4349)).toEqual(low);
+    // No UBR: the build text's own revision counts.
+    expect(at(null, '10.0.26100.7462')).toEqual(high);
+    expect(at(null, '10.0.26100')).toEqual(at(null, '10.0.26100'));
+  });
+
+  it('gives each call its own products list', () => {
+    const first = assessWindows(client24H2, catalog);
+    first.products.push('changed');
+    expect(assessWindows(client24H2, catalog).products).toEqual(windowsProductNames(client24H2));
   });
 });
